@@ -1,0 +1,253 @@
+"""CityState: the Qt-free model of the whole city as the console knows it.
+
+Catalog and regions, the latest value and a bounded history of every (indicator, region) series,
+each series' status against its thresholds, and the incident book. Frames go in through `apply`;
+widgets learn what changed through `take_changes`, which a GUI timer calls a few times a second
+(never per frame).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from console.decoder import Reason
+from console.frames import Catalog, Event, EventFrame, Frame, Indicator, Region, SampleBatch, Samples, Snapshot
+from console.incident_book import IncidentBook
+from console.protocol import Status
+from console.ring_buffer import RingStore, SeriesLimitError
+
+_STATUS_OF_CODE = (Status.NODATA, Status.NORMAL, Status.WARN, Status.ALARM)
+
+
+@dataclass(frozen=True, slots=True)
+class StateConfig:
+    history_s: float = 24 * 3600  # how far back each series is kept in memory
+    max_points: int = 86_400  # per series, whatever its cadence
+    max_series: int = 4096
+    max_archive: int = 5000  # closed incidents kept for lookups
+
+
+@dataclass(slots=True)
+class Changes:
+    """What changed since the last `take_changes`: enough for a widget to repaint only that."""
+
+    series: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    events: set[str] = field(default_factory=set)
+    catalog: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(len(self.series) or self.events or self.catalog)
+
+
+@dataclass(slots=True)
+class Applied:
+    """The outcome of applying one frame: readings kept and dropped, events changed, rejects by reason."""
+
+    samples: int = 0
+    old_samples: int = 0  # not newer than the series' latest: dropped, not an error
+    events: int = 0
+    rejects: dict[str, int] = field(default_factory=dict)
+    vanished: list[str] = field(default_factory=list)  # open incidents a resync snapshot no longer lists
+
+
+class CityState:
+    def __init__(self, config: StateConfig | None = None):
+        self.config = config or StateConfig()
+        cfg = self.config
+        self.indicators: dict[str, Indicator] = {}
+        self.regions: dict[str, Region] = {}
+        self.rings = RingStore(cfg.max_series, cfg.max_points)
+        self.incidents = IncidentBook(cfg.max_archive)
+        self._index: dict[tuple[str, str], int] = {}
+        self.series_keys: list[tuple[str, str]] = []  # sid -> (indicator id, region code)
+        n = cfg.max_series
+        self._warn = np.full(n, np.nan)
+        self._alarm = np.full(n, np.nan)
+        self._sign = np.ones(n)  # +1: high is bad, -1: low is bad
+        self.status_code = np.zeros(n, dtype=np.int8)  # index into _STATUS_OF_CODE
+        self._dirty = np.zeros(n, dtype=bool)
+        self._dirty_events: set[str] = set()
+        self._catalog_dirty = False
+        self.samples_total = 0
+
+    # ----------------------------------------------------------------- frames in
+    def apply(self, feed: str, frame: Frame) -> Applied:
+        if isinstance(frame, Samples):
+            return self.apply_samples(frame.batch)
+        if isinstance(frame, EventFrame):
+            out = Applied()
+            self._upsert(frame.event, feed, out)
+            return out
+        if isinstance(frame, Snapshot):
+            out = self.apply_samples(frame.values)
+            for ev in frame.events:
+                self._upsert(ev, feed, out)
+            out.vanished = self.incidents.retain_only(feed, {e.id for e in frame.events})
+            self._dirty_events.update(out.vanished)
+            return out
+        if isinstance(frame, Catalog):
+            self.apply_catalog(frame)
+        return Applied()
+
+    def apply_catalog(self, catalog: Catalog) -> None:
+        for r in catalog.regions:
+            self.regions[r.code] = r
+        for ind in catalog.indicators:
+            self.indicators[ind.id] = ind
+        # thresholds may have changed: refresh every existing series of these indicators
+        changed = {i.id for i in catalog.indicators}
+        for sid, (ind_id, _) in enumerate(self.series_keys):
+            if ind_id in changed:
+                self._set_thresholds(sid, self.indicators[ind_id])
+        if self.series_keys:
+            self._refresh_status(np.arange(len(self.series_keys)))
+        self._catalog_dirty = True
+
+    def _set_thresholds(self, sid: int, ind: Indicator) -> None:
+        self._warn[sid] = np.nan if ind.warn is None else ind.warn
+        self._alarm[sid] = np.nan if ind.alarm is None else ind.alarm
+        self._sign[sid] = -1.0 if ind.direction == "below" else 1.0
+
+    def _new_series(self, key: tuple[str, str]) -> int:
+        ind = self.indicators[key[0]]
+        sid = self.rings.add_series(math.ceil(self.config.history_s / ind.cadence_s) + 1)
+        self._index[key] = sid
+        self.series_keys.append(key)
+        self._set_thresholds(sid, ind)
+        return sid
+
+    def _resolve(self, batch: SampleBatch, sids: list, rejects: dict[str, int]) -> np.ndarray:
+        """Series ids for a batch that names series not seen before; unknown names are rejected."""
+        keep = np.ones(len(sids), dtype=bool)
+        for i, sid in enumerate(sids):
+            if sid is not None:
+                continue
+            key = (batch.indicators[i], batch.regions[i])
+            sid = self._index.get(key)
+            if sid is None:
+                reason = None
+                if key[0] not in self.indicators:
+                    reason = Reason.UNKNOWN_INDICATOR
+                elif key[1] not in self.regions:
+                    reason = Reason.UNKNOWN_REGION
+                else:
+                    try:
+                        sid = self._new_series(key)
+                    except SeriesLimitError:
+                        reason = "series_limit"
+                if reason is not None:
+                    rejects[reason] = rejects.get(reason, 0) + 1
+                    keep[i] = False
+                    sid = -1
+            sids[i] = sid
+        return keep
+
+    def apply_samples(self, batch: SampleBatch) -> Applied:
+        out = Applied()
+        n = len(batch)
+        if n == 0:
+            return out
+        sids = list(map(self._index.get, zip(batch.indicators, batch.regions, strict=True)))
+        ts, vals = batch.ts, batch.values
+        if None in sids:
+            keep = self._resolve(batch, sids, out.rejects)
+            sid_a = np.array(sids, dtype=np.int64)
+            if not keep.all():
+                sid_a, ts, vals = sid_a[keep], ts[keep], vals[keep]
+        else:
+            sid_a = np.array(sids, dtype=np.int64)
+        kept = self.rings.append(sid_a, ts, vals)
+        written = sid_a[kept]
+        out.samples = len(written)
+        out.old_samples = len(sid_a) - out.samples
+        self.samples_total += out.samples
+        if out.samples:
+            self._refresh_status(written)
+            self._dirty[written] = True
+        return out
+
+    def _refresh_status(self, sids: np.ndarray) -> None:
+        v = self.rings.last_val[sids] * self._sign[sids]
+        warn = self._warn[sids] * self._sign[sids]
+        alarm = self._alarm[sids] * self._sign[sids]
+        code = np.where(np.isnan(v), 0, 1)
+        code = np.where(v >= warn, 2, code)  # comparisons with NaN thresholds are False: no level
+        code = np.where(v >= alarm, 3, code)
+        self.status_code[sids] = code
+
+    def _upsert(self, ev: Event, feed: str, out: Applied) -> None:
+        if self.incidents.upsert(ev, feed).applied:
+            out.events += 1
+            self._dirty_events.add(ev.id)
+
+    # ----------------------------------------------------------------- reading
+    def take_changes(self) -> Changes:
+        ch = Changes(np.flatnonzero(self._dirty), self._dirty_events, self._catalog_dirty)
+        if len(ch.series):
+            self._dirty[ch.series] = False
+        self._dirty_events = set()
+        self._catalog_dirty = False
+        return ch
+
+    def series_id(self, indicator: str, region: str) -> int | None:
+        return self._index.get((indicator, region))
+
+    def latest(self, indicator: str, region: str) -> tuple[float, float] | None:
+        """(ts, value) of the newest reading, or None."""
+        sid = self._index.get((indicator, region))
+        if sid is None or self.rings.count(sid) == 0:
+            return None
+        return float(self.rings.last_ts[sid]), float(self.rings.last_val[sid])
+
+    def latest_values(self) -> dict[tuple[str, str], tuple[float, float]]:
+        n = len(self.series_keys)
+        ts, val = self.rings.last_ts[:n], self.rings.last_val[:n]
+        return {k: (float(ts[i]), float(val[i])) for i, k in enumerate(self.series_keys) if np.isfinite(ts[i])}
+
+    def status(self, indicator: str, region: str) -> Status:
+        sid = self._index.get((indicator, region))
+        return Status.NODATA if sid is None else _STATUS_OF_CODE[int(self.status_code[sid])]
+
+    def history(self, indicator: str, region: str, since: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        sid = self._index.get((indicator, region))
+        if sid is None:
+            return np.empty(0), np.empty(0)
+        return self.rings.series(sid, since)
+
+    def region_status(self) -> dict[str, Status]:
+        """The worst status of any indicator in each region, rolled up to parents (street -> district
+        -> city), for colouring the map."""
+        worst: dict[str, int] = {}
+        codes = self.status_code
+        for sid, (_, reg) in enumerate(self.series_keys):
+            c = int(codes[sid])
+            r: str | None = reg
+            seen = 0
+            while r is not None and seen < 4:  # bounded walk: a cyclic parent chain must not hang us
+                if c > worst.get(r, 0):
+                    worst[r] = c
+                region = self.regions.get(r)
+                r = region.parent if region else None
+                seen += 1
+        return {r: _STATUS_OF_CODE[c] for r, c in worst.items()}
+
+    def status_counts(self) -> dict[Status, int]:
+        n = len(self.series_keys)
+        counts = np.bincount(self.status_code[:n], minlength=4)
+        return {s: int(counts[i]) for i, s in enumerate(_STATUS_OF_CODE)}
+
+    def summary(self) -> dict:
+        return {
+            "indicators": len(self.indicators),
+            "regions": len(self.regions),
+            "series": len(self.series_keys),
+            "samples_stored": self.samples_total,
+            "open_incidents": len(self.incidents.open),
+            "archived_incidents": len(self.incidents.archive),
+            "status_counts": {s.value: c for s, c in self.status_counts().items()},
+            "ring_bytes_allocated": self.rings.bytes_allocated,
+            "ring_bytes_worst_case": self.rings.worst_case_bytes,
+        }

@@ -1,0 +1,118 @@
+"""The names and constants of the wire contract `cityops.feed/1` (docs/feed-protocol.md).
+
+One place for every string the protocol defines, so the decoder, the simulator and the console
+cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+PROTOCOL = "cityops.feed/1"
+DEFAULT_MAX_FRAME_BYTES = 1 << 20  # 1 MiB, the contract's default client limit
+
+
+class FrameType(StrEnum):
+    HELLO = "hello"
+    CATALOG = "catalog"
+    SNAPSHOT = "snapshot"
+    SAMPLES = "samples"
+    EVENT = "event"
+    HEARTBEAT = "heartbeat"
+    REPLY = "reply"
+    ERROR = "error"
+    # client -> server
+    AUTH = "auth"
+    SUBSCRIBE = "subscribe"
+    RESYNC = "resync"
+    COMMAND = "command"
+    PING = "ping"
+
+
+class Level(StrEnum):
+    CITY = "city"
+    DISTRICT = "district"
+    STREET = "street"
+
+
+class Severity(StrEnum):
+    """China's four warning levels; `rank` orders them, red highest."""
+
+    RED = "red"
+    ORANGE = "orange"
+    YELLOW = "yellow"
+    BLUE = "blue"
+
+    @property
+    def rank(self) -> int:
+        return _SEVERITY_RANK[self]
+
+
+_SEVERITY_RANK = {Severity.BLUE: 1, Severity.YELLOW: 2, Severity.ORANGE: 3, Severity.RED: 4}
+
+
+class DiscoverySource(StrEnum):
+    SENSOR = "sensor"
+    AI_CAMERA = "ai_camera"
+    GRID_OFFICER = "grid_officer"
+    HOTLINE_12345 = "hotline_12345"
+    UPPER_LEVEL = "upper_level"
+    MEDIA = "media"
+
+
+class IncidentState(StrEnum):
+    NEW = "new"
+    ACKNOWLEDGED = "acknowledged"
+    DISPATCHED = "dispatched"
+    ON_SCENE = "on_scene"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+    CANCELLED = "cancelled"
+
+    @property
+    def is_open(self) -> bool:
+        return self not in (IncidentState.CLOSED, IncidentState.CANCELLED)
+
+
+STATE_LABELS_ZH = {
+    IncidentState.NEW: "待受理",
+    IncidentState.ACKNOWLEDGED: "已受理",
+    IncidentState.DISPATCHED: "已派遣",
+    IncidentState.ON_SCENE: "处置中",
+    IncidentState.RESOLVED: "已处置",
+    IncidentState.CLOSED: "已结案",
+    IncidentState.CANCELLED: "已撤销",
+}
+
+
+class CommandOp(StrEnum):
+    ACKNOWLEDGE = "acknowledge"
+    DISPATCH = "dispatch"
+    ARRIVE = "arrive"
+    RESOLVE = "resolve"
+    CLOSE = "close"
+    REOPEN = "reopen"
+    CANCEL = "cancel"
+    ESCALATE = "escalate"
+    MERGE = "merge"
+
+
+class Direction(StrEnum):
+    ABOVE = "above"
+    BELOW = "below"
+
+
+class Status(StrEnum):
+    """An indicator reading against its thresholds. `NODATA` until the first reading."""
+
+    NODATA = "nodata"
+    NORMAL = "normal"
+    WARN = "warn"
+    ALARM = "alarm"
+
+    @property
+    def rank(self) -> int:
+        return _STATUS_RANK[self]
+
+
+_STATUS_RANK = {Status.NODATA: 0, Status.NORMAL: 1, Status.WARN: 2, Status.ALARM: 3}

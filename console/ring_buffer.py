@@ -1,0 +1,150 @@
+"""Bounded per-series ring buffers of (ts, value), stored in two flat numpy arrays.
+
+Each series owns a contiguous segment of the flat arrays, so a batch of readings for many series is
+written with a handful of vectorised numpy operations instead of one Python step per reading.
+Memory is fixed by configuration (`max_series` x `capacity`), never by uptime.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+
+class SeriesLimitError(Exception):
+    """More series than the configured `max_series`."""
+
+
+class RingStore:
+    def __init__(self, max_series: int = 4096, max_points: int = 86_400):
+        if max_series <= 0 or max_points <= 0:
+            raise ValueError("max_series and max_points must be positive")
+        self.max_series = max_series
+        self.max_points = max_points
+        self._ts = np.empty(0, dtype=np.float64)
+        self._val = np.empty(0, dtype=np.float64)
+        n = max_series
+        self._offset = np.zeros(n, dtype=np.int64)
+        self._cap = np.zeros(n, dtype=np.int64)
+        self._head = np.zeros(n, dtype=np.int64)  # next slot to write, relative to the segment
+        self._count = np.zeros(n, dtype=np.int64)
+        self.last_ts = np.full(n, -np.inf)
+        self.last_val = np.full(n, np.nan)
+        self._used = 0  # slots handed out in the flat arrays
+        self.n_series = 0
+
+    @property
+    def bytes_allocated(self) -> int:
+        return self._ts.nbytes + self._val.nbytes
+
+    @property
+    def worst_case_bytes(self) -> int:
+        return self.max_series * self.max_points * 16
+
+    def add_series(self, capacity: int) -> int:
+        """A new series with room for `capacity` points (clamped to `max_points`); returns its id."""
+        if self.n_series >= self.max_series:
+            raise SeriesLimitError(f"more than {self.max_series} series")
+        cap = int(min(max(capacity, 2), self.max_points))
+        sid = self.n_series
+        need = self._used + cap
+        if need > len(self._ts):
+            size = max(need, 2 * len(self._ts), 1024)
+            for name in ("_ts", "_val"):
+                old = getattr(self, name)
+                new = np.empty(size, dtype=np.float64)
+                new[: len(old)] = old
+                setattr(self, name, new)
+        self._offset[sid] = self._used
+        self._cap[sid] = cap
+        self._used = need
+        self.n_series += 1
+        return sid
+
+    def capacity(self, sid: int) -> int:
+        return int(self._cap[sid])
+
+    def __len__(self) -> int:
+        return self.n_series
+
+    def append(self, sids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Append readings in arrival order. A reading not newer than its series' latest is dropped
+        (charts need time-ordered series). Returns the mask of readings kept."""
+        n = len(sids)
+        if n == 0:
+            return np.zeros(0, dtype=bool)
+        sids = np.asarray(sids, dtype=np.int64)
+        order = np.argsort(sids, kind="stable")
+        s_sorted = sids[order]
+        starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
+        if len(starts) == n:  # every series at most once: the common case
+            keep = ts > self.last_ts[sids]
+            k_sids, k_ts, k_val = sids[keep], ts[keep], values[keep]
+            slots = self._offset[k_sids] + self._head[k_sids]
+            self._ts[slots] = k_ts
+            self._val[slots] = k_val
+            cap = self._cap[k_sids]
+            self._head[k_sids] = (self._head[k_sids] + 1) % cap
+            self._count[k_sids] = np.minimum(self._count[k_sids] + 1, cap)
+            self.last_ts[k_sids] = k_ts
+            self.last_val[k_sids] = k_val
+            return keep
+        return self._append_grouped(sids, ts, values, order, s_sorted, starts)
+
+    def _append_grouped(self, sids, ts, values, order, s_sorted, starts) -> np.ndarray:
+        # Several readings of one series in the batch: decide what to keep series by series (cheap:
+        # few groups), then write all kept readings with the same vectorised scatter.
+        keep = np.zeros(len(sids), dtype=bool)
+        ends = np.r_[starts[1:], len(sids)]
+        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+            sid = int(s_sorted[a])
+            latest = self.last_ts[sid]
+            for idx in order[a:b].tolist():
+                if ts[idx] > latest:
+                    keep[idx] = True
+                    latest = ts[idx]
+        kept = np.flatnonzero(keep)  # arrival order
+        k_sids = sids[kept]
+        if len(kept) == 0:
+            return keep
+        # rank of each kept reading within its series, in arrival order
+        o = np.argsort(k_sids, kind="stable")
+        ks = k_sids[o]
+        gstart = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
+        glen = np.diff(np.r_[gstart, len(ks)])
+        rank_sorted = np.arange(len(ks)) - np.repeat(gstart, glen)
+        rank = np.empty_like(rank_sorted)
+        rank[o] = rank_sorted
+        cap = self._cap[k_sids]
+        total = np.empty_like(rank_sorted)  # how many readings of its series the batch keeps
+        total[o] = np.repeat(glen, glen)
+        # when a series gets more readings than it has room for, only the newest `cap` are written
+        fits = rank >= total - cap
+        w_sids, w_rank, w_cap = k_sids[fits], rank[fits], cap[fits]
+        w_idx = kept[fits]
+        slots = self._offset[w_sids] + (self._head[w_sids] + w_rank) % w_cap
+        self._ts[slots] = ts[w_idx]
+        self._val[slots] = values[w_idx]
+        g_sids = ks[gstart]
+        g_cap = self._cap[g_sids]
+        self._head[g_sids] = (self._head[g_sids] + glen) % g_cap
+        self._count[g_sids] = np.minimum(self._count[g_sids] + glen, g_cap)
+        last_idx = kept[o[np.r_[gstart[1:], len(ks)] - 1]]
+        self.last_ts[g_sids] = ts[last_idx]
+        self.last_val[g_sids] = values[last_idx]
+        return keep
+
+    def series(self, sid: int, since: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Copies of the series' (ts, values), oldest first; only readings at or after `since` if given."""
+        off, cap, head, cnt = (int(x[sid]) for x in (self._offset, self._cap, self._head, self._count))
+        if cnt == 0:
+            return np.empty(0), np.empty(0)
+        start = (head - cnt) % cap
+        idx = off + (start + np.arange(cnt)) % cap
+        t, v = self._ts[idx], self._val[idx]
+        if since is not None:
+            i = int(np.searchsorted(t, since, side="left"))
+            t, v = t[i:], v[i:]
+        return t, v
+
+    def count(self, sid: int) -> int:
+        return int(self._count[sid])
