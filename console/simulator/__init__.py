@@ -1,0 +1,1 @@
+"""The built-in simulated Shanghai: a city model and a `cityops.feed/1` WebSocket server over it."""

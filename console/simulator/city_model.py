@@ -1,0 +1,376 @@
+"""A believable Shanghai in numbers: daily rhythms, noise, episodes that cross thresholds, and
+incidents from every discovery channel moving through their lifecycle.
+
+Pure model: it is told the simulated time and returns readings and events; the server decides when
+and to whom they go. Seeded, so a test or a benchmark sees the same city twice.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import numpy as np
+
+from console.frames import Event, HistoryEntry, Indicator, Region
+from console.incident_lifecycle import Command, CommandRejected, apply_command
+from console.protocol import CommandOp, DiscoverySource, IncidentState, Severity
+from console.simulator.city_catalog import SimIndicator, load_indicators, load_regions, regions_for_scope
+
+_TZ_OFFSET_S = 8 * 3600  # Shanghai local time drives the daily rhythms
+_RELATIVE_UNITS = {"%", "MPa", "kPa", "Hz", "°C", "km/h", "", "‰", "m", "NTU", "m/s", "dB(A)", "µg/m³",
+                   "人/m²", "min"}
+
+
+def rhythm(kind: str, ts: np.ndarray) -> np.ndarray:
+    """A daily shape in [0, 1] (tide: twice a day) at UNIX times `ts`."""
+    h = ((ts + _TZ_OFFSET_S) % 86_400) / 3600.0
+    if kind == "commute":
+        return np.minimum(1.0, np.exp(-(((h - 8.2) / 1.3) ** 2)) + 0.9 * np.exp(-(((h - 18.0) / 1.6) ** 2)))
+    if kind == "day":
+        return 0.5 + 0.5 * np.cos((h - 14.0) / 24.0 * 2 * np.pi)
+    if kind == "evening":
+        return np.minimum(1.0, np.exp(-(((h - 20.0) / 2.5) ** 2)) + 0.35 * np.exp(-(((h - 13.0) / 2.0) ** 2)))
+    if kind == "night":
+        return 0.5 + 0.5 * np.cos((h - 3.0) / 24.0 * 2 * np.pi)
+    if kind == "tide":
+        return 0.5 + 0.5 * np.cos(2 * np.pi * ts / (12.42 * 3600.0))
+    return np.zeros_like(ts)
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    what: str  # appended to the place name
+    category: str
+    domain: str
+    severities: tuple[tuple[Severity, float], ...]
+    detail: str = ""
+
+
+RED, ORA, YEL, BLU = Severity.RED, Severity.ORANGE, Severity.YELLOW, Severity.BLUE
+TEMPLATES: dict[DiscoverySource, tuple[Template, ...]] = {
+    DiscoverySource.SENSOR: (
+        Template("燃气泄漏报警", "gas_leak", "gas", ((ORA, 0.6), (RED, 0.2), (YEL, 0.2))),
+        Template("变压器油温超限", "transformer_overheat", "power", ((ORA, 0.5), (YEL, 0.5))),
+        Template("片区停电", "power_outage", "power", ((RED, 0.3), (ORA, 0.5), (YEL, 0.2))),
+        Template("排水泵站高水位", "pump_high_level", "water", ((ORA, 0.4), (YEL, 0.6))),
+        Template("井盖位移报警", "manhole_cover", "iot", ((YEL, 0.7), (BLU, 0.3))),
+        Template("电梯困人", "elevator_trapped", "iot", ((ORA, 0.7), (RED, 0.3))),
+        Template("供水管网压力骤降", "water_pressure_drop", "water", ((ORA, 0.5), (YEL, 0.5))),
+    ),
+    DiscoverySource.AI_CAMERA: (
+        Template("占道经营", "street_vending", "city_management", ((BLU, 0.9), (YEL, 0.1))),
+        Template("道路积水", "road_waterlogging", "water", ((YEL, 0.6), (ORA, 0.3), (RED, 0.1))),
+        Template("机动车违停", "illegal_parking", "traffic", ((BLU, 1.0),)),
+        Template("人群聚集", "crowd_gathering", "crowd", ((ORA, 0.5), (YEL, 0.4), (RED, 0.1))),
+        Template("垃圾满溢", "garbage_overflow", "city_management", ((BLU, 1.0),)),
+        Template("交通事故", "traffic_accident", "traffic", ((YEL, 0.6), (ORA, 0.3), (RED, 0.1))),
+    ),
+    DiscoverySource.GRID_OFFICER: (
+        Template("乱堆物料", "materials_piled", "city_management", ((BLU, 1.0),)),
+        Template("共享单车乱停放", "bike_parking", "city_management", ((BLU, 1.0),)),
+        Template("违法搭建", "illegal_construction", "city_management", ((YEL, 0.8), (BLU, 0.2))),
+        Template("消防通道堵塞", "fire_lane_blocked", "safety", ((YEL, 0.6), (ORA, 0.4))),
+        Template("沿街广告牌松动", "loose_billboard", "safety", ((YEL, 0.7), (ORA, 0.3))),
+    ),
+    DiscoverySource.HOTLINE_12345: (
+        Template("噪音扰民", "noise", "environment", ((BLU, 1.0),), "来电人：王先生，电话 13812345678"),
+        Template("小区停水", "water_outage", "water", ((YEL, 0.7), (ORA, 0.3)), "来电人：李女士，电话 13900001111"),
+        Template("路灯不亮", "street_light", "city_management", ((BLU, 1.0),), "来电人：匿名"),
+        Template("施工扰民", "construction_noise", "environment", ((BLU, 0.8), (YEL, 0.2)),
+                 "来电人：陈先生，身份证 310101198001011234"),
+        Template("燃气异味", "gas_smell", "gas", ((ORA, 0.7), (RED, 0.3)), "来电人：赵女士，电话 13700002222"),
+    ),
+    DiscoverySource.UPPER_LEVEL: (
+        Template("市级督办：防汛隐患排查", "flood_inspection", "water", ((ORA, 0.6), (YEL, 0.4))),
+        Template("市级督办：重大活动保障", "event_security", "crowd", ((ORA, 0.5), (YEL, 0.5))),
+    ),
+    DiscoverySource.MEDIA: (
+        Template("网民反映道路塌陷", "road_collapse", "traffic", ((RED, 0.3), (ORA, 0.7))),
+        Template("媒体报道危险化学品运输车辆违停", "hazmat_parking", "safety", ((ORA, 0.6), (RED, 0.4))),
+    ),
+}
+CHANNEL_WEIGHTS = {
+    DiscoverySource.HOTLINE_12345: 0.35,
+    DiscoverySource.AI_CAMERA: 0.2,
+    DiscoverySource.GRID_OFFICER: 0.2,
+    DiscoverySource.SENSOR: 0.15,
+    DiscoverySource.UPPER_LEVEL: 0.05,
+    DiscoverySource.MEDIA: 0.05,
+}
+# time from discovery to closed, by severity (the simulator's own SLA; the console configures its own)
+SLA_S = {RED: 30 * 60, ORA: 2 * 3600, YEL: 8 * 3600, BLU: 24 * 3600}
+HOSTILE_TITLES = (
+    '<script>alert("xss")</script>道路积水',
+    "<img src=x onerror=alert(1)> 井盖缺失",
+    'A & B "引号" <b>粗体</b> 占道',
+    "🚧 施工扰民 ' OR 1=1 --",
+)
+UNITS = ("黄浦消防救援站", "城管执法中队", "供电抢修一班", "燃气抢修中心", "水务应急队", "交警支队", "网格工作站")
+
+
+@dataclass(slots=True)
+class _Plan:
+    due: float
+    op: CommandOp
+    args: dict
+
+
+class SimCity:
+    def __init__(self, seed: int = 7, start_ts: float = 0.0, incident_rate_per_min: float = 2.0,
+                 auto_handle: float = 0.7, hostile: bool = False, episode_rate_per_hour: float = 6.0):
+        self.rng = np.random.default_rng(seed)
+        self.regions: tuple[Region, ...] = load_regions()
+        self.region_by_code = {r.code: r for r in self.regions}
+        self.sim_indicators: tuple[SimIndicator, ...] = load_indicators()
+        self.indicators: tuple[Indicator, ...] = tuple(s.indicator for s in self.sim_indicators)
+        self.indicator_by_id = {i.id: i for i in self.indicators}
+        self.incident_rate_per_min = incident_rate_per_min
+        self.auto_handle = auto_handle
+        self.hostile = hostile
+        self.episode_rate_per_hour = episode_rate_per_hour
+        self._build_series(start_ts)
+        self.events: dict[str, Event] = {}  # open incidents
+        self.closed: OrderedDict[str, Event] = OrderedDict()  # recently closed, for late commands
+        self._plans: dict[str, list[_Plan]] = {}
+        self._pending_sensor: list[tuple[float, int]] = []  # (when, series) of threshold incidents to raise
+        self._next_incident_ts = start_ts + self._exp(60.0 / max(incident_rate_per_min, 1e-9))
+        self._next_episode_ts = start_ts + self._exp(3600.0 / max(episode_rate_per_hour, 1e-9))
+        self._n_events = 0
+        self.now = start_ts
+
+    # ------------------------------------------------------------------ series
+    def _build_series(self, start_ts: float) -> None:
+        ind_ids, regs, sim_idx = [], [], []
+        for k, s in enumerate(self.sim_indicators):
+            for r in regions_for_scope(s.indicator.scope, self.regions):
+                ind_ids.append(s.indicator.id)
+                regs.append(r.code)
+                sim_idx.append(k)
+        self.series_indicator = ind_ids
+        self.series_region = regs
+        n = len(ind_ids)
+        si = [self.sim_indicators[k] for k in sim_idx]
+        spread = np.array([0.05 if s.indicator.unit in _RELATIVE_UNITS else 0.25 for s in si])
+        mult = 1.0 + spread * self.rng.uniform(-1, 1, n)
+        self._base = np.array([s.base for s in si]) * mult
+        self._amp = np.array([s.amp for s in si]) * mult
+        self._noise = np.array([s.noise for s in si])
+        self._lo = np.array([s.lo for s in si])
+        self._hi = np.array([s.hi for s in si])
+        self._count = np.array([s.kind == "count" for s in si])
+        self._cadence = np.array([s.indicator.cadence_s for s in si])
+        self._rhythm_groups = {}
+        for k, s in enumerate(si):
+            self._rhythm_groups.setdefault(s.rhythm, []).append(k)
+        self._rhythm_groups = {kind: np.array(ix) for kind, ix in self._rhythm_groups.items()}
+        self._warn = np.array([np.nan if s.indicator.warn is None else s.indicator.warn for s in si])
+        self._alarm = np.array([np.nan if s.indicator.alarm is None else s.indicator.alarm for s in si])
+        self._ar = np.zeros(n)
+        self._ep_start = np.full(n, np.inf)
+        self._ep_dur = np.ones(n)
+        self._ep_peak = np.zeros(n)
+        # spread the first readings over one cadence so the feed does not arrive in lumps
+        self._next_due = start_ts + self.rng.uniform(0, 1, n) * self._cadence
+        self.last_ts = np.full(n, np.nan)
+        self.last_val = np.full(n, np.nan)
+        self._rr = 0  # round-robin cursor for rate mode
+
+    @property
+    def n_series(self) -> int:
+        return len(self.series_indicator)
+
+    def _values(self, sids: np.ndarray, ts: np.ndarray) -> np.ndarray:
+        shape = np.zeros(len(sids))
+        for kind, members in self._rhythm_groups.items():
+            m = np.isin(sids, members)
+            if m.any():
+                shape[m] = rhythm(kind, ts[m])
+        phi = 0.9
+        self._ar[sids] = phi * self._ar[sids] + self._noise[sids] * math.sqrt(1 - phi * phi) * \
+            self.rng.standard_normal(len(sids))
+        phase = (ts - self._ep_start[sids]) / self._ep_dur[sids]
+        bump = np.where((phase >= 0) & (phase <= 1),
+                        self._ep_peak[sids] * np.clip(np.minimum(phase * 3, (1 - phase) * 3), 0, 1), 0.0)
+        v = self._base[sids] + self._amp[sids] * shape + self._ar[sids] + bump
+        v = np.clip(v, self._lo[sids], self._hi[sids])
+        v = np.where(self._count[sids], np.round(v), np.round(v, 4))
+        self.last_ts[sids] = ts
+        self.last_val[sids] = v
+        return v
+
+    def due_samples(self, now: float, max_rounds: int = 64) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every reading whose time has come by `now`, each at its exact due time."""
+        self.now = max(self.now, now)
+        self._maybe_start_episode(now)
+        out_s, out_t, out_v = [], [], []
+        for _ in range(max_rounds):
+            sids = np.flatnonzero(self._next_due <= now)
+            if len(sids) == 0:
+                break
+            ts = self._next_due[sids].copy()
+            out_s.append(sids)
+            out_t.append(ts)
+            out_v.append(self._values(sids, ts))
+            self._next_due[sids] += self._cadence[sids]
+        # far behind (a paused process, a huge --speed): skip ahead rather than flood
+        late = self._next_due <= now
+        self._next_due[late] = now + self._cadence[late]
+        if not out_s:
+            return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+        return np.concatenate(out_s), np.concatenate(out_t), np.concatenate(out_v)
+
+    def rate_samples(self, n: int, now: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """`n` readings round-robin over all series (for benchmarks): strictly increasing time per series."""
+        self.now = max(self.now, now)
+        sids = (self._rr + np.arange(n)) % self.n_series
+        self._rr = int((self._rr + n) % self.n_series)
+        prev = np.nan_to_num(self.last_ts[sids], nan=now - 1.0)
+        ts = np.maximum(now, prev + 1e-3)
+        # a series may appear several times in one call: spread those readings 1 ms apart
+        if n > self.n_series:
+            ts = ts + (np.arange(n) // self.n_series) * 1e-3
+        vals = self._values(sids, ts)
+        return sids, ts, vals
+
+    def _maybe_start_episode(self, now: float) -> None:
+        while self._next_episode_ts <= now:
+            t = self._next_episode_ts
+            self._next_episode_ts += self._exp(3600.0 / self.episode_rate_per_hour)
+            candidates = np.flatnonzero(np.isfinite(self._alarm) & ~(self._ep_start + self._ep_dur > t))
+            if len(candidates) == 0:
+                continue
+            sid = int(self.rng.choice(candidates))
+            typical = self._base[sid] + self._amp[sid] * 0.5
+            self._ep_start[sid] = t
+            self._ep_dur[sid] = self.rng.uniform(10, 40) * 60
+            self._ep_peak[sid] = (self._alarm[sid] - typical) * self.rng.uniform(0.7, 1.3)
+            if self.rng.random() < 0.5:
+                self._sensor_incident_later(sid, t + self._ep_dur[sid] / 3)
+
+    def _sensor_incident_later(self, sid: int, at: float) -> None:
+        self._pending_sensor.append((at, sid))
+
+    def snapshot_rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        sids = np.flatnonzero(np.isfinite(self.last_ts))
+        return sids, self.last_ts[sids], self.last_val[sids]
+
+    # ------------------------------------------------------------------ incidents
+    def _exp(self, mean: float) -> float:
+        return float(self.rng.exponential(mean))
+
+    def _pick(self, options: tuple[tuple[Severity, float], ...]) -> Severity:
+        p = np.array([w for _, w in options])
+        return options[int(self.rng.choice(len(options), p=p / p.sum()))][0]
+
+    def _new_event(self, now: float, source: DiscoverySource, template: Template, region: Region,
+                   severity: Severity | None = None, title: str | None = None) -> Event:
+        self._n_events += 1
+        sev = severity or self._pick(template.severities)
+        day = int((now + _TZ_OFFSET_S) // 86_400)
+        eid = f"SH-{day:05d}-{self._n_events:06d}"
+        lat, lon = region.centroid or (31.23, 121.47)
+        jitter = 0.004 if region.level == "street" else 0.02
+        loc = (round(lat + self.rng.normal(0, jitter), 5), round(lon + self.rng.normal(0, jitter), 5))
+        if title is None:
+            title = f"{region.name_zh}{template.what}"
+            if self.hostile and self.rng.random() < 0.3:
+                title = str(self.rng.choice(HOSTILE_TITLES))
+        return Event(
+            id=eid, version=1, title=title, category=template.category, domain=template.domain,
+            severity=sev, source=source.value, region=region.code, location=loc, state=IncidentState.NEW,
+            created_ts=now, updated_ts=now, sla_due_ts=now + SLA_S[sev], assignee=None,
+            detail=template.detail,
+            history=(HistoryEntry(now, IncidentState.NEW.value, source.value, "发现 / discovered"),),
+        )
+
+    def new_incidents(self, now: float) -> list[Event]:
+        out = []
+        streets = [r for r in self.regions if r.level == "street"]
+        districts = [r for r in self.regions if r.level == "district"]
+        channels = list(CHANNEL_WEIGHTS)
+        p = np.array([CHANNEL_WEIGHTS[c] for c in channels])
+        while self._next_incident_ts <= now:
+            t = self._next_incident_ts
+            self._next_incident_ts += self._exp(60.0 / self.incident_rate_per_min)
+            ch = channels[int(self.rng.choice(len(channels), p=p / p.sum()))]
+            tpl = TEMPLATES[ch][int(self.rng.integers(len(TEMPLATES[ch])))]
+            pool = streets if (streets and self.rng.random() < 0.6) else districts
+            out.append(self._register(self._new_event(t, ch, tpl, pool[int(self.rng.integers(len(pool)))])))
+        ready = [p for p in self._pending_sensor if p[0] <= now]
+        self._pending_sensor = [p for p in self._pending_sensor if p[0] > now]
+        for t, sid in ready:
+            ind = self.indicator_by_id[self.series_indicator[sid]]
+            region = self.region_by_code[self.series_region[sid]]
+            tpl = Template(f"{ind.name_zh}越限", f"threshold:{ind.id}", ind.domain, ((ORA, 0.7), (RED, 0.3)))
+            out.append(self._register(self._new_event(t, DiscoverySource.SENSOR, tpl, region)))
+        return out
+
+    def _register(self, ev: Event) -> Event:
+        self.events[ev.id] = ev
+        if self.rng.random() < self.auto_handle:
+            self._plans[ev.id] = self._plan(ev)
+        return ev
+
+    def _plan(self, ev: Event) -> list[_Plan]:
+        """How the district's own duty officers would handle it, if the console's operator does not."""
+        t = ev.created_ts
+        steps: list[_Plan] = []
+        t += self.rng.uniform(30, 300)
+        steps.append(_Plan(t, CommandOp.ACKNOWLEDGE, {}))
+        if self.rng.random() < 0.05:
+            steps.append(_Plan(t + self.rng.uniform(60, 600), CommandOp.CANCEL, {"note": "核实为误报 / false alarm"}))
+            return steps
+        scale = {RED: 0.2, ORA: 0.5, YEL: 1.0, BLU: 2.0}[ev.severity]
+        for op, lo, hi in ((CommandOp.DISPATCH, 30, 600), (CommandOp.ARRIVE, 300, 1800),
+                           (CommandOp.RESOLVE, 600, 3600), (CommandOp.CLOSE, 300, 1800)):
+            t += self.rng.uniform(lo, hi) * scale
+            args = {"assignee": str(self.rng.choice(UNITS))} if op is CommandOp.DISPATCH else {}
+            steps.append(_Plan(t, op, args))
+        return steps
+
+    def operator_for(self, ev: Event) -> str:
+        region = self.region_by_code.get(ev.region)
+        while region is not None and region.level == "street" and region.parent:
+            region = self.region_by_code.get(region.parent)
+        return f"{region.name_zh if region else '市'}城运中心值班员"
+
+    def auto_progress(self, now: float) -> list[Event]:
+        out = []
+        for eid in list(self._plans):
+            plans = self._plans[eid]
+            while plans and plans[0].due <= now:
+                step = plans.pop(0)
+                ev = self.events.get(eid)
+                if ev is None:
+                    plans.clear()
+                    break
+                cmd = Command(f"auto-{eid}-{step.op.value}", step.op, eid, ev.version, self.operator_for(ev),
+                              step.args)
+                try:
+                    out.append(self.apply(cmd, step.due))
+                except CommandRejected:
+                    plans.clear()  # someone (the console's operator) took it elsewhere: stand back
+            if not plans:
+                self._plans.pop(eid, None)  # closing it may have dropped the plan already
+        return out
+
+    def apply(self, cmd: Command, now: float) -> Event:
+        ev = self.events.get(cmd.event_id)
+        if ev is None:
+            if cmd.event_id in self.closed:
+                ev = self.closed[cmd.event_id]
+            else:
+                raise CommandRejected(f"未知事件 / unknown incident {cmd.event_id[:64]}")
+        new = apply_command(ev, cmd, now, self.events)
+        if new.is_open:
+            self.events[new.id] = new
+            self.closed.pop(new.id, None)
+        else:
+            self.events.pop(new.id, None)
+            self._plans.pop(new.id, None)
+            self.closed[new.id] = new
+            while len(self.closed) > 2000:
+                self.closed.popitem(last=False)
+        return new

@@ -1,0 +1,94 @@
+"""Running the simulator: in the foreground (`cityops simulate`) or on a thread beside the console
+(`cityops demo`), where its own event loop keeps the GUI thread free."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import signal
+import threading
+import time
+from dataclasses import dataclass
+
+from console.simulator.city_model import SimCity
+from console.simulator.server import ServerOptions, SimServer
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CityOptions:
+    seed: int = 7
+    incident_rate_per_min: float = 2.0
+    auto_handle: float = 0.7
+    hostile: bool = False
+    episode_rate_per_hour: float = 6.0
+
+
+def make_server(city_opt: CityOptions, server_opt: ServerOptions, start_ts: float | None = None) -> SimServer:
+    t0 = time.time() if start_ts is None else start_ts
+    warmup = 300.0  # the longest cadence: by t0 every series has a latest value for the first snapshot
+    city = SimCity(seed=city_opt.seed, start_ts=t0 - warmup, incident_rate_per_min=city_opt.incident_rate_per_min,
+                   auto_handle=city_opt.auto_handle, hostile=city_opt.hostile,
+                   episode_rate_per_hour=city_opt.episode_rate_per_hour)
+    city.due_samples(t0)
+    city.new_incidents(t0)  # and a few incidents already open
+    return SimServer(city, server_opt, start_ts=t0)
+
+
+async def serve_until_stopped(server: SimServer, host: str, port: int, duration: float | None = None) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    actual = await server.start(host, port)
+    print(f"simulator listening on ws://{host}:{actual}", flush=True)
+    try:
+        if duration is None:
+            await stop.wait()
+        else:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), duration)
+    finally:
+        await server.stop()
+
+
+class SimulatorThread:
+    """The simulator on a daemon thread with its own asyncio loop; `start()` returns the port."""
+
+    def __init__(self, server: SimServer, host: str = "127.0.0.1", port: int = 0):
+        self.server, self.host, self.port = server, host, port
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._ready = threading.Event()
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._main, name="simulator", daemon=True)
+
+    def start(self, timeout: float = 10.0) -> int:
+        self._thread.start()
+        if not self._ready.wait(timeout):
+            raise RuntimeError("simulator did not start in time")
+        if self._error:
+            raise RuntimeError(f"simulator failed to start: {self._error}") from self._error
+        return self.port
+
+    def _main(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        try:
+            self.port = self._loop.run_until_complete(self.server.start(self.host, self.port))
+        except BaseException as exc:
+            self._error = exc
+            self._ready.set()
+            return
+        self._ready.set()
+        self._loop.run_forever()
+
+    def stop(self) -> None:
+        if self._loop is None or not self._thread.is_alive():
+            return
+        fut = asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop)
+        with contextlib.suppress(Exception):
+            fut.result(5)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(5)
