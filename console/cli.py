@@ -1,0 +1,161 @@
+"""`cityops`: the command line. Subcommands: demo, run, simulate."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from console import __version__
+from console.city_state import StateConfig
+from console.live_source import FeedConfig
+
+log = logging.getLogger("cityops")
+
+
+def _feed_spec(spec: str) -> tuple[str, str]:
+    """`URL` or `NAME=URL`."""
+    name, sep, url = spec.partition("=")
+    if sep and "://" not in name:
+        return name, url
+    return "", spec
+
+
+def _token(args: argparse.Namespace) -> str | None:
+    # tokens come from the environment or a file, never from the command line (it shows in `ps`)
+    if getattr(args, "token_env", None):
+        tok = os.environ.get(args.token_env)
+        if not tok:
+            raise SystemExit(f"cityops: environment variable {args.token_env} is empty or not set")
+        return tok.strip()
+    if getattr(args, "token_file", None):
+        try:
+            return Path(args.token_file).read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise SystemExit(f"cityops: cannot read token file: {exc}") from None
+    return None
+
+
+def _add_sim_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("simulated city")
+    g.add_argument("--seed", type=int, default=7, help="random seed (same seed, same city)")
+    g.add_argument("--speed", type=float, default=1.0, help="simulated seconds per real second")
+    g.add_argument("--rate", type=float, default=None,
+                   help="push this many samples/s in total instead of each indicator's own cadence")
+    g.add_argument("--batch", type=int, default=500, help="most samples in one frame")
+    g.add_argument("--incident-rate", type=float, default=2.0, help="new incidents per simulated minute")
+    g.add_argument("--auto-handle", type=float, default=0.7,
+                   help="share of incidents the simulated district officers handle by themselves (0..1)")
+    g.add_argument("--hostile", action="store_true", help="some incident titles carry markup and scripts")
+
+
+def _add_view_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("window and automation")
+    g.add_argument("--headless", action="store_true", help="no window: ingest and write counters")
+    g.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    g.add_argument("--stats-json", type=Path, default=None, help="write counters here (headless)")
+    g.add_argument("--screenshot", type=Path, default=None, help="write a PNG of the window")
+    g.add_argument("--quit-after", type=float, default=None, help="quit the window after S seconds")
+    g.add_argument("--history-hours", type=float, default=24.0, help="history kept in memory per series")
+    g.add_argument("--max-series", type=int, default=4096, help="most (indicator, region) series kept")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="cityops", description="CityOps Console (城运态势台)")
+    p.add_argument("--version", action="version", version=f"cityops {__version__}")
+    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    demo = sub.add_parser("demo", help="the console on the built-in simulated Shanghai")
+    _add_sim_args(demo)
+    _add_view_args(demo)
+
+    run = sub.add_parser("run", help="the console on real feeds")
+    run.add_argument("--feed", action="append", required=True, metavar="[NAME=]URL",
+                     help="a feed server, ws:// or wss:// (repeat for a city feed plus district feeds)")
+    run.add_argument("--token-env", metavar="VAR", help="read the feed token from this environment variable")
+    run.add_argument("--token-file", metavar="FILE", help="read the feed token from this file")
+    run.add_argument("--region", action="append", default=[], help="subscribe only to these region codes")
+    run.add_argument("--domain", action="append", default=[], help="subscribe only to these domains")
+    _add_view_args(run)
+
+    sim = sub.add_parser("simulate", help="serve the simulated city over WebSocket")
+    sim.add_argument("--host", default="127.0.0.1")
+    sim.add_argument("--port", type=int, default=8765)
+    sim.add_argument("--source", default="shanghai-city", help="feed id announced in hello")
+    sim.add_argument("--token-env", metavar="VAR", help="require the token in this environment variable")
+    sim.add_argument("--token-file", metavar="FILE", help="require the token in this file")
+    sim.add_argument("--burst", type=int, default=0,
+                     help="benchmark: after the snapshot, send this many samples as fast as possible")
+    sim.add_argument("--skip-seq-every", type=int, default=0, help="fault injection: lose every Nth frame")
+    sim.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    _add_sim_args(sim)
+    return p
+
+
+def _state_config(args: argparse.Namespace) -> StateConfig:
+    return StateConfig(history_s=args.history_hours * 3600, max_series=args.max_series)
+
+
+def _server(args: argparse.Namespace, token: str | None = None, burst: int = 0, skip: int = 0):
+    from console.simulator.run import CityOptions, make_server
+    from console.simulator.server import ServerOptions
+
+    city = CityOptions(seed=args.seed, incident_rate_per_min=args.incident_rate, auto_handle=args.auto_handle,
+                       hostile=args.hostile)
+    opts = ServerOptions(speed=args.speed, rate=args.rate, batch=args.batch, burst=burst, token=token,
+                         skip_seq_every=skip, source=getattr(args, "source", "shanghai-city"))
+    return make_server(city, opts)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if args.cmd == "simulate":
+        from console.simulator.run import serve_until_stopped
+
+        server = _server(args, _token(args), args.burst, args.skip_seq_every)
+        asyncio.run(serve_until_stopped(server, args.host, args.port, args.duration))
+        return 0
+    if args.cmd == "run":
+        tok = _token(args)
+        feeds = []
+        for spec in args.feed:
+            name, url = _feed_spec(spec)
+            if not url.startswith(("ws://", "wss://")):
+                raise SystemExit(f"cityops: feed URL must start with ws:// or wss://: {url!r}")
+            feeds.append(FeedConfig(url, name, tok, tuple(args.region), tuple(args.domain)))
+        return _run_console(args, feeds, None)
+    if args.cmd == "demo":
+        from console.simulator.run import SimulatorThread
+
+        sim = SimulatorThread(_server(args))
+        port = sim.start()
+        log.info("built-in simulated Shanghai on ws://127.0.0.1:%d", port)
+        try:
+            return _run_console(args, [FeedConfig(f"ws://127.0.0.1:{port}", "上海市城运平台(模拟)")], sim)
+        finally:
+            sim.stop()
+    return 2
+
+
+def _run_console(args: argparse.Namespace, feeds: list[FeedConfig], sim) -> int:
+    if args.headless:
+        from console.headless import run_headless
+
+        stats = asyncio.run(run_headless(feeds, args.duration, args.stats_json, _state_config(args)))
+        if not args.stats_json:
+            print(f"frames {stats['frames']} samples {stats['samples']} events {stats['events']} "
+                  f"rejects {stats['reject_total']} reconnects {stats['reconnects']} gaps {stats['gaps']}")
+        return 0
+    from console.gui_app import run_gui
+
+    return run_gui(feeds, _state_config(args), screenshot=args.screenshot,
+                   quit_after=args.quit_after if args.quit_after is not None else args.duration)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

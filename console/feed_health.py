@@ -1,0 +1,105 @@
+"""Health of one feed connection as the duty officer sees it: state, rates, ages and counters."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+
+class FeedState(StrEnum):
+    CONNECTING = "connecting"
+    CONNECTED = "connected"
+    STALE = "stale"  # connected, but nothing heard for longer than a heartbeat allows
+    RECONNECTING = "reconnecting"
+    AUTH_FAILED = "auth_failed"
+    STOPPED = "stopped"
+
+
+FEED_STATE_LABELS_ZH = {
+    FeedState.CONNECTING: "连接中",
+    FeedState.CONNECTED: "已连接",
+    FeedState.STALE: "数据停滞",
+    FeedState.RECONNECTING: "重连中",
+    FeedState.AUTH_FAILED: "认证失败",
+    FeedState.STOPPED: "已停止",
+}
+
+
+@dataclass
+class FeedHealth:
+    name: str
+    url: str
+    state: FeedState = FeedState.CONNECTING
+    source: str = ""  # the feed id the server announced in hello
+    frames: int = 0
+    samples: int = 0
+    events: int = 0
+    bytes: int = 0
+    gaps: int = 0  # seq jumps seen
+    missed_frames: int = 0  # frames the jumps skipped over
+    resyncs: int = 0
+    reconnects: int = 0
+    connects: int = 0
+    unknown_types: int = 0
+    unknown_fields: int = 0
+    old_samples: int = 0  # not newer than what we had (after a resync): dropped, not an error
+    rejects: dict[str, int] = field(default_factory=dict)
+    last_error: str = ""
+    last_frame_mono: float | None = None
+    connected_since_mono: float | None = None
+    _rate_t: float = field(default_factory=time.monotonic)
+    _rate_frames: int = 0
+    _rate_samples: int = 0
+    frame_rate: float = 0.0  # frames/s over the last few seconds
+    sample_rate: float = 0.0
+
+    def count_rejects(self, rejects: dict[str, int]) -> None:
+        for reason, n in rejects.items():
+            self.rejects[reason] = self.rejects.get(reason, 0) + n
+
+    @property
+    def reject_total(self) -> int:
+        return sum(self.rejects.values())
+
+    def last_frame_age(self, now_mono: float | None = None) -> float | None:
+        if self.last_frame_mono is None:
+            return None
+        return (now_mono or time.monotonic()) - self.last_frame_mono
+
+    def update_rates(self, now_mono: float | None = None) -> None:
+        """Refresh frame_rate/sample_rate; call about once a second."""
+        now = now_mono or time.monotonic()
+        dt = now - self._rate_t
+        if dt < 0.5:
+            return
+        self.frame_rate = (self.frames - self._rate_frames) / dt
+        self.sample_rate = (self.samples - self._rate_samples) / dt
+        self._rate_t, self._rate_frames, self._rate_samples = now, self.frames, self.samples
+
+    def to_dict(self) -> dict:
+        age = self.last_frame_age()
+        return {
+            "name": self.name,
+            "url": self.url,
+            "state": self.state.value,
+            "source": self.source,
+            "frames": self.frames,
+            "samples": self.samples,
+            "events": self.events,
+            "bytes": self.bytes,
+            "gaps": self.gaps,
+            "missed_frames": self.missed_frames,
+            "resyncs": self.resyncs,
+            "reconnects": self.reconnects,
+            "connects": self.connects,
+            "unknown_types": self.unknown_types,
+            "unknown_fields": self.unknown_fields,
+            "old_samples": self.old_samples,
+            "rejects": dict(sorted(self.rejects.items())),
+            "reject_total": self.reject_total,
+            "last_error": self.last_error,
+            "last_frame_age_s": None if age is None else round(age, 3),
+            "frame_rate": round(self.frame_rate, 1),
+            "sample_rate": round(self.sample_rate, 1),
+        }

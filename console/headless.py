@@ -1,0 +1,77 @@
+"""`cityops run --headless`: connect, ingest, and write the counters as JSON (for automation and CI)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import signal
+import time
+from pathlib import Path
+
+from console.city_state import CityState, StateConfig
+from console.ingest import Ingest
+from console.live_source import FeedConfig, LiveOptions, LiveSource
+
+log = logging.getLogger(__name__)
+
+
+def collect_stats(source: LiveSource, state: CityState, started: float) -> dict:
+    feeds = [h.to_dict() for h in source.health()]
+    rejects: dict[str, int] = {}
+    for f in feeds:
+        for k, v in f["rejects"].items():
+            rejects[k] = rejects.get(k, 0) + v
+    total = {k: sum(f[k] for f in feeds) for k in
+             ("frames", "samples", "events", "bytes", "gaps", "missed_frames", "resyncs", "reconnects",
+              "connects", "unknown_types", "unknown_fields", "old_samples")}
+    return {
+        "elapsed_s": round(time.monotonic() - started, 3),
+        **total,
+        "rejects": rejects,
+        "reject_total": sum(rejects.values()),
+        "feeds": feeds,
+        "state": state.summary(),
+    }
+
+
+def write_json_atomic(path: Path, data: dict) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
+    os.replace(tmp, path)  # a reader never sees half a file
+
+
+async def run_headless(feeds: list[FeedConfig], duration: float | None, stats_path: Path | None,
+                       state_config: StateConfig | None = None, options: LiveOptions | None = None,
+                       stats_every_s: float = 5.0) -> dict:
+    state = CityState(state_config)
+    source = LiveSource(feeds, options)
+    source.add_listener(Ingest(state))
+    started = time.monotonic()
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+    await source.start()
+    try:
+        deadline = None if duration is None else started + duration
+        while not stop.is_set():
+            left = stats_every_s if deadline is None else min(stats_every_s, deadline - time.monotonic())
+            if left <= 0:
+                break
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), left)
+            if stats_path:  # written as we go, so a killed run still leaves its counters
+                write_json_atomic(stats_path, collect_stats(source, state, started))
+    finally:
+        await source.stop()
+    stats = collect_stats(source, state, started)
+    if stats_path:
+        write_json_atomic(stats_path, stats)
+    log.info("headless run done: %d frames, %d samples, %d events, %d rejects", stats["frames"],
+             stats["samples"], stats["events"], stats["reject_total"])
+    return stats
