@@ -217,6 +217,26 @@ class CityState:
             return np.empty(0), np.empty(0)
         return self.rings.series(sid, since)
 
+    def worst_series(self, sids: list[int]) -> int:
+        """Of these series, the one in the worst status; ties go to the value furthest to the bad side."""
+        codes = self.status_code[sids]
+        tied = [s for s, c in zip(sids, codes.tolist(), strict=True) if c == int(codes.max())]
+        if len(tied) == 1:
+            return tied[0]
+        badness = self.rings.last_val[tied] * self._sign[tied]
+        return tied[int(np.nanargmax(badness))] if np.isfinite(badness).any() else tied[0]
+
+    def region_label(self, code: str, english: bool = False) -> str:
+        """'黄浦区 · 外滩街道' for a street, '黄浦区' for a district, the code when unknown."""
+        r = self.regions.get(code)
+        if r is None:
+            return code
+        name = r.name_en if english else r.name_zh
+        if r.level == "street" and r.parent in self.regions:
+            p = self.regions[r.parent]
+            return f"{p.name_en if english else p.name_zh} · {name}"
+        return name
+
     def region_status(self) -> dict[str, Status]:
         """The worst status of any indicator in each region, rolled up to parents (street -> district
         -> city), for colouring the map."""

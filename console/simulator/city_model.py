@@ -152,7 +152,10 @@ class SimCity:
         self.series_region = regs
         n = len(ind_ids)
         si = [self.sim_indicators[k] for k in sim_idx]
-        spread = np.array([0.05 if s.indicator.unit in _RELATIVE_UNITS else 0.25 for s in si])
+        # districts differ in size (absolute figures) far more than in rates and physical levels;
+        # a city-wide series is one of a kind
+        spread = np.array([0.0 if s.indicator.scope == "city" else 0.03 if s.indicator.unit in _RELATIVE_UNITS
+                           else 0.25 for s in si])
         mult = 1.0 + spread * self.rng.uniform(-1, 1, n)
         self._base = np.array([s.base for s in si]) * mult
         self._amp = np.array([s.amp for s in si]) * mult

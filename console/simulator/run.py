@@ -61,6 +61,7 @@ class SimulatorThread:
     def __init__(self, server: SimServer, host: str = "127.0.0.1", port: int = 0):
         self.server, self.host, self.port = server, host, port
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._stop: asyncio.Event | None = None
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._main, name="simulator", daemon=True)
@@ -74,21 +75,24 @@ class SimulatorThread:
         return self.port
 
     def _main(self) -> None:
-        self._loop = asyncio.new_event_loop()
+        # asyncio.run cancels and awaits whatever is left when the server stops: a clean exit
+        asyncio.run(self._amain())
+
+    async def _amain(self) -> None:
+        self._loop = asyncio.get_running_loop()
+        self._stop = asyncio.Event()
         try:
-            self.port = self._loop.run_until_complete(self.server.start(self.host, self.port))
+            self.port = await self.server.start(self.host, self.port)
         except BaseException as exc:
             self._error = exc
             self._ready.set()
             return
         self._ready.set()
-        self._loop.run_forever()
+        await self._stop.wait()
+        await self.server.stop()
 
-    def stop(self) -> None:
-        if self._loop is None or not self._thread.is_alive():
+    def stop(self, timeout: float = 10.0) -> None:
+        if self._loop is None or self._stop is None or not self._thread.is_alive():
             return
-        fut = asyncio.run_coroutine_threadsafe(self.server.stop(), self._loop)
-        with contextlib.suppress(Exception):
-            fut.result(5)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(5)
+        self._loop.call_soon_threadsafe(self._stop.set)
+        self._thread.join(timeout)

@@ -96,8 +96,9 @@ class SimServer:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._ticker
         if self._server:
-            self._server.close()
-            await self._server.wait_closed()
+            self._server.close(close_connections=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._server.wait_closed(), 3.0)
 
     async def kick_all(self) -> None:
         """Drop every client connection (tests: the console must reconnect and resync)."""

@@ -1,0 +1,93 @@
+"""The console as a desktop application: Qt + asyncio (qasync) on one thread, the live source feeding
+CityState, the main window watching it."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+from pathlib import Path
+
+from console.city_state import CityState, StateConfig
+from console.live_source import FeedConfig, LiveSource
+
+log = logging.getLogger(__name__)
+
+
+def _prepare_env() -> None:
+    # Chromium (the map) refuses to run as root without these; harmless otherwise.
+    flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
+    for f in ("--no-sandbox", "--disable-gpu"):
+        if f not in flags and (f != "--no-sandbox" or os.geteuid() == 0):
+            flags += " " + f
+    os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = flags.strip()
+
+
+def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path | None = None,
+            quit_after: float | None = None, settings_path: Path | None = None, with_map: bool = True,
+            language: str = "zh") -> int:
+    _prepare_env()
+    import qasync
+    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtWidgets import QApplication
+
+    if with_map:
+        import PySide6.QtWebEngineWidgets  # noqa: F401 - must be loaded before the QApplication exists
+
+    from console.clock import Clock
+    from console.ingest import Ingest
+    from console.ui.gui_fonts import apply_cjk_font
+    from console.ui.i18n import Language
+    from console.ui.main_window import MainWindow
+    from widgets.theme import STYLE_SHEET
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("CityOps Console")
+    app.setOrganizationName("CityOps")
+    app.setQuitOnLastWindowClosed(False)  # the window's close ends main() below, which then stops the loop
+    apply_cjk_font(app)
+    app.setStyleSheet(STYLE_SHEET)
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+
+    state = CityState(state_config)
+    source = LiveSource(feeds)
+    source.add_listener(Ingest(state))
+    clock = Clock()
+    settings = (QSettings(str(settings_path), QSettings.Format.IniFormat) if settings_path
+                else QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "CityOps", "console"))
+    map_widget = None
+    if with_map:
+        from console.ui.map_bridge import CityMapView
+
+        map_widget = CityMapView(state, clock)
+    lang = Language(app)
+    win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang)
+    if language != "zh":
+        win.set_language(language)
+    win.show()
+    if screenshot is not None:
+        win.resize(1920, 1080)  # a picture for people: the full workstation size, whatever the screen
+    done = asyncio.Event()
+    app.aboutToQuit.connect(done.set)
+    win.closed.connect(done.set)
+
+    if screenshot is not None and quit_after is None:
+        quit_after = 6.0
+    if quit_after is not None:
+        def finish() -> None:
+            if screenshot is not None:
+                win.screenshot(screenshot)
+            win.close()
+
+        QTimer.singleShot(int(quit_after * 1000), finish)
+
+    async def main() -> None:
+        await source.start()
+        await done.wait()
+        await source.stop()
+
+    with loop:
+        loop.run_until_complete(main())
+    return 0

@@ -1,0 +1,51 @@
+"""An incident as readable plain text for the detail pane and reports (personal data masked)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from console.frames import Event
+from console.labels import SEVERITY_ZH, SOURCE_ZH, STATE_ZH, format_countdown
+from console.masking import mask_personal
+from console.protocol import DiscoverySource, IncidentState
+
+_TZ = dt.timezone(dt.timedelta(hours=8))
+
+
+def _t(ts: float) -> str:
+    return dt.datetime.fromtimestamp(ts, _TZ).strftime("%m-%d %H:%M:%S")
+
+
+def describe(ev: Event, region_label: Callable[[str], str], now: float, unmask: bool = False,
+             tr: Callable[[str], str] = lambda s: s) -> str:
+    try:
+        source = tr(SOURCE_ZH[DiscoverySource(ev.source)])
+    except ValueError:
+        source = ev.source
+    lines = [
+        f"{ev.title}",
+        f"{tr('编号')}: {ev.id}  v{ev.version}",
+        f"{tr('级别')}: {tr(SEVERITY_ZH[ev.severity])}   {tr('状态')}: {tr(STATE_ZH[ev.state])}   "
+        f"{tr('渠道')}: {source}",
+        f"{tr('区域')}: {region_label(ev.region)}"
+        + (f"   ({ev.location[0]:.5f}, {ev.location[1]:.5f})" if ev.location else ""),
+        f"{tr('发现')}: {_t(ev.created_ts)}   {tr('更新')}: {_t(ev.updated_ts)}",
+    ]
+    if ev.sla_due_ts is not None:
+        lines.append(f"{tr('时限')}: {_t(ev.sla_due_ts)}  ({format_countdown(ev.sla_due_ts - now)})")
+    if ev.assignee:
+        lines.append(f"{tr('处置单位')}: {ev.assignee}")
+    if ev.merged_into:
+        lines.append(f"{tr('合并至')}: {ev.merged_into}")
+    if ev.detail:
+        lines += ["", ev.detail if unmask else mask_personal(ev.detail)]
+    if ev.history:
+        lines += ["", tr("处置记录") + ":"]
+        for h in ev.history:
+            try:
+                st = tr(STATE_ZH[IncidentState(h.state)])
+            except ValueError:
+                st = h.state
+            lines.append(f"  {_t(h.ts)}  {st:<4}  {h.operator}  {h.note}")
+    return "\n".join(lines)

@@ -1,0 +1,175 @@
+"""The incident queue as a Qt table model over CityState's incident book (open incidents only).
+
+Rows change only when the bridge reports changed events; the age and SLA columns refresh once a
+second. Everything the feed says is returned as plain text: item views never interpret markup.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, QSortFilterProxyModel, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from console.city_state import Changes, CityState
+from console.clock import Clock
+from console.frames import Event
+from console.labels import SEVERITY_COLOR, SEVERITY_ZH, SOURCE_ZH, STATE_ZH, format_age, format_countdown
+from console.protocol import DiscoverySource
+from widgets.text import plain_tooltip
+
+COLUMNS = ("severity", "title", "district", "source", "state", "age", "sla")
+HEADERS = {
+    "severity": "级别", "title": "标题", "district": "区域", "source": "发现渠道", "state": "状态",
+    "age": "时长", "sla": "时限剩余",
+}
+SORT_ROLE = Qt.ItemDataRole.UserRole + 1
+EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+
+
+def tr(text: str) -> str:
+    return QCoreApplication.translate("Labels", text)
+
+
+class IncidentTableModel(QAbstractTableModel):
+    def __init__(self, state: CityState, clock: Clock, parent=None):
+        super().__init__(parent)
+        self.state, self.clock = state, clock
+        self._ids: list[str] = list(state.incidents.open)
+        self._row: dict[str, int] = {eid: i for i, eid in enumerate(self._ids)}
+
+    # ---------------------------------------------------------------- Qt model API
+    def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._ids)
+
+    def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(COLUMNS)
+
+    def headerData(self, section, orientation, role=Qt.ItemDataRole.DisplayRole):
+        if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
+            return QCoreApplication.translate("IncidentQueue", HEADERS[COLUMNS[section]])
+        return None
+
+    def event_at(self, row: int) -> Event | None:
+        if 0 <= row < len(self._ids):
+            return self.state.incidents.open.get(self._ids[row])
+        return None
+
+    def row_of(self, event_id: str) -> int | None:
+        return self._row.get(event_id)
+
+    def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
+        ev = self.event_at(index.row())
+        if ev is None:
+            return None
+        col = COLUMNS[index.column()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._text(ev, col)
+        if role == SORT_ROLE:
+            return self._sort_key(ev, col)
+        if role == EVENT_ID_ROLE:
+            return ev.id
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if col == "severity":
+                return QBrush(QColor(SEVERITY_COLOR[ev.severity]))
+            if col == "sla" and ev.sla_due_ts is not None and ev.sla_due_ts < self.clock.now():
+                return QBrush(QColor("#ff6b6b"))
+        if role == Qt.ItemDataRole.BackgroundRole and ev.sla_due_ts is not None and ev.sla_due_ts < self.clock.now():
+            return QBrush(QColor(120, 20, 24, 110))  # breached: the whole row stands out
+        if role == Qt.ItemDataRole.ToolTipRole and col == "title":
+            return plain_tooltip(ev.title)
+        return None
+
+    def _text(self, ev: Event, col: str) -> str:
+        now = self.clock.now()
+        if col == "severity":
+            return "● " + tr(SEVERITY_ZH[ev.severity])
+        if col == "title":
+            return ev.title
+        if col == "district":
+            return self.state.region_label(ev.region)
+        if col == "source":
+            try:
+                return tr(SOURCE_ZH[DiscoverySource(ev.source)])
+            except ValueError:
+                return ev.source
+        if col == "state":
+            return tr(STATE_ZH[ev.state])
+        if col == "age":
+            return format_age(now - ev.created_ts)
+        if col == "sla":
+            return "—" if ev.sla_due_ts is None else format_countdown(ev.sla_due_ts - now)
+        return ""
+
+    def _sort_key(self, ev: Event, col: str):
+        if col == "severity":
+            return ev.severity.rank * 1e12 - ev.created_ts  # worst first, then oldest first
+        if col in ("age",):
+            return -ev.created_ts
+        if col == "sla":
+            return ev.sla_due_ts if ev.sla_due_ts is not None else float("inf")
+        return self._text(ev, col)
+
+    # ---------------------------------------------------------------- updates
+    def apply_changes(self, ch: Changes) -> None:
+        if not ch.events:
+            return
+        open_book = self.state.incidents.open
+        gone = [eid for eid in ch.events if eid in self._row and eid not in open_book]
+        for eid in gone:
+            row = self._row[eid]
+            self.beginRemoveRows(QModelIndex(), row, row)
+            self._ids.pop(row)
+            self._row = {e: i for i, e in enumerate(self._ids)}
+            self.endRemoveRows()
+        new = [eid for eid in ch.events if eid in open_book and eid not in self._row]
+        if new:
+            first = len(self._ids)
+            self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+            for eid in new:
+                self._row[eid] = len(self._ids)
+                self._ids.append(eid)
+            self.endInsertRows()
+        last_col = len(COLUMNS) - 1
+        for eid in ch.events:
+            row = self._row.get(eid)
+            if row is not None and eid not in new:
+                self.dataChanged.emit(self.index(row, 0), self.index(row, last_col))
+
+    def refresh_clocks(self) -> None:
+        if self._ids:
+            a, b = COLUMNS.index("age"), COLUMNS.index("sla")
+            self.dataChanged.emit(self.index(0, a), self.index(len(self._ids) - 1, b))
+
+
+class IncidentFilter(QSortFilterProxyModel):
+    """Filter by severity, domain, district, state and free text; sorts by the model's sort keys."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setSortRole(SORT_ROLE)
+        self.severities: set[str] = set()
+        self.states: set[str] = set()
+        self.domains: set[str] = set()
+        self.district: str = ""  # region code prefix
+        self.text: str = ""
+
+    def set_filters(self, **kw) -> None:
+        for k, v in kw.items():
+            setattr(self, k, v)
+        self.invalidateFilter()
+
+    def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
+        ev = self.sourceModel().event_at(row)
+        if ev is None:
+            return False
+        if self.severities and ev.severity.value not in self.severities:
+            return False
+        if self.states and ev.state.value not in self.states:
+            return False
+        if self.domains and ev.domain not in self.domains:
+            return False
+        if self.district and not ev.region.startswith(self.district):
+            return False
+        if self.text:
+            t = self.text.casefold()
+            return t in ev.title.casefold() or t in ev.id.casefold() or t in ev.detail.casefold()
+        return True

@@ -1,0 +1,261 @@
+"""The workstation window: the city map in the middle, the vital-sign board, the indicator chart and
+the incident queue in docks whose arrangement is saved and restored, and the feed-health strip."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
+
+from console.board_model import BoardModel
+from console.city_state import Changes, CityState
+from console.clock import Clock
+from console.forecast import forecast
+from console.history import display_series
+from console.incident_text import describe
+from console.labels import DOMAIN_ZH
+from console.source import Source
+from console.ui.incident_model import IncidentFilter, IncidentTableModel
+from console.ui.state_bridge import StateBridge
+from widgets.feed_status_bar import FeedStatusBar
+from widgets.incident_queue import IncidentQueue
+from widgets.indicator_chart import IndicatorChart
+from widgets.vital_board import VitalBoard
+
+log = logging.getLogger(__name__)
+LAYOUT_VERSION = 1
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("MainWindow", text)
+
+
+def _label(text: str) -> str:
+    return QCoreApplication.translate("Labels", text)
+
+
+class MainWindow(QMainWindow):
+    closed = Signal()
+    def __init__(self, state: CityState, source: Source | None, clock: Clock, settings: QSettings,
+                 map_widget: QWidget | None = None, language=None):
+        super().__init__()
+        self.setObjectName("CityOpsMainWindow")
+        self.state, self.source, self.clock, self.settings = state, source, clock, settings
+        self.language = language  # console.ui.i18n.Language, or None in tests that do not switch
+        self.bridge = StateBridge(state, source, clock, parent=self)
+        self.board_model = BoardModel(state)
+
+        self.incident_model = IncidentTableModel(state, clock, self)
+        self.incident_proxy = IncidentFilter(self)
+        self.incident_proxy.setSourceModel(self.incident_model)
+        self.queue = IncidentQueue(self.incident_proxy, self._describe, self._district_choices,
+                                   self._domain_choices)
+
+        self.board = VitalBoard()
+        self.board_scroll = QScrollArea()
+        self.board_scroll.setWidget(self.board)
+        self.board_scroll.setWidgetResizable(True)
+        self.chart = IndicatorChart()
+        self.chart_key: tuple[str, str] | None = None
+        self._n_series_seen = 0
+
+        self.map = map_widget
+        self.setCentralWidget(map_widget if map_widget is not None else QWidget())
+        # side docks run the full height; the chart sits under the map only
+        self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.dock_board = self._dock("board", self.board_scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.dock_chart = self._dock("chart", self.chart, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.dock_queue = self._dock("queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.status = FeedStatusBar()
+        self.statusBar().addPermanentWidget(self.status, 1)
+        self._build_menu()
+
+        self.bridge.changed.connect(self._on_changes)
+        self.bridge.second.connect(self._on_second)
+        self.board.tileActivated.connect(self._on_tile)
+        self.chart.rangeChanged.connect(lambda _s: self._refresh_chart())
+        self.queue.incidentSelected.connect(self._on_incident_selected)
+        if self.map is not None and hasattr(self.map, "incidentClicked"):
+            self.map.incidentClicked.connect(self.select_incident)
+        self._render_timer = QTimer(self)  # spreads tile re-renders over ticks (see VitalBoard)
+        self._render_timer.setInterval(50)
+        self._render_timer.timeout.connect(self.board.render_pending)
+        self._render_timer.start()
+        self.resize(1920, 1080)
+        self.resizeDocks([self.dock_board, self.dock_queue], [430, 660], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.dock_chart], [300], Qt.Orientation.Vertical)
+        self.retranslate()
+        self.restore_layout()
+
+    # ---------------------------------------------------------------- building
+    def _dock(self, name: str, widget: QWidget, area) -> QDockWidget:
+        d = QDockWidget(self)
+        d.setObjectName(f"dock_{name}")  # saveState keys docks by object name
+        d.setWidget(widget)
+        d.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                      | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                      | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, d)
+        return d
+
+    def _build_menu(self) -> None:
+        mb = self.menuBar()
+        self.menu_view = mb.addMenu("")
+        for d in (self.dock_board, self.dock_chart, self.dock_queue):
+            self.menu_view.addAction(d.toggleViewAction())
+        self.menu_view.addSeparator()
+        self.act_reset = QAction(self, triggered=self.reset_layout)
+        self.menu_view.addAction(self.act_reset)
+        self.menu_lang = mb.addMenu("")
+        group = QActionGroup(self)
+        self.act_zh = QAction("中文", self, checkable=True, checked=True)
+        self.act_en = QAction("English", self, checkable=True)
+        for a, code in ((self.act_zh, "zh"), (self.act_en, "en")):
+            group.addAction(a)
+            self.menu_lang.addAction(a)
+            a.triggered.connect(lambda _c=False, code=code: self.set_language(code))
+        self.act_focus_queue = QAction(self, shortcut=QKeySequence("F2"), triggered=self.queue.table.setFocus)
+        self.act_focus_board = QAction(self, shortcut=QKeySequence("F3"), triggered=self.board.setFocus)
+        self.addAction(self.act_focus_queue)
+        self.addAction(self.act_focus_board)
+
+    def retranslate(self) -> None:
+        self.setWindowTitle(_t("城运态势台 CityOps Console"))
+        self.dock_board.setWindowTitle(_t("城市生命体征"))
+        self.dock_chart.setWindowTitle(_t("指标详情"))
+        self.dock_queue.setWindowTitle(_t("事件队列"))
+        self.menu_view.setTitle(_t("视图"))
+        self.menu_lang.setTitle(_t("语言"))
+        self.act_reset.setText(_t("恢复默认布局"))
+        self.queue.retranslate()
+        self.chart.retranslate()
+        self.board_model.english = self.english
+        self._rebuild_board()
+        self.incident_model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.incident_model.columnCount() - 1)
+        self.incident_model.refresh_clocks()
+        if self.map is not None and hasattr(self.map, "retranslate"):
+            self.map.retranslate()
+
+    def changeEvent(self, ev) -> None:
+        if ev.type() == QEvent.Type.LanguageChange:
+            self.retranslate()
+        super().changeEvent(ev)
+
+    @property
+    def english(self) -> bool:
+        return self.language is not None and self.language.code == "en"
+
+    def set_language(self, code: str) -> None:
+        if self.language is not None:
+            self.language.switch(code)  # installs the translator; Qt then sends LanguageChange
+        (self.act_en if code == "en" else self.act_zh).setChecked(True)
+
+    # ---------------------------------------------------------------- layout persistence
+    def save_layout(self) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        self.settings.sync()
+
+    def restore_layout(self) -> bool:
+        self._default_state = self.saveState(LAYOUT_VERSION)
+        geo, st = self.settings.value("window/geometry"), self.settings.value("window/state")
+        ok = False
+        if isinstance(geo, QByteArray):
+            self.restoreGeometry(geo)
+        if isinstance(st, QByteArray):
+            ok = self.restoreState(st, LAYOUT_VERSION)
+        return ok
+
+    def reset_layout(self) -> None:
+        self.restoreState(self._default_state, LAYOUT_VERSION)
+        for d in (self.dock_board, self.dock_chart, self.dock_queue):
+            d.show()
+
+    def closeEvent(self, ev) -> None:
+        self.save_layout()
+        super().closeEvent(ev)
+        self.closed.emit()
+
+    # ---------------------------------------------------------------- live updates
+    def _rebuild_board(self) -> None:
+        specs = self.board_model.specs()
+        self._n_series_seen = len(self.state.series_keys)
+        self.board.set_tiles(specs, domain_title=lambda d: _label(DOMAIN_ZH.get(d, d)))
+        now = self.clock.now()
+        self.board.set_data({s.key: self.board_model.data(s.key, now) for s in specs})
+        if self.chart_key is None and specs:
+            self._on_tile(specs[0].key)
+
+    def _on_changes(self, ch: Changes) -> None:
+        if ch.catalog or len(self.state.series_keys) != self._n_series_seen:  # new tiles to lay out
+            self._rebuild_board()
+            self.queue.refresh_choices()
+        elif len(ch.series):
+            now = self.clock.now()
+            keys = self.board_model.tiles_touched(ch.series)
+            self.board.set_data({k: self.board_model.data(k, now) for k in keys})
+            if self.chart_key in keys:
+                self._refresh_chart()
+        self.incident_model.apply_changes(ch)
+        self.queue.refresh_selected_detail(ch.events)
+        if self.map is not None and hasattr(self.map, "apply_changes"):
+            self.map.apply_changes(ch)
+
+    def _on_second(self) -> None:
+        self.incident_model.refresh_clocks()
+        if self.source is not None:
+            self.status.show_health(self.source.health(), self.clock.now())
+        else:
+            self.status.show_health([], self.clock.now())
+
+    def _on_tile(self, key) -> None:
+        self.chart_key = key
+        self.board.select(key)
+        self._refresh_chart()
+
+    def _refresh_chart(self) -> None:
+        if self.chart_key is None:
+            return
+        d = self.board_model.data(self.chart_key, self.clock.now())
+        ind = self.state.indicators.get(self.chart_key[0])
+        if ind is None or d.sid is None:
+            return
+        ts, vals = self.state.rings.series(d.sid)
+        start = (ts[-1] if len(ts) else self.clock.now()) - self.chart.range_s
+        t, v = display_series(ts, vals, start, max_points=2 * max(400, self.chart.width()))
+        fc = forecast(ts, vals, ind.warn, ind.alarm, ind.direction) if len(ts) >= 5 else None
+        title = f"{ind.name_en if self.english else ind.name_zh} · {d.subtitle}"
+        self.chart.show_series(title, ind.unit, t, v, ind.warn, ind.alarm, ind.direction, fc, d.forecast_text)
+
+    # ---------------------------------------------------------------- incidents
+    def _describe(self, event_id: str) -> str:
+        ev = self.state.incidents.get(event_id)
+        if ev is None:
+            return ""
+        return describe(ev, self.state.region_label, self.clock.now(), tr=_label)
+
+    def _district_choices(self) -> list[tuple[str, str]]:
+        return [(r.code, r.name_zh) for r in sorted(self.state.regions.values(), key=lambda r: r.code)
+                if r.level == "district"]
+
+    def _domain_choices(self) -> list[tuple[str, str]]:
+        domains = sorted({e.domain for e in self.state.incidents.open.values()} | set(DOMAIN_ZH) - {"other"})
+        return [(d, _label(DOMAIN_ZH.get(d, d))) for d in domains]
+
+    def _on_incident_selected(self, event_id: str) -> None:
+        if self.map is not None and hasattr(self.map, "select_incident"):
+            self.map.select_incident(event_id)
+
+    def select_incident(self, event_id: str) -> None:
+        self.queue.select_incident(event_id)
+
+    # ---------------------------------------------------------------- pictures
+    def screenshot(self, path: Path) -> bool:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ok = self.grab().save(str(path), "PNG")
+        log.info("screenshot %s: %s", "written" if ok else "FAILED", path)
+        return ok

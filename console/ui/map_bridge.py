@@ -1,0 +1,219 @@
+"""The city map in Qt WebEngine: the page is built once; CityState changes reach it as small JSON diffs
+(district colours, incident markers, crowd heat) through runJavaScript. Clicks come back as console
+messages. Requests to anything but local files (and a configured tile server) are blocked."""
+
+from __future__ import annotations
+
+import json
+import logging
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QUrl, Signal
+from PySide6.QtWebEngineCore import (
+    QWebEnginePage,
+    QWebEngineProfile,
+    QWebEngineSettings,
+    QWebEngineUrlRequestInterceptor,
+)
+from PySide6.QtWebEngineWidgets import QWebEngineView
+
+from console.city_state import Changes, CityState
+from console.clock import Clock
+from console.frames import Event
+from console.labels import SEVERITY_ZH, STATE_ZH, STATUS_COLOR, STATUS_ZH
+from console.map_page import MapOptions, build_page
+from console.protocol import Status
+
+log = logging.getLogger(__name__)
+CROWD_INDICATOR = "crowd.density"
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("CityMap", text)
+
+
+def _label(text: str) -> str:
+    return QCoreApplication.translate("Labels", text)
+
+
+class OfflineGuard(QWebEngineUrlRequestInterceptor):
+    """Blocks every request that is not a local file (or the configured tile server), and counts them."""
+
+    def __init__(self, allowed_prefix: str | None = None, parent=None):
+        super().__init__(parent)
+        self.allowed_prefix = allowed_prefix
+        self.blocked: list[str] = []
+
+    def interceptRequest(self, info) -> None:
+        url = info.requestUrl().toString()
+        if url.startswith(("file:", "qrc:", "data:", "blob:", "about:")):
+            return
+        if self.allowed_prefix and url.startswith(self.allowed_prefix):
+            return
+        self.blocked.append(url[:200])
+        info.block(True)
+
+
+_PROFILE: QWebEngineProfile | None = None
+
+
+def _shared_profile() -> QWebEngineProfile:
+    """One off-the-record profile for the application's life: Chromium writes nothing to disk, and the
+    profile outlives every page (Qt warns, and may crash, when a profile dies before its pages)."""
+    global _PROFILE
+    if _PROFILE is None:
+        _PROFILE = QWebEngineProfile(QCoreApplication.instance())
+    return _PROFILE
+
+
+class MapPage(QWebEnginePage):
+    message = Signal(dict)
+
+    def javaScriptConsoleMessage(self, level, text: str, line: int, source: str) -> None:
+        if text.startswith("cityops:"):
+            try:
+                obj = json.loads(text[len("cityops:"):])
+            except ValueError:
+                return
+            if isinstance(obj, dict):
+                self.message.emit(obj)
+        elif level == QWebEnginePage.JavaScriptConsoleMessageLevel.ErrorMessageLevel:
+            log.warning("map page: %s (%s:%d)", text[:300], source[-60:], line)
+
+
+class CityMapView(QWebEngineView):
+    incidentClicked = Signal(str)
+    districtClicked = Signal(str)
+    ready = Signal()
+
+    def __init__(self, state: CityState, clock: Clock, options: MapOptions | None = None, parent=None):
+        super().__init__(parent)
+        self.state, self.clock = state, clock
+        self.options = options or MapOptions()
+        tile_prefix = self.options.tile_url.split("{")[0] if self.options.tile_url else None
+        self.guard = OfflineGuard(tile_prefix, self)
+        profile = _shared_profile()
+        profile.setUrlRequestInterceptor(self.guard)
+        self._page = MapPage(profile, self)
+        s = self._page.settings()
+        s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, True)
+        s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, bool(tile_prefix))
+        self.setPage(self._page)
+        self._page.message.connect(self._on_message)
+        self._dir = tempfile.TemporaryDirectory(prefix="cityops-map-")
+        self.page_path: Path = build_page(Path(self._dir.name), self.options)
+        self.is_ready = False
+        self._markers: set[str] = set()
+        self._district_status: dict[str, str] = {}
+        self._heat_sent = 0.0
+        self.diffs_sent = 0
+        self.load(QUrl.fromLocalFile(str(self.page_path)))
+
+    # ---------------------------------------------------------------- page -> console
+    def _on_message(self, obj: dict) -> None:
+        if obj.get("ready"):
+            self.is_ready = True
+            self.retranslate()
+            self._send_all()
+            self.ready.emit()
+        elif isinstance(obj.get("select"), str):
+            self.incidentClicked.emit(obj["select"])
+        elif isinstance(obj.get("district"), str):
+            self.districtClicked.emit(obj["district"])
+
+    # ---------------------------------------------------------------- console -> page
+    def js(self, call: str, payload, callback=None) -> None:
+        """Call `cityops.<call>(payload)`; payload goes as JSON, which is also a safe JS literal."""
+        script = f"window.cityops && cityops.ready && cityops.{call}({json.dumps(payload, ensure_ascii=False)})"
+        self.diffs_sent += 1
+        if callback is None:
+            self._page.runJavaScript(script)
+        else:
+            self._page.runJavaScript(script, 0, callback)
+
+    def retranslate(self) -> None:
+        if not self.is_ready:
+            return
+        lang = "en" if QCoreApplication.translate("Labels", "待受理") != "待受理" else "zh"
+        legend = [[STATUS_COLOR[s], _label(STATUS_ZH[s])] for s in (Status.NORMAL, Status.WARN, Status.ALARM)]
+        self.js("setLabels", {"districts": _t("区域状态"), "incidents": _t("事件"), "heat": _t("人群热力"),
+                              "labels": _t("区名"), "lang": lang, "legend": legend})
+        self._markers.clear()
+        self._send_incidents(set(self.state.incidents.open))
+
+    def _marker(self, ev: Event) -> dict | None:
+        if ev.location is None:
+            return None
+        meta = (f"{_label(SEVERITY_ZH[ev.severity])} · {_label(STATE_ZH[ev.state])} · "
+                f"{self.state.region_label(ev.region)}\n{ev.id}")
+        return {"id": ev.id, "lat": ev.location[0], "lon": ev.location[1], "sev": ev.severity.value,
+                "title": ev.title, "meta": meta}
+
+    def _send_all(self) -> None:
+        self._district_status = {}
+        self._markers.clear()
+        self._send_districts()
+        self._send_incidents(set(self.state.incidents.open))
+        self._send_heat(force=True)
+
+    def _send_districts(self) -> None:
+        roll = self.state.region_status()
+        diff = {}
+        for code, r in self.state.regions.items():
+            if r.level != "district":
+                continue
+            st = roll.get(code, Status.NODATA).value
+            if self._district_status.get(code) != st:
+                diff[code] = st
+        if diff:
+            self._district_status.update(diff)
+            self.js("setDistrictStatus", diff)
+
+    def _send_incidents(self, ids: set[str]) -> None:
+        upsert, remove = [], []
+        for eid in ids:
+            ev = self.state.incidents.open.get(eid)
+            m = self._marker(ev) if ev is not None else None
+            if m is not None:
+                upsert.append(m)
+                self._markers.add(eid)
+            elif eid in self._markers:
+                remove.append(eid)
+                self._markers.discard(eid)
+        if remove:
+            self.js("removeIncidents", remove)
+        if upsert:
+            self.js("upsertIncidents", upsert)
+
+    def _send_heat(self, force: bool = False) -> None:
+        now = self.clock.now()
+        if not force and now - self._heat_sent < 5.0:
+            return
+        self._heat_sent = now
+        ind = self.state.indicators.get(CROWD_INDICATOR)
+        if ind is None:
+            return
+        pts = []
+        scale = ind.alarm or 1.0
+        for ind_id, reg in self.state.series_keys:
+            if ind_id != CROWD_INDICATOR:
+                continue
+            latest, region = self.state.latest(ind_id, reg), self.state.regions.get(reg)
+            if latest is None or region is None or region.centroid is None:
+                continue
+            pts.append([region.centroid[0], region.centroid[1], round(min(1.0, latest[1] / scale), 3)])
+        self.js("setHeat", pts)
+
+    def apply_changes(self, ch: Changes) -> None:
+        if not self.is_ready:
+            return
+        if len(ch.series) or ch.catalog:
+            self._send_districts()
+            self._send_heat()
+        if ch.events:
+            self._send_incidents(ch.events)
+
+    def select_incident(self, event_id: str) -> None:
+        if self.is_ready:
+            self.js("select", event_id)

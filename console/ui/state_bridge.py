@@ -1,0 +1,33 @@
+"""CityState -> Qt: a timer takes the model's accumulated changes a few times a second and emits them,
+so no widget is ever touched per frame."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from console.city_state import Changes, CityState
+from console.clock import Clock
+from console.source import Source
+
+
+class StateBridge(QObject):
+    changed = Signal(object)  # Changes
+    second = Signal()  # once a second: ages, countdowns, feed health
+
+    def __init__(self, state: CityState, source: Source | None, clock: Clock, hz: float = 5.0, parent=None):
+        super().__init__(parent)
+        self.state, self.source, self.clock = state, source, clock
+        self._timer = QTimer(self)
+        self._timer.setInterval(int(1000 / hz))
+        self._timer.timeout.connect(self.flush)
+        self._timer.start()
+        self._sec = QTimer(self)
+        self._sec.setInterval(1000)
+        self._sec.timeout.connect(self.second.emit)
+        self._sec.start()
+
+    def flush(self) -> Changes:
+        ch = self.state.take_changes()
+        if ch:
+            self.changed.emit(ch)
+        return ch

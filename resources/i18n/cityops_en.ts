@@ -1,0 +1,346 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en_US" sourcelanguage="zh_CN">
+  <context>
+    <name>CityMap</name>
+    <message>
+      <source>事件</source>
+      <translation>Incidents</translation>
+    </message>
+    <message>
+      <source>人群热力</source>
+      <translation>Crowd heat</translation>
+    </message>
+    <message>
+      <source>区名</source>
+      <translation>District names</translation>
+    </message>
+    <message>
+      <source>区域状态</source>
+      <translation>District status</translation>
+    </message>
+  </context>
+  <context>
+    <name>FeedStatusBar</name>
+    <message>
+      <source>{0}前</source>
+      <translation>{0} ago</translation>
+    </message>
+    <message>
+      <source>拒收 {0}</source>
+      <translation>rejected {0}</translation>
+    </message>
+    <message>
+      <source>断档 {0}</source>
+      <translation>gaps {0}</translation>
+    </message>
+  </context>
+  <context>
+    <name>IncidentQueue</name>
+    <message>
+      <source>全部区</source>
+      <translation>All districts</translation>
+    </message>
+    <message>
+      <source>全部状态</source>
+      <translation>All states</translation>
+    </message>
+    <message>
+      <source>全部领域</source>
+      <translation>All domains</translation>
+    </message>
+    <message>
+      <source>区域</source>
+      <translation>Area</translation>
+    </message>
+    <message>
+      <source>发现渠道</source>
+      <translation>Channel</translation>
+    </message>
+    <message>
+      <source>只看此级别（可多选）</source>
+      <translation>Show only this level (several allowed)</translation>
+    </message>
+    <message>
+      <source>搜索标题、编号、详情 (Ctrl+F)</source>
+      <translation>Search title, id, detail (Ctrl+F)</translation>
+    </message>
+    <message>
+      <source>时长</source>
+      <translation>Age</translation>
+    </message>
+    <message>
+      <source>时限剩余</source>
+      <translation>SLA left</translation>
+    </message>
+    <message>
+      <source>标题</source>
+      <translation>Title</translation>
+    </message>
+    <message>
+      <source>状态</source>
+      <translation>State</translation>
+    </message>
+    <message>
+      <source>级别</source>
+      <translation>Level</translation>
+    </message>
+  </context>
+  <context>
+    <name>IndicatorChart</name>
+    <message>
+      <source>1 小时</source>
+      <translation>1 h</translation>
+    </message>
+    <message>
+      <source>15 分钟</source>
+      <translation>15 min</translation>
+    </message>
+    <message>
+      <source>24 小时</source>
+      <translation>24 h</translation>
+    </message>
+    <message>
+      <source>4 小时</source>
+      <translation>4 h</translation>
+    </message>
+  </context>
+  <context>
+    <name>Labels</name>
+    <message>
+      <source>12345热线</source>
+      <translation>12345 hotline</translation>
+    </message>
+    <message>
+      <source>上级交办</source>
+      <translation>Upper level</translation>
+    </message>
+    <message>
+      <source>交通</source>
+      <translation>Traffic</translation>
+    </message>
+    <message>
+      <source>人流</source>
+      <translation>Crowds</translation>
+    </message>
+    <message>
+      <source>公共安全</source>
+      <translation>Public safety</translation>
+    </message>
+    <message>
+      <source>其他</source>
+      <translation>Other</translation>
+    </message>
+    <message>
+      <source>区域</source>
+      <translation>Area</translation>
+    </message>
+    <message>
+      <source>卫健</source>
+      <translation>Public health</translation>
+    </message>
+    <message>
+      <source>发现</source>
+      <translation>Discovered</translation>
+    </message>
+    <message>
+      <source>合并至</source>
+      <translation>Merged into</translation>
+    </message>
+    <message>
+      <source>告警</source>
+      <translation>Alarm</translation>
+    </message>
+    <message>
+      <source>城市管理</source>
+      <translation>City management</translation>
+    </message>
+    <message>
+      <source>处置中</source>
+      <translation>On scene</translation>
+    </message>
+    <message>
+      <source>处置单位</source>
+      <translation>Assigned unit</translation>
+    </message>
+    <message>
+      <source>处置记录</source>
+      <translation>History</translation>
+    </message>
+    <message>
+      <source>媒体舆情</source>
+      <translation>Media</translation>
+    </message>
+    <message>
+      <source>已停止</source>
+      <translation>stopped</translation>
+    </message>
+    <message>
+      <source>已受理</source>
+      <translation>Acknowledged</translation>
+    </message>
+    <message>
+      <source>已处置</source>
+      <translation>Resolved</translation>
+    </message>
+    <message>
+      <source>已撤销</source>
+      <translation>Cancelled</translation>
+    </message>
+    <message>
+      <source>已派遣</source>
+      <translation>Dispatched</translation>
+    </message>
+    <message>
+      <source>已结案</source>
+      <translation>Closed</translation>
+    </message>
+    <message>
+      <source>已连接</source>
+      <translation>connected</translation>
+    </message>
+    <message>
+      <source>待受理</source>
+      <translation>New</translation>
+    </message>
+    <message>
+      <source>数据停滞</source>
+      <translation>stale</translation>
+    </message>
+    <message>
+      <source>无数据</source>
+      <translation>No data</translation>
+    </message>
+    <message>
+      <source>时限</source>
+      <translation>Due</translation>
+    </message>
+    <message>
+      <source>智能视频</source>
+      <translation>AI camera</translation>
+    </message>
+    <message>
+      <source>更新</source>
+      <translation>Updated</translation>
+    </message>
+    <message>
+      <source>橙色</source>
+      <translation>Orange</translation>
+    </message>
+    <message>
+      <source>正常</source>
+      <translation>Normal</translation>
+    </message>
+    <message>
+      <source>气象</source>
+      <translation>Weather</translation>
+    </message>
+    <message>
+      <source>水务</source>
+      <translation>Water</translation>
+    </message>
+    <message>
+      <source>渠道</source>
+      <translation>Channel</translation>
+    </message>
+    <message>
+      <source>燃气</source>
+      <translation>Gas</translation>
+    </message>
+    <message>
+      <source>物联感知</source>
+      <translation>IoT sensor</translation>
+    </message>
+    <message>
+      <source>状态</source>
+      <translation>State</translation>
+    </message>
+    <message>
+      <source>环境</source>
+      <translation>Environment</translation>
+    </message>
+    <message>
+      <source>电力</source>
+      <translation>Power</translation>
+    </message>
+    <message>
+      <source>空气</source>
+      <translation>Air</translation>
+    </message>
+    <message>
+      <source>红色</source>
+      <translation>Red</translation>
+    </message>
+    <message>
+      <source>级别</source>
+      <translation>Level</translation>
+    </message>
+    <message>
+      <source>编号</source>
+      <translation>Id</translation>
+    </message>
+    <message>
+      <source>网格巡查</source>
+      <translation>Grid officer</translation>
+    </message>
+    <message>
+      <source>蓝色</source>
+      <translation>Blue</translation>
+    </message>
+    <message>
+      <source>认证失败</source>
+      <translation>auth failed</translation>
+    </message>
+    <message>
+      <source>轨交</source>
+      <translation>Metro</translation>
+    </message>
+    <message>
+      <source>连接中</source>
+      <translation>connecting</translation>
+    </message>
+    <message>
+      <source>重连中</source>
+      <translation>reconnecting</translation>
+    </message>
+    <message>
+      <source>预警</source>
+      <translation>Warning</translation>
+    </message>
+    <message>
+      <source>黄色</source>
+      <translation>Yellow</translation>
+    </message>
+  </context>
+  <context>
+    <name>MainWindow</name>
+    <message>
+      <source>事件队列</source>
+      <translation>Incident queue</translation>
+    </message>
+    <message>
+      <source>城市生命体征</source>
+      <translation>City vital signs</translation>
+    </message>
+    <message>
+      <source>城运态势台 CityOps Console</source>
+      <translation>CityOps Console (城运态势台)</translation>
+    </message>
+    <message>
+      <source>恢复默认布局</source>
+      <translation>Reset layout</translation>
+    </message>
+    <message>
+      <source>指标详情</source>
+      <translation>Indicator detail</translation>
+    </message>
+    <message>
+      <source>视图</source>
+      <translation>View</translation>
+    </message>
+    <message>
+      <source>语言</source>
+      <translation>Language</translation>
+    </message>
+  </context>
+</TS>

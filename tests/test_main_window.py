@@ -1,0 +1,134 @@
+"""The workstation window, offscreen with the real map page: the queue, the map, hostile text, language
+switching and the saved layout. Data is fed straight into CityState (no network)."""
+
+import json
+
+import pytest
+from PySide6.QtCore import QSettings, Qt
+
+pytest.importorskip("PySide6.QtWebEngineWidgets")
+
+from console.city_state import CityState
+from console.clock import Clock
+from console.decoder import Decoder
+from console.map_page import check_offline
+from console.ui.i18n import Language
+from console.ui.incident_model import EVENT_ID_ROLE
+from console.ui.main_window import MainWindow
+from console.ui.map_bridge import CityMapView
+from tests.frames_factory import catalog, dumps, event, samples
+
+HOSTILE = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'"> 井盖 & "引号"'
+dec = Decoder()
+
+
+def feed(state, raw, name="city"):
+    state.apply(name, dec.decode(raw).frame)
+
+
+@pytest.fixture
+def world(qtbot, tmp_path, qapp):
+    state, clock = CityState(), Clock()
+    clock.set_fixed(1_700_000_100.0)
+    feed(state, catalog())
+    feed(state, samples(1, [["traffic.congestion_index", "310101", 1_700_000_000.0, 8.5],
+                            ["traffic.congestion_index", "310104", 1_700_000_000.0, 2.0]]))
+    settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
+    lang = Language(qapp)
+    map_view = CityMapView(state, clock)
+    win = MainWindow(state, None, clock, settings, map_widget=map_view, language=lang)
+    qtbot.addWidget(win)
+    win.show()
+    with qtbot.waitSignal(map_view.ready, timeout=30_000):
+        pass
+    yield state, win, map_view, lang
+    lang.switch("zh")
+
+
+def js_value(qtbot, view, script):
+    box = []
+    view.page().runJavaScript(script, 0, box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
+    return box[0]
+
+
+def test_event_reaches_queue_and_map_and_hostile_text_stays_text(qtbot, world):
+    state, win, view, _ = world
+    feed(state, dumps({"type": "event", "seq": 2, "event": event("EVIL-1", title=HOSTILE, severity="red",
+                                                                 detail="电话 13812345678")}))
+    win.bridge.flush()
+    model = win.incident_proxy
+    qtbot.waitUntil(lambda: model.rowCount() == 1)
+    title_idx = model.index(0, 1)
+    assert title_idx.data(Qt.ItemDataRole.DisplayRole) == HOSTILE
+    assert title_idx.data(EVENT_ID_ROLE) == "EVIL-1"
+    tip = title_idx.data(Qt.ItemDataRole.ToolTipRole)
+    assert "<script>" not in tip and "&lt;script&gt;" in tip  # shown literally, not as markup
+    # the map: one marker whose popup holds the title as text, with no live script or image elements
+    qtbot.waitUntil(lambda: js_value(qtbot, view, "cityops.count()") == 1, timeout=10_000)
+    pop = json.loads(js_value(qtbot, view, "JSON.stringify(cityops.popupText('EVIL-1'))"))
+    assert HOSTILE in pop["text"] and pop["scripts"] == 0 and pop["imgs"] == 0
+    assert js_value(qtbot, view, "document.title") == "cityops-ready"  # nothing ran
+    # selecting in the queue shows the detail, with the caller's phone number masked
+    assert win.queue.select_incident("EVIL-1")
+    text = win.queue.detail.toPlainText()
+    assert HOSTILE in text and "138****5678" in text and "13812345678" not in text
+    # a click on the marker selects the incident in the queue
+    win.queue.table.clearSelection()
+    view._page.message.emit({"select": "EVIL-1"})
+    assert win.queue.table.currentIndex().data(EVENT_ID_ROLE) == "EVIL-1"
+
+
+def test_map_is_offline_and_districts_are_coloured(qtbot, world):
+    view = world[2]
+    assert check_offline(view.page_path) == []
+    assert view.guard.blocked == []
+    assert "setDistrictStatus" in js_value(qtbot, view, "JSON.stringify(Object.keys(cityops))")
+    fill = js_value(qtbot, view, """(function(){var out={};window[Object.keys(window).find(function(k){
+        return k.indexOf('geo_json_')===0 && window[k] && window[k].eachLayer;})].eachLayer(function(l){
+        out[l.feature.properties.code]=l.options.fillColor;}); return JSON.stringify(out);})()""")
+    fill = json.loads(fill)
+    assert len(fill) == 16
+    assert fill["310101"] == "#7d1f24"  # Huangpu in alarm (8.5 >= 8)
+    assert fill["310104"] == "#1f4d3a"  # Xuhui normal
+
+
+def test_switching_language_changes_visible_labels(qtbot, world):
+    win = world[1]
+    assert win.dock_queue.windowTitle() == "事件队列"
+    win.set_language("en")
+    qtbot.waitUntil(lambda: win.dock_queue.windowTitle() == "Incident queue", timeout=5000)
+    assert win.dock_board.windowTitle() == "City vital signs"
+    assert win.incident_proxy.headerData(1, Qt.Orientation.Horizontal) == "Title"
+    win.set_language("zh")
+    qtbot.waitUntil(lambda: win.dock_queue.windowTitle() == "事件队列", timeout=5000)
+
+
+def test_saved_layout_is_restored(qtbot, tmp_path, qapp):
+    state, clock = CityState(), Clock()
+    settings = QSettings(str(tmp_path / "l.ini"), QSettings.Format.IniFormat)
+    win = MainWindow(state, None, clock, settings)
+    qtbot.addWidget(win)
+    win.show()
+    win.dock_chart.hide()
+    win.removeDockWidget(win.dock_queue)
+    win.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, win.dock_queue)
+    win.dock_queue.show()
+    win.close()
+    again = MainWindow(state, None, clock, QSettings(str(tmp_path / "l.ini"), QSettings.Format.IniFormat))
+    qtbot.addWidget(again)
+    again.show()
+    assert again.dock_chart.isHidden()
+    assert again.dockWidgetArea(again.dock_queue) == Qt.DockWidgetArea.LeftDockWidgetArea
+    again.reset_layout()
+    assert not again.dock_chart.isHidden()
+
+
+def test_every_ui_string_has_an_english_translation():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
+    from update_translations import missing_translations
+
+    assert missing_translations() == []

@@ -1,0 +1,160 @@
+"""The incident queue: a filter bar, the table (keyboard first) and the selected incident's detail.
+
+It is handed a filter proxy over the incident model and a function that renders one incident as
+plain text; selection is reported by id, so the map and the queue can follow each other.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLineEdit,
+    QPlainTextEdit,
+    QSplitter,
+    QTableView,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from console.labels import SEVERITY_COLOR, SEVERITY_ZH, STATE_ZH
+from console.protocol import IncidentState, Severity
+from console.ui.incident_model import EVENT_ID_ROLE
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("IncidentQueue", text)
+
+
+def _label(text: str) -> str:
+    return QCoreApplication.translate("Labels", text)
+
+
+class IncidentQueue(QWidget):
+    incidentSelected = Signal(str)
+
+    def __init__(self, proxy: QSortFilterProxyModel, describe: Callable[[str], str],
+                 districts: Callable[[], list[tuple[str, str]]], domains: Callable[[], list[tuple[str, str]]],
+                 parent=None):
+        super().__init__(parent)
+        self.proxy, self._describe = proxy, describe
+        self._districts, self._domains = districts, domains
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+
+        bar = QHBoxLayout()
+        self.sev_buttons: dict[Severity, QToolButton] = {}
+        for sev in Severity:
+            b = QToolButton()
+            b.setCheckable(True)
+            b.setObjectName(f"sev:{sev.value}")
+            b.setStyleSheet(f"QToolButton {{ color: {SEVERITY_COLOR[sev]}; }}")
+            b.toggled.connect(self._apply_filters)
+            self.sev_buttons[sev] = b
+            bar.addWidget(b)
+        self.state_box, self.domain_box, self.district_box = QComboBox(), QComboBox(), QComboBox()
+        for box in (self.state_box, self.domain_box, self.district_box):
+            box.currentIndexChanged.connect(self._apply_filters)
+            bar.addWidget(box)
+        self.search = QLineEdit()
+        self.search.setClearButtonEnabled(True)
+        self.search.textChanged.connect(self._apply_filters)
+        bar.addWidget(self.search, 1)
+        lay.addLayout(bar)
+
+        split = QSplitter(Qt.Orientation.Vertical)
+        self.table = QTableView()
+        self.table.setModel(proxy)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # worst severity, then oldest
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setWordWrap(False)
+        self.table.verticalHeader().hide()
+        self.table.verticalHeader().setDefaultSectionSize(24)
+        hh = self.table.horizontalHeader()
+        hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        hh.setStretchLastSection(False)
+        hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
+        for col, w in ((0, 70), (2, 150), (3, 90), (4, 70), (5, 80), (6, 90)):
+            self.table.setColumnWidth(col, w)
+        self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        split.addWidget(self.table)
+        self.detail = QPlainTextEdit()
+        self.detail.setReadOnly(True)
+        self.detail.setObjectName("incidentDetail")
+        split.addWidget(self.detail)
+        split.setSizes([400, 160])
+        lay.addWidget(split)
+        self._selected: str | None = None
+        QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.setFocus)
+        QShortcut(QKeySequence("Escape"), self.search, activated=self.table.setFocus)
+        self.retranslate()
+
+    def retranslate(self) -> None:
+        for sev, b in self.sev_buttons.items():
+            b.setText("● " + _label(SEVERITY_ZH[sev]))
+            b.setToolTip(_t("只看此级别（可多选）"))
+        self._fill(self.state_box, _t("全部状态"), [(s.value, _label(STATE_ZH[s])) for s in IncidentState if s.is_open])
+        self.refresh_choices()
+        self.search.setPlaceholderText(_t("搜索标题、编号、详情 (Ctrl+F)"))
+        self.table.model().headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.table.model().columnCount() - 1)
+        self.show_detail(self._selected)
+
+    def refresh_choices(self) -> None:
+        self._fill(self.domain_box, _t("全部领域"), self._domains())
+        self._fill(self.district_box, _t("全部区"), self._districts())
+
+    @staticmethod
+    def _fill(box: QComboBox, all_text: str, items: list[tuple[str, str]]) -> None:
+        current = box.currentData()
+        box.blockSignals(True)
+        box.clear()
+        box.addItem(all_text, "")
+        for data, text in items:
+            box.addItem(text, data)
+        i = box.findData(current)
+        box.setCurrentIndex(max(i, 0))
+        box.blockSignals(False)
+
+    def _apply_filters(self) -> None:
+        self.proxy.set_filters(
+            severities={s.value for s, b in self.sev_buttons.items() if b.isChecked()},
+            states={self.state_box.currentData()} - {"", None},
+            domains={self.domain_box.currentData()} - {"", None},
+            district=self.district_box.currentData() or "",
+            text=self.search.text().strip(),
+        )
+
+    def _on_current(self, current, _previous) -> None:
+        eid = current.data(EVENT_ID_ROLE) if current.isValid() else None
+        if eid and eid != self._selected:
+            self._selected = eid
+            self.show_detail(eid)
+            self.incidentSelected.emit(eid)
+
+    def show_detail(self, event_id: str | None) -> None:
+        self.detail.setPlainText(self._describe(event_id) if event_id else "")
+
+    def select_incident(self, event_id: str) -> bool:
+        """Select (and scroll to) an incident by id; False when it is not in the filtered queue."""
+        for row in range(self.proxy.rowCount()):
+            idx = self.proxy.index(row, 0)
+            if idx.data(EVENT_ID_ROLE) == event_id:
+                self.table.selectionModel().setCurrentIndex(
+                    idx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+                self.table.scrollTo(idx)
+                return True
+        return False
+
+    def refresh_selected_detail(self, changed_ids: set[str]) -> None:
+        if self._selected in changed_ids:
+            self.show_detail(self._selected)

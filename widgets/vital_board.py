@@ -1,0 +1,262 @@
+"""The vital-sign board: indicator tiles grouped by domain, painted by one widget.
+
+Measured (shared/design/measured.md): 200 pyqtgraph PlotItems repainted together stall the GUI for
+~100 ms. So every tile is rendered into its own cached pixmap, only tiles whose data changed are
+re-rendered, at most `budget` per tick, and a paint only copies the visible pixmaps.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from console.board_model import TileData, TileSpec
+from console.labels import STATUS_COLOR
+from console.protocol import Status
+from widgets import theme
+
+TREND_MARK = {1: "▲", -1: "▼", 0: "▬"}
+
+
+def scaled_font(base: QFont, k: float) -> QFont:
+    """`base` scaled by k, whether it was sized in points or (via a style sheet) in pixels."""
+    f = QFont(base)
+    if base.pointSizeF() > 0:
+        f.setPointSizeF(max(6.0, base.pointSizeF() * k))
+    else:
+        f.setPixelSize(max(8, round(base.pixelSize() * k)))
+    return f
+
+
+class VitalBoard(QWidget):
+    tileActivated = Signal(object)  # the tile's key
+
+    def __init__(self, parent=None, tile_size: QSize | None = None, budget: int = 40):
+        super().__init__(parent)
+        self.tile_size = tile_size or QSize(196, 92)
+        self.budget = budget
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setMouseTracking(True)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self._specs: list[TileSpec] = []
+        self.spec_by_key: dict[tuple, TileSpec] = {}
+        self._height = 0
+        self._cols = 0
+        self._rects: dict[tuple, QRect] = {}
+        self._headers: list[tuple[QRect, str]] = []
+        self._cache: dict[tuple, QPixmap] = {}
+        self._data: dict[tuple, TileData] = {}
+        self._pending: list[tuple] = []  # keys whose pixmaps must be re-rendered
+        self._domain_title = lambda d: d
+        self.selected: tuple | None = None
+        self.renders = 0  # pixmaps rendered so far (the benchmark reads it)
+
+    # ---------------------------------------------------------------- content
+    def set_tiles(self, specs: list[TileSpec], domain_title=None) -> None:
+        self._specs = list(specs)
+        if domain_title is not None:
+            self._domain_title = domain_title
+        keys = {s.key for s in specs}
+        self._cache = {k: v for k, v in self._cache.items() if k in keys}
+        self._data = {k: v for k, v in self._data.items() if k in keys}
+        self._pending = [s.key for s in specs]
+        self._layout()
+        self.update()
+
+    def set_data(self, data: dict[tuple, TileData]) -> None:
+        """New data for some tiles; their pixmaps are re-rendered over the next ticks."""
+        self._data.update(data)
+        pending = set(self._pending)
+        self._pending.extend(k for k in data if k not in pending)
+
+    def spec(self, key) -> TileSpec | None:
+        return self.spec_by_key.get(key)
+
+    def render_pending(self, visible: QRect | None = None) -> int:
+        """Re-render up to `budget` changed tiles, visible ones first. Returns how many were rendered."""
+        if not self._pending:
+            return 0
+        vis = visible or self.visibleRegion().boundingRect()
+        first = [k for k in self._pending if k in self._rects and self._rects[k].intersects(vis)]
+        rest = [k for k in self._pending if k not in first]
+        todo, self._pending = (first + rest)[: self.budget], (first + rest)[self.budget :]
+        dirty = QRect()
+        for key in todo:
+            spec, rect = self.spec_by_key.get(key), self._rects.get(key)
+            if spec is None or rect is None:
+                continue
+            self._cache[key] = self._render(spec, self._data.get(key))
+            self.renders += 1
+            dirty = dirty.united(rect)
+        if not dirty.isNull():
+            self.update(dirty)
+        return len(todo)
+
+    # ---------------------------------------------------------------- geometry
+    def _layout(self) -> None:
+        self.spec_by_key = {s.key: s for s in self._specs}
+        w = max(self.width(), self.tile_size.width() + 8)
+        tw, th, gap, head = self.tile_size.width(), self.tile_size.height(), 6, 24
+        cols = max(1, (w - gap) // (tw + gap))
+        self._rects, self._headers = {}, []
+        y, domain, col = gap, None, 0
+        for s in self._specs:
+            if s.domain != domain:
+                if domain is not None:
+                    y += th + gap
+                domain, col = s.domain, 0
+                self._headers.append((QRect(gap, y, w - 2 * gap, head), self._domain_title(s.domain)))
+                y += head
+            if col == cols:
+                col = 0
+                y += th + gap
+            self._rects[s.key] = QRect(gap + col * (tw + gap), y, tw, th)
+            col += 1
+        self._height = y + th + gap if self._specs else 0
+        self.setMinimumHeight(self._height)
+        self.updateGeometry()
+
+    def sizeHint(self) -> QSize:
+        return QSize(4 * (self.tile_size.width() + 6), self._height or 400)
+
+    def resizeEvent(self, ev) -> None:
+        cols = self._cols_now()
+        if cols != self._cols:
+            self._cols = cols
+            self._layout()
+        super().resizeEvent(ev)
+
+    def key_at(self, pos) -> tuple | None:
+        return next((k for k, r in self._rects.items() if r.contains(pos)), None)
+
+    # ---------------------------------------------------------------- painting
+    def paintEvent(self, ev) -> None:
+        p = QPainter(self)
+        area = ev.rect()
+        p.fillRect(area, QColor(theme.BG))
+        p.setPen(QColor(theme.TEXT_DIM))
+        f = QFont(self.font())
+        f.setBold(True)
+        p.setFont(f)
+        for rect, title in self._headers:
+            if rect.intersects(area):
+                p.drawText(rect.adjusted(2, 0, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
+        for key, rect in self._rects.items():
+            if not rect.intersects(area):
+                continue
+            pix = self._cache.get(key)
+            if pix is not None:
+                p.drawPixmap(rect.topLeft(), pix)
+            else:
+                p.fillRect(rect, QColor(theme.PANEL))
+            if key == self.selected:
+                p.setPen(QPen(QColor(theme.ACCENT), 2))
+                p.drawRect(rect.adjusted(1, 1, -1, -1))
+        p.end()
+
+    def _render(self, spec: TileSpec, d: TileData | None) -> QPixmap:
+        dpr = self.devicePixelRatioF()
+        w, h = self.tile_size.width(), self.tile_size.height()
+        pix = QPixmap(int(w * dpr), int(h * dpr))
+        pix.setDevicePixelRatio(dpr)
+        pix.fill(QColor(theme.PANEL))
+        p = QPainter(pix)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        status = d.status if d else Status.NODATA
+        stale = d is None or d.stale
+        color = QColor(STATUS_COLOR[status])
+        if stale:
+            color = QColor(STATUS_COLOR[Status.NODATA])
+        p.fillRect(QRectF(0, 0, 4, h), color)  # the status stripe
+        base = QFont(self.font())
+        small = scaled_font(base, 0.8)
+        p.setFont(base)
+        p.setPen(QColor(theme.TEXT if not stale else theme.TEXT_DIM))
+        fm = p.fontMetrics()
+        p.drawText(QRectF(10, 4, w - 14, fm.height()), Qt.AlignmentFlag.AlignLeft,
+                   fm.elidedText(spec.title, Qt.TextElideMode.ElideRight, w - 14))
+        if d is not None:
+            p.setFont(small)
+            p.setPen(QColor(theme.TEXT_DIM))
+            sub = d.subtitle + ("  ⟳ 数据停滞" if d.stale else "")
+            p.drawText(QRectF(10, 4 + fm.height(), w - 14, 16), Qt.AlignmentFlag.AlignLeft,
+                       p.fontMetrics().elidedText(sub, Qt.TextElideMode.ElideRight, w - 14))
+            big = scaled_font(base, 1.5)
+            big.setBold(True)
+            p.setFont(big)
+            p.setPen(color if status.rank >= Status.WARN.rank and not stale else QColor(theme.TEXT))
+            value = f"{d.value_text} {TREND_MARK[d.trend]}"
+            p.drawText(QRectF(10, 38, w * 0.5, 28), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, value)
+            p.setFont(small)
+            p.setPen(QColor(theme.TEXT_DIM))
+            p.drawText(QRectF(10, 64, w * 0.5, 14), Qt.AlignmentFlag.AlignLeft, spec.unit)
+            if d.forecast_text:
+                p.setPen(QColor(STATUS_COLOR[Status.WARN]))
+                p.drawText(QRectF(10, h - 16, w - 14, 14), Qt.AlignmentFlag.AlignLeft, d.forecast_text)
+            self._spark(p, QRectF(w * 0.52, 40, w * 0.46, 34), d, color)
+        if stale:  # hatched: the last value stays visible, but nobody mistakes it for live
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(QBrush(QColor(255, 255, 255, 18), Qt.BrushStyle.BDiagPattern))
+            p.drawRect(QRectF(0, 0, w, h))
+        p.end()
+        return pix
+
+    @staticmethod
+    def _spark(p: QPainter, r: QRectF, d: TileData, color: QColor) -> None:
+        y = d.spark
+        if len(y) < 2:
+            return
+        lo, hi = float(np.min(y)), float(np.max(y))
+        for th in (d.warn, d.alarm):  # keep a nearby threshold in view so the line means something
+            if th is not None and lo - (hi - lo) <= th <= hi + (hi - lo):
+                lo, hi = min(lo, th), max(hi, th)
+        span = hi - lo or 1.0
+        xs = r.left() + np.linspace(0, r.width(), len(y))
+        ys = r.bottom() - (y - lo) / span * r.height()
+        if d.warn is not None and lo <= d.warn <= hi:
+            yy = r.bottom() - (d.warn - lo) / span * r.height()
+            p.setPen(QPen(QColor(STATUS_COLOR[Status.WARN]), 1, Qt.PenStyle.DotLine))
+            p.drawLine(QPointF(r.left(), yy), QPointF(r.right(), yy))
+        if d.alarm is not None and lo <= d.alarm <= hi:
+            yy = r.bottom() - (d.alarm - lo) / span * r.height()
+            p.setPen(QPen(QColor(STATUS_COLOR[Status.ALARM]), 1, Qt.PenStyle.DotLine))
+            p.drawLine(QPointF(r.left(), yy), QPointF(r.right(), yy))
+        poly = QPolygonF([QPointF(float(a), float(b)) for a, b in zip(xs, ys, strict=True)])
+        p.setPen(QPen(color.lighter(120), 1.4))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        p.drawPolyline(poly)
+
+    # ---------------------------------------------------------------- input
+    def mousePressEvent(self, ev) -> None:
+        key = self.key_at(ev.position().toPoint())
+        if key is not None:
+            self.select(key)
+            self.tileActivated.emit(key)
+
+    def select(self, key) -> None:
+        old = self._rects.get(self.selected)
+        self.selected = key
+        for r in (old, self._rects.get(key)):
+            if r is not None:
+                self.update(r)
+
+    def keyPressEvent(self, ev) -> None:
+        keys = [s.key for s in self._specs]
+        if not keys:
+            return
+        i = keys.index(self.selected) if self.selected in keys else -1
+        step = {Qt.Key.Key_Right: 1, Qt.Key.Key_Left: -1, Qt.Key.Key_Down: self._cols_now(),
+                Qt.Key.Key_Up: -self._cols_now()}.get(ev.key())
+        if step is not None:
+            j = min(max(i + step, 0), len(keys) - 1)
+            self.select(keys[j])
+            self.tileActivated.emit(keys[j])
+        elif ev.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.selected:
+            self.tileActivated.emit(self.selected)
+        else:
+            super().keyPressEvent(ev)
+
+    def _cols_now(self) -> int:
+        return max(1, (self.width() - 6) // (self.tile_size.width() + 6))
