@@ -95,6 +95,17 @@ class BoardModel:
         out.sort(key=lambda t: (rank.get(t.domain, 99), t.key[0], t.key[1]))
         return out
 
+    def specs_for_series(self, sids: list[int]) -> list[TileSpec]:
+        """One tile per given series (a custom board, the benchmark's 200 tiles)."""
+        out = []
+        self._candidates = {}
+        for sid in sids:
+            ind_id, reg = self.state.series_keys[sid]
+            ind = self.state.indicators[ind_id]
+            self._candidates[(ind_id, reg)] = [sid]
+            out.append(TileSpec((ind_id, reg), ind.name_en if self.english else ind.name_zh, ind.unit, ind.domain))
+        return out
+
     def tiles_touched(self, changed_sids: np.ndarray) -> set[tuple[str, str]]:
         if len(changed_sids) == 0:
             return set()

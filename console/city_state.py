@@ -67,7 +67,8 @@ class CityState:
         self._warn = np.full(n, np.nan)
         self._alarm = np.full(n, np.nan)
         self._sign = np.ones(n)  # +1: high is bad, -1: low is bad
-        self.status_code = np.zeros(n, dtype=np.int8)  # index into _STATUS_OF_CODE
+        self._status_code = np.zeros(n, dtype=np.int8)  # index into _STATUS_OF_CODE
+        self._status_due = np.zeros(n, dtype=bool)  # series whose status awaits a refresh
         self._dirty = np.zeros(n, dtype=bool)
         self._dirty_events: set[str] = set()
         self._catalog_dirty = False
@@ -160,14 +161,23 @@ class CityState:
         else:
             sid_a = np.array(sids, dtype=np.int64)
         kept = self.rings.append(sid_a, ts, vals)
-        written = sid_a[kept]
+        written = sid_a if kept is None else sid_a[kept]
         out.samples = len(written)
         out.old_samples = len(sid_a) - out.samples
         self.samples_total += out.samples
         if out.samples:
-            self._refresh_status(written)
-            self._dirty[written] = True
+            self._dirty[written] = True  # statuses are brought up to date when read, not per frame
+            self._status_due[written] = True
         return out
+
+    @property
+    def status_code(self) -> np.ndarray:
+        """Per series: 0 no data, 1 normal, 2 warn, 3 alarm (read-only view, always up to date)."""
+        due = np.flatnonzero(self._status_due)
+        if len(due):
+            self._status_due[due] = False
+            self._refresh_status(due)
+        return self._status_code
 
     def _refresh_status(self, sids: np.ndarray) -> None:
         v = self.rings.last_val[sids] * self._sign[sids]
@@ -176,7 +186,7 @@ class CityState:
         code = np.where(np.isnan(v), 0, 1)
         code = np.where(v >= warn, 2, code)  # comparisons with NaN thresholds are False: no level
         code = np.where(v >= alarm, 3, code)
-        self.status_code[sids] = code
+        self._status_code[sids] = code
 
     def _upsert(self, ev: Event, feed: str, out: Applied) -> None:
         if self.incidents.upsert(ev, feed).applied:

@@ -61,6 +61,10 @@ def _add_view_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--quit-after", type=float, default=None, help="quit the window after S seconds")
     g.add_argument("--history-hours", type=float, default=24.0, help="history kept in memory per series")
     g.add_argument("--max-series", type=int, default=4096, help="most (indicator, region) series kept")
+    g.add_argument("--tile-url", default=None,
+                   help="an intranet map tile server, e.g. http://tiles.local/{z}/{x}/{y}.png (default: none, "
+                        "the map draws boundaries only)")
+    g.add_argument("--lang", choices=["zh", "en"], default="zh", help="interface language")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -154,7 +158,8 @@ def _run_console(args: argparse.Namespace, feeds: list[FeedConfig], sim) -> int:
     from console.gui_app import run_gui
 
     return run_gui(feeds, _state_config(args), screenshot=args.screenshot,
-                   quit_after=args.quit_after if args.quit_after is not None else args.duration)
+                   quit_after=args.quit_after if args.quit_after is not None else args.duration,
+                   tile_url=args.tile_url, language=args.lang)
 
 
 if __name__ == "__main__":

@@ -9,10 +9,16 @@ import time
 class Clock:
     def __init__(self) -> None:
         self._fixed: float | None = None
+        self.offset = 0.0  # feed time minus this machine's time (a skewed PC, a sped-up simulator)
 
     def now(self) -> float:
         """UNIX seconds of the instant the console is showing."""
-        return time.time() if self._fixed is None else self._fixed
+        return time.time() + self.offset if self._fixed is None else self._fixed
+
+    def follow_feed(self, offset: float | None) -> None:
+        """Live: keep in step with the feeds' own clock (their `server_time`), not the workstation's."""
+        if offset is not None:
+            self.offset = offset
 
     def set_fixed(self, ts: float | None) -> None:
         """Pin the clock (tests, replay); None returns it to wall time."""

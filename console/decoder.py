@@ -268,18 +268,23 @@ def decode_rows(rows: Any, rejects: dict[str, int]) -> SampleBatch:
         raise _Bad(Reason.WRONG_TYPE, "samples must be a list")
     if not rows:
         return SampleBatch.empty()
-    if set(map(type, rows)) == {list} and set(map(len, rows)) == {4}:
+    # No per-row type/length pass: zip(strict=True) refuses rows of unequal length, unpacking refuses
+    # a width other than 4, and a row that is not a list (text, an object) yields columns of the
+    # wrong types, which the column checks refuse. Any refusal falls back to the row-by-row path.
+    try:
         inds, regs, ts, vals = zip(*rows, strict=True)
-        if (
-            set(map(type, inds)) == _STR_TYPES
-            and set(map(type, regs)) == _STR_TYPES
-            and set(map(type, ts)) <= _NUM_TYPES
-            and set(map(type, vals)) <= _NUM_TYPES
-        ):
-            ts_a = np.array(ts, dtype=np.float64)
-            val_a = np.array(vals, dtype=np.float64)
-            if np.isfinite(val_a).all() and np.isfinite(ts_a).all() and (ts_a > 0).all():
-                return SampleBatch(list(inds), list(regs), ts_a, val_a)
+    except (ValueError, TypeError):
+        return _decode_rows_slow(rows, rejects)
+    if (
+        set(map(type, inds)) == _STR_TYPES
+        and set(map(type, regs)) == _STR_TYPES
+        and set(map(type, ts)) <= _NUM_TYPES
+        and set(map(type, vals)) <= _NUM_TYPES
+    ):
+        ts_a = np.array(ts, dtype=np.float64)
+        # no isfinite() pass: orjson refuses NaN, Infinity and out-of-range numbers while parsing
+        if ts_a.min() > 0:
+            return SampleBatch(list(inds), list(regs), ts_a, np.array(vals, dtype=np.float64))
     return _decode_rows_slow(rows, rejects)
 
 

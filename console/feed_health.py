@@ -46,6 +46,7 @@ class FeedHealth:
     old_samples: int = 0  # not newer than what we had (after a resync): dropped, not an error
     rejects: dict[str, int] = field(default_factory=dict)
     last_error: str = ""
+    clock_offset: float | None = None  # the server's time minus ours, from hello and heartbeats
     last_frame_mono: float | None = None
     connected_since_mono: float | None = None
     _rate_t: float = field(default_factory=time.monotonic)
@@ -99,6 +100,7 @@ class FeedHealth:
             "rejects": dict(sorted(self.rejects.items())),
             "reject_total": self.reject_total,
             "last_error": self.last_error,
+            "clock_offset_s": None if self.clock_offset is None else round(self.clock_offset, 3),
             "last_frame_age_s": None if age is None else round(age, 3),
             "frame_rate": round(self.frame_rate, 1),
             "sample_rate": round(self.sample_rate, 1),

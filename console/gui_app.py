@@ -26,7 +26,7 @@ def _prepare_env() -> None:
 
 def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path | None = None,
             quit_after: float | None = None, settings_path: Path | None = None, with_map: bool = True,
-            language: str = "zh") -> int:
+            language: str = "zh", tile_url: str | None = None) -> int:
     _prepare_env()
     import qasync
     from PySide6.QtCore import QSettings, QTimer
@@ -59,9 +59,10 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
                 else QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "CityOps", "console"))
     map_widget = None
     if with_map:
+        from console.map_page import MapOptions
         from console.ui.map_bridge import CityMapView
 
-        map_widget = CityMapView(state, clock)
+        map_widget = CityMapView(state, clock, MapOptions(tile_url=tile_url))
     lang = Language(app)
     win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang)
     if language != "zh":

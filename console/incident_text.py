@@ -18,7 +18,7 @@ def _t(ts: float) -> str:
 
 
 def describe(ev: Event, region_label: Callable[[str], str], now: float, unmask: bool = False,
-             tr: Callable[[str], str] = lambda s: s) -> str:
+             tr: Callable[[str], str] = lambda s: s, english: bool = False) -> str:
     try:
         source = tr(SOURCE_ZH[DiscoverySource(ev.source)])
     except ValueError:
@@ -33,7 +33,7 @@ def describe(ev: Event, region_label: Callable[[str], str], now: float, unmask: 
         f"{tr('发现')}: {_t(ev.created_ts)}   {tr('更新')}: {_t(ev.updated_ts)}",
     ]
     if ev.sla_due_ts is not None:
-        lines.append(f"{tr('时限')}: {_t(ev.sla_due_ts)}  ({format_countdown(ev.sla_due_ts - now)})")
+        lines.append(f"{tr('时限')}: {_t(ev.sla_due_ts)}  ({format_countdown(ev.sla_due_ts - now, english)})")
     if ev.assignee:
         lines.append(f"{tr('处置单位')}: {ev.assignee}")
     if ev.merged_into:

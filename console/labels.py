@@ -45,22 +45,22 @@ def all_label_strings() -> list[str]:
     return out
 
 
-def format_age(seconds: float) -> str:
-    """'12 秒', '3 分钟', '2 小时 5 分', '3 天'"""
+def format_age(seconds: float, english: bool = False) -> str:
+    """'12 秒', '3 分钟', '2 小时 5 分', '3 天' (or '12 s', '3 min', '2 h 5 min', '3 d')."""
     s = max(0, int(seconds))
     if s < 60:
-        return f"{s} 秒"
+        return f"{s} s" if english else f"{s} 秒"
     if s < 3600:
-        return f"{s // 60} 分钟"
+        return f"{s // 60} min" if english else f"{s // 60} 分钟"
     if s < 86400:
-        return f"{s // 3600} 小时 {s % 3600 // 60} 分"
-    return f"{s // 86400} 天"
+        return f"{s // 3600} h {s % 3600 // 60} min" if english else f"{s // 3600} 小时 {s % 3600 // 60} 分"
+    return f"{s // 86400} d" if english else f"{s // 86400} 天"
 
 
-def format_countdown(seconds: float) -> str:
-    """SLA time left: '12:05' / '1:02:05'; overdue as '超时 12:05'."""
+def format_countdown(seconds: float, english: bool = False) -> str:
+    """SLA time left: '12:05' / '1:02:05'; overdue as '超时 12:05' ('overdue 12:05')."""
     neg = seconds < 0
     s = abs(int(seconds))
     h, m, sec = s // 3600, s % 3600 // 60, s % 60
     txt = f"{h}:{m:02d}:{sec:02d}" if h else f"{m:02d}:{sec:02d}"
-    return f"超时 {txt}" if neg else txt
+    return (f"overdue {txt}" if english else f"超时 {txt}") if neg else txt

@@ -19,7 +19,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 from console.backoff import backoff_delay
 from console.decoder import Decoder, Reason
 from console.feed_health import FeedHealth, FeedState
-from console.frames import ErrorFrame, EventFrame, Hello, Samples, Snapshot, Unknown
+from console.frames import ErrorFrame, EventFrame, Heartbeat, Hello, Samples, Snapshot, Unknown
 from console.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
 from console.source import Envelope, Source
 
@@ -172,9 +172,15 @@ class LiveSource(Source):
                 sub["domains"] = list(feed.domains)
             await ws.send(orjson.dumps(sub), text=True)
             decoder = Decoder(self.opt.max_frame_bytes)
+            slice_start = time.perf_counter()
             while True:
                 raw = await ws.recv(decode=False)
                 await self._on_frame(feed, health, conn, decoder, raw)
+                # a backlog of frames is handed over without suspending; after a few ms of them, let
+                # the loop (and, under qasync, the GUI) run before taking the next
+                if time.perf_counter() - slice_start > 0.004:
+                    await asyncio.sleep(0)
+                    slice_start = time.perf_counter()
 
     async def _on_frame(self, feed: FeedConfig, health: FeedHealth, conn: _Conn, decoder: Decoder, raw) -> None:
         recv_ts = time.time()
@@ -191,8 +197,13 @@ class LiveSource(Source):
                 log.warning("feed %s: %s", feed.label, health.last_error)
         health.unknown_fields += d.unknown_fields
         f = d.frame
-        if isinstance(f, Samples | EventFrame | Snapshot) and not await self._check_seq(f, health, conn):
-            return
+        if isinstance(f, Samples | EventFrame | Snapshot):
+            ok, resync = self._check_seq(f, health, conn)
+            if resync:
+                with contextlib.suppress(ConnectionClosed):
+                    await conn.ws.send(orjson.dumps({"type": FrameType.RESYNC}), text=True)
+            if not ok:
+                return
         if isinstance(f, Samples):
             health.samples += len(f.batch)
         elif isinstance(f, EventFrame):
@@ -200,8 +211,13 @@ class LiveSource(Source):
         elif isinstance(f, Snapshot):
             health.samples += len(f.values)
             health.events += len(f.events)
+        elif isinstance(f, Heartbeat):
+            if f.server_time > 0:
+                health.clock_offset = f.server_time - recv_ts
         elif isinstance(f, Hello):
             health.source = f.source
+            if f.server_time > 0:
+                health.clock_offset = f.server_time - recv_ts
             if not f.protocol.startswith(PROTOCOL):
                 health.last_error = f"server speaks {f.protocol[:40]!r}, this console {PROTOCOL}"
                 log.error("feed %s: %s", feed.label, health.last_error)
@@ -214,27 +230,27 @@ class LiveSource(Source):
             health.unknown_types += 1
         self._emit(Envelope(feed.label, recv_ts, raw, d, health))
 
-    async def _check_seq(self, f, health: FeedHealth, conn: _Conn) -> bool:
-        """Track `seq`; on a jump ask for a resync. False: drop this frame (a replayed old seq)."""
+    @staticmethod
+    def _check_seq(f, health: FeedHealth, conn: _Conn) -> tuple[bool, bool]:
+        """Track `seq`. Returns (keep this frame, ask for a resync now): an old seq is dropped, a jump
+        asks once for a fresh snapshot. Not a coroutine: it runs for every frame."""
         if isinstance(f, Snapshot):
             conn.last_seq, conn.awaiting_snapshot = f.seq, False
-            return True
+            return True, False
         last = conn.last_seq
+        resync = False
         if last is not None and f.seq != last + 1:
             if f.seq <= last:
                 health.count_rejects({"seq_regression": 1})
-                return False
+                return False, False
             health.gaps += 1
             health.missed_frames += f.seq - last - 1
             if not conn.awaiting_snapshot and conn.ws is not None:
-                conn.awaiting_snapshot = True
+                conn.awaiting_snapshot = resync = True
                 health.resyncs += 1
                 log.warning("feed %s: seq jumped %d -> %d; asking for a resync", health.name, last, f.seq)
-                conn.last_seq = f.seq
-                with contextlib.suppress(ConnectionClosed):
-                    await conn.ws.send(orjson.dumps({"type": FrameType.RESYNC}), text=True)
         conn.last_seq = f.seq
-        return True
+        return True, resync
 
     async def _watchdog(self) -> None:
         """Once a second: rates, stale marks, and closing connections that went silent."""

@@ -66,42 +66,62 @@ class RingStore:
     def __len__(self) -> int:
         return self.n_series
 
-    def append(self, sids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> np.ndarray:
+    def append(self, sids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> np.ndarray | None:
         """Append readings in arrival order. A reading not newer than its series' latest is dropped
-        (charts need time-ordered series). Returns the mask of readings kept."""
+        (charts need time-ordered series). Returns the mask of readings kept, or None when all were."""
         n = len(sids)
         if n == 0:
-            return np.zeros(0, dtype=bool)
+            return None
         sids = np.asarray(sids, dtype=np.int64)
-        order = np.argsort(sids, kind="stable")
-        s_sorted = sids[order]
-        starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
-        if len(starts) == n:  # every series at most once: the common case
-            keep = ts > self.last_ts[sids]
-            k_sids, k_ts, k_val = sids[keep], ts[keep], values[keep]
-            slots = self._offset[k_sids] + self._head[k_sids]
-            self._ts[slots] = k_ts
-            self._val[slots] = k_val
-            cap = self._cap[k_sids]
-            self._head[k_sids] = (self._head[k_sids] + 1) % cap
-            self._count[k_sids] = np.minimum(self._count[k_sids] + 1, cap)
-            self.last_ts[k_sids] = k_ts
-            self.last_val[k_sids] = k_val
-            return keep
-        return self._append_grouped(sids, ts, values, order, s_sorted, starts)
+        if n > 1 and len(set(sids.tolist())) != n:  # a series twice in one batch: the careful path
+            order = np.argsort(sids, kind="stable")
+            s_sorted = sids[order]
+            starts = np.flatnonzero(np.concatenate(([True], s_sorted[1:] != s_sorted[:-1])))
+            return self._append_grouped(sids, ts, values, order, s_sorted, starts)
+        # The hot path: every series at most once. Kept to as few numpy calls as possible, because
+        # at ~100 readings a frame the per-call overhead, not the arithmetic, is what costs.
+        keep = ts > self.last_ts[sids]
+        all_kept = bool(keep.all())
+        if not all_kept:
+            sids, ts, values = sids[keep], ts[keep], values[keep]
+        head, cap = self._head[sids], self._cap[sids]
+        slots = self._offset[sids] + head
+        self._ts[slots] = ts
+        self._val[slots] = values
+        head += 1
+        head[head == cap] = 0
+        self._head[sids] = head
+        self._count[sids] += self._count[sids] < cap
+        self.last_ts[sids] = ts
+        self.last_val[sids] = values
+        return None if all_kept else keep
 
     def _append_grouped(self, sids, ts, values, order, s_sorted, starts) -> np.ndarray:
-        # Several readings of one series in the batch: decide what to keep series by series (cheap:
-        # few groups), then write all kept readings with the same vectorised scatter.
-        keep = np.zeros(len(sids), dtype=bool)
-        ends = np.r_[starts[1:], len(sids)]
-        for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
-            sid = int(s_sorted[a])
-            latest = self.last_ts[sid]
-            for idx in order[a:b].tolist():
-                if ts[idx] > latest:
-                    keep[idx] = True
-                    latest = ts[idx]
+        # Several readings of one series in the batch (a catch-up, a big batch). Keep a reading when it
+        # is newer than everything before it in its series: a running max per series, done for all
+        # series at once by lifting each group above the previous one, then the same scatter.
+        n = len(sids)
+        t_sorted = ts[order]
+        gid = np.cumsum(np.isin(np.arange(n), starts)) - 1
+        base, span = float(t_sorted.min()), float(t_sorted.max() - t_sorted.min()) + 1.0
+        if len(starts) * 2 * span < 1e10:  # the lift keeps microsecond precision
+            lift = gid * (2 * span)
+            runmax = np.maximum.accumulate(t_sorted - base + lift) - lift + base
+            prev = np.empty(n)
+            prev[1:] = runmax[:-1]
+            prev[starts] = -np.inf
+            keep_sorted = t_sorted > np.maximum(prev, self.last_ts[s_sorted])
+            keep = np.empty(n, dtype=bool)
+            keep[order] = keep_sorted
+        else:  # timestamps spread over decades: walk each series (rare, and still correct)
+            keep = np.zeros(n, dtype=bool)
+            ends = np.r_[starts[1:], n]
+            for a, b in zip(starts.tolist(), ends.tolist(), strict=True):
+                latest = self.last_ts[int(s_sorted[a])]
+                for idx in order[a:b].tolist():
+                    if ts[idx] > latest:
+                        keep[idx] = True
+                        latest = ts[idx]
         kept = np.flatnonzero(keep)  # arrival order
         k_sids = sids[kept]
         if len(kept) == 0:

@@ -25,7 +25,8 @@ def test_old_and_duplicate_times_are_dropped():
     assert kept.tolist() == [False]
 
 
-def test_many_series_interleaved_in_one_batch_match_one_by_one():
+@pytest.mark.parametrize("scale", [1.0, 1e8])  # 1e8: times so spread the vectorised path steps aside
+def test_many_series_interleaved_in_one_batch_match_one_by_one(scale):
     rng = np.random.default_rng(3)
     batch_store, single_store = RingStore(20, 50), RingStore(20, 50)
     caps = rng.integers(3, 40, 20)
@@ -39,7 +40,7 @@ def test_many_series_interleaved_in_one_batch_match_one_by_one():
         ts = np.empty(n)
         for i, s in enumerate(sids):  # mostly increasing per series, with some stragglers
             t[s] += 1.0
-            ts[i] = t[s] - (5.0 if rng.random() < 0.1 else 0.0)
+            ts[i] = (t[s] - (5.0 if rng.random() < 0.1 else 0.0)) * scale
         vals = rng.normal(size=n)
         batch_store.append(sids, ts, vals)
         for i in range(n):

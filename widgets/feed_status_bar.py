@@ -35,7 +35,7 @@ class FeedStatusBar(QWidget):
         self.clock.setStyleSheet("font-weight: bold; font-size: 14px;")
         self._lay.addWidget(self.clock)
 
-    def show_health(self, health: list[FeedHealth], now_ts: float) -> None:
+    def show_health(self, health: list[FeedHealth], now_ts: float, english: bool = False) -> None:
         for h in health:
             if h.name not in self._feeds:
                 dot, text = plain_label("●"), plain_label()
@@ -50,7 +50,7 @@ class FeedStatusBar(QWidget):
             age = h.last_frame_age()
             parts = [h.name, state]
             if age is not None:
-                parts.append(QCoreApplication.translate("FeedStatusBar", "{0}前").format(format_age(age)))
+                parts.append(QCoreApplication.translate("FeedStatusBar", "{0}前").format(format_age(age, english)))
             parts.append(f"{h.sample_rate:,.0f}/s")
             if h.reject_total:
                 parts.append(QCoreApplication.translate("FeedStatusBar", "拒收 {0}").format(h.reject_total))

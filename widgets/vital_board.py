@@ -1,11 +1,14 @@
 """The vital-sign board: indicator tiles grouped by domain, painted by one widget.
 
 Measured (shared/design/measured.md): 200 pyqtgraph PlotItems repainted together stall the GUI for
-~100 ms. So every tile is rendered into its own cached pixmap, only tiles whose data changed are
-re-rendered, at most `budget` per tick, and a paint only copies the visible pixmaps.
+~100 ms. So every tile is rendered into its own cached pixmap; a tile whose data changed is only
+marked; each tick re-renders at most `budget` marked tiles, visible ones first and none more often
+than `min_interval_s`, asking the provider for their data just then; a paint only copies pixmaps.
 """
 
 from __future__ import annotations
+
+import time
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
@@ -33,10 +36,12 @@ def scaled_font(base: QFont, k: float) -> QFont:
 class VitalBoard(QWidget):
     tileActivated = Signal(object)  # the tile's key
 
-    def __init__(self, parent=None, tile_size: QSize | None = None, budget: int = 40):
+    def __init__(self, parent=None, tile_size: QSize | None = None, budget: int = 10, min_interval_s: float = 1.0):
         super().__init__(parent)
         self.tile_size = tile_size or QSize(196, 92)
         self.budget = budget
+        self.min_interval_s = min_interval_s
+        self._rendered_at: dict[tuple, float] = {}
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -49,50 +54,65 @@ class VitalBoard(QWidget):
         self._cache: dict[tuple, QPixmap] = {}
         self._data: dict[tuple, TileData] = {}
         self._pending: list[tuple] = []  # keys whose pixmaps must be re-rendered
+        self._provider = None
         self._domain_title = lambda d: d
         self.selected: tuple | None = None
         self.renders = 0  # pixmaps rendered so far (the benchmark reads it)
 
     # ---------------------------------------------------------------- content
-    def set_tiles(self, specs: list[TileSpec], domain_title=None) -> None:
+    def set_tiles(self, specs: list[TileSpec], provider, domain_title=None) -> None:
+        """Lay out these tiles; `provider(key) -> TileData` is asked for a tile's data when it is drawn."""
         self._specs = list(specs)
+        self._provider = provider
         if domain_title is not None:
             self._domain_title = domain_title
         keys = {s.key for s in specs}
         self._cache = {k: v for k, v in self._cache.items() if k in keys}
         self._data = {k: v for k, v in self._data.items() if k in keys}
+        self._rendered_at = {}
         self._pending = [s.key for s in specs]
         self._layout()
         self.update()
 
-    def set_data(self, data: dict[tuple, TileData]) -> None:
-        """New data for some tiles; their pixmaps are re-rendered over the next ticks."""
-        self._data.update(data)
+    def mark_changed(self, keys) -> None:
+        """These tiles' data changed; they are re-rendered over the next ticks."""
         pending = set(self._pending)
-        self._pending.extend(k for k in data if k not in pending)
+        self._pending.extend(k for k in keys if k not in pending and k in self.spec_by_key)
 
     def spec(self, key) -> TileSpec | None:
         return self.spec_by_key.get(key)
 
-    def render_pending(self, visible: QRect | None = None) -> int:
-        """Re-render up to `budget` changed tiles, visible ones first. Returns how many were rendered."""
+    def render_pending(self, visible: QRect | None = None, now: float | None = None) -> int:
+        """Re-render up to `budget` changed tiles: visible first, each at most once per min_interval_s.
+        Returns how many were rendered."""
         if not self._pending:
             return 0
+        now = time.monotonic() if now is None else now
         vis = visible or self.visibleRegion().boundingRect()
-        first = [k for k in self._pending if k in self._rects and self._rects[k].intersects(vis)]
-        rest = [k for k in self._pending if k not in first]
-        todo, self._pending = (first + rest)[: self.budget], (first + rest)[self.budget :]
+        due = [k for k in self._pending if now - self._rendered_at.get(k, -1e9) >= self.min_interval_s]
+        if not due:
+            return 0
+        first = [k for k in due if k in self._rects and self._rects[k].intersects(vis)]
+        todo = (first or due)[: self.budget]
+        done = set(todo)
+        self._pending = [k for k in self._pending if k not in done]
         dirty = QRect()
         for key in todo:
             spec, rect = self.spec_by_key.get(key), self._rects.get(key)
             if spec is None or rect is None:
                 continue
-            self._cache[key] = self._render(spec, self._data.get(key))
+            data = self._provider(key) if self._provider else None
+            self._data[key] = data
+            self._cache[key] = self._render(spec, data)
+            self._rendered_at[key] = now
             self.renders += 1
             dirty = dirty.united(rect)
         if not dirty.isNull():
             self.update(dirty)
         return len(todo)
+
+    def data(self, key) -> TileData | None:
+        return self._data.get(key)
 
     # ---------------------------------------------------------------- geometry
     def _layout(self) -> None:

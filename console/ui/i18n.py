@@ -41,6 +41,14 @@ def compiled_translation(code: str) -> Path | None:
     return qm if qm.exists() else None
 
 
+_CURRENT = {"code": "zh"}
+
+
+def is_english() -> bool:
+    """Whether the interface is in English now (for text the model formats, e.g. ages)."""
+    return _CURRENT["code"] == "en"
+
+
 class Language:
     def __init__(self, app: QCoreApplication):
         self.app = app
@@ -58,9 +66,9 @@ class Language:
             tr = QTranslator(self.app)
             if qm is None or not tr.load(str(qm)):
                 log.error("no translation for %r; staying in Chinese", code)
-                self.code = "zh"
+                self.code = _CURRENT["code"] = "zh"
                 return False
             self.app.installTranslator(tr)
             self._translator = tr
-        self.code = code
+        self.code = _CURRENT["code"] = code
         return True

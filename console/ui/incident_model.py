@@ -14,6 +14,7 @@ from console.clock import Clock
 from console.frames import Event
 from console.labels import SEVERITY_COLOR, SEVERITY_ZH, SOURCE_ZH, STATE_ZH, format_age, format_countdown
 from console.protocol import DiscoverySource
+from console.ui.i18n import is_english
 from widgets.text import plain_tooltip
 
 COLUMNS = ("severity", "title", "district", "source", "state", "age", "sla")
@@ -85,7 +86,7 @@ class IncidentTableModel(QAbstractTableModel):
         if col == "title":
             return ev.title
         if col == "district":
-            return self.state.region_label(ev.region)
+            return self.state.region_label(ev.region, is_english())
         if col == "source":
             try:
                 return tr(SOURCE_ZH[DiscoverySource(ev.source)])
@@ -94,9 +95,9 @@ class IncidentTableModel(QAbstractTableModel):
         if col == "state":
             return tr(STATE_ZH[ev.state])
         if col == "age":
-            return format_age(now - ev.created_ts)
+            return format_age(now - ev.created_ts, is_english())
         if col == "sla":
-            return "—" if ev.sla_due_ts is None else format_countdown(ev.sla_due_ts - now)
+            return "—" if ev.sla_due_ts is None else format_countdown(ev.sla_due_ts - now, is_english())
         return ""
 
     def _sort_key(self, ev: Event, col: str):

@@ -4,6 +4,7 @@ the incident queue in docks whose arrangement is saved and restored, and the fee
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
@@ -18,6 +19,7 @@ from console.history import display_series
 from console.incident_text import describe
 from console.labels import DOMAIN_ZH
 from console.source import Source
+from console.ui.i18n import is_english
 from console.ui.incident_model import IncidentFilter, IncidentTableModel
 from console.ui.state_bridge import StateBridge
 from widgets.feed_status_bar import FeedStatusBar
@@ -58,9 +60,11 @@ class MainWindow(QMainWindow):
         self.board_scroll = QScrollArea()
         self.board_scroll.setWidget(self.board)
         self.board_scroll.setWidgetResizable(True)
+        self.board_scroll.setMinimumWidth(2 * (self.board.tile_size.width() + 6) + 24)  # two tile columns
         self.chart = IndicatorChart()
         self.chart_key: tuple[str, str] | None = None
         self._n_series_seen = 0
+        self._chart_drawn = 0.0
 
         self.map = map_widget
         self.setCentralWidget(map_widget if map_widget is not None else QWidget())
@@ -147,7 +151,7 @@ class MainWindow(QMainWindow):
 
     @property
     def english(self) -> bool:
-        return self.language is not None and self.language.code == "en"
+        return is_english()
 
     def set_language(self, code: str) -> None:
         if self.language is not None:
@@ -184,9 +188,7 @@ class MainWindow(QMainWindow):
     def _rebuild_board(self) -> None:
         specs = self.board_model.specs()
         self._n_series_seen = len(self.state.series_keys)
-        self.board.set_tiles(specs, domain_title=lambda d: _label(DOMAIN_ZH.get(d, d)))
-        now = self.clock.now()
-        self.board.set_data({s.key: self.board_model.data(s.key, now) for s in specs})
+        self.board.set_tiles(specs, self._tile_data, domain_title=lambda d: _label(DOMAIN_ZH.get(d, d)))
         if self.chart_key is None and specs:
             self._on_tile(specs[0].key)
 
@@ -195,22 +197,25 @@ class MainWindow(QMainWindow):
             self._rebuild_board()
             self.queue.refresh_choices()
         elif len(ch.series):
-            now = self.clock.now()
             keys = self.board_model.tiles_touched(ch.series)
-            self.board.set_data({k: self.board_model.data(k, now) for k in keys})
-            if self.chart_key in keys:
-                self._refresh_chart()
+            self.board.mark_changed(keys)
+            if self.chart_key in keys and time.monotonic() - self._chart_drawn >= 1.0:
+                self._refresh_chart()  # a chart of hours needs no more than one redraw a second
         self.incident_model.apply_changes(ch)
         self.queue.refresh_selected_detail(ch.events)
         if self.map is not None and hasattr(self.map, "apply_changes"):
             self.map.apply_changes(ch)
 
     def _on_second(self) -> None:
+        health = self.source.health() if self.source is not None else []
+        offsets = sorted(h.clock_offset for h in health if h.clock_offset is not None)
+        if offsets:
+            self.clock.follow_feed(offsets[len(offsets) // 2])
         self.incident_model.refresh_clocks()
-        if self.source is not None:
-            self.status.show_health(self.source.health(), self.clock.now())
-        else:
-            self.status.show_health([], self.clock.now())
+        self.status.show_health(health, self.clock.now(), self.english)
+
+    def _tile_data(self, key):
+        return self.board_model.data(key, self.clock.now())
 
     def _on_tile(self, key) -> None:
         self.chart_key = key
@@ -220,6 +225,7 @@ class MainWindow(QMainWindow):
     def _refresh_chart(self) -> None:
         if self.chart_key is None:
             return
+        self._chart_drawn = time.monotonic()
         d = self.board_model.data(self.chart_key, self.clock.now())
         ind = self.state.indicators.get(self.chart_key[0])
         if ind is None or d.sid is None:
@@ -236,7 +242,8 @@ class MainWindow(QMainWindow):
         ev = self.state.incidents.get(event_id)
         if ev is None:
             return ""
-        return describe(ev, self.state.region_label, self.clock.now(), tr=_label)
+        return describe(ev, lambda code: self.state.region_label(code, self.english), self.clock.now(),
+                        tr=_label, english=self.english)
 
     def _district_choices(self) -> list[tuple[str, str]]:
         return [(r.code, r.name_zh) for r in sorted(self.state.regions.values(), key=lambda r: r.code)

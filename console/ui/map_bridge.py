@@ -24,6 +24,7 @@ from console.frames import Event
 from console.labels import SEVERITY_ZH, STATE_ZH, STATUS_COLOR, STATUS_ZH
 from console.map_page import MapOptions, build_page
 from console.protocol import Status
+from console.ui.i18n import is_english
 
 log = logging.getLogger(__name__)
 CROWD_INDICATOR = "crowd.density"
@@ -135,7 +136,7 @@ class CityMapView(QWebEngineView):
     def retranslate(self) -> None:
         if not self.is_ready:
             return
-        lang = "en" if QCoreApplication.translate("Labels", "待受理") != "待受理" else "zh"
+        lang = "en" if is_english() else "zh"
         legend = [[STATUS_COLOR[s], _label(STATUS_ZH[s])] for s in (Status.NORMAL, Status.WARN, Status.ALARM)]
         self.js("setLabels", {"districts": _t("区域状态"), "incidents": _t("事件"), "heat": _t("人群热力"),
                               "labels": _t("区名"), "lang": lang, "legend": legend})
@@ -146,7 +147,7 @@ class CityMapView(QWebEngineView):
         if ev.location is None:
             return None
         meta = (f"{_label(SEVERITY_ZH[ev.severity])} · {_label(STATE_ZH[ev.state])} · "
-                f"{self.state.region_label(ev.region)}\n{ev.id}")
+                f"{self.state.region_label(ev.region, is_english())}\n{ev.id}")
         return {"id": ev.id, "lat": ev.location[0], "lon": ev.location[1], "sev": ev.severity.value,
                 "title": ev.title, "meta": meta}
 

@@ -53,7 +53,19 @@
         t._cityopsNames = { zh: p.name_zh, en: p.name_en };
         S.labels.addLayer(t);
       });
-      S.map.fitBounds(S.districts.getBounds(), { padding: [10, 10] });
+      var fit = function () { S.map.fitBounds(S.districts.getBounds(), { padding: [10, 10] }); };
+      fit();
+      /* follow the window while nobody has moved the map by hand (a wall screen, a resized dock) */
+      var container = S.map.getContainer();
+      ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (ev) {
+        container.addEventListener(ev, function () { S.userMoved = true; }, { passive: true });
+      });
+      window.addEventListener("resize", function () {
+        S.map.invalidateSize();
+        if (!S.userMoved) fit();
+        if (S.pendingHeat) api.setHeat(S.pendingHeat);
+      });
+      api.fit = function () { S.userMoved = false; fit(); return true; };
       api.ready = true;
       document.title = "cityops-ready";
       send({ ready: true });
@@ -131,7 +143,14 @@
       if (gone.length) S.cluster.removeLayers(gone);
       return Object.keys(S.markers).length;
     },
-    setHeat: function (points) { S.heat.setLatLngs(points); return points.length; },
+    setHeat: function (points) {
+      /* the heat plugin throws on a zero-size canvas (a hidden view): keep the points for later */
+      var size = S.map.getSize();
+      if (!size.x || !size.y) { S.pendingHeat = points; return 0; }
+      S.pendingHeat = null;
+      S.heat.setLatLngs(points);
+      return points.length;
+    },
     select: function (id) {
       var m = S.markers[id];
       if (!m) return false;

@@ -1,0 +1,77 @@
+"""The two processes a site would run: `cityops simulate` and `cityops run --headless`, with the
+simulator killed and restarted mid-run. The stats file must show the reconnect and the resync."""
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def simulate(port: int) -> subprocess.Popen:
+    p = subprocess.Popen([sys.executable, "-m", "console.cli", "--log-level", "WARNING", "simulate",
+                          "--port", str(port), "--speed", "60", "--incident-rate", "20"],
+                         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert "listening" in p.stdout.readline()
+    return p
+
+
+def wait_stats(path: Path, pred, timeout: float = 20.0) -> dict:
+    deadline = time.monotonic() + timeout
+    last = {}
+    while time.monotonic() < deadline:
+        if path.exists():
+            try:
+                last = json.loads(path.read_text())
+            except ValueError:
+                last = {}
+            if last and pred(last):
+                return last
+        time.sleep(0.2)
+    raise AssertionError(f"stats never satisfied the condition; last: {json.dumps(last)[:800]}")
+
+
+def test_headless_run_survives_a_killed_simulator(tmp_path):
+    port = free_port()
+    stats = tmp_path / "stats.json"
+    sim = simulate(port)
+    run = subprocess.Popen([sys.executable, "-m", "console.cli", "--log-level", "WARNING", "run", "--headless",
+                            "--feed", f"city=ws://127.0.0.1:{port}", "--duration", "40", "--stats-json", str(stats)],
+                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        # stats are rewritten every 5 s while running
+        first = wait_stats(stats, lambda s: s["samples"] > 100 and s["events"] > 0)
+        assert first["reject_total"] == 0
+        sim.kill()  # SIGKILL: no close frame, the socket just dies
+        sim.wait(5)
+        time.sleep(1.0)
+        sim = simulate(port)
+        after = wait_stats(stats, lambda s: s["connects"] >= 2 and s["samples"] > first["samples"] + 100)
+        assert after["reconnects"] >= 1
+        feed = after["feeds"][0]
+        assert feed["name"] == "city" and feed["state"] == "connected"
+        assert after["reject_total"] == 0
+        assert after["state"]["series"] > 400 and after["state"]["open_incidents"] > 0
+        run.terminate()  # SIGTERM: the run stops cleanly and writes its final stats
+        assert run.wait(15) == 0
+        final = json.loads(stats.read_text())
+        assert final["feeds"][0]["state"] == "stopped"
+    finally:
+        for p in (run, sim):
+            if p.poll() is None:
+                p.kill()
+
+
+def test_run_refuses_a_non_websocket_url():
+    p = subprocess.run([sys.executable, "-m", "console.cli", "run", "--headless", "--feed", "http://x"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=30)
+    assert p.returncode != 0 and "ws://" in p.stderr
