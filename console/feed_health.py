@@ -38,7 +38,7 @@ class FeedHealth:
     bytes: int = 0
     gaps: int = 0  # seq jumps seen
     missed_frames: int = 0  # frames the jumps skipped over
-    resyncs: int = 0
+    resyncs: int = 0  # fresh snapshots asked for: after a seq gap, or by re-subscribing after a reconnect
     reconnects: int = 0
     connects: int = 0
     unknown_types: int = 0

@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from console.frames import Event, HistoryEntry
-from console.protocol import STATE_LABELS_ZH, CommandOp, IncidentState, Severity
+from console.labels import STATE_ZH
+from console.protocol import CommandOp, IncidentState, Severity
 
 S = IncidentState
 OPEN_BEFORE_RESOLVED = frozenset({S.NEW, S.ACKNOWLEDGED, S.DISPATCHED, S.ON_SCENE})
@@ -64,7 +65,7 @@ def apply_command(
     if event.state not in sources:
         raise CommandRejected(
             f"不允许的操作 / illegal transition: cannot {cmd.op.value} an incident that is "
-            f"{event.state.value} ({STATE_LABELS_ZH[event.state]})"
+            f"{event.state.value} ({STATE_ZH[event.state]})"
         )
     note = str(cmd.args.get("note") or "")
     changes: dict[str, Any] = {}

@@ -171,6 +171,8 @@ class LiveSource(Source):
             if feed.domains:
                 sub["domains"] = list(feed.domains)
             await ws.send(orjson.dumps(sub), text=True)
+            if health.connects > 1:
+                health.resyncs += 1  # after a reconnect, the subscribe's snapshot re-synchronises the state
             decoder = Decoder(self.opt.max_frame_bytes)
             slice_start = time.perf_counter()
             while True:

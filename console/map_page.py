@@ -58,6 +58,7 @@ def build_page(out_dir: Path, options: MapOptions | None = None) -> Path:
         raise FileNotFoundError(f"map assets missing: {missing}")
     # maxZoom on the map itself: folium only gives max_zoom to tile layers, and we may have none
     m = folium.Map(location=SHANGHAI_CENTER, zoom_start=opt.zoom, tiles=None, prefer_canvas=True, maxZoom=18, minZoom=7,
+                   zoomSnap=0.25,
                    control_scale=True, zoom_control=True, attribution_control=bool(opt.tile_url))
     m.default_js = [("leaflet", _uri(a["leaflet_js"]))]
     m.default_css = [("leaflet_css", _uri(a["leaflet_css"]))]

@@ -74,16 +74,6 @@ class IncidentState(StrEnum):
         return self not in (IncidentState.CLOSED, IncidentState.CANCELLED)
 
 
-STATE_LABELS_ZH = {
-    IncidentState.NEW: "待受理",
-    IncidentState.ACKNOWLEDGED: "已受理",
-    IncidentState.DISPATCHED: "已派遣",
-    IncidentState.ON_SCENE: "处置中",
-    IncidentState.RESOLVED: "已处置",
-    IncidentState.CLOSED: "已结案",
-    IncidentState.CANCELLED: "已撤销",
-}
-
 
 class CommandOp(StrEnum):
     ACKNOWLEDGE = "acknowledge"

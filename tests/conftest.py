@@ -3,3 +3,17 @@ import os
 # Qt and WebEngine must be told before any Qt import: no display here, and root needs --no-sandbox.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
+
+
+import pytest
+
+
+@pytest.fixture(autouse=True)
+def _flush_deferred_deletes():
+    """Widgets closed by pytest-qt are deleted with deleteLater; delete them now, while the
+    QApplication is alive, so web pages and their profiles go in order (not at interpreter exit)."""
+    yield
+    from PySide6.QtCore import QCoreApplication, QEvent
+
+    if QCoreApplication.instance() is not None:
+        QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)

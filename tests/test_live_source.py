@@ -55,7 +55,7 @@ def test_dropped_connection_reconnects_and_resyncs():
         await until(lambda: h.connects == 2 and h.state is FeedState.CONNECTED, what="reconnect")
         before = h.samples
         await until(lambda: h.samples > before + 50, what="samples after reconnect")
-        assert h.reconnects == 1 and "1012" in h.last_error
+        assert h.reconnects == 1 and h.resyncs == 1 and "1012" in h.last_error
 
     asyncio.run(with_sim(ServerOptions(speed=60), body))
 
@@ -63,7 +63,7 @@ def test_dropped_connection_reconnects_and_resyncs():
 def test_seq_gap_triggers_resync():
     async def body(server, src, state, h):
         await until(lambda: h.resyncs >= 2, what="resyncs")
-        assert h.gaps >= 2 and h.missed_frames >= 2 and h.reject_total == 0
+        assert h.gaps >= 2 and h.missed_frames >= 2 and h.reject_total == 0 and h.connects == 1
 
     asyncio.run(with_sim(ServerOptions(speed=120, skip_seq_every=10), body))
 

@@ -101,7 +101,11 @@ def test_server_speaks_the_protocol_and_is_the_authority():
         await ws.send(orjson.dumps({"type": "subscribe", "topics": ["samples", "events"]}).decode())
         await read_until(lambda f: isinstance(f, Catalog))
         snap = await read_until(lambda f: isinstance(f, Snapshot))
-        assert len(snap.values) > 400 and snap.seq == 1
+        backfill = [f for f in frames if isinstance(f, Samples)]
+        assert len(snap.values) > 400 and snap.seq == len(backfill) + 1
+        # an hour of recent history came first, older than the snapshot's latest values
+        history = np.concatenate([f.batch.ts for f in backfill])
+        assert history.max() <= snap.values.ts.max() and history.max() - history.min() > 3000
         await read_until(lambda f: isinstance(f, Samples))
         ev = snap.events[0] if snap.events else (await read_until(lambda f: isinstance(f, EventFrame))).event
         cmd = {"type": "command", "id": "cmd-1", "op": "acknowledge", "event_id": ev.id,

@@ -73,13 +73,18 @@ class IndicatorChart(QWidget):
         self.title.setText(f"{title}  ({unit})" if unit else title)
         self.forecast_label.setText(fc_text)
         self.curve.setData(ts, values)
+        # a handful of readings (a new series) would be invisible as a line: mark each one
+        self.curve.setSymbol("o" if len(ts) < 60 else None)
+        self.curve.setSymbolSize(4)
+        self.curve.setSymbolBrush(theme.ACCENT)
+        self.curve.setSymbolPen(None)
         for item in self._bands + self._lines:
             self.plot.removeItem(item)
         self._bands, self._lines = [], []
         finite = values[np.isfinite(values)] if len(values) else values
         lo = float(finite.min()) if len(finite) else 0.0
         hi = float(finite.max()) if len(finite) else 1.0
-        span = max(hi - lo, 1e-9)
+        span = max(hi - lo, abs(hi) * 0.02, 1e-6)  # a flat series still gets a readable band of axis
         far = 1e3 * span + abs(hi) + abs(lo) + 1  # the bands run "to infinity" beyond the data
         below = direction == "below"
         if warn is not None:
@@ -96,7 +101,8 @@ class IndicatorChart(QWidget):
         if len(ts):
             t_end = ts[-1] + (fc.eta_s if fc is not None and fc.eta_s else 0)
             self.plot.setXRange(ts[-1] - self.range_s, max(ts[-1], t_end), padding=0.02)
-            ys = [lo, hi] + [t for t in (warn, alarm) if t is not None and lo - span <= t <= hi + span]
+            ys = [lo - span / 2, hi + span / 2]
+            ys += [t for t in (warn, alarm) if t is not None and lo - 2 * span <= t <= hi + 2 * span]
             self.plot.setYRange(min(ys), max(ys), padding=0.1)
 
     def _band(self, a: float, b: float, color: str) -> None:

@@ -8,7 +8,7 @@ and to whom they go. Seeded, so a test or a benchmark sees the same city twice.
 from __future__ import annotations
 
 import math
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 import numpy as np
@@ -119,7 +119,8 @@ class _Plan:
 
 class SimCity:
     def __init__(self, seed: int = 7, start_ts: float = 0.0, incident_rate_per_min: float = 2.0,
-                 auto_handle: float = 0.7, hostile: bool = False, episode_rate_per_hour: float = 6.0):
+                 auto_handle: float = 0.7, hostile: bool = False, episode_rate_per_hour: float = 6.0,
+                 history_s: float = 3600.0):
         self.rng = np.random.default_rng(seed)
         self.regions: tuple[Region, ...] = load_regions()
         self.region_by_code = {r.code: r for r in self.regions}
@@ -130,6 +131,8 @@ class SimCity:
         self.auto_handle = auto_handle
         self.hostile = hostile
         self.episode_rate_per_hour = episode_rate_per_hour
+        self.history_s = history_s  # recent readings kept, so a new subscriber sees trends at once
+        self._history: deque[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = deque()
         self._build_series(start_ts)
         self.events: dict[str, Event] = {}  # open incidents
         self.closed: OrderedDict[str, Event] = OrderedDict()  # recently closed, for late commands
@@ -222,7 +225,18 @@ class SimCity:
         self._next_due[late] = now + self._cadence[late]
         if not out_s:
             return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
-        return np.concatenate(out_s), np.concatenate(out_t), np.concatenate(out_v)
+        batch = np.concatenate(out_s), np.concatenate(out_t), np.concatenate(out_v)
+        if self.history_s > 0:
+            self._history.append((now, *batch))
+            while self._history and self._history[0][0] < now - self.history_s:
+                self._history.popleft()
+        return batch
+
+    def recent_samples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The readings of the last `history_s` seconds, oldest first (backfill for a new subscriber)."""
+        if not self._history:
+            return np.empty(0, dtype=np.int64), np.empty(0), np.empty(0)
+        return tuple(np.concatenate([h[i] for h in self._history]) for i in (1, 2, 3))
 
     def rate_samples(self, n: int, now: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """`n` readings round-robin over all series (for benchmarks): strictly increasing time per series."""

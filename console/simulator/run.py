@@ -24,16 +24,23 @@ class CityOptions:
     auto_handle: float = 0.7
     hostile: bool = False
     episode_rate_per_hour: float = 6.0
+    history_s: float = 3600.0  # simulated past sent to each new subscriber (0: none)
 
 
 def make_server(city_opt: CityOptions, server_opt: ServerOptions, start_ts: float | None = None) -> SimServer:
     t0 = time.time() if start_ts is None else start_ts
-    warmup = 300.0  # the longest cadence: by t0 every series has a latest value for the first snapshot
+    # An hour of simulated past, so a console that connects sees trends and incidents in progress
+    # at once (and every series, whatever its cadence, has a latest value for the first snapshot).
+    warmup = max(city_opt.history_s, 300.0)
     city = SimCity(seed=city_opt.seed, start_ts=t0 - warmup, incident_rate_per_min=city_opt.incident_rate_per_min,
                    auto_handle=city_opt.auto_handle, hostile=city_opt.hostile,
-                   episode_rate_per_hour=city_opt.episode_rate_per_hour)
-    city.due_samples(t0)
-    city.new_incidents(t0)  # and a few incidents already open
+                   episode_rate_per_hour=city_opt.episode_rate_per_hour, history_s=city_opt.history_s)
+    t = t0 - warmup
+    while t < t0:
+        t = min(t0, t + 30.0)
+        city.due_samples(t)
+        city.new_incidents(t)
+        city.auto_progress(t)
     return SimServer(city, server_opt, start_ts=t0)
 
 

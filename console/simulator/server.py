@@ -207,9 +207,19 @@ class SimServer:
         self._send(s, {"type": FrameType.CATALOG,
                        "indicators": [i.to_wire() for i in self.city.indicators],
                        "regions": [r.to_wire() for r in self.city.regions]})
+        if not self.opt.burst and not self.opt.rate:
+            self._send_backfill(s)
         self._send_snapshot(s)
         if self.opt.burst:
             self._send_burst(s)
+
+    def _send_backfill(self, s: _Session) -> None:
+        """Recent history before the snapshot: older readings the client keeps for its charts (the
+        snapshot's latest values then arrive as already-known and are not stored twice)."""
+        sids, ts, vals = self.city.recent_samples()
+        rows = self._rows(s, sids, ts, vals)
+        for i in range(0, len(rows), self.opt.batch):
+            self._send(s, {"type": FrameType.SAMPLES, "samples": rows[i : i + self.opt.batch]}, sequenced=True)
 
     def _event_wanted(self, s: _Session, ev) -> bool:
         return (not s.regions or ev.region.startswith(s.regions)) and (not s.domains or ev.domain in s.domains)

@@ -56,18 +56,6 @@ class OfflineGuard(QWebEngineUrlRequestInterceptor):
         info.block(True)
 
 
-_PROFILE: QWebEngineProfile | None = None
-
-
-def _shared_profile() -> QWebEngineProfile:
-    """One off-the-record profile for the application's life: Chromium writes nothing to disk, and the
-    profile outlives every page (Qt warns, and may crash, when a profile dies before its pages)."""
-    global _PROFILE
-    if _PROFILE is None:
-        _PROFILE = QWebEngineProfile(QCoreApplication.instance())
-    return _PROFILE
-
-
 class MapPage(QWebEnginePage):
     message = Signal(dict)
 
@@ -94,9 +82,14 @@ class CityMapView(QWebEngineView):
         self.options = options or MapOptions()
         tile_prefix = self.options.tile_url.split("{")[0] if self.options.tile_url else None
         self.guard = OfflineGuard(tile_prefix, self)
-        profile = _shared_profile()
+        # An off-the-record profile (Chromium writes nothing to disk) owned by this view. It must die
+        # after the page: Qt crashes at exit when a profile goes first. Children are deleted in the
+        # order they were adopted, so the page is adopted before the profile.
+        profile = QWebEngineProfile()
         profile.setUrlRequestInterceptor(self.guard)
         self._page = MapPage(profile, self)
+        profile.setParent(self)
+        self._profile = profile
         s = self._page.settings()
         s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessFileUrls, True)
         s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, bool(tile_prefix))
