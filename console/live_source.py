@@ -173,6 +173,7 @@ class LiveSource(Source):
             await ws.send(orjson.dumps(sub), text=True)
             if health.connects > 1:
                 health.resyncs += 1  # after a reconnect, the subscribe's snapshot re-synchronises the state
+            self._emit_connected(feed.label)
             decoder = Decoder(self.opt.max_frame_bytes)
             slice_start = time.perf_counter()
             while True:

@@ -32,9 +32,21 @@ Listener = Callable[[Envelope], None]
 class Source(abc.ABC):
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
+        self._connect_listeners: list[Callable[[str], None]] = []
 
     def add_listener(self, fn: Listener) -> None:
         self._listeners.append(fn)
+
+    def add_connect_listener(self, fn: Callable[[str], None]) -> None:
+        """Called with a feed's name each time it is (re)connected and subscribed."""
+        self._connect_listeners.append(fn)
+
+    def _emit_connected(self, feed: str) -> None:
+        for fn in self._connect_listeners:
+            try:
+                fn(feed)
+            except Exception:
+                log.exception("connect listener %r failed", fn)
 
     def _emit(self, env: Envelope) -> None:
         for fn in self._listeners:

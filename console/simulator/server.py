@@ -39,6 +39,7 @@ class ServerOptions:
     queue_frames: int = 2000  # per client; beyond it frames are dropped and seq jumps
     heartbeat_s: float = 2.0
     skip_seq_every: int = 0  # fault injection: every Nth sequenced frame is "lost"
+    drop_after_commands: int = 0  # fault injection: apply the next N commands, then cut the line unanswered
     compression: str | None = None
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
 
@@ -289,6 +290,10 @@ class SimServer:
         self._replies[cid] = reply
         while len(self._replies) > 10_000:
             self._replies.popitem(last=False)
+        if self.opt.drop_after_commands > 0:
+            self.opt.drop_after_commands -= 1
+            s.ws.transport.abort()  # the command took effect; its answer is lost with the line
+            return
         self._send(s, dict(reply))
 
     # ------------------------------------------------------------------ the stream
