@@ -65,6 +65,9 @@ def _add_view_args(p: argparse.ArgumentParser) -> None:
                    help="an intranet map tile server, e.g. http://tiles.local/{z}/{x}/{y}.png (default: none, "
                         "the map draws boundaries only)")
     g.add_argument("--lang", choices=["zh", "en"], default="zh", help="interface language")
+    g.add_argument("--operator", default=None, help="the operator's name on commands (default: login name)")
+    g.add_argument("--role", choices=["duty_officer", "leader", "analyst"], default="duty_officer",
+                   help="duty officers act on incidents; leaders and analysts only view")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -156,10 +159,13 @@ def _run_console(args: argparse.Namespace, feeds: list[FeedConfig], sim) -> int:
                   f"rejects {stats['reject_total']} reconnects {stats['reconnects']} gaps {stats['gaps']}")
         return 0
     from console.gui_app import run_gui
+    from console.operator import Operator, Role
 
+    role = Role(args.role)
+    operator = Operator(args.operator, role) if args.operator else Operator.from_login(role)
     return run_gui(feeds, _state_config(args), screenshot=args.screenshot,
                    quit_after=args.quit_after if args.quit_after is not None else args.duration,
-                   tile_url=args.tile_url, language=args.lang)
+                   tile_url=args.tile_url, language=args.lang, operator=operator)
 
 
 if __name__ == "__main__":

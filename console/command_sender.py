@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from console.audit_log import AuditLog
 from console.command_journal import CommandJournal, CommandState, JournaledCommand
 from console.frames import Event, Reply
 from console.incident_lifecycle import allowed_ops
@@ -33,8 +34,8 @@ class Outcome:
 
 class CommandSender:
     def __init__(self, source: Source, journal: CommandJournal, operator: Operator,
-                 feed_of: Callable[[str], str | None]):
-        self.source, self.journal, self.operator = source, journal, operator
+                 feed_of: Callable[[str], str | None], audit: AuditLog | None = None):
+        self.source, self.journal, self.operator, self.audit = source, journal, operator, audit
         self._feed_of = feed_of  # event id -> the feed that owns it
         self._listeners: list[Callable[[Outcome], None]] = []
         self._tasks: set[asyncio.Task] = set()
@@ -60,6 +61,9 @@ class CommandSender:
         cmd = self.journal.record(feed, op, event.id, event.version, self.operator.name, self.operator.role.value,
                                   args or {})
         log.info("command %s: %s %s v%d by %s", cmd.id, op.value, event.id, event.version, self.operator.name)
+        if self.audit is not None:
+            self.audit.record(op.value, self.operator.name, self.operator.role.value, event.id, "submitted",
+                              {"command": cmd.id, "expected_version": event.version, **(args or {})})
         await self._send(cmd)
         return cmd
 
@@ -95,6 +99,9 @@ class CommandSender:
         cmd = self.journal.get(f.ref)
         if not f.ok:
             log.warning("command %s (%s %s) refused: %s", cmd.id, cmd.op.value, cmd.event_id, f.error)
+        if self.audit is not None:
+            self.audit.record(cmd.op.value, cmd.operator, cmd.role, cmd.event_id, "done" if f.ok else "refused",
+                              {"command": cmd.id, "error": f.error} if f.error else {"command": cmd.id})
         outcome = Outcome(cmd, f.ok, f.error)
         for fn in self._listeners:
             try:

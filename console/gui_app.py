@@ -26,7 +26,7 @@ def _prepare_env() -> None:
 
 def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path | None = None,
             quit_after: float | None = None, settings_path: Path | None = None, with_map: bool = True,
-            language: str = "zh", tile_url: str | None = None) -> int:
+            language: str = "zh", tile_url: str | None = None, operator=None) -> int:
     _prepare_env()
     import qasync
     from PySide6.QtCore import QSettings, QTimer
@@ -51,10 +51,21 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
 
+    from console.audit_log import AuditLog
+    from console.command_journal import CommandJournal
+    from console.command_sender import CommandSender
+    from console.operator import Operator
+    from console.paths import data_dir
+
     state = CityState(state_config)
     source = LiveSource(feeds)
     source.add_listener(Ingest(state))
     clock = Clock()
+    journal = CommandJournal(data_dir() / "journal.db")
+    audit = AuditLog(data_dir() / "audit.jsonl")
+    sender = CommandSender(source, journal, operator or Operator.from_login(), state.incidents.feed_of.get, audit)
+    if journal.pending():
+        log.info("%d command(s) from an earlier run await an answer; they go out on connect", len(journal.pending()))
     settings = (QSettings(str(settings_path), QSettings.Format.IniFormat) if settings_path
                 else QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "CityOps", "console"))
     map_widget = None
@@ -64,7 +75,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
 
         map_widget = CityMapView(state, clock, MapOptions(tile_url=tile_url))
     lang = Language(app)
-    win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang)
+    win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang, sender=sender)
     if language != "zh":
         win.set_language(language)
     win.show()
@@ -91,4 +102,6 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
 
     with loop:
         loop.run_until_complete(main())
+    journal.close()
+    audit.close()
     return 0

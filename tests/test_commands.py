@@ -2,9 +2,11 @@
 console never loses or doubles a command, and a refusal comes back with its reason."""
 
 import asyncio
+from pathlib import Path
 
 import pytest
 
+from console.audit_log import AuditLog
 from console.city_state import CityState
 from console.command_journal import CommandJournal, CommandState
 from console.command_sender import CommandNotAllowed, CommandSender
@@ -29,7 +31,8 @@ class Console:
         self.source = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "city")], FAST)
         self.source.add_listener(Ingest(self.state))
         self.journal = CommandJournal(journal_path)
-        self.sender = CommandSender(self.source, self.journal, operator, self.state.incidents.feed_of.get)
+        self.audit = AuditLog(Path(journal_path).with_suffix(".audit.jsonl"))
+        self.sender = CommandSender(self.source, self.journal, operator, self.state.incidents.feed_of.get, self.audit)
         self.outcomes = []
         self.sender.add_outcome_listener(self.outcomes.append)
 
@@ -79,6 +82,10 @@ def test_closed_loop_round_trip(tmp_path):
             assert ev.id not in c.state.incidents.open
             assert [h.operator for h in final.history[-5:]] == ["值班员甲"] * 5
             assert all(o.ok for o in c.outcomes) and len(c.outcomes) == 5
+            trail = c.audit.entries(ev.id)
+            assert [(e["action"], e["outcome"]) for e in trail] == [
+                (op.value, outcome) for op, _, _ in steps for outcome in ("submitted", "done")]
+            assert all(e["operator"] == "值班员甲" and e["role"] == "duty_officer" for e in trail)
         finally:
             await c.stop()
 
@@ -148,6 +155,7 @@ def test_stale_version_is_refused_and_shown(tmp_path):
             assert "stale version" in c.journal.get(cmd.id).error
             assert c.outcomes and not c.outcomes[-1].ok and "stale version" in c.outcomes[-1].error
             assert server.city.events[ev.id].state is IncidentState.NEW  # nothing changed
+            assert c.audit.entries(ev.id)[-1]["outcome"] == "refused"
         finally:
             await c.stop()
 

@@ -2,6 +2,7 @@
 
     python tools/update_translations.py          # add new strings (unfinished), drop vanished ones
     python tools/update_translations.py --check  # exit 1 if any string lacks a finished translation
+    python tools/update_translations.py --fill new.json  # {"中文": "English", ...} for unfinished ones
 
 Why not pyside6-lupdate: the code translates through small per-module helpers (`_t`, `_label`) and
 through tables of labels, which lupdate cannot follow. This walks the AST for those helpers and adds
@@ -12,6 +13,7 @@ from the .ts by lrelease (console/ui/i18n.py does it on demand).
 from __future__ import annotations
 
 import ast
+import json
 import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
@@ -58,6 +60,7 @@ def extract() -> dict[str, set[str]]:
     # tables translated by key at run time
     from console.feed_health import FEED_STATE_LABELS_ZH
     from console.labels import all_label_strings
+    from console.ui.incident_actions import ACTIONS, OP_ZH
     from console.ui.incident_model import HEADERS
     from widgets.indicator_chart import RANGES
 
@@ -67,6 +70,8 @@ def extract() -> dict[str, set[str]]:
         add("IncidentQueue", s)
     for s, _ in RANGES:
         add("IndicatorChart", s)
+    for s in [label for label, _, _ in ACTIONS.values()] + list(OP_ZH.values()):
+        add("IncidentActions", s)
     return msgs
 
 
@@ -116,7 +121,17 @@ def main(argv: list[str]) -> int:
         for ctx, s in miss:
             print(f"untranslated: [{ctx}] {s}")
         return 1 if miss else 0
-    n = write_ts(TS, extract(), load_ts(TS))
+    old = load_ts(TS)
+    if "--fill" in argv:
+        fill = json.loads(Path(argv[argv.index("--fill") + 1]).read_text(encoding="utf-8"))
+        for key, (_text, done) in list(old.items()):
+            if not done and key[1] in fill:
+                old[key] = (fill[key[1]], True)
+        for ctx, srcs in extract().items():
+            for src in srcs:
+                if (ctx, src) not in old and src in fill:
+                    old[(ctx, src)] = (fill[src], True)
+    n = write_ts(TS, extract(), old)
     print(f"{TS.relative_to(ROOT)}: {n} strings need an English translation")
     return 0
 

@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from console.labels import SEVERITY_COLOR, SEVERITY_ZH, STATE_ZH
 from console.protocol import IncidentState, Severity
 from console.ui.incident_model import EVENT_ID_ROLE
+from widgets.text import plain_label
 
 
 def _t(text: str) -> str:
@@ -68,6 +69,11 @@ class IncidentQueue(QWidget):
         self.search.textChanged.connect(self._apply_filters)
         bar.addWidget(self.search, 1)
         lay.addLayout(bar)
+        self.message = plain_label()
+        self.message.setObjectName("queueMessage")
+        self.message.setWordWrap(True)
+        self.message.hide()
+        lay.addWidget(self.message)
 
         split = QSplitter(Qt.Orientation.Vertical)
         self.table = QTableView()
@@ -88,15 +94,26 @@ class IncidentQueue(QWidget):
             self.table.setColumnWidth(col, w)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         split.addWidget(self.table)
+        lower = QWidget()
+        lower_lay = QVBoxLayout(lower)
+        lower_lay.setContentsMargins(0, 0, 0, 0)
+        self.action_bar = QHBoxLayout()  # the window puts the operator's action buttons here
+        lower_lay.addLayout(self.action_bar)
         self.detail = QPlainTextEdit()
         self.detail.setReadOnly(True)
         self.detail.setObjectName("incidentDetail")
-        split.addWidget(self.detail)
+        lower_lay.addWidget(self.detail)
+        split.addWidget(lower)
         split.setSizes([400, 160])
         lay.addWidget(split)
         self._selected: str | None = None
         QShortcut(QKeySequence("Ctrl+F"), self, activated=self.search.setFocus)
         QShortcut(QKeySequence("Escape"), self.search, activated=self.table.setFocus)
+        # j/k move through the queue like arrows, for hands that stay on the letter keys
+        QShortcut(QKeySequence("J"), self.table, activated=lambda: self._step(1),
+                  context=Qt.ShortcutContext.WidgetShortcut)
+        QShortcut(QKeySequence("K"), self.table, activated=lambda: self._step(-1),
+                  context=Qt.ShortcutContext.WidgetShortcut)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -154,6 +171,27 @@ class IncidentQueue(QWidget):
                 self.table.scrollTo(idx)
                 return True
         return False
+
+    def _step(self, delta: int) -> None:
+        rows = self.proxy.rowCount()
+        if rows == 0:
+            return
+        cur = self.table.currentIndex().row()
+        row = min(max(cur + delta, 0), rows - 1) if cur >= 0 else 0
+        self.table.selectionModel().setCurrentIndex(
+            self.proxy.index(row, 0),
+            QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+
+    @property
+    def selected_id(self) -> str | None:
+        return self._selected
+
+    def show_message(self, text: str, level: str = "info") -> None:
+        """A line above the queue: what happened to the operator's last action (plain text)."""
+        color = {"info": "#8fbfff", "ok": "#3ecf8e", "error": "#ff6b6b"}.get(level, "#d9e1ea")
+        self.message.setStyleSheet(f"color: {color}; padding: 2px 4px;")
+        self.message.setText(text)
+        self.message.setVisible(bool(text))
 
     def refresh_selected_detail(self, changed_ids: set[str]) -> None:
         if self._selected in changed_ids:

@@ -34,6 +34,7 @@ class IncidentTableModel(QAbstractTableModel):
     def __init__(self, state: CityState, clock: Clock, parent=None):
         super().__init__(parent)
         self.state, self.clock = state, clock
+        self.pending: dict[str, str] = {}  # event id -> label of a command awaiting the authority
         self._ids: list[str] = list(state.incidents.open)
         self._row: dict[str, int] = {eid: i for i, eid in enumerate(self._ids)}
 
@@ -93,7 +94,8 @@ class IncidentTableModel(QAbstractTableModel):
             except ValueError:
                 return ev.source
         if col == "state":
-            return tr(STATE_ZH[ev.state])
+            pending = self.pending.get(ev.id)
+            return tr(STATE_ZH[ev.state]) + (f" ⏳{pending}" if pending else "")
         if col == "age":
             return format_age(now - ev.created_ts, is_english())
         if col == "sla":
@@ -134,6 +136,15 @@ class IncidentTableModel(QAbstractTableModel):
             row = self._row.get(eid)
             if row is not None and eid not in new:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, last_col))
+
+    def set_pending(self, pending: dict[str, str]) -> None:
+        changed = set(pending) ^ set(self.pending) | {k for k in pending if self.pending.get(k) != pending[k]}
+        self.pending = pending
+        col = COLUMNS.index("state")
+        for eid in changed:
+            row = self._row.get(eid)
+            if row is not None:
+                self.dataChanged.emit(self.index(row, col), self.index(row, col))
 
     def refresh_clocks(self) -> None:
         if self._ids:

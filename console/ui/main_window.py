@@ -14,12 +14,14 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
 from console.board_model import BoardModel
 from console.city_state import Changes, CityState
 from console.clock import Clock
+from console.command_sender import CommandSender
 from console.forecast import forecast
 from console.history import display_series
 from console.incident_text import describe
 from console.labels import DOMAIN_ZH
 from console.source import Source
 from console.ui.i18n import is_english
+from console.ui.incident_actions import OP_ZH, IncidentActions
 from console.ui.incident_model import IncidentFilter, IncidentTableModel
 from console.ui.state_bridge import StateBridge
 from widgets.feed_status_bar import FeedStatusBar
@@ -39,10 +41,14 @@ def _label(text: str) -> str:
     return QCoreApplication.translate("Labels", text)
 
 
+def _action_label(op) -> str:
+    return QCoreApplication.translate("IncidentActions", OP_ZH[op])
+
+
 class MainWindow(QMainWindow):
     closed = Signal()
     def __init__(self, state: CityState, source: Source | None, clock: Clock, settings: QSettings,
-                 map_widget: QWidget | None = None, language=None):
+                 map_widget: QWidget | None = None, language=None, sender: CommandSender | None = None):
         super().__init__()
         self.setObjectName("CityOpsMainWindow")
         self.state, self.source, self.clock, self.settings = state, source, clock, settings
@@ -77,6 +83,8 @@ class MainWindow(QMainWindow):
         self.status = FeedStatusBar()
         self.statusBar().addPermanentWidget(self.status, 1)
         self._build_menu()
+        self.sender = sender
+        self.actions = IncidentActions(self.queue, state, sender, self._refresh_pending, self)
 
         self.bridge.changed.connect(self._on_changes)
         self.bridge.second.connect(self._on_second)
@@ -136,6 +144,7 @@ class MainWindow(QMainWindow):
         self.menu_lang.setTitle(_t("语言"))
         self.act_reset.setText(_t("恢复默认布局"))
         self.queue.retranslate()
+        self.actions.retranslate()
         self.chart.retranslate()
         self.board_model.english = self.english
         self._rebuild_board()
@@ -203,6 +212,8 @@ class MainWindow(QMainWindow):
                 self._refresh_chart()  # a chart of hours needs no more than one redraw a second
         self.incident_model.apply_changes(ch)
         self.queue.refresh_selected_detail(ch.events)
+        if self.queue.selected_id in ch.events:
+            self.actions.refresh()
         if self.map is not None and hasattr(self.map, "apply_changes"):
             self.map.apply_changes(ch)
 
@@ -244,6 +255,11 @@ class MainWindow(QMainWindow):
             return ""
         return describe(ev, lambda code: self.state.region_label(code, self.english), self.clock.now(),
                         tr=_label, english=self.english)
+
+    def _refresh_pending(self) -> None:
+        if self.sender is not None:
+            pending = self.sender.pending_by_event()
+            self.incident_model.set_pending({eid: _action_label(op) for eid, op in pending.items()})
 
     def _district_choices(self) -> list[tuple[str, str]]:
         return [(r.code, r.name_zh) for r in sorted(self.state.regions.values(), key=lambda r: r.code)

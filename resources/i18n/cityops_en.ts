@@ -36,6 +36,103 @@
     </message>
   </context>
   <context>
+    <name>IncidentActions</name>
+    <message>
+      <source>{0} 已发送，等待平台确认 · {1}</source>
+      <translation>{0} sent, awaiting the platform · {1}</translation>
+    </message>
+    <message>
+      <source>{0} 已确认 · {1}</source>
+      <translation>{0} confirmed · {1}</translation>
+    </message>
+    <message>
+      <source>{0} 已记录，连接恢复后自动发送 · {1}</source>
+      <translation>{0} recorded; it goes out when the connection is back · {1}</translation>
+    </message>
+    <message>
+      <source>{0} 被拒绝：{1} · {2}</source>
+      <translation>{0} refused: {1} · {2}</translation>
+    </message>
+    <message>
+      <source>到场</source>
+      <translation>On scene</translation>
+    </message>
+    <message>
+      <source>升级</source>
+      <translation>Escalate</translation>
+    </message>
+    <message>
+      <source>受理</source>
+      <translation>Acknowledge</translation>
+    </message>
+    <message>
+      <source>合并</source>
+      <translation>Merge</translation>
+    </message>
+    <message>
+      <source>合并…</source>
+      <translation>Merge…</translation>
+    </message>
+    <message>
+      <source>合并到事件</source>
+      <translation>Merge into incident</translation>
+    </message>
+    <message>
+      <source>处置单位</source>
+      <translation>Unit</translation>
+    </message>
+    <message>
+      <source>处置完成</source>
+      <translation>Resolve</translation>
+    </message>
+    <message>
+      <source>处置完成…</source>
+      <translation>Resolve…</translation>
+    </message>
+    <message>
+      <source>撤销</source>
+      <translation>Cancel</translation>
+    </message>
+    <message>
+      <source>撤销…</source>
+      <translation>Cancel…</translation>
+    </message>
+    <message>
+      <source>派遣</source>
+      <translation>Dispatch</translation>
+    </message>
+    <message>
+      <source>派遣…</source>
+      <translation>Dispatch…</translation>
+    </message>
+    <message>
+      <source>确认对此事件执行“{0}”？
+{1}</source>
+      <translation>{0} this incident?
+{1}</translation>
+    </message>
+    <message>
+      <source>结案</source>
+      <translation>Close</translation>
+    </message>
+    <message>
+      <source>说明</source>
+      <translation>Note</translation>
+    </message>
+    <message>
+      <source>说明（撤销时必填）</source>
+      <translation>Note (required to cancel)</translation>
+    </message>
+    <message>
+      <source>重新处置</source>
+      <translation>Reopen</translation>
+    </message>
+    <message>
+      <source>重新处置…</source>
+      <translation>Reopen…</translation>
+    </message>
+  </context>
+  <context>
     <name>IncidentQueue</name>
     <message>
       <source>全部区</source>

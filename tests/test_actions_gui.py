@@ -1,0 +1,102 @@
+"""The duty officer's keys in the real window, on the real simulator, through qasync: press A on a new
+incident, see it pending, then confirmed; a refused command is shown with the server's reason."""
+
+import asyncio
+
+import qasync
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtTest import QTest
+
+from console.audit_log import AuditLog
+from console.city_state import CityState
+from console.clock import Clock
+from console.command_journal import CommandJournal
+from console.command_sender import CommandSender
+from console.incident_lifecycle import Command
+from console.ingest import Ingest
+from console.live_source import FeedConfig, LiveSource
+from console.operator import Operator, Role
+from console.protocol import CommandOp, IncidentState
+from console.simulator.run import CityOptions, make_server
+from console.simulator.server import ServerOptions
+from console.ui.main_window import MainWindow
+from tests.aio import until
+from tests.test_live_source import FAST
+
+
+def run_with_window(qapp, tmp_path, body, operator=None):
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+
+    async def main():
+        server = make_server(CityOptions(seed=3, incident_rate_per_min=20, auto_handle=0.0), ServerOptions(speed=5))
+        port = await server.start()
+        state = CityState()
+        source = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "city")], FAST)
+        source.add_listener(Ingest(state))
+        journal, audit = CommandJournal(tmp_path / "j.db"), AuditLog(tmp_path / "a.jsonl")
+        sender = CommandSender(source, journal, operator or Operator("值班员甲"), state.incidents.feed_of.get, audit)
+        win = MainWindow(state, source, Clock(), QSettings(str(tmp_path / "l.ini"), QSettings.Format.IniFormat),
+                         sender=sender)
+        win.show()
+        await source.start()
+        try:
+            await until(lambda: any(e.state is IncidentState.NEW for e in state.incidents.open.values()))
+            win.bridge.flush()
+            await body(win, state, server, journal)
+        finally:
+            await source.stop()
+            await server.stop()
+            win.close()
+            journal.close()
+            audit.close()
+
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+        asyncio.set_event_loop(None)
+
+
+def test_key_a_acknowledges_the_selected_incident(qapp, tmp_path):
+    async def body(win, state, server, journal):
+        ev = next(e for e in state.incidents.open.values() if e.state is IncidentState.NEW)
+        assert win.queue.select_incident(ev.id)
+        assert win.actions.buttons[CommandOp.ACKNOWLEDGE].isEnabled()
+        assert not win.actions.buttons[CommandOp.CLOSE].isEnabled()  # not from "new"
+        win.queue.table.setFocus()
+        QTest.keyClick(win.queue.table, Qt.Key.Key_A)
+        await until(lambda: state.incidents.get(ev.id).state is IncidentState.ACKNOWLEDGED, what="acknowledged")
+        await until(lambda: "已确认" in win.queue.message.text(), what="confirmation shown")
+        win.bridge.flush()
+        assert win.actions.buttons[CommandOp.DISPATCH].isEnabled()
+        assert journal.pending() == []
+
+    run_with_window(qapp, tmp_path, body)
+
+
+def test_pending_then_refusal_is_shown(qapp, tmp_path):
+    async def body(win, state, server, journal):
+        ev = next(e for e in state.incidents.open.values() if e.state is IncidentState.NEW)
+        assert win.queue.select_incident(ev.id)
+        # someone else acknowledges it at the platform first; our view is now one version behind
+        other = server.city.apply(Command("other-1", CommandOp.ACKNOWLEDGE, ev.id, ev.version, "区值班员", {}),
+                                  server.sim_now())
+        assert other.version == ev.version + 1
+        state.incidents.open[ev.id] = ev  # (the event frame for it may not have arrived yet)
+        task = win.actions.act(CommandOp.DISPATCH, {"assignee": "水务应急队"}, event_id=ev.id)
+        await task
+        await until(lambda: "被拒绝" in win.queue.message.text(), what="refusal shown")
+        assert "stale version" in win.queue.message.text()
+
+    run_with_window(qapp, tmp_path, body)
+
+
+def test_a_leader_sees_no_action_buttons(qapp, tmp_path):
+    async def body(win, state, server, journal):
+        ev = next(iter(state.incidents.open.values()))
+        win.queue.select_incident(ev.id)
+        assert not any(b.isVisible() for b in win.actions.buttons.values())
+        assert not any(a.isEnabled() for a in win.actions.actions.values())
+
+    run_with_window(qapp, tmp_path, body, operator=Operator("领导乙", Role.LEADER))
