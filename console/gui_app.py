@@ -75,7 +75,12 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
 
         map_widget = CityMapView(state, clock, MapOptions(tile_url=tile_url))
     lang = Language(app)
-    win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang, sender=sender)
+    from console.resources import resource
+    from console.sla import SlaBook
+
+    sla = SlaBook.load(resource("config", "sla.json"))  # a bad file stops the start with its reason
+    win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang, sender=sender, sla=sla,
+                     audit=audit)
     if language != "zh":
         win.set_language(language)
     win.show()

@@ -12,6 +12,8 @@ from console.city_state import CityState
 from console.clock import Clock
 from console.decoder import Decoder
 from console.map_page import check_offline
+from console.resources import resource
+from console.sla import SlaBook
 from console.ui.i18n import Language
 from console.ui.incident_model import EVENT_ID_ROLE
 from console.ui.main_window import MainWindow
@@ -36,7 +38,8 @@ def world(qtbot, tmp_path, qapp):
     settings = QSettings(str(tmp_path / "layout.ini"), QSettings.Format.IniFormat)
     lang = Language(qapp)
     map_view = CityMapView(state, clock)
-    win = MainWindow(state, None, clock, settings, map_widget=map_view, language=lang)
+    win = MainWindow(state, None, clock, settings, map_widget=map_view, language=lang,
+                     sla=SlaBook.load(resource("config", "sla.json")))
     qtbot.addWidget(win)
     win.show()
     with qtbot.waitSignal(map_view.ready, timeout=30_000):
@@ -132,3 +135,24 @@ def test_every_ui_string_has_an_english_translation():
     from update_translations import missing_translations
 
     assert missing_translations() == []
+
+
+def test_a_red_breach_sounds_once_and_mute_silences(qtbot, world):
+    state, win = world[0], world[1]
+    now = win.clock.now()
+    overdue = event("RED-1", severity="red", category="gas_leak", created_ts=now - 3600, updated_ts=now - 3600)
+    feed(state, dumps({"type": "event", "seq": 5, "event": overdue}))
+    win.bridge.flush()
+    win._on_second()
+    assert win.sound.played == 1
+    row = win.incident_model.row_of("RED-1")
+    idx = win.incident_model.index(row, 6)
+    assert idx.data(Qt.ItemDataRole.DisplayRole).startswith("受理 超时")
+    assert idx.data(Qt.ItemDataRole.BackgroundRole) is not None  # the breached row stands out
+    win._on_second()
+    assert win.sound.played == 1  # once per breach, not every second
+    win.set_muted(True)
+    feed(state, dumps({"type": "event", "seq": 6, "event": dict(overdue, id="RED-2")}))
+    win.bridge.flush()
+    win._on_second()
+    assert win.sound.played == 1

@@ -60,11 +60,12 @@ def extract() -> dict[str, set[str]]:
     # tables translated by key at run time
     from console.feed_health import FEED_STATE_LABELS_ZH
     from console.labels import all_label_strings
+    from console.sla import STAGE_ZH
     from console.ui.incident_actions import ACTIONS, OP_ZH
     from console.ui.incident_model import HEADERS
     from widgets.indicator_chart import RANGES
 
-    for s in [*all_label_strings(), *FEED_STATE_LABELS_ZH.values()]:
+    for s in [*all_label_strings(), *FEED_STATE_LABELS_ZH.values(), *STAGE_ZH.values()]:
         add("Labels", s)
     for s in HEADERS.values():
         add("IncidentQueue", s)

@@ -14,6 +14,7 @@ from console.clock import Clock
 from console.frames import Event
 from console.labels import SEVERITY_COLOR, SEVERITY_ZH, SOURCE_ZH, STATE_ZH, format_age, format_countdown
 from console.protocol import DiscoverySource
+from console.sla import STAGE_ZH, SlaBook, SlaStatus
 from console.ui.i18n import is_english
 from widgets.text import plain_tooltip
 
@@ -31,9 +32,9 @@ def tr(text: str) -> str:
 
 
 class IncidentTableModel(QAbstractTableModel):
-    def __init__(self, state: CityState, clock: Clock, parent=None):
+    def __init__(self, state: CityState, clock: Clock, parent=None, sla: SlaBook | None = None):
         super().__init__(parent)
-        self.state, self.clock = state, clock
+        self.state, self.clock, self.sla = state, clock, sla
         self.pending: dict[str, str] = {}  # event id -> label of a command awaiting the authority
         self._ids: list[str] = list(state.incidents.open)
         self._row: dict[str, int] = {eid: i for i, eid in enumerate(self._ids)}
@@ -72,9 +73,9 @@ class IncidentTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ForegroundRole:
             if col == "severity":
                 return QBrush(QColor(SEVERITY_COLOR[ev.severity]))
-            if col == "sla" and ev.sla_due_ts is not None and ev.sla_due_ts < self.clock.now():
+            if col == "sla" and self.breached(ev):
                 return QBrush(QColor("#ff6b6b"))
-        if role == Qt.ItemDataRole.BackgroundRole and ev.sla_due_ts is not None and ev.sla_due_ts < self.clock.now():
+        if role == Qt.ItemDataRole.BackgroundRole and self.breached(ev):
             return QBrush(QColor(120, 20, 24, 110))  # breached: the whole row stands out
         if role == Qt.ItemDataRole.ToolTipRole and col == "title":
             return plain_tooltip(ev.title)
@@ -99,8 +100,24 @@ class IncidentTableModel(QAbstractTableModel):
         if col == "age":
             return format_age(now - ev.created_ts, is_english())
         if col == "sla":
-            return "—" if ev.sla_due_ts is None else format_countdown(ev.sla_due_ts - now, is_english())
+            st = self.sla_status(ev)
+            if st is None or st.remaining_s is None:
+                return "—"
+            stage = tr(STAGE_ZH[st.stage]) if st.stage in STAGE_ZH else ""
+            return f"{stage} {format_countdown(st.remaining_s, is_english())}"
         return ""
+
+    def sla_status(self, ev: Event) -> SlaStatus | None:
+        if self.sla is not None:
+            return self.sla.status(ev, self.clock.now())
+        if ev.sla_due_ts is None:
+            return None
+        left = ev.sla_due_ts - self.clock.now()
+        return SlaStatus("closed", ev.sla_due_ts, left, left < 0, ())
+
+    def breached(self, ev: Event) -> bool:
+        st = self.sla_status(ev)
+        return st is not None and st.breached
 
     def _sort_key(self, ev: Event, col: str):
         if col == "severity":
@@ -108,7 +125,8 @@ class IncidentTableModel(QAbstractTableModel):
         if col in ("age",):
             return -ev.created_ts
         if col == "sla":
-            return ev.sla_due_ts if ev.sla_due_ts is not None else float("inf")
+            st = self.sla_status(ev)
+            return st.remaining_s if st is not None and st.remaining_s is not None else float("inf")
         return self._text(ev, col)
 
     # ---------------------------------------------------------------- updates

@@ -11,6 +11,7 @@ from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, Qt, 
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
 
+from console.audit_log import AuditLog
 from console.board_model import BoardModel
 from console.city_state import Changes, CityState
 from console.clock import Clock
@@ -19,7 +20,10 @@ from console.forecast import forecast
 from console.history import display_series
 from console.incident_text import describe
 from console.labels import DOMAIN_ZH
+from console.protocol import Severity
+from console.sla import SlaBook
 from console.source import Source
+from console.ui.alert_sound import AlertSound
 from console.ui.i18n import is_english
 from console.ui.incident_actions import OP_ZH, IncidentActions
 from console.ui.incident_model import IncidentFilter, IncidentTableModel
@@ -48,7 +52,8 @@ def _action_label(op) -> str:
 class MainWindow(QMainWindow):
     closed = Signal()
     def __init__(self, state: CityState, source: Source | None, clock: Clock, settings: QSettings,
-                 map_widget: QWidget | None = None, language=None, sender: CommandSender | None = None):
+                 map_widget: QWidget | None = None, language=None, sender: CommandSender | None = None,
+                 sla: SlaBook | None = None, audit: AuditLog | None = None):
         super().__init__()
         self.setObjectName("CityOpsMainWindow")
         self.state, self.source, self.clock, self.settings = state, source, clock, settings
@@ -56,7 +61,10 @@ class MainWindow(QMainWindow):
         self.bridge = StateBridge(state, source, clock, parent=self)
         self.board_model = BoardModel(state)
 
-        self.incident_model = IncidentTableModel(state, clock, self)
+        self.incident_model = IncidentTableModel(state, clock, self, sla=sla)
+        self.audit = audit
+        self.sound = AlertSound(self)
+        self._breached_red: set[str] = set()
         self.incident_proxy = IncidentFilter(self)
         self.incident_proxy.setSourceModel(self.incident_model)
         self.queue = IncidentQueue(self.incident_proxy, self._describe, self._district_choices,
@@ -130,6 +138,9 @@ class MainWindow(QMainWindow):
             group.addAction(a)
             self.menu_lang.addAction(a)
             a.triggered.connect(lambda _c=False, code=code: self.set_language(code))
+        self.act_mute = QAction(self, checkable=True, shortcut=QKeySequence("Ctrl+M"))
+        self.act_mute.toggled.connect(self.set_muted)
+        self.menu_view.addAction(self.act_mute)
         self.act_focus_queue = QAction(self, shortcut=QKeySequence("F2"), triggered=self.queue.table.setFocus)
         self.act_focus_board = QAction(self, shortcut=QKeySequence("F3"), triggered=self.board.setFocus)
         self.addAction(self.act_focus_queue)
@@ -143,6 +154,7 @@ class MainWindow(QMainWindow):
         self.menu_view.setTitle(_t("视图"))
         self.menu_lang.setTitle(_t("语言"))
         self.act_reset.setText(_t("恢复默认布局"))
+        self.act_mute.setText(_t("红色超时提示音静音"))
         self.queue.retranslate()
         self.actions.retranslate()
         self.chart.retranslate()
@@ -224,6 +236,24 @@ class MainWindow(QMainWindow):
             self.clock.follow_feed(offsets[len(offsets) // 2])
         self.incident_model.refresh_clocks()
         self.status.show_health(health, self.clock.now(), self.english)
+        self._check_breaches()
+
+    def _check_breaches(self) -> None:
+        """A red incident that newly breaches its SLA sounds the cue (once), unless muted."""
+        now_red = {e.id for e in self.state.incidents.open.values()
+                   if e.severity is Severity.RED and self.incident_model.breached(e)}
+        fresh = now_red - self._breached_red
+        self._breached_red = now_red
+        if fresh:
+            log.warning("SLA breached by red incident(s): %s", ", ".join(sorted(fresh)))
+            self.sound.play()
+
+    def set_muted(self, muted: bool) -> None:
+        self.sound.muted = muted
+        self.act_mute.setChecked(muted)
+        if self.audit is not None and self.sender is not None:
+            op = self.sender.operator
+            self.audit.record("mute" if muted else "unmute", op.name, op.role.value, "breach_sound", "done")
 
     def _tile_data(self, key):
         return self.board_model.data(key, self.clock.now())

@@ -229,6 +229,10 @@
       <translation>Other</translation>
     </message>
     <message>
+      <source>到场</source>
+      <translation>on scene</translation>
+    </message>
+    <message>
       <source>区域</source>
       <translation>Area</translation>
     </message>
@@ -241,6 +245,10 @@
       <translation>Discovered</translation>
     </message>
     <message>
+      <source>受理</source>
+      <translation>ack</translation>
+    </message>
+    <message>
       <source>合并至</source>
       <translation>Merged into</translation>
     </message>
@@ -251,6 +259,10 @@
     <message>
       <source>城市管理</source>
       <translation>City management</translation>
+    </message>
+    <message>
+      <source>处置</source>
+      <translation>resolve</translation>
     </message>
     <message>
       <source>处置中</source>
@@ -337,6 +349,10 @@
       <translation>Water</translation>
     </message>
     <message>
+      <source>派遣</source>
+      <translation>dispatch</translation>
+    </message>
+    <message>
       <source>渠道</source>
       <translation>Channel</translation>
     </message>
@@ -371,6 +387,10 @@
     <message>
       <source>级别</source>
       <translation>Level</translation>
+    </message>
+    <message>
+      <source>结案</source>
+      <translation>close</translation>
     </message>
     <message>
       <source>编号</source>
@@ -430,6 +450,10 @@
     <message>
       <source>指标详情</source>
       <translation>Indicator detail</translation>
+    </message>
+    <message>
+      <source>红色超时提示音静音</source>
+      <translation>Mute the red-breach sound</translation>
     </message>
     <message>
       <source>视图</source>
