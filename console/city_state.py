@@ -61,6 +61,8 @@ class CityState:
         self.regions: dict[str, Region] = {}
         self.rings = RingStore(cfg.max_series, cfg.max_points)
         self.incidents = IncidentBook(cfg.max_archive)
+        # items the console's own rules raised (id "C:…"): never in the platform's book, never commanded
+        self.console_alerts: dict[str, Event] = {}
         self._index: dict[tuple[str, str], int] = {}
         self.series_keys: list[tuple[str, str]] = []  # sid -> (indicator id, region code)
         n = cfg.max_series
@@ -192,6 +194,12 @@ class CityState:
         if self.incidents.upsert(ev, feed).applied:
             out.events += 1
             self._dirty_events.add(ev.id)
+
+    def mark_events_changed(self, ids: set[str]) -> None:
+        self._dirty_events.update(ids)
+
+    def open_console_alerts(self) -> dict[str, Event]:
+        return {k: v for k, v in self.console_alerts.items() if v.is_open}
 
     # ----------------------------------------------------------------- reading
     def take_changes(self) -> Changes:

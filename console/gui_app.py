@@ -75,12 +75,15 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
 
         map_widget = CityMapView(state, clock, MapOptions(tile_url=tile_url))
     lang = Language(app)
+    from console.discovery_rules import RuleEngine, load_rules
     from console.resources import resource
     from console.sla import SlaBook
 
-    sla = SlaBook.load(resource("config", "sla.json"))  # a bad file stops the start with its reason
+    # a bad configuration file stops the start with its reason, never a half-configured console
+    sla = SlaBook.load(resource("config", "sla.json"))
+    rules = RuleEngine(load_rules(resource("config", "rules.json")))
     win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang, sender=sender, sla=sla,
-                     audit=audit)
+                     audit=audit, rules=rules)
     if language != "zh":
         win.set_language(language)
     win.show()

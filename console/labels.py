@@ -23,6 +23,7 @@ SOURCE_ZH = {
     DiscoverySource.UPPER_LEVEL: "上级交办",
     DiscoverySource.MEDIA: "媒体舆情",
 }
+CONSOLE_SOURCE_ZH = "控制台预警"  # items the console's own rules raised
 STATUS_ZH = {Status.NODATA: "无数据", Status.NORMAL: "正常", Status.WARN: "预警", Status.ALARM: "告警"}
 DOMAIN_ZH = {
     "traffic": "交通", "metro": "轨交", "power": "电力", "water": "水务", "gas": "燃气", "weather": "气象",
@@ -42,6 +43,7 @@ def all_label_strings() -> list[str]:
     out: list[str] = []
     for d in (SEVERITY_ZH, STATE_ZH, SOURCE_ZH, STATUS_ZH, DOMAIN_ZH):
         out.extend(d.values())
+    out.append(CONSOLE_SOURCE_ZH)
     return out
 
 

@@ -156,3 +156,39 @@ def test_a_red_breach_sounds_once_and_mute_silences(qtbot, world):
     win.bridge.flush()
     win._on_second()
     assert win.sound.played == 1
+
+
+def test_console_raised_items_are_marked_and_silences_are_shown(qtbot, world):
+    from console.discovery_rules import Rule, RuleEngine
+    from console.protocol import Severity
+
+    win = world[1]
+    win.rules = RuleEngine([Rule("alarm-held", "threshold_hold", "持续越限", Severity.ORANGE, hold_s=0)])
+    changed = win.evaluate_rules()  # Huangpu's congestion (8.5) is in alarm
+    assert changed == {"C:alarm-held:traffic.congestion_index@310101"}
+    win.bridge.flush()
+    model = win.incident_model
+    row = model.row_of("C:alarm-held:traffic.congestion_index@310101")
+    assert model.index(row, 3).data() == "控制台预警"
+    assert model.index(row, 1).data().startswith("◆")
+    assert win.queue.select_incident("C:alarm-held:traffic.congestion_index@310101")
+    assert not any(a.isEnabled() for a in win.actions.actions.values())  # no platform command for it
+    s = win.silence("region", "310104", "徐汇区演练", 30)
+    assert not win.queue.silences.isHidden() and "徐汇区演练" in win.queue.silences.text()
+    assert s.until_ts == win.clock.now() + 1800
+
+
+def test_near_duplicates_fold_into_one_row(qtbot, world):
+    state, win = world[0], world[1]
+    for i in range(3):
+        e = event(f"DUP-{i}", category="garbage_overflow", region="310104", created_ts=1_700_000_000.0 + i * 60)
+        feed(state, dumps({"type": "event", "seq": 10 + i, "event": e}))
+    feed(state, dumps({"type": "event", "seq": 20, "event": event("OTHER", category="noise", region="310104")}))
+    win.bridge.flush()
+    proxy, model = win.incident_proxy, win.incident_model
+    assert proxy.rowCount() == 4
+    assert model.group_size["DUP-0"] == 3 and model.leader_of["DUP-2"] == "DUP-0"
+    win.queue.group_box.setChecked(True)
+    assert proxy.rowCount() == 2
+    titles = {proxy.index(r, 1).data() for r in range(proxy.rowCount())}
+    assert any(t.endswith("×3") for t in titles)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QSortFilterPro
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QHBoxLayout,
     QHeaderView,
@@ -64,11 +65,21 @@ class IncidentQueue(QWidget):
         for box in (self.state_box, self.domain_box, self.district_box):
             box.currentIndexChanged.connect(self._apply_filters)
             bar.addWidget(box)
+        self.group_box = QCheckBox()
+        self.group_box.setObjectName("groupDuplicates")
+        self.group_box.toggled.connect(self._apply_filters)
+        bar.addWidget(self.group_box)
         self.search = QLineEdit()
         self.search.setClearButtonEnabled(True)
         self.search.textChanged.connect(self._apply_filters)
         bar.addWidget(self.search, 1)
         lay.addLayout(bar)
+        self.silences = plain_label()
+        self.silences.setObjectName("silences")
+        self.silences.setStyleSheet("color: #b39ddb; padding: 2px 4px;")
+        self.silences.setWordWrap(True)
+        self.silences.hide()
+        lay.addWidget(self.silences)
         self.message = plain_label()
         self.message.setObjectName("queueMessage")
         self.message.setWordWrap(True)
@@ -123,6 +134,8 @@ class IncidentQueue(QWidget):
         self._fill(self.state_box, _t("全部状态"), [(s.value, _label(STATE_ZH[s])) for s in IncidentState if s.is_open])
         self.refresh_choices()
         self.search.setPlaceholderText(_t("搜索标题、编号、详情 (Ctrl+F)"))
+        self.group_box.setText(_t("合并相似"))
+        self.group_box.setToolTip(_t("同类别、同地点、30 分钟内的事件只显示一行（×N）"))
         self.table.model().headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.table.model().columnCount() - 1)
         self.show_detail(self._selected)
 
@@ -149,6 +162,7 @@ class IncidentQueue(QWidget):
             domains={self.domain_box.currentData()} - {"", None},
             district=self.district_box.currentData() or "",
             text=self.search.text().strip(),
+            group_duplicates=self.group_box.isChecked(),
         )
 
     def _on_current(self, current, _previous) -> None:
@@ -185,6 +199,10 @@ class IncidentQueue(QWidget):
     @property
     def selected_id(self) -> str | None:
         return self._selected
+
+    def show_silences(self, lines: list[str]) -> None:
+        self.silences.setText("\n".join(lines))
+        self.silences.setVisible(bool(lines))
 
     def show_message(self, text: str, level: str = "info") -> None:
         """A line above the queue: what happened to the operator's last action (plain text)."""

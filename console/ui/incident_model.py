@@ -11,8 +11,17 @@ from PySide6.QtGui import QBrush, QColor
 
 from console.city_state import Changes, CityState
 from console.clock import Clock
+from console.discovery_rules import CONSOLE_SOURCE
 from console.frames import Event
-from console.labels import SEVERITY_COLOR, SEVERITY_ZH, SOURCE_ZH, STATE_ZH, format_age, format_countdown
+from console.labels import (
+    CONSOLE_SOURCE_ZH,
+    SEVERITY_COLOR,
+    SEVERITY_ZH,
+    SOURCE_ZH,
+    STATE_ZH,
+    format_age,
+    format_countdown,
+)
 from console.protocol import DiscoverySource
 from console.sla import STAGE_ZH, SlaBook, SlaStatus
 from console.ui.i18n import is_english
@@ -36,8 +45,14 @@ class IncidentTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.state, self.clock, self.sla = state, clock, sla
         self.pending: dict[str, str] = {}  # event id -> label of a command awaiting the authority
-        self._ids: list[str] = list(state.incidents.open)
+        self._ids: list[str] = [*state.incidents.open, *state.open_console_alerts()]
         self._row: dict[str, int] = {eid: i for i, eid in enumerate(self._ids)}
+        self.group_window_s = 1800.0  # near-duplicates: same category and place within half an hour
+        self._groups: dict[tuple[str, str], set[str]] = {}
+        self._group_of: dict[str, tuple[str, str]] = {}
+        self.leader_of: dict[str, str] = {}  # event id -> the first of its near-duplicate group
+        self.group_size: dict[str, int] = {}  # leader id -> members (itself included)
+        self._regroup({eid for eid in self._ids})
 
     # ---------------------------------------------------------------- Qt model API
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -51,9 +66,18 @@ class IncidentTableModel(QAbstractTableModel):
             return QCoreApplication.translate("IncidentQueue", HEADERS[COLUMNS[section]])
         return None
 
+    def lookup(self, event_id: str) -> Event | None:
+        """An open platform incident, or an open console-raised item."""
+        ev = self.state.incidents.open.get(event_id)
+        if ev is None:
+            ev = self.state.console_alerts.get(event_id)
+            if ev is not None and not ev.is_open:
+                return None
+        return ev
+
     def event_at(self, row: int) -> Event | None:
         if 0 <= row < len(self._ids):
-            return self.state.incidents.open.get(self._ids[row])
+            return self.lookup(self._ids[row])
         return None
 
     def row_of(self, event_id: str) -> int | None:
@@ -75,6 +99,8 @@ class IncidentTableModel(QAbstractTableModel):
                 return QBrush(QColor(SEVERITY_COLOR[ev.severity]))
             if col == "sla" and self.breached(ev):
                 return QBrush(QColor("#ff6b6b"))
+            if col == "source" and ev.source == CONSOLE_SOURCE:
+                return QBrush(QColor("#4fd1c5"))  # console-raised: never mistaken for a platform incident
         if role == Qt.ItemDataRole.BackgroundRole and self.breached(ev):
             return QBrush(QColor(120, 20, 24, 110))  # breached: the whole row stands out
         if role == Qt.ItemDataRole.ToolTipRole and col == "title":
@@ -86,10 +112,13 @@ class IncidentTableModel(QAbstractTableModel):
         if col == "severity":
             return "● " + tr(SEVERITY_ZH[ev.severity])
         if col == "title":
-            return ev.title
+            n = self.group_size.get(ev.id, 1)
+            return f"{ev.title}  ×{n}" if n > 1 else ev.title
         if col == "district":
             return self.state.region_label(ev.region, is_english())
         if col == "source":
+            if ev.source == CONSOLE_SOURCE:
+                return tr(CONSOLE_SOURCE_ZH)
             try:
                 return tr(SOURCE_ZH[DiscoverySource(ev.source)])
             except ValueError:
@@ -133,15 +162,15 @@ class IncidentTableModel(QAbstractTableModel):
     def apply_changes(self, ch: Changes) -> None:
         if not ch.events:
             return
-        open_book = self.state.incidents.open
-        gone = [eid for eid in ch.events if eid in self._row and eid not in open_book]
+        is_open = {eid for eid in ch.events if self.lookup(eid) is not None}
+        gone = [eid for eid in ch.events if eid in self._row and eid not in is_open]
         for eid in gone:
             row = self._row[eid]
             self.beginRemoveRows(QModelIndex(), row, row)
             self._ids.pop(row)
             self._row = {e: i for i, e in enumerate(self._ids)}
             self.endRemoveRows()
-        new = [eid for eid in ch.events if eid in open_book and eid not in self._row]
+        new = [eid for eid in ch.events if eid in is_open and eid not in self._row]
         if new:
             first = len(self._ids)
             self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
@@ -150,10 +179,45 @@ class IncidentTableModel(QAbstractTableModel):
                 self._ids.append(eid)
             self.endInsertRows()
         last_col = len(COLUMNS) - 1
-        for eid in ch.events:
+        touched = self._regroup(set(ch.events))
+        for eid in set(ch.events) | touched:
             row = self._row.get(eid)
             if row is not None and eid not in new:
                 self.dataChanged.emit(self.index(row, 0), self.index(row, last_col))
+
+    def _regroup(self, ids: set[str]) -> set[str]:
+        """Keep near-duplicate groups current for these events; returns every id whose group changed."""
+        keys = set()
+        for eid in ids:
+            ev = self.lookup(eid)
+            old = self._group_of.pop(eid, None)
+            if old is not None:
+                self._groups[old].discard(eid)
+                keys.add(old)
+            if ev is not None:
+                key = (ev.category, ev.region)
+                self._groups.setdefault(key, set()).add(eid)
+                self._group_of[eid] = key
+                keys.add(key)
+        touched: set[str] = set()
+        for key in keys:
+            members = sorted((m for m in self._groups.get(key, ()) if self.lookup(m) is not None),
+                             key=lambda m: self.lookup(m).created_ts)
+            self._groups[key] = set(members)
+            leader, start = None, 0.0
+            for m in members:
+                created = self.lookup(m).created_ts
+                if leader is None or created - start > self.group_window_s:
+                    leader, start = m, created
+                    self.group_size[leader] = 0
+                self.leader_of[m] = leader
+                self.group_size[leader] += 1
+                touched.add(m)
+        for eid in ids:
+            if self.lookup(eid) is None:
+                self.leader_of.pop(eid, None)
+                self.group_size.pop(eid, None)
+        return touched
 
     def set_pending(self, pending: dict[str, str]) -> None:
         changed = set(pending) ^ set(self.pending) | {k for k in pending if self.pending.get(k) != pending[k]}
@@ -181,15 +245,20 @@ class IncidentFilter(QSortFilterProxyModel):
         self.domains: set[str] = set()
         self.district: str = ""  # region code prefix
         self.text: str = ""
+        self.group_duplicates = False  # show one row per near-duplicate group
 
     def set_filters(self, **kw) -> None:
+        self.beginFilterChange()
         for k, v in kw.items():
             setattr(self, k, v)
-        self.invalidateFilter()
+        self.endFilterChange(QSortFilterProxyModel.Direction.Rows)
 
     def filterAcceptsRow(self, row: int, parent: QModelIndex) -> bool:
-        ev = self.sourceModel().event_at(row)
+        model = self.sourceModel()
+        ev = model.event_at(row)
         if ev is None:
+            return False
+        if self.group_duplicates and model.leader_of.get(ev.id, ev.id) != ev.id:
             return False
         if self.severities and ev.severity.value not in self.severities:
             return False

@@ -16,6 +16,7 @@ from console.board_model import BoardModel
 from console.city_state import Changes, CityState
 from console.clock import Clock
 from console.command_sender import CommandSender
+from console.discovery_rules import RuleEngine
 from console.forecast import forecast
 from console.history import display_series
 from console.incident_text import describe
@@ -53,7 +54,7 @@ class MainWindow(QMainWindow):
     closed = Signal()
     def __init__(self, state: CityState, source: Source | None, clock: Clock, settings: QSettings,
                  map_widget: QWidget | None = None, language=None, sender: CommandSender | None = None,
-                 sla: SlaBook | None = None, audit: AuditLog | None = None):
+                 sla: SlaBook | None = None, audit: AuditLog | None = None, rules: RuleEngine | None = None):
         super().__init__()
         self.setObjectName("CityOpsMainWindow")
         self.state, self.source, self.clock, self.settings = state, source, clock, settings
@@ -64,6 +65,12 @@ class MainWindow(QMainWindow):
         self.incident_model = IncidentTableModel(state, clock, self, sla=sla)
         self.audit = audit
         self.sound = AlertSound(self)
+        self.rules = rules
+        self._rules_timer = QTimer(self)
+        self._rules_timer.setInterval(5000)
+        self._rules_timer.timeout.connect(self.evaluate_rules)
+        if rules is not None:
+            self._rules_timer.start()
         self._breached_red: set[str] = set()
         self.incident_proxy = IncidentFilter(self)
         self.incident_proxy.setSourceModel(self.incident_model)
@@ -141,6 +148,8 @@ class MainWindow(QMainWindow):
         self.act_mute = QAction(self, checkable=True, shortcut=QKeySequence("Ctrl+M"))
         self.act_mute.toggled.connect(self.set_muted)
         self.menu_view.addAction(self.act_mute)
+        self.act_silence = QAction(self, shortcut=QKeySequence("Ctrl+Shift+S"), triggered=self.ask_silence)
+        self.menu_view.addAction(self.act_silence)
         self.act_focus_queue = QAction(self, shortcut=QKeySequence("F2"), triggered=self.queue.table.setFocus)
         self.act_focus_board = QAction(self, shortcut=QKeySequence("F3"), triggered=self.board.setFocus)
         self.addAction(self.act_focus_queue)
@@ -155,6 +164,7 @@ class MainWindow(QMainWindow):
         self.menu_lang.setTitle(_t("语言"))
         self.act_reset.setText(_t("恢复默认布局"))
         self.act_mute.setText(_t("红色超时提示音静音"))
+        self.act_silence.setText(_t("静默规则或区域…"))
         self.queue.retranslate()
         self.actions.retranslate()
         self.chart.retranslate()
@@ -248,12 +258,66 @@ class MainWindow(QMainWindow):
             log.warning("SLA breached by red incident(s): %s", ", ".join(sorted(fresh)))
             self.sound.play()
 
+    def evaluate_rules(self) -> set[str]:
+        """Run the console's discovery rules; expired silences are dropped (and audited)."""
+        if self.rules is None:
+            return set()
+        now = self.clock.now()
+        for s in self.rules.expire_silences(now):
+            self._audit("silence_expired", f"{s.kind}:{s.target}", {"reason": s.reason, "author": s.author})
+        health = self.source.health() if self.source is not None else []
+        changed = self.rules.evaluate(self.state, health, now)
+        self._show_silences()
+        return changed
+
+    def silence(self, kind: str, target: str, reason: str, minutes: float):
+        """Hold back new console items for a rule or a region, for a stated time, with a reason."""
+        op = self.sender.operator.name if self.sender is not None else "operator"
+        s = self.rules.silence(kind, target, reason, op, minutes * 60, now=self.clock.now())
+        self._audit("silence", f"{kind}:{target}", {"reason": reason, "until": s.until_ts, "silence": s.id})
+        self._show_silences()
+        return s
+
+    def _show_silences(self) -> None:
+        import datetime as dt
+
+        tz = dt.timezone(dt.timedelta(hours=8))
+        lines = [_t("静默中：{0} {1}，至 {2}（{3}，{4}）").format(
+            _t("规则") if s.kind == "rule" else _t("区域"),
+            s.target if s.kind == "rule" else self.state.region_label(s.target),
+            dt.datetime.fromtimestamp(s.until_ts, tz).strftime("%H:%M"), s.reason, s.author)
+            for s in (self.rules.silences if self.rules else [])]
+        self.queue.show_silences(lines)
+
+    def ask_silence(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        if self.rules is None:
+            return
+        choices = [f"rule:{r.id} {r.title}" for r in self.rules.rules] + [
+            f"region:{r.code} {r.name_zh}" for r in sorted(self.state.regions.values(), key=lambda r: r.code)
+            if r.level in ("district", "street")]
+        item, ok = QInputDialog.getItem(self, _t("静默"), _t("静默对象"), choices, 0, False)
+        if not ok:
+            return
+        minutes, ok = QInputDialog.getInt(self, _t("静默"), _t("时长（分钟）"), 60, 5, 24 * 60)
+        if not ok:
+            return
+        reason, ok = QInputDialog.getText(self, _t("静默"), _t("原因（必填）"))
+        if ok and reason.strip():
+            kind, target = item.split(" ", 1)[0].split(":", 1)
+            self.silence(kind, target, reason.strip(), minutes)
+
+    def _audit(self, action: str, target: str, detail: dict) -> None:
+        if self.audit is not None:
+            op = self.sender.operator if self.sender is not None else None
+            self.audit.record(action, op.name if op else "operator", op.role.value if op else "", target, "done",
+                              detail)
+
     def set_muted(self, muted: bool) -> None:
         self.sound.muted = muted
         self.act_mute.setChecked(muted)
-        if self.audit is not None and self.sender is not None:
-            op = self.sender.operator
-            self.audit.record("mute" if muted else "unmute", op.name, op.role.value, "breach_sound", "done")
+        self._audit("mute" if muted else "unmute", "breach_sound", {})
 
     def _tile_data(self, key):
         return self.board_model.data(key, self.clock.now())
@@ -280,7 +344,7 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- incidents
     def _describe(self, event_id: str) -> str:
-        ev = self.state.incidents.get(event_id)
+        ev = self.state.incidents.get(event_id) or self.state.console_alerts.get(event_id)
         if ev is None:
             return ""
         return describe(ev, lambda code: self.state.region_label(code, self.english), self.clock.now(),

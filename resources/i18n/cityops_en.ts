@@ -159,6 +159,14 @@
       <translation>Show only this level (several allowed)</translation>
     </message>
     <message>
+      <source>合并相似</source>
+      <translation>Group similar</translation>
+    </message>
+    <message>
+      <source>同类别、同地点、30 分钟内的事件只显示一行（×N）</source>
+      <translation>One row for incidents of the same category and place within 30 minutes (×N)</translation>
+    </message>
+    <message>
       <source>搜索标题、编号、详情 (Ctrl+F)</source>
       <translation>Search title, id, detail (Ctrl+F)</translation>
     </message>
@@ -313,6 +321,10 @@
       <translation>New</translation>
     </message>
     <message>
+      <source>控制台预警</source>
+      <translation>Console alert</translation>
+    </message>
+    <message>
       <source>数据停滞</source>
       <translation>stale</translation>
     </message>
@@ -436,6 +448,14 @@
       <translation>Incident queue</translation>
     </message>
     <message>
+      <source>区域</source>
+      <translation>Region</translation>
+    </message>
+    <message>
+      <source>原因（必填）</source>
+      <translation>Reason (required)</translation>
+    </message>
+    <message>
       <source>城市生命体征</source>
       <translation>City vital signs</translation>
     </message>
@@ -452,8 +472,16 @@
       <translation>Indicator detail</translation>
     </message>
     <message>
+      <source>时长（分钟）</source>
+      <translation>Duration (minutes)</translation>
+    </message>
+    <message>
       <source>红色超时提示音静音</source>
       <translation>Mute the red-breach sound</translation>
+    </message>
+    <message>
+      <source>规则</source>
+      <translation>Rule</translation>
     </message>
     <message>
       <source>视图</source>
@@ -462,6 +490,22 @@
     <message>
       <source>语言</source>
       <translation>Language</translation>
+    </message>
+    <message>
+      <source>静默</source>
+      <translation>Silence</translation>
+    </message>
+    <message>
+      <source>静默中：{0} {1}，至 {2}（{3}，{4}）</source>
+      <translation>Silenced: {0} {1} until {2} ({3}, {4})</translation>
+    </message>
+    <message>
+      <source>静默对象</source>
+      <translation>What to silence</translation>
+    </message>
+    <message>
+      <source>静默规则或区域…</source>
+      <translation>Silence a rule or region…</translation>
     </message>
   </context>
 </TS>
