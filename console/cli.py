@@ -100,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
     sim.add_argument("--skip-seq-every", type=int, default=0, help="fault injection: lose every Nth frame")
     sim.add_argument("--duration", type=float, default=None, help="stop after S seconds")
     _add_sim_args(sim)
+
+    rep = sub.add_parser("handover", help="write a shift handover report (PDF)")
+    rep.add_argument("--sample", action="store_true", required=True,
+                     help="from a simulated shift (the live console writes its own from the menu)")
+    rep.add_argument("--hours", type=float, default=8.0)
+    rep.add_argument("--seed", type=int, default=7)
+    rep.add_argument("--out", type=Path, default=Path("out/handover-sample.pdf"))
     return p
 
 
@@ -136,6 +143,8 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"cityops: feed URL must start with ws:// or wss://: {url!r}")
             feeds.append(FeedConfig(url, name, tok, tuple(args.region), tuple(args.domain)))
         return _run_console(args, feeds, None)
+    if args.cmd == "handover":
+        return _handover_sample(args)
     if args.cmd == "demo":
         from console.simulator.run import SimulatorThread
 
@@ -147,6 +156,25 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             sim.stop()
     return 2
+
+
+def _handover_sample(args: argparse.Namespace) -> int:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtGui import QGuiApplication
+
+    from console.handover import summarize
+    from console.resources import resource
+    from console.simulator.sample_shift import simulate_shift
+    from console.sla import SlaBook
+    from console.ui.handover_pdf import write_handover_pdf
+
+    app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 - fonts and painting need it
+    state, start, end = simulate_shift(args.hours, args.seed)
+    summary = summarize(state, SlaBook.load(resource("config", "sla.json")), start, end, "值班员（模拟）")
+    write_handover_pdf(summary, args.out, state.region_label)
+    print(f"{args.out}: {len(summary.opened)} opened, {len(summary.closed)} closed, "
+          f"{len(summary.still_open)} handed over, {len(summary.breached)} breached")
+    return 0
 
 
 def _run_console(args: argparse.Namespace, feeds: list[FeedConfig], sim) -> int:

@@ -150,6 +150,9 @@ class MainWindow(QMainWindow):
         self.menu_view.addAction(self.act_mute)
         self.act_silence = QAction(self, shortcut=QKeySequence("Ctrl+Shift+S"), triggered=self.ask_silence)
         self.menu_view.addAction(self.act_silence)
+        self.act_handover = QAction(self, shortcut=QKeySequence("Ctrl+Shift+H"))
+        self.act_handover.triggered.connect(lambda: self.write_handover())
+        self.menu_view.addAction(self.act_handover)
         self.act_focus_queue = QAction(self, shortcut=QKeySequence("F2"), triggered=self.queue.table.setFocus)
         self.act_focus_board = QAction(self, shortcut=QKeySequence("F3"), triggered=self.board.setFocus)
         self.addAction(self.act_focus_queue)
@@ -165,6 +168,7 @@ class MainWindow(QMainWindow):
         self.act_reset.setText(_t("恢复默认布局"))
         self.act_mute.setText(_t("红色超时提示音静音"))
         self.act_silence.setText(_t("静默规则或区域…"))
+        self.act_handover.setText(_t("生成交接班报告（最近 8 小时）"))
         self.queue.retranslate()
         self.actions.retranslate()
         self.chart.retranslate()
@@ -307,6 +311,24 @@ class MainWindow(QMainWindow):
         if ok and reason.strip():
             kind, target = item.split(" ", 1)[0].split(":", 1)
             self.silence(kind, target, reason.strip(), minutes)
+
+    def write_handover(self, hours: float = 8.0, path: Path | None = None) -> Path:
+        """The shift report of the last `hours` as a PDF (in the data folder unless a path is given)."""
+        import datetime as dt
+
+        from console.handover import summarize
+        from console.paths import data_dir
+        from console.ui.handover_pdf import write_handover_pdf
+
+        end = self.clock.now()
+        op = self.sender.operator.name if self.sender is not None else "operator"
+        stamp = dt.datetime.fromtimestamp(end, dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d-%H%M")
+        path = path or data_dir() / "reports" / f"handover-{stamp}.pdf"
+        summary = summarize(self.state, self.incident_model.sla, end - hours * 3600, end, op)
+        write_handover_pdf(summary, path, self.state.region_label)
+        self._audit("handover_report", str(path), {"opened": len(summary.opened), "open": len(summary.still_open)})
+        self.queue.show_message(_t("交接班报告已生成：{0}").format(str(path)), "ok")
+        return path
 
     def _audit(self, action: str, target: str, detail: dict) -> None:
         if self.audit is not None:

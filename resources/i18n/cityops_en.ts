@@ -448,6 +448,10 @@
       <translation>Incident queue</translation>
     </message>
     <message>
+      <source>交接班报告已生成：{0}</source>
+      <translation>Handover report written: {0}</translation>
+    </message>
+    <message>
       <source>区域</source>
       <translation>Region</translation>
     </message>
@@ -474,6 +478,10 @@
     <message>
       <source>时长（分钟）</source>
       <translation>Duration (minutes)</translation>
+    </message>
+    <message>
+      <source>生成交接班报告（最近 8 小时）</source>
+      <translation>Write the handover report (last 8 hours)</translation>
     </message>
     <message>
       <source>红色超时提示音静音</source>
