@@ -1,9 +1,12 @@
-"""The duty officer's keys in the real window, on the real simulator, through qasync: press A on a new
-incident, see it pending, then confirmed; a refused command is shown with the server's reason."""
+"""The duty officer's keys in the real window, on the real simulator: press A on a new incident, see
+it pending, then confirmed; a refused command is shown with the server's reason.
+
+An asyncio loop runs the feed while Qt's events are pumped from it. Not qasync here: stopping a
+qasync loop quits the shared QApplication (aboutToQuit), which tears down Qt WebEngine for every
+test after it in the same process."""
 
 import asyncio
 
-import qasync
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtTest import QTest
 
@@ -25,10 +28,13 @@ from tests.test_live_source import FAST
 
 
 def run_with_window(qapp, tmp_path, body, operator=None):
-    loop = qasync.QEventLoop(qapp)
-    asyncio.set_event_loop(loop)
+    async def pump():
+        while True:
+            qapp.processEvents()
+            await asyncio.sleep(0.005)
 
     async def main():
+        pumping = asyncio.create_task(pump())
         server = make_server(CityOptions(seed=3, incident_rate_per_min=20, auto_handle=0.0), ServerOptions(speed=5))
         port = await server.start()
         state = CityState()
@@ -50,12 +56,9 @@ def run_with_window(qapp, tmp_path, body, operator=None):
             win.close()
             journal.close()
             audit.close()
+            pumping.cancel()
 
-    try:
-        loop.run_until_complete(main())
-    finally:
-        loop.close()
-        asyncio.set_event_loop(None)
+    asyncio.run(main())
 
 
 def test_key_a_acknowledges_the_selected_incident(qapp, tmp_path):

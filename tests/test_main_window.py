@@ -60,7 +60,7 @@ def test_event_reaches_queue_and_map_and_hostile_text_stays_text(qtbot, world):
     feed(state, dumps({"type": "event", "seq": 2, "event": event("EVIL-1", title=HOSTILE, severity="red",
                                                                  detail="电话 13812345678")}))
     win.bridge.flush()
-    model = win.incident_proxy
+    model = win.incident_model
     qtbot.waitUntil(lambda: model.rowCount() == 1)
     title_idx = model.index(0, 1)
     assert title_idx.data(Qt.ItemDataRole.DisplayRole) == HOSTILE
@@ -102,7 +102,7 @@ def test_switching_language_changes_visible_labels(qtbot, world):
     win.set_language("en")
     qtbot.waitUntil(lambda: win.dock_queue.windowTitle() == "Incident queue", timeout=5000)
     assert win.dock_board.windowTitle() == "City vital signs"
-    assert win.incident_proxy.headerData(1, Qt.Orientation.Horizontal) == "Title"
+    assert win.incident_model.headerData(1, Qt.Orientation.Horizontal) == "Title"
     win.set_language("zh")
     qtbot.waitUntil(lambda: win.dock_queue.windowTitle() == "事件队列", timeout=5000)
 
@@ -185,7 +185,7 @@ def test_near_duplicates_fold_into_one_row(qtbot, world):
         feed(state, dumps({"type": "event", "seq": 10 + i, "event": e}))
     feed(state, dumps({"type": "event", "seq": 20, "event": event("OTHER", category="noise", region="310104")}))
     win.bridge.flush()
-    proxy, model = win.incident_proxy, win.incident_model
+    proxy = model = win.incident_model
     assert proxy.rowCount() == 4
     assert model.group_size["DUP-0"] == 3 and model.leader_of["DUP-2"] == "DUP-0"
     win.queue.group_box.setChecked(True)

@@ -1,14 +1,14 @@
 """The incident queue: a filter bar, the table (keyboard first) and the selected incident's detail.
 
-It is handed a filter proxy over the incident model and a function that renders one incident as
-plain text; selection is reported by id, so the map and the queue can follow each other.
+It is handed a table model that filters (`set_filters`) and sorts itself, and a function that renders
+one incident as plain text; selection is reported by id, so the map and the queue can follow each other.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import QCoreApplication, QItemSelectionModel, QSortFilterProxyModel, Qt, Signal
+from PySide6.QtCore import QAbstractItemModel, QCoreApplication, QItemSelectionModel, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -42,11 +42,11 @@ def _label(text: str) -> str:
 class IncidentQueue(QWidget):
     incidentSelected = Signal(str)
 
-    def __init__(self, proxy: QSortFilterProxyModel, describe: Callable[[str], str],
+    def __init__(self, model: QAbstractItemModel, describe: Callable[[str], str],
                  districts: Callable[[], list[tuple[str, str]]], domains: Callable[[], list[tuple[str, str]]],
                  parent=None):
         super().__init__(parent)
-        self.proxy, self._describe = proxy, describe
+        self.model, self._describe = model, describe
         self._districts, self._domains = districts, domains
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
@@ -88,7 +88,7 @@ class IncidentQueue(QWidget):
 
         split = QSplitter(Qt.Orientation.Vertical)
         self.table = QTableView()
-        self.table.setModel(proxy)
+        self.table.setModel(model)
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # worst severity, then oldest
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -156,7 +156,8 @@ class IncidentQueue(QWidget):
         box.blockSignals(False)
 
     def _apply_filters(self) -> None:
-        self.proxy.set_filters(
+        keep = self._selected
+        self.model.set_filters(
             severities={s.value for s, b in self.sev_buttons.items() if b.isChecked()},
             states={self.state_box.currentData()} - {"", None},
             domains={self.domain_box.currentData()} - {"", None},
@@ -164,6 +165,8 @@ class IncidentQueue(QWidget):
             text=self.search.text().strip(),
             group_duplicates=self.group_box.isChecked(),
         )
+        if keep is not None:  # a filter change rebuilds the rows: stay on the same incident if it is still shown
+            self.select_incident(keep)
 
     def _on_current(self, current, _previous) -> None:
         eid = current.data(EVENT_ID_ROLE) if current.isValid() else None
@@ -177,23 +180,23 @@ class IncidentQueue(QWidget):
 
     def select_incident(self, event_id: str) -> bool:
         """Select (and scroll to) an incident by id; False when it is not in the filtered queue."""
-        for row in range(self.proxy.rowCount()):
-            idx = self.proxy.index(row, 0)
-            if idx.data(EVENT_ID_ROLE) == event_id:
-                self.table.selectionModel().setCurrentIndex(
-                    idx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
-                self.table.scrollTo(idx)
-                return True
-        return False
+        row = self.model.row_of(event_id)
+        if row is None:
+            return False
+        idx = self.model.index(row, 0)
+        self.table.selectionModel().setCurrentIndex(
+            idx, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        self.table.scrollTo(idx)
+        return True
 
     def _step(self, delta: int) -> None:
-        rows = self.proxy.rowCount()
+        rows = self.model.rowCount()
         if rows == 0:
             return
         cur = self.table.currentIndex().row()
         row = min(max(cur + delta, 0), rows - 1) if cur >= 0 else 0
         self.table.selectionModel().setCurrentIndex(
-            self.proxy.index(row, 0),
+            self.model.index(row, 0),
             QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
 
     @property

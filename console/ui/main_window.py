@@ -27,7 +27,7 @@ from console.source import Source
 from console.ui.alert_sound import AlertSound
 from console.ui.i18n import is_english
 from console.ui.incident_actions import OP_ZH, IncidentActions
-from console.ui.incident_model import IncidentFilter, IncidentTableModel
+from console.ui.incident_model import IncidentTableModel
 from console.ui.state_bridge import StateBridge
 from widgets.feed_status_bar import FeedStatusBar
 from widgets.incident_queue import IncidentQueue
@@ -72,9 +72,7 @@ class MainWindow(QMainWindow):
         if rules is not None:
             self._rules_timer.start()
         self._breached_red: set[str] = set()
-        self.incident_proxy = IncidentFilter(self)
-        self.incident_proxy.setSourceModel(self.incident_model)
-        self.queue = IncidentQueue(self.incident_proxy, self._describe, self._district_choices,
+        self.queue = IncidentQueue(self.incident_model, self._describe, self._district_choices,
                                    self._domain_choices)
 
         self.board = VitalBoard()
