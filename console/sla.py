@@ -51,6 +51,8 @@ class SlaStatus:
 class SlaBook:
     def __init__(self, rules: list[SlaRule]):
         self.rules = rules
+        self._cache: dict[tuple[str, str, str], SlaRule | None] = {}
+        self._next_offset: dict[tuple[str, str, str, str], float] = {}
 
     @classmethod
     def load(cls, path: Path) -> SlaBook:
@@ -73,7 +75,28 @@ class SlaBook:
         return cls(rules)
 
     def rule_for(self, ev: Event) -> SlaRule | None:
-        return next((r for r in self.rules if r.matches(ev)), None)
+        key = (ev.category, ev.severity.value, ev.domain)
+        try:
+            return self._cache[key]
+        except KeyError:  # rules match on these three fields only, so the answer can be remembered
+            rule = self._cache[key] = next((r for r in self.rules if r.matches(ev)), None)
+            return rule
+
+    def next_due(self, ev: Event) -> float:
+        """When the next stage is due (for sorting and breach marks): no history walk. inf when none."""
+        key = (ev.category, ev.severity.value, ev.domain, ev.state.value)
+        offset = self._next_offset.get(key)
+        if offset is None:  # the offset depends only on the rule (these fields) and the state
+            rule = self.rule_for(ev)
+            offset = float("nan") if rule is None else float("inf")
+            if rule is not None:
+                current = _ORDER.get(ev.state.value, 0)
+                offset = next((rule.targets[s] for s in STAGES if _ORDER[s] > current and s in rule.targets),
+                              float("inf"))
+            self._next_offset[key] = offset
+        if offset != offset:  # nan: no rule, the platform's own deadline
+            return ev.sla_due_ts if ev.sla_due_ts is not None and ev.is_open else float("inf")
+        return ev.created_ts + offset
 
     def status(self, ev: Event, now: float) -> SlaStatus:
         rule = self.rule_for(ev)

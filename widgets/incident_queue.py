@@ -97,6 +97,8 @@ class IncidentQueue(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().hide()
         self.table.verticalHeader().setDefaultSectionSize(24)
+        # fixed row heights: the header keeps no per-row sizes, which matters with 100,000 rows
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         hh = self.table.horizontalHeader()
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(False)
@@ -104,6 +106,8 @@ class IncidentQueue(QWidget):
         for col, w in ((0, 70), (2, 150), (3, 90), (4, 70), (5, 80), (6, 90)):
             self.table.setColumnWidth(col, w)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
+        # a filter change or a bulk update rebuilds the rows: stay on the same incident if still shown
+        model.modelReset.connect(lambda: self._selected and self.select_incident(self._selected))
         split.addWidget(self.table)
         lower = QWidget()
         lower_lay = QVBoxLayout(lower)
@@ -156,7 +160,6 @@ class IncidentQueue(QWidget):
         box.blockSignals(False)
 
     def _apply_filters(self) -> None:
-        keep = self._selected
         self.model.set_filters(
             severities={s.value for s, b in self.sev_buttons.items() if b.isChecked()},
             states={self.state_box.currentData()} - {"", None},
@@ -165,8 +168,7 @@ class IncidentQueue(QWidget):
             text=self.search.text().strip(),
             group_duplicates=self.group_box.isChecked(),
         )
-        if keep is not None:  # a filter change rebuilds the rows: stay on the same incident if it is still shown
-            self.select_incident(keep)
+
 
     def _on_current(self, current, _previous) -> None:
         eid = current.data(EVENT_ID_ROLE) if current.isValid() else None

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import bisect
 
+import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
@@ -41,6 +42,8 @@ HEADERS = {
     "age": "时长", "sla": "时限剩余",
 }
 EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 2
+_STATE_ORDER = {s: i for i, s in enumerate(("new", "acknowledged", "dispatched", "on_scene", "resolved"))}
+BULK = 2000  # more changes than this in one flush: rebuild the rows once instead of moving each
 
 
 def tr(text: str) -> str:
@@ -66,9 +69,11 @@ class IncidentTableModel(QAbstractTableModel):
         self._group_of: dict[str, tuple[str, str]] = {}
         self.leader_of: dict[str, str] = {}  # event id -> the first of its near-duplicate group
         self.group_size: dict[str, int] = {}  # leader id -> members (itself included)
-        self._due: dict[str, tuple[int, float]] = {}  # event id -> (version, next SLA due) for sorting
-        self._rows: list[tuple] = []  # (sort key, event id), ascending; rows are shown reversed when descending
-        self._key: dict[str, tuple] = {}  # event id -> its key in _rows (only for rows in view)
+        # the rows in view, ascending by key (shown reversed when descending): two aligned lists, so a
+        # rebuild is numpy's argsort plus two tolist() calls, and an update a bisect and an insert
+        self._keys: list = []
+        self._ids: list[str] = []
+        self._key: dict[str, float | str] = {}  # event id -> its key (only for rows in view)
         self._open: set[str] = {*state.incidents.open, *state.open_console_alerts()}
         self._regroup(set(self._open))
         self._rebuild()
@@ -84,10 +89,20 @@ class IncidentTableModel(QAbstractTableModel):
         return ev
 
     def _id_at(self, row: int) -> str | None:
-        n = len(self._rows)
+        n = len(self._ids)
         if not 0 <= row < n:
             return None
-        return self._rows[n - 1 - row if self.descending else row][1]
+        return self._ids[n - 1 - row if self.descending else row]
+
+    def _index_of(self, event_id: str, key) -> int | None:
+        """Position in the ascending lists (equal keys are few: scan them)."""
+        i = bisect.bisect_left(self._keys, key)
+        n = len(self._ids)
+        while i < n and self._keys[i] == key:
+            if self._ids[i] == event_id:
+                return i
+            i += 1
+        return None
 
     def event_at(self, row: int) -> Event | None:
         eid = self._id_at(row)
@@ -97,12 +112,14 @@ class IncidentTableModel(QAbstractTableModel):
         key = self._key.get(event_id)
         if key is None:
             return None
-        i = bisect.bisect_left(self._rows, (key, event_id))
-        return len(self._rows) - 1 - i if self.descending else i
+        i = self._index_of(event_id, key)
+        if i is None:
+            return None
+        return len(self._ids) - 1 - i if self.descending else i
 
     # ---------------------------------------------------------------- Qt model API
     def rowCount(self, parent=QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._rows)
+        return 0 if parent.isValid() else len(self._ids)
 
     def columnCount(self, parent=QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(COLUMNS)
@@ -172,24 +189,29 @@ class IncidentTableModel(QAbstractTableModel):
         return SlaStatus("closed", ev.sla_due_ts, left, left < 0, ())
 
     def breached(self, ev: Event) -> bool:
-        st = self.sla_status(ev)
-        return st is not None and st.breached
+        """The next stage is overdue (what SlaStatus.breached says, without walking the history)."""
+        if self.sla is not None:
+            return self.sla.next_due(ev) < self.clock.now()
+        return ev.sla_due_ts is not None and ev.sla_due_ts < self.clock.now()
 
     # ---------------------------------------------------------------- sort and filter
-    def _sort_key(self, ev: Event) -> tuple:
+    def _sort_key(self, ev: Event) -> float | str:
+        """One number or one text per row, from the event's own fields (no translation, no history
+        walk), so that numpy can sort 100,000 of them."""
         col = COLUMNS[self.sort_column]
         if col == "severity":
-            return (ev.severity.rank, -ev.created_ts)  # descending: worst first, then oldest
+            return ev.severity.rank * 1e11 - ev.created_ts  # descending: worst first, then oldest
+        if col == "title":
+            return ev.title
+        if col == "district":
+            return ev.region
+        if col == "source":
+            return ev.source
+        if col == "state":
+            return _STATE_ORDER.get(ev.state.value, 9) * 1e11 - ev.created_ts
         if col == "age":
-            return (-ev.created_ts,)
-        if col == "sla":
-            cached = self._due.get(ev.id)
-            if cached is None or cached[0] != ev.version:  # the deadline moves only when the event does
-                st = self.sla_status(ev)
-                due = st.due_ts if st is not None and st.due_ts is not None else float("inf")
-                cached = self._due[ev.id] = (ev.version, due)
-            return (cached[1],)
-        return (self._text(ev, col),)
+            return -ev.created_ts
+        return self.sla.next_due(ev) if self.sla is not None else (ev.sla_due_ts or float("inf"))
 
     def _passes(self, ev: Event) -> bool:
         if self.severities and ev.severity.value not in self.severities:
@@ -208,15 +230,18 @@ class IncidentTableModel(QAbstractTableModel):
         return True
 
     def _rebuild(self) -> None:
-        rows, keys = [], {}
-        for eid in self._open:
-            ev = self.lookup(eid)
-            if ev is not None and self._passes(ev):
-                k = self._sort_key(ev)
-                keys[eid] = k
-                rows.append((k, eid))
-        rows.sort()
-        self._rows, self._key = rows, keys
+        evs = [*self.state.incidents.open.values(), *self.state.open_console_alerts().values()]
+        if self.severities or self.states or self.domains or self.district or self.text or self.group_duplicates:
+            evs = [e for e in evs if self._passes(e)]
+        keys = [self._sort_key(e) for e in evs]
+        ids = [e.id for e in evs]
+        if keys:
+            order = np.argsort(np.array(keys), kind="stable")  # ties: any order; _index_of scans them
+            self._keys = np.array(keys, dtype=object)[order].tolist()
+            self._ids = np.array(ids, dtype=object)[order].tolist()
+        else:
+            self._keys, self._ids = [], []
+        self._key = dict(zip(ids, keys, strict=True))
 
     def set_filters(self, **kw) -> None:
         for k, v in kw.items():
@@ -228,21 +253,12 @@ class IncidentTableModel(QAbstractTableModel):
         self.endResetModel()
 
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
+        # a reset, not layoutChanged: with 100,000 rows the view's per-row layout bookkeeping costs more
+        # than the sort; the queue re-selects its incident on modelReset
         self.sort_column, self.descending = column, order == Qt.SortOrder.DescendingOrder
-        self._relayout(self._rebuild)
-
-    def _relayout(self, change) -> None:
-        """Reorder the same rows inside one layoutChanged, keeping selected rows selected."""
-        self.layoutAboutToBeChanged.emit()
-        old = self.persistentIndexList()
-        ids = [self._id_at(i.row()) for i in old]
-        change()
-        new = []
-        for i, eid in zip(old, ids, strict=True):
-            row = self.row_of(eid) if eid is not None else None
-            new.append(self.index(row, i.column()) if row is not None else QModelIndex())
-        self.changePersistentIndexList(old, new)
-        self.layoutChanged.emit()
+        self.beginResetModel()
+        self._rebuild()
+        self.endResetModel()
 
     # ---------------------------------------------------------------- updates
     def apply_changes(self, ch: Changes) -> None:
@@ -254,15 +270,25 @@ class IncidentTableModel(QAbstractTableModel):
                 self._open.add(eid)
             else:
                 self._open.discard(eid)
-                self._due.pop(eid, None)
-        touched = ids | self._regroup(ids)
+        # only a change of membership (opened, closed, moved category or place) can regroup
+        regroup = {eid for eid in ids if self._group_of.get(eid) != self._group_key(eid)}
+        touched = ids | self._regroup(regroup)
+        if len(touched) > BULK:  # the queue re-selects its incident on modelReset
+            self.beginResetModel()
+            self._rebuild()
+            self.endResetModel()
+            return
         last_col = len(COLUMNS) - 1
         for eid in touched:
             self._move(eid, last_col)
 
+    def _group_key(self, eid: str) -> tuple[str, str] | None:
+        ev = self.lookup(eid)
+        return (ev.category, ev.region) if ev is not None else None
+
     def _shown_row(self, i: int) -> int:
         """Index in the ascending list -> the row the view shows."""
-        return len(self._rows) - 1 - i if self.descending else i
+        return len(self._ids) - 1 - i if self.descending else i
 
     def _move(self, eid: str, last_col: int) -> None:
         """Re-place one row: unchanged place -> dataChanged; else removed and inserted where it belongs."""
@@ -274,49 +300,59 @@ class IncidentTableModel(QAbstractTableModel):
             self.dataChanged.emit(self.index(row, 0), self.index(row, last_col))
             return
         if old is not None:
-            i = bisect.bisect_left(self._rows, (old, eid))
-            if i < len(self._rows) and self._rows[i][1] == eid:
+            i = self._index_of(eid, old)
+            if i is not None:
                 row = self._shown_row(i)
                 self.beginRemoveRows(QModelIndex(), row, row)
-                self._rows.pop(i)
+                self._keys.pop(i)
+                self._ids.pop(i)
                 del self._key[eid]
                 self.endRemoveRows()
         if new is not None:
-            i = bisect.bisect_left(self._rows, (new, eid))
-            row = len(self._rows) - i if self.descending else i  # where it will stand once inserted
+            i = bisect.bisect_left(self._keys, new)
+            row = len(self._ids) - i if self.descending else i  # where it will stand once inserted
             self.beginInsertRows(QModelIndex(), row, row)
-            self._rows.insert(i, (new, eid))
+            self._keys.insert(i, new)
+            self._ids.insert(i, eid)
             self._key[eid] = new
             self.endInsertRows()
 
     def _regroup(self, ids: set[str]) -> set[str]:
-        """Keep near-duplicate groups current for these events; returns every id whose group changed."""
+        """Keep near-duplicate groups current for events that joined or left one; returns the ids whose
+        leader or group size changed (their rows show ×N, or hide under grouping)."""
         keys = set()
         for eid in ids:
-            ev = self.lookup(eid)
             old = self._group_of.pop(eid, None)
             if old is not None:
                 self._groups[old].discard(eid)
                 keys.add(old)
-            if ev is not None:
-                key = (ev.category, ev.region)
+            key = self._group_key(eid)
+            if key is not None:
                 self._groups.setdefault(key, set()).add(eid)
                 self._group_of[eid] = key
                 keys.add(key)
         touched: set[str] = set()
         for key in keys:
-            members = sorted((m for m in self._groups.get(key, ()) if self.lookup(m) is not None),
-                             key=lambda m: self.lookup(m).created_ts)
-            self._groups[key] = set(members)
-            leader, start = None, 0.0
-            for m in members:
-                created = self.lookup(m).created_ts
+            members = self._groups.get(key, set())
+            order = sorted((self.lookup(m).created_ts, m) for m in members)
+            leader, start, sizes = None, 0.0, {}
+            leaders = {}
+            for created, m in order:
                 if leader is None or created - start > self.group_window_s:
                     leader, start = m, created
-                    self.group_size[leader] = 0
-                self.leader_of[m] = leader
-                self.group_size[leader] += 1
-                touched.add(m)
+                    sizes[leader] = 0
+                leaders[m] = leader
+                sizes[leader] += 1
+            for m, ld in leaders.items():
+                if self.leader_of.get(m) != ld or self.group_size.get(m, 1) != sizes.get(m, 1):
+                    touched.add(m)
+                self.leader_of[m] = ld
+                if m in sizes:
+                    self.group_size[m] = sizes[m]
+                else:
+                    self.group_size.pop(m, None)
+            if not members:
+                del self._groups[key]
         for eid in ids:
             if self.lookup(eid) is None:
                 self.leader_of.pop(eid, None)
@@ -335,6 +371,6 @@ class IncidentTableModel(QAbstractTableModel):
     def refresh_clocks(self) -> None:
         """Ages and countdowns move every second: repaint those two columns (the view asks only for
         the rows it shows)."""
-        if self._rows:
+        if self._ids:
             a, b = COLUMNS.index("age"), COLUMNS.index("sla")
-            self.dataChanged.emit(self.index(0, a), self.index(len(self._rows) - 1, b))
+            self.dataChanged.emit(self.index(0, a), self.index(len(self._ids) - 1, b))

@@ -252,12 +252,14 @@ class MainWindow(QMainWindow):
 
     def _check_breaches(self) -> None:
         """A red incident that newly breaches its SLA sounds the cue (once), unless muted."""
-        now_red = {e.id for e in self.state.incidents.open.values()
-                   if e.severity is Severity.RED and self.incident_model.breached(e)}
+        breached = self.incident_model.breached
+        now_red = {e.id for e in self.state.incidents.open.values() if e.severity is Severity.RED and breached(e)}
         fresh = now_red - self._breached_red
         self._breached_red = now_red
         if fresh:
-            log.warning("SLA breached by red incident(s): %s", ", ".join(sorted(fresh)))
+            some = sorted(fresh)
+            log.warning("SLA breached by %d red incident(s): %s%s", len(some), ", ".join(some[:10]),
+                        " …" if len(some) > 10 else "")
             self.sound.play()
 
     def evaluate_rules(self) -> set[str]:
