@@ -44,6 +44,14 @@ class Console:
     async def stop(self):
         await self.source.stop()
         self.journal.close()
+        self.audit.close()
+
+    async def __aenter__(self):
+        await self.start()
+        return self
+
+    async def __aexit__(self, *exc):
+        await self.stop()
 
     def a_new_incident(self):
         return next(e for e in self.state.incidents.open.values() if e.state is IncidentState.NEW)
@@ -64,9 +72,7 @@ async def with_server(body, opts=None):
 
 def test_closed_loop_round_trip(tmp_path):
     async def body(server, port):
-        c = Console(port, tmp_path / "j.db")
-        await c.start()
-        try:
+        async with Console(port, tmp_path / "j.db") as c:
             ev = c.a_new_incident()
             steps = [(CommandOp.ACKNOWLEDGE, {}, "acknowledged"),
                      (CommandOp.DISPATCH, {"assignee": "供电抢修一班"}, "dispatched"),
@@ -86,17 +92,13 @@ def test_closed_loop_round_trip(tmp_path):
             assert [(e["action"], e["outcome"]) for e in trail] == [
                 (op.value, outcome) for op, _, _ in steps for outcome in ("submitted", "done")]
             assert all(e["operator"] == "值班员甲" and e["role"] == "duty_officer" for e in trail)
-        finally:
-            await c.stop()
 
     asyncio.run(with_server(body))
 
 
 def test_line_cut_mid_command_completes_exactly_once(tmp_path):
     async def body(server, port):
-        c = Console(port, tmp_path / "j.db")
-        await c.start()
-        try:
+        async with Console(port, tmp_path / "j.db") as c:
             ev = c.a_new_incident()
             server.opt.drop_after_commands = 1  # applied, then the line dies before the reply
             cmd = await c.sender.submit(ev, CommandOp.ACKNOWLEDGE)
@@ -106,8 +108,6 @@ def test_line_cut_mid_command_completes_exactly_once(tmp_path):
             acks = [h for h in c.history_ops(server, ev.id) if h[0] == "acknowledged"]
             assert acks == [("acknowledged", "值班员甲")]  # ...and applied once
             assert server.city.events[ev.id].version == ev.version + 1
-        finally:
-            await c.stop()
 
     asyncio.run(with_server(body))
 
@@ -145,9 +145,7 @@ def test_killed_console_sends_pending_commands_exactly_once_after_restart(tmp_pa
 
 def test_stale_version_is_refused_and_shown(tmp_path):
     async def body(server, port):
-        c = Console(port, tmp_path / "j.db")
-        await c.start()
-        try:
+        async with Console(port, tmp_path / "j.db") as c:
             ev = c.a_new_incident()
             stale = ev.evolve(version=ev.version - 1) if ev.version > 1 else ev.evolve(version=ev.version + 7)
             cmd = await c.sender.submit(stale, CommandOp.ACKNOWLEDGE)
@@ -156,17 +154,13 @@ def test_stale_version_is_refused_and_shown(tmp_path):
             assert c.outcomes and not c.outcomes[-1].ok and "stale version" in c.outcomes[-1].error
             assert server.city.events[ev.id].state is IncidentState.NEW  # nothing changed
             assert c.audit.entries(ev.id)[-1]["outcome"] == "refused"
-        finally:
-            await c.stop()
 
     asyncio.run(with_server(body))
 
 
 def test_roles_and_illegal_ops_are_refused_before_anything_is_written(tmp_path):
     async def body(server, port):
-        c = Console(port, tmp_path / "j.db", operator=Operator("领导乙", Role.LEADER))
-        await c.start()
-        try:
+        async with Console(port, tmp_path / "j.db", operator=Operator("领导乙", Role.LEADER)) as c:
             ev = c.a_new_incident()
             with pytest.raises(CommandNotAllowed):
                 await c.sender.submit(ev, CommandOp.ACKNOWLEDGE)
@@ -174,7 +168,5 @@ def test_roles_and_illegal_ops_are_refused_before_anything_is_written(tmp_path):
             with pytest.raises(CommandNotAllowed):
                 await c.sender.submit(ev, CommandOp.CLOSE)  # not from "new"
             assert c.journal.recent() == []
-        finally:
-            await c.stop()
 
     asyncio.run(with_server(body))
