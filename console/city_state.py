@@ -37,9 +37,10 @@ class Changes:
     series: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     events: set[str] = field(default_factory=set)
     catalog: bool = False
+    reset: bool = False  # the state was cleared and rebuilt (a replay seek): redraw everything
 
     def __bool__(self) -> bool:
-        return bool(len(self.series) or self.events or self.catalog)
+        return bool(len(self.series) or self.events or self.catalog or self.reset)
 
 
 @dataclass(slots=True)
@@ -74,6 +75,7 @@ class CityState:
         self._dirty = np.zeros(n, dtype=bool)
         self._dirty_events: set[str] = set()
         self._catalog_dirty = False
+        self._reset = False
         self.samples_total = 0
 
     # ----------------------------------------------------------------- frames in
@@ -201,13 +203,44 @@ class CityState:
     def open_console_alerts(self) -> dict[str, Event]:
         return {k: v for k, v in self.console_alerts.items() if v.is_open}
 
+    # ----------------------------------------------------------------- keyframes (recordings)
+    def keyframe_body(self) -> dict:
+        """The state a replay needs to stand where we stand now: catalog, latest values, open
+        incidents (with the feed each came from). History is rebuilt by replaying frames."""
+        n = len(self.series_keys)
+        ts, val = self.rings.last_ts[:n], self.rings.last_val[:n]
+        return {
+            "catalog": {"indicators": [i.to_wire() for i in self.indicators.values()],
+                        "regions": [r.to_wire() for r in self.regions.values()]},
+            "values": [[ind, reg, float(ts[i]), float(val[i])] for i, (ind, reg) in enumerate(self.series_keys)
+                       if np.isfinite(ts[i])],
+            "events": [[self.incidents.feed_of.get(e.id, ""), e.to_wire()] for e in self.incidents.open.values()],
+        }
+
+    def clear(self) -> None:
+        """Forget everything (a replay seeking elsewhere); widgets keep their reference to this object."""
+        self.__init__(self.config)
+        self._catalog_dirty = True
+        self._reset = True
+
+    def restore(self, body: dict) -> None:
+        """Stand where a keyframe stood (after clear())."""
+        from console.decoder import decode_event, decode_indicator, decode_region, decode_rows
+
+        cat = body.get("catalog", {})
+        self.apply_catalog(Catalog(tuple(decode_indicator(i) for i in cat.get("indicators", [])),
+                                   tuple(decode_region(r) for r in cat.get("regions", []))))
+        self.apply_samples(decode_rows(body.get("values", []), {}))
+        for feed, ev in body.get("events", []):
+            self._upsert(decode_event(ev), feed, Applied())
+
     # ----------------------------------------------------------------- reading
     def take_changes(self) -> Changes:
-        ch = Changes(np.flatnonzero(self._dirty), self._dirty_events, self._catalog_dirty)
+        ch = Changes(np.flatnonzero(self._dirty), self._dirty_events, self._catalog_dirty, self._reset)
         if len(ch.series):
             self._dirty[ch.series] = False
         self._dirty_events = set()
-        self._catalog_dirty = False
+        self._catalog_dirty = self._reset = False
         return ch
 
     def series_id(self, indicator: str, region: str) -> int | None:

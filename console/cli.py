@@ -87,6 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--token-file", metavar="FILE", help="read the feed token from this file")
     run.add_argument("--region", action="append", default=[], help="subscribe only to these region codes")
     run.add_argument("--domain", action="append", default=[], help="subscribe only to these domains")
+    run.add_argument("--record", type=Path, default=None, help="record every frame to this file (headless)")
     _add_view_args(run)
 
     sim = sub.add_parser("simulate", help="serve the simulated city over WebSocket")
@@ -181,7 +182,8 @@ def _run_console(args: argparse.Namespace, feeds: list[FeedConfig], sim) -> int:
     if args.headless:
         from console.headless import run_headless
 
-        stats = asyncio.run(run_headless(feeds, args.duration, args.stats_json, _state_config(args)))
+        stats = asyncio.run(run_headless(feeds, args.duration, args.stats_json, _state_config(args),
+                                         record=getattr(args, "record", None)))
         if not args.stats_json:
             print(f"frames {stats['frames']} samples {stats['samples']} events {stats['events']} "
                   f"rejects {stats['reject_total']} reconnects {stats['reconnects']} gaps {stats['gaps']}")

@@ -14,6 +14,7 @@ from pathlib import Path
 from console.city_state import CityState, StateConfig
 from console.ingest import Ingest
 from console.live_source import FeedConfig, LiveOptions, LiveSource
+from console.recording import Recorder
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +38,12 @@ def collect_stats(source: LiveSource, state: CityState, started: float) -> dict:
     }
 
 
+async def _keyframes(recorder: Recorder, state: CityState, every_s: float) -> None:
+    while True:
+        await asyncio.sleep(every_s)
+        recorder.keyframe(time.time(), state.keyframe_body())
+
+
 def write_json_atomic(path: Path, data: dict) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(path.suffix + ".tmp")
@@ -46,10 +53,14 @@ def write_json_atomic(path: Path, data: dict) -> None:
 
 async def run_headless(feeds: list[FeedConfig], duration: float | None, stats_path: Path | None,
                        state_config: StateConfig | None = None, options: LiveOptions | None = None,
-                       stats_every_s: float = 5.0) -> dict:
+                       stats_every_s: float = 5.0, record: Path | None = None, keyframe_s: float = 60.0) -> dict:
     state = CityState(state_config)
     source = LiveSource(feeds, options)
+    recorder = Recorder(record) if record else None
+    if recorder is not None:
+        source.add_listener(recorder)  # every frame as received, rejected ones included
     source.add_listener(Ingest(state))
+    keyframes = asyncio.create_task(_keyframes(recorder, state, keyframe_s)) if recorder else None
     started = time.monotonic()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -69,7 +80,14 @@ async def run_headless(feeds: list[FeedConfig], duration: float | None, stats_pa
                 write_json_atomic(stats_path, collect_stats(source, state, started))
     finally:
         await source.stop()
+        if keyframes is not None:
+            keyframes.cancel()
+        if recorder is not None:
+            recorder.close()
     stats = collect_stats(source, state, started)
+    if recorder is not None:
+        stats["recording"] = {"path": str(record), "frames": recorder.frames_written,
+                              "bytes": recorder.bytes_written, "dropped": recorder.dropped}
     if stats_path:
         write_json_atomic(stats_path, stats)
     log.info("headless run done: %d frames, %d samples, %d events, %d rejects", stats["frames"],
