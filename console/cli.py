@@ -68,6 +68,9 @@ def _add_view_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--operator", default=None, help="the operator's name on commands (default: login name)")
     g.add_argument("--role", choices=["duty_officer", "leader", "analyst"], default="duty_officer",
                    help="duty officers act on incidents; leaders and analysts only view")
+    g.add_argument("--record-dir", type=Path, default=None,
+                   help="where live sessions are recorded (default: the data folder's recordings/)")
+    g.add_argument("--no-record", action="store_true", help="do not record this live session")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -89,6 +92,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--domain", action="append", default=[], help="subscribe only to these domains")
     run.add_argument("--record", type=Path, default=None, help="record every frame to this file (headless)")
     _add_view_args(run)
+
+    rp = sub.add_parser("replay", help="open a recording in the console (play, seek, speed, bookmarks)")
+    rp.add_argument("file", type=Path)
+    _add_view_args(rp)
 
     sim = sub.add_parser("simulate", help="serve the simulated city over WebSocket")
     sim.add_argument("--host", default="127.0.0.1")
@@ -144,6 +151,12 @@ def main(argv: list[str] | None = None) -> int:
                 raise SystemExit(f"cityops: feed URL must start with ws:// or wss://: {url!r}")
             feeds.append(FeedConfig(url, name, tok, tuple(args.region), tuple(args.domain)))
         return _run_console(args, feeds, None)
+    if args.cmd == "replay":
+        if not args.file.exists():
+            raise SystemExit(f"cityops: no such recording: {args.file}")
+        if args.headless:
+            raise SystemExit("cityops: replay needs the window (use `cityops export` for data)")
+        return _run_console(args, [], None)
     if args.cmd == "handover":
         return _handover_sample(args)
     if args.cmd == "demo":
@@ -190,12 +203,15 @@ def _run_console(args: argparse.Namespace, feeds: list[FeedConfig], sim) -> int:
         return 0
     from console.gui_app import run_gui
     from console.operator import Operator, Role
+    from console.paths import data_dir
 
     role = Role(args.role)
     operator = Operator(args.operator, role) if args.operator else Operator.from_login(role)
+    record_dir = None if args.no_record else (args.record_dir or data_dir() / "recordings")
     return run_gui(feeds, _state_config(args), screenshot=args.screenshot,
                    quit_after=args.quit_after if args.quit_after is not None else args.duration,
-                   tile_url=args.tile_url, language=args.lang, operator=operator)
+                   tile_url=args.tile_url, language=args.lang, operator=operator,
+                   replay=getattr(args, "file", None), record_dir=record_dir)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
-"""The console as a desktop application: Qt + asyncio (qasync) on one thread, the live source feeding
-CityState, the main window watching it."""
+"""The console as a desktop application: Qt + asyncio (qasync) on one thread, a source (the live
+feeds, or a recording in replay) feeding CityState, the main window watching it."""
 
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import logging
 import os
 import sys
@@ -13,6 +14,7 @@ from console.city_state import CityState, StateConfig
 from console.live_source import FeedConfig, LiveSource
 
 log = logging.getLogger(__name__)
+KEYFRAME_S = 60.0
 
 
 def _prepare_env() -> None:
@@ -24,23 +26,43 @@ def _prepare_env() -> None:
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = flags.strip()
 
 
+def session_recording_path(folder: Path) -> Path:
+    stamp = dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d-%H%M%S")
+    return folder / f"session-{stamp}.cityrec"
+
+
 def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path | None = None,
             quit_after: float | None = None, settings_path: Path | None = None, with_map: bool = True,
-            language: str = "zh", tile_url: str | None = None, operator=None) -> int:
+            language: str = "zh", tile_url: str | None = None, operator=None, replay: Path | None = None,
+            record_dir: Path | None = None) -> int:
+    """Live on `feeds` (recording to `record_dir` unless None), or a replay of the file `replay`."""
     _prepare_env()
     import qasync
     from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
+    from PySide6.QtWidgets import QApplication, QToolBar
 
     if with_map:
         import PySide6.QtWebEngineWidgets  # noqa: F401 - must be loaded before the QApplication exists
 
+    from console.audit_log import AuditLog
     from console.clock import Clock
+    from console.command_journal import CommandJournal
+    from console.command_sender import CommandSender
+    from console.discovery_rules import RuleEngine, load_rules
     from console.ingest import Ingest
+    from console.operator import Operator
+    from console.paths import data_dir
+    from console.recording import Recorder, Recording
+    from console.resources import resource
+    from console.sla import SlaBook
     from console.ui.gui_fonts import apply_cjk_font
     from console.ui.i18n import Language
     from console.ui.main_window import MainWindow
     from widgets.theme import STYLE_SHEET
+
+    # configuration first: a bad file stops the start with its reason, never a half-configured console
+    sla = SlaBook.load(resource("config", "sla.json"))
+    rules = RuleEngine(load_rules(resource("config", "rules.json")))
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("CityOps Console")
@@ -51,21 +73,26 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
 
-    from console.audit_log import AuditLog
-    from console.command_journal import CommandJournal
-    from console.command_sender import CommandSender
-    from console.operator import Operator
-    from console.paths import data_dir
-
     state = CityState(state_config)
-    source = LiveSource(feeds)
-    source.add_listener(Ingest(state))
     clock = Clock()
-    journal = CommandJournal(data_dir() / "journal.db")
+    recorder = sender = journal = None
     audit = AuditLog(data_dir() / "audit.jsonl")
-    sender = CommandSender(source, journal, operator or Operator.from_login(), state.incidents.feed_of.get, audit)
-    if journal.pending():
-        log.info("%d command(s) from an earlier run await an answer; they go out on connect", len(journal.pending()))
+    if replay is not None:
+        from console.replay_source import ReplaySource
+
+        source = ReplaySource(Recording(replay))
+    else:
+        source = LiveSource(feeds)
+        if record_dir is not None:
+            recorder = Recorder(session_recording_path(record_dir))
+            source.add_listener(recorder)
+            log.info("recording to %s", recorder.path)
+        journal = CommandJournal(data_dir() / "journal.db")
+        sender = CommandSender(source, journal, operator or Operator.from_login(), state.incidents.feed_of.get, audit)
+        if journal.pending():
+            log.info("%d command(s) from an earlier run await an answer; they go out on connect",
+                     len(journal.pending()))
+    source.add_listener(Ingest(state))
     settings = (QSettings(str(settings_path), QSettings.Format.IniFormat) if settings_path
                 else QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "CityOps", "console"))
     map_widget = None
@@ -75,15 +102,20 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
 
         map_widget = CityMapView(state, clock, MapOptions(tile_url=tile_url))
     lang = Language(app)
-    from console.discovery_rules import RuleEngine, load_rules
-    from console.resources import resource
-    from console.sla import SlaBook
-
-    # a bad configuration file stops the start with its reason, never a half-configured console
-    sla = SlaBook.load(resource("config", "sla.json"))
-    rules = RuleEngine(load_rules(resource("config", "rules.json")))
     win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang, sender=sender, sla=sla,
                      audit=audit, rules=rules)
+    controller = None
+    if replay is not None:
+        from console.ui.replay_controller import ReplayController
+        from widgets.replay_bar import ReplayBar
+
+        bar = ReplayBar()
+        tb = QToolBar()
+        tb.setObjectName("replayToolbar")
+        tb.addWidget(bar)
+        win.addToolBar(tb)
+        controller = ReplayController(source, state, clock, bar, win)
+        win.replay = controller
     if language != "zh":
         win.set_language(language)
     win.show()
@@ -93,6 +125,10 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     app.aboutToQuit.connect(done.set)
     win.closed.connect(done.set)
 
+    if recorder is not None:
+        keyframes = QTimer(win)
+        keyframes.timeout.connect(lambda: recorder.keyframe(clock.now(), state.keyframe_body()))
+        keyframes.start(int(KEYFRAME_S * 1000))
     if screenshot is not None and quit_after is None:
         quit_after = 6.0
     if quit_after is not None:
@@ -105,11 +141,16 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
 
     async def main() -> None:
         await source.start()
+        if controller is not None:
+            source.play()
         await done.wait()
         await source.stop()
 
     with loop:
         loop.run_until_complete(main())
-    journal.close()
+    if recorder is not None:
+        recorder.close()
+    if journal is not None:
+        journal.close()
     audit.close()
     return 0

@@ -23,6 +23,8 @@ from pathlib import Path
 
 import orjson
 
+from console.frames import EventFrame, Snapshot
+
 FORMAT = "cityops.recording/1"
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,15 @@ CREATE TABLE IF NOT EXISTS keyframes (
     body BLOB NOT NULL            -- zlib(JSON): {catalog, values, events} (see docs/recording-format.md)
 );
 CREATE INDEX IF NOT EXISTS keyframes_ts ON keyframes(recv_ts);
+CREATE TABLE IF NOT EXISTS event_index (  -- one row per incident change, for the timeline and jumps
+    recv_ts REAL NOT NULL,
+    event_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    severity TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS event_index_ts ON event_index(recv_ts);
+CREATE INDEX IF NOT EXISTS event_index_id ON event_index(event_id);
 """
 
 
@@ -105,6 +116,11 @@ class Recorder:
 
     def __call__(self, env) -> None:  # a Source listener
         self.append(env.recv_ts, env.feed, env.raw)
+        f = env.decoded.frame
+        events = [f.event] if isinstance(f, EventFrame) else f.events if isinstance(f, Snapshot) else ()
+        for ev in events:
+            with contextlib.suppress(queue.Full):
+                self._q.put_nowait(("e", env.recv_ts, ev.id, (ev.version, ev.state.value, ev.severity.value)))
 
     def _run(self) -> None:
         while not self._stop.is_set() or not self._q.empty():
@@ -124,7 +140,9 @@ class Recorder:
         try:
             self._db.execute("BEGIN")
             for kind, ts, feed, payload in batch:
-                if kind == "f":
+                if kind == "e":
+                    self._db.execute("INSERT INTO event_index VALUES (?, ?, ?, ?, ?)", (ts, feed, *payload))
+                elif kind == "f":
                     blob = zlib.compress(bytes(payload), 1)
                     self._db.execute("INSERT INTO frames (recv_ts, feed, raw) VALUES (?, ?, ?)",
                                      (ts, self._feed_id(feed), blob))
@@ -180,6 +198,21 @@ class Recording:
             args.append(limit)
         for fid, ts, feed, blob in self._db.execute(q, args):
             yield fid, ts, self.feeds.get(feed, str(feed)), zlib.decompress(blob)
+
+    def incident_density(self, bins: int, start: float, end: float) -> list[int]:
+        """New incidents (first sighting of an id) per time bin, for the replay timeline."""
+        out = [0] * bins
+        width = (end - start) / bins if end > start else 1.0
+        rows = self._db.execute("SELECT MIN(recv_ts) FROM event_index GROUP BY event_id").fetchall()
+        for (ts,) in rows:
+            i = int((ts - start) / width)
+            if 0 <= i < bins:
+                out[i] += 1
+        return out
+
+    def first_seen(self, event_id: str) -> float | None:
+        row = self._db.execute("SELECT MIN(recv_ts) FROM event_index WHERE event_id = ?", (event_id,)).fetchone()
+        return row[0] if row else None
 
     def keyframe_before(self, ts: float) -> Keyframe | None:
         """The latest keyframe at or before `ts` (None: replay from the first frame)."""

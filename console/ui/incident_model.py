@@ -359,6 +359,15 @@ class IncidentTableModel(QAbstractTableModel):
                 self.group_size.pop(eid, None)
         return touched
 
+    def reload(self) -> None:
+        """Start over from the state (it was cleared and rebuilt)."""
+        self.beginResetModel()
+        self._open = {*self.state.incidents.open, *self.state.open_console_alerts()}
+        self._groups, self._group_of, self.leader_of, self.group_size = {}, {}, {}, {}
+        self._regroup(set(self._open))
+        self._rebuild()
+        self.endResetModel()
+
     def set_pending(self, pending: dict[str, str]) -> None:
         changed = set(pending) ^ set(self.pending) | {k for k in pending if self.pending.get(k) != pending[k]}
         self.pending = pending

@@ -226,6 +226,10 @@ class MainWindow(QMainWindow):
             self._on_tile(specs[0].key)
 
     def _on_changes(self, ch: Changes) -> None:
+        if ch.reset:  # the state was rebuilt (a replay seek): every view starts over
+            self.incident_model.reload()
+            if self.map is not None and hasattr(self.map, "reload"):
+                self.map.reload()
         if ch.catalog or len(self.state.series_keys) != self._n_series_seen:  # new tiles to lay out
             self._rebuild_board()
             self.queue.refresh_choices()

@@ -208,6 +208,12 @@ class CityMapView(QWebEngineView):
         if ch.events:
             self._send_incidents(ch.events)
 
+    def reload(self) -> None:
+        """The state was rebuilt: drop every marker and send the picture again."""
+        if self.is_ready and self._markers:
+            self.js("removeIncidents", sorted(self._markers))
+        self._send_all()
+
     def select_incident(self, event_id: str) -> None:
         if self.is_ready:
             self.js("select", event_id)

@@ -516,4 +516,31 @@
       <translation>Silence a rule or region…</translation>
     </message>
   </context>
+  <context>
+    <name>ReplayBar</name>
+    <message>
+      <source>■ 暂停</source>
+      <translation>■ Pause</translation>
+    </message>
+    <message>
+      <source>▶ 播放</source>
+      <translation>▶ Play</translation>
+    </message>
+    <message>
+      <source>书签</source>
+      <translation>Bookmark</translation>
+    </message>
+    <message>
+      <source>回放 {0}</source>
+      <translation>Replay {0}</translation>
+    </message>
+    <message>
+      <source>在当前时刻加书签（B）</source>
+      <translation>Bookmark this instant (B)</translation>
+    </message>
+    <message>
+      <source>最快</source>
+      <translation>Fastest</translation>
+    </message>
+  </context>
 </TS>

@@ -1,0 +1,102 @@
+"""Replay in the window: drives the ReplaySource from the replay bar, keeps the one clock on the
+replay position, rebuilds CityState on a seek, and keeps bookmarks (with notes) beside the file."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QTimer
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QInputDialog, QWidget
+
+from console.city_state import CityState
+from console.clock import Clock
+from console.replay_source import ReplaySource
+from widgets.replay_bar import ReplayBar
+
+log = logging.getLogger(__name__)
+
+
+def bookmarks_path(recording: Path) -> Path:
+    return recording.with_name(recording.name + ".bookmarks.json")
+
+
+class ReplayController(QObject):
+    def __init__(self, replay: ReplaySource, state: CityState, clock: Clock, bar: ReplayBar, window: QWidget):
+        super().__init__(window)
+        self.replay, self.state, self.clock, self.bar, self.window = replay, state, clock, bar, window
+        replay.add_reset_listener(self._reset)
+        bar.playToggled.connect(self.toggle)
+        bar.speedChosen.connect(replay.set_speed)
+        bar.stepRequested.connect(self.step)
+        bar.timeline.seekRequested.connect(self.seek)
+        bar.bookmarkRequested.connect(self.ask_bookmark)
+        self.bookmarks: list[tuple[float, str]] = self._load_bookmarks()
+        bar.timeline.bookmarks = self.bookmarks
+        bar.timeline.density = replay.rec.incident_density(400, replay.start_ts, replay.end_ts)
+        for key, fn in (("Space", self.toggle), ("Left", lambda: self.step(-10)), ("Right", lambda: self.step(10)),
+                        ("B", self.ask_bookmark)):
+            QShortcut(QKeySequence(key), window, activated=fn)
+        self._timer = QTimer(self)
+        self._timer.setInterval(100)
+        self._timer.timeout.connect(self._show)
+        self._timer.start()
+        self.seek(replay.start_ts)
+
+    def _reset(self, body: dict | None) -> None:
+        self.state.clear()
+        if body:
+            self.state.restore(body)
+
+    def _show(self) -> None:
+        r = self.replay
+        self.clock.set_fixed(r.position)
+        self.bar.show_position(r.position, r.start_ts, r.end_ts, r.playing)
+
+    def toggle(self) -> None:
+        self.replay.pause() if self.replay.playing else self.replay.play()
+        self._show()
+
+    def seek(self, ts: float) -> None:
+        n = self.replay.seek(ts)
+        log.info("replay: seek to %.1f (%d frames replayed)", ts, n)
+        self._show()
+
+    def step(self, seconds: float) -> None:
+        self.replay.step(seconds)
+        self._show()
+
+    def jump_to_incident(self, event_id: str) -> bool:
+        ts = self.replay.rec.first_seen(event_id)
+        if ts is None:
+            return False
+        self.seek(ts)
+        return True
+
+    # ---------------------------------------------------------------- bookmarks
+    def _load_bookmarks(self) -> list[tuple[float, str]]:
+        p = bookmarks_path(self.replay.rec.path)
+        try:
+            return [(float(b["ts"]), str(b["note"])) for b in json.loads(p.read_text(encoding="utf-8"))]
+        except FileNotFoundError:
+            return []
+        except (ValueError, KeyError, TypeError) as exc:
+            log.error("bookmarks file %s unreadable (%s); starting a new list", p, exc)
+            return []
+
+    def add_bookmark(self, note: str, ts: float | None = None) -> None:
+        self.bookmarks.append((self.replay.position if ts is None else ts, note))
+        self.bookmarks.sort()
+        p = bookmarks_path(self.replay.rec.path)
+        tmp = p.with_suffix(".tmp")
+        tmp.write_text(json.dumps([{"ts": t, "note": n} for t, n in self.bookmarks], ensure_ascii=False, indent=1),
+                       encoding="utf-8")
+        tmp.replace(p)
+        self.bar.timeline.update()
+
+    def ask_bookmark(self) -> None:
+        note, ok = QInputDialog.getText(self.window, "书签", "备注")
+        if ok:
+            self.add_bookmark(note.strip())

@@ -1,0 +1,110 @@
+"""The replay bar: play/pause, speed, step, a timeline with incident density that seeks on click,
+and bookmarks. It is handed positions and densities and reports what the analyst asked for."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from PySide6.QtCore import QCoreApplication, QRectF, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QSizePolicy, QWidget
+
+from widgets import theme
+from widgets.text import plain_label
+
+_TZ = dt.timezone(dt.timedelta(hours=8))
+SPEED_CHOICES = ((0.25, "0.25×"), (0.5, "0.5×"), (1.0, "1×"), (2.0, "2×"), (4.0, "4×"), (8.0, "8×"),
+                 (16.0, "16×"), (32.0, "32×"), (64.0, "64×"), (float("inf"), "最快"))
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("ReplayBar", text)
+
+
+class Timeline(QWidget):
+    seekRequested = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setMinimumHeight(34)
+        self.setMinimumWidth(600)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.start, self.end, self.position = 0.0, 1.0, 0.0
+        self.density: list[int] = []
+        self.bookmarks: list[tuple[float, str]] = []
+
+    def _x(self, ts: float) -> float:
+        return (ts - self.start) / ((self.end - self.start) or 1.0) * self.width()
+
+    def paintEvent(self, _ev) -> None:
+        p = QPainter(self)
+        w, h = self.width(), self.height()
+        p.fillRect(0, 0, w, h, QColor(theme.PANEL))
+        if self.density:
+            top = max(self.density) or 1
+            bw = w / len(self.density)
+            for i, n in enumerate(self.density):
+                if n:
+                    bh = (h - 6) * n / top
+                    p.fillRect(QRectF(i * bw, h - bh, max(1.0, bw - 1), bh), QColor(247, 107, 21, 150))
+        p.setPen(QPen(QColor("#b39ddb"), 2))
+        for ts, _note in self.bookmarks:
+            x = self._x(ts)
+            p.drawLine(int(x), 0, int(x), h)
+        p.setPen(QPen(QColor(theme.ACCENT), 3))
+        x = self._x(self.position)
+        p.drawLine(int(x), 0, int(x), h)
+        p.end()
+
+    def mousePressEvent(self, ev) -> None:
+        frac = min(max(ev.position().x() / max(1, self.width()), 0.0), 1.0)
+        self.seekRequested.emit(self.start + frac * (self.end - self.start))
+
+
+class ReplayBar(QWidget):
+    playToggled = Signal()
+    speedChosen = Signal(float)
+    stepRequested = Signal(float)
+    bookmarkRequested = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(4, 2, 4, 2)
+        self.play = QPushButton()
+        self.play.setObjectName("replayPlay")
+        self.play.clicked.connect(self.playToggled.emit)
+        self.back = QPushButton("◀◀ 10s")
+        self.back.clicked.connect(lambda: self.stepRequested.emit(-10.0))
+        self.fwd = QPushButton("10s ▶▶")
+        self.fwd.clicked.connect(lambda: self.stepRequested.emit(10.0))
+        self.speed = QComboBox()
+        for value, label in SPEED_CHOICES:
+            self.speed.addItem(label, value)
+        self.speed.setCurrentIndex(2)
+        self.speed.currentIndexChanged.connect(lambda _i: self.speedChosen.emit(self.speed.currentData()))
+        self.mark = QPushButton()
+        self.mark.clicked.connect(self.bookmarkRequested.emit)
+        self.timeline = Timeline()
+        self.time = plain_label()
+        self.time.setObjectName("replayTime")
+        self.time.setStyleSheet("font-weight: bold;")
+        for w in (self.play, self.back, self.fwd, self.speed, self.mark):
+            lay.addWidget(w)
+        lay.addWidget(self.timeline, 1)
+        lay.addWidget(self.time)
+        self.retranslate()
+        self.show_position(0.0, 0.0, 1.0, False)
+
+    def retranslate(self) -> None:
+        self.mark.setText(_t("书签"))
+        self.mark.setToolTip(_t("在当前时刻加书签（B）"))
+        self.speed.setItemText(len(SPEED_CHOICES) - 1, _t("最快"))
+
+    def show_position(self, position: float, start: float, end: float, playing: bool) -> None:
+        t = self.timeline
+        t.start, t.end, t.position = start, end, position
+        t.update()
+        self.play.setText(_t("■ 暂停") if playing else _t("▶ 播放"))
+        stamp = dt.datetime.fromtimestamp(position, _TZ).strftime("%Y-%m-%d %H:%M:%S") if position else "—"
+        self.time.setText(_t("回放 {0}").format(stamp))
