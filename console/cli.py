@@ -97,6 +97,14 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("file", type=Path)
     _add_view_args(rp)
 
+    ex = sub.add_parser("export", help="a time range of a recording to CSV or Parquet (pandas)")
+    ex.add_argument("file", type=Path)
+    ex.add_argument("--from", dest="start", default=None, help="start: ISO time (Shanghai if no zone) or UNIX s")
+    ex.add_argument("--to", dest="end", default=None, help="end: ISO time or UNIX seconds")
+    ex.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    ex.add_argument("--out", type=Path, default=Path("out/export"))
+    ex.add_argument("--unmask", action="store_true", help="keep personal data (only where the role allows it)")
+
     sim = sub.add_parser("simulate", help="serve the simulated city over WebSocket")
     sim.add_argument("--host", default="127.0.0.1")
     sim.add_argument("--port", type=int, default=8765)
@@ -157,6 +165,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.headless:
             raise SystemExit("cityops: replay needs the window (use `cityops export` for data)")
         return _run_console(args, [], None)
+    if args.cmd == "export":
+        return _export(args)
     if args.cmd == "handover":
         return _handover_sample(args)
     if args.cmd == "demo":
@@ -170,6 +180,42 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             sim.stop()
     return 2
+
+
+def parse_time(text: str | None) -> float | None:
+    """UNIX seconds, or an ISO time (Shanghai time when it names no zone)."""
+    if text is None:
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    import datetime as dt
+
+    try:
+        t = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise SystemExit(f"cityops: cannot read the time {text!r} (ISO 8601 or UNIX seconds)") from None
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    return t.timestamp()
+
+
+def _export(args: argparse.Namespace) -> int:
+    from console.export import export_recording
+    from console.recording import Recording
+
+    if not args.file.exists():
+        raise SystemExit(f"cityops: no such recording: {args.file}")
+
+    def progress(frac: float) -> None:
+        print(f"\rexporting {frac * 100:5.1f}%", end="", file=sys.stderr, flush=True)
+
+    res = export_recording(Recording(args.file), args.out, args.format, parse_time(args.start), parse_time(args.end),
+                           unmask=args.unmask, progress=progress)
+    print(file=sys.stderr)
+    print(f"{res.samples} readings -> {res.samples_path}\n{res.incidents} incidents -> {res.incidents_path}")
+    return 0
 
 
 def _handover_sample(args: argparse.Namespace) -> int:

@@ -15,6 +15,8 @@ from console.live_source import FeedConfig, LiveSource
 
 log = logging.getLogger(__name__)
 KEYFRAME_S = 60.0
+RETENTION_BYTES = 50e9  # the recordings folder is kept under 50 GB ...
+RETENTION_DAYS = 30.0  # ... and to the last 30 days
 
 
 def _prepare_env() -> None:
@@ -84,7 +86,10 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     else:
         source = LiveSource(feeds)
         if record_dir is not None:
+            from console.recording_retention import enforce
+
             recorder = Recorder(session_recording_path(record_dir))
+            enforce(record_dir, RETENTION_BYTES, RETENTION_DAYS, keep=recorder.path)
             source.add_listener(recorder)
             log.info("recording to %s", recorder.path)
         journal = CommandJournal(data_dir() / "journal.db")
