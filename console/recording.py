@@ -92,6 +92,7 @@ class Recorder:
         self.dropped = 0  # the queue overflowed (the disk could not keep up): counted, logged
         self.bytes_written = 0
         self.errors = 0
+        self.cpu_s = 0.0  # CPU the writer thread has used (compression and SQLite)
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
         self._thread.start()
 
@@ -134,7 +135,9 @@ class Recorder:
                 if len(batch) >= 5000:
                     break
             if batch:
+                t = time.thread_time()
                 self._write(batch)
+                self.cpu_s += time.thread_time() - t
 
     def _write(self, batch: list) -> None:
         try:

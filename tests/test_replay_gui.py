@@ -70,5 +70,7 @@ def test_replay_window_seeks_jumps_and_bookmarks(qtbot, tmp_path):
     saved = json.loads(bookmarks_path(path).read_text(encoding="utf-8"))
     assert saved == [{"ts": T + 20.5, "note": "交通拥堵开始"}]
     assert sum(replay.rec.incident_density(10, replay.start_ts, replay.end_ts)) == 2
+    res = ctl.export(tmp_path / "exp", "csv", T + 5, T + 25)
+    assert res.samples == 21 and res.incidents == 2
     assert not replay.can_send
     assert not any(a.isEnabled() for a in win.actions.actions.values())

@@ -37,7 +37,8 @@ class ReplayController(QObject):
         bar.timeline.bookmarks = self.bookmarks
         bar.timeline.density = replay.rec.incident_density(400, replay.start_ts, replay.end_ts)
         for key, fn in (("Space", self.toggle), ("Left", lambda: self.step(-10)), ("Right", lambda: self.step(10)),
-                        ("B", self.ask_bookmark)):
+                        ("B", self.ask_bookmark), ("Ctrl+E", self.ask_export),
+                        ("Ctrl+J", lambda: self.jump_to_incident(window.queue.selected_id or ""))):
             QShortcut(QKeySequence(key), window, activated=fn)
         self._timer = QTimer(self)
         self._timer.setInterval(100)
@@ -74,6 +75,43 @@ class ReplayController(QObject):
             return False
         self.seek(ts)
         return True
+
+    # ---------------------------------------------------------------- export
+    def export(self, out_dir: Path, fmt: str = "csv", start: float | None = None, end: float | None = None):
+        """Export a range of this recording, with a progress dialog (cancel stops nothing already written)."""
+        from PySide6.QtCore import QCoreApplication, Qt
+        from PySide6.QtWidgets import QProgressDialog
+
+        from console.export import export_recording
+
+        dlg = QProgressDialog("导出中…", "", 0, 100, self.window)
+        dlg.setCancelButton(None)
+        dlg.setWindowModality(Qt.WindowModality.WindowModal)
+        dlg.setMinimumDuration(300)
+
+        def progress(frac: float) -> None:
+            dlg.setValue(int(frac * 100))
+            QCoreApplication.processEvents()
+
+        try:
+            res = export_recording(self.replay.rec, out_dir, fmt, start, end, progress=progress)
+        finally:
+            dlg.close()
+        log.info("exported %d readings and %d incidents to %s", res.samples, res.incidents, out_dir)
+        return res
+
+    def ask_export(self) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        folder = QFileDialog.getExistingDirectory(self.window, "导出到文件夹")
+        if not folder:
+            return
+        fmt, ok = QInputDialog.getItem(self.window, "导出", "格式", ["csv", "parquet"], 0, False)
+        if ok:
+            res = self.export(Path(folder), fmt)
+            msg = f"已导出 {res.samples} 条读数、{res.incidents} 个事件到 {folder}"
+            if hasattr(self.window, "queue"):
+                self.window.queue.show_message(msg, "ok")
 
     # ---------------------------------------------------------------- bookmarks
     def _load_bookmarks(self) -> list[tuple[float, str]]:

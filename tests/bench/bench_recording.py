@@ -1,0 +1,162 @@
+"""A day-long recording: how much the recorder costs, how fast it opens, seeks and replays.
+
+    ./dev bench-recording                  # 24 h at 500 samples/s (43.2 M samples); prints JSON
+    ./dev bench-recording --hours 2        # a shorter day for a quick look
+
+The simulator's model generates the day at full speed (one frame of 500 readings per simulated
+second, plus its incidents); every frame goes through the console's decoder into CityState (the
+ingest) and to the Recorder, with a keyframe every simulated minute, as in a live session. Then:
+open the file, seek to random instants (history 5 min rebuilt each time), and play at 64x.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import orjson  # noqa: E402
+
+from console.city_state import CityState, StateConfig  # noqa: E402
+from console.decoder import Decoder  # noqa: E402
+from console.frames import Catalog  # noqa: E402
+from console.ingest import Ingest  # noqa: E402
+from console.protocol import PROTOCOL  # noqa: E402
+from console.recording import Recorder, Recording  # noqa: E402
+from console.replay_source import ReplaySource  # noqa: E402
+from console.simulator.city_model import SimCity  # noqa: E402
+from console.source import Envelope  # noqa: E402
+
+
+def generate(path: Path, hours: float, rate: int, t0: float) -> dict:
+    city = SimCity(seed=5, start_ts=t0, incident_rate_per_min=2.0, auto_handle=0.9, history_s=0)
+    state = CityState(StateConfig(history_s=3600))
+    dec = Decoder(max_frame_bytes=1 << 24)
+    rec = Recorder(path, flush_s=0.5, max_queue=50_000)
+    ingest = Ingest(state)
+    hello = orjson.dumps({"type": "hello", "protocol": PROTOCOL, "source": "sim", "level": "city", "server_time": t0})
+    cat = orjson.dumps({"type": "catalog", "indicators": [i.to_wire() for i in city.indicators],
+                        "regions": [r.to_wire() for r in city.regions]})
+    seq, frames = 0, 0
+
+    def put(ts: float, raw: bytes) -> None:
+        nonlocal frames
+        d = dec.decode(raw)
+        env = Envelope("sim", ts, raw, d, None)
+        rec(env)
+        if d.frame is not None:
+            state.apply("sim", d.frame)
+        frames += 1
+
+    put(t0, hello)
+    put(t0, cat)
+    state.apply_catalog(Catalog(city.indicators, city.regions))
+    seconds = int(hours * 3600)
+    ind, reg = city.series_indicator, city.series_region
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    for s in range(1, seconds + 1):
+        now = t0 + s
+        sids, ts, vals = city.rate_samples(rate, now)
+        seq += 1
+        rows = [[ind[i], reg[i], t, v] for i, t, v in zip(sids.tolist(), ts.tolist(), vals.tolist(), strict=True)]
+        put(now, orjson.dumps({"type": "samples", "seq": seq, "samples": rows}))
+        for ev in city.new_incidents(now) + city.auto_progress(now):
+            seq += 1
+            put(now, orjson.dumps({"type": "event", "seq": seq, "event": ev.to_wire()}))
+        if s % 60 == 0:
+            rec.keyframe(now, state.keyframe_body())
+        while rec._q.qsize() > 40_000:  # the writer sets the pace; nothing is dropped
+            time.sleep(0.01)
+    gen_wall = time.perf_counter() - wall0
+    t = time.perf_counter()
+    rec.close()
+    close_s = time.perf_counter() - t
+    total_cpu = time.process_time() - cpu0
+    del ingest
+    return {"frames": frames, "samples": seconds * rate, "generate_wall_s": round(gen_wall + close_s, 1),
+            "process_cpu_s": round(total_cpu, 1), "dropped": rec.dropped, "file_bytes": path.stat().st_size,
+            "recorder_writer_cpu_s": round(rec.cpu_s, 1),
+            # the recorder's own CPU per second of the day it recorded: what it costs a live console
+            "recorder_core_percent_live": round(rec.cpu_s / seconds * 100, 3)}
+
+
+def measure(path: Path, seeks: int, play_s: float) -> dict:
+    t = time.perf_counter()
+    rec = Recording(path)
+    start, end = rec.span()
+    n = rec.count()
+    density = rec.incident_density(400, start, end)
+    open_s = time.perf_counter() - t
+    state = CityState(StateConfig(history_s=3600))
+    replay = ReplaySource(rec, history_s=300)
+
+    def reset(body):
+        state.clear()
+        if body:
+            state.restore(body)
+
+    replay.add_reset_listener(reset)
+    replay.add_listener(Ingest(state))
+    rng = np.random.default_rng(1)
+    seek_ms = []
+    for ts in rng.uniform(start + 600, end, seeks):
+        t = time.perf_counter()
+        replay.seek(float(ts))
+        seek_ms.append((time.perf_counter() - t) * 1000)
+    # 64x: frames due by wall time x 64 must be applied as the wall clock runs
+    replay.seek(start + (end - start) / 2)
+    pos0, w0 = replay.position, time.perf_counter()
+    behind = []
+    while time.perf_counter() - w0 < play_s:
+        time.sleep(0.05)
+        target = pos0 + (time.perf_counter() - w0) * 64
+        t = time.perf_counter()
+        replay._advance_to(target)
+        behind.append(time.perf_counter() - t)
+    applied_s = (replay._last_ts - pos0)
+    wanted_s = (time.perf_counter() - w0) * 64
+    return {"frames_in_file": n, "span_h": round((end - start) / 3600, 2), "timeline_bins": len(density),
+            "open_s": round(open_s, 3),
+            "seek_ms_p50": round(float(np.percentile(seek_ms, 50)), 1),
+            "seek_ms_p99": round(float(np.percentile(seek_ms, 99)), 1),
+            "seek_ms_max": round(max(seek_ms), 1),
+            "play64_simulated_s_per_wall_s": round(applied_s / (time.perf_counter() - w0), 1),
+            "play64_kept_up": bool(applied_s >= wanted_s - 64 * 0.1),
+            "play64_tick_ms_p99": round(float(np.percentile(np.array(behind) * 1000, 99)), 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--hours", type=float, default=24.0)
+    ap.add_argument("--rate", type=int, default=500, help="samples per simulated second")
+    ap.add_argument("--seeks", type=int, default=100)
+    ap.add_argument("--play-s", type=float, default=10.0)
+    ap.add_argument("--dir", type=Path, default=None, help="where to write the recording (default: a temp dir)")
+    ap.add_argument("--keep", action="store_true", help="keep the recording afterwards")
+    args = ap.parse_args()
+    folder = args.dir or Path(tempfile.mkdtemp(prefix="cityops-bench-"))
+    path = folder / "day.cityrec"
+    path.unlink(missing_ok=True)
+    t0 = 1_763_913_600.0  # 2025-11-24 00:00 Shanghai
+    res = {"benchmark": "recording", "python": platform.python_version(),
+           "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
+           "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "hours": args.hours, "rate": args.rate}
+    res.update(generate(path, args.hours, args.rate, t0))
+    res.update(measure(path, args.seeks, args.play_s))
+    print(json.dumps(res, indent=2))
+    if not args.keep:
+        for p in folder.glob("day.cityrec*"):
+            p.unlink()
+
+
+if __name__ == "__main__":
+    main()
