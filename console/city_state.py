@@ -223,6 +223,12 @@ class CityState:
         self._catalog_dirty = True
         self._reset = True
 
+    def reset_to(self, body: dict | None) -> None:
+        """Forget everything and stand where a keyframe stood (None: start empty). A replay's seek."""
+        self.clear()
+        if body:
+            self.restore(body)
+
     def restore(self, body: dict) -> None:
         """Stand where a keyframe stood (after clear())."""
         from console.decoder import decode_event, decode_indicator, decode_region, decode_rows

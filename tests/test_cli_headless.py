@@ -25,6 +25,14 @@ def simulate(port: int) -> subprocess.Popen:
     return p
 
 
+def headless(port: int, *args: str, feed_name: str = "") -> subprocess.Popen:
+    """`cityops run --headless` on the local simulator, with extra arguments."""
+    feed = f"{feed_name}=ws://127.0.0.1:{port}" if feed_name else f"ws://127.0.0.1:{port}"
+    return subprocess.Popen([sys.executable, "-m", "console.cli", "--log-level", "WARNING", "run", "--headless",
+                             "--feed", feed, *args], cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+
+
 def wait_stats(path: Path, pred, timeout: float = 20.0) -> dict:
     deadline = time.monotonic() + timeout
     last = {}
@@ -44,9 +52,7 @@ def test_headless_run_survives_a_killed_simulator(tmp_path):
     port = free_port()
     stats = tmp_path / "stats.json"
     sim = simulate(port)
-    run = subprocess.Popen([sys.executable, "-m", "console.cli", "--log-level", "WARNING", "run", "--headless",
-                            "--feed", f"city=ws://127.0.0.1:{port}", "--duration", "40", "--stats-json", str(stats)],
-                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    run = headless(port, "--duration", "40", "--stats-json", str(stats), feed_name="city")
     try:
         # stats are rewritten every 5 s while running
         first = wait_stats(stats, lambda s: s["samples"] > 100 and s["events"] > 0)

@@ -6,8 +6,6 @@ import json
 import os
 import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -19,7 +17,7 @@ from console.replay_source import ReplaySource
 from console.simulator.run import CityOptions, make_server
 from console.simulator.server import ServerOptions
 from tests.aio import until
-from tests.test_cli_headless import free_port, simulate
+from tests.test_cli_headless import free_port, headless, simulate
 from tests.test_live_source import FAST
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,12 +73,7 @@ def test_replay_reproduces_the_live_state_at_chosen_instants(tmp_path):
     replay_state = CityState()
     replay = ReplaySource(recording, history_s=0.4)
 
-    def reset(body):
-        replay_state.clear()
-        if body:
-            replay_state.restore(body)
-
-    replay.add_reset_listener(reset)
+    replay.add_reset_listener(replay_state.reset_to)
     replay.add_listener(Ingest(replay_state))
     for i in (2, len(checkpoints) // 2, len(checkpoints) - 3, len(checkpoints) - 1, 1):  # forwards and back
         ts, (values, incidents) = checkpoints[i]
@@ -95,9 +88,7 @@ def test_sigkill_mid_write_loses_at_most_the_last_second(tmp_path):
     port = free_port()
     path = tmp_path / "killed.cityrec"
     sim = simulate(port)
-    run = subprocess.Popen([sys.executable, "-m", "console.cli", "--log-level", "WARNING", "run", "--headless",
-                            "--feed", f"ws://127.0.0.1:{port}", "--duration", "60", "--record", str(path)],
-                           cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    run = headless(port, "--duration", "60", "--record", str(path))
     try:
         deadline = time.monotonic() + 20
         while time.monotonic() < deadline:

@@ -27,7 +27,7 @@ class ReplayController(QObject):
     def __init__(self, replay: ReplaySource, state: CityState, clock: Clock, bar: ReplayBar, window: QWidget):
         super().__init__(window)
         self.replay, self.state, self.clock, self.bar, self.window = replay, state, clock, bar, window
-        replay.add_reset_listener(self._reset)
+        replay.add_reset_listener(state.reset_to)
         bar.playToggled.connect(self.toggle)
         bar.speedChosen.connect(replay.set_speed)
         bar.stepRequested.connect(self.step)
@@ -45,11 +45,6 @@ class ReplayController(QObject):
         self._timer.timeout.connect(self._show)
         self._timer.start()
         self.seek(replay.start_ts)
-
-    def _reset(self, body: dict | None) -> None:
-        self.state.clear()
-        if body:
-            self.state.restore(body)
 
     def _show(self) -> None:
         r = self.replay

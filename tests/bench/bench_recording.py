@@ -99,12 +99,7 @@ def measure(path: Path, seeks: int, play_s: float) -> dict:
     state = CityState(StateConfig(history_s=3600))
     replay = ReplaySource(rec, history_s=300)
 
-    def reset(body):
-        state.clear()
-        if body:
-            state.restore(body)
-
-    replay.add_reset_listener(reset)
+    replay.add_reset_listener(state.reset_to)
     replay.add_listener(Ingest(state))
     rng = np.random.default_rng(1)
     seek_ms = []
