@@ -223,19 +223,45 @@ class CityState:
         self._catalog_dirty = True
         self._reset = True
 
-    def reset_to(self, body: dict | None) -> None:
-        """Forget everything and stand where a keyframe stood (None: start empty). A replay's seek."""
+    def reset_to(self, body: dict | None, history=()) -> None:
+        """A replay's seek, first part: forget everything, take the keyframe's catalog and the readings
+        from before it (`history` yields (indicator, region, ts, values) in arrival order). The frames
+        up to the keyframe are replayed next, then `restore(body)`, then the frames after it."""
         self.clear()
         if body:
-            self.restore(body)
+            self._restore_catalog(body)
+        for ind, reg, ts, vals in history:
+            self.load_history(ind, reg, ts, vals)
 
-    def restore(self, body: dict) -> None:
-        """Stand where a keyframe stood (after clear())."""
-        from console.decoder import decode_event, decode_indicator, decode_region, decode_rows
+    def load_history(self, indicator: str, region: str, ts: np.ndarray, values: np.ndarray) -> int:
+        """Append one series' past readings (arrival order, the ring's rules apply); returns those kept."""
+        if indicator not in self.indicators or region not in self.regions or not len(ts):
+            return 0
+        sid = self._index.get((indicator, region))
+        if sid is None:
+            try:
+                sid = self._new_series((indicator, region))
+            except SeriesLimitError:
+                return 0
+        kept = self.rings.append(np.full(len(ts), sid, dtype=np.int64), ts, values)
+        n = len(ts) if kept is None else int(kept.sum())
+        self.samples_total += n
+        self._dirty[sid] = self._status_due[sid] = True
+        return n
+
+    def _restore_catalog(self, body: dict) -> None:
+        from console.decoder import decode_indicator, decode_region
 
         cat = body.get("catalog", {})
         self.apply_catalog(Catalog(tuple(decode_indicator(i) for i in cat.get("indicators", [])),
                                    tuple(decode_region(r) for r in cat.get("regions", []))))
+
+    def restore(self, body: dict) -> None:
+        """Merge a keyframe in: its catalog, latest values and open incidents (what is already newer
+        here wins: rings keep newer readings, the book keeps higher versions)."""
+        from console.decoder import decode_event, decode_rows
+
+        self._restore_catalog(body)
         self.apply_samples(decode_rows(body.get("values", []), {}))
         for feed, ev in body.get("events", []):
             self._upsert(decode_event(ev), feed, Applied())

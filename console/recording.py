@@ -21,9 +21,10 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import orjson
 
-from console.frames import EventFrame, Snapshot
+from console.frames import EventFrame, Samples, Snapshot
 
 FORMAT = "cityops.recording/1"
 log = logging.getLogger(__name__)
@@ -54,6 +55,13 @@ CREATE TABLE IF NOT EXISTS event_index (  -- one row per incident change, for th
 );
 CREATE INDEX IF NOT EXISTS event_index_ts ON event_index(recv_ts);
 CREATE INDEX IF NOT EXISTS event_index_id ON event_index(event_id);
+CREATE TABLE IF NOT EXISTS series_blocks (  -- each series' readings per minute of receive time, for history
+    minute INTEGER NOT NULL,      -- floor(recv_ts / 60)
+    indicator TEXT NOT NULL,
+    region TEXT NOT NULL,
+    data BLOB NOT NULL            -- zlib(float64 ts[n] then float64 value[n]), in arrival order
+);
+CREATE INDEX IF NOT EXISTS series_blocks_minute ON series_blocks(minute);
 """
 
 
@@ -93,6 +101,8 @@ class Recorder:
         self.bytes_written = 0
         self.errors = 0
         self.cpu_s = 0.0  # CPU the writer thread has used (compression and SQLite)
+        self._blocks: dict[tuple[str, str], tuple[list, list]] = {}  # this minute's readings per series
+        self._block_minute = -1
         self._thread = threading.Thread(target=self._run, name="recorder", daemon=True)
         self._thread.start()
 
@@ -118,6 +128,10 @@ class Recorder:
     def __call__(self, env) -> None:  # a Source listener
         self.append(env.recv_ts, env.feed, env.raw)
         f = env.decoded.frame
+        batch = f.batch if isinstance(f, Samples) else f.values if isinstance(f, Snapshot) else None
+        if batch is not None and len(batch):
+            with contextlib.suppress(queue.Full):
+                self._q.put_nowait(("s", env.recv_ts, "", batch))
         events = [f.event] if isinstance(f, EventFrame) else f.events if isinstance(f, Snapshot) else ()
         for ev in events:
             with contextlib.suppress(queue.Full):
@@ -143,7 +157,9 @@ class Recorder:
         try:
             self._db.execute("BEGIN")
             for kind, ts, feed, payload in batch:
-                if kind == "e":
+                if kind == "s":
+                    self._add_to_blocks(ts, payload)
+                elif kind == "e":
                     self._db.execute("INSERT INTO event_index VALUES (?, ?, ?, ?, ?)", (ts, feed, *payload))
                 elif kind == "f":
                     blob = zlib.compress(bytes(payload), 1)
@@ -162,9 +178,37 @@ class Recorder:
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
 
+    def _add_to_blocks(self, recv_ts: float, batch) -> None:
+        minute = int(recv_ts // 60)
+        if minute != self._block_minute:
+            self._write_blocks()
+            self._block_minute = minute
+        blocks = self._blocks
+        for ind, reg, t, v in zip(batch.indicators, batch.regions, batch.ts.tolist(), batch.values.tolist(),
+                                  strict=True):
+            b = blocks.get((ind, reg))
+            if b is None:
+                b = blocks[(ind, reg)] = ([], [])
+            b[0].append(t)
+            b[1].append(v)
+
+    def _write_blocks(self) -> None:
+        """The finished minute's readings, one row per series (inside the current transaction)."""
+        if not self._blocks:
+            return
+        rows = [(self._block_minute, ind, reg,
+                 zlib.compress(np.array(ts, dtype="<f8").tobytes() + np.array(vs, dtype="<f8").tobytes(), 1))
+                for (ind, reg), (ts, vs) in self._blocks.items()]
+        self._db.executemany("INSERT INTO series_blocks VALUES (?, ?, ?, ?)", rows)
+        self._blocks = {}
+
     def close(self) -> None:
         self._stop.set()
         self._thread.join(30)
+        with contextlib.suppress(sqlite3.Error):  # the last, unfinished minute of history blocks
+            self._db.execute("BEGIN")
+            self._write_blocks()
+            self._db.execute("COMMIT")
         self._db.close()
 
 
@@ -188,10 +232,14 @@ class Recording:
     def count(self) -> int:
         return self._db.execute("SELECT COUNT(*) FROM frames").fetchone()[0]
 
-    def frames(self, after_id: int = 0, until_ts: float | None = None, limit: int | None = None):
+    def frames(self, after_id: int = 0, until_ts: float | None = None, limit: int | None = None,
+               until_id: int | None = None):
         """(id, recv_ts, feed name, raw bytes) in arrival order."""
         q = "SELECT id, recv_ts, feed, raw FROM frames WHERE id > ?"
         args: list = [after_id]
+        if until_id is not None:
+            q += " AND id <= ?"
+            args.append(until_id)
         if until_ts is not None:
             q += " AND recv_ts <= ?"
             args.append(until_ts)
@@ -216,6 +264,28 @@ class Recording:
     def first_seen(self, event_id: str) -> float | None:
         row = self._db.execute("SELECT MIN(recv_ts) FROM event_index WHERE event_id = ?", (event_id,)).fetchone()
         return row[0] if row else None
+
+    def history(self, start_ts: float, until_ts: float):
+        """Each series' readings received in the minutes from `start_ts` through `until_ts`:
+        (indicator, region, ts, values) per series, concatenated in arrival order."""
+        acc: dict[tuple[str, str], tuple[list, list]] = {}
+        q = ("SELECT indicator, region, data FROM series_blocks WHERE minute >= ? AND minute <= ? "
+             "ORDER BY minute, rowid")
+        for ind, reg, blob in self._db.execute(q, (int(start_ts // 60), int(until_ts // 60))):
+            arr = np.frombuffer(zlib.decompress(blob), dtype="<f8")
+            n = len(arr) // 2
+            a = acc.get((ind, reg))
+            if a is None:
+                a = acc[(ind, reg)] = ([], [])
+            a[0].append(arr[:n])
+            a[1].append(arr[n:])
+        for (ind, reg), (ts, vs) in acc.items():
+            yield ind, reg, np.concatenate(ts), np.concatenate(vs)
+
+    def frame_before(self, ts: float) -> int:
+        """The id of the last frame received before `ts` (0 when none)."""
+        row = self._db.execute("SELECT MAX(id) FROM frames WHERE recv_ts < ?", (ts,)).fetchone()
+        return row[0] or 0
 
     def keyframe_before(self, ts: float) -> Keyframe | None:
         """The latest keyframe at or before `ts` (None: replay from the first frame)."""

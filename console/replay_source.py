@@ -1,9 +1,9 @@
 """ReplaySource: a recording played back through the same Source interface as the live feeds.
 
-Play, pause, speed (0.25x ... 64x, or as fast as possible), seek and step. A seek restores the
-keyframe from `history_s` before the target and replays the frames from there, so the latest
-values, the open incidents and the recent history on the charts are what a live console showed at
-that instant. Commands are never sent from a replay.
+Play, pause, speed (0.25x ... 64x, or as fast as possible), seek and step. A seek loads each series' readings of the
+hour before (per-minute blocks), restores the keyframe from `history_s` before the target and replays
+the frames from there, so the latest values, the open incidents and the charts' history are what a
+live console showed at that instant. Commands are never sent from a replay.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
 
 from console.decoder import Decoder
 from console.feed_health import FeedHealth, FeedState
@@ -25,10 +24,12 @@ MAX_SPEED = float("inf")  # as fast as possible
 
 
 class ReplaySource(Source):
-    def __init__(self, recording: Recording, history_s: float = 300.0, tick_s: float = 0.05):
+    def __init__(self, recording: Recording, history_s: float = 300.0, tick_s: float = 0.05,
+                 chart_history_s: float = 3600.0):
         super().__init__()
         self.rec = recording
-        self.history_s = history_s
+        self.history_s = history_s  # replayed frame by frame before the target
+        self.chart_history_s = chart_history_s  # before that, loaded from the per-minute series blocks
         self.tick_s = tick_s
         span = recording.span()
         self.start_ts, self.end_ts = span if span else (0.0, 0.0)
@@ -41,12 +42,13 @@ class ReplaySource(Source):
         self._health: dict[str, FeedHealth] = {
             name: FeedHealth(name, f"replay:{recording.path.name}", state=FeedState.CONNECTED)
             for name in recording.feeds.values()}
-        self._reset_listeners: list[Callable[[dict | None], None]] = []
+        self._reset_listeners: list = []
         self._task: asyncio.Task | None = None
 
-    def add_reset_listener(self, fn: Callable[[dict | None], None]) -> None:
-        """Called before a seek replays: with the keyframe body to restore, or None (start empty)."""
-        self._reset_listeners.append(fn)
+    def add_state_sink(self, sink) -> None:
+        """What a seek rebuilds (CityState is one): `sink.reset_to(keyframe body or None, history)`,
+        then the frames are replayed, with `sink.restore(body)` at the keyframe's place among them."""
+        self._reset_listeners.append(sink)
 
     def health(self) -> list[FeedHealth]:
         return list(self._health.values())
@@ -78,12 +80,23 @@ class ReplaySource(Source):
         """Stand at `ts`: restore a keyframe, replay up to it. Returns the frames replayed."""
         ts = min(max(ts, self.start_ts), self.end_ts)
         kf = self.rec.keyframe_before(ts - self.history_s)
-        for fn in self._reset_listeners:
-            fn(kf.body if kf else None)
+        body = kf.body if kf else None
+        # the history blocks cover whole minutes of receive time; the frames are replayed from the
+        # start of the keyframe's minute, so the two meet exactly
+        minute_start = int(kf.recv_ts // 60) * 60 if kf else 0.0
+        history = (list(self.rec.history(ts - self.chart_history_s, minute_start - 1))
+                   if kf is not None and self.chart_history_s > 0 else [])
+        for sink in self._reset_listeners:
+            sink.reset_to(body, history)
         self._decoders.clear()
-        self._last_id = kf.last_frame if kf else 0
+        self._last_id = self.rec.frame_before(minute_start) if kf else 0
         self.position = ts
-        return self._advance_to(ts)
+        n = 0
+        if kf is not None:
+            n += self._advance_to(ts, until_id=kf.last_frame)
+            for sink in self._reset_listeners:
+                sink.restore(body)  # exactly where the keyframe was taken in the stream
+        return n + self._advance_to(ts)
 
     def step(self, seconds: float) -> int:
         """Move by `seconds` (forward plays frames; backward seeks)."""
@@ -93,9 +106,9 @@ class ReplaySource(Source):
         return self._advance_to(self.position)
 
     # ---------------------------------------------------------------- playing
-    def _advance_to(self, ts: float, limit: int | None = None) -> int:
+    def _advance_to(self, ts: float, limit: int | None = None, until_id: int | None = None) -> int:
         n = 0
-        for fid, recv_ts, feed, raw in self.rec.frames(self._last_id, until_ts=ts, limit=limit):
+        for fid, recv_ts, feed, raw in self.rec.frames(self._last_id, until_ts=ts, limit=limit, until_id=until_id):
             dec = self._decoders.get(feed)
             if dec is None:
                 dec = self._decoders[feed] = Decoder()

@@ -23,9 +23,12 @@ from tests.test_live_source import FAST
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def picture(state: CityState) -> tuple[dict, dict]:
-    """What the console shows: every latest value, every open incident's state and version."""
-    return state.latest_values(), {e.id: (e.state.value, e.version) for e in state.incidents.open.values()}
+def picture(state: CityState) -> tuple[dict, dict, dict]:
+    """What the console shows: every latest value, every open incident's state and version, and every
+    series' history (what the charts draw)."""
+    hist = {k: tuple(map(tuple, state.history(*k))) for k in state.series_keys}
+    return (state.latest_values(), {e.id: (e.state.value, e.version) for e in state.incidents.open.values()},
+            {k: v for k, v in hist.items() if v[0]})
 
 
 def test_replay_reproduces_the_live_state_at_chosen_instants(tmp_path):
@@ -33,7 +36,7 @@ def test_replay_reproduces_the_live_state_at_chosen_instants(tmp_path):
     checkpoints = []  # (recv_ts, picture) captured live, right after frames were applied
 
     async def record():
-        server = make_server(CityOptions(seed=21, incident_rate_per_min=60, auto_handle=1.0),
+        server = make_server(CityOptions(seed=21, incident_rate_per_min=60, auto_handle=1.0, history_s=600),
                              ServerOptions(speed=120, skip_seq_every=40))
         port = await server.start()
         live = CityState()
@@ -73,14 +76,15 @@ def test_replay_reproduces_the_live_state_at_chosen_instants(tmp_path):
     replay_state = CityState()
     replay = ReplaySource(recording, history_s=0.4)
 
-    replay.add_reset_listener(replay_state.reset_to)
+    replay.add_state_sink(replay_state)
     replay.add_listener(Ingest(replay_state))
     for i in (2, len(checkpoints) // 2, len(checkpoints) - 3, len(checkpoints) - 1, 1):  # forwards and back
-        ts, (values, incidents) = checkpoints[i]
+        ts, (values, incidents, history) = checkpoints[i]
         replay.seek(ts)
-        got_values, got_incidents = picture(replay_state)
+        got_values, got_incidents, got_history = picture(replay_state)
         assert got_incidents == incidents, f"checkpoint {i}"
         assert got_values == values, f"checkpoint {i}"
+        assert got_history == history, f"checkpoint {i}: chart history differs"
     assert replay.rec.keyframe_before(checkpoints[-1][0]) is not None  # seeks started from keyframes
 
 
@@ -116,3 +120,44 @@ def test_sigkill_mid_write_loses_at_most_the_last_second(tmp_path):
     assert last >= killed_at - 1.0, f"lost {killed_at - last:.2f} s"
     frames = list(rec.frames(limit=3))
     assert json.loads(frames[0][3])["type"] == "hello"  # frames are stored exactly as received
+
+
+def test_replay_history_from_blocks_meets_the_replayed_frames_exactly(tmp_path):
+    """Ten minutes at one frame a second with keyframes every minute: seeks far from any keyframe
+    take history from the per-minute blocks and frames after; charts must match live exactly."""
+    from console.decoder import Decoder
+    from console.source import Envelope
+    from tests.frames_factory import catalog, dumps, event, hello, samples
+
+    path = tmp_path / "m.cityrec"
+    t0 = 1_763_900_013.5  # not on a minute boundary
+    rec, dec, live = Recorder(path, flush_s=0.05), Decoder(), CityState()
+    checkpoints = []
+    frames = [(t0, hello()), (t0 + 0.2, catalog())]
+    for i in range(600):
+        ts = t0 + 1 + i
+        rows = [["traffic.congestion_index", "310101", ts, float(i % 13)],
+                ["water.pressure", "310104", ts - 0.5, 0.2 + (i % 7) / 100]]
+        frames.append((ts, samples(i + 1, rows)))
+        if i % 45 == 0:
+            frames.append((ts + 0.1, dumps({"type": "event", "seq": 10_000 + i,
+                                            "event": event(f"E{i}", created_ts=ts)})))
+        if i % 45 == 30:
+            frames.append((ts + 0.2, dumps({"type": "event", "seq": 20_000 + i,
+                                            "event": event(f"E{i - 30}", version=2, state="closed")})))
+    for n, (ts, raw) in enumerate(frames):
+        d = dec.decode(raw)
+        rec(Envelope("city", ts, raw, d, None))
+        live.apply("city", d.frame)
+        if n % 60 == 59:
+            rec.keyframe(ts, live.keyframe_body())
+        if n % 97 == 0:
+            checkpoints.append((ts, picture(live)))
+    rec.close()
+    replay_state = CityState()
+    replay = ReplaySource(Recording(path), history_s=30, chart_history_s=3600)
+    replay.add_state_sink(replay_state)
+    replay.add_listener(Ingest(replay_state))
+    for ts, expected in reversed(checkpoints):
+        replay.seek(ts)
+        assert picture(replay_state) == expected, f"at +{ts - t0:.1f} s"

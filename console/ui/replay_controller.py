@@ -27,7 +27,7 @@ class ReplayController(QObject):
     def __init__(self, replay: ReplaySource, state: CityState, clock: Clock, bar: ReplayBar, window: QWidget):
         super().__init__(window)
         self.replay, self.state, self.clock, self.bar, self.window = replay, state, clock, bar, window
-        replay.add_reset_listener(state.reset_to)
+        replay.add_state_sink(state)
         bar.playToggled.connect(self.toggle)
         bar.speedChosen.connect(replay.set_speed)
         bar.stepRequested.connect(self.step)

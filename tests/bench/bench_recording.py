@@ -99,7 +99,7 @@ def measure(path: Path, seeks: int, play_s: float) -> dict:
     state = CityState(StateConfig(history_s=3600))
     replay = ReplaySource(rec, history_s=300)
 
-    replay.add_reset_listener(state.reset_to)
+    replay.add_state_sink(state)
     replay.add_listener(Ingest(state))
     rng = np.random.default_rng(1)
     seek_ms = []
