@@ -249,6 +249,22 @@ class CityState:
         self._dirty[sid] = self._status_due[sid] = True
         return n
 
+    def prepend_history(self, history) -> None:
+        """Older readings, after the fact: each series' (ts, values) from before what it holds now
+        (a replay fills the charts in once the exact state shows). The result is what appending
+        them first would have kept."""
+        for ind, reg, ts, vals in history:
+            sid = self._index.get((ind, reg))
+            if sid is None:
+                self.load_history(ind, reg, ts, vals)
+                continue
+            if not len(ts):
+                continue
+            running = np.maximum.accumulate(ts)
+            keep = np.r_[True, ts[1:] > running[:-1]]  # the ring's rule, from an empty ring
+            self.rings.prepend(sid, ts[keep], vals[keep])
+            self._dirty[sid] = self._status_due[sid] = True
+
     def _restore_catalog(self, body: dict) -> None:
         from console.decoder import decode_indicator, decode_region
 

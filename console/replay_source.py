@@ -1,9 +1,12 @@
 """ReplaySource: a recording played back through the same Source interface as the live feeds.
 
-Play, pause, speed (0.25x ... 64x, or as fast as possible), seek and step. A seek loads each series' readings of the
-hour before (per-minute blocks), restores the keyframe from `history_s` before the target and replays
-the frames from there, so the latest values, the open incidents and the charts' history are what a
-live console showed at that instant. Commands are never sent from a replay.
+Play, pause, speed (0.25x ... 64x, or as fast as possible), seek and step. A seek takes the latest
+keyframe at or before the target, replays the frames from the start of that keyframe's minute
+(merging the keyframe in at its exact place in the stream) up to the target: the latest values and
+the open incidents are then exactly the live console's. The charts' hour before that comes from the
+recording's per-minute series blocks, which meet the replayed frames at the minute boundary; the
+window reads them off the GUI thread after the state shows (`older_history`). Commands are never
+sent from a replay.
 """
 
 from __future__ import annotations
@@ -24,11 +27,13 @@ MAX_SPEED = float("inf")  # as fast as possible
 
 
 class ReplaySource(Source):
-    def __init__(self, recording: Recording, history_s: float = 300.0, tick_s: float = 0.05,
+    def __init__(self, recording: Recording, history_s: float = 0.0, tick_s: float = 0.05,
                  chart_history_s: float = 3600.0):
         super().__init__()
         self.rec = recording
-        self.history_s = history_s  # replayed frame by frame before the target
+        # replayed frame by frame before the target, at least (from the keyframe's minute on); the
+        # per-minute blocks give the charts the exact hour before that, so none is needed for them
+        self.history_s = history_s
         self.chart_history_s = chart_history_s  # before that, loaded from the per-minute series blocks
         self.tick_s = tick_s
         span = recording.span()
@@ -44,6 +49,7 @@ class ReplaySource(Source):
             for name in recording.feeds.values()}
         self._reset_listeners: list = []
         self._task: asyncio.Task | None = None
+        self._history_window: tuple[float, float] | None = None
 
     def add_state_sink(self, sink) -> None:
         """What a seek rebuilds (CityState is one): `sink.reset_to(keyframe body or None, history)`,
@@ -76,16 +82,18 @@ class ReplaySource(Source):
             raise ValueError("speed must be positive")
         self.speed = speed
 
-    def seek(self, ts: float) -> int:
-        """Stand at `ts`: restore a keyframe, replay up to it. Returns the frames replayed."""
+    def seek(self, ts: float, with_history: bool = True) -> int:
+        """Stand at `ts`: restore a keyframe, replay up to it. Returns the frames replayed.
+        `with_history=False` leaves the older chart history to `older_history()` (read it off the
+        GUI thread, then hand it to the sink's `prepend_history`): the exact state shows at once."""
         ts = min(max(ts, self.start_ts), self.end_ts)
         kf = self.rec.keyframe_before(ts - self.history_s)
         body = kf.body if kf else None
         # the history blocks cover whole minutes of receive time; the frames are replayed from the
         # start of the keyframe's minute, so the two meet exactly
         minute_start = int(kf.recv_ts // 60) * 60 if kf else 0.0
-        history = (list(self.rec.history(ts - self.chart_history_s, minute_start - 1))
-                   if kf is not None and self.chart_history_s > 0 else [])
+        self._history_window = (ts - self.chart_history_s, minute_start - 1) if kf is not None else None
+        history = self.older_history() if with_history else []
         for sink in self._reset_listeners:
             sink.reset_to(body, history)
         self._decoders.clear()
@@ -97,6 +105,17 @@ class ReplaySource(Source):
             for sink in self._reset_listeners:
                 sink.restore(body)  # exactly where the keyframe was taken in the stream
         return n + self._advance_to(ts)
+
+    def older_history(self) -> list:
+        """The readings before what the last seek replayed frame by frame: (indicator, region, ts,
+        values) per series, from the recording's per-minute blocks. Safe to call from a thread."""
+        if self._history_window is None or self.chart_history_s <= 0:
+            return []
+        rec = Recording(self.rec.path)  # its own connection: SQLite connections are not shared across threads
+        try:
+            return list(rec.history(*self._history_window))
+        finally:
+            rec.close()
 
     def step(self, seconds: float) -> int:
         """Move by `seconds` (forward plays frames; backward seeks)."""

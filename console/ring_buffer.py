@@ -153,6 +153,23 @@ class RingStore:
         self.last_val[g_sids] = values[last_idx]
         return keep
 
+    def prepend(self, sid: int, ts: np.ndarray, values: np.ndarray) -> None:
+        """Put older readings (increasing ts) before what the series holds. Readings it holds that are
+        not newer than the last of these go, as if these had come first."""
+        cur_t, cur_v = self.series(sid)
+        keep = cur_t > ts[-1]
+        t = np.concatenate((ts, cur_t[keep]))
+        v = np.concatenate((values, cur_v[keep]))
+        cap = int(self._cap[sid])
+        t, v = t[-cap:], v[-cap:]
+        off, n = int(self._offset[sid]), len(t)
+        self._ts[off : off + n] = t
+        self._val[off : off + n] = v
+        self._head[sid] = n % cap
+        self._count[sid] = n
+        self.last_ts[sid] = t[-1]
+        self.last_val[sid] = v[-1]
+
     def series(self, sid: int, since: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Copies of the series' (ts, values), oldest first; only readings at or after `since` if given."""
         off, cap, head, cnt = (int(x[sid]) for x in (self._offset, self._cap, self._head, self._count))

@@ -161,3 +161,26 @@ def test_replay_history_from_blocks_meets_the_replayed_frames_exactly(tmp_path):
     for ts, expected in reversed(checkpoints):
         replay.seek(ts)
         assert picture(replay_state) == expected, f"at +{ts - t0:.1f} s"
+
+
+def test_history_filled_in_after_the_state_shows_is_the_same(tmp_path):
+    """seek(with_history=False) then prepend_history(older_history()) == seek with history."""
+    import shutil
+
+    src = tmp_path / "m.cityrec"
+    test_replay_history_from_blocks_meets_the_replayed_frames_exactly(tmp_path)
+    assert src.exists()
+    shutil.copy(src, tmp_path / "copy.cityrec")
+    a, b = CityState(), CityState()
+    ra = ReplaySource(Recording(src), history_s=30)
+    rb = ReplaySource(Recording(tmp_path / "copy.cityrec"), history_s=30)
+    ra.add_state_sink(a)
+    ra.add_listener(Ingest(a))
+    rb.add_state_sink(b)
+    rb.add_listener(Ingest(b))
+    start, end = ra.rec.span()
+    for ts in (start + 400.3, start + 250.0, end - 1):
+        ra.seek(ts)
+        rb.seek(ts, with_history=False)
+        b.prepend_history(rb.older_history())
+        assert picture(b) == picture(a)

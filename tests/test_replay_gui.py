@@ -57,12 +57,12 @@ def test_replay_window_seeks_jumps_and_bookmarks(qtbot, tmp_path):
         win.bridge.flush()
         return {win.incident_model.event_at(r).id for r in range(win.incident_model.rowCount())}
 
-    ctl.seek(T + 25)
+    ctl.seek(T + 25, wait_for_history=True)
     assert open_ids() == {"E1", "E2"} and clock.now() == T + 25
     assert state.latest("traffic.congestion_index", "310101")[0] == T + 25
-    ctl.seek(T + 35)
+    ctl.seek(T + 35, wait_for_history=True)
     assert open_ids() == {"E2"}  # E1 was closed at +30
-    ctl.seek(T + 15)  # backwards
+    ctl.seek(T + 15, wait_for_history=True)  # backwards
     assert open_ids() == {"E1"}
     assert ctl.jump_to_incident("E2") and replay.position == T + 20.5
     assert open_ids() == {"E1", "E2"}
