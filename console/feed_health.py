@@ -14,6 +14,7 @@ class FeedState(StrEnum):
     RECONNECTING = "reconnecting"
     AUTH_FAILED = "auth_failed"
     STOPPED = "stopped"
+    REPLAY = "replay"  # frames come from a recording, not a connection
 
 
 FEED_STATE_LABELS_ZH = {
@@ -23,6 +24,7 @@ FEED_STATE_LABELS_ZH = {
     FeedState.RECONNECTING: "重连中",
     FeedState.AUTH_FAILED: "认证失败",
     FeedState.STOPPED: "已停止",
+    FeedState.REPLAY: "回放",
 }
 
 

@@ -45,7 +45,7 @@ class ReplaySource(Source):
         self._last_ts = self.start_ts
         self._decoders: dict[str, Decoder] = {}
         self._health: dict[str, FeedHealth] = {
-            name: FeedHealth(name, f"replay:{recording.path.name}", state=FeedState.CONNECTED)
+            name: FeedHealth(name, f"replay:{recording.path.name}", state=FeedState.REPLAY)
             for name in recording.feeds.values()}
         self._reset_listeners: list = []
         self._task: asyncio.Task | None = None
@@ -131,7 +131,7 @@ class ReplaySource(Source):
             dec = self._decoders.get(feed)
             if dec is None:
                 dec = self._decoders[feed] = Decoder()
-            health = self._health.setdefault(feed, FeedHealth(feed, "replay", state=FeedState.CONNECTED))
+            health = self._health.setdefault(feed, FeedHealth(feed, "replay", state=FeedState.REPLAY))
             health.frames += 1
             health.bytes += len(raw)
             health.last_frame_mono = time.monotonic()
@@ -149,6 +149,8 @@ class ReplaySource(Source):
             await asyncio.sleep(self.tick_s)
             now = time.monotonic()
             dt, last = now - last, now
+            for h in self._health.values():
+                h.update_rates(now)
             if not self.playing:
                 continue
             if self.speed == MAX_SPEED:

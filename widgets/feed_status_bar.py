@@ -19,6 +19,7 @@ STATE_COLOR = {
     FeedState.RECONNECTING: "#f76b15",
     FeedState.AUTH_FAILED: "#e5484d",
     FeedState.STOPPED: "#5c6370",
+    FeedState.REPLAY: "#b39ddb",
 }
 _TZ = dt.timezone(dt.timedelta(hours=8))
 

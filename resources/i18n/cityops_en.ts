@@ -265,6 +265,10 @@
       <translation>Alarm</translation>
     </message>
     <message>
+      <source>回放</source>
+      <translation>replay</translation>
+    </message>
+    <message>
       <source>城市管理</source>
       <translation>City management</translation>
     </message>
