@@ -18,6 +18,7 @@ import time
 
 from console.decoder import Decoder
 from console.feed_health import FeedHealth, FeedState
+from console.frames import Samples
 from console.recording import Recording
 from console.source import Envelope, Source
 
@@ -138,6 +139,8 @@ class ReplaySource(Source):
             d = dec.decode(raw)
             if d.rejects:
                 health.count_rejects(d.rejects)
+            if isinstance(d.frame, Samples):
+                health.samples += len(d.frame.batch)
             self._emit(Envelope(feed, recv_ts, raw, d, health))
             self._last_id, self._last_ts = fid, recv_ts
             n += 1
