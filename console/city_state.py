@@ -291,9 +291,6 @@ class CityState:
         self._catalog_dirty = self._reset = False
         return ch
 
-    def series_id(self, indicator: str, region: str) -> int | None:
-        return self._index.get((indicator, region))
-
     def latest(self, indicator: str, region: str) -> tuple[float, float] | None:
         """(ts, value) of the newest reading, or None."""
         sid = self._index.get((indicator, region))

@@ -23,7 +23,3 @@ class Clock:
     def set_fixed(self, ts: float | None) -> None:
         """Pin the clock (tests, replay); None returns it to wall time."""
         self._fixed = ts
-
-    @property
-    def live(self) -> bool:
-        return self._fixed is None

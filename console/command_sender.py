@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from console.audit_log import AuditLog
-from console.command_journal import CommandJournal, CommandState, JournaledCommand
+from console.command_journal import CommandJournal, JournaledCommand
 from console.frames import Event, Reply
 from console.incident_lifecycle import allowed_ops
 from console.operator import Operator
@@ -108,7 +108,3 @@ class CommandSender:
                 fn(outcome)
             except Exception:
                 log.exception("outcome listener failed")
-
-    @staticmethod
-    def is_settled(cmd: JournaledCommand) -> bool:
-        return cmd.state is not CommandState.PENDING

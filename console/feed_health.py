@@ -50,7 +50,6 @@ class FeedHealth:
     last_error: str = ""
     clock_offset: float | None = None  # the server's time minus ours, from hello and heartbeats
     last_frame_mono: float | None = None
-    connected_since_mono: float | None = None
     _rate_t: float = field(default_factory=time.monotonic)
     _rate_frames: int = 0
     _rate_samples: int = 0

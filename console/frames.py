@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from console.protocol import DiscoverySource, IncidentState, Level, Severity
+from console.protocol import IncidentState, Level, Severity
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,13 +94,6 @@ class Event:
     @property
     def is_open(self) -> bool:
         return self.state.is_open
-
-    @property
-    def known_source(self) -> DiscoverySource | None:
-        try:
-            return DiscoverySource(self.source)
-        except ValueError:
-            return None
 
     def evolve(self, **changes: Any) -> Event:
         return replace(self, **changes)
@@ -206,8 +199,6 @@ class Unknown:
 
 
 Frame = Hello | Catalog | Snapshot | Samples | EventFrame | Heartbeat | Reply | ErrorFrame | Unknown
-
-SEQUENCED = (Snapshot, Samples, EventFrame)
 
 
 @dataclass(slots=True)

@@ -10,7 +10,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import orjson
 from websockets.asyncio.client import ClientConnection, connect
@@ -56,7 +56,6 @@ class _Conn:
     ws: ClientConnection | None = None
     last_seq: int | None = None
     awaiting_snapshot: bool = False
-    tasks: list[asyncio.Task] = field(default_factory=list)
 
 
 class LiveSource(Source):
@@ -160,7 +159,7 @@ class LiveSource(Source):
         ) as ws:
             conn.ws, conn.last_seq, conn.awaiting_snapshot = ws, None, False
             health.connects += 1
-            health.connected_since_mono = health.last_frame_mono = time.monotonic()
+            health.last_frame_mono = time.monotonic()
             health.state = FeedState.CONNECTED
             log.info("feed %s connected to %s", feed.label, feed.url)
             if feed.token:

@@ -13,9 +13,6 @@ class Role(StrEnum):
     ANALYST = "analyst"  # replay and export
 
 
-ROLE_ZH = {Role.DUTY_OFFICER: "值班员", Role.LEADER: "领导", Role.ANALYST: "分析员"}
-
-
 @dataclass(frozen=True, slots=True)
 class Operator:
     name: str

@@ -87,11 +87,6 @@ class CommandOp(StrEnum):
     MERGE = "merge"
 
 
-class Direction(StrEnum):
-    ABOVE = "above"
-    BELOW = "below"
-
-
 class Status(StrEnum):
     """An indicator reading against its thresholds. `NODATA` until the first reading."""
 

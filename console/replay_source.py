@@ -23,7 +23,6 @@ from console.recording import Recording
 from console.source import Envelope, Source
 
 log = logging.getLogger(__name__)
-SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0)
 MAX_SPEED = float("inf")  # as fast as possible
 
 
