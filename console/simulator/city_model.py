@@ -165,14 +165,19 @@ class SimCity:
         self._noise = np.array([s.noise for s in si])
         self._lo = np.array([s.lo for s in si])
         self._hi = np.array([s.hi for s in si])
-        self._count = np.array([s.kind == "count" for s in si])
+        self._count = np.array([s.kind in ("count", "declared") for s in si])
+        # declared series (the emergency response level) are set by a decision, not by noise or episodes
+        self._declared = np.array([s.kind == "declared" for s in si])
+        self._declared_level = np.zeros(n)
+        self._emergencies: list[tuple[float, float, int, tuple[str, ...]]] = []
         self._cadence = np.array([s.indicator.cadence_s for s in si])
         self._rhythm_groups = {}
         for k, s in enumerate(si):
             self._rhythm_groups.setdefault(s.rhythm, []).append(k)
         self._rhythm_groups = {kind: np.array(ix) for kind, ix in self._rhythm_groups.items()}
         self._warn = np.array([np.nan if s.indicator.warn is None else s.indicator.warn for s in si])
-        self._alarm = np.array([np.nan if s.indicator.alarm is None else s.indicator.alarm for s in si])
+        self._alarm = np.array([np.nan if s.indicator.alarm is None or s.kind == "declared" else s.indicator.alarm
+                                for s in si])
         self._ar = np.zeros(n)
         self._ep_start = np.full(n, np.inf)
         self._ep_dur = np.ones(n)
@@ -201,6 +206,7 @@ class SimCity:
                         self._ep_peak[sids] * np.clip(np.minimum(phase * 3, (1 - phase) * 3), 0, 1), 0.0)
         v = self._base[sids] + self._amp[sids] * shape + self._ar[sids] + bump
         v = np.clip(v, self._lo[sids], self._hi[sids])
+        v = np.where(self._declared[sids], self._declared_level[sids], v)
         v = np.where(self._count[sids], np.round(v), np.round(v, 4))
         self.last_ts[sids] = ts
         self.last_val[sids] = v
@@ -210,6 +216,7 @@ class SimCity:
         """Every reading whose time has come by `now`, each at its exact due time."""
         self.now = max(self.now, now)
         self._maybe_start_episode(now)
+        self._apply_emergencies(now)
         out_s, out_t, out_v = [], [], []
         for _ in range(max_rounds):
             sids = np.flatnonzero(self._next_due <= now)
@@ -265,6 +272,22 @@ class SimCity:
             self._ep_peak[sid] = (self._alarm[sid] - typical) * self.rng.uniform(0.7, 1.3)
             if self.rng.random() < 0.5:
                 self._sensor_incident_later(sid, t + self._ep_dur[sid] / 3)
+
+    def schedule_emergency(self, start_ts: float, duration_s: float, level: int, districts: tuple[str, ...]) -> None:
+        """Declare an emergency response (level 1–4 = Ⅳ…Ⅰ) for these districts from `start_ts` for
+        `duration_s`: the feed then publishes it as safety.emergency_response, as a platform would."""
+        self._emergencies.append((start_ts, duration_s, int(level), tuple(districts)))
+
+    def _apply_emergencies(self, now: float) -> None:
+        if not self._emergencies:
+            return
+        level = np.zeros(self.n_series)
+        regs = np.array(self.series_region)
+        for start, dur, lvl, districts in self._emergencies:
+            if start <= now < start + dur:
+                hit = self._declared & np.isin(regs, districts)
+                level[hit] = np.maximum(level[hit], lvl)
+        self._declared_level = level
 
     def _sensor_incident_later(self, sid: int, at: float) -> None:
         self._pending_sensor.append((at, sid))

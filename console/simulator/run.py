@@ -25,6 +25,8 @@ class CityOptions:
     hostile: bool = False
     episode_rate_per_hour: float = 6.0
     history_s: float = 3600.0  # simulated past sent to each new subscriber (0: none)
+    # (seconds after start, duration s, level 1–4, district codes): a declared emergency response
+    emergency: tuple[float, float, int, tuple[str, ...]] | None = None
 
 
 def make_server(city_opt: CityOptions, server_opt: ServerOptions, start_ts: float | None = None) -> SimServer:
@@ -35,6 +37,9 @@ def make_server(city_opt: CityOptions, server_opt: ServerOptions, start_ts: floa
     city = SimCity(seed=city_opt.seed, start_ts=t0 - warmup, incident_rate_per_min=city_opt.incident_rate_per_min,
                    auto_handle=city_opt.auto_handle, hostile=city_opt.hostile,
                    episode_rate_per_hour=city_opt.episode_rate_per_hour, history_s=city_opt.history_s)
+    if city_opt.emergency is not None:
+        at, dur, level, districts = city_opt.emergency
+        city.schedule_emergency(t0 + at, dur, level, districts)
     t = t0 - warmup
     while t < t0:
         t = min(t0, t + 30.0)
