@@ -9,7 +9,7 @@ widgets learn what changed through `take_changes`, which a GUI timer calls a few
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -58,7 +58,9 @@ class CityState:
     def __init__(self, config: StateConfig | None = None):
         self.config = config or StateConfig()
         cfg = self.config
-        self.indicators: dict[str, Indicator] = {}
+        self.indicators: dict[str, Indicator] = {}  # as the console applies them (overrides included)
+        self._feed_indicators: dict[str, Indicator] = {}  # as the feed described them
+        self._overrides: dict[str, tuple[float | None, float | None]] = {}
         self.regions: dict[str, Region] = {}
         self.rings = RingStore(cfg.max_series, cfg.max_points)
         self.incidents = IncidentBook(cfg.max_archive)
@@ -101,9 +103,25 @@ class CityState:
         for r in catalog.regions:
             self.regions[r.code] = r
         for ind in catalog.indicators:
-            self.indicators[ind.id] = ind
-        # thresholds may have changed: refresh every existing series of these indicators
-        changed = {i.id for i in catalog.indicators}
+            self._feed_indicators[ind.id] = ind
+            self.indicators[ind.id] = self._effective(ind)
+        self._rethreshold({i.id for i in catalog.indicators})
+
+    def _effective(self, ind: Indicator) -> Indicator:
+        o = self._overrides.get(ind.id)
+        return ind if o is None else replace(ind, warn=o[0], alarm=o[1])
+
+    def set_threshold_overrides(self, overrides: dict[str, tuple[float | None, float | None]]) -> None:
+        """Apply other thresholds than the feed's (emergency mode's tighter ones); {} restores the feed's.
+        The feed's catalog stays what keyframes record; statuses follow the overrides at once."""
+        touched = set(self._overrides) | set(overrides)
+        self._overrides = dict(overrides)
+        for ind_id in touched & set(self._feed_indicators):
+            self.indicators[ind_id] = self._effective(self._feed_indicators[ind_id])
+        self._rethreshold(touched)
+
+    def _rethreshold(self, changed: set[str]) -> None:
+        """Thresholds of these indicators changed: refresh every existing series of them."""
         for sid, (ind_id, _) in enumerate(self.series_keys):
             if ind_id in changed:
                 self._set_thresholds(sid, self.indicators[ind_id])
@@ -210,7 +228,7 @@ class CityState:
         n = len(self.series_keys)
         ts, val = self.rings.last_ts[:n], self.rings.last_val[:n]
         return {
-            "catalog": {"indicators": [i.to_wire() for i in self.indicators.values()],
+            "catalog": {"indicators": [i.to_wire() for i in self._feed_indicators.values()],
                         "regions": [r.to_wire() for r in self.regions.values()]},
             "values": [[ind, reg, float(ts[i]), float(val[i])] for i, (ind, reg) in enumerate(self.series_keys)
                        if np.isfinite(ts[i])],
@@ -219,7 +237,9 @@ class CityState:
 
     def clear(self) -> None:
         """Forget everything (a replay seeking elsewhere); widgets keep their reference to this object."""
+        overrides = self._overrides
         self.__init__(self.config)
+        self._overrides = overrides  # a mode of the console, not part of the city's state
         self._catalog_dirty = True
         self._reset = True
 
