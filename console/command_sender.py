@@ -52,6 +52,12 @@ class CommandSender:
         if not self.source.can_send:
             raise CommandNotAllowed("回放中不能发送命令 / commands cannot be sent in replay")
         if not self.operator.can_act:
+            # an attempt the interface should never make (it offers no action): refused and kept on record
+            log.warning("refused %s on %s: role %s may not act (operator %s)", op.value, event.id,
+                        self.operator.role.value, self.operator.name)
+            if self.audit is not None:
+                self.audit.record(op.value, self.operator.name, self.operator.role.value, event.id, "refused",
+                                  {"reason": "role may not act"})
             raise CommandNotAllowed(f"角色 {self.operator.role.value} 不能处置事件 / this role cannot act")
         if op not in allowed_ops(event.state):
             raise CommandNotAllowed(f"{op.value} is not possible in state {event.state.value}")

@@ -8,6 +8,7 @@ test after it in the same process."""
 import asyncio
 
 from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 
 from console.audit_log import AuditLog
@@ -95,11 +96,18 @@ def test_pending_then_refusal_is_shown(qapp, tmp_path):
     run_with_window(qapp, tmp_path, body)
 
 
-def test_a_leader_sees_no_action_buttons(qapp, tmp_path):
+def test_a_leader_has_no_actions_and_a_forged_command_is_refused(qapp, tmp_path):
     async def body(win, state, server, journal):
         ev = next(iter(state.incidents.open.values()))
         win.queue.select_incident(ev.id)
-        assert not any(b.isVisible() for b in win.actions.buttons.values())
-        assert not any(a.isEnabled() for a in win.actions.actions.values())
+        # absent, not greyed: no buttons, no key bindings in the window
+        assert win.actions.actions == {} and win.actions.buttons == {}
+        assert not [a for a in win.findChildren(QAction) if a.shortcut().toString() in ("A", "D", "S", "R", "C")]
+        # a forged attempt (straight at the action code) is refused, said on screen, kept on record
+        await win.actions._submit(ev, CommandOp.ACKNOWLEDGE, {})
+        assert "不能处置事件" in win.queue.message.text()
+        assert journal.recent() == []  # nothing was journaled, so nothing can ever be sent
+        refused = [e for e in win.sender.audit.entries(ev.id) if e["outcome"] == "refused"]
+        assert refused and refused[0]["role"] == "leader" and refused[0]["operator"] == "领导乙"
 
     run_with_window(qapp, tmp_path, body, operator=Operator("领导乙", Role.LEADER))

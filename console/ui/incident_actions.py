@@ -87,7 +87,9 @@ class IncidentActions(QObject):
         self._tasks: set[asyncio.Future] = set()
         self.actions: dict[CommandOp, QAction] = {}
         self.buttons: dict[CommandOp, QPushButton] = {}
-        for op, (_label, key, _confirm) in ACTIONS.items():
+        # a role that may not act gets no actions at all: no keys, no buttons (not merely greyed out)
+        may_act = sender is not None and sender.operator.can_act
+        for op, (_label, key, _confirm) in (ACTIONS.items() if may_act else ()):
             act = QAction(parent)
             act.setShortcut(QKeySequence(key))
             act.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
@@ -107,7 +109,8 @@ class IncidentActions(QObject):
         self.refresh()
 
     def retranslate(self) -> None:
-        for op, (label, key, _c) in ACTIONS.items():
+        for op in self.actions:
+            label, key, _c = ACTIONS[op]
             text = QCoreApplication.translate("IncidentActions", label)
             self.actions[op].setText(text)
             self.buttons[op].setText(f"{text} ({key})")
@@ -117,7 +120,7 @@ class IncidentActions(QObject):
         ev = self.state.incidents.get(self.queue.selected_id) if self.queue.selected_id else None
         can = self.sender is not None and self.sender.operator.can_act and self.sender.source.can_send
         allowed = set(allowed_ops(ev.state)) if (ev is not None and can) else set()
-        for op in ACTIONS:
+        for op in self.actions:
             self.actions[op].setEnabled(op in allowed)
             self.buttons[op].setEnabled(op in allowed)
             self.buttons[op].setVisible(can)
