@@ -106,6 +106,10 @@ class BoardModel:
             out.append(TileSpec((ind_id, reg), ind.name_en if self.english else ind.name_zh, ind.unit, ind.domain))
         return out
 
+    def use_candidates(self, candidates: dict[tuple[str, str], list[int]]) -> None:
+        """Tiles chosen elsewhere (the wall's headline): each key with the series it may show."""
+        self._candidates = dict(candidates)
+
     def tiles_touched(self, changed_sids: np.ndarray) -> set[tuple[str, str]]:
         if len(changed_sids) == 0:
             return set()

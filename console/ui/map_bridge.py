@@ -98,6 +98,8 @@ class CityMapView(QWebEngineView):
         self._dir = tempfile.TemporaryDirectory(prefix="cityops-map-")
         self.page_path: Path = build_page(Path(self._dir.name), self.options)
         self.is_ready = False
+        self._focus: list[str] = []
+        self.wall_mode = False  # no controls on the page: a wall is looked at, not touched
         self._markers: set[str] = set()
         self._district_status: dict[str, str] = {}
         self._heat_sent = 0.0
@@ -110,6 +112,10 @@ class CityMapView(QWebEngineView):
             self.is_ready = True
             self.retranslate()
             self._send_all()
+            if self._focus:
+                self.js("focus", self._focus)
+            if self.wall_mode:
+                self.js("wall", True)
             self.ready.emit()
         elif isinstance(obj.get("select"), str):
             self.incidentClicked.emit(obj["select"])
@@ -217,3 +223,14 @@ class CityMapView(QWebEngineView):
     def select_incident(self, event_id: str) -> None:
         if self.is_ready:
             self.js("select", event_id)
+
+    def set_wall_mode(self, on: bool) -> None:
+        self.wall_mode = on
+        if self.is_ready:
+            self.js("wall", on)
+
+    def focus_districts(self, codes: list[str]) -> None:
+        """Zoom to these districts and outline them (empty: the whole city); kept across a page reload."""
+        self._focus = list(codes)
+        if self.is_ready:
+            self.js("focus", self._focus)

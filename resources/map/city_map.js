@@ -53,7 +53,16 @@
         t._cityopsNames = { zh: p.name_zh, en: p.name_en };
         S.labels.addLayer(t);
       });
-      var fit = function () { S.map.fitBounds(S.districts.getBounds(), { padding: [10, 10] }); };
+      var fit = function () {
+        /* the whole city, or the districts in focus (a wall's district view, an emergency's area) */
+        var b = null;
+        (S.focus || []).forEach(function (code) {
+          var l = S.districtLayers[code];
+          if (l) b = b ? b.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast());
+        });
+        S.map.invalidateSize();  /* the page may have been zoomed or resized since Leaflet last looked */
+        S.map.fitBounds(b || S.districts.getBounds(), { padding: [10, 10], animate: false });
+      };
       fit();
       /* follow the window while nobody has moved the map by hand (a wall screen, a resized dock) */
       var container = S.map.getContainer();
@@ -66,6 +75,19 @@
         if (S.pendingHeat) api.setHeat(S.pendingHeat);
       });
       api.fit = function () { S.userMoved = false; fit(); return true; };
+      api.wall = function (on) {
+        var c = S.map.getContainer();
+        if (on) c.classList.add("cityops-wall"); else c.classList.remove("cityops-wall");
+        return true;
+      };
+      api.focus = function (codes) {
+        S.focus = codes || [];
+        Object.keys(S.districtLayers).forEach(function (code) {
+          if (S.focus.indexOf(code) >= 0) S.districtLayers[code].setStyle({ weight: 5 });
+          else S.districtLayers[code].setStyle({ weight: 1 });
+        });
+        return api.fit();
+      };
       api.ready = true;
       document.title = "cityops-ready";
       send({ ready: true });
@@ -104,7 +126,7 @@
         var layer = S.districtLayers[code];
         var st = statuses[code];
         if (layer) layer.setStyle({ fillColor: STATUS_FILL[st] || STATUS_FILL.nodata, color: STATUS_EDGE[st] || STATUS_EDGE.nodata,
-                                   weight: st === "alarm" ? 2.5 : 1 });
+                                   weight: (S.focus || []).indexOf(code) >= 0 ? 5 : st === "alarm" ? 2.5 : 1 });
       });
       return Object.keys(statuses).length;
     },

@@ -1,0 +1,307 @@
+"""The big-screen wall (大屏模式): the whole city at a glance for the command hall, read from across
+the room and left alone for days. No window chrome, no cursor, no dialogs; sizes come from the
+panel's real size and the viewing distance (console/wall_scale.py); what it shows comes from
+console/wall_model.py. The window only lays out and draws."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, QTimer, Signal
+from PySide6.QtGui import QGuiApplication
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+
+from console.board_model import BoardModel
+from console.city_state import Changes, CityState
+from console.clock import Clock
+from console.labels import SEVERITY_COLOR, SEVERITY_ZH, format_age
+from console.protocol import Severity
+from console.source import Source
+from console.ui.i18n import is_english
+from console.wall_model import Carousel, WallConfig, WallView, count_open, freshness, headline_specs, top_incidents
+from console.wall_scale import WallScale, panel_width_mm, wall_scale
+from widgets.banner import Banner
+from widgets.fit_label import FitLabel
+from widgets.theme import BG, TEXT
+from widgets.wall_headline import WallHeadline
+from widgets.wall_incident_list import WallIncidentList, WallRow
+from widgets.wall_top_bar import WallTopBar
+
+log = logging.getLogger(__name__)
+SHANGHAI = dt.timezone(dt.timedelta(hours=8))
+# body-text lines stacked top to bottom (line height included by wall_scale): two banners, the top
+# line, the headline (caption, number, place), the list's header and three incidents of two lines
+ROWS_NEEDED = 14.0
+DEFAULT_DIAGONAL_IN = 55.0  # when the panel does not say how big it is
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("WallWindow", text)
+
+
+def _label(text: str) -> str:
+    return QCoreApplication.translate("Labels", text)
+
+
+@dataclass(frozen=True, slots=True)
+class WallOptions:
+    screen: int | None = None  # which monitor (None: the primary)
+    span: bool = False  # cover every monitor as one wall
+    width_mm: float | None = None  # the glass width, when the panel misreports it
+    diagonal_in: float | None = None  # or its diagonal
+    distance_m: float = 5.0
+    rotate: bool = True
+    windowed: bool = False  # tests and screenshots: a plain window ...
+    size: tuple[int, int] | None = None  # ... of this size
+
+
+def _hhmmss(ts: float | None) -> str:
+    return "—" if ts is None else dt.datetime.fromtimestamp(ts, SHANGHAI).strftime("%H:%M:%S")
+
+
+class WallWindow(QWidget):
+    closed = Signal()
+
+    def __init__(self, state: CityState, source: Source | None, clock: Clock, bridge, config: WallConfig,
+                 options: WallOptions | None = None, map_widget: QWidget | None = None):
+        super().__init__()
+        self.setObjectName("CityOpsWall")
+        self.state, self.source, self.clock, self.config = state, source, clock, config
+        self.options = options or WallOptions()
+        self.board = BoardModel(state)
+        self.carousel = Carousel(config.views, config.dwell_s, self.options.rotate)
+        self.emergency_text = ""
+        self.emergency_regions: tuple[str, ...] = ()
+        self._specs = []
+        self.scale: WallScale | None = None
+
+        # its own colours: a wall may run in a process without the workstation's style sheet
+        self.setStyleSheet(f"QWidget#CityOpsWall {{ background: {BG}; }} QWidget {{ color: {TEXT}; }}")
+        self.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.setWindowFlag(Qt.WindowType.FramelessWindowHint, True)
+        self.setCursor(Qt.CursorShape.BlankCursor)  # nobody points at a wall
+        self.banner_emergency = Banner()
+        self.banner_data = Banner()
+        self.top = WallTopBar()
+        self.headline = WallHeadline()
+        self.incidents = WallIncidentList()
+        self.map = map_widget
+        # the list and the map take what height is left (never pushing the window past the screen)
+        self.incidents.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        if map_widget is not None:
+            map_widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+            map_widget.setMinimumSize(0, 0)
+        body = QHBoxLayout()
+        body.addWidget(map_widget if map_widget is not None else QWidget(), 62)
+        body.addWidget(self.incidents, 38)
+        self._body = body
+        lay = QVBoxLayout(self)
+        for w in (self.banner_emergency, self.banner_data, self.top, self.headline):
+            lay.addWidget(w)
+        lay.addLayout(body, 1)
+        if map_widget is not None:
+            if hasattr(map_widget, "set_wall_mode"):
+                map_widget.set_wall_mode(True)
+            map_widget.setCursor(Qt.CursorShape.BlankCursor)
+            map_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+
+        bridge.changed.connect(self._on_changes)
+        bridge.second.connect(self.refresh_status)
+        self._elapsed = QElapsedTimer()
+        self._elapsed.start()
+        self._tick = QTimer(self)  # the carousel's progress mark moves smoothly
+        self._tick.setInterval(250)
+        self._tick.timeout.connect(self._advance)
+        self._tick.start()
+        self.show_view(self.carousel.current)
+
+    # ---------------------------------------------------------------- placement and scale
+    def target_geometry(self):
+        screens = QGuiApplication.screens()
+        if self.options.span and len(screens) > 1:
+            geo = screens[0].geometry()
+            for s in screens[1:]:
+                geo = geo.united(s.geometry())
+            return geo, sum(s.physicalSize().width() for s in screens)
+        i = self.options.screen
+        scr = screens[i] if i is not None and 0 <= i < len(screens) else QGuiApplication.primaryScreen()
+        return scr.geometry(), scr.physicalSize().width()
+
+    def place(self) -> None:
+        """Full screen on the chosen monitor (or across all of them), or a window in tests."""
+        if self.options.windowed or self.options.size:
+            if self.options.size:
+                self.resize(*self.options.size)
+            self.show()
+            return
+        geo, _mm = self.target_geometry()
+        self.setGeometry(geo)
+        if self.options.span:
+            self.show()  # a frameless window covering the monitors' union; full screen is one monitor
+        else:
+            self.showFullScreen()
+
+    def width_mm(self) -> float:
+        w, h = max(1, self.width()), max(1, self.height())
+        if self.options.width_mm:
+            return self.options.width_mm
+        if self.options.diagonal_in:
+            return panel_width_mm(self.options.diagonal_in, w, h)
+        geo, mm = self.target_geometry()
+        if mm and mm > 50 and geo.width() > 0:
+            return mm * w / geo.width()
+        return panel_width_mm(DEFAULT_DIAGONAL_IN, w, h)  # the panel did not report its size
+
+    def apply_scale(self) -> None:
+        s = wall_scale(self.width(), self.height(), self.width_mm(), self.options.distance_m, ROWS_NEEDED)
+        if s == self.scale:
+            return
+        self.scale = s
+        log.info("wall %dx%d: %s", self.width(), self.height(), s.describe())
+        if not s.readable:
+            log.warning("this panel is too small to be read at %g m: text shrunk to %.0f%%", s.distance_m,
+                        s.shrink * 100)
+        for b in (self.banner_emergency, self.banner_data):
+            b.set_px(s.body_px)
+        self.top.set_px(s.small_px, s.body_px, s.pad_px)
+        self.headline.set_px(s.small_px, s.body_px, s.value_px, s.pad_px)
+        self.incidents.set_px(s.small_px, s.body_px, s.pad_px)
+        self.layout().setContentsMargins(s.pad_px, s.pad_px, s.pad_px, s.pad_px)
+        self.layout().setSpacing(s.pad_px)
+        self._body.setSpacing(s.pad_px)
+        if self.map is not None and hasattr(self.map, "setZoomFactor"):
+            # the map's labels and markers grow with the wall's text (Chromium allows 0.25–5)
+            self.map.setZoomFactor(max(1.0, min(5.0, s.body_px / 22.0)))
+        self._specs = self._specs[:self.headline_capacity()]
+        self.show_view(self.view)
+
+    def resizeEvent(self, ev) -> None:
+        super().resizeEvent(ev)
+        self.apply_scale()
+        QTimer.singleShot(0, self.refresh_incidents)  # the list's capacity follows its new height
+
+    # ---------------------------------------------------------------- views
+    @property
+    def view(self) -> WallView:
+        return self.config.emergency_view if self.emergency_text else self.carousel.current
+
+    def headline_capacity(self) -> int:
+        """Tiles that fit across: a caption of about eight characters each at the caption size."""
+        if self.scale is None:
+            return 6
+        return max(3, int((self.width() - 2 * self.scale.pad_px) / (8.5 * self.scale.small_px)))
+
+    def show_view(self, view: WallView) -> None:
+        self._specs = headline_specs(self.board, self.state, view)[:self.headline_capacity()]
+        self.headline.set_count(len(self._specs))
+        if self.map is not None and hasattr(self.map, "focus_districts"):
+            regions = list(self.emergency_regions) if self.emergency_text else [view.region] if view.region else []
+            self.map.focus_districts(regions)
+        self.refresh_all()
+
+    def _advance(self) -> None:
+        dt_s = self._elapsed.restart() / 1000.0
+        if not self.emergency_text and self.carousel.advance(dt_s):
+            self.show_view(self.carousel.current)
+        n = len(self.carousel.views)
+        self.top.progress.set_progress(n, self.carousel.index, self.carousel.progress)
+        self.top.progress.setVisible(self.carousel.rotate and n > 1 and not self.emergency_text)
+
+    def set_emergency(self, text: str, regions: tuple[str, ...] = ()) -> None:
+        """Emergency mode on (a banner text) or off (""): the wall holds the emergency view meanwhile."""
+        self.emergency_text, self.emergency_regions = text, tuple(regions)
+        if text:
+            self.banner_emergency.show_message("emergency", text)
+        else:
+            self.banner_emergency.clear()
+        self.show_view(self.view)
+
+    # ---------------------------------------------------------------- data
+    def _on_changes(self, ch: Changes) -> None:
+        if ch.catalog or ch.reset or (len(ch.series) and not self._specs):
+            self.show_view(self.view)  # new series: the headline may have more to show
+            return
+        if len(ch.series) and self.board.tiles_touched(ch.series):
+            self.refresh_headline()
+        if ch.events:
+            self.refresh_incidents()
+
+    def refresh_all(self) -> None:
+        self.refresh_headline()
+        self.refresh_incidents()
+        self.refresh_status()
+
+    def refresh_headline(self) -> None:
+        now = self.clock.now()
+        fresh = self._freshness(now)
+        for spec, tile in zip(self._specs, self.headline.tiles, strict=False):
+            d = self.board.data(spec.key, now)
+            stale = d.stale or fresh.loud
+            tile.show_data(spec.title, spec.unit, d.value_text, d.subtitle, d.status, d.trend, stale,
+                           _t("数据停滞") if stale else "")
+
+    def refresh_incidents(self) -> None:
+        view, now, english = self.view, self.clock.now(), is_english()
+        events = top_incidents(self.state, view, self.config.severities, limit=50)
+        # level and age first: if the place is long, it is the place that gets cut short
+        rows = [WallRow(" · ".join((_label(SEVERITY_ZH[e.severity]), format_age(now - e.created_ts, english),
+                                    self._place(e.region, english))),
+                        e.title, SEVERITY_COLOR[e.severity]) for e in events]
+        n = count_open(self.state, view)
+        header = _t("未结 红色 {0} · 橙色 {1}").format(n[Severity.RED], n[Severity.ORANGE])
+        self.incidents.show_rows(header, rows, _t("暂无红色、橙色事件"))
+
+    def _place(self, code: str, english: bool) -> str:
+        r = self.state.regions.get(code)
+        return code if r is None else (r.name_en if english and r.name_en else r.name_zh)
+
+    def _freshness(self, now: float):
+        health = self.source.health() if self.source is not None else []
+        return freshness(self.state, health, now, self.config.stale_after_s)
+
+    def refresh_status(self) -> None:
+        now, english = self.clock.now(), is_english()
+        view = self.view
+        pos = "" if self.emergency_text or len(self.carousel.views) < 2 else \
+            f"  {self.carousel.index + 1}/{len(self.carousel.views)}"
+        self.top.title.setText(_t("城运态势台") + " · " + view.title(english) + pos)
+        self.top.clock.setText(_hhmmss(now))
+        f = self._freshness(now)
+        age = "" if f.age_s is None else format_age(f.age_s, english)
+        if f.level == "live":
+            self.top.show_freshness("● " + _t("实时 · 数据 {0}").format(_hhmmss(f.newest_ts)), True)
+            self.banner_data.clear()
+        else:
+            self.top.show_freshness("● " + (_t("数据停滞") if f.level == "stale" else _t("数据中断")), False)
+            if f.level == "down":
+                text = _t("数据中断：{0} · 最后数据 {1}（{2}前）· 画面不是实时").format(
+                    "、".join(f.feeds_down) or "—", _hhmmss(f.newest_ts), age or "—")
+            else:
+                text = _t("数据已 {0} 未更新（最后 {1}）· 画面不是实时").format(age or "—", _hhmmss(f.newest_ts))
+            self.banner_data.show_message(f.level, text)
+        self.refresh_incidents()  # ages tick; the list is tens of rows, cheap once a second
+
+    # ---------------------------------------------------------------- checks and pictures
+    def text_labels(self) -> list[FitLabel]:
+        """Every piece of text on the wall that is showing (tests check none is clipped or overlaps)."""
+        return [w for w in self.findChildren(FitLabel) if w.isVisibleTo(self) and w.text()]
+
+    def screenshot(self, path: Path) -> bool:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        ok = self.grab().save(str(path), "PNG")
+        log.info("wall screenshot %s: %s", "written" if ok else "FAILED", path)
+        return ok
+
+    def closeEvent(self, ev) -> None:
+        super().closeEvent(ev)
+        self.closed.emit()
+
+    def keyPressEvent(self, ev) -> None:
+        # a keyboard on the wall's machine can still leave it (an engineer, not the audience)
+        if ev.key() == Qt.Key.Key_Escape and ev.modifiers() & Qt.KeyboardModifier.ShiftModifier:
+            self.close()
+            return
+        super().keyPressEvent(ev)

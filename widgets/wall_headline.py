@@ -1,0 +1,85 @@
+"""The wall's headline row: a few of the city's vital signs, each a big number in its status colour,
+its name, and where it comes from. Old data is never shown as if live: the number greys and says so."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+
+from console.labels import STATUS_COLOR
+from console.protocol import Status
+from widgets.fit_label import FitLabel
+from widgets.theme import PANEL, TEXT, TEXT_DIM
+
+STALE_COLOR = "#6b7480"
+TREND = {1: "↑", -1: "↓", 0: ""}
+
+
+class HeadlineTile(QFrame):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("headlineTile")
+        self.title = FitLabel(13, TEXT_DIM)
+        self.value = FitLabel(28, TEXT, bold=True, shrink=True)
+        self.sub = FitLabel(11, TEXT_DIM)
+        lay = QVBoxLayout(self)
+        for w in (self.title, self.value, self.sub):
+            lay.addWidget(w)
+        lay.addStretch(1)
+        self._status = None
+
+    def set_px(self, small: int, body: int, value: int, pad: int) -> None:
+        self.title.set_px(small)
+        self.value.set_px(value)
+        self.sub.set_px(small)
+        self.layout().setContentsMargins(pad, pad // 2, pad, pad // 2)
+        self.layout().setSpacing(max(1, pad // 4))
+
+    def show_data(self, title: str, unit: str, value_text: str, subtitle: str, status: Status, trend: int,
+                  stale: bool, stale_text: str) -> None:
+        self.title.setText(title)
+        self.value.setText(value_text + (f" {TREND[trend]}" if TREND[trend] else ""))
+        # the unit rides with the place: the number alone stays big enough to read from the back
+        self.sub.setText(" · ".join(x for x in (unit, stale_text if stale else subtitle) if x))
+        color = STALE_COLOR if stale else STATUS_COLOR[status]
+        self.value.set_color(STALE_COLOR if stale else (TEXT if status in (Status.NORMAL, Status.NODATA) else color))
+        key = (color, stale)
+        if key != self._status:
+            self._status = key
+            # the status shows as the tile's left edge: colour without shouting; stale tiles are dashed
+            style = "dashed" if stale else "solid"
+            self.setStyleSheet(f"QFrame#headlineTile {{ background: {PANEL}; border-left: 8px {style} {color}; }}")
+
+
+class WallHeadline(QWidget):
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.tiles: list[HeadlineTile] = []
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self._px = (11, 13, 28, 8)
+
+    def set_px(self, small: int, body: int, value: int, pad: int) -> None:
+        self._px = (small, body, value, pad)
+        self.layout().setSpacing(pad)
+        for t in self.tiles:
+            t.set_px(*self._px)
+        self.setFixedHeight(self._height())
+
+    def _height(self) -> int:
+        if not self.tiles:
+            return 0
+        t = self.tiles[0]
+        m = t.layout().contentsMargins()
+        return (t.title.height() + t.value.height() + t.sub.height() + 2 * t.layout().spacing()
+                + m.top() + m.bottom())
+
+    def set_count(self, n: int) -> None:
+        while len(self.tiles) < n:
+            t = HeadlineTile()
+            t.set_px(*self._px)
+            self.tiles.append(t)
+            self.layout().addWidget(t, 1)
+        for i, t in enumerate(self.tiles):
+            t.setVisible(i < n)
+        self.setFixedHeight(self._height())
+
