@@ -50,6 +50,12 @@ def _add_sim_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--auto-handle", type=float, default=0.7,
                    help="share of incidents the simulated district officers handle by themselves (0..1)")
     g.add_argument("--hostile", action="store_true", help="some incident titles carry markup and scripts")
+    g.add_argument("--emergency-at", type=float, default=None, metavar="S",
+                   help="declare an emergency response S simulated seconds after start (emergency mode)")
+    g.add_argument("--emergency-for", type=float, default=1800.0, metavar="S", help="how long it lasts")
+    g.add_argument("--emergency-level", type=int, default=2, choices=[1, 2, 3, 4], help="1–4 = Ⅳ…Ⅰ级")
+    g.add_argument("--emergency-district", action="append", default=[], metavar="CODE",
+                   help="a district under it (repeat; default 310101 黄浦区)")
 
 
 def _add_view_args(p: argparse.ArgumentParser) -> None:
@@ -71,6 +77,22 @@ def _add_view_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--record-dir", type=Path, default=None,
                    help="where live sessions are recorded (default: the data folder's recordings/)")
     g.add_argument("--no-record", action="store_true", help="do not record this live session")
+    g.add_argument("--layout", type=Path, default=None, help="start with this layout file (exported for the role)")
+    g.add_argument("--status-file", type=Path, default=None,
+                   help="write what the screen shows (freshness, banner, dialogs, memory) here every 5 s")
+    w = p.add_argument_group("big-screen wall")
+    w.add_argument("--wall", action="store_true", help="the big-screen wall instead of the workstation window")
+    w.add_argument("--wall-screen", type=int, default=None, metavar="N", help="which monitor (default: primary)")
+    w.add_argument("--wall-span", action="store_true", help="span every monitor")
+    w.add_argument("--wall-diagonal", type=float, default=None, metavar="IN",
+                   help="the panel's diagonal in inches, when it misreports its size")
+    w.add_argument("--wall-width-mm", type=float, default=None, metavar="MM", help="or the glass width")
+    w.add_argument("--wall-distance", type=float, default=5.0, metavar="M", help="viewing distance (default 5 m)")
+    w.add_argument("--wall-views", default=None, metavar="ID,ID",
+                   help="views the carousel shows, from resources/config/wall.json (default: all)")
+    w.add_argument("--wall-dwell", type=float, default=None, metavar="S", help="seconds per view")
+    w.add_argument("--no-carousel", action="store_true", help="stay on the first view")
+    w.add_argument("--wall-size", default=None, metavar="WxH", help="a window of this size instead of full screen")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,6 +114,13 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--domain", action="append", default=[], help="subscribe only to these domains")
     run.add_argument("--record", type=Path, default=None, help="record every frame to this file (headless)")
     _add_view_args(run)
+
+    wl = sub.add_parser("wall", help="the big-screen wall (大屏): on --feed, or on the built-in simulated city")
+    wl.add_argument("--feed", action="append", default=[], metavar="[NAME=]URL", help="a feed server (repeat)")
+    wl.add_argument("--token-env", metavar="VAR", help="read the feed token from this environment variable")
+    wl.add_argument("--token-file", metavar="FILE", help="read the feed token from this file")
+    _add_sim_args(wl)
+    _add_view_args(wl)
 
     rp = sub.add_parser("replay", help="open a recording in the console (play, seek, speed, bookmarks)")
     rp.add_argument("file", type=Path)
@@ -134,8 +163,12 @@ def _server(args: argparse.Namespace, token: str | None = None, burst: int = 0, 
     from console.simulator.run import CityOptions, make_server
     from console.simulator.server import ServerOptions
 
+    emergency = None
+    if getattr(args, "emergency_at", None) is not None:
+        emergency = (args.emergency_at, args.emergency_for, args.emergency_level,
+                     tuple(args.emergency_district or ["310101"]))
     city = CityOptions(seed=args.seed, incident_rate_per_min=args.incident_rate, auto_handle=args.auto_handle,
-                       hostile=args.hostile)
+                       hostile=args.hostile, emergency=emergency)
     opts = ServerOptions(speed=args.speed, rate=args.rate, batch=args.batch, burst=burst, token=token,
                          skip_seq_every=skip, source=getattr(args, "source", "shanghai-city"))
     return make_server(city, opts)
@@ -150,15 +183,12 @@ def main(argv: list[str] | None = None) -> int:
         server = _server(args, _token(args), args.burst, args.skip_seq_every)
         asyncio.run(serve_until_stopped(server, args.host, args.port, args.duration))
         return 0
-    if args.cmd == "run":
-        tok = _token(args)
-        feeds = []
-        for spec in args.feed:
-            name, url = _feed_spec(spec)
-            if not url.startswith(("ws://", "wss://")):
-                raise SystemExit(f"cityops: feed URL must start with ws:// or wss://: {url!r}")
-            feeds.append(FeedConfig(url, name, tok, tuple(args.region), tuple(args.domain)))
-        return _run_console(args, feeds, None)
+    if args.cmd == "wall":
+        args.wall = True
+        if not args.feed:
+            args.cmd = "demo"  # the wall on the built-in simulated city
+    if args.cmd in ("run", "wall"):
+        return _run_console(args, _feeds(args), None)
     if args.cmd == "replay":
         if not args.file.exists():
             raise SystemExit(f"cityops: no such recording: {args.file}")
@@ -180,6 +210,34 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             sim.stop()
     return 2
+
+
+def _feeds(args: argparse.Namespace) -> list[FeedConfig]:
+    tok = _token(args)
+    feeds = []
+    for spec in args.feed:
+        name, url = _feed_spec(spec)
+        if not url.startswith(("ws://", "wss://")):
+            raise SystemExit(f"cityops: feed URL must start with ws:// or wss://: {url!r}")
+        feeds.append(FeedConfig(url, name, tok, tuple(getattr(args, "region", ())), tuple(getattr(args, "domain", ()))))
+    return feeds
+
+
+def _wall_options(args: argparse.Namespace):
+    if not getattr(args, "wall", False):
+        return None
+    from console.ui.wall_window import WallOptions
+
+    size = None
+    if args.wall_size:
+        try:
+            w, h = (int(x) for x in args.wall_size.lower().split("x"))
+            size = (w, h)
+        except ValueError:
+            raise SystemExit(f"cityops: --wall-size wants WIDTHxHEIGHT (3840x2160), not {args.wall_size!r}") from None
+    return WallOptions(screen=args.wall_screen, span=args.wall_span, width_mm=args.wall_width_mm,
+                       diagonal_in=args.wall_diagonal, distance_m=args.wall_distance, rotate=not args.no_carousel,
+                       size=size)
 
 
 def parse_time(text: str | None) -> float | None:
@@ -248,16 +306,22 @@ def _run_console(args: argparse.Namespace, feeds: list[FeedConfig], sim) -> int:
                   f"rejects {stats['reject_total']} reconnects {stats['reconnects']} gaps {stats['gaps']}")
         return 0
     from console.gui_app import run_gui
-    from console.operator import Operator, Role
+    from console.operator import Operator, Role, load_role_policies
     from console.paths import data_dir
+    from console.resources import resource
 
     role = Role(args.role)
-    operator = Operator(args.operator, role) if args.operator else Operator.from_login(role)
-    record_dir = None if args.no_record else (args.record_dir or data_dir() / "recordings")
+    policy = load_role_policies(resource("config", "roles.json"))[role]
+    operator = Operator(args.operator, role, policy) if args.operator else Operator.from_login(role, policy)
+    wall = _wall_options(args)
+    # a wall only watches (the workstation beside it records); a workstation records unless told not to
+    record_dir = None if args.no_record or wall is not None else (args.record_dir or data_dir() / "recordings")
     return run_gui(feeds, _state_config(args), screenshot=args.screenshot,
                    quit_after=args.quit_after if args.quit_after is not None else args.duration,
                    tile_url=args.tile_url, language=args.lang, operator=operator,
-                   replay=getattr(args, "file", None), record_dir=record_dir)
+                   replay=getattr(args, "file", None), record_dir=record_dir, wall=wall,
+                   wall_views=args.wall_views.split(",") if args.wall_views else None, wall_dwell=args.wall_dwell,
+                   layout_file=args.layout, status_file=args.status_file)
 
 
 if __name__ == "__main__":

@@ -36,11 +36,13 @@ def session_recording_path(folder: Path) -> Path:
 def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path | None = None,
             quit_after: float | None = None, settings_path: Path | None = None, with_map: bool = True,
             language: str = "zh", tile_url: str | None = None, operator=None, replay: Path | None = None,
-            record_dir: Path | None = None) -> int:
-    """Live on `feeds` (recording to `record_dir` unless None), or a replay of the file `replay`."""
+            record_dir: Path | None = None, wall=None, wall_views: list[str] | None = None,
+            wall_dwell: float | None = None, layout_file: Path | None = None, status_file: Path | None = None) -> int:
+    """Live on `feeds` (recording to `record_dir` unless None), or a replay of the file `replay`.
+    With `wall` (WallOptions) the big-screen wall runs instead of the workstation window."""
     _prepare_env()
     import qasync
-    from PySide6.QtCore import QSettings, QTimer
+    from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QToolBar
 
     if with_map:
@@ -51,6 +53,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     from console.command_journal import CommandJournal
     from console.command_sender import CommandSender
     from console.discovery_rules import RuleEngine, load_rules
+    from console.emergency import load_emergency_config
     from console.ingest import Ingest
     from console.operator import Operator
     from console.paths import data_dir
@@ -65,6 +68,13 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     # configuration first: a bad file stops the start with its reason, never a half-configured console
     sla = SlaBook.load(resource("config", "sla.json"))
     rules = RuleEngine(load_rules(resource("config", "rules.json")))
+    emergency_config = load_emergency_config(resource("config", "emergency.json"))
+    emergency_rules = load_rules(resource("config", emergency_config.rules_file))
+    wall_config = None
+    if wall is not None:
+        from console.wall_model import load_wall_config
+
+        wall_config = load_wall_config(resource("config", "wall.json"), wall_views, wall_dwell)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("CityOps Console")
@@ -79,6 +89,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     clock = Clock()
     recorder = sender = journal = None
     audit = AuditLog(data_dir() / "audit.jsonl")
+    operator = operator or Operator.from_login()
     if replay is not None:
         from console.replay_source import ReplaySource
 
@@ -92,8 +103,9 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
             enforce(record_dir, RETENTION_BYTES, RETENTION_DAYS, keep=recorder.path)
             source.add_listener(recorder)
             log.info("recording to %s", recorder.path)
+    if replay is None and wall is None:  # a wall only watches: it never sends a command
         journal = CommandJournal(data_dir() / "journal.db")
-        sender = CommandSender(source, journal, operator or Operator.from_login(), state.incidents.feed_of.get, audit)
+        sender = CommandSender(source, journal, operator, state.incidents.feed_of.get, audit)
         if journal.pending():
             log.info("%d command(s) from an earlier run await an answer; they go out on connect",
                      len(journal.pending()))
@@ -107,8 +119,27 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
 
         map_widget = CityMapView(state, clock, MapOptions(tile_url=tile_url))
     lang = Language(app)
+    from console.ui.emergency_controller import EmergencyController
+    from console.ui.state_bridge import StateBridge
+
+    bridge = StateBridge(state, source, clock)
+    emergency = EmergencyController(emergency_config, state, clock, rules, emergency_rules, audit, operator)
+    if wall is not None:
+        from console.ui.wall_window import WallWindow
+
+        if map_widget is not None:
+            map_widget.set_wall_mode(True)
+        win = WallWindow(state, source, clock, bridge, wall_config, wall, map_widget)
+        bridge.second.connect(emergency.observe)
+        emergency.changed.connect(lambda _a: win.set_emergency(emergency.banner_text(), emergency.mode.regions))
+        if language != "zh":
+            lang.switch(language)
+        return _run(app, loop, win, source, None, recorder, journal, audit, clock, state, screenshot, quit_after,
+                    status_file, wall_mode=True)
     win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang, sender=sender, sla=sla,
-                     audit=audit, rules=rules)
+                     audit=audit, rules=rules, bridge=bridge, operator=operator, emergency=emergency)
+    if layout_file is not None:
+        win.import_layout(layout_file)  # a control room's standard layout for this role
     controller = None
     if replay is not None:
         from console.ui.replay_controller import ReplayController
@@ -126,6 +157,16 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     win.show()
     if screenshot is not None:
         win.resize(1920, 1080)  # a picture for people: the full workstation size, whatever the screen
+    return _run(app, loop, win, source, controller, recorder, journal, audit, clock, state, screenshot, quit_after,
+                status_file)
+
+
+def _run(app, loop, win, source, controller, recorder, journal, audit, clock, state, screenshot, quit_after,
+         status_file, wall_mode: bool = False) -> int:
+    from PySide6.QtCore import QTimer
+
+    if wall_mode:
+        win.place()
     done = asyncio.Event()
     app.aboutToQuit.connect(done.set)
     win.closed.connect(done.set)
@@ -143,6 +184,10 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
             win.close()
 
         QTimer.singleShot(int(quit_after * 1000), finish)
+    if status_file is not None:
+        status = QTimer(win)
+        status.timeout.connect(lambda: write_status(status_file, app, win, source, state, clock))
+        status.start(5000)
 
     async def main() -> None:
         await source.start()
@@ -159,3 +204,35 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
         journal.close()
     audit.close()
     return 0
+
+
+def write_status(path: Path, app, win, source, state, clock) -> None:
+    """What an unattended screen is showing, for a watchdog or a soak test: freshness, banner, whether a
+    dialog is up (it never should be on a wall), and the process's memory."""
+    import json
+
+    from console.wall_model import freshness
+
+    f = freshness(state, source.health() if source is not None else [], clock.now(), 60.0)
+    banner = getattr(win, "banner_data", None)
+    doc = {"ts": clock.now(), "freshness": f.level, "age_s": f.age_s, "feeds_down": list(f.feeds_down),
+           "banner": banner.label.full_text() if banner is not None and banner.isVisible() else "",
+           "modal": app.activeModalWidget() is not None, "windows": len(app.topLevelWidgets()),
+           "series": len(state.series_keys), "open_incidents": len(state.incidents.open),
+           "rss_kb": rss_kb()}
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(doc), encoding="utf-8")
+    tmp.replace(path)
+
+
+def rss_kb() -> int:
+    """This process's resident memory now (Linux), else its peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -7,9 +7,9 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QWidget
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSizePolicy, QToolBar, QWidget
 
 from console.audit_log import AuditLog
 from console.board_model import BoardModel
@@ -21,17 +21,22 @@ from console.forecast import forecast
 from console.history import display_series
 from console.incident_text import describe
 from console.labels import DOMAIN_ZH
+from console.operator import Operator, Role
 from console.protocol import Severity
 from console.sla import SlaBook
 from console.source import Source
+from console.ui import role_layouts
 from console.ui.alert_sound import AlertSound
+from console.ui.emergency_controller import EmergencyController
 from console.ui.i18n import is_english
 from console.ui.incident_actions import OP_ZH, IncidentActions
 from console.ui.incident_model import IncidentTableModel
 from console.ui.state_bridge import StateBridge
+from widgets.banner import Banner
 from widgets.feed_status_bar import FeedStatusBar
 from widgets.incident_queue import IncidentQueue
 from widgets.indicator_chart import IndicatorChart
+from widgets.resource_panel import ResourcePanel
 from widgets.vital_board import VitalBoard
 
 log = logging.getLogger(__name__)
@@ -54,12 +59,19 @@ class MainWindow(QMainWindow):
     closed = Signal()
     def __init__(self, state: CityState, source: Source | None, clock: Clock, settings: QSettings,
                  map_widget: QWidget | None = None, language=None, sender: CommandSender | None = None,
-                 sla: SlaBook | None = None, audit: AuditLog | None = None, rules: RuleEngine | None = None):
+                 sla: SlaBook | None = None, audit: AuditLog | None = None, rules: RuleEngine | None = None,
+                 bridge: StateBridge | None = None, operator: Operator | None = None,
+                 emergency: EmergencyController | None = None):
         super().__init__()
         self.setObjectName("CityOpsMainWindow")
         self.state, self.source, self.clock, self.settings = state, source, clock, settings
         self.language = language  # console.ui.i18n.Language, or None in tests that do not switch
-        self.bridge = StateBridge(state, source, clock, parent=self)
+        # one bridge per state: a wall opened from this window watches the same changes
+        self.bridge = bridge or StateBridge(state, source, clock, parent=self)
+        self.operator = operator or (sender.operator if sender is not None else Operator("operator", Role.ANALYST))
+        self.emergency = emergency
+        self._in_emergency_layout = False
+        self.walls: list[QWidget] = []
         self.board_model = BoardModel(state)
 
         self.incident_model = IncidentTableModel(state, clock, self, sla=sla)
@@ -93,6 +105,17 @@ class MainWindow(QMainWindow):
         self.dock_board = self._dock("board", self.board_scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.dock_chart = self._dock("chart", self.chart, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.dock_queue = self._dock("queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.resources = ResourcePanel()
+        self.dock_resources = self._dock("resources", self.resources, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.dock_resources.hide()  # part of the emergency layout
+        self.banner = Banner(18)
+        self.banner_bar = QToolBar()
+        self.banner_bar.setObjectName("emergencyBanner")
+        self.banner_bar.setMovable(False)
+        self.banner_bar.addWidget(self.banner)
+        self.banner.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.banner_bar)
+        self.banner_bar.hide()
         self.status = FeedStatusBar()
         self.statusBar().addPermanentWidget(self.status, 1)
         self._build_menu()
@@ -115,6 +138,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.dock_chart], [300], Qt.Orientation.Vertical)
         self.retranslate()
         self.restore_layout()
+        if emergency is not None:
+            emergency.changed.connect(self._on_emergency)
+            if emergency.active:
+                self._on_emergency(True)
 
     # ---------------------------------------------------------------- building
     def _dock(self, name: str, widget: QWidget, area) -> QDockWidget:
@@ -130,11 +157,22 @@ class MainWindow(QMainWindow):
     def _build_menu(self) -> None:
         mb = self.menuBar()
         self.menu_view = mb.addMenu("")
-        for d in (self.dock_board, self.dock_chart, self.dock_queue):
+        for d in (self.dock_board, self.dock_chart, self.dock_queue, self.dock_resources):
             self.menu_view.addAction(d.toggleViewAction())
         self.menu_view.addSeparator()
         self.act_reset = QAction(self, triggered=self.reset_layout)
         self.menu_view.addAction(self.act_reset)
+        self.act_export_layout = QAction(self, triggered=lambda: self.ask_layout_file(export=True))
+        self.act_import_layout = QAction(self, triggered=lambda: self.ask_layout_file(export=False))
+        self.menu_view.addAction(self.act_export_layout)
+        self.menu_view.addAction(self.act_import_layout)
+        self.menu_view.addSeparator()
+        self.act_wall = QAction(self, shortcut=QKeySequence("F11"), triggered=lambda: self.open_wall())
+        self.menu_view.addAction(self.act_wall)
+        self.act_emergency = QAction(self, checkable=True, shortcut=QKeySequence("Ctrl+Shift+E"))
+        self.act_emergency.triggered.connect(self.ask_emergency)
+        self.act_emergency.setVisible(self.emergency is not None and self.operator.can_switch_emergency)
+        self.menu_view.addAction(self.act_emergency)
         self.menu_lang = mb.addMenu("")
         group = QActionGroup(self)
         self.act_zh = QAction("中文", self, checkable=True, checked=True)
@@ -167,6 +205,12 @@ class MainWindow(QMainWindow):
         self.act_mute.setText(_t("红色超时提示音静音"))
         self.act_silence.setText(_t("静默规则或区域…"))
         self.act_handover.setText(_t("生成交接班报告（最近 8 小时）"))
+        self.act_export_layout.setText(_t("导出布局…"))
+        self.act_import_layout.setText(_t("导入布局…"))
+        self.act_wall.setText(_t("大屏模式"))
+        self.act_emergency.setText(_t("紧急状态模式…"))
+        self.dock_resources.setWindowTitle(_t("应急资源"))
+        self.resources.set_headers([_t("处置单位"), _t("在办"), _t("最紧急事件")])
         self.queue.retranslate()
         self.actions.retranslate()
         self.chart.retranslate()
@@ -192,28 +236,152 @@ class MainWindow(QMainWindow):
         (self.act_en if code == "en" else self.act_zh).setChecked(True)
 
     # ---------------------------------------------------------------- layout persistence
+    @property
+    def _layout_slot(self) -> str:
+        return "emergency_state" if self._in_emergency_layout else "state"
+
     def save_layout(self) -> None:
-        self.settings.setValue("window/geometry", self.saveGeometry())
-        self.settings.setValue("window/state", self.saveState(LAYOUT_VERSION))
+        """Saved per role, and the emergency arrangement apart from the normal one."""
+        role = self.operator.role.value
+        role_layouts.save(self.settings, role, "geometry", self.saveGeometry())
+        role_layouts.save(self.settings, role, self._layout_slot, self.saveState(LAYOUT_VERSION))
         self.settings.sync()
 
     def restore_layout(self) -> bool:
         self._default_state = self.saveState(LAYOUT_VERSION)
-        geo, st = self.settings.value("window/geometry"), self.settings.value("window/state")
-        ok = False
-        if isinstance(geo, QByteArray):
+        role = self.operator.role.value
+        geo, st = role_layouts.load(self.settings, role, "geometry"), role_layouts.load(self.settings, role, "state")
+        if geo is not None:
             self.restoreGeometry(geo)
-        if isinstance(st, QByteArray):
-            ok = self.restoreState(st, LAYOUT_VERSION)
-        return ok
+        return st is not None and self.restoreState(st, LAYOUT_VERSION)
 
     def reset_layout(self) -> None:
         self.restoreState(self._default_state, LAYOUT_VERSION)
         for d in (self.dock_board, self.dock_chart, self.dock_queue):
             d.show()
+        self.dock_resources.setVisible(self._in_emergency_layout)
+
+    def export_layout(self, path: Path) -> None:
+        self.save_layout()
+        role = self.operator.role.value
+        parts = {k: role_layouts.load(self.settings, role, k) for k in ("geometry", "state", "emergency_state")}
+        role_layouts.export_layout(path, role, parts, LAYOUT_VERSION)
+        self._audit("layout_export", str(path), {})
+
+    def import_layout(self, path: Path) -> None:
+        """Take a standard layout for this role (raises LayoutFileError with the reason)."""
+        role = self.operator.role.value
+        parts = role_layouts.import_layout(path, role, LAYOUT_VERSION)
+        for k, v in parts.items():
+            role_layouts.save(self.settings, role, k, v)
+        if "geometry" in parts:
+            self.restoreGeometry(parts["geometry"])
+        st = parts.get(self._layout_slot) or parts.get("state")
+        if st is not None:
+            self.restoreState(st, LAYOUT_VERSION)
+        self.settings.sync()
+        self._audit("layout_import", str(path), {"parts": sorted(parts)})
+
+    def ask_layout_file(self, export: bool) -> None:
+        from PySide6.QtWidgets import QFileDialog
+
+        filt = _t("布局文件 (*.cityops-layout)")
+        if export:
+            name, _ = QFileDialog.getSaveFileName(self, _t("导出布局…"), f"{self.operator.role.value}.cityops-layout",
+                                                  filt)
+        else:
+            name, _ = QFileDialog.getOpenFileName(self, _t("导入布局…"), "", filt)
+        if not name:
+            return
+        try:
+            (self.export_layout if export else self.import_layout)(Path(name))
+        except (OSError, role_layouts.LayoutFileError) as e:
+            log.warning("layout %s failed: %s", "export" if export else "import", e)
+            self.queue.show_message(_t("布局文件未能使用：{0}").format(str(e)), "error")
+            return
+        self.queue.show_message((_t("布局已导出：{0}") if export else _t("布局已导入：{0}")).format(name), "ok")
+
+    # ---------------------------------------------------------------- emergency mode and the wall
+    def ask_emergency(self) -> None:
+        from PySide6.QtWidgets import QInputDialog, QMessageBox
+
+        self.act_emergency.setChecked(self.emergency.active)  # the mode, not the click, decides the tick
+        try:
+            if not self.emergency.active:
+                reason, ok = QInputDialog.getText(self, _t("紧急状态模式"), _t("启用原因（必填）"))
+                if ok and reason.strip():
+                    self.emergency.declare(reason.strip())
+            else:
+                sure = QMessageBox.question(self, _t("紧急状态模式"), _t("解除紧急状态，恢复常态规则和布局？"))
+                if sure == QMessageBox.StandardButton.Yes:
+                    self.emergency.lift(_t("值班员解除"))
+        except PermissionError as e:
+            self.queue.show_message(str(e), "error")
+
+    def _on_emergency(self, active: bool) -> None:
+        """Swap the layout (each kept per role), show or clear the banner, point the map and chart."""
+        self.act_emergency.setChecked(active)
+        if active != self._in_emergency_layout:
+            self.save_layout()
+            self._in_emergency_layout = active
+            saved = role_layouts.load(self.settings, self.operator.role.value, self._layout_slot)
+            if saved is not None:
+                self.restoreState(saved, LAYOUT_VERSION)
+            else:  # first time for this role: the resources under the queue
+                self.dock_resources.setVisible(active)
+                if active:
+                    self.splitDockWidget(self.dock_queue, self.dock_resources, Qt.Orientation.Vertical)
+        self.banner_bar.setVisible(active)
+        if active:
+            self.banner.show_message("emergency", self.emergency.banner_text())
+            hot = ("hotline.calls", "310000")
+            if hot[0] in self.state.indicators:
+                self._on_tile(hot)  # the hotline surge, in the chart
+        else:
+            self.banner.clear()
+        if self.map is not None and hasattr(self.map, "focus_districts"):
+            self.map.focus_districts(list(self.emergency.mode.regions) if active else [])
+        self.refresh_resources()
+
+    def refresh_resources(self) -> None:
+        if self.dock_resources.isVisible():
+            from console.emergency import unit_loads
+            from console.ui.incident_actions import dispatch_units
+
+            self.resources.show_rows([(u.unit, u.open_incidents, u.worst) for u in
+                                      unit_loads(self.state, dispatch_units())])
+
+    def open_wall(self, options=None) -> QWidget:
+        """The big-screen wall from this console (on the second monitor when there is one)."""
+        from PySide6.QtGui import QGuiApplication
+
+        from console.resources import resource
+        from console.ui.wall_window import WallOptions, WallWindow
+        from console.wall_model import load_wall_config
+
+        if options is None:
+            options = WallOptions(screen=1 if len(QGuiApplication.screens()) > 1 else 0)
+        map_view = None
+        if self.map is not None:
+            from console.ui.map_bridge import CityMapView
+
+            map_view = CityMapView(self.state, self.clock, self.map.options)
+        wall = WallWindow(self.state, self.source, self.clock, self.bridge,
+                          load_wall_config(resource("config", "wall.json")), options, map_view)
+        if self.emergency is not None:
+            self.emergency.changed.connect(lambda _a, w=wall: w.set_emergency(self.emergency.banner_text(),
+                                                                              self.emergency.mode.regions))
+            if self.emergency.active:
+                wall.set_emergency(self.emergency.banner_text(), self.emergency.mode.regions)
+        wall.place()
+        self.walls.append(wall)
+        self._audit("wall_open", f"screen:{options.screen}", {"span": options.span})
+        return wall
 
     def closeEvent(self, ev) -> None:
         self.save_layout()
+        for w in self.walls:
+            w.close()
         super().closeEvent(ev)
         self.closed.emit()
 
@@ -253,6 +421,11 @@ class MainWindow(QMainWindow):
         self.incident_model.refresh_clocks()
         self.status.show_health(health, self.clock.now(), self.english)
         self._check_breaches()
+        if self.emergency is not None:
+            self.emergency.observe()
+            if self.emergency.active:
+                self.banner.show_message("emergency", self.emergency.banner_text())
+                self.refresh_resources()
 
     def _check_breaches(self) -> None:
         """A red incident that newly breaches its SLA sounds the cue (once), unless muted."""
@@ -374,7 +547,7 @@ class MainWindow(QMainWindow):
         if ev is None:
             return ""
         return describe(ev, lambda code: self.state.region_label(code, self.english), self.clock.now(),
-                        tr=_label, english=self.english)
+                        unmask=self.operator.sees_personal_data, tr=_label, english=self.english)
 
     def _refresh_pending(self) -> None:
         if self.sender is not None:

@@ -21,6 +21,33 @@
     </message>
   </context>
   <context>
+    <name>Emergency</name>
+    <message>
+      <source> 等 {0} 区</source>
+      <translation> and {0} districts in all</translation>
+    </message>
+    <message>
+      <source>平台宣布应急响应</source>
+      <translation>Emergency response declared by the platform</translation>
+    </message>
+    <message>
+      <source>影响：{0}</source>
+      <translation>Affected: {0}</translation>
+    </message>
+    <message>
+      <source>紧急状态</source>
+      <translation>EMERGENCY</translation>
+    </message>
+    <message>
+      <source>自 {0}</source>
+      <translation>since {0}</translation>
+    </message>
+    <message>
+      <source>角色 {0} 不能切换紧急状态</source>
+      <translation>Role {0} cannot switch emergency mode</translation>
+    </message>
+  </context>
+  <context>
     <name>FeedStatusBar</name>
     <message>
       <source>{0}前</source>
@@ -456,6 +483,10 @@
       <translation>Handover report written: {0}</translation>
     </message>
     <message>
+      <source>值班员解除</source>
+      <translation>lifted by the duty officer</translation>
+    </message>
+    <message>
       <source>区域</source>
       <translation>Region</translation>
     </message>
@@ -464,12 +495,56 @@
       <translation>Reason (required)</translation>
     </message>
     <message>
+      <source>启用原因（必填）</source>
+      <translation>Reason (required)</translation>
+    </message>
+    <message>
+      <source>在办</source>
+      <translation>Holding</translation>
+    </message>
+    <message>
       <source>城市生命体征</source>
       <translation>City vital signs</translation>
     </message>
     <message>
       <source>城运态势台 CityOps Console</source>
       <translation>CityOps Console (城运态势台)</translation>
+    </message>
+    <message>
+      <source>处置单位</source>
+      <translation>Unit</translation>
+    </message>
+    <message>
+      <source>大屏模式</source>
+      <translation>Big-screen wall</translation>
+    </message>
+    <message>
+      <source>导入布局…</source>
+      <translation>Import layout…</translation>
+    </message>
+    <message>
+      <source>导出布局…</source>
+      <translation>Export layout…</translation>
+    </message>
+    <message>
+      <source>布局已导入：{0}</source>
+      <translation>Layout imported: {0}</translation>
+    </message>
+    <message>
+      <source>布局已导出：{0}</source>
+      <translation>Layout exported: {0}</translation>
+    </message>
+    <message>
+      <source>布局文件 (*.cityops-layout)</source>
+      <translation>Layout files (*.cityops-layout)</translation>
+    </message>
+    <message>
+      <source>布局文件未能使用：{0}</source>
+      <translation>Layout file not used: {0}</translation>
+    </message>
+    <message>
+      <source>应急资源</source>
+      <translation>Emergency resources</translation>
     </message>
     <message>
       <source>恢复默认布局</source>
@@ -484,8 +559,20 @@
       <translation>Duration (minutes)</translation>
     </message>
     <message>
+      <source>最紧急事件</source>
+      <translation>Most urgent incident</translation>
+    </message>
+    <message>
       <source>生成交接班报告（最近 8 小时）</source>
       <translation>Write the handover report (last 8 hours)</translation>
+    </message>
+    <message>
+      <source>紧急状态模式</source>
+      <translation>Emergency mode</translation>
+    </message>
+    <message>
+      <source>紧急状态模式…</source>
+      <translation>Emergency mode…</translation>
     </message>
     <message>
       <source>红色超时提示音静音</source>
@@ -498,6 +585,10 @@
     <message>
       <source>视图</source>
       <translation>View</translation>
+    </message>
+    <message>
+      <source>解除紧急状态，恢复常态规则和布局？</source>
+      <translation>Lift emergency mode and return to the normal rules and layout?</translation>
     </message>
     <message>
       <source>语言</source>
@@ -545,6 +636,41 @@
     <message>
       <source>最快</source>
       <translation>Fastest</translation>
+    </message>
+  </context>
+  <context>
+    <name>WallWindow</name>
+    <message>
+      <source>城运态势台</source>
+      <translation>CityOps</translation>
+    </message>
+    <message>
+      <source>实时 · 数据 {0}</source>
+      <translation>Live · data {0}</translation>
+    </message>
+    <message>
+      <source>数据中断</source>
+      <translation>Feed down</translation>
+    </message>
+    <message>
+      <source>数据中断：{0} · 最后数据 {1}（{2}前）· 画面不是实时</source>
+      <translation>FEED DOWN: {0} · last data {1} ({2} ago) · this picture is not live</translation>
+    </message>
+    <message>
+      <source>数据停滞</source>
+      <translation>Data stale</translation>
+    </message>
+    <message>
+      <source>数据已 {0} 未更新（最后 {1}）· 画面不是实时</source>
+      <translation>NO NEW DATA for {0} (last {1}) · this picture is not live</translation>
+    </message>
+    <message>
+      <source>暂无红色、橙色事件</source>
+      <translation>No red or orange incidents</translation>
+    </message>
+    <message>
+      <source>未结 红色 {0} · 橙色 {1}</source>
+      <translation>Open: red {0} · orange {1}</translation>
     </message>
   </context>
 </TS>

@@ -1,0 +1,151 @@
+"""Soak of the big-screen wall: hours unattended on an accelerated feed, with the feed server gone for a
+long stretch in the middle. Prints JSON: the wall's memory (its own process and Qt WebEngine's children)
+over time, growth after warm-up, what the screen said during the outage (it must say the data is old,
+never show a dialog) and after the server came back (live again).
+
+    ./dev soak                                # 120 min, feed at 10x, server gone from minute 30 to 90
+    ./dev soak --minutes 20 --outage-at 5 --outage-min 5 --speed 20
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CITYOPS = [sys.executable, "-m", "console.cli"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def descendants(pid: int) -> list[int]:
+    kids: dict[int, list[int]] = {}
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                ppid = int((d / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            kids.setdefault(ppid, []).append(int(d.name))
+    out, todo = [], [pid]
+    while todo:
+        for k in kids.get(todo.pop(), []):
+            out.append(k)
+            todo.append(k)
+    return out
+
+
+def start_sim(port: int, speed: float, log) -> subprocess.Popen:
+    return subprocess.Popen([*CITYOPS, "--log-level", "WARNING", "simulate", "--port", str(port), "--speed",
+                             str(speed), "--emergency-at", "600", "--emergency-for", "3600"],
+                            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--minutes", type=float, default=120.0)
+    ap.add_argument("--speed", type=float, default=10.0, help="simulated seconds per real second")
+    ap.add_argument("--outage-at", type=float, default=30.0, help="minute the feed server is killed")
+    ap.add_argument("--outage-min", type=float, default=60.0, help="minutes it stays away")
+    ap.add_argument("--warmup-min", type=float, default=10.0, help="growth is measured from here")
+    ap.add_argument("--out", type=Path, default=ROOT / "out" / "soak")
+    a = ap.parse_args()
+    a.out.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CITYOPS_DATA_DIR=tempfile.mkdtemp(prefix="cityops-soak-"))
+    env.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
+    port = free_port()
+    sim_log = open(a.out / "simulator.log", "w")  # noqa: SIM115 - open for the whole run
+    sim = start_sim(port, a.speed, sim_log)
+    time.sleep(3)
+    status = a.out / "status.json"
+    wall = subprocess.Popen([*CITYOPS, "wall", "--feed", f"ws://127.0.0.1:{port}", "--wall-size", "1920x1080",
+                             "--wall-diagonal", "65", "--wall-dwell", "20", "--status-file", str(status),
+                             "--screenshot", str(a.out / "wall-end.png"), "--quit-after", str(a.minutes * 60)],
+                            cwd=ROOT, env=env, stdout=open(a.out / "wall.log", "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
+    t0 = time.monotonic()
+    samples, during_outage, after_outage = [], [], []
+    outage = (a.outage_at * 60, (a.outage_at + a.outage_min) * 60)
+    sim_down = False
+    try:
+        while wall.poll() is None:
+            t = time.monotonic() - t0
+            if not sim_down and outage[0] <= t < outage[1]:
+                sim.send_signal(signal.SIGKILL)  # vanishes, no goodbye
+                sim.wait()
+                sim_down = True
+            elif sim_down and t >= outage[1]:
+                sim = start_sim(port, a.speed, sim_log)
+                sim_down = False
+            main_kb = rss_kb(wall.pid)
+            kids_kb = sum(rss_kb(p) for p in descendants(wall.pid))
+            st = {}
+            with contextlib.suppress(OSError, ValueError):  # not written yet, or mid-replace
+                st = json.loads(status.read_text())
+            row = {"t_min": round(t / 60, 2), "wall_rss_mb": round(main_kb / 1024, 1),
+                   "webengine_rss_mb": round(kids_kb / 1024, 1), "freshness": st.get("freshness"),
+                   "age_s": st.get("age_s"), "modal": st.get("modal"), "series": st.get("series"),
+                   "open_incidents": st.get("open_incidents"), "sim_down": sim_down}
+            samples.append(row)
+            if sim_down and t > outage[0] + 60:
+                during_outage.append(row)
+            elif not sim_down and t > outage[1] + 60:
+                after_outage.append(row)
+            print(json.dumps(row), flush=True)
+            time.sleep(30)
+    finally:
+        if wall.poll() is None:
+            wall.terminate()
+        if sim.poll() is None:
+            sim.terminate()
+            sim.wait()
+
+    def growth(key: str) -> dict:
+        warm = [r[key] for r in samples if r["t_min"] >= a.warmup_min and r[key]]
+        if len(warm) < 2:
+            return {}
+        base = sum(warm[:3]) / len(warm[:3])
+        end = sum(warm[-3:]) / len(warm[-3:])
+        return {"after_warmup_mb": round(base, 1), "end_mb": round(end, 1), "max_mb": max(warm),
+                "growth_pct": round(100 * (end - base) / base, 2)}
+
+    summary = {
+        "minutes": a.minutes, "speed": a.speed, "outage_min": [a.outage_at, a.outage_at + a.outage_min],
+        "wall_exit_code": wall.returncode,
+        "wall_process": growth("wall_rss_mb"), "webengine_processes": growth("webengine_rss_mb"),
+        "outage_samples": len(during_outage),
+        "outage_all_flagged": all(r["freshness"] in ("down", "stale") for r in during_outage),
+        "outage_max_age_s": max((r["age_s"] or 0 for r in during_outage), default=None),
+        "live_again_after_outage": bool(after_outage) and all(r["freshness"] == "live" for r in after_outage[1:]),
+        "modal_dialogs_seen": any(r["modal"] for r in samples),
+        "screenshot": str(a.out / "wall-end.png"),
+    }
+    (a.out / "summary.json").write_text(json.dumps({"summary": summary, "samples": samples}, indent=1))
+    print(json.dumps(summary, indent=1))
+    return 0 if wall.returncode == 0 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
