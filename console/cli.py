@@ -133,6 +133,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--format", choices=["csv", "parquet"], default="csv")
     ex.add_argument("--out", type=Path, default=Path("out/export"))
     ex.add_argument("--unmask", action="store_true", help="keep personal data (only where the role allows it)")
+    ex.add_argument("--role", choices=["duty_officer", "leader", "analyst"], default="analyst",
+                    help="whose export this is: the site's role policy decides export and unmasking")
 
     sim = sub.add_parser("simulate", help="serve the simulated city over WebSocket")
     sim.add_argument("--host", default="127.0.0.1")
@@ -261,10 +263,17 @@ def parse_time(text: str | None) -> float | None:
 
 def _export(args: argparse.Namespace) -> int:
     from console.export import export_recording
+    from console.operator import Role, load_role_policies
     from console.recording import Recording
+    from console.resources import resource
 
     if not args.file.exists():
         raise SystemExit(f"cityops: no such recording: {args.file}")
+    policy = load_role_policies(resource("config", "roles.json"))[Role(args.role)]
+    if not policy.export:
+        raise SystemExit(f"cityops: role {args.role} may not export (resources/config/roles.json)")
+    if args.unmask and not policy.unmask_personal:
+        raise SystemExit(f"cityops: role {args.role} may not unmask personal data (resources/config/roles.json)")
 
     def progress(frac: float) -> None:
         print(f"\rexporting {frac * 100:5.1f}%", end="", file=sys.stderr, flush=True)

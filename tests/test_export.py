@@ -39,3 +39,16 @@ def test_personal_data_is_masked_in_exports(tmp_path):
     assert "138****5678" in text and "13812345678" not in text
     res = export_recording(Recording(path), tmp_path / "o2", "csv", unmask=True)
     assert "13812345678" in res.incidents_path.read_text(encoding="utf-8")
+
+
+def test_the_export_command_follows_the_role_policy(tmp_path):
+    from console.cli import main
+
+    path = tmp_path / "s.cityrec"
+    make_recording(path)
+    with pytest.raises(SystemExit, match="role leader may not export"):
+        main(["export", str(path), "--role", "leader", "--out", str(tmp_path / "x")])
+    with pytest.raises(SystemExit, match="may not unmask"):
+        main(["export", str(path), "--unmask", "--out", str(tmp_path / "x")])
+    assert not (tmp_path / "x").exists()  # refused before anything was written
+    assert main(["export", str(path), "--out", str(tmp_path / "ok")]) == 0

@@ -8,7 +8,7 @@ import logging
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QInputDialog, QWidget
 
@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 
 def bookmarks_path(recording: Path) -> Path:
     return recording.with_name(recording.name + ".bookmarks.json")
+
+
+def _t(text: str) -> str:
+    return QCoreApplication.translate("ReplayController", text)
 
 
 class ReplayController(QObject):
@@ -119,7 +123,9 @@ class ReplayController(QObject):
             QCoreApplication.processEvents()
 
         try:
-            res = export_recording(self.replay.rec, out_dir, fmt, start, end, progress=progress)
+            op = getattr(self.window, "operator", None)
+            res = export_recording(self.replay.rec, out_dir, fmt, start, end, progress=progress,
+                                   unmask=bool(op and op.sees_personal_data))
         finally:
             dlg.close()
         log.info("exported %d readings and %d incidents to %s", res.samples, res.incidents, out_dir)
@@ -128,6 +134,11 @@ class ReplayController(QObject):
     def ask_export(self) -> None:
         from PySide6.QtWidgets import QFileDialog
 
+        op = getattr(self.window, "operator", None)
+        if op is not None and not op.can_export:
+            if hasattr(self.window, "queue"):
+                self.window.queue.show_message(_t("角色 {0} 不能导出数据").format(op.role.value), "error")
+            return
         folder = QFileDialog.getExistingDirectory(self.window, "导出到文件夹")
         if not folder:
             return

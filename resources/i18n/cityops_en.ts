@@ -639,6 +639,13 @@
     </message>
   </context>
   <context>
+    <name>ReplayController</name>
+    <message>
+      <source>角色 {0} 不能导出数据</source>
+      <translation>Role {0} may not export data</translation>
+    </message>
+  </context>
+  <context>
     <name>WallWindow</name>
     <message>
       <source>城运态势台</source>
