@@ -47,6 +47,7 @@ def test_the_operator_switch_swaps_rules_thresholds_layout_and_banner_and_back(c
     assert win.act_emergency.isVisible()
     assert em.declare("台风“梅花”登陆")
     assert win.banner_bar.isVisible() and "台风“梅花”登陆" in win.banner.label.full_text()
+    assert win.banner.isVisible() and win.banner.height() > 10 and win.banner_bar.height() >= win.banner.height()
     assert win.dock_resources.isVisible() and win.resources.rowCount() >= 10  # every dispatchable unit
     assert [r.id for r in rules.rules] == ["em-alarm-held", "em-forecast", "em-feed-stale"]
     assert state.indicators["crowd.density"].alarm == 2.5

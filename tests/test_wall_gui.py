@@ -136,3 +136,15 @@ def test_emergency_holds_the_emergency_view_and_ends_back_on_the_carousel(qtbot,
     assert not wall.top.progress.isVisible() or wall.emergency_text
     wall.set_emergency("")
     assert wall.view.id == wall.carousel.current.id and not wall.banner_emergency.isVisible()
+
+
+def test_the_wall_map_follows_new_incidents(qtbot, shift):
+    wall, _, _, bridge = make_wall(qtbot, shift, (1920, 1080))
+    before = js_value(qtbot, wall.map, "cityops.count()")
+    state = wall.state
+    ev = next(e for e in state.incidents.open.values() if e.location is not None)
+    from console.frames import EventFrame
+
+    state.apply("city", EventFrame(0, ev.evolve(id="WALL-NEW-1", version=1)))
+    bridge.flush()
+    qtbot.waitUntil(lambda: js_value(qtbot, wall.map, "cityops.count()") == before + 1, timeout=10_000)

@@ -112,6 +112,7 @@ class MainWindow(QMainWindow):
         self.banner_bar = QToolBar()
         self.banner_bar.setObjectName("emergencyBanner")
         self.banner_bar.setMovable(False)
+        self.banner.show()  # inside a tool bar the bar's own visibility shows and hides it (Qt's rule)
         self.banner_bar.addWidget(self.banner)
         self.banner.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.banner_bar)
@@ -337,8 +338,6 @@ class MainWindow(QMainWindow):
             hot = ("hotline.calls", "310000")
             if hot[0] in self.state.indicators:
                 self._on_tile(hot)  # the hotline surge, in the chart
-        else:
-            self.banner.clear()
         if self.map is not None and hasattr(self.map, "focus_districts"):
             self.map.focus_districts(list(self.emergency.mode.regions) if active else [])
         self.refresh_resources()

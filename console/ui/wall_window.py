@@ -221,6 +221,10 @@ class WallWindow(QWidget):
 
     # ---------------------------------------------------------------- data
     def _on_changes(self, ch: Changes) -> None:
+        if self.map is not None and hasattr(self.map, "apply_changes"):
+            if ch.reset:
+                self.map.reload()
+            self.map.apply_changes(ch)
         if ch.catalog or ch.reset or (len(ch.series) and not self._specs):
             self.show_view(self.view)  # new series: the headline may have more to show
             return
