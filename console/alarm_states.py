@@ -41,33 +41,33 @@ class AlarmInput(StrEnum):
     RETURN = "return_to_service"
 
 
-S, I = AlarmState, AlarmInput
+S, In = AlarmState, AlarmInput
 RESUME = "resume"  # leaving shelved/suppressed/out of service: unacknowledged if the condition holds, else normal
 _ANNUNCIATED = (S.NORMAL, S.UNACK, S.ACKED, S.RTN_UNACK)
 
 # (state, input) -> next state. Inputs not listed for a state are illegal there.
 TRANSITIONS: dict[tuple[AlarmState, AlarmInput], AlarmState | str] = {
-    (S.NORMAL, I.ACTIVATE): S.UNACK,
-    (S.UNACK, I.ACK): S.ACKED,
-    (S.UNACK, I.CLEAR): S.RTN_UNACK,
-    (S.ACKED, I.CLEAR): S.NORMAL,
-    (S.RTN_UNACK, I.ACK): S.NORMAL,
-    (S.RTN_UNACK, I.ACTIVATE): S.UNACK,  # back before anyone acknowledged: same entry, announced again
+    (S.NORMAL, In.ACTIVATE): S.UNACK,
+    (S.UNACK, In.ACK): S.ACKED,
+    (S.UNACK, In.CLEAR): S.RTN_UNACK,
+    (S.ACKED, In.CLEAR): S.NORMAL,
+    (S.RTN_UNACK, In.ACK): S.NORMAL,
+    (S.RTN_UNACK, In.ACTIVATE): S.UNACK,  # back before anyone acknowledged: same entry, announced again
     # while shelved, suppressed or out of service the condition is still followed, silently
-    (S.SHELVED, I.ACTIVATE): S.SHELVED,
-    (S.SHELVED, I.CLEAR): S.SHELVED,
-    (S.SHELVED, I.UNSHELVE): RESUME,
-    (S.SHELVED, I.SUPPRESS): S.SUPPRESSED,  # design suppression outranks an operator's shelf
-    (S.SHELVED, I.REMOVE): S.OUT_OF_SERVICE,
-    (S.SUPPRESSED, I.ACTIVATE): S.SUPPRESSED,
-    (S.SUPPRESSED, I.CLEAR): S.SUPPRESSED,
-    (S.SUPPRESSED, I.UNSUPPRESS): RESUME,
-    (S.OUT_OF_SERVICE, I.ACTIVATE): S.OUT_OF_SERVICE,
-    (S.OUT_OF_SERVICE, I.CLEAR): S.OUT_OF_SERVICE,
-    (S.OUT_OF_SERVICE, I.RETURN): RESUME,
-    **{(s, I.SHELVE): S.SHELVED for s in _ANNUNCIATED},
-    **{(s, I.SUPPRESS): S.SUPPRESSED for s in _ANNUNCIATED},
-    **{(s, I.REMOVE): S.OUT_OF_SERVICE for s in _ANNUNCIATED},
+    (S.SHELVED, In.ACTIVATE): S.SHELVED,
+    (S.SHELVED, In.CLEAR): S.SHELVED,
+    (S.SHELVED, In.UNSHELVE): RESUME,
+    (S.SHELVED, In.SUPPRESS): S.SUPPRESSED,  # design suppression outranks an operator's shelf
+    (S.SHELVED, In.REMOVE): S.OUT_OF_SERVICE,
+    (S.SUPPRESSED, In.ACTIVATE): S.SUPPRESSED,
+    (S.SUPPRESSED, In.CLEAR): S.SUPPRESSED,
+    (S.SUPPRESSED, In.UNSUPPRESS): RESUME,
+    (S.OUT_OF_SERVICE, In.ACTIVATE): S.OUT_OF_SERVICE,
+    (S.OUT_OF_SERVICE, In.CLEAR): S.OUT_OF_SERVICE,
+    (S.OUT_OF_SERVICE, In.RETURN): RESUME,
+    **{(s, In.SHELVE): S.SHELVED for s in _ANNUNCIATED},
+    **{(s, In.SUPPRESS): S.SUPPRESSED for s in _ANNUNCIATED},
+    **{(s, In.REMOVE): S.OUT_OF_SERVICE for s in _ANNUNCIATED},
 }
 IN_QUEUE = frozenset({S.UNACK, S.ACKED, S.RTN_UNACK})  # what the operator sees as an open item
 ALARM_STATE_ZH = {
@@ -137,7 +137,7 @@ class AlarmBook:
         self.history_limit = history_limit  # per alarm; the book-wide `log` keeps everything for the figures
         self.alarms: dict[str, Alarm] = {}
         self.suppressed_rules: dict[str, str] = {}  # rule id -> reason
-        self.log: list[Transition] = []
+        self.log: deque[Transition] = deque(maxlen=200_000)  # every transition, for the figures
 
     # ---------------------------------------------------------------- the table
     def ensure(self, alarm_id: str, rule_id: str, priority: Severity, now: float) -> Alarm:
@@ -145,21 +145,21 @@ class AlarmBook:
         if a is None:
             a = self.alarms[alarm_id] = Alarm(alarm_id, rule_id, priority)
             if rule_id in self.suppressed_rules:
-                self.step(alarm_id, I.SUPPRESS, now, note=self.suppressed_rules[rule_id])
+                self.step(alarm_id, In.SUPPRESS, now, note=self.suppressed_rules[rule_id])
         return a
 
     def step(self, alarm_id: str, inp: AlarmInput, now: float, by: str = "console", note: str = "") -> Transition:
         a = self.alarms[alarm_id]
-        active = {I.ACTIVATE: True, I.CLEAR: False}.get(inp, a.active)
+        active = {In.ACTIVATE: True, In.CLEAR: False}.get(inp, a.active)
         after = next_state(a.state, inp, active)
         t = Transition(now, alarm_id, inp, a.state, after, by, note)
         a.state, a.active = after, active
-        if inp is I.ACTIVATE:
+        if inp is In.ACTIVATE:
             a.activations += 1
             a.first_ts = a.first_ts or now
             a.active_since = now
             a.recent.append(now)
-        elif inp is I.CLEAR:
+        elif inp is In.CLEAR:
             a.active_since = None
         if after is not S.SHELVED:
             a.shelf = None
@@ -184,15 +184,15 @@ class AlarmBook:
         unacknowledged alarm that is not chattering."""
         a = self.alarms[alarm_id]
         was_chattering = a.chattering
-        t = self.step(alarm_id, I.ACTIVATE, now)
+        t = self.step(alarm_id, In.ACTIVATE, now)
         return t.after is S.UNACK and t.before is not S.UNACK and not (was_chattering or a.chattering)
 
     def clear(self, alarm_id: str, now: float) -> Transition:
-        return self.step(alarm_id, I.CLEAR, now)
+        return self.step(alarm_id, In.CLEAR, now)
 
     # ---------------------------------------------------------------- the operator
     def acknowledge(self, alarm_id: str, by: str, now: float) -> Transition:
-        t = self.step(alarm_id, I.ACK, now, by)
+        t = self.step(alarm_id, In.ACK, now, by)
         self._audit("alarm_ack", by, alarm_id, {"state": t.after.value}, now)
         return t
 
@@ -202,14 +202,14 @@ class AlarmBook:
             raise ValueError("shelving needs who and why / 搁置需要操作员和原因")
         if not now < until <= now + self.max_shelve_s:
             raise ValueError(f"a shelf must end within {self.max_shelve_s / 3600:g} h / 搁置必须设定结束时间")
-        t = self.step(alarm_id, I.SHELVE, now, by, reason)
+        t = self.step(alarm_id, In.SHELVE, now, by, reason)
         self.alarms[alarm_id].shelf = Shelf(by, reason, now, until)
         self._audit("alarm_shelve", by, alarm_id, {"reason": reason, "until": until}, now)
         return t
 
     def unshelve(self, alarm_id: str, by: str, now: float) -> Transition:
         shelf = self.alarms[alarm_id].shelf
-        t = self.step(alarm_id, I.UNSHELVE, now, by)
+        t = self.step(alarm_id, In.UNSHELVE, now, by)
         self._audit("alarm_unshelve", by, alarm_id, {"shelved_by": shelf.by if shelf else "", "state": t.after.value},
                     now)
         return t
@@ -219,7 +219,7 @@ class AlarmBook:
         for a in list(self.alarms.values()):
             if a.state is S.SHELVED and a.shelf is not None and a.shelf.until <= now:
                 shelf = a.shelf
-                t = self.step(a.id, I.UNSHELVE, now, "console", "搁置到期 / shelf expired")
+                t = self.step(a.id, In.UNSHELVE, now, "console", "搁置到期 / shelf expired")
                 self._audit("alarm_shelf_expired", "console", a.id,
                             {"shelved_by": shelf.by, "reason": shelf.reason, "state": t.after.value}, now)
                 out.append(t)
@@ -228,13 +228,13 @@ class AlarmBook:
     def remove_from_service(self, alarm_id: str, by: str, reason: str, now: float) -> Transition:
         if not reason.strip():
             raise ValueError("taking an alarm out of service needs a reason / 停用需要原因")
-        t = self.step(alarm_id, I.REMOVE, now, by, reason.strip())
+        t = self.step(alarm_id, In.REMOVE, now, by, reason.strip())
         self.alarms[alarm_id].note = reason.strip()
         self._audit("alarm_out_of_service", by, alarm_id, {"reason": reason.strip()}, now)
         return t
 
     def return_to_service(self, alarm_id: str, by: str, now: float) -> Transition:
-        t = self.step(alarm_id, I.RETURN, now, by)
+        t = self.step(alarm_id, In.RETURN, now, by)
         self._audit("alarm_in_service", by, alarm_id, {"state": t.after.value}, now)
         return t
 
@@ -255,11 +255,11 @@ class AlarmBook:
         for rid in lifted:
             del self.suppressed_rules[rid]
         for a in list(self.alarms.values()):
-            if a.rule_id in added and a.state is not S.SUPPRESSED and (a.state, I.SUPPRESS) in TRANSITIONS:
-                out.append(self.step(a.id, I.SUPPRESS, now, by, reason.strip()))
+            if a.rule_id in added and a.state is not S.SUPPRESSED and (a.state, In.SUPPRESS) in TRANSITIONS:
+                out.append(self.step(a.id, In.SUPPRESS, now, by, reason.strip()))
                 a.note = reason.strip()
             elif a.rule_id in lifted and a.state is S.SUPPRESSED:
-                out.append(self.step(a.id, I.UNSUPPRESS, now, by))
+                out.append(self.step(a.id, In.UNSUPPRESS, now, by))
         if added or lifted:
             self._audit("alarm_suppress_by_design", by, ",".join(sorted(wanted)) or "-",
                         {"reason": reason.strip(), "added": sorted(added), "lifted": sorted(lifted),

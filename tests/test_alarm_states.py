@@ -15,39 +15,39 @@ from console.alarm_states import (
 from console.audit_log import AuditLog
 from console.protocol import Severity
 
-S, I = AlarmState, AlarmInput
+S, In = AlarmState, AlarmInput
 T = 1_700_000_000.0
 
 # Written out by hand from ISA-18.2's state diagram (not derived from the module's table):
 # (state, input, condition after) -> expected state
 LEGAL = {
-    (S.NORMAL, I.ACTIVATE, True): S.UNACK,
-    (S.UNACK, I.ACK, True): S.ACKED,
-    (S.UNACK, I.CLEAR, False): S.RTN_UNACK,
-    (S.ACKED, I.CLEAR, False): S.NORMAL,
-    (S.RTN_UNACK, I.ACK, False): S.NORMAL,
-    (S.RTN_UNACK, I.ACTIVATE, True): S.UNACK,
-    (S.SHELVED, I.ACTIVATE, True): S.SHELVED,
-    (S.SHELVED, I.CLEAR, False): S.SHELVED,
-    (S.SHELVED, I.UNSHELVE, True): S.UNACK,
-    (S.SHELVED, I.UNSHELVE, False): S.NORMAL,
-    (S.SHELVED, I.SUPPRESS, True): S.SUPPRESSED,
-    (S.SHELVED, I.REMOVE, True): S.OUT_OF_SERVICE,
-    (S.SUPPRESSED, I.ACTIVATE, True): S.SUPPRESSED,
-    (S.SUPPRESSED, I.CLEAR, False): S.SUPPRESSED,
-    (S.SUPPRESSED, I.UNSUPPRESS, True): S.UNACK,
-    (S.SUPPRESSED, I.UNSUPPRESS, False): S.NORMAL,
-    (S.OUT_OF_SERVICE, I.ACTIVATE, True): S.OUT_OF_SERVICE,
-    (S.OUT_OF_SERVICE, I.CLEAR, False): S.OUT_OF_SERVICE,
-    (S.OUT_OF_SERVICE, I.RETURN, True): S.UNACK,
-    (S.OUT_OF_SERVICE, I.RETURN, False): S.NORMAL,
+    (S.NORMAL, In.ACTIVATE, True): S.UNACK,
+    (S.UNACK, In.ACK, True): S.ACKED,
+    (S.UNACK, In.CLEAR, False): S.RTN_UNACK,
+    (S.ACKED, In.CLEAR, False): S.NORMAL,
+    (S.RTN_UNACK, In.ACK, False): S.NORMAL,
+    (S.RTN_UNACK, In.ACTIVATE, True): S.UNACK,
+    (S.SHELVED, In.ACTIVATE, True): S.SHELVED,
+    (S.SHELVED, In.CLEAR, False): S.SHELVED,
+    (S.SHELVED, In.UNSHELVE, True): S.UNACK,
+    (S.SHELVED, In.UNSHELVE, False): S.NORMAL,
+    (S.SHELVED, In.SUPPRESS, True): S.SUPPRESSED,
+    (S.SHELVED, In.REMOVE, True): S.OUT_OF_SERVICE,
+    (S.SUPPRESSED, In.ACTIVATE, True): S.SUPPRESSED,
+    (S.SUPPRESSED, In.CLEAR, False): S.SUPPRESSED,
+    (S.SUPPRESSED, In.UNSUPPRESS, True): S.UNACK,
+    (S.SUPPRESSED, In.UNSUPPRESS, False): S.NORMAL,
+    (S.OUT_OF_SERVICE, In.ACTIVATE, True): S.OUT_OF_SERVICE,
+    (S.OUT_OF_SERVICE, In.CLEAR, False): S.OUT_OF_SERVICE,
+    (S.OUT_OF_SERVICE, In.RETURN, True): S.UNACK,
+    (S.OUT_OF_SERVICE, In.RETURN, False): S.NORMAL,
 }
 for _s in (S.NORMAL, S.UNACK, S.ACKED, S.RTN_UNACK):
-    LEGAL[(_s, I.SHELVE, True)] = S.SHELVED
-    LEGAL[(_s, I.SUPPRESS, True)] = S.SUPPRESSED
-    LEGAL[(_s, I.REMOVE, True)] = S.OUT_OF_SERVICE
+    LEGAL[(_s, In.SHELVE, True)] = S.SHELVED
+    LEGAL[(_s, In.SUPPRESS, True)] = S.SUPPRESSED
+    LEGAL[(_s, In.REMOVE, True)] = S.OUT_OF_SERVICE
 LEGAL_PAIRS = {(s, i) for s, i, _ in LEGAL}
-ILLEGAL = [(s, i) for s, i in itertools.product(S, I) if (s, i) not in LEGAL_PAIRS]
+ILLEGAL = [(s, i) for s, i in itertools.product(S, In) if (s, i) not in LEGAL_PAIRS]
 
 
 @pytest.mark.parametrize(("state", "inp", "active", "expected"),
@@ -81,7 +81,7 @@ def test_the_ordinary_life_of_an_alarm_through_the_book():
     b.acknowledge(aid, "值班员甲", T + 10)
     b.clear(aid, T + 20)
     assert b.alarms[aid].state is S.NORMAL and not b.in_queue()
-    assert [t.input for t in b.alarms[aid].history] == [I.ACTIVATE, I.ACK, I.CLEAR]
+    assert [t.input for t in b.alarms[aid].history] == [In.ACTIVATE, In.ACK, In.CLEAR]
     with pytest.raises(IllegalTransition):
         b.acknowledge(aid, "值班员甲", T + 30)  # nothing to acknowledge: the state is unchanged
     assert b.alarms[aid].state is S.NORMAL
