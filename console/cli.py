@@ -50,6 +50,10 @@ def _add_sim_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--auto-handle", type=float, default=0.7,
                    help="share of incidents the simulated district officers handle by themselves (0..1)")
     g.add_argument("--hostile", action="store_true", help="some incident titles carry markup and scripts")
+    g.add_argument("--storm", type=int, default=0, metavar="N",
+                   help="alarm-flood drill: N incidents of one cause in one district within 2 simulated minutes")
+    g.add_argument("--storm-at", type=float, default=60.0, metavar="S",
+                   help="when the storm starts, in simulated seconds after the start")
 
 
 def _add_view_args(p: argparse.ArgumentParser) -> None:
@@ -137,7 +141,8 @@ def _server(args: argparse.Namespace, token: str | None = None, burst: int = 0, 
     city = CityOptions(seed=args.seed, incident_rate_per_min=args.incident_rate, auto_handle=args.auto_handle,
                        hostile=args.hostile)
     opts = ServerOptions(speed=args.speed, rate=args.rate, batch=args.batch, burst=burst, token=token,
-                         skip_seq_every=skip, source=getattr(args, "source", "shanghai-city"))
+                         skip_seq_every=skip, source=getattr(args, "source", "shanghai-city"),
+                         storm=args.storm, storm_at_s=args.storm_at)
     return make_server(city, opts)
 
 
