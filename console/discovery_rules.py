@@ -105,7 +105,7 @@ class RuleEngine:
     alarms: AlarmBook = field(default_factory=AlarmBook)
     _since: dict[tuple[str, str], float] = field(default_factory=dict)  # (rule, key) -> condition true since
     _off_since: dict[str, float] = field(default_factory=dict)  # alarm id -> condition false since
-    _about: dict[str, tuple[Rule, str, str, str]] = field(default_factory=dict)  # alarm id -> what it says
+    about: dict[str, tuple[Rule, str, str, str]] = field(default_factory=dict)  # alarm id -> what it says
     _shown: dict[str, tuple] = field(default_factory=dict)  # alarm id -> what its queue item last showed
     suppressed: int = 0  # raises held back by a silence
     announced: list[str] = field(default_factory=list)  # alarms to announce, from the last evaluation
@@ -207,16 +207,16 @@ class RuleEngine:
                 if self._silenced(rule, region):
                     self.suppressed += 1
                     continue
-                self._about[aid] = about
+                self.about[aid] = about
                 book.ensure(aid, rule.id, rule.severity, now)
                 if book.activate(aid, now):
                     announce.append(aid)
             else:
-                self._about[aid] = about  # the detail moves on (how long, how soon)
+                self.about[aid] = about  # the detail moves on (how long, how soon)
         for aid, a in book.alarms.items():
             if a.active and aid not in active:
                 off = self._off_since.setdefault(aid, now)
-                if now - off >= self._about[aid][0].off_delay_s:
+                if now - off >= self.about[aid][0].off_delay_s:
                     del self._off_since[aid]
                     book.clear(aid, now)
             book.update_chatter(a, now)
@@ -232,7 +232,7 @@ class RuleEngine:
             if self._shown.get(aid) == shown:
                 continue
             self._shown[aid] = shown
-            rule, region, domain, detail = self._about[aid]
+            rule, region, domain, detail = self.about[aid]
             cur = items.get(aid)
             ev_state = _EVENT_STATE.get(a.state, IncidentState.CLOSED)
             if cur is None and ev_state is IncidentState.CLOSED:
