@@ -33,6 +33,9 @@ PRIORITY_TARGET = {"low": 80.0, "medium": 15.0, "high": 5.0}  # % (EEMUA 191 / I
 STEADY_PER_10MIN = 1.0  # EEMUA 191: about one alarm per 10 minutes is manageable in steady state
 CHATTER_COUNT, CHATTER_WINDOW_S = 3, 60.0
 STALE_S = 24 * 3600.0
+# ISA-18.2 / EEMUA 191 performance references, as shown beside the figures
+REFERENCE = {"per_10min": "≈1", "peak_10min": "≤10", "flood_pct": "<1%", "top10_pct": "<5%",
+             "chattering": "0", "stale": "<5", "priority": "80/15/5"}
 COLUMNS = ["ts", "kind", "source", "category", "domain", "severity", "priority", "ack_ts", "close_ts", "ref"]
 _ACKED = {s.value for s in (IncidentState.ACKNOWLEDGED, IncidentState.DISPATCHED, IncidentState.ON_SCENE,
                             IncidentState.RESOLVED, IncidentState.CLOSED)}
@@ -95,6 +98,7 @@ class PeriodFigures:
     per_10min: float
     peak_10min: int
     flood_pct: float
+    top10_pct: float  # share of all alarms that came from the 10 most frequent sources
     chattering: int  # sources that activated CHATTER_COUNT times within CHATTER_WINDOW_S
     stale: int  # alarms active for more than 24 h at the period's end
     priority_pct: dict[str, float]
@@ -104,8 +108,8 @@ class PeriodFigures:
     def summary_row(self) -> dict:
         return {"period": self.kind, "label": self.label, "start": _iso(self.start), "end": _iso(self.end),
                 "alarms": self.alarms, "avg_per_10min": round(self.per_10min, 2), "peak_10min": self.peak_10min,
-                "flood_pct": round(self.flood_pct, 1), "chattering_sources": self.chattering,
-                "stale_alarms": self.stale,
+                "flood_pct": round(self.flood_pct, 1), "top10_pct": round(self.top10_pct, 1),
+                "chattering_sources": self.chattering, "stale_alarms": self.stale,
                 **{f"{p}_pct": round(self.priority_pct[p], 1) for p in PRIORITY_TARGET},
                 **{f"{p}_target_pct": v for p, v in PRIORITY_TARGET.items()}}
 
@@ -171,7 +175,8 @@ def period_figures(records: pd.DataFrame, start: float, end: float, sla: SlaBook
     bad = (rec.groupby("source").size().sort_values(ascending=False, kind="stable").head(10)
            .rename("alarms").reset_index())
     return PeriodFigures(kind, label or _iso(start), start, end, n, n / max((end - start) / 600.0, 1e-9), peak,
-                         100.0 * det.time_in_flood(start, end) / max(end - start, 1e-9), chatter, stale, prio, bad,
+                         100.0 * det.time_in_flood(start, end) / max(end - start, 1e-9),
+                         100.0 * int(bad["alarms"].sum()) / n if n else 0.0, chatter, stale, prio, bad,
                          _response(rec, sla, end))
 
 
