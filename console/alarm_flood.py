@@ -39,8 +39,12 @@ class FloodDetector:
             while len(self._seen) > 50_000:
                 self._seen.popitem(last=False)
         bisect.insort(self._times, ts)
-        if not self.in_flood and self.count(ts) > self.threshold:
-            self.in_flood, self.since = True, ts
+        if not self.in_flood and self.count(self._times[-1]) > self.threshold:
+            # arrivals may be noted out of order (a batch of updates): the flood began at the first
+            # arrival that had more than `threshold` in its trailing window
+            self.in_flood, self.since = True, next(
+                t for j, t in enumerate(self._times)
+                if j + 1 - bisect.bisect_right(self._times, t - self.window_s) > self.threshold)
             return True
         return False
 

@@ -70,10 +70,6 @@ TRANSITIONS: dict[tuple[AlarmState, AlarmInput], AlarmState | str] = {
     **{(s, In.REMOVE): S.OUT_OF_SERVICE for s in _ANNUNCIATED},
 }
 IN_QUEUE = frozenset({S.UNACK, S.ACKED, S.RTN_UNACK})  # what the operator sees as an open item
-ALARM_STATE_ZH = {
-    S.NORMAL: "正常", S.UNACK: "报警未确认", S.ACKED: "报警已确认", S.RTN_UNACK: "已恢复未确认",
-    S.SHELVED: "已搁置", S.SUPPRESSED: "设计抑制", S.OUT_OF_SERVICE: "停用",
-}
 MAX_SHELVE_S = 12 * 3600.0  # a shelf longer than a shift is a decision for a change request, not the console
 
 

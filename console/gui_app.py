@@ -51,6 +51,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     from console.command_journal import CommandJournal
     from console.command_sender import CommandSender
     from console.discovery_rules import RuleEngine, load_rules
+    from console.escalation import AutoEscalator, EscalationPolicy
     from console.ingest import Ingest
     from console.operator import Operator
     from console.paths import data_dir
@@ -65,6 +66,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     # configuration first: a bad file stops the start with its reason, never a half-configured console
     sla = SlaBook.load(resource("config", "sla.json"))
     rules = RuleEngine(load_rules(resource("config", "rules.json")))
+    escalation = EscalationPolicy.load(resource("config", "escalation.json"))
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("CityOps Console")
@@ -107,8 +109,9 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
 
         map_widget = CityMapView(state, clock, MapOptions(tile_url=tile_url))
     lang = Language(app)
+    escalator = AutoEscalator(escalation, sender) if sender is not None else None
     win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang, sender=sender, sla=sla,
-                     audit=audit, rules=rules)
+                     audit=audit, rules=rules, escalator=escalator)
     controller = None
     if replay is not None:
         from console.ui.replay_controller import ReplayController

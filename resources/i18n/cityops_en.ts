@@ -167,6 +167,10 @@
       <translation>One row for incidents of the same category and place within 30 minutes (×N)</translation>
     </message>
     <message>
+      <source>处置人·已持有</source>
+      <translation>Held by · for</translation>
+    </message>
+    <message>
       <source>搜索标题、编号、详情 (Ctrl+F)</source>
       <translation>Search title, id, detail (Ctrl+F)</translation>
     </message>
@@ -227,6 +231,10 @@
     <message>
       <source>人流</source>
       <translation>Crowds</translation>
+    </message>
+    <message>
+      <source>停用</source>
+      <translation>Out of service</translation>
     </message>
     <message>
       <source>公共安全</source>
@@ -305,6 +313,14 @@
       <translation>Resolved</translation>
     </message>
     <message>
+      <source>已恢复未确认</source>
+      <translation>Returned, unacknowledged</translation>
+    </message>
+    <message>
+      <source>已搁置</source>
+      <translation>Shelved</translation>
+    </message>
+    <message>
       <source>已撤销</source>
       <translation>Cancelled</translation>
     </message>
@@ -323,6 +339,14 @@
     <message>
       <source>待受理</source>
       <translation>New</translation>
+    </message>
+    <message>
+      <source>报警已确认</source>
+      <translation>Alarm acknowledged</translation>
+    </message>
+    <message>
+      <source>报警未确认</source>
+      <translation>Alarm unacknowledged</translation>
     </message>
     <message>
       <source>控制台预警</source>
@@ -425,6 +449,10 @@
       <translation>auth failed</translation>
     </message>
     <message>
+      <source>设计抑制</source>
+      <translation>Suppressed by design</translation>
+    </message>
+    <message>
       <source>轨交</source>
       <translation>Metro</translation>
     </message>
@@ -464,6 +492,10 @@
       <translation>Reason (required)</translation>
     </message>
     <message>
+      <source>只能搁置控制台报警（◆）</source>
+      <translation>Only console alarms (◆) can be shelved</translation>
+    </message>
+    <message>
       <source>城市生命体征</source>
       <translation>City vital signs</translation>
     </message>
@@ -472,12 +504,32 @@
       <translation>CityOps Console (城运态势台)</translation>
     </message>
     <message>
+      <source>已搁置：{0}，至 {1}（{2}，{3}）</source>
+      <translation>Shelved: {0}, until {1} ({2}, {3})</translation>
+    </message>
+    <message>
       <source>恢复默认布局</source>
       <translation>Reset layout</translation>
     </message>
     <message>
+      <source>报警已确认</source>
+      <translation>Alarm acknowledged</translation>
+    </message>
+    <message>
+      <source>报警洪峰：10 分钟内 {0} 条（EEMUA 191 上限 10）。已按原因和区域合并、最高级别在前；低级别提示音暂停。</source>
+      <translation>Alarm flood: {0} in 10 minutes (EEMUA 191 limit: 10). Grouped by cause and area, highest priority first; low-priority sounds held.</translation>
+    </message>
+    <message>
       <source>指标详情</source>
       <translation>Indicator detail</translation>
+    </message>
+    <message>
+      <source>搁置</source>
+      <translation>Shelve</translation>
+    </message>
+    <message>
+      <source>搁置所选报警…</source>
+      <translation>Shelve the selected alarm…</translation>
     </message>
     <message>
       <source>时长（分钟）</source>
