@@ -45,8 +45,11 @@ class EscalationPolicy:
 
 
 class AutoEscalator:
-    def __init__(self, policy: EscalationPolicy, sender: CommandSender):
+    def __init__(self, policy: EscalationPolicy, sender: CommandSender, max_per_run: int = 5):
         self.policy, self.sender = policy, sender
+        # a console that starts on a backlog escalates it a few at a time, worst and oldest first,
+        # rather than firing hundreds of commands in one second
+        self.max_per_run = max_per_run
         self._done: set[str] = set()  # escalated (or tried) in this run; the journal knows earlier runs
 
     def due(self, events: Iterable[Event], now: float) -> list[Event]:
@@ -58,7 +61,8 @@ class AutoEscalator:
                 self._done.add(ev.id)  # escalated before (by hand, or before a restart)
                 continue
             out.append(ev)
-        return out
+        out.sort(key=lambda e: (-e.severity.rank, e.created_ts))
+        return out[:self.max_per_run]
 
     async def run(self, events: Iterable[Event], now: float) -> list[JournaledCommand]:
         sent = []

@@ -45,6 +45,24 @@ def test_an_unacknowledged_incident_escalates_once_after_the_configured_time(tmp
     asyncio.run(with_server(body))
 
 
+def test_a_backlog_goes_a_few_at_a_time_worst_and_oldest_first():
+    from console.frames import Event
+
+    def ev(i, sev, created):
+        return Event(f"E{i}", 1, "t", "c", "d", sev, "sensor", "310101", None, IncidentState.NEW, created, created)
+
+    class NoJournal:
+        def has_command(self, *_):
+            return False
+
+    class Sender:
+        journal = NoJournal()
+
+    backlog = [ev(i, Severity.ORANGE, 1000.0 + i) for i in range(10)] + [ev(99, Severity.RED, 5000.0)]
+    esc = AutoEscalator(POLICY, Sender(), max_per_run=3)
+    assert [e.id for e in esc.due(backlog, 10_000.0)] == ["E99", "E0", "E1"]
+
+
 def test_only_a_duty_officer_console_escalates(tmp_path):
     async def body(server, port):
         async with Console(port, tmp_path / "j.db", Operator("领导", Role.LEADER)) as c:
