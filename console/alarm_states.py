@@ -10,6 +10,7 @@ Qt-free."""
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -235,11 +236,13 @@ class AlarmBook:
         return t
 
     # ---------------------------------------------------------------- the console's mode
-    def set_suppressed_by_design(self, rule_ids: Iterable[str], reason: str, now: float,
+    def set_suppressed_by_design(self, rule_ids: Iterable[str], reason: str, now: float | None = None,
                                  by: str = "console") -> list[Transition]:
         """Exactly these rules are suppressed by design from now on (an empty set lifts every such
-        suppression). Their alarms leave the queue while suppressed and come back, unacknowledged,
-        if their condition still holds when the suppression is lifted."""
+        suppression), e.g. the ordinary rule set while emergency mode runs its own. Their alarms leave
+        the queue while suppressed and come back, unacknowledged, if their condition still holds when
+        the suppression is lifted. The caller then lets the rule engine `sync` the queue."""
+        now = time.time() if now is None else now
         wanted = set(rule_ids)
         if wanted and not reason.strip():
             raise ValueError("suppression by design needs a reason / 设计抑制需要原因")
