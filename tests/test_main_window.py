@@ -229,6 +229,12 @@ def test_a_flood_switches_the_queue_to_flood_mode_and_back(qtbot, world):
     assert win.flood.in_flood and not win.queue.flood.isHidden() and "11" in win.queue.flood.text()
     assert win.queue.group_box.isChecked()  # grouped by cause and area
     assert win.incident_model.rowCount() == 1
+    from console.discovery_rules import Rule, RuleEngine
+    from console.protocol import Severity
+
+    win.rules = RuleEngine([Rule("alarm-held", "threshold_hold", "持续越限", Severity.ORANGE, on_delay_s=0)])
+    win.evaluate_rules()  # a new orange alarm during the flood: seen, not heard
+    assert win.sound.played == 0 and win.sounds_held == 1
     win.clock.set_fixed(now + 900)
     win._on_second()
     assert not win.flood.in_flood and win.queue.flood.isHidden() and not win.queue.group_box.isChecked()
