@@ -194,6 +194,9 @@ def test_console_alarms_show_their_own_states_are_acknowledged_and_shelved(qtbot
     row = model.row_of(aid)
     assert model.index(row, state_col).data() == "报警未确认"  # ISA-18.2, not the platform's 待受理
     assert model.index(row, holder_col).data() == "—"
+    assert win.queue.select_incident(aid)
+    detail = win.queue.detail.toPlainText()
+    assert "状态: 报警未确认" in detail and "待受理" not in detail  # the detail speaks the alarm's own states
     assert win.sound.played == 1  # a new orange alarm is announced once
     win.evaluate_rules()
     assert win.sound.played == 1
