@@ -463,6 +463,8 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QInputDialog
 
         eid = self.queue.selected_id
+        if self.sender is None or not self.sender.operator.can_act or not self.sender.source.can_send:
+            return  # a leader, an analyst or a replay does not shelve (as it does not acknowledge)
         if self._alarm(eid or "") is None:
             self.queue.show_message(_t("只能搁置控制台报警（◆）"), "error")
             return
