@@ -56,6 +56,10 @@ def _add_sim_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--emergency-level", type=int, default=2, choices=[1, 2, 3, 4], help="1–4 = Ⅳ…Ⅰ级")
     g.add_argument("--emergency-district", action="append", default=[], metavar="CODE",
                    help="a district under it (repeat; default 310101 黄浦区)")
+    g.add_argument("--storm", type=int, default=0, metavar="N",
+                   help="alarm-flood drill: N incidents of one cause in one district within 2 simulated minutes")
+    g.add_argument("--storm-at", type=float, default=60.0, metavar="S",
+                   help="when the storm starts, in simulated seconds after the start")
 
 
 def _add_view_args(p: argparse.ArgumentParser) -> None:
@@ -154,6 +158,17 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--hours", type=float, default=8.0)
     rep.add_argument("--seed", type=int, default=7)
     rep.add_argument("--out", type=Path, default=Path("out/handover-sample.pdf"))
+
+    af = sub.add_parser("alarm-figures", help="alarm-system figures (EEMUA 191) of a shift: printed, CSV, PDF")
+    af.add_argument("--sample", action="store_true", required=True,
+                    help="from a simulated shift, accelerated, with the console's own rules running")
+    af.add_argument("--hours", type=float, default=1.0)
+    af.add_argument("--seed", type=int, default=7)
+    af.add_argument("--incident-rate", type=float, default=1.0, help="new incidents per simulated minute")
+    af.add_argument("--storm", type=int, default=0, metavar="N",
+                    help="N incidents of one cause in one district a third of the way into the shift")
+    af.add_argument("--out", type=Path, default=Path("out/alarm-figures"), help="folder for the CSV files")
+    af.add_argument("--pdf", type=Path, default=None, help="also write the handover report with the figures")
     return p
 
 
@@ -172,7 +187,8 @@ def _server(args: argparse.Namespace, token: str | None = None, burst: int = 0, 
     city = CityOptions(seed=args.seed, incident_rate_per_min=args.incident_rate, auto_handle=args.auto_handle,
                        hostile=args.hostile, emergency=emergency)
     opts = ServerOptions(speed=args.speed, rate=args.rate, batch=args.batch, burst=burst, token=token,
-                         skip_seq_every=skip, source=getattr(args, "source", "shanghai-city"))
+                         skip_seq_every=skip, source=getattr(args, "source", "shanghai-city"),
+                         storm=args.storm, storm_at_s=args.storm_at)
     return make_server(city, opts)
 
 
@@ -201,6 +217,8 @@ def main(argv: list[str] | None = None) -> int:
         return _export(args)
     if args.cmd == "handover":
         return _handover_sample(args)
+    if args.cmd == "alarm-figures":
+        return _alarm_figures_sample(args)
     if args.cmd == "demo":
         from console.simulator.run import SimulatorThread
 
@@ -289,18 +307,65 @@ def _handover_sample(args: argparse.Namespace) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtGui import QGuiApplication
 
+    from console.discovery_rules import RuleEngine, load_rules
     from console.handover import summarize
     from console.resources import resource
-    from console.simulator.sample_shift import simulate_shift
+    from console.simulator.sample_shift import SHIFT_OPERATOR, simulate_shift
     from console.sla import SlaBook
     from console.ui.handover_pdf import write_handover_pdf
 
     app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 - fonts and painting need it
-    state, start, end = simulate_shift(args.hours, args.seed)
-    summary = summarize(state, SlaBook.load(resource("config", "sla.json")), start, end, "值班员（模拟）")
+    rules = RuleEngine(load_rules(resource("config", "rules.json")))
+    state, start, end = simulate_shift(args.hours, args.seed, rules=rules)
+    summary = summarize(state, SlaBook.load(resource("config", "sla.json")), start, end, SHIFT_OPERATOR, rules)
     write_handover_pdf(summary, args.out, state.region_label)
     print(f"{args.out}: {len(summary.opened)} opened, {len(summary.closed)} closed, "
           f"{len(summary.still_open)} handed over, {len(summary.breached)} breached")
+    return 0
+
+
+def _alarm_figures_sample(args: argparse.Namespace) -> int:
+    import time
+
+    from console.alarm_figures import figures, records, write_csv
+    from console.discovery_rules import RuleEngine, load_rules
+    from console.resources import resource
+    from console.simulator.sample_shift import SHIFT_OPERATOR, simulate_shift
+    from console.sla import SlaBook
+
+    sla = SlaBook.load(resource("config", "sla.json"))
+    rules = RuleEngine(load_rules(resource("config", "rules.json")))
+    t0 = time.monotonic()
+    state, start, end = simulate_shift(args.hours, args.seed, incident_rate_per_min=args.incident_rate, rules=rules,
+                                       storm=args.storm)
+    took = time.monotonic() - t0
+    recs = records(state, rules)
+    figs = figures(recs, start, end, sla)
+    print(f"simulated {args.hours:g} h (seed {args.seed}, {args.incident_rate:g} incidents/min"
+          f"{f', storm of {args.storm}' if args.storm else ''}) in {took:.1f} s")
+    for f in figs:
+        print(f"\n[{f.kind} {f.label}]  alarms {f.alarms} · avg/10 min {f.per_10min:.1f} (≈1) · peak 10 min "
+              f"{f.peak_10min} (≤10) · in flood {f.flood_pct:.1f}% (<1%) · top-10 share {f.top10_pct:.0f}% · "
+              f"chattering {f.chattering} · stale {f.stale} · priority low/med/high "
+              + "/".join(f"{f.priority_pct[p]:.0f}" for p in ("low", "medium", "high")) + " (80/15/5)")
+        print("  bad actors: " + ", ".join(f"{s} ×{n}" for s, n in f.bad_actors.head(5).itertuples(index=False)))
+        r = f.response
+        if not r.empty:
+            print("  acknowledge within SLA: " + ", ".join(
+                f"{c} {m:.0f}%" for c, m in zip(r["category"].head(6), r["ack_met_pct"].head(6), strict=True)
+                if m == m))
+    for path in write_csv(figs, args.out):
+        print(f"wrote {path}")
+    if args.pdf is not None:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+        from PySide6.QtGui import QGuiApplication
+
+        from console.handover import summarize
+        from console.ui.handover_pdf import write_handover_pdf
+
+        app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 - fonts and painting need it
+        write_handover_pdf(summarize(state, sla, start, end, SHIFT_OPERATOR, rules), args.pdf, state.region_label)
+        print(f"wrote {args.pdf}")
     return 0
 
 

@@ -63,6 +63,7 @@ CREATE TABLE IF NOT EXISTS commands (
     answered_ts REAL
 );
 CREATE INDEX IF NOT EXISTS commands_state ON commands(state);
+CREATE INDEX IF NOT EXISTS commands_event ON commands(event_id);
 """
 
 
@@ -126,6 +127,13 @@ class CommandJournal:
         args = (CommandState.PENDING.value, feed) if feed else (CommandState.PENDING.value,)
         with self._lock:
             return [_row(r) for r in self._db.execute(q, args).fetchall()]
+
+    def has_command(self, event_id: str, op: CommandOp) -> bool:
+        """Was this op ever journaled for this incident (whatever its answer)?"""
+        with self._lock:
+            row = self._db.execute("SELECT 1 FROM commands WHERE event_id = ? AND op = ? LIMIT 1",
+                                   (event_id, op.value)).fetchone()
+        return row is not None
 
     def recent(self, limit: int = 200) -> list[JournaledCommand]:
         with self._lock:

@@ -1,9 +1,11 @@
 """Machine discovery on the console side (主动发现): rules over indicator series and feed health that
 raise early-warning items into the queue. Each item is clearly console-raised (source "console",
 id "C:…"), lives outside the platform's incident book (no command can be sent for it), is
-deduplicated (one open item per rule and region or feed) and re-armed once its condition clears.
-Silences (a rule or a region, with an author, a reason and an expiry) hold new items back.
-Qt-free; the window evaluates the rules every few seconds."""
+deduplicated (one alarm per rule and region or feed) and follows the ISA-18.2 states of
+console/alarm_states.py: a condition must hold for the rule's on-delay before it activates and be gone
+for its off-delay (and past its deadband) before it clears; an alarm that returns to normal before
+anyone acknowledged it stays in the queue until acknowledged. Silences (a rule or a region, with an
+author, a reason and an expiry) hold new alarms back. Qt-free; the window evaluates every few seconds."""
 
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from console.alarm_states import AlarmBook, AlarmState
 from console.city_state import CityState
 from console.feed_health import FeedHealth, FeedState
 from console.forecast import forecast
@@ -34,9 +37,10 @@ class Rule:
     severity: Severity
     indicators: tuple[str, ...] = ("*",)
     level: str = "alarm"
-    hold_s: float = 60.0
+    on_delay_s: float = 0.0  # the condition must hold this long before the alarm activates
+    off_delay_s: float = 0.0  # ... and be gone this long before it clears
+    deadband: float = 0.0  # threshold_hold: once active, clear only this fraction of the threshold beyond it
     within_s: float = 1800.0
-    after_s: float = 30.0
 
     def covers(self, indicator: str) -> bool:
         return "*" in self.indicators or indicator in self.indicators
@@ -57,20 +61,29 @@ class Silence:
             self.kind == "region" and region.startswith(self.target))
 
 
+_DEFAULT_ON_DELAY = {"threshold_hold": 60.0, "forecast": 0.0, "feed_stale": 30.0}
+_OLD_ON_DELAY = {"threshold_hold": "hold_s", "feed_stale": "after_s"}  # earlier spellings, still read
+
+
 def load_rules(path: Path) -> list[Rule]:
     try:
         doc = json.loads(path.read_text(encoding="utf-8"))
         rules = []
         for i, r in enumerate(doc["rules"]):
-            if r["kind"] not in ("threshold_hold", "forecast", "feed_stale"):
-                raise RulesConfigError(f"{path}: rule {i} ({r.get('id')}): unknown kind {r['kind']!r}")
+            name = f"{path}: rule {i} ({r.get('id')})"
+            if r["kind"] not in _DEFAULT_ON_DELAY:
+                raise RulesConfigError(f"{name}: unknown kind {r['kind']!r}")
             if r.get("level", "alarm") not in _LEVEL:
-                raise RulesConfigError(f"{path}: rule {i} ({r.get('id')}): level must be warn or alarm")
+                raise RulesConfigError(f"{name}: level must be warn or alarm")
+            on = r.get("on_delay_s", r.get(_OLD_ON_DELAY.get(r["kind"], ""), _DEFAULT_ON_DELAY[r["kind"]]))
+            timing = (float(on), float(r.get("off_delay_s", 0)), float(r.get("deadband", 0)))
+            if min(timing) < 0 or timing[2] >= 1:
+                raise RulesConfigError(f"{name}: delays must be >= 0 s and deadband a fraction in [0, 1)")
             rules.append(Rule(id=r["id"], kind=r["kind"], title=r.get("title", r["id"]),
                               severity=Severity(r.get("severity", "yellow")),
                               indicators=tuple(r.get("indicators", ["*"])), level=r.get("level", "alarm"),
-                              hold_s=float(r.get("hold_s", 60)), within_s=float(r.get("within_s", 1800)),
-                              after_s=float(r.get("after_s", 30))))
+                              on_delay_s=timing[0], off_delay_s=timing[1], deadband=timing[2],
+                              within_s=float(r.get("within_s", 1800))))
     except RulesConfigError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -81,12 +94,21 @@ def load_rules(path: Path) -> list[Rule]:
     return rules
 
 
+_EVENT_STATE = {AlarmState.UNACK: IncidentState.NEW, AlarmState.ACKED: IncidentState.ACKNOWLEDGED,
+                AlarmState.RTN_UNACK: IncidentState.RESOLVED}  # anything else: not in the queue
+
+
 @dataclass
 class RuleEngine:
     rules: list[Rule]
     silences: list[Silence] = field(default_factory=list)
+    alarms: AlarmBook = field(default_factory=AlarmBook)
     _since: dict[tuple[str, str], float] = field(default_factory=dict)  # (rule, key) -> condition true since
+    _off_since: dict[str, float] = field(default_factory=dict)  # alarm id -> condition false since
+    about: dict[str, tuple[Rule, str, str, str]] = field(default_factory=dict)  # alarm id -> what it says
+    _shown: dict[str, tuple] = field(default_factory=dict)  # alarm id -> what its queue item last showed
     suppressed: int = 0  # raises held back by a silence
+    announced: list[str] = field(default_factory=list)  # alarms to announce, from the last evaluation
 
     def silence(self, kind: str, target: str, reason: str, author: str, duration_s: float,
                 now: float | None = None) -> Silence:
@@ -106,21 +128,45 @@ class RuleEngine:
     def _silenced(self, rule: Rule, region: str) -> bool:
         return any(s.covers(rule.id, region) for s in self.silences)
 
+    def _was_active(self, aid: str) -> bool:
+        a = self.alarms.alarms.get(aid)
+        return a is not None and a.active
+
+    def _in_deadband(self, state: CityState, rule: Rule, sid: int, ind: str) -> bool:
+        """Still within the deadband of the threshold it crossed (only asked of active alarms)."""
+        spec = state.indicators[ind]
+        th = spec.alarm if rule.level == "alarm" else spec.warn
+        v = float(state.rings.last_val[sid])
+        if th is None or v != v:
+            return False
+        sign = -1.0 if spec.direction == "below" else 1.0
+        return sign * v >= sign * th - rule.deadband * abs(th)
+
+    def _held(self, key: tuple[str, str], rule: Rule, now: float) -> float | None:
+        """How long the condition has held, once past the rule's on-delay; None before that."""
+        since = self._since.setdefault(key, now)
+        return now - since if now - since >= rule.on_delay_s else None
+
     def evaluate(self, state: CityState, health: list[FeedHealth], now: float) -> set[str]:
-        """Raise, update or clear console items in `state.console_alerts`; returns the ids changed."""
-        # alert id -> (rule, region, domain, detail), for every item whose condition holds now
+        """Follow every rule's condition through its on-delay, off-delay and deadband into the alarm
+        book; the queue items in `state.console_alerts` follow the alarms. Returns the ids changed;
+        `announced` lists the alarms that deserve a sound."""
+        # alarm id -> (rule, region, domain, detail), for every alarm whose condition holds now
         active: dict[str, tuple[Rule, str, str, str]] = {}
         codes = state.status_code
         for rule in self.rules:
             if rule.kind == "threshold_hold":
                 for sid, (ind, region) in enumerate(state.series_keys):
-                    key = (rule.id, f"{ind}@{region}")
-                    if rule.covers(ind) and int(codes[sid]) >= _LEVEL[rule.level]:
-                        since = self._since.setdefault(key, now)
-                        if now - since >= rule.hold_s:
+                    if not rule.covers(ind):
+                        continue
+                    key, aid = (rule.id, f"{ind}@{region}"), f"C:{rule.id}:{ind}@{region}"
+                    if int(codes[sid]) >= _LEVEL[rule.level] or (
+                            rule.deadband and self._was_active(aid) and self._in_deadband(state, rule, sid, ind)):
+                        held = self._held(key, rule, now)
+                        if held is not None:
                             spec = state.indicators[ind]
-                            held = f"{spec.name_zh} 已持续 {int(now - since)} 秒处于{rule.level}"
-                            active[f"C:{rule.id}:{ind}@{region}"] = (rule, region, spec.domain, held)
+                            what = f"{spec.name_zh} 已持续 {int(held)} 秒处于{rule.level}"
+                            active[aid] = (rule, region, spec.domain, what)
                     else:
                         self._since.pop(key, None)
             elif rule.kind == "forecast":
@@ -128,50 +174,80 @@ class RuleEngine:
                     if not rule.covers(ind) or "*" in rule.indicators:
                         continue  # forecasts cost a fit each: only for the indicators named
                     spec = state.indicators[ind]
+                    key = (rule.id, f"{ind}@{region}")
                     ts, vals = state.rings.series(sid, since=now - 1800)
                     fc = forecast(ts, vals, spec.warn, spec.alarm, spec.direction) if len(ts) >= 5 else None
                     if fc is not None and fc.eta_s is not None and fc.eta_s <= rule.within_s:
-                        what = "告警" if fc.level is Status.ALARM else "预警"
-                        eta = f"{spec.name_zh} 预计 {max(1, round(fc.eta_s / 60))} 分钟后达到{what}阈值"
-                        active[f"C:{rule.id}:{ind}@{region}"] = (rule, region, spec.domain, eta)
+                        if self._held(key, rule, now) is not None:
+                            what = "告警" if fc.level is Status.ALARM else "预警"
+                            eta = f"{spec.name_zh} 预计 {max(1, round(fc.eta_s / 60))} 分钟后达到{what}阈值"
+                            active[f"C:{rule.id}:{ind}@{region}"] = (rule, region, spec.domain, eta)
+                    else:
+                        self._since.pop(key, None)
             elif rule.kind == "feed_stale":
                 for h in health:
                     key = (rule.id, h.name)
-                    bad = h.state in (FeedState.STALE, FeedState.RECONNECTING, FeedState.AUTH_FAILED)
-                    if bad:
-                        since = self._since.setdefault(key, now)
-                        if now - since >= rule.after_s:
-                            why = f"数据源 {h.name} {h.state.value} {int(now - since)} 秒: {h.last_error}"
+                    if h.state in (FeedState.STALE, FeedState.RECONNECTING, FeedState.AUTH_FAILED):
+                        held = self._held(key, rule, now)
+                        if held is not None:
+                            why = f"数据源 {h.name} {h.state.value} {int(held)} 秒: {h.last_error}"
                             active[f"C:{rule.id}:{h.name}"] = (rule, "", "feed", why)
                     else:
                         self._since.pop(key, None)
-        return self._apply(state, active, now)
+        self.announced = self._follow(active, now)
+        return self.sync(state, now)
 
-    def _apply(self, state: CityState, active: dict[str, tuple[Rule, str, str, str]], now: float) -> set[str]:
+    def _follow(self, active: dict[str, tuple[Rule, str, str, str]], now: float) -> list[str]:
+        announce = []
+        book = self.alarms
+        for aid, about in active.items():
+            self._off_since.pop(aid, None)
+            rule, region = about[0], about[1]
+            if not self._was_active(aid):
+                if self._silenced(rule, region):
+                    self.suppressed += 1
+                    continue
+                self.about[aid] = about
+                book.ensure(aid, rule.id, rule.severity, now)
+                if book.activate(aid, now):
+                    announce.append(aid)
+            else:
+                self.about[aid] = about  # the detail moves on (how long, how soon)
+        for aid, a in book.alarms.items():
+            if a.active and aid not in active:
+                off = self._off_since.setdefault(aid, now)
+                if now - off >= self.about[aid][0].off_delay_s:
+                    del self._off_since[aid]
+                    book.clear(aid, now)
+            book.update_chatter(a, now)
+        return announce
+
+    def sync(self, state: CityState, now: float) -> set[str]:
+        """Bring the queue items in line with the alarms (after an evaluation, or an operator's
+        acknowledge, shelve or unshelve); returns the ids changed."""
         changed: set[str] = set()
-        book = state.console_alerts
-        for aid, (rule, region, domain, detail) in active.items():
-            cur = book.get(aid)
-            if cur is not None and cur.state is IncidentState.NEW:
-                continue  # still open: deduplicated, nothing new to say
-            if self._silenced(rule, region):
-                self.suppressed += 1
+        items = state.console_alerts
+        for aid, a in self.alarms.alarms.items():
+            shown = (a.state, a.activations, a.chattering)
+            if self._shown.get(aid) == shown:
                 continue
-            raised = len([h for h in cur.history if h.state == "new"]) + 1 if cur else 1
-            history = (*(cur.history if cur else ()), HistoryEntry(now, "new", "console", detail))
+            self._shown[aid] = shown
+            rule, region, domain, detail = self.about[aid]
+            cur = items.get(aid)
+            ev_state = _EVENT_STATE.get(a.state, IncidentState.CLOSED)
+            if cur is None and ev_state is IncidentState.CLOSED:
+                continue  # never shown (suppressed or shelved from its start): nothing to take away
             place = state.region_label(region) if region else ""
-            book[aid] = Event(
-                id=aid, version=(cur.version + 1) if cur else 1, title=f"◆ {place}{rule.title}".strip(),
+            chatter = f"  ⟳振荡 ×{len(a.recent)}/分" if a.chattering else ""
+            history = tuple(HistoryEntry(t.ts, t.after.value, t.by, t.note or t.input.value)
+                            for t in a.history[-50:])
+            items[aid] = Event(
+                id=aid, version=(cur.version + 1) if cur else 1, title=f"◆ {place}{rule.title}{chatter}".strip(),
                 category=f"console:{rule.id}", domain=domain, severity=rule.severity, source=CONSOLE_SOURCE,
                 region=region or "310000",
                 location=state.regions[region].centroid if region in state.regions else None,
-                state=IncidentState.NEW, created_ts=now, updated_ts=now, detail=f"{detail}（第 {raised} 次）",
-                history=history)
+                state=ev_state, created_ts=cur.created_ts if cur is not None and cur.is_open else now,
+                updated_ts=now, detail=f"{detail}（第 {a.activations} 次）", history=history)
             changed.add(aid)
-        for aid, cur in list(book.items()):
-            if aid not in active and cur.state is IncidentState.NEW:
-                book[aid] = cur.evolve(version=cur.version + 1, state=IncidentState.CLOSED, updated_ts=now,
-                                       history=(*cur.history, HistoryEntry(now, "closed", "console", "条件解除")))
-                changed.add(aid)  # cleared: it leaves the queue and re-arms
         state.mark_events_changed(changed)
         return changed

@@ -54,6 +54,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     from console.command_sender import CommandSender
     from console.discovery_rules import RuleEngine, load_rules
     from console.emergency import load_emergency_config
+    from console.escalation import AutoEscalator, EscalationPolicy
     from console.ingest import Ingest
     from console.operator import Operator
     from console.paths import data_dir
@@ -75,6 +76,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
         from console.wall_model import load_wall_config
 
         wall_config = load_wall_config(resource("config", "wall.json"), wall_views, wall_dwell)
+    escalation = EscalationPolicy.load(resource("config", "escalation.json"))
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("CityOps Console")
@@ -136,8 +138,10 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
             lang.switch(language)
         return _run(app, loop, win, source, None, recorder, journal, audit, clock, state, screenshot, quit_after,
                     status_file, wall_mode=True)
+    escalator = AutoEscalator(escalation, sender) if sender is not None else None
     win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang, sender=sender, sla=sla,
-                     audit=audit, rules=rules, bridge=bridge, operator=operator, emergency=emergency)
+                     audit=audit, rules=rules, bridge=bridge, operator=operator, emergency=emergency,
+                     escalator=escalator)
     if layout_file is not None:
         win.import_layout(layout_file)  # a control room's standard layout for this role
     controller = None

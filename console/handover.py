@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from console.alarm_figures import REFERENCE, PeriodFigures, figures, period_figures, records
 from console.city_state import CityState
+from console.discovery_rules import RuleEngine
 from console.frames import Event
 from console.labels import SEVERITY_ZH, SOURCE_ZH, STATE_ZH
 from console.masking import mask_personal
@@ -39,10 +41,14 @@ class ShiftSummary:
     by_severity: Counter = field(default_factory=Counter)
     by_source: Counter = field(default_factory=Counter)
     charts: list[tuple[str, str, np.ndarray, np.ndarray, float | None, float | None]] = field(default_factory=list)
+    alarm_figures: list[PeriodFigures] = field(default_factory=list)  # per shift and day, then the whole report
 
 
-def summarize(state: CityState, sla: SlaBook | None, start: float, end: float, operator: str) -> ShiftSummary:
+def summarize(state: CityState, sla: SlaBook | None, start: float, end: float, operator: str,
+              rules: RuleEngine | None = None) -> ShiftSummary:
     s = ShiftSummary(start, end, operator)
+    recs = records(state, rules)
+    s.alarm_figures = [*figures(recs, start, end, sla), period_figures(recs, start, end, sla, "report", "本报告")]
     every = {**state.incidents.archive, **state.incidents.open}
     for ev in every.values():
         if start <= ev.created_ts < end:
@@ -80,6 +86,65 @@ def _row(cells: list[str]) -> str:
     return "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>"
 
 
+def _source_label(source: str, region_label) -> str:
+    """'noise@310104' -> 'noise · 徐汇区'; a console alarm 'C:rule:ind@310104' -> '◆rule:ind · 徐汇区'."""
+    what, _, region = source.rpartition("@")
+    what = "◆" + what[2:] if what.startswith("C:") else what
+    return f"{what} · {region_label(region)}" if what else source
+
+
+def _fmt_s(v: float) -> str:
+    if v != v:
+        return "—"
+    if v < 90:
+        return f"{v:.0f} 秒"
+    return f"{v / 60:.1f} 分" if v < 7200 else f"{v / 3600:.0f} 小时"
+
+
+def _pct(v: float) -> str:
+    return "—" if v != v else f"{v:.0f}%"
+
+
+def _alarm_figures_html(figs: list[PeriodFigures], region_label) -> list[str]:
+    if not figs:
+        return []
+    periods, whole = [f for f in figs if f.kind != "report"], figs[-1]
+    table = "<table width='100%' border='1' cellspacing='0' cellpadding='3'>"
+    out = ["<h3>报警系统指标（EEMUA 191 / ISA-18.2）</h3>", table,
+           _row(["指标", "参考值", *(f"{'班次' if f.kind == 'shift' else '日'} {f.label}" for f in periods)])]
+    lines = [
+        ("报警与事件数", "", lambda f: str(f.alarms)),
+        ("平均每 10 分钟", REFERENCE["per_10min"], lambda f: f"{f.per_10min:.1f}"),
+        ("10 分钟峰值", REFERENCE["peak_10min"], lambda f: str(f.peak_10min)),
+        ("洪峰时间占比", REFERENCE["flood_pct"], lambda f: f"{f.flood_pct:.1f}%"),
+        ("前 10 报警源占比", REFERENCE["top10_pct"], lambda f: f"{f.top10_pct:.0f}%"),
+        ("振荡报警源", REFERENCE["chattering"], lambda f: str(f.chattering)),
+        ("长期报警（>24 小时）", REFERENCE["stale"], lambda f: str(f.stale)),
+        ("优先级 低/中/高", REFERENCE["priority"],
+         lambda f: "/".join(f"{f.priority_pct[p]:.0f}" for p in ("low", "medium", "high"))),
+    ]
+    for name, ref, cell in lines:
+        out.append(_row([name, ref, *(cell(f) for f in periods)]))
+    out.append("</table><p><b>报警源前 10（bad actors）</b></p>" + table)
+    out.append(_row(["报警源", "次数"]))
+    for src, n in whole.bad_actors.itertuples(index=False):
+        out.append(_row([_source_label(src, region_label), str(n)]))
+    out.append("</table><p><b>受理与结案用时（按类别，对照时限）</b></p>" + table)
+    head = ["类别", "件数", "受理中位", "受理 P90", "受理时限", "受理达标", "结案中位", "结案时限", "结案达标"]
+    widths = [24, 6, 10, 10, 10, 8, 10, 10, 8]  # %: the category codes are long, the figures short
+    cells = zip(head, widths, strict=True)
+    out.append("<tr>" + "".join(f"<td width='{w}%'>{html.escape(c)}</td>" for c, w in cells) + "</tr>")
+    for r in whole.response.head(15).itertuples(index=False):
+        out.append(_row([r.category.replace("console:", "◆"), str(r.n), _fmt_s(r.ack_median_s),
+                         _fmt_s(r.ack_p90_s), _fmt_s(r.ack_target_s),
+                         _pct(r.ack_met_pct), _fmt_s(r.close_median_s), _fmt_s(r.close_target_s),
+                         _pct(r.close_met_pct)]))
+    if len(whole.response) > 15:
+        out.append(f"<tr><td colspan='9'>…… 另有 {len(whole.response) - 15} 类</td></tr>")
+    out.append("</table>")
+    return out
+
+
 def render_html(s: ShiftSummary, region_label, chart_images: dict[str, str], unmask: bool = False,
                 max_rows: int = 40) -> str:
     """The report as HTML for Qt's rich text; `chart_images` maps a chart key to an image resource name."""
@@ -115,7 +180,9 @@ def render_html(s: ShiftSummary, region_label, chart_images: dict[str, str], unm
         out.append(_row([ev.id, ev.title, _source(ev.source), _t(ev.created_ts), _t(ev.updated_ts)]))
     if len(s.closed) > max_rows:
         out.append(f"<tr><td colspan='5'>…… 另有 {len(s.closed) - max_rows} 件</td></tr>")
-    out.append("</table><h3>关键指标</h3>")
+    out.append("</table>")
+    out.extend(_alarm_figures_html(s.alarm_figures, region_label))
+    out.append("<h3>关键指标</h3>")
     for title, key, *_ in s.charts:
         if key in chart_images:
             out.append(f"<p><b>{e(title)}</b><br/><img src='{e(chart_images[key])}' width='600'/></p>")

@@ -95,3 +95,16 @@ def apply_command(
         history=(*event.history, entry),
         **changes,
     )
+
+
+def holder_of(ev: Event) -> tuple[str, float] | None:
+    """Who holds an open incident now and since when: the dispatched unit once there is one, else
+    whoever moved it last; None while nobody has taken it (state new)."""
+    if not ev.is_open or ev.state is S.NEW:
+        return None
+    since, who = ev.updated_ts, ""
+    for h in reversed(ev.history):  # back to whoever moved it into its current state (an escalation keeps it)
+        if h.state != ev.state.value:
+            break
+        since, who = h.ts, h.operator
+    return (ev.assignee or who or "—"), since

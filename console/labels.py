@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from console.alarm_states import AlarmState
 from console.protocol import DiscoverySource, IncidentState, Severity, Status
 
 SEVERITY_ZH = {Severity.RED: "红色", Severity.ORANGE: "橙色", Severity.YELLOW: "黄色", Severity.BLUE: "蓝色"}
@@ -23,6 +24,12 @@ SOURCE_ZH = {
     DiscoverySource.UPPER_LEVEL: "上级交办",
     DiscoverySource.MEDIA: "媒体舆情",
 }
+# the console's own alarms (ISA-18.2 states), never to be confused with an incident's lifecycle
+ALARM_STATE_ZH = {
+    AlarmState.NORMAL: "正常", AlarmState.UNACK: "报警未确认", AlarmState.ACKED: "报警已确认",
+    AlarmState.RTN_UNACK: "已恢复未确认", AlarmState.SHELVED: "已搁置", AlarmState.SUPPRESSED: "设计抑制",
+    AlarmState.OUT_OF_SERVICE: "停用",
+}
 CONSOLE_SOURCE_ZH = "控制台预警"  # items the console's own rules raised
 STATUS_ZH = {Status.NODATA: "无数据", Status.NORMAL: "正常", Status.WARN: "预警", Status.ALARM: "告警"}
 DOMAIN_ZH = {
@@ -41,7 +48,7 @@ STATUS_COLOR = {Status.NODATA: "#5c6370", Status.NORMAL: "#30a46c", Status.WARN:
 def all_label_strings() -> list[str]:
     """Every label, for the translation catalogue."""
     out: list[str] = []
-    for d in (SEVERITY_ZH, STATE_ZH, SOURCE_ZH, STATUS_ZH, DOMAIN_ZH):
+    for d in (SEVERITY_ZH, STATE_ZH, SOURCE_ZH, STATUS_ZH, DOMAIN_ZH, ALARM_STATE_ZH):
         out.extend(d.values())
     out.append(CONSOLE_SOURCE_ZH)
     return out

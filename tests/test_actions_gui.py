@@ -6,6 +6,7 @@ qasync loop quits the shared QApplication (aboutToQuit), which tears down Qt Web
 test after it in the same process."""
 
 import asyncio
+import time
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QAction
@@ -111,3 +112,54 @@ def test_a_leader_has_no_actions_and_a_forged_command_is_refused(qapp, tmp_path)
         assert refused and refused[0]["role"] == "leader" and refused[0]["operator"] == "领导乙"
 
     run_with_window(qapp, tmp_path, body, operator=Operator("领导乙", Role.LEADER))
+
+
+def test_key_a_acknowledges_a_console_alarm_locally(qapp, tmp_path):
+    from console.alarm_states import AlarmState
+    from console.discovery_rules import Rule, RuleEngine
+    from console.protocol import Severity
+
+    async def body(win, state, server, journal):
+        import numpy as np
+
+        from console.frames import SampleBatch
+
+        win.rules = RuleEngine([Rule("held", "threshold_hold", "越限", Severity.YELLOW, ("traffic.congestion_index",),
+                                     on_delay_s=0)])
+        # Huangpu's congestion far over its alarm threshold, just now
+        state.apply_samples(SampleBatch(["traffic.congestion_index"], ["310101"], np.array([time.time() + 1]),
+                                        np.array([99.0])))
+        win.evaluate_rules()
+        win.bridge.flush()
+        aid = win.rules.alarms.in_queue()[0].id
+        assert win.queue.select_incident(aid)
+        assert win.actions.buttons[CommandOp.ACKNOWLEDGE].isEnabled()
+        assert not win.actions.buttons[CommandOp.DISPATCH].isEnabled()  # never a platform command
+        win.queue.table.setFocus()
+        QTest.keyClick(win.queue.table, Qt.Key.Key_A)
+        assert win.rules.alarms.alarms[aid].state is AlarmState.ACKED
+        assert journal.pending() == [] and not journal.has_command(aid, CommandOp.ACKNOWLEDGE)
+        assert not win.actions.buttons[CommandOp.ACKNOWLEDGE].isEnabled()
+
+    run_with_window(qapp, tmp_path, body)
+
+
+def test_the_window_escalates_an_unacknowledged_incident_by_itself(qapp, tmp_path):
+    from console.escalation import AutoEscalator, EscalationPolicy
+    from console.protocol import Severity
+
+    async def body(win, state, server, journal):
+        win.escalator = AutoEscalator(EscalationPolicy({Severity.RED: 1.0}), win.sender)
+
+        def tick():
+            win._on_second()
+            return any(c.op is CommandOp.ESCALATE for c in journal.recent())
+
+        await until(tick, what="an auto-escalation")
+        cmd = next(c for c in journal.recent() if c.op is CommandOp.ESCALATE)
+        await until(lambda: journal.get(cmd.id).state.value == "done", what="the platform's answer")
+        assert cmd.args["auto"] is True
+        assert [e["action"] for e in win.sender.audit.entries(cmd.event_id)].count("auto_escalate") == 1
+        win.escalator = None  # the closed window outlives its journal in this process: let it rest
+
+    run_with_window(qapp, tmp_path, body)

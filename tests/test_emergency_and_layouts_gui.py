@@ -51,10 +51,12 @@ def test_the_operator_switch_swaps_rules_thresholds_layout_and_banner_and_back(c
     assert win.dock_resources.isVisible() and win.resources.rowCount() >= 10  # every dispatchable unit
     assert [r.id for r in rules.rules] == ["em-alarm-held", "em-forecast", "em-feed-stale"]
     assert state.indicators["crowd.density"].alarm == 2.5
+    assert set(rules.alarms.suppressed_rules) == set(normal_ids)  # suppressed by design, not deleted
     assert win.chart_key == ("hotline.calls", "310000")  # the hotline surge in the chart
     assert em.lift("已解除")
     assert not win.banner_bar.isVisible() and not win.dock_resources.isVisible()
     assert [r.id for r in rules.rules] == normal_ids and state.indicators["crowd.density"].alarm == 3.0
+    assert not rules.alarms.suppressed_rules
     entries = [e for e in audit.entries("emergency_mode")]
     assert [e["action"] for e in entries] == ["emergency_on", "emergency_off"]
     assert entries[0]["operator"] == "operator:值班员甲" and entries[0]["detail"]["reason"] == "台风“梅花”登陆"

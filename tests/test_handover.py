@@ -27,6 +27,21 @@ def test_shift_summary_counts_and_html_is_safe():
     assert "城运中心交接班报告" in page
 
 
+def test_the_report_carries_the_alarm_figures_of_the_shift():
+    from console.discovery_rules import RuleEngine, load_rules
+
+    rules = RuleEngine(load_rules(resource("config", "rules.json")))
+    state, start, end = simulate_shift(hours=1, seed=7, rules=rules)
+    s = summarize(state, SlaBook.load(resource("config", "sla.json")), start, end, "值班员甲", rules)
+    assert [f.kind for f in s.alarm_figures] == ["shift", "day", "report"]
+    whole = s.alarm_figures[-1]
+    assert whole.alarms == len(s.opened) + sum(1 for t in rules.alarms.log
+                                               if t.after.value == "unacknowledged" and start <= t.ts < end)
+    page = render_html(s, state.region_label, {})
+    assert "报警系统指标" in page and "10 分钟峰值" in page and f"<td>{whole.peak_10min}</td>" in page
+    assert "◆" in page  # console alarms are among the sources and categories
+
+
 def test_pdf_is_written(qapp, tmp_path):
     from console.ui.handover_pdf import write_handover_pdf
 

@@ -83,3 +83,18 @@ def test_allowed_ops_lists_what_the_ui_may_offer():
     assert set(allowed_ops(IncidentState.NEW)) == {CommandOp.ACKNOWLEDGE, CommandOp.DISPATCH, CommandOp.CANCEL,
                                                    CommandOp.ESCALATE, CommandOp.MERGE}
     assert allowed_ops(IncidentState.CLOSED) == []
+
+
+def test_holder_is_the_unit_or_whoever_moved_it_and_since_when():
+    from console.frames import Event, HistoryEntry
+    from console.incident_lifecycle import holder_of
+
+    h = (HistoryEntry(100.0, "new", "sensor", ""), HistoryEntry(160.0, "acknowledged", "值班员甲", ""),
+         HistoryEntry(200.0, "acknowledged", "值班员乙", "escalate"))
+    ev = Event("E", 3, "t", "c", "d", Severity.RED, "sensor", "310101", None, IncidentState.ACKNOWLEDGED, 100.0,
+               200.0, history=h)
+    assert holder_of(ev) == ("值班员甲", 160.0)  # who took it, not who escalated it since
+    sent = ev.evolve(state=IncidentState.DISPATCHED, assignee="水务应急队",
+                     history=(*h, HistoryEntry(300.0, "dispatched", "值班员甲", "")))
+    assert holder_of(sent) == ("水务应急队", 300.0)
+    assert holder_of(ev.evolve(state=IncidentState.NEW, history=h[:1])) is None

@@ -163,7 +163,7 @@ def test_console_raised_items_are_marked_and_silences_are_shown(qtbot, world):
     from console.protocol import Severity
 
     win = world[1]
-    win.rules = RuleEngine([Rule("alarm-held", "threshold_hold", "持续越限", Severity.ORANGE, hold_s=0)])
+    win.rules = RuleEngine([Rule("alarm-held", "threshold_hold", "持续越限", Severity.ORANGE, on_delay_s=0)])
     changed = win.evaluate_rules()  # Huangpu's congestion (8.5) is in alarm
     assert changed == {"C:alarm-held:traffic.congestion_index@310101"}
     win.bridge.flush()
@@ -176,6 +176,72 @@ def test_console_raised_items_are_marked_and_silences_are_shown(qtbot, world):
     s = win.silence("region", "310104", "徐汇区演练", 30)
     assert not win.queue.silences.isHidden() and "徐汇区演练" in win.queue.silences.text()
     assert s.until_ts == win.clock.now() + 1800
+
+
+def test_console_alarms_show_their_own_states_are_acknowledged_and_shelved(qtbot, world, tmp_path):
+    from console.audit_log import AuditLog
+    from console.discovery_rules import Rule, RuleEngine
+    from console.protocol import Severity
+
+    win = world[1]
+    win.audit = AuditLog(tmp_path / "audit.jsonl")
+    win.rules = RuleEngine([Rule("alarm-held", "threshold_hold", "持续越限", Severity.ORANGE, on_delay_s=0)])
+    win.rules.alarms.audit = win.audit
+    aid = "C:alarm-held:traffic.congestion_index@310101"
+    win.evaluate_rules()
+    win.bridge.flush()
+    model, state_col, holder_col = win.incident_model, 4, 7
+    row = model.row_of(aid)
+    assert model.index(row, state_col).data() == "报警未确认"  # ISA-18.2, not the platform's 待受理
+    assert model.index(row, holder_col).data() == "—"
+    assert win.queue.select_incident(aid)
+    detail = win.queue.detail.toPlainText()
+    assert "状态: 报警未确认" in detail and "待受理" not in detail  # the detail speaks the alarm's own states
+    assert win.sound.played == 1  # a new orange alarm is announced once
+    win.evaluate_rules()
+    assert win.sound.played == 1
+    win.acknowledge_alarm(aid)
+    win.bridge.flush()
+    row = model.row_of(aid)
+    assert model.index(row, state_col).data() == "报警已确认"
+    assert model.index(row, holder_col).data().startswith("operator · ")
+    win.shelve_alarm(aid, "传感器检修", 30)
+    win.bridge.flush()
+    assert model.row_of(aid) is None and "传感器检修" in win.queue.silences.text()
+    win.clock.set_fixed(win.clock.now() + 1801)
+    win.evaluate_rules()  # the shelf expires by itself: still in alarm, so back unacknowledged
+    win.bridge.flush()
+    assert model.index(model.row_of(aid), state_col).data() == "报警未确认"
+    assert [e["action"] for e in win.audit.entries(aid)] == ["alarm_ack", "alarm_shelve", "alarm_shelf_expired"]
+    win.suppress_rules_by_design({"alarm-held"}, "应急模式")
+    win.bridge.flush()
+    assert model.row_of(aid) is None
+    win.audit.close()
+
+
+def test_a_flood_switches_the_queue_to_flood_mode_and_back(qtbot, world):
+    state, win = world[0], world[1]
+    now = win.clock.now()
+    assert not win.queue.group_box.isChecked()
+    for i in range(11):
+        e = event(f"F-{i}", category="road_waterlogging", region="310104", severity="yellow",
+                  created_ts=now - 300 + i * 20, updated_ts=now - 300 + i * 20)
+        feed(state, dumps({"type": "event", "seq": 30 + i, "event": e}))
+    win.bridge.flush()
+    win._on_second()
+    assert win.flood.in_flood and not win.queue.flood.isHidden() and "11" in win.queue.flood.text()
+    assert win.queue.group_box.isChecked()  # grouped by cause and area
+    assert win.incident_model.rowCount() == 1
+    from console.discovery_rules import Rule, RuleEngine
+    from console.protocol import Severity
+
+    win.rules = RuleEngine([Rule("alarm-held", "threshold_hold", "持续越限", Severity.ORANGE, on_delay_s=0)])
+    win.evaluate_rules()  # a new orange alarm during the flood: seen, not heard
+    assert win.sound.played == 0 and win.sounds_held == 1
+    win.clock.set_fixed(now + 900)
+    win._on_second()
+    assert not win.flood.in_flood and win.queue.flood.isHidden() and not win.queue.group_box.isChecked()
+    assert win.flood.periods and win.flood.periods[0][0] == now - 300 + 200
 
 
 def test_near_duplicates_fold_into_one_row(qtbot, world):

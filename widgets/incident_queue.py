@@ -74,6 +74,13 @@ class IncidentQueue(QWidget):
         self.search.textChanged.connect(self._apply_filters)
         bar.addWidget(self.search, 1)
         lay.addLayout(bar)
+        self.flood = plain_label()
+        self.flood.setObjectName("floodBanner")
+        self.flood.setStyleSheet("background: #7a1f12; color: #ffe1d6; font-weight: bold; padding: 4px 6px;")
+        self.flood.setWordWrap(True)
+        self.flood.hide()
+        lay.addWidget(self.flood)
+        self._group_before_flood: bool | None = None
         self.silences = plain_label()
         self.silences.setObjectName("silences")
         self.silences.setStyleSheet("color: #b39ddb; padding: 2px 4px;")
@@ -103,7 +110,7 @@ class IncidentQueue(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(False)
         hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, w in ((0, 70), (2, 150), (3, 90), (4, 70), (5, 80), (6, 90)):
+        for col, w in ((0, 70), (2, 150), (3, 90), (4, 90), (5, 80), (6, 90), (7, 140)):
             self.table.setColumnWidth(col, w)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         # a filter change or a bulk update rebuilds the rows: stay on the same incident if still shown
@@ -204,6 +211,24 @@ class IncidentQueue(QWidget):
     @property
     def selected_id(self) -> str | None:
         return self._selected
+
+    def set_flood(self, text: str | None) -> None:
+        """Flood mode (a banner; rows grouped by cause and place, worst first) while `text` is given;
+        back to the officer's own grouping when it is None."""
+        if text:
+            self.flood.setText(text)
+            if self._group_before_flood is None:
+                self._group_before_flood = self.group_box.isChecked()
+                self.group_box.setChecked(True)
+                self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)
+        elif self._group_before_flood is not None:
+            self.group_box.setChecked(self._group_before_flood)
+            self._group_before_flood = None
+        self.flood.setVisible(bool(text))
+
+    @property
+    def in_flood(self) -> bool:
+        return self._group_before_flood is not None
 
     def show_silences(self, lines: list[str]) -> None:
         self.silences.setText("\n".join(lines))

@@ -138,6 +138,7 @@ class SimCity:
         self.closed: OrderedDict[str, Event] = OrderedDict()  # recently closed, for late commands
         self._plans: dict[str, list[_Plan]] = {}
         self._pending_sensor: list[tuple[float, int]] = []  # (when, series) of threshold incidents to raise
+        self._storm: list[tuple[float, Template, Region]] = []  # (when, what, where) of a storm's incidents
         self._next_incident_ts = start_ts + self._exp(60.0 / max(incident_rate_per_min, 1e-9))
         self._next_episode_ts = start_ts + self._exp(3600.0 / max(episode_rate_per_hour, 1e-9))
         self._n_events = 0
@@ -325,6 +326,19 @@ class SimCity:
             history=(HistoryEntry(now, IncidentState.NEW.value, source.value, "发现 / discovered"),),
         )
 
+    def schedule_storm(self, start_ts: float, n: int, over_s: float = 120.0) -> None:
+        """An incident storm: `n` incidents of one cause in one district within `over_s` seconds from
+        `start_ts` (a downpour floods the streets; a cable fault darkens a district), on top of the
+        ordinary arrivals. For alarm-flood drills and tests."""
+        districts = [r for r in self.regions if r.level == "district"]
+        if n <= 0 or not districts:
+            return
+        district = districts[int(self.rng.integers(len(districts)))]
+        streets = [r for r in self.regions if r.parent == district.code] or [district]
+        cause = next(t for t in TEMPLATES[DiscoverySource.AI_CAMERA] if t.category == "road_waterlogging")
+        for t in sorted(start_ts + self.rng.uniform(0, over_s, n)):
+            self._storm.append((float(t), cause, streets[int(self.rng.integers(len(streets)))]))
+
     def new_incidents(self, now: float) -> list[Event]:
         out = []
         streets = [r for r in self.regions if r.level == "street"]
@@ -338,6 +352,9 @@ class SimCity:
             tpl = TEMPLATES[ch][int(self.rng.integers(len(TEMPLATES[ch])))]
             pool = streets if (streets and self.rng.random() < 0.6) else districts
             out.append(self._register(self._new_event(t, ch, tpl, pool[int(self.rng.integers(len(pool)))])))
+        while self._storm and self._storm[0][0] <= now:
+            t, tpl, region = self._storm.pop(0)
+            out.append(self._register(self._new_event(t, DiscoverySource.AI_CAMERA, tpl, region)))
         ready = [p for p in self._pending_sensor if p[0] <= now]
         self._pending_sensor = [p for p in self._pending_sensor if p[0] > now]
         for t, sid in ready:

@@ -39,6 +39,9 @@ class ServerOptions:
     queue_frames: int = 2000  # per client; beyond it frames are dropped and seq jumps
     heartbeat_s: float = 2.0
     skip_seq_every: int = 0  # fault injection: every Nth sequenced frame is "lost"
+    storm: int = 0  # drills: this many incidents of one cause in one district ...
+    storm_at_s: float = 60.0  # ... starting this many simulated seconds after the server starts ...
+    storm_over_s: float = 120.0  # ... arriving within this many simulated seconds
     drop_after_commands: int = 0  # fault injection: apply the next N commands, then cut the line unanswered
     compression: str | None = None
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
@@ -73,6 +76,8 @@ class SimServer:
         self._series_domain = np.array([city.indicator_by_id[i].domain for i in city.series_indicator])
         self._series_region = np.array(city.series_region)
         self._burst_frames: list[bytes] | None = None
+        if self.opt.storm:
+            city.schedule_storm(self._t0_sim + self.opt.storm_at_s, self.opt.storm, self.opt.storm_over_s)
         self.port: int | None = None
         self.frames_sent = 0
         self.commands = 0

@@ -76,7 +76,12 @@ class EmergencyController(QObject):
             return False
         cfg = self.mode.config
         if self.rules is not None:
+            now = self.clock.now()
             self.rules.rules = list(self.emergency_rules if tr.active else self.normal_rules)
+            # the normal set's alarms are suppressed by design (ISA-18.2) while the emergency set runs
+            off = {r.id for r in self.normal_rules} - {r.id for r in self.emergency_rules} if tr.active else set()
+            self.rules.alarms.set_suppressed_by_design(off, _t("紧急状态模式：常态规则由应急规则集替代"), now, by=tr.by)
+            self.rules.sync(self.state, now)
         self.state.set_threshold_overrides(cfg.thresholds if tr.active else {})
         log.warning("emergency mode %s by %s: %s (regions %s)", "ON" if tr.active else "OFF", tr.by,
                     tr.reason or "-", ",".join(tr.regions) or "-")

@@ -85,6 +85,9 @@ class IncidentActions(QObject):
         self._window = parent
         self._on_pending_changed = on_pending_changed
         self._tasks: set[asyncio.Future] = set()
+        # console-raised alarms are acknowledged here, locally (never a platform command): set by the window
+        self.console_can_ack: Callable[[str], bool] | None = None
+        self.console_ack: Callable[[str], None] | None = None
         self.actions: dict[CommandOp, QAction] = {}
         self.buttons: dict[CommandOp, QPushButton] = {}
         # a role that may not act gets no actions at all: no keys, no buttons (not merely greyed out)
@@ -120,14 +123,24 @@ class IncidentActions(QObject):
         ev = self.state.incidents.get(self.queue.selected_id) if self.queue.selected_id else None
         can = self.sender is not None and self.sender.operator.can_act and self.sender.source.can_send
         allowed = set(allowed_ops(ev.state)) if (ev is not None and can) else set()
+        if ev is None and can and self._console_ackable():
+            allowed = {CommandOp.ACKNOWLEDGE}
         for op in self.actions:
             self.actions[op].setEnabled(op in allowed)
             self.buttons[op].setEnabled(op in allowed)
             self.buttons[op].setVisible(can)
 
     # ---------------------------------------------------------------- from a key or a button
+    def _console_ackable(self) -> bool:
+        sel = self.queue.selected_id
+        return bool(sel) and self.console_can_ack is not None and self.console_can_ack(sel)
+
     def trigger(self, op: CommandOp) -> None:
         ev = self.state.incidents.get(self.queue.selected_id) if self.queue.selected_id else None
+        if ev is None and op is CommandOp.ACKNOWLEDGE and self.actions[op].isEnabled() and self._console_ackable():
+            self.console_ack(self.queue.selected_id)
+            self.refresh()
+            return
         if ev is None or self.sender is None:
             return
         args = self._ask(op, ev)

@@ -13,6 +13,7 @@ Everything the feed says is returned as plain text: item views never interpret m
 from __future__ import annotations
 
 import bisect
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt
@@ -22,6 +23,7 @@ from console.city_state import Changes, CityState
 from console.clock import Clock
 from console.discovery_rules import CONSOLE_SOURCE
 from console.frames import Event
+from console.incident_lifecycle import holder_of
 from console.labels import (
     CONSOLE_SOURCE_ZH,
     SEVERITY_COLOR,
@@ -36,10 +38,10 @@ from console.sla import STAGE_ZH, SlaBook, SlaStatus
 from console.ui.i18n import is_english
 from widgets.text import plain_tooltip
 
-COLUMNS = ("severity", "title", "district", "source", "state", "age", "sla")
+COLUMNS = ("severity", "title", "district", "source", "state", "age", "sla", "holder")
 HEADERS = {
     "severity": "级别", "title": "标题", "district": "区域", "source": "发现渠道", "state": "状态",
-    "age": "时长", "sla": "时限剩余",
+    "age": "时长", "sla": "时限剩余", "holder": "处置人·已持有",
 }
 EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 _STATE_ORDER = {s: i for i, s in enumerate(("new", "acknowledged", "dispatched", "on_scene", "resolved"))}
@@ -55,6 +57,9 @@ class IncidentTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.state, self.clock, self.sla = state, clock, sla
         self.pending: dict[str, str] = {}  # event id -> label of a command awaiting the authority
+        # console alarms show their ISA-18.2 state (console/alarm_states.py), never the platform's lifecycle
+        self.alarm_state: Callable[[str], str | None] | None = None
+        self.alarm_holder: Callable[[str], tuple[str, float] | None] | None = None
         # filters (set_filters) and sort (sort); default: worst severity first, then oldest
         self.severities: set[str] = set()
         self.states: set[str] = set()
@@ -168,8 +173,14 @@ class IncidentTableModel(QAbstractTableModel):
             except ValueError:
                 return ev.source
         if col == "state":
+            if ev.source == CONSOLE_SOURCE and self.alarm_state is not None:
+                return tr(self.alarm_state(ev.id) or STATE_ZH[ev.state])
             pending = self.pending.get(ev.id)
             return tr(STATE_ZH[ev.state]) + (f" ⏳{pending}" if pending else "")
+        if col == "holder":
+            held = (self.alarm_holder(ev.id) if ev.source == CONSOLE_SOURCE and self.alarm_holder is not None
+                    else holder_of(ev))
+            return f"{held[0]} · {format_age(now - held[1], is_english())}" if held else "—"
         if col == "age":
             return format_age(now - ev.created_ts, is_english())
         if col == "sla":
@@ -211,6 +222,8 @@ class IncidentTableModel(QAbstractTableModel):
             return _STATE_ORDER.get(ev.state.value, 9) * 1e11 - ev.created_ts
         if col == "age":
             return -ev.created_ts
+        if col == "holder":
+            return ev.assignee or ""
         return self.sla.next_due(ev) if self.sla is not None else (ev.sla_due_ts or float("inf"))
 
     def _passes(self, ev: Event) -> bool:
@@ -378,8 +391,8 @@ class IncidentTableModel(QAbstractTableModel):
                 self.dataChanged.emit(self.index(row, col), self.index(row, col))
 
     def refresh_clocks(self) -> None:
-        """Ages and countdowns move every second: repaint those two columns (the view asks only for
+        """Ages, countdowns and holding times move every second: repaint those columns (the view asks only for
         the rows it shows)."""
         if self._ids:
-            a, b = COLUMNS.index("age"), COLUMNS.index("sla")
+            a, b = COLUMNS.index("age"), len(COLUMNS) - 1
             self.dataChanged.emit(self.index(0, a), self.index(len(self._ids) - 1, b))

@@ -3,6 +3,7 @@ the incident queue in docks whose arrangement is saved and restored, and the fee
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from pathlib import Path
@@ -11,16 +12,19 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Sign
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSizePolicy, QToolBar, QWidget
 
+from console.alarm_flood import FloodDetector, should_sound
+from console.alarm_states import AlarmInput, AlarmState
 from console.audit_log import AuditLog
 from console.board_model import BoardModel
 from console.city_state import Changes, CityState
 from console.clock import Clock
 from console.command_sender import CommandSender
 from console.discovery_rules import RuleEngine
+from console.escalation import AutoEscalator
 from console.forecast import forecast
 from console.history import display_series
 from console.incident_text import describe
-from console.labels import DOMAIN_ZH
+from console.labels import ALARM_STATE_ZH, DOMAIN_ZH
 from console.operator import Operator, Role
 from console.protocol import Severity
 from console.sla import SlaBook
@@ -61,7 +65,7 @@ class MainWindow(QMainWindow):
                  map_widget: QWidget | None = None, language=None, sender: CommandSender | None = None,
                  sla: SlaBook | None = None, audit: AuditLog | None = None, rules: RuleEngine | None = None,
                  bridge: StateBridge | None = None, operator: Operator | None = None,
-                 emergency: EmergencyController | None = None):
+                 emergency: EmergencyController | None = None, escalator: AutoEscalator | None = None):
         super().__init__()
         self.setObjectName("CityOpsMainWindow")
         self.state, self.source, self.clock, self.settings = state, source, clock, settings
@@ -84,6 +88,12 @@ class MainWindow(QMainWindow):
         if rules is not None:
             self._rules_timer.start()
         self._breached_red: set[str] = set()
+        self.flood = FloodDetector()  # EEMUA 191: more than 10 in 10 minutes for this operator
+        self.escalator = escalator
+        self._escalating: asyncio.Future | None = None
+        self.sounds_held = 0  # low-priority cues held back during a flood
+        if rules is not None and rules.alarms.audit is None:
+            rules.alarms.audit = audit  # shelving, suppression and acknowledgements go on the record
         self.queue = IncidentQueue(self.incident_model, self._describe, self._district_choices,
                                    self._domain_choices)
 
@@ -122,6 +132,7 @@ class MainWindow(QMainWindow):
         self._build_menu()
         self.sender = sender
         self.actions = IncidentActions(self.queue, state, sender, self._refresh_pending, self)
+        self._wire_alarms()
 
         self.bridge.changed.connect(self._on_changes)
         self.bridge.second.connect(self._on_second)
@@ -212,6 +223,7 @@ class MainWindow(QMainWindow):
         self.act_emergency.setText(_t("紧急状态模式…"))
         self.dock_resources.setWindowTitle(_t("应急资源"))
         self.resources.set_headers([_t("处置单位"), _t("在办"), _t("最紧急事件")])
+        self.act_shelve.setText(_t("搁置所选报警…"))
         self.queue.retranslate()
         self.actions.retranslate()
         self.chart.retranslate()
@@ -406,6 +418,8 @@ class MainWindow(QMainWindow):
             if self.chart_key in keys and time.monotonic() - self._chart_drawn >= 1.0:
                 self._refresh_chart()  # a chart of hours needs no more than one redraw a second
         self.incident_model.apply_changes(ch)
+        if ch.events:  # platform incidents here; console alarms count when announced (_announce)
+            self.flood.observe((self.state.incidents.open.get(eid) for eid in ch.events), self.clock.now())
         self.queue.refresh_selected_detail(ch.events)
         if self.queue.selected_id in ch.events:
             self.actions.refresh()
@@ -425,6 +439,8 @@ class MainWindow(QMainWindow):
             if self.emergency.active:
                 self.banner.show_message("emergency", self.emergency.banner_text())
                 self.refresh_resources()
+        self._update_flood()
+        self._auto_escalate()
 
     def _check_breaches(self) -> None:
         """A red incident that newly breaches its SLA sounds the cue (once), unless muted."""
@@ -445,8 +461,10 @@ class MainWindow(QMainWindow):
         now = self.clock.now()
         for s in self.rules.expire_silences(now):
             self._audit("silence_expired", f"{s.kind}:{s.target}", {"reason": s.reason, "author": s.author})
+        self.rules.alarms.expire_shelves(now)  # the book audits each expiry
         health = self.source.health() if self.source is not None else []
         changed = self.rules.evaluate(self.state, health, now)
+        self._announce(self.rules.announced, now)
         self._show_silences()
         return changed
 
@@ -467,6 +485,10 @@ class MainWindow(QMainWindow):
             s.target if s.kind == "rule" else self.state.region_label(s.target),
             dt.datetime.fromtimestamp(s.until_ts, tz).strftime("%H:%M"), s.reason, s.author)
             for s in (self.rules.silences if self.rules else [])]
+        lines += [_t("已搁置：{0}，至 {1}（{2}，{3}）").format(
+            self.state.console_alerts[a.id].title if a.id in self.state.console_alerts else a.id,
+            dt.datetime.fromtimestamp(a.shelf.until, tz).strftime("%H:%M"), a.shelf.reason, a.shelf.by)
+            for a in (self.rules.alarms.shelved() if self.rules else []) if a.shelf is not None]
         self.queue.show_silences(lines)
 
     def ask_silence(self) -> None:
@@ -500,7 +522,7 @@ class MainWindow(QMainWindow):
         op = self.sender.operator.name if self.sender is not None else "operator"
         stamp = dt.datetime.fromtimestamp(end, dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d-%H%M")
         path = path or data_dir() / "reports" / f"handover-{stamp}.pdf"
-        summary = summarize(self.state, self.incident_model.sla, end - hours * 3600, end, op)
+        summary = summarize(self.state, self.incident_model.sla, end - hours * 3600, end, op, self.rules)
         write_handover_pdf(summary, path, self.state.region_label)
         self._audit("handover_report", str(path), {"opened": len(summary.opened), "open": len(summary.still_open)})
         self.queue.show_message(_t("交接班报告已生成：{0}").format(str(path)), "ok")
@@ -567,6 +589,105 @@ class MainWindow(QMainWindow):
 
     def select_incident(self, event_id: str) -> None:
         self.queue.select_incident(event_id)
+
+    # ---------------------------------------------------------------- alarm discipline (ISA-18.2, EEMUA 191)
+    def _wire_alarms(self) -> None:
+        self.incident_model.alarm_state = self._alarm_state_label
+        self.incident_model.alarm_holder = self._alarm_holder
+        self.actions.console_can_ack = lambda eid: (a := self._alarm(eid)) is not None and a.state in (
+            AlarmState.UNACK, AlarmState.RTN_UNACK)
+        self.actions.console_ack = self.acknowledge_alarm
+        self.act_shelve = QAction(self, shortcut=QKeySequence("Ctrl+Shift+V"), triggered=self.ask_shelve)
+        self.menu_view.addAction(self.act_shelve)
+
+    def _alarm(self, alarm_id: str):
+        return self.rules.alarms.alarms.get(alarm_id) if self.rules is not None else None
+
+    def _alarm_state_label(self, alarm_id: str) -> str | None:
+        a = self._alarm(alarm_id)
+        return ALARM_STATE_ZH[a.state] if a is not None else None
+
+    def _alarm_holder(self, alarm_id: str) -> tuple[str, float] | None:
+        a = self._alarm(alarm_id)
+        if a is None or a.state is not AlarmState.ACKED:
+            return None
+        ack = next((t for t in reversed(a.history) if t.input is AlarmInput.ACK), None)
+        return (ack.by, ack.ts) if ack is not None else None
+
+    def _operator_name(self) -> str:
+        return self.sender.operator.name if self.sender is not None else "operator"
+
+    def acknowledge_alarm(self, alarm_id: str) -> None:
+        """A console-raised alarm is acknowledged here (the platform never hears of it)."""
+        self.rules.alarms.acknowledge(alarm_id, self._operator_name(), self.clock.now())
+        self.rules.sync(self.state, self.clock.now())
+        self.queue.show_message(_t("报警已确认"), "ok")
+
+    def shelve_alarm(self, alarm_id: str, reason: str, minutes: float) -> None:
+        """Take one console alarm off the queue for a stated time, with a reason (audited by the book)."""
+        now = self.clock.now()
+        self.rules.alarms.shelve(alarm_id, self._operator_name(), reason, now + minutes * 60, now)
+        self.rules.sync(self.state, now)
+        self._show_silences()
+
+    def ask_shelve(self) -> None:
+        from PySide6.QtWidgets import QInputDialog
+
+        eid = self.queue.selected_id
+        if self.sender is None or not self.sender.operator.can_act or not self.sender.source.can_send:
+            return  # a leader, an analyst or a replay does not shelve (as it does not acknowledge)
+        if self._alarm(eid or "") is None:
+            self.queue.show_message(_t("只能搁置控制台报警（◆）"), "error")
+            return
+        minutes, ok = QInputDialog.getInt(self, _t("搁置"), _t("时长（分钟）"), 60, 5,
+                                          int(self.rules.alarms.max_shelve_s // 60))
+        if not ok:
+            return
+        reason, ok = QInputDialog.getText(self, _t("搁置"), _t("原因（必填）"))
+        if ok and reason.strip():
+            self.shelve_alarm(eid, reason.strip(), minutes)
+
+    def suppress_rules_by_design(self, rule_ids: set[str], reason: str) -> None:
+        """Exactly these rules are suppressed by design (an empty set lifts it), e.g. by emergency mode."""
+        if self.rules is None:
+            return
+        now = self.clock.now()
+        self.rules.alarms.set_suppressed_by_design(rule_ids, reason, now, by=self._operator_name())
+        self.rules.sync(self.state, now)
+
+    def _announce(self, alarm_ids: list[str], now: float) -> None:
+        """New console alarms reach the operator: they count toward a flood, and orange or red ones
+        sound, except that a flood holds back all but red."""
+        for aid in alarm_ids:
+            a = self._alarm(aid)
+            self.flood.note(now, f"{aid}#{a.activations}")
+            if a.priority.rank >= Severity.ORANGE.rank:
+                if should_sound(a.priority, self.flood.in_flood):
+                    self.sound.play()
+                else:
+                    self.sounds_held += 1
+
+    def _update_flood(self) -> None:
+        now = self.clock.now()
+        was = self.queue.in_flood
+        self.flood.update(now)
+        if self.flood.in_flood:
+            self.queue.set_flood(_t("报警洪峰：10 分钟内 {0} 条（EEMUA 191 上限 10）。"
+                                    "已按原因和区域合并、最高级别在前；低级别提示音暂停。").format(self.flood.count(now)))
+        elif was:
+            self.queue.set_flood(None)
+        if was != self.queue.in_flood:
+            self._audit("flood_start" if self.queue.in_flood else "flood_end", "queue",
+                        {"in_window": self.flood.count(now)})
+
+    def _auto_escalate(self) -> None:
+        """Unacknowledged red/orange incidents past the configured time are escalated (once each)."""
+        if self.escalator is None or (self._escalating is not None and not self._escalating.done()):
+            return
+        due = self.escalator.due(self.state.incidents.open.values(), self.clock.now())
+        if due:
+            self._escalating = asyncio.ensure_future(self.escalator.run(due, self.clock.now()))
+            self._escalating.add_done_callback(lambda _f: self._refresh_pending())
 
     # ---------------------------------------------------------------- pictures
     def screenshot(self, path: Path) -> bool:

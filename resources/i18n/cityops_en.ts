@@ -39,6 +39,10 @@
       <translation>EMERGENCY</translation>
     </message>
     <message>
+      <source>紧急状态模式：常态规则由应急规则集替代</source>
+      <translation>Emergency mode: the normal rules are replaced by the emergency set</translation>
+    </message>
+    <message>
       <source>自 {0}</source>
       <translation>since {0}</translation>
     </message>
@@ -194,6 +198,10 @@
       <translation>One row for incidents of the same category and place within 30 minutes (×N)</translation>
     </message>
     <message>
+      <source>处置人·已持有</source>
+      <translation>Held by · for</translation>
+    </message>
+    <message>
       <source>搜索标题、编号、详情 (Ctrl+F)</source>
       <translation>Search title, id, detail (Ctrl+F)</translation>
     </message>
@@ -254,6 +262,10 @@
     <message>
       <source>人流</source>
       <translation>Crowds</translation>
+    </message>
+    <message>
+      <source>停用</source>
+      <translation>Out of service</translation>
     </message>
     <message>
       <source>公共安全</source>
@@ -332,6 +344,14 @@
       <translation>Resolved</translation>
     </message>
     <message>
+      <source>已恢复未确认</source>
+      <translation>Returned, unacknowledged</translation>
+    </message>
+    <message>
+      <source>已搁置</source>
+      <translation>Shelved</translation>
+    </message>
+    <message>
       <source>已撤销</source>
       <translation>Cancelled</translation>
     </message>
@@ -350,6 +370,14 @@
     <message>
       <source>待受理</source>
       <translation>New</translation>
+    </message>
+    <message>
+      <source>报警已确认</source>
+      <translation>Alarm acknowledged</translation>
+    </message>
+    <message>
+      <source>报警未确认</source>
+      <translation>Alarm unacknowledged</translation>
     </message>
     <message>
       <source>控制台预警</source>
@@ -452,6 +480,10 @@
       <translation>auth failed</translation>
     </message>
     <message>
+      <source>设计抑制</source>
+      <translation>Suppressed by design</translation>
+    </message>
+    <message>
       <source>轨交</source>
       <translation>Metro</translation>
     </message>
@@ -495,6 +527,10 @@
       <translation>Reason (required)</translation>
     </message>
     <message>
+      <source>只能搁置控制台报警（◆）</source>
+      <translation>Only console alarms (◆) can be shelved</translation>
+    </message>
+    <message>
       <source>启用原因（必填）</source>
       <translation>Reason (required)</translation>
     </message>
@@ -527,6 +563,10 @@
       <translation>Export layout…</translation>
     </message>
     <message>
+      <source>已搁置：{0}，至 {1}（{2}，{3}）</source>
+      <translation>Shelved: {0}, until {1} ({2}, {3})</translation>
+    </message>
+    <message>
       <source>布局已导入：{0}</source>
       <translation>Layout imported: {0}</translation>
     </message>
@@ -551,8 +591,24 @@
       <translation>Reset layout</translation>
     </message>
     <message>
+      <source>报警已确认</source>
+      <translation>Alarm acknowledged</translation>
+    </message>
+    <message>
+      <source>报警洪峰：10 分钟内 {0} 条（EEMUA 191 上限 10）。已按原因和区域合并、最高级别在前；低级别提示音暂停。</source>
+      <translation>Alarm flood: {0} in 10 minutes (EEMUA 191 limit: 10). Grouped by cause and area, highest priority first; low-priority sounds held.</translation>
+    </message>
+    <message>
       <source>指标详情</source>
       <translation>Indicator detail</translation>
+    </message>
+    <message>
+      <source>搁置</source>
+      <translation>Shelve</translation>
+    </message>
+    <message>
+      <source>搁置所选报警…</source>
+      <translation>Shelve the selected alarm…</translation>
     </message>
     <message>
       <source>时长（分钟）</source>
