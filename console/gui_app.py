@@ -15,8 +15,6 @@ from console.live_source import FeedConfig, LiveSource
 
 log = logging.getLogger(__name__)
 KEYFRAME_S = 60.0
-RETENTION_BYTES = 50e9  # the recordings folder is kept under 50 GB ...
-RETENTION_DAYS = 30.0  # ... and to the last 30 days
 
 
 def _prepare_env() -> None:
@@ -36,8 +34,9 @@ def session_recording_path(folder: Path) -> Path:
 def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path | None = None,
             quit_after: float | None = None, settings_path: Path | None = None, with_map: bool = True,
             language: str = "zh", tile_url: str | None = None, operator=None, replay: Path | None = None,
-            record_dir: Path | None = None) -> int:
-    """Live on `feeds` (recording to `record_dir` unless None), or a replay of the file `replay`."""
+            record_dir: Path | None = None, config=None) -> int:
+    """Live on `feeds` (recording to `record_dir` unless None), or a replay of the file `replay`.
+    `config` (console.config.Config, already checked) gives the SLA and rules files and retention."""
     _prepare_env()
     import qasync
     from PySide6.QtCore import QSettings, QTimer
@@ -50,10 +49,11 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     from console.clock import Clock
     from console.command_journal import CommandJournal
     from console.command_sender import CommandSender
+    from console.config import Config
     from console.discovery_rules import RuleEngine, load_rules
     from console.ingest import Ingest
     from console.operator import Operator
-    from console.paths import data_dir
+    from console.paths import active
     from console.recording import Recorder, Recording
     from console.resources import resource
     from console.sla import SlaBook
@@ -63,8 +63,11 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     from widgets.theme import STYLE_SHEET
 
     # configuration first: a bad file stops the start with its reason, never a half-configured console
-    sla = SlaBook.load(resource("config", "sla.json"))
-    rules = RuleEngine(load_rules(resource("config", "rules.json")))
+    config = config or Config()
+    sla = SlaBook.load(config.sla_file or resource("config", "sla.json"))
+    rules = RuleEngine(load_rules(config.rules_file or resource("config", "rules.json")))
+    journal_dir = active().journal
+    journal_dir.mkdir(parents=True, exist_ok=True)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("CityOps Console")
@@ -78,7 +81,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     state = CityState(state_config)
     clock = Clock()
     recorder = sender = journal = None
-    audit = AuditLog(data_dir() / "audit.jsonl")
+    audit = AuditLog(journal_dir / "audit.jsonl")
     if replay is not None:
         from console.replay_source import ReplaySource
 
@@ -89,10 +92,10 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
             from console.recording_retention import enforce
 
             recorder = Recorder(session_recording_path(record_dir))
-            enforce(record_dir, RETENTION_BYTES, RETENTION_DAYS, keep=recorder.path)
+            enforce(record_dir, config.retention_gb * 1e9, config.retention_days, keep=recorder.path)
             source.add_listener(recorder)
             log.info("recording to %s", recorder.path)
-        journal = CommandJournal(data_dir() / "journal.db")
+        journal = CommandJournal(journal_dir / "journal.db")
         sender = CommandSender(source, journal, operator or Operator.from_login(), state.incidents.feed_of.get, audit)
         if journal.pending():
             log.info("%d command(s) from an earlier run await an answer; they go out on connect",
@@ -105,7 +108,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
         from console.map_page import MapOptions
         from console.ui.map_bridge import CityMapView
 
-        map_widget = CityMapView(state, clock, MapOptions(tile_url=tile_url))
+        map_widget = CityMapView(state, clock, MapOptions(tile_url=tile_url, tile_attribution=config.tile_attribution))
     lang = Language(app)
     win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang, sender=sender, sla=sla,
                      audit=audit, rules=rules)

@@ -36,7 +36,8 @@ class Places:
     journal: Path  # the command journal (journal.db) and the append-only audit log (audit.jsonl)
     logs: Path  # cityops.log and its rotated predecessors
     data: Path  # everything else the console writes (handover reports)
-    sources: Mapping[str, str] = field(default_factory=dict)  # place -> "flag" | "env" | "config" | "default", for `cityops paths`
+    # place -> "flag" | "env" | "config" | "default", for `cityops paths`
+    sources: Mapping[str, str] = field(default_factory=dict)
 
     def items(self) -> list[tuple[str, Path]]:
         return [(f.name, getattr(self, f.name)) for f in fields(self) if f.name != "sources"]
@@ -46,7 +47,7 @@ def data_dir() -> Path:
     return active().data
 
 
-def default_config_file(env: Mapping[str, str] | None = None) -> Path:
+def default_config_file() -> Path:
     """The user's file when there is one, else the site-wide one (/etc/xdg/cityops/) when there is one,
     else where the user's would be."""
     user = Path(platformdirs.user_config_dir(APP, appauthor=False)) / CONFIG_NAME
@@ -73,7 +74,7 @@ def config_file(flag: Path | None = None, env: Mapping[str, str] | None = None) 
         return Path(flag), "flag"
     if env.get(OVERRIDES["config"][1]):
         return Path(env[OVERRIDES["config"][1]]), "env"
-    return default_config_file(env), "default"
+    return default_config_file(), "default"
 
 
 def resolve(flags: Mapping[str, Path | None] | None = None, configured: Mapping[str, Path] | None = None,
@@ -95,8 +96,20 @@ def resolve(flags: Mapping[str, Path | None] | None = None, configured: Mapping[
         elif configured.get(place) is not None:
             chosen[place], sources[place] = Path(configured[place]).expanduser(), "config"
         else:
-            chosen[place], sources[place] = default, "default"
+            chosen[place] = default
+            sources[place] = "env CITYOPS_DATA_DIR" if env.get("CITYOPS_DATA_DIR") else "default"
     return Places(**chosen, sources=sources)
+
+
+def ensure(places: Places) -> None:
+    """Create the writable folders now, so a place that cannot be used stops the start with its name."""
+    for name in ("layouts", "recordings", "journal", "logs", "data"):
+        folder = getattr(places, name)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise OSError(f"cannot use {folder} for {name} ({places.sources.get(name, 'default')}): "
+                          f"{exc.strerror or exc}") from None
 
 
 _active: Places | None = None
