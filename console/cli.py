@@ -182,8 +182,6 @@ def _prepare(args: argparse.Namespace) -> Config:
     cfg = load_config(cfg_path, must_exist=cfg_source != "default")
     places = paths.resolve(flags, cfg.paths)
     paths.use(places)
-    for f in cfg.feeds:
-        SCRUB.add_secret(f.token)
     level = args.log_level or cfg.log_level
     if args.cmd in FILE_LOG_COMMANDS:
         paths.ensure(places)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from console.logs import SCRUB
 from console.operator import Role
 
 LANGUAGES = ("zh", "en")
@@ -27,7 +28,8 @@ class ConfigError(ValueError):
 
     def __init__(self, path: Path | None, line: int | None, key: str, problem: str):
         self.path, self.line, self.key, self.problem = path, line, key, problem
-        where = f"{path}:{line}" if line else str(path or "<config>")
+        name = str(path) if path is not None else "<config>"
+        where = f"{name}:{line}" if line else name
         super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
 
 
@@ -231,8 +233,9 @@ def parse_config(text: str, path: Path | None = None, env: dict[str, str] | None
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
-        line = int(m.group(1)) if m else None
-        raise ConfigError(path, line, "", f"not valid TOML: {str(exc).split(' (at line')[0]}") from None
+        line = int(m.group(1)) if m else (text.count("\n") or 1)  # else "at end of document"
+        problem = re.sub(r" \(at (line \d+, column \d+|end of document)\)", "", str(exc))
+        raise ConfigError(path, line, "", f"not valid TOML: {problem}") from None
     r = _Reader(path, text, doc)
     for k in doc:
         if k not in TOP_LEVEL:
@@ -337,6 +340,7 @@ def _feeds(r: _Reader, env) -> tuple[FeedSettings, ...]:
         elif token_file is not None:
             token = _read_token(r, ("feeds", i, "token_file"), token_file)
             source = f"file {token_file}"
+        SCRUB.add_secret(token)  # read it, and from now on no log line can carry it
         out.append(FeedSettings(url, name, token, source, r.strings(("feeds", i, "regions")),
                                 r.strings(("feeds", i, "domains"))))
     return tuple(out)

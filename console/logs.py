@@ -83,15 +83,21 @@ class PlainFormatter(logging.Formatter):
         return SCRUB(super().format(record))
 
 
-def setup_logging(level: str = "INFO", log_dir: Path | None = None, max_bytes: int = 10_000_000,
-                  backups: int = 5, stream=None) -> Path | None:
-    """Route every logger to stderr and, given `log_dir`, to LOG_NAME there (rotated at `max_bytes`,
-    `backups` old files kept). Returns the log file's path. Safe to call again (it replaces its handlers)."""
+def remove_handlers() -> None:
+    """Take off the handlers setup_logging added (closing the file)."""
     root = logging.getLogger()
     for h in list(root.handlers):
         if getattr(h, "_cityops", False):
             root.removeHandler(h)
             h.close()
+
+
+def setup_logging(level: str = "INFO", log_dir: Path | None = None, max_bytes: int = 10_000_000,
+                  backups: int = 5, stream=None) -> Path | None:
+    """Route every logger to stderr and, given `log_dir`, to LOG_NAME there (rotated at `max_bytes`,
+    `backups` old files kept). Returns the log file's path. Safe to call again (it replaces its handlers)."""
+    root = logging.getLogger()
+    remove_handlers()
     root.setLevel(level)
     err = logging.StreamHandler(stream or sys.stderr)
     err.setFormatter(PlainFormatter())

@@ -17,3 +17,13 @@ def _flush_deferred_deletes():
 
     if QCoreApplication.instance() is not None:
         QCoreApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+
+@pytest.fixture(autouse=True)
+def _drop_log_handlers():
+    """`cityops` commands run in-process attach the program's log handlers to the root logger (to a
+    captured stderr, a temporary folder): take them off again after each test."""
+    yield
+    from console.logs import remove_handlers
+
+    remove_handlers()
