@@ -115,8 +115,9 @@ def ensure(places: Places) -> None:
 _active: Places | None = None
 
 
-def use(places: Places) -> None:
-    """The places this run uses (set once by the command line, before anything is written)."""
+def use(places: Places | None) -> None:
+    """The places this run uses (set once by the command line, before anything is written); None
+    goes back to what the environment gives."""
     global _active
     _active = places
 

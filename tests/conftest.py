@@ -22,8 +22,10 @@ def _flush_deferred_deletes():
 @pytest.fixture(autouse=True)
 def _drop_log_handlers():
     """`cityops` commands run in-process attach the program's log handlers to the root logger (to a
-    captured stderr, a temporary folder): take them off again after each test."""
+    captured stderr, a temporary folder) and settle the places: undo both after each test."""
     yield
+    from console import paths
     from console.logs import remove_handlers
 
     remove_handlers()
+    paths.use(None)
