@@ -155,6 +155,9 @@ class MainWindow(QMainWindow):
         self.act_focus_board = QAction(self, shortcut=QKeySequence("F3"), triggered=self.board.setFocus)
         self.addAction(self.act_focus_queue)
         self.addAction(self.act_focus_board)
+        self.menu_help = mb.addMenu("")
+        self.act_about = QAction(self, triggered=self.show_about)
+        self.menu_help.addAction(self.act_about)
 
     def retranslate(self) -> None:
         self.setWindowTitle(_t("城运态势台 CityOps Console"))
@@ -167,6 +170,8 @@ class MainWindow(QMainWindow):
         self.act_mute.setText(_t("红色超时提示音静音"))
         self.act_silence.setText(_t("静默规则或区域…"))
         self.act_handover.setText(_t("生成交接班报告（最近 8 小时）"))
+        self.menu_help.setTitle(_t("帮助"))
+        self.act_about.setText(_t("关于与诊断信息…"))
         self.queue.retranslate()
         self.actions.retranslate()
         self.chart.retranslate()
@@ -176,6 +181,14 @@ class MainWindow(QMainWindow):
         self.incident_model.refresh_clocks()
         if self.map is not None and hasattr(self.map, "retranslate"):
             self.map.retranslate()
+
+    def show_about(self):
+        from console.ui.about_dialog import AboutDialog
+
+        dlg = AboutDialog(lambda: self.source.health() if self.source is not None else [], self)
+        dlg.setModal(False)
+        dlg.show()
+        return dlg
 
     def changeEvent(self, ev) -> None:
         if ev.type() == QEvent.Type.LanguageChange:

@@ -2,6 +2,37 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="zh_CN">
   <context>
+    <name>AboutDialog</name>
+    <message>
+      <source>关于城运态势台</source>
+      <translation>About CityOps Console</translation>
+    </message>
+    <message>
+      <source>关闭</source>
+      <translation>Close</translation>
+    </message>
+    <message>
+      <source>刷新</source>
+      <translation>Refresh</translation>
+    </message>
+    <message>
+      <source>城运态势台 CityOps Console</source>
+      <translation>CityOps Console</translation>
+    </message>
+    <message>
+      <source>复制诊断信息</source>
+      <translation>Copy diagnostics</translation>
+    </message>
+    <message>
+      <source>已复制到剪贴板</source>
+      <translation>Copied to the clipboard</translation>
+    </message>
+    <message>
+      <source>诊断信息（版本、依赖、数据源状态、文件位置；不含令牌和个人信息）</source>
+      <translation>Diagnostics (versions, dependencies, feed health, file locations; no tokens or personal data)</translation>
+    </message>
+  </context>
+  <context>
     <name>CityMap</name>
     <message>
       <source>事件</source>
@@ -456,6 +487,10 @@
       <translation>Handover report written: {0}</translation>
     </message>
     <message>
+      <source>关于与诊断信息…</source>
+      <translation>About and diagnostics…</translation>
+    </message>
+    <message>
       <source>区域</source>
       <translation>Region</translation>
     </message>
@@ -470,6 +505,10 @@
     <message>
       <source>城运态势台 CityOps Console</source>
       <translation>CityOps Console (城运态势台)</translation>
+    </message>
+    <message>
+      <source>帮助</source>
+      <translation>Help</translation>
     </message>
     <message>
       <source>恢复默认布局</source>
