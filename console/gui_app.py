@@ -72,6 +72,10 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("CityOps Console")
     app.setOrganizationName("CityOps")
+    app.setDesktopFileName("cityops")  # Wayland/X11 match the window to packaging/cityops.desktop
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(resource("icons", "cityops.svg"))))
     app.setQuitOnLastWindowClosed(False)  # the window's close ends main() below, which then stops the loop
     apply_cjk_font(app)
     app.setStyleSheet(STYLE_SHEET)
@@ -127,6 +131,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     if language != "zh":
         win.set_language(language)
     win.show()
+    log.info("window shown", extra={"event": "window_shown"})  # tests/bench/bench_bundle.py times up to here
     if screenshot is not None:
         win.resize(1920, 1080)  # a picture for people: the full workstation size, whatever the screen
     done = asyncio.Event()
