@@ -8,13 +8,19 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer, qVersion
 from PySide6.QtGui import QFontDatabase, QGuiApplication
-from PySide6.QtWidgets import QDialog, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
+from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
 from console.about import diagnostics, diagnostics_text, version_line
+from console.feed_health import FEED_STATE_LABELS_ZH, FeedState
+from console.logs import SCRUB
 
 
 def _t(text: str) -> str:
     return QCoreApplication.translate("AboutDialog", text)
+
+
+def _label(text: str) -> str:
+    return QCoreApplication.translate("Labels", text)
 
 
 def qt_versions() -> dict[str, str]:
@@ -54,6 +60,14 @@ class AboutDialog(QDialog):
         close = QPushButton(_t("关闭"))
         close.clicked.connect(self.accept)
         self.note = QLabel("")
+        self.summary = QFormLayout()
+        self.build_value, self.feeds_value, self.paths_value = QLabel(), QLabel(), QLabel()
+        for w in (self.build_value, self.feeds_value, self.paths_value):
+            w.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            w.setWordWrap(True)
+        self.summary.addRow(_t("构建"), self.build_value)
+        self.summary.addRow(_t("数据源"), self.feeds_value)
+        self.summary.addRow(_t("文件位置"), self.paths_value)
         buttons = QHBoxLayout()
         buttons.addWidget(self.copy_button)
         buttons.addWidget(refresh)
@@ -62,20 +76,27 @@ class AboutDialog(QDialog):
         lay = QVBoxLayout(self)
         lay.addWidget(title)
         lay.addWidget(self.version)
+        lay.addLayout(self.summary)
         lay.addWidget(QLabel(_t("诊断信息（版本、依赖、数据源状态、文件位置；不含令牌和个人信息）")))
         lay.addWidget(self.text, 1)
         lay.addLayout(buttons)
         self.refresh()
 
-    def diagnostics_text(self) -> str:
-        return diagnostics_text(diagnostics(health=self._health(), qt=qt_versions()))
-
     def refresh(self) -> None:
-        self.text.setPlainText(self.diagnostics_text())
+        diag = diagnostics(health=self._health(), qt=qt_versions())
+        b = diag["build"]
+        self.build_value.setText(" · ".join(str(x) for x in (b.get("commit"), b.get("kind"), b.get("built")) if x))
+        feeds = []
+        for f in diag["feeds"]:
+            state = _label(FEED_STATE_LABELS_ZH.get(FeedState(f["state"]), f["state"]))
+            line = _t("{0}：{1} · {2} 帧 · {3} 拒收").format(f["name"], state, f["frames"], f["reject_total"])
+            feeds.append(line + (f" · {f['last_error']}" if f["last_error"] else ""))
+        self.feeds_value.setText(SCRUB("\n".join(feeds)) or _t("无（回放或未连接）"))
+        self.paths_value.setText("\n".join(f"{k}: {v}" for k, v in diag["paths"].items()))
+        self.text.setPlainText(diagnostics_text(diag))
 
     def copy(self) -> None:
-        text = self.diagnostics_text()  # as of now, not as of when the dialog opened
-        self.text.setPlainText(text)
-        QGuiApplication.clipboard().setText(text)
+        self.refresh()  # as of now, not as of when the dialog opened
+        QGuiApplication.clipboard().setText(self.text.toPlainText())
         self.note.setText(_t("已复制到剪贴板"))
         QTimer.singleShot(4000, lambda: self.note.setText(""))

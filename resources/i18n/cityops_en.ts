@@ -4,6 +4,10 @@
   <context>
     <name>AboutDialog</name>
     <message>
+      <source>{0}：{1} · {2} 帧 · {3} 拒收</source>
+      <translation>{0}: {1} · {2} frames · {3} rejected</translation>
+    </message>
+    <message>
       <source>关于城运态势台</source>
       <translation>About CityOps Console</translation>
     </message>
@@ -26,6 +30,22 @@
     <message>
       <source>已复制到剪贴板</source>
       <translation>Copied to the clipboard</translation>
+    </message>
+    <message>
+      <source>数据源</source>
+      <translation>Feeds</translation>
+    </message>
+    <message>
+      <source>文件位置</source>
+      <translation>Files</translation>
+    </message>
+    <message>
+      <source>无（回放或未连接）</source>
+      <translation>None (replay, or not connected)</translation>
+    </message>
+    <message>
+      <source>构建</source>
+      <translation>Build</translation>
     </message>
     <message>
       <source>诊断信息（版本、依赖、数据源状态、文件位置；不含令牌和个人信息）</source>
