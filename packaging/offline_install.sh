@@ -23,10 +23,12 @@ wheelhouse() {
 install() {
   local dir=$1 venv=${2:-$HERE/.venv}
   "$PYTHON" -m venv "$venv"
-  # --no-index: pip must not even try the network; everything comes from the wheelhouse
+  # --no-index: pip must not even try the network; everything comes from the wheelhouse. Editable (-e):
+  # the program reads resources/ (map, boundaries, translations) from the checkout, which a wheel of this
+  # project does not carry, so the checkout is the installed program and stays where it is.
   "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-index --find-links "$dir" --upgrade pip
   "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-index --find-links "$dir" \
-    -c "$dir/constraints.txt" "$HERE[dev]"
+    -c "$dir/constraints.txt" -e "$HERE[dev]"
   log "installed into $venv: $("$venv/bin/cityops" --version)"
 }
 
