@@ -120,3 +120,20 @@ def test_logging_from_threads_keeps_whole_lines(tmp_path):
         t.join()
     lines = path.read_text(encoding="utf-8").splitlines()
     assert len(lines) == 800 and all(json.loads(x)["logger"] == "t" for x in lines)
+
+
+def test_rejects_are_logged_by_reason_as_a_bounded_summary(caplog):
+    from console.live_source import FeedConfig, LiveSource
+
+    src = LiveSource([FeedConfig("ws://127.0.0.1:9", "city")])
+    h = src.health()[0]
+    caplog.set_level(logging.INFO, logger="console.live_source")
+    h.count_rejects({"bad_json": 40, "oversized": 1})
+    src._log_rejects(h)
+    src._log_rejects(h)  # nothing new: no line
+    h.count_rejects({"bad_json": 2, "unknown_region": 5})
+    src._log_rejects(h)
+    lines = [r for r in caplog.records if getattr(r, "event", None) == "feed_rejects"]
+    assert [r.rejects for r in lines] == [{"bad_json": 40, "oversized": 1}, {"bad_json": 2, "unknown_region": 5}]
+    assert lines[1].getMessage() == ("feed city: 7 frame(s) or item(s) rejected in the last minute: "
+                                     "bad_json 2, unknown_region 5")
