@@ -60,6 +60,8 @@ class AboutDialog(QDialog):
         close = QPushButton(_t("关闭"))
         close.clicked.connect(self.accept)
         self.note = QLabel("")
+        self._note_timer = QTimer(self, singleShot=True, interval=4000)  # goes with the dialog
+        self._note_timer.timeout.connect(self.note.clear)
         self.summary = QFormLayout()
         self.build_value, self.feeds_value, self.paths_value = QLabel(), QLabel(), QLabel()
         for w in (self.build_value, self.feeds_value, self.paths_value):
@@ -99,4 +101,4 @@ class AboutDialog(QDialog):
         self.refresh()  # as of now, not as of when the dialog opened
         QGuiApplication.clipboard().setText(self.text.toPlainText())
         self.note.setText(_t("已复制到剪贴板"))
-        QTimer.singleShot(4000, lambda: self.note.setText(""))
+        self._note_timer.start()
