@@ -3,15 +3,20 @@
 #   sudo packaging/install_bundle.sh [BUNDLE_DIR] [DEST]    defaults: out/bundle/cityops  /opt/cityops
 # Copies the bundle, links /usr/local/bin/cityops, and adds the menu entry and icon for every user.
 # Without root it installs for the current user instead (~/.local/opt/cityops, ~/.local/bin, ~/.local/share).
+# BIN_DIR and SHARE_DIR move the link and the menu entry (a staging root, a test).
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 SRC=${1:-$HERE/../out/bundle/cityops}
 [ -x "$SRC/cityops" ] || { echo "no bundle at $SRC: build it with ./dev bundle" >&2; exit 1; }
 if [ "$(id -u)" = 0 ]; then
-  DEST=${2:-/opt/cityops}; BIN=/usr/local/bin; SHARE=/usr/share
+  DEST=${2:-/opt/cityops}; BIN=${BIN_DIR:-/usr/local/bin}; SHARE=${SHARE_DIR:-/usr/share}
 else
-  DEST=${2:-$HOME/.local/opt/cityops}; BIN=$HOME/.local/bin; SHARE=$HOME/.local/share
+  DEST=${2:-$HOME/.local/opt/cityops}; BIN=${BIN_DIR:-$HOME/.local/bin}; SHARE=${SHARE_DIR:-$HOME/.local/share}
 fi
+case "$DEST" in
+  */cityops|*/cityops-*) ;;  # it is replaced whole below: refuse anything that does not look like ours
+  *) echo "refusing to install into $DEST: the folder's name must be cityops or cityops-*" >&2; exit 1 ;;
+esac
 DEST=$(mkdir -p "$DEST" && cd "$DEST" && pwd)
 # a fresh copy: files of an older version must not linger beside the new ones
 rm -rf "$DEST.new" && cp -a "$SRC" "$DEST.new" && rm -rf "$DEST" && mv "$DEST.new" "$DEST"

@@ -33,6 +33,7 @@ def test_the_bundle_builds_starts_without_python_and_draws_the_console():
     print(json.dumps({k: v for k, v in res.items()}, ensure_ascii=False, indent=2, default=str))
     assert res["version_rc"] == 0 and res["version"].startswith("cityops ")
     assert res["build"].get("kind") == "pyinstaller one-folder bundle"
+    assert (DEFAULT_BUNDLE / "_internal" / "resources" / "i18n" / "cityops_en.qm").exists()  # English, no lrelease
     for run in (res["first_start"], res["second_start"]):
         assert run["rc"] == 0, run["output_tail"]
         assert run["window_shown_s"] is not None, run["output_tail"]

@@ -28,6 +28,8 @@ def compiled_translation(code: str) -> Path | None:
     """The .qm for a language, compiled from its .ts when missing or older. None if unavailable."""
     ts = resource("i18n", f"cityops_{code}.ts")
     qm = ts.with_suffix(".qm")
+    if getattr(sys, "frozen", False):  # a bundle ships its .qm (packaging/cityops.spec) and has no lrelease
+        return qm if qm.exists() else None
     if ts.exists() and (not qm.exists() or qm.stat().st_mtime < ts.stat().st_mtime):
         tool = lrelease_binary()
         if tool is None:
