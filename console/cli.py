@@ -204,11 +204,13 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         cfg = _prepare(args)
-    except ConfigError as exc:
-        print(f"cityops: configuration error: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(f"cityops: {exc}", file=sys.stderr)
+    except (ConfigError, OSError) as exc:
+        message = f"configuration error: {exc}" if isinstance(exc, ConfigError) else str(exc)
+        print(f"cityops: {message}", file=sys.stderr)
+        if _started_from_a_desktop(args):
+            from console.ui.startup_error import show_startup_error
+
+            show_startup_error(message)
         return 2
     if args.cmd == "paths":
         return _print_paths(cfg)
@@ -244,6 +246,13 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             sim.stop()
     return 2
+
+
+def _started_from_a_desktop(args: argparse.Namespace) -> bool:
+    """A window would open, there is a display, and no terminal to read stderr (the menu entry)."""
+    return (args.cmd in FILE_LOG_COMMANDS and not getattr(args, "headless", False)
+            and bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+            and not sys.stderr.isatty())
 
 
 def _feeds(args: argparse.Namespace, cfg: Config) -> list[FeedConfig]:

@@ -606,4 +606,15 @@
       <translation>Fastest</translation>
     </message>
   </context>
+  <context>
+    <name>StartupError</name>
+    <message>
+      <source>城运态势台无法启动</source>
+      <translation>CityOps Console cannot start</translation>
+    </message>
+    <message>
+      <source>配置有误，控制台未启动。请修正后重试（可用 cityops check-config 检查）。</source>
+      <translation>The configuration has a mistake, so the console did not start. Correct it and try again (cityops check-config checks it).</translation>
+    </message>
+  </context>
 </TS>
