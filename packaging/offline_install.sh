@@ -23,12 +23,11 @@ wheelhouse() {
 install() {
   local dir=$1 venv=${2:-$HERE/.venv}
   "$PYTHON" -m venv "$venv"
-  # --no-index: pip must not even try the network; everything comes from the wheelhouse. Editable (-e):
-  # the program reads resources/ (map, boundaries, translations) from the checkout, which a wheel of this
-  # project does not carry, so the checkout is the installed program and stays where it is.
+  # --no-index: pip must not even try the network; everything comes from the wheelhouse. Not editable:
+  # the built wheel carries resources/ (setup.py), so the checkout may be removed afterwards.
   "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-index --find-links "$dir" --upgrade pip
   "$venv/bin/python" -m pip install -q --disable-pip-version-check --no-index --find-links "$dir" \
-    -c "$dir/constraints.txt" -e "$HERE[dev]"
+    -c "$dir/constraints.txt" "$HERE[dev]"
   log "installed into $venv: $("$venv/bin/cityops" --version)"
 }
 
@@ -40,6 +39,9 @@ rehearse() {
   http_proxy=http://127.0.0.1:9 https_proxy=http://127.0.0.1:9 PIP_INDEX_URL=http://127.0.0.1:9/simple \
     install "$dir" "$venv"
   out=$(mktemp -d)
+  # run from elsewhere, so nothing can come from the checkout: the installed copy must be complete
+  cd "$out"
+  "$venv/bin/python" -c 'import console.resources as r; p = r.resources_dir(); print("resources:", p); assert "site-packages" in str(p)'
   "$venv/bin/cityops" --version
   CITYOPS_DATA_DIR="$out/data" "$venv/bin/cityops" paths
   (cd "$out" && CITYOPS_DATA_DIR="$out/data" QT_QPA_PLATFORM=offscreen \
