@@ -43,13 +43,24 @@ class FeedSettings:
     domains: tuple[str, ...] = ()
 
 
+POLICY_KEYS = ("actions", "export", "unmask_personal", "emergency")  # the role policy's permissions
+
+
 @dataclass(frozen=True)
 class RoleOptions:
-    """What a site sets per role. Which actions a role has is the program's (console/operator.py);
-    these are the choices a site makes on top."""
+    """What a site sets per role in [roles.<role>]. The permissions are those of the role policy
+    (console/operator.py, resources/config/roles.json): each one set here overrides the policy's, each
+    left out (None) keeps it. `layout` is a layout file exported for the role, opened at start."""
 
-    unmask_personal_data: bool = False  # show callers' phone and ID numbers unmasked (a site's decision)
-    default_layout: str | None = None  # the named layout a console in this role opens with
+    actions: bool | None = None  # send incident commands
+    export: bool | None = None  # export a recording's data
+    unmask_personal: bool | None = None  # see callers' phone and ID numbers unmasked
+    emergency: bool | None = None  # declare or lift emergency mode
+    layout: Path | None = None
+
+    def overrides(self) -> dict[str, bool]:
+        """The permissions this site sets, to lay over the role policy's."""
+        return {k: getattr(self, k) for k in POLICY_KEYS if getattr(self, k) is not None}
 
 
 @dataclass(frozen=True)
@@ -251,11 +262,9 @@ def parse_config(text: str, path: Path | None = None, env: dict[str, str] | None
     declared = r.table(("roles",), tuple(x.value for x in Role))
     for ro in Role:
         if ro.value in declared:
-            r.table(("roles", ro.value), ("unmask_personal_data", "default_layout"))
-        layout = r.value(("roles", ro.value, "default_layout"), str)
-        if layout is not None and not layout.strip():
-            raise r.fail(("roles", ro.value, "default_layout"), "is empty")
-        roles[ro] = RoleOptions(bool(r.value(("roles", ro.value, "unmask_personal_data"), bool, False)), layout)
+            r.table(("roles", ro.value), (*POLICY_KEYS, "layout"))
+        perms = {k: r.value(("roles", ro.value, k), bool) for k in POLICY_KEYS}
+        roles[ro] = RoleOptions(**perms, layout=r.file(("roles", ro.value, "layout")))
 
     feeds = _feeds(r, env)
 

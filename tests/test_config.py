@@ -23,7 +23,9 @@ def test_the_shipped_example_is_valid_and_documented():
     cfg = load_config(EXAMPLE, env={"CITYOPS_FEED_TOKEN": "example-token-1"})
     assert cfg.role is Role.DUTY_OFFICER
     assert cfg.feeds[0].token == "example-token-1" and cfg.feeds[0].token_source == "env CITYOPS_FEED_TOKEN"
-    assert cfg.role_options(Role.LEADER).default_layout == "wall"
+    assert cfg.role_options(Role.LEADER).overrides() == {"emergency": True}
+    assert cfg.role_options(Role.DUTY_OFFICER).overrides() == {"unmask_personal": False}
+    assert cfg.role_options(Role.ANALYST).overrides() == {} and cfg.role_options(Role.ANALYST).layout is None
     assert cfg.retention_days == 30 and cfg.log_backups == 5
     documented = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     for table in ("[operator]", "[roles.", "[[feeds]]", "[map]", "[sla]", "[rules]", "[recording]", "[logging]",
@@ -44,8 +46,11 @@ def test_no_file_means_the_defaults(tmp_path):
     ('[map]\n# tiles\ntile_url = 3\n', 3, "map.tile_url", "must be a string"),
     ('[map]\ntile_url = "http://t/{z}/{x}.png"\n', 2, "map.tile_url", "{z}, {x} and {y}"),
     ('[recording]\nenabled = true\nretention_days = -1\n', 3, "recording.retention_days", "at least"),
-    ('[roles.leader]\nunmask_personal_data = "yes"\n', 2, "roles.leader.unmask_personal_data", "true or false"),
-    ('[roles.mayor]\nunmask_personal_data = true\n', 1, "roles.mayor", "unknown key"),
+    ('[roles.leader]\nunmask_personal = "yes"\n', 2, "roles.leader.unmask_personal", "true or false"),
+    ('[roles.mayor]\nactions = true\n', 1, "roles.mayor", "unknown key"),
+    ('[roles.analyst]\nexport = true\nunmask_personal_data = true\n', 3, "roles.analyst.unmask_personal_data",
+     "known here: actions, export, unmask_personal, emergency, layout"),
+    ('[roles.leader]\nlayout = "missing.ini"\n', 2, "roles.leader.layout", "no such file"),
     ('[logging]\nlevel = "INFO"\nbacksups = 3\n', 3, "logging.backsups", "unknown key"),
     ('[ui]\nlanguage = "fr"\n', 2, "ui.language", "zh, en"),
     ('colour = "red"\n', 1, "colour", "unknown key"),
