@@ -31,12 +31,12 @@ def session_recording_path(folder: Path) -> Path:
     return folder / f"session-{stamp}.cityrec"
 
 
-def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path | None = None,
+def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path | None = None, config=None,
             quit_after: float | None = None, settings_path: Path | None = None, with_map: bool = True,
             language: str = "zh", tile_url: str | None = None, operator=None, replay: Path | None = None,
-            record_dir: Path | None = None, config=None) -> int:
-    """Live on `feeds` (recording to `record_dir` unless None), or a replay of the file `replay`.
-    `config` (console.config.Config, already checked) gives the SLA and rules files and retention."""
+            record_dir: Path | None = None) -> int:
+    """Live on `feeds` (recording to `record_dir` unless None), or a replay of the file `replay`."""
+    # `config` (console.config.Config, already checked) gives the SLA and rules files and retention
     _prepare_env()
     import qasync
     from PySide6.QtCore import QSettings, QTimer

@@ -161,6 +161,8 @@ class MainWindow(QMainWindow):
 
     def retranslate(self) -> None:
         self.setWindowTitle(_t("城运态势台 CityOps Console"))
+        self.menu_help.setTitle(_t("帮助"))
+        self.act_about.setText(_t("关于与诊断信息…"))
         self.dock_board.setWindowTitle(_t("城市生命体征"))
         self.dock_chart.setWindowTitle(_t("指标详情"))
         self.dock_queue.setWindowTitle(_t("事件队列"))
@@ -170,8 +172,6 @@ class MainWindow(QMainWindow):
         self.act_mute.setText(_t("红色超时提示音静音"))
         self.act_silence.setText(_t("静默规则或区域…"))
         self.act_handover.setText(_t("生成交接班报告（最近 8 小时）"))
-        self.menu_help.setTitle(_t("帮助"))
-        self.act_about.setText(_t("关于与诊断信息…"))
         self.queue.retranslate()
         self.actions.retranslate()
         self.chart.retranslate()
