@@ -36,7 +36,6 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
             language: str = "zh", tile_url: str | None = None, operator=None, replay: Path | None = None,
             record_dir: Path | None = None) -> int:
     """Live on `feeds` (recording to `record_dir` unless None), or a replay of the file `replay`."""
-    # `config` (console.config.Config, already checked) gives the SLA and rules files and retention
     _prepare_env()
     import qasync
     from PySide6.QtCore import QSettings, QTimer
@@ -63,7 +62,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     from widgets.theme import STYLE_SHEET
 
     # configuration first: a bad file stops the start with its reason, never a half-configured console
-    config = config or Config()
+    config = config or Config()  # console.config.Config, already checked: SLA and rules files, retention
     sla = SlaBook.load(config.sla_file or resource("config", "sla.json"))
     rules = RuleEngine(load_rules(config.rules_file or resource("config", "rules.json")))
     journal_dir = active().journal
