@@ -11,6 +11,7 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from console.city_state import StateConfig
 from console.config import Config, ConfigError, load_config
@@ -205,13 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = _prepare(args)
     except (ConfigError, OSError) as exc:
-        message = f"configuration error: {exc}" if isinstance(exc, ConfigError) else str(exc)
-        print(f"cityops: {message}", file=sys.stderr)
-        if _started_from_a_desktop(args):
-            from console.ui.startup_error import show_startup_error
-
-            show_startup_error(message)
-        return 2
+        _refuse(args, f"configuration error: {exc}" if isinstance(exc, ConfigError) else str(exc))
     if args.cmd == "paths":
         return _print_paths(cfg)
     if args.cmd == "check-config":
@@ -255,6 +250,16 @@ def _started_from_a_desktop(args: argparse.Namespace) -> bool:
             and not sys.stderr.isatty())
 
 
+def _refuse(args: argparse.Namespace, message: str) -> NoReturn:
+    """Stop before starting: the reason on stderr, and in a window when started from the desktop menu."""
+    print(f"cityops: {message}", file=sys.stderr)
+    if _started_from_a_desktop(args):
+        from console.ui.startup_error import show_startup_error
+
+        show_startup_error(message)
+    raise SystemExit(2)
+
+
 def _feeds(args: argparse.Namespace, cfg: Config) -> list[FeedConfig]:
     """--feed on the command line replaces the config file's [[feeds]]; one or the other must give some."""
     if args.feed:
@@ -263,14 +268,14 @@ def _feeds(args: argparse.Namespace, cfg: Config) -> list[FeedConfig]:
         for spec in args.feed:
             name, url = _feed_spec(spec)
             if not url.startswith(("ws://", "wss://")):
-                raise SystemExit(f"cityops: feed URL must start with ws:// or wss://: {url!r}")
+                _refuse(args, f"feed URL must start with ws:// or wss://: {url!r}")
             feeds.append(FeedConfig(url, name, tok, tuple(args.region), tuple(args.domain)))
         return feeds
     if args.token_env or args.token_file:
-        raise SystemExit("cityops: --token-env/--token-file go with --feed; feeds from the config file name "
-                         "their own token_env or token_file")
+        _refuse(args, "--token-env/--token-file go with --feed; feeds from the config file name their own "
+                      "token_env or token_file")
     if not cfg.feeds:
-        raise SystemExit(f"cityops: no feed: give --feed URL, or [[feeds]] in the config file ({cfg.path or 'none'})")
+        _refuse(args, f"no feed: give --feed URL, or [[feeds]] in the config file ({cfg.path or 'none'})")
     return [FeedConfig(f.url, f.name, f.token, f.regions or tuple(args.region), f.domains or tuple(args.domain))
             for f in cfg.feeds]
 

@@ -129,11 +129,14 @@ def test_the_command_line_refuses_a_bad_config_before_starting(tmp_path, capsys,
     monkeypatch.setenv("CITYOPS_DATA_DIR", str(tmp_path / "data"))
     bad = tmp_path / "bad.toml"
     bad.write_text('[recording]\nretention_gb = "lots"\n', encoding="utf-8")
-    assert main(["demo", "--config", str(bad), "--headless", "--duration", "1"]) == 2
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", "--config", str(bad), "--headless", "--duration", "1"])
+    assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert f"{bad}:2: recording.retention_gb: must be a number" in err
     assert not (tmp_path / "data").exists()  # nothing was started or written
-    assert main(["check-config", "--config", str(EXAMPLE)]) == 2  # its token variable is not set here
+    with pytest.raises(SystemExit, match="2"):
+        main(["check-config", "--config", str(EXAMPLE)])  # its token variable is not set here
     assert "CITYOPS_FEED_TOKEN" in capsys.readouterr().err
     monkeypatch.setenv("CITYOPS_FEED_TOKEN", "t-123456")
     assert main(["check-config", "--config", str(EXAMPLE)]) == 0
@@ -151,8 +154,16 @@ def test_started_from_the_menu_a_bad_config_is_shown_in_a_window(tmp_path, monke
     monkeypatch.setenv("CITYOPS_DATA_DIR", str(tmp_path / "data"))
     bad = tmp_path / "bad.toml"
     bad.write_text('[ui]\nlanguage = "de"\n', encoding="utf-8")
-    assert main(["run", "--config", str(bad)]) == 2
+    with pytest.raises(SystemExit):
+        main(["run", "--config", str(bad)])
     assert shown == [f"configuration error: {bad}:2: ui.language: must be one of zh, en, not 'de'"]
-    assert main(["run", "--headless", "--config", str(bad)]) == 2 and len(shown) == 1  # no window headless
+    with pytest.raises(SystemExit):
+        main(["run", "--headless", "--config", str(bad)])
+    assert len(shown) == 1  # no window headless
+    empty = tmp_path / "empty.toml"
+    empty.write_text("", encoding="utf-8")
+    with pytest.raises(SystemExit):
+        main(["run", "--config", str(empty)])  # a config with no feeds, from the menu: said in a window too
+    assert shown[1].startswith("no feed: give --feed URL, or [[feeds]]")
     box = se.startup_error_box(shown[0])
     assert box.informativeText() == shown[0] and "check-config" in box.text()

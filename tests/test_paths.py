@@ -85,8 +85,9 @@ def test_cityops_paths_prints_them_with_their_source(home, monkeypatch, capsys):
 def test_a_folder_that_cannot_be_made_stops_the_start_with_its_name(home, capsys):
     blocker = home / "a-file"
     blocker.write_text("", encoding="utf-8")
-    rc = main(["demo", "--headless", "--duration", "1", "--record-dir", str(blocker / "recordings")])
-    assert rc == 2
+    with pytest.raises(SystemExit) as exit_:
+        main(["demo", "--headless", "--duration", "1", "--record-dir", str(blocker / "recordings")])
+    assert exit_.value.code == 2
     err = capsys.readouterr().err
     assert f"cannot use {blocker / 'recordings'} for recordings (flag)" in err
 
