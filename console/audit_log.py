@@ -1,14 +1,21 @@
 """The audit trail: every operator action and its outcome, appended to a local JSON-lines file and
-flushed to disk at once. Append-only by construction: nothing here rewrites or deletes an entry."""
+flushed to disk at once. Append-only by construction: nothing here rewrites or deletes an entry.
+
+Each entry is also told to the program log (event `operator_action`, without its free-text detail),
+so a support engineer reading the log sees the actions among the feed events; the log rotates, this
+file does not."""
 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import threading
 import time
 from pathlib import Path
 from typing import Any
+
+log = logging.getLogger(__name__)
 
 
 class AuditLog:
@@ -27,6 +34,9 @@ class AuditLog:
         with self._lock:
             os.write(self._fd, line)
             os.fsync(self._fd)
+        log.info("operator %s (%s): %s %s -> %s", operator, role, action, target, outcome,
+                 extra={"event": "operator_action", "operator": operator, "role": role, "action": action,
+                        "target": target, "outcome": outcome})
         return entry
 
     def entries(self, target: str | None = None) -> list[dict[str, Any]]:

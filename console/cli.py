@@ -1,4 +1,7 @@
-"""`cityops`: the command line. Subcommands: demo, run, simulate."""
+"""`cityops`: the command line. Subcommands: demo, run, replay, export, simulate, handover, paths, check-config.
+
+Everything that could stop a start (the config file, its tokens, SLA and rules files, the folders) is
+checked in `main` before a window opens or a feed is dialled."""
 
 from __future__ import annotations
 
@@ -8,10 +11,12 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
-from console import __version__
 from console.city_state import StateConfig
+from console.config import Config, ConfigError, load_config
 from console.live_source import FeedConfig
+from console.logs import SCRUB, setup_logging
 
 log = logging.getLogger("cityops")
 
@@ -26,17 +31,18 @@ def _feed_spec(spec: str) -> tuple[str, str]:
 
 def _token(args: argparse.Namespace) -> str | None:
     # tokens come from the environment or a file, never from the command line (it shows in `ps`)
+    tok = None
     if getattr(args, "token_env", None):
-        tok = os.environ.get(args.token_env)
+        tok = (os.environ.get(args.token_env) or "").strip()
         if not tok:
             raise SystemExit(f"cityops: environment variable {args.token_env} is empty or not set")
-        return tok.strip()
-    if getattr(args, "token_file", None):
+    elif getattr(args, "token_file", None):
         try:
-            return Path(args.token_file).read_text(encoding="utf-8").strip()
+            tok = Path(args.token_file).read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise SystemExit(f"cityops: cannot read token file: {exc}") from None
-    return None
+    SCRUB.add_secret(tok)  # from here on no log line can carry it
+    return tok
 
 
 def _add_sim_args(p: argparse.ArgumentParser) -> None:
@@ -71,15 +77,14 @@ def _add_view_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--quit-after", type=float, default=None, help="quit the window after S seconds")
     g.add_argument("--history-hours", type=float, default=24.0, help="history kept in memory per series")
     g.add_argument("--max-series", type=int, default=4096, help="most (indicator, region) series kept")
-    g.add_argument("--tile-url", default=None,
+    g.add_argument("--tile-url", default=None,  # default: the config file's [map] tile_url
                    help="an intranet map tile server, e.g. http://tiles.local/{z}/{x}/{y}.png (default: none, "
                         "the map draws boundaries only)")
-    g.add_argument("--lang", choices=["zh", "en"], default="zh", help="interface language")
-    g.add_argument("--operator", default=None, help="the operator's name on commands (default: login name)")
-    g.add_argument("--role", choices=["duty_officer", "leader", "analyst"], default="duty_officer",
-                   help="duty officers act on incidents; leaders and analysts only view")
-    g.add_argument("--record-dir", type=Path, default=None,
-                   help="where live sessions are recorded (default: the data folder's recordings/)")
+    g.add_argument("--lang", choices=["zh", "en"], default=None, help="interface language (default: config, zh)")
+    g.add_argument("--operator", default=None, help="the operator's name on commands (default: config, login name)")
+    g.add_argument("--role", choices=["duty_officer", "leader", "analyst"], default=None,
+                   help="duty officers act on incidents; leaders and analysts only view (default: config, "
+                        "duty_officer)")
     g.add_argument("--no-record", action="store_true", help="do not record this live session")
     g.add_argument("--layout", type=Path, default=None, help="start with this layout file (exported for the role)")
     g.add_argument("--status-file", type=Path, default=None,
@@ -99,25 +104,40 @@ def _add_view_args(p: argparse.ArgumentParser) -> None:
     w.add_argument("--wall-size", default=None, metavar="WxH", help="a window of this size instead of full screen")
 
 
+def _add_place_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("where files go (each also an environment variable; see `cityops paths`)")
+    g.add_argument("--config", type=Path, default=None, help="the TOML config file (env CITYOPS_CONFIG)")
+    g.add_argument("--layouts-dir", type=Path, default=None, help="saved window layouts (env CITYOPS_LAYOUTS_DIR)")
+    g.add_argument("--record-dir", type=Path, default=None,
+                   help="where live sessions are recorded (env CITYOPS_RECORDINGS_DIR)")
+    g.add_argument("--journal-dir", type=Path, default=None,
+                   help="the command journal and audit log (env CITYOPS_JOURNAL_DIR)")
+    g.add_argument("--log-dir", type=Path, default=None, help="the rotating program log (env CITYOPS_LOG_DIR)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="cityops", description="CityOps Console (城运态势台)")
-    p.add_argument("--version", action="version", version=f"cityops {__version__}")
-    p.add_argument("--log-level", default="INFO", choices=["DEBUG", "INFO", "WARNING", "ERROR"])
-    sub = p.add_subparsers(dest="cmd", required=True)
+    p.add_argument("--version", action="store_true", help="print the version and build, and exit")
+    p.add_argument("--log-level", default=None, choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+                   help="default: the config file's [logging] level, else INFO")
+    sub = p.add_subparsers(dest="cmd")
 
     demo = sub.add_parser("demo", help="the console on the built-in simulated Shanghai")
     _add_sim_args(demo)
     _add_view_args(demo)
+    _add_place_args(demo)
 
     run = sub.add_parser("run", help="the console on real feeds")
-    run.add_argument("--feed", action="append", required=True, metavar="[NAME=]URL",
-                     help="a feed server, ws:// or wss:// (repeat for a city feed plus district feeds)")
+    run.add_argument("--feed", action="append", default=[], metavar="[NAME=]URL",
+                     help="a feed server, ws:// or wss:// (repeat for a city feed plus district feeds; "
+                          "default: the config file's [[feeds]])")
     run.add_argument("--token-env", metavar="VAR", help="read the feed token from this environment variable")
     run.add_argument("--token-file", metavar="FILE", help="read the feed token from this file")
     run.add_argument("--region", action="append", default=[], help="subscribe only to these region codes")
     run.add_argument("--domain", action="append", default=[], help="subscribe only to these domains")
     run.add_argument("--record", type=Path, default=None, help="record every frame to this file (headless)")
     _add_view_args(run)
+    _add_place_args(run)
 
     wl = sub.add_parser("wall", help="the big-screen wall (大屏): on --feed, or on the built-in simulated city")
     wl.add_argument("--feed", action="append", default=[], metavar="[NAME=]URL", help="a feed server (repeat)")
@@ -125,10 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("--token-file", metavar="FILE", help="read the feed token from this file")
     _add_sim_args(wl)
     _add_view_args(wl)
+    _add_place_args(wl)
 
     rp = sub.add_parser("replay", help="open a recording in the console (play, seek, speed, bookmarks)")
     rp.add_argument("file", type=Path)
     _add_view_args(rp)
+    _add_place_args(rp)
+
+    pa = sub.add_parser("paths", help="print where the config, layouts, recordings, journal and logs are")
+    _add_place_args(pa)
+    cc = sub.add_parser("check-config", help="check the config file (and its tokens, SLA and rules files)")
+    _add_place_args(cc)
 
     ex = sub.add_parser("export", help="a time range of a recording to CSV or Parquet (pandas)")
     ex.add_argument("file", type=Path)
@@ -192,9 +219,50 @@ def _server(args: argparse.Namespace, token: str | None = None, burst: int = 0, 
     return make_server(city, opts)
 
 
+PLACE_FLAGS = {"config": "config", "layouts": "layouts_dir", "recordings": "record_dir", "journal": "journal_dir",
+               "logs": "log_dir"}
+FILE_LOG_COMMANDS = ("demo", "run", "replay", "wall")  # the console keeps a log file; tools log to stderr only
+
+
+def _prepare(args: argparse.Namespace) -> Config:
+    """Read the config, settle the places, start logging. Raises ConfigError / SystemExit on anything
+    wrong, before any window or connection exists."""
+    from console import paths
+
+    flags = {place: getattr(args, dest, None) for place, dest in PLACE_FLAGS.items()}
+    cfg_path, cfg_source = paths.config_file(flags["config"])
+    # a file named on purpose must exist; the default place may hold none (then the built-in defaults)
+    cfg = load_config(cfg_path, must_exist=cfg_source != "default")
+    places = paths.resolve(flags, cfg.paths)
+    paths.use(places)
+    level = args.log_level or cfg.log_level
+    if args.cmd in FILE_LOG_COMMANDS:
+        paths.ensure(places)
+        setup_logging(level, places.logs, int(cfg.log_max_mb * 1e6), cfg.log_backups)
+    else:
+        setup_logging(level)
+    return cfg
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from console.about import version_line
+
+        print(version_line())
+        return 0
+    if args.cmd is None:
+        parser.print_help(sys.stderr)
+        return 2
+    try:
+        cfg = _prepare(args)
+    except (ConfigError, OSError) as exc:
+        _refuse(args, f"configuration error: {exc}" if isinstance(exc, ConfigError) else str(exc))
+    if args.cmd == "paths":
+        return _print_paths(cfg)
+    if args.cmd == "check-config":
+        return _print_config(cfg)
     if args.cmd == "simulate":
         from console.simulator.run import serve_until_stopped
 
@@ -203,18 +271,19 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.cmd == "wall":
         args.wall = True
-        if not args.feed:
+        if not args.feed and not cfg.feeds:
             args.cmd = "demo"  # the wall on the built-in simulated city
     if args.cmd in ("run", "wall"):
-        return _run_console(args, _feeds(args), None)
+        feeds = _feeds(args, cfg)
+        return _run_console(args, cfg, feeds, None)
     if args.cmd == "replay":
         if not args.file.exists():
             raise SystemExit(f"cityops: no such recording: {args.file}")
         if args.headless:
             raise SystemExit("cityops: replay needs the window (use `cityops export` for data)")
-        return _run_console(args, [], None)
+        return _run_console(args, cfg, [], None)
     if args.cmd == "export":
-        return _export(args)
+        return _export(args, cfg)
     if args.cmd == "handover":
         return _handover_sample(args)
     if args.cmd == "alarm-figures":
@@ -226,21 +295,78 @@ def main(argv: list[str] | None = None) -> int:
         port = sim.start()
         log.info("built-in simulated Shanghai on ws://127.0.0.1:%d", port)
         try:
-            return _run_console(args, [FeedConfig(f"ws://127.0.0.1:{port}", "上海市城运平台(模拟)")], sim)
+            return _run_console(args, cfg, [FeedConfig(f"ws://127.0.0.1:{port}", "上海市城运平台(模拟)")], sim)
         finally:
             sim.stop()
     return 2
 
 
-def _feeds(args: argparse.Namespace) -> list[FeedConfig]:
-    tok = _token(args)
-    feeds = []
-    for spec in args.feed:
-        name, url = _feed_spec(spec)
-        if not url.startswith(("ws://", "wss://")):
-            raise SystemExit(f"cityops: feed URL must start with ws:// or wss://: {url!r}")
-        feeds.append(FeedConfig(url, name, tok, tuple(getattr(args, "region", ())), tuple(getattr(args, "domain", ()))))
-    return feeds
+def _started_from_a_desktop(args: argparse.Namespace) -> bool:
+    """A window would open, there is a display, and no terminal to read stderr (the menu entry)."""
+    return (args.cmd in FILE_LOG_COMMANDS and not getattr(args, "headless", False)
+            and bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+            and not sys.stderr.isatty())
+
+
+def _refuse(args: argparse.Namespace, message: str) -> NoReturn:
+    """Stop before starting: the reason on stderr, and in a window when started from the desktop menu."""
+    print(f"cityops: {message}", file=sys.stderr)
+    if _started_from_a_desktop(args):
+        from console.ui.startup_error import show_startup_error
+
+        show_startup_error(message)
+    raise SystemExit(2)
+
+
+def _feeds(args: argparse.Namespace, cfg: Config) -> list[FeedConfig]:
+    """--feed on the command line replaces the config file's [[feeds]]; one or the other must give some."""
+    if args.feed:
+        tok = _token(args)
+        feeds = []
+        for spec in args.feed:
+            name, url = _feed_spec(spec)
+            if not url.startswith(("ws://", "wss://")):
+                _refuse(args, f"feed URL must start with ws:// or wss://: {url!r}")
+            feeds.append(FeedConfig(url, name, tok, tuple(getattr(args, "region", ())),
+                                     tuple(getattr(args, "domain", ()))))
+        return feeds
+    if args.token_env or args.token_file:
+        _refuse(args, "--token-env/--token-file go with --feed; feeds from the config file name their own "
+                      "token_env or token_file")
+    if not cfg.feeds:
+        _refuse(args, f"no feed: give --feed URL, or [[feeds]] in the config file ({cfg.path or 'none'})")
+    return [FeedConfig(f.url, f.name, f.token, f.regions or tuple(getattr(args, "region", ())),
+                       f.domains or tuple(getattr(args, "domain", ()))) for f in cfg.feeds]
+
+
+def _print_paths(cfg: Config) -> int:
+    from console.paths import active
+    from console.resources import resources_dir
+
+    places = active()
+    for name, path in places.items():
+        note = places.sources.get(name, "default")
+        if name == "config" and cfg.path is None:
+            note += ", not present: built-in defaults"
+        print(f"{name:<11}{path}  ({note})")
+    print(f"{'resources':<11}{resources_dir()}  (shipped, read-only)")
+    return 0
+
+
+def _print_config(cfg: Config) -> int:
+    if cfg.path is None:
+        print("no config file: the built-in defaults (see `cityops paths` for where one would be read)")
+        return 0
+    print(f"{cfg.path}: OK")
+    print(f"  operator  {cfg.operator_name or '(login name)'}, role {cfg.role.value}")
+    for f in cfg.feeds:
+        print(f"  feed      {f.name or f.url}  {f.url}  token: {f.token_source or 'none'}")
+    print(f"  map tiles {cfg.tile_url or '(none: boundaries only)'}")
+    print(f"  sla       {cfg.sla_file or '(shipped)'}")
+    print(f"  rules     {cfg.rules_file or '(shipped)'}")
+    print(f"  recording {'on' if cfg.record else 'off'}, keep {cfg.retention_days:g} days / {cfg.retention_gb:g} GB")
+    print(f"  logging   {cfg.log_level}, {cfg.log_max_mb:g} MB x {cfg.log_backups + 1} files")
+    return 0
 
 
 def _wall_options(args: argparse.Namespace):
@@ -279,7 +405,7 @@ def parse_time(text: str | None) -> float | None:
     return t.timestamp()
 
 
-def _export(args: argparse.Namespace) -> int:
+def _export(args: argparse.Namespace, cfg: Config) -> int:
     from console.export import export_recording
     from console.operator import Role, load_role_policies
     from console.recording import Recording
@@ -287,11 +413,15 @@ def _export(args: argparse.Namespace) -> int:
 
     if not args.file.exists():
         raise SystemExit(f"cityops: no such recording: {args.file}")
-    policy = load_role_policies(resource("config", "roles.json"))[Role(args.role)]
+    import dataclasses
+
+    role = Role(args.role)
+    policy = dataclasses.replace(load_role_policies(resource("config", "roles.json"))[role],
+                                 **cfg.role_options(role).overrides())
     if not policy.export:
-        raise SystemExit(f"cityops: role {args.role} may not export (resources/config/roles.json)")
+        raise SystemExit(f"cityops: role {args.role} may not export (role policy)")
     if args.unmask and not policy.unmask_personal:
-        raise SystemExit(f"cityops: role {args.role} may not unmask personal data (resources/config/roles.json)")
+        raise SystemExit(f"cityops: role {args.role} may not unmask personal data (role policy)")
 
     def progress(frac: float) -> None:
         print(f"\rexporting {frac * 100:5.1f}%", end="", file=sys.stderr, flush=True)
@@ -369,7 +499,7 @@ def _alarm_figures_sample(args: argparse.Namespace) -> int:
     return 0
 
 
-def _run_console(args: argparse.Namespace, feeds: list[FeedConfig], sim) -> int:
+def _run_console(args: argparse.Namespace, cfg: Config, feeds: list[FeedConfig], sim) -> int:
     if args.headless:
         from console.headless import run_headless
 
@@ -379,23 +509,30 @@ def _run_console(args: argparse.Namespace, feeds: list[FeedConfig], sim) -> int:
             print(f"frames {stats['frames']} samples {stats['samples']} events {stats['events']} "
                   f"rejects {stats['reject_total']} reconnects {stats['reconnects']} gaps {stats['gaps']}")
         return 0
+    import dataclasses
+
     from console.gui_app import run_gui
     from console.operator import Operator, Role, load_role_policies
-    from console.paths import data_dir
+    from console.paths import active
     from console.resources import resource
 
-    role = Role(args.role)
-    policy = load_role_policies(resource("config", "roles.json"))[role]
-    operator = Operator(args.operator, role, policy) if args.operator else Operator.from_login(role, policy)
+    role = Role(args.role) if args.role else cfg.role
+    site = cfg.role_options(role)
+    # the shipped role policy, with what this site's config file says for the role on top
+    policy = dataclasses.replace(load_role_policies(resource("config", "roles.json"))[role], **site.overrides())
+    name = args.operator or cfg.operator_name
+    operator = Operator(name, role, policy) if name else Operator.from_login(role, policy)
+    places = active()
     wall = _wall_options(args)
     # a wall only watches (the workstation beside it records); a workstation records unless told not to
-    record_dir = None if args.no_record or wall is not None else (args.record_dir or data_dir() / "recordings")
+    record_dir = None if args.no_record or not cfg.record or wall is not None else places.recordings
     return run_gui(feeds, _state_config(args), screenshot=args.screenshot,
                    quit_after=args.quit_after if args.quit_after is not None else args.duration,
-                   tile_url=args.tile_url, language=args.lang, operator=operator,
-                   replay=getattr(args, "file", None), record_dir=record_dir, wall=wall,
+                   settings_path=places.layouts / "window.ini", tile_url=args.tile_url or cfg.tile_url,
+                   language=args.lang or cfg.language, operator=operator, replay=getattr(args, "file", None),
+                   record_dir=record_dir, config=cfg, wall=wall,
                    wall_views=args.wall_views.split(",") if args.wall_views else None, wall_dwell=args.wall_dwell,
-                   layout_file=args.layout, status_file=args.status_file)
+                   layout_file=args.layout or site.layout, status_file=args.status_file)
 
 
 if __name__ == "__main__":

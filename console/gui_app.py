@@ -15,8 +15,6 @@ from console.live_source import FeedConfig, LiveSource
 
 log = logging.getLogger(__name__)
 KEYFRAME_S = 60.0
-RETENTION_BYTES = 50e9  # the recordings folder is kept under 50 GB ...
-RETENTION_DAYS = 30.0  # ... and to the last 30 days
 
 
 def _prepare_env() -> None:
@@ -33,7 +31,7 @@ def session_recording_path(folder: Path) -> Path:
     return folder / f"session-{stamp}.cityrec"
 
 
-def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path | None = None,
+def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path | None = None, config=None,
             quit_after: float | None = None, settings_path: Path | None = None, with_map: bool = True,
             language: str = "zh", tile_url: str | None = None, operator=None, replay: Path | None = None,
             record_dir: Path | None = None, wall=None, wall_views: list[str] | None = None,
@@ -52,12 +50,13 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     from console.clock import Clock
     from console.command_journal import CommandJournal
     from console.command_sender import CommandSender
+    from console.config import Config
     from console.discovery_rules import RuleEngine, load_rules
     from console.emergency import load_emergency_config
     from console.escalation import AutoEscalator, EscalationPolicy
     from console.ingest import Ingest
     from console.operator import Operator
-    from console.paths import data_dir
+    from console.paths import active
     from console.recording import Recorder, Recording
     from console.resources import resource
     from console.sla import SlaBook
@@ -67,8 +66,9 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     from widgets.theme import STYLE_SHEET
 
     # configuration first: a bad file stops the start with its reason, never a half-configured console
-    sla = SlaBook.load(resource("config", "sla.json"))
-    rules = RuleEngine(load_rules(resource("config", "rules.json")))
+    config = config or Config()  # console.config.Config, already checked: SLA and rules files, retention
+    sla = SlaBook.load(config.sla_file or resource("config", "sla.json"))
+    rules = RuleEngine(load_rules(config.rules_file or resource("config", "rules.json")))
     emergency_config = load_emergency_config(resource("config", "emergency.json"))
     emergency_rules = load_rules(resource("config", emergency_config.rules_file))
     wall_config = None
@@ -77,10 +77,16 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
 
         wall_config = load_wall_config(resource("config", "wall.json"), wall_views, wall_dwell)
     escalation = EscalationPolicy.load(resource("config", "escalation.json"))
+    journal_dir = active().journal
+    journal_dir.mkdir(parents=True, exist_ok=True)
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("CityOps Console")
     app.setOrganizationName("CityOps")
+    app.setDesktopFileName("cityops")  # Wayland/X11 match the window to packaging/cityops.desktop
+    from PySide6.QtGui import QIcon
+
+    app.setWindowIcon(QIcon(str(resource("icons", "cityops.svg"))))
     app.setQuitOnLastWindowClosed(False)  # the window's close ends main() below, which then stops the loop
     apply_cjk_font(app)
     app.setStyleSheet(STYLE_SHEET)
@@ -90,7 +96,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     state = CityState(state_config)
     clock = Clock()
     recorder = sender = journal = None
-    audit = AuditLog(data_dir() / "audit.jsonl")
+    audit = AuditLog(journal_dir / "audit.jsonl")
     operator = operator or Operator.from_login()
     if replay is not None:
         from console.replay_source import ReplaySource
@@ -102,11 +108,11 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
             from console.recording_retention import enforce
 
             recorder = Recorder(session_recording_path(record_dir))
-            enforce(record_dir, RETENTION_BYTES, RETENTION_DAYS, keep=recorder.path)
+            enforce(record_dir, config.retention_gb * 1e9, config.retention_days, keep=recorder.path)
             source.add_listener(recorder)
             log.info("recording to %s", recorder.path)
     if replay is None and wall is None:  # a wall only watches: it never sends a command
-        journal = CommandJournal(data_dir() / "journal.db")
+        journal = CommandJournal(journal_dir / "journal.db")
         sender = CommandSender(source, journal, operator, state.incidents.feed_of.get, audit)
         if journal.pending():
             log.info("%d command(s) from an earlier run await an answer; they go out on connect",
@@ -119,7 +125,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
         from console.map_page import MapOptions
         from console.ui.map_bridge import CityMapView
 
-        map_widget = CityMapView(state, clock, MapOptions(tile_url=tile_url))
+        map_widget = CityMapView(state, clock, MapOptions(tile_url=tile_url, tile_attribution=config.tile_attribution))
     lang = Language(app)
     from console.ui.emergency_controller import EmergencyController
     from console.ui.state_bridge import StateBridge
@@ -159,6 +165,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
     if language != "zh":
         win.set_language(language)
     win.show()
+    log.info("window shown", extra={"event": "window_shown"})  # tests/bench/bench_bundle.py times up to here
     if screenshot is not None:
         win.resize(1920, 1080)  # a picture for people: the full workstation size, whatever the screen
     return _run(app, loop, win, source, controller, recorder, journal, audit, clock, state, screenshot, quit_after,

@@ -24,6 +24,7 @@ from console.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
 from console.source import Envelope, Source
 
 log = logging.getLogger(__name__)
+REJECT_LOG_EVERY_S = 60
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class LiveSource(Source):
         self._conns = {f.label: _Conn() for f in feeds}
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
+        self._rejects_logged: dict[str, dict[str, int]] = {}
 
     def health(self) -> list[FeedHealth]:
         return list(self._health.values())
@@ -95,7 +97,10 @@ class LiveSource(Source):
                 await t
         self._tasks.clear()
         for h in self._health.values():
+            self._log_rejects(h)  # what the last minute refused
             h.state = FeedState.STOPPED
+            log.info("feed %s stopped", h.name, extra={"event": "feed_stopped", "feed": h.name,
+                                                       "frames": h.frames, "reject_total": h.reject_total})
 
     async def send(self, feed: str, frame: dict) -> bool:
         """Send a client frame on `feed`'s connection now; False when it is not connected."""
@@ -141,7 +146,9 @@ class LiveSource(Source):
             if health.state != FeedState.AUTH_FAILED:
                 health.state = FeedState.RECONNECTING
             delay = backoff_delay(attempt, self.opt.backoff_base_s, self.opt.backoff_cap_s)
-            log.warning("feed %s: %s; reconnecting in %.1f s", feed.label, health.last_error, delay)
+            log.warning("feed %s: %s; reconnecting in %.1f s", feed.label, health.last_error, delay,
+                        extra={"event": "feed_disconnected", "feed": feed.label, "error": health.last_error,
+                               "retry_in_s": round(delay, 1), "feed_state": health.state.value})
             attempt += 1
             health.reconnects += 1
             await asyncio.sleep(delay)
@@ -161,7 +168,9 @@ class LiveSource(Source):
             health.connects += 1
             health.last_frame_mono = time.monotonic()
             health.state = FeedState.CONNECTED
-            log.info("feed %s connected to %s", feed.label, feed.url)
+            log.info("feed %s connected to %s", feed.label, feed.url,
+                     extra={"event": "feed_connected", "feed": feed.label, "url": feed.url,
+                            "connects": health.connects})
             if feed.token:
                 await ws.send(orjson.dumps({"type": FrameType.AUTH, "token": feed.token}), text=True)
             sub: dict = {"type": FrameType.SUBSCRIBE, "topics": list(feed.topics)}
@@ -196,7 +205,7 @@ class LiveSource(Source):
             health.count_rejects(d.rejects)
             if d.frame is None:
                 health.last_error = f"rejected frame: {next(iter(d.rejects))} ({d.detail})"[:200]
-                log.warning("feed %s: %s", feed.label, health.last_error)
+                log.debug("feed %s: %s", feed.label, health.last_error)  # a minute's rejects are summed below
         health.unknown_fields += d.unknown_fields
         f = d.frame
         if isinstance(f, Samples | EventFrame | Snapshot):
@@ -254,13 +263,28 @@ class LiveSource(Source):
         conn.last_seq = f.seq
         return True, resync
 
+    def _log_rejects(self, h: FeedHealth) -> None:
+        """One line per feed and minute with the rejects by reason since the last line: a feed sending
+        garbage cannot flood the log, and the log still says what was refused and why."""
+        seen = self._rejects_logged.setdefault(h.name, {})
+        delta = {r: n - seen.get(r, 0) for r, n in h.rejects.items() if n > seen.get(r, 0)}
+        if delta:
+            log.warning("feed %s: %d frame(s) or item(s) rejected in the last minute: %s", h.name,
+                        sum(delta.values()), ", ".join(f"{r} {n}" for r, n in sorted(delta.items())),
+                        extra={"event": "feed_rejects", "feed": h.name, "rejects": delta, "last_error": h.last_error})
+            self._rejects_logged[h.name] = dict(h.rejects)
+
     async def _watchdog(self) -> None:
         """Once a second: rates, stale marks, and closing connections that went silent."""
+        ticks = 0
         while True:
             await asyncio.sleep(1.0)
+            ticks += 1
             now = time.monotonic()
             for name, h in self._health.items():
                 h.update_rates(now)
+                if ticks % REJECT_LOG_EVERY_S == 0:
+                    self._log_rejects(h)
                 age = h.last_frame_age(now)
                 conn = self._conns[name]
                 if conn.ws is None or age is None:

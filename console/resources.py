@@ -1,4 +1,5 @@
-"""Where the program's shipped data lives (`resources/` of the checkout, or of a bundle)."""
+"""Where the program's shipped data lives: `resources/` of the checkout (also for an editable install),
+of a PyInstaller bundle, or console/_resources in a wheel (setup.py copies it there)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,10 @@ def resources_dir() -> Path:
     bundle = getattr(sys, "_MEIPASS", None)  # a PyInstaller bundle unpacks data beside the code
     if bundle:
         return Path(bundle) / "resources"
-    return Path(__file__).resolve().parent.parent / "resources"
+    checkout = Path(__file__).resolve().parent.parent / "resources"
+    if checkout.is_dir():
+        return checkout
+    return Path(__file__).resolve().parent / "_resources"
 
 
 def resource(*parts: str) -> Path:

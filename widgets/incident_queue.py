@@ -110,7 +110,7 @@ class IncidentQueue(QWidget):
         hh.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         hh.setStretchLastSection(False)
         hh.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
-        for col, w in ((0, 70), (2, 150), (3, 90), (4, 90), (5, 80), (6, 90), (7, 140)):
+        for col, w in ((0, 64), (2, 130), (3, 84), (4, 70), (5, 70), (6, 96), (7, 120)):
             self.table.setColumnWidth(col, w)
         self.table.selectionModel().currentRowChanged.connect(self._on_current)
         # a filter change or a bulk update rebuilds the rows: stay on the same incident if still shown

@@ -4,6 +4,7 @@ translation built from `resources/i18n/cityops_en.ts` (`.ts` -> `.qm` with lrele
 from __future__ import annotations
 
 import logging
+import os
 import shutil
 import subprocess
 import sys
@@ -28,6 +29,14 @@ def compiled_translation(code: str) -> Path | None:
     """The .qm for a language, compiled from its .ts when missing or older. None if unavailable."""
     ts = resource("i18n", f"cityops_{code}.ts")
     qm = ts.with_suffix(".qm")
+    if not os.access(ts.parent, os.W_OK) and not qm.exists():
+        # an installed copy the user may not write to (a shared venv): build it in the user's cache
+        import platformdirs
+
+        qm = Path(platformdirs.user_cache_dir("cityops", appauthor=False)) / qm.name
+        qm.parent.mkdir(parents=True, exist_ok=True)
+    if getattr(sys, "frozen", False):  # a bundle ships its .qm (packaging/cityops.spec) and has no lrelease
+        return qm if qm.exists() else None
     if ts.exists() and (not qm.exists() or qm.stat().st_mtime < ts.stat().st_mtime):
         tool = lrelease_binary()
         if tool is None:

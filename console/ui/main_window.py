@@ -146,7 +146,7 @@ class MainWindow(QMainWindow):
         self._render_timer.timeout.connect(self.board.render_pending)
         self._render_timer.start()
         self.resize(1920, 1080)
-        self.resizeDocks([self.dock_board, self.dock_queue], [430, 660], Qt.Orientation.Horizontal)
+        self.resizeDocks([self.dock_board, self.dock_queue], [430, 780], Qt.Orientation.Horizontal)
         self.resizeDocks([self.dock_chart], [300], Qt.Orientation.Vertical)
         self.retranslate()
         self.restore_layout()
@@ -205,9 +205,14 @@ class MainWindow(QMainWindow):
         self.act_focus_board = QAction(self, shortcut=QKeySequence("F3"), triggered=self.board.setFocus)
         self.addAction(self.act_focus_queue)
         self.addAction(self.act_focus_board)
+        self.menu_help = mb.addMenu("")
+        self.act_about = QAction(self, triggered=self.show_about)
+        self.menu_help.addAction(self.act_about)
 
     def retranslate(self) -> None:
         self.setWindowTitle(_t("城运态势台 CityOps Console"))
+        self.menu_help.setTitle(_t("帮助"))
+        self.act_about.setText(_t("关于与诊断信息…"))
         self.dock_board.setWindowTitle(_t("城市生命体征"))
         self.dock_chart.setWindowTitle(_t("指标详情"))
         self.dock_queue.setWindowTitle(_t("事件队列"))
@@ -233,6 +238,14 @@ class MainWindow(QMainWindow):
         self.incident_model.refresh_clocks()
         if self.map is not None and hasattr(self.map, "retranslate"):
             self.map.retranslate()
+
+    def show_about(self):
+        from console.ui.about_dialog import AboutDialog
+
+        dlg = AboutDialog(lambda: self.source.health() if self.source is not None else [], self)
+        dlg.setModal(False)
+        dlg.show()
+        return dlg
 
     def changeEvent(self, ev) -> None:
         if ev.type() == QEvent.Type.LanguageChange:

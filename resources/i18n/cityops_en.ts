@@ -2,6 +2,57 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US" sourcelanguage="zh_CN">
   <context>
+    <name>AboutDialog</name>
+    <message>
+      <source>{0}：{1} · {2} 帧 · {3} 拒收</source>
+      <translation>{0}: {1} · {2} frames · {3} rejected</translation>
+    </message>
+    <message>
+      <source>关于城运态势台</source>
+      <translation>About CityOps Console</translation>
+    </message>
+    <message>
+      <source>关闭</source>
+      <translation>Close</translation>
+    </message>
+    <message>
+      <source>刷新</source>
+      <translation>Refresh</translation>
+    </message>
+    <message>
+      <source>城运态势台 CityOps Console</source>
+      <translation>CityOps Console (城运态势台)</translation>
+    </message>
+    <message>
+      <source>复制诊断信息</source>
+      <translation>Copy diagnostics</translation>
+    </message>
+    <message>
+      <source>已复制到剪贴板</source>
+      <translation>Copied to the clipboard</translation>
+    </message>
+    <message>
+      <source>数据源</source>
+      <translation>Feeds</translation>
+    </message>
+    <message>
+      <source>文件位置</source>
+      <translation>Files</translation>
+    </message>
+    <message>
+      <source>无（回放或未连接）</source>
+      <translation>None (replay, or not connected)</translation>
+    </message>
+    <message>
+      <source>构建</source>
+      <translation>Build</translation>
+    </message>
+    <message>
+      <source>诊断信息（版本、依赖、数据源状态、文件位置；不含令牌和个人信息）</source>
+      <translation>Diagnostics (versions, dependencies, feed health, file locations; no tokens or personal data)</translation>
+    </message>
+  </context>
+  <context>
     <name>CityMap</name>
     <message>
       <source>事件</source>
@@ -519,6 +570,10 @@
       <translation>lifted by the duty officer</translation>
     </message>
     <message>
+      <source>关于与诊断信息…</source>
+      <translation>About and diagnostics…</translation>
+    </message>
+    <message>
       <source>区域</source>
       <translation>Region</translation>
     </message>
@@ -581,6 +636,10 @@
     <message>
       <source>布局文件未能使用：{0}</source>
       <translation>Layout file not used: {0}</translation>
+    </message>
+    <message>
+      <source>帮助</source>
+      <translation>Help</translation>
     </message>
     <message>
       <source>应急资源</source>
@@ -699,6 +758,17 @@
     <message>
       <source>角色 {0} 不能导出数据</source>
       <translation>Role {0} may not export data</translation>
+    </message>
+  </context>
+  <context>
+    <name>StartupError</name>
+    <message>
+      <source>城运态势台无法启动</source>
+      <translation>CityOps Console cannot start</translation>
+    </message>
+    <message>
+      <source>配置有误，控制台未启动。请修正后重试（可用 cityops check-config 检查）。</source>
+      <translation>The configuration has a mistake, so the console did not start. Correct it and try again (cityops check-config checks it).</translation>
     </message>
   </context>
   <context>

@@ -1,0 +1,8 @@
+"""The bundle's entry point: the same `cityops` command the pip install gives."""
+
+import sys
+
+from console.cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())
