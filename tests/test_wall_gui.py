@@ -148,3 +148,18 @@ def test_the_wall_map_follows_new_incidents(qtbot, shift):
     state.apply("city", EventFrame(0, ev.evolve(id="WALL-NEW-1", version=1)))
     bridge.flush()
     qtbot.waitUntil(lambda: js_value(qtbot, wall.map, "cityops.count()") == before + 1, timeout=10_000)
+
+
+def test_every_window_keeps_to_the_feeds_clock(qtbot):
+    """The bridge's once-a-second tick sets the one clock to the feeds' median offset, so a wall
+    (which has no workstation beside it) measures data age on the feed's time, not the PC's."""
+    from console.city_state import CityState
+
+    source, clock = FakeSource(), Clock()
+    source.feeds = [FeedHealth(n, "ws://x", state=FeedState.CONNECTED) for n in ("a", "b", "c")]
+    for h, off in zip(source.feeds, (3500.0, 3600.0, 9e9), strict=True):
+        h.clock_offset = off
+    bridge = StateBridge(CityState(), source, clock)
+    with qtbot.waitSignal(bridge.second, timeout=3000):
+        pass
+    assert clock.offset == 3600.0  # the median: one feed with a wild clock does not drag the rest

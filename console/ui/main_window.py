@@ -441,9 +441,6 @@ class MainWindow(QMainWindow):
 
     def _on_second(self) -> None:
         health = self.source.health() if self.source is not None else []
-        offsets = sorted(h.clock_offset for h in health if h.clock_offset is not None)
-        if offsets:
-            self.clock.follow_feed(offsets[len(offsets) // 2])
         self.incident_model.refresh_clocks()
         self.status.show_health(health, self.clock.now(), self.english)
         self._check_breaches()

@@ -23,8 +23,17 @@ class StateBridge(QObject):
         self._timer.start()
         self._sec = QTimer(self)
         self._sec.setInterval(1000)
-        self._sec.timeout.connect(self.second.emit)
+        self._sec.timeout.connect(self._tick)
         self._sec.start()
+
+    def _tick(self) -> None:
+        """Once a second: keep the clock on the feeds' own time (the median of their offsets), then let
+        every window (workstation and walls alike) update its ages and countdowns against it."""
+        health = self.source.health() if self.source is not None else []
+        offsets = sorted(h.clock_offset for h in health if h.clock_offset is not None)
+        if offsets:
+            self.clock.follow_feed(offsets[len(offsets) // 2])
+        self.second.emit()
 
     def flush(self) -> Changes:
         ch = self.state.take_changes()
