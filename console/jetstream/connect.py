@@ -66,7 +66,8 @@ async def connect(servers: list[str], who: NatsUser | None, name: str, **kwargs)
         log.warning("nats %s: %s", name, redact(f"{type(exc).__name__}: {exc}"))
 
     async def disconnected_cb() -> None:
-        log.warning("nats %s: disconnected", name)
+        if not (nc.is_closed or nc.is_draining):  # our own close says nothing worth a warning
+            log.warning("nats %s: disconnected", name)
 
     async def reconnected_cb() -> None:
         log.info("nats %s: reconnected to %s", name, redact(str(nc.connected_url.geturl() if nc.connected_url else "")))
