@@ -20,10 +20,12 @@ from console.backoff import backoff_delay
 from console.decoder import Decoder, Reason
 from console.feed_health import FeedHealth, FeedState
 from console.frames import ErrorFrame, EventFrame, Heartbeat, Hello, Samples, Snapshot, Unknown
+from console.log_secrets import install as mask_secrets_in_logs
 from console.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
 from console.source import Envelope, Source
 
 log = logging.getLogger(__name__)
+mask_secrets_in_logs()
 
 
 @dataclass(frozen=True)

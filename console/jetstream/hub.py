@@ -38,9 +38,11 @@ from console.jetstream.layout import (
     parse_subject,
 )
 from console.jetstream.mirror import CityMirror
+from console.log_secrets import install as mask_secrets_in_logs
 from console.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
 
 log = logging.getLogger(__name__)
+mask_secrets_in_logs()
 
 
 @dataclass
