@@ -60,6 +60,7 @@ class CityPublisher:
         self._series_group = np.array([index[g] for g in groups], dtype=np.int64)
         self._checkpointed: set[tuple[str, str]] = set()
         self._tasks: list[asyncio.Task] = []
+        self._running = False
         self.messages = 0
         self.samples = 0
         self.events = 0
@@ -83,13 +84,20 @@ class CityPublisher:
         for ev in list(self.city.events.values()):
             await self.publish_event(ev)
         await self.checkpoint()
+        self._running = True
         self._tasks = [asyncio.create_task(self._tick_loop(), name="publisher-tick"),
                        asyncio.create_task(self._checkpoint_loop(), name="publisher-checkpoint")]
 
     async def stop(self) -> None:
-        for t in self._tasks:
+        # the tick in progress finishes: what the city computed is published, so the authority's state
+        # and the stream's agree when the feed stops
+        self._running = False
+        ticker, *others = self._tasks or [None]
+        if ticker is not None:
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+                await asyncio.wait_for(ticker, 60.0)
+        for t in others:
             t.cancel()
-        for t in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await t
         self._tasks.clear()
@@ -166,8 +174,10 @@ class CityPublisher:
     async def _tick_loop(self) -> None:
         last = time.monotonic()
         owed = 0.0
-        while True:
+        while self._running:
             await asyncio.sleep(self.opt.tick_s)
+            if not self._running:
+                break
             try:
                 mono = time.monotonic()
                 now = self.sim_now()
