@@ -23,7 +23,7 @@ from typing import Any
 import nats.errors
 import orjson
 from nats.js.api import ConsumerConfig, DeliverPolicy
-from nats.js.errors import NoKeysError
+from nats.js.errors import KeyNotFoundError, NoKeysError
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
@@ -139,7 +139,16 @@ class Hub:
     async def _bootstrap(self) -> int:
         """Load the catalog and the checkpoint; the stream sequence to replay from."""
         kv = await self.js.key_value(BUCKET)
-        entry = await kv.get(CATALOG_KEY)
+        waited = False
+        while True:
+            try:
+                entry = await kv.get(CATALOG_KEY)
+                break
+            except KeyNotFoundError:
+                if not waited:
+                    log.warning("hub: no catalog in %s yet; waiting for a publisher", BUCKET)
+                    waited = True
+                await asyncio.sleep(1.0)
         self.catalog = orjson.loads(entry.value)
         try:
             keys = await kv.keys()

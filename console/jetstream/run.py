@@ -19,7 +19,7 @@ from console.jetstream.authority import Authority
 from console.jetstream.cluster import LocalCluster, free_ports, prepare
 from console.jetstream.connect import NatsUser, connect, load_creds
 from console.jetstream.hub import Hub, HubOptions
-from console.jetstream.layout import BUCKET
+from console.jetstream.layout import BUCKET, ensure_layout
 from console.jetstream.publisher import CityPublisher, PublisherOptions
 from console.simulator.city_model import SimCity
 
@@ -51,6 +51,9 @@ async def start_publisher(urls: list[str], publisher: NatsUser | None, authority
                           options: PublisherOptions, start_ts: float | None = None):
     pnc = await connect(urls, publisher, "cityops-publisher")
     js = pnc.jetstream()
+    # a developer's own nats-server has no stream yet: create it (replicated over the servers named, up to
+    # 3). A least-privilege publisher only looks it up: in a cluster the admin made it beforehand.
+    await ensure_layout(js, replicas=min(3, len(urls)))
     pub = CityPublisher(city, js, await js.key_value(BUCKET), options, start_ts)
     await pub.start()
     anc = await connect(urls, authority, "cityops-authority")

@@ -8,8 +8,9 @@ hub to 10, 20 and 50 consoles.
 Processes: 3 nats-server nodes, the publisher and its authority, one `cityops hub`, and the consoles
 spread over two consumer processes. The consumers are light, not `cityops run --headless`: fifty full
 consoles would need far more than this machine's two cores before the hub did any work. Each one is a
-websockets client that receives every frame, checks `seq`, parses it with orjson and takes the latency
-of every 50th reading: wall-clock time at receipt minus the reading's `ts`. The publisher stamps `ts`
+websockets client that receives every frame and checks its `seq` (read from the frame's head), and
+parses every 5th samples frame with orjson to time every 50th reading in it: wall-clock time at
+receipt minus the reading's `ts`. The publisher stamps `ts`
 when it generates a reading and publishes it at once (rate mode, simulated time = wall-clock time), so
 this is publish -> console, through the stream's replication, the hub and the WebSocket.
 
@@ -25,6 +26,7 @@ import contextlib
 import json
 import os
 import platform
+import re
 import signal
 import subprocess
 import sys
@@ -44,7 +46,9 @@ from console.simulator.city_catalog import SimIndicator, load_indicators, load_r
 
 STREETS = 215
 INDICATORS = 100
-LATENCY_EVERY = 50  # every 50th reading of a frame is timed
+LATENCY_EVERY = 50  # every 50th reading of a timed frame is timed
+PARSE_EVERY = 5  # every 5th samples frame is parsed and timed; all are counted and seq-checked
+_HEAD = re.compile(rb'\{"type":"(samples|event|snapshot)","seq":(\d+)')
 
 
 def street_city() -> tuple[tuple[Region, ...], tuple[SimIndicator, ...]]:
@@ -111,24 +115,28 @@ async def consumers_main(url: str, n: int, warmup: float, seconds: float) -> Non
         async with connect(url, max_size=64 << 20, ping_interval=None, proxy=None, compression=None) as ws:
             await ws.send(orjson.dumps({"type": "subscribe", "topics": ["samples", "events"]}), text=True)
             last = None
+            n_samples_frames = 0
             while True:
                 raw = await ws.recv(decode=False)
                 now = time.time()
-                f = orjson.loads(raw)
-                seq = f.get("seq")
-                if seq is not None:
-                    if last is not None and seq != last + 1 and f["type"] != "snapshot":
-                        counts["gaps"] += measuring.is_set()
-                    last = seq
+                head = _HEAD.match(raw)  # the hub writes type and seq first: no full parse needed
+                if head is None:
+                    continue
+                kind, seq = head.group(1), int(head.group(2))
+                if last is not None and seq != last + 1 and kind != b"snapshot":
+                    counts["gaps"] += measuring.is_set()
+                last = seq
                 if not measuring.is_set():
                     continue
                 counts["frames"] += 1
                 counts["bytes"] += len(raw)
-                if f["type"] == "samples":
-                    rows = f["samples"]
-                    counts["samples"] += len(rows)
-                    lat.append(now - np.array([r[2] for r in rows[::LATENCY_EVERY]]))
-                elif f["type"] == "event":
+                if kind == b"samples":
+                    n_samples_frames += 1
+                    if n_samples_frames % PARSE_EVERY == 0:
+                        rows = orjson.loads(raw)["samples"]
+                        lat.append(now - np.array([r[2] for r in rows[::LATENCY_EVERY]]))
+                    counts["samples"] += raw.count(b"],[") + 1
+                elif kind == b"event":
                     counts["events"] += 1
 
     tasks = [asyncio.create_task(one()) for _ in range(n)]
@@ -180,17 +188,21 @@ def run(levels: list[int], seconds: float, warmup: float) -> dict:
                                                        "--n", str(k), "--warmup", str(warmup), "--seconds",
                                                        str(seconds)], stdout=subprocess.PIPE, env=env, text=True))
             time.sleep(warmup)
-            watched = [hub.pid, pub.pid, *(p.pid for p in cluster.procs if p is not None)]
+            nodes = [p.pid for p in cluster.procs if p is not None]
+            watched = [hub.pid, pub.pid, *nodes, *(c.pid for c in consumers)]
             c0, t0 = [cpu_seconds(pid) for pid in watched], time.monotonic()
             time.sleep(seconds)
             dt = time.monotonic() - t0
-            hub_cpu, pub_cpu, *nats_cpu = [(cpu_seconds(pid) - c) / dt for pid, c in zip(watched, c0, strict=True)]
+            used = [(cpu_seconds(pid) - c) / dt for pid, c in zip(watched, c0, strict=True)]
+            hub_cpu, pub_cpu = used[0], used[1]
+            nats_cpu, consumer_cpu = used[2 : 2 + len(nodes)], used[2 + len(nodes) :]
             outs = [json.loads(c.communicate(timeout=120)[0].strip().splitlines()[-1]) for c in consumers]
             lat = np.array([v for o in outs for v in o["latency_ms"]])
             secs = max((o["seconds"] for o in outs), default=seconds)
             row = {"consoles": n, "hub_cpu_cores": round(hub_cpu, 3),
                    "hub_cpu_per_console": round(hub_cpu / n, 4) if n else None,
                    "publisher_cpu_cores": round(pub_cpu, 3), "nats_cpu_cores": round(sum(nats_cpu), 3),
+                   "consumers_cpu_cores": round(sum(consumer_cpu), 3),
                    "load_avg_1m": round(os.getloadavg()[0], 2)}
             if n:
                 row.update({
