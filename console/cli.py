@@ -137,6 +137,9 @@ def build_parser() -> argparse.ArgumentParser:
     hub.add_argument("--tls-cert", type=Path, default=None, help="serve wss:// with this certificate (PEM)")
     hub.add_argument("--tls-key", type=Path, default=None, help="…and this private key (PEM)")
     hub.add_argument("--queue-frames", type=int, default=1000, help="frames queued per console before dropping")
+    hub.add_argument("--history-s", type=float, default=3600.0,
+                     help="recent readings kept for a new console's charts (seconds; 0: none)")
+    hub.add_argument("--history-mb", type=float, default=64.0, help="…and at most this many MB of them")
     hub.add_argument("--stats-json", type=Path, default=None, help="write the hub's counters here")
     hub.add_argument("--duration", type=float, default=None, help="stop after S seconds")
 
@@ -252,7 +255,8 @@ def _hub(args: argparse.Namespace) -> int:
 
     urls = split_urls(args.nats)
     opts = HubOptions(token=_token(args), ssl=tls_context(args.tls_cert, args.tls_key),
-                      queue_frames=max(args.queue_frames, 1))
+                      queue_frames=max(args.queue_frames, 1), history_s=max(args.history_s, 0.0),
+                      history_bytes=int(max(args.history_mb, 0.0) * (1 << 20)))
     asyncio.run(serve_hub(urls, args.nats_creds, opts, args.host, args.port, args.duration, args.stats_json))
     return 0
 

@@ -76,6 +76,18 @@ def test_hub_serves_snapshot_stream_filters_and_commands(stack):
             before = h.samples
             await until(lambda: h.samples > before + 50, 20, "readings from the stream")
             await until(lambda: len(street.series_keys) > 0, 20, "the filtered console's snapshot")
+            # a console arriving later gets the hub's recent readings for its charts before the snapshot
+            late, late_state, _ = _console([FeedConfig(url, "late")])
+            kinds = []
+            late.add_listener(lambda env: kinds.append(type(env.decoded.frame).__name__))
+            await late.start()
+            try:
+                await until(lambda: "Snapshot" in kinds, 20, "the late console's snapshot")
+                history = kinds[kinds.index("Catalog") + 1 : kinds.index("Snapshot")]
+                assert history and set(history) == {"Samples"}
+                assert late_state.summary()["samples_stored"] > len(late_state.series_keys)
+            finally:
+                await late.stop()
             assert all(r.startswith("310101") and state.indicators[i].domain == "traffic"
                        for i, r in street.series_keys)
 

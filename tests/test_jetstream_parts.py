@@ -118,3 +118,23 @@ def test_tokens_are_masked_in_websockets_logs(caplog):
     logging.getLogger("websockets.client").debug("> %s: %s", "Authorization", "Bearer top-secret-1")
     logging.getLogger("websockets.client").debug("> TEXT %r", {"type": "auth", "token": "top-secret-2"})
     assert "top-secret" not in caplog.text and caplog.text.count("***") == 2
+
+
+def test_hub_history_is_bounded_by_age_and_bytes(monkeypatch):
+    import console.jetstream.hub as hub_mod
+
+    hub = Hub.__new__(Hub)
+    hub.opt = HubOptions(history_s=10.0, history_bytes=100)
+    hub._history, hub._history_bytes = hub_mod.deque(), 0
+    clock = [1000.0]
+    monkeypatch.setattr(hub_mod.time, "time", lambda: clock[0])
+    raw = b"x" * 40
+    for _ in range(3):
+        hub._remember(("310101", "gas", raw, []))
+    assert len(hub._history) == 2 and hub._history_bytes == 80  # the third would pass 100 bytes
+    clock[0] += 11
+    hub._remember(("310101", "gas", raw, []))
+    assert len(hub._history) == 1  # the older ones aged out
+    hub.opt = HubOptions(history_s=0)
+    hub._remember(("310101", "gas", raw, []))
+    assert len(hub._history) == 1

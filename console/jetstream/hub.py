@@ -17,6 +17,7 @@ import contextlib
 import logging
 import ssl
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,10 @@ class HubOptions:
     queue_frames: int = 1000  # per console; beyond it frames are dropped and seq jumps
     heartbeat_s: float = 2.0
     flush_s: float = 0.1  # readings are gathered this long into one frame
+    # recent readings kept for a new console's charts, sent before its snapshot (as the simulator does);
+    # bounded by age and by bytes, so a street-level city keeps minutes and a district-level one hours
+    history_s: float = 3600.0
+    history_bytes: int = 64 << 20
     frame_budget: int = 512 * 1024  # bytes of readings per frame, well under the consoles' 1 MiB limit
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES  # what the hub accepts from a console
     command_timeout_s: float = 5.0
@@ -100,6 +105,8 @@ class Hub:
         self.processed = 0  # the stream sequence of the last message applied
         self._pending: list[tuple[str, str, bytes, list]] = []
         self._pending_bytes = 0
+        self._history: deque[tuple[float, tuple]] = deque()  # (wall time, pending entry)
+        self._history_bytes = 0
         self._server: Server | None = None
         self._sub = None
         self._tasks: list[asyncio.Task] = []
@@ -221,13 +228,25 @@ class Hub:
             if not isinstance(body, list):
                 return
             self.mirror.apply_rows(district, domain, body)
-            self._pending.append((district, domain, msg.data, body))
+            entry = (district, domain, msg.data, body)
+            self._pending.append(entry)
+            self._remember(entry)
             self._pending_bytes += len(msg.data)
             if self._pending_bytes >= self.opt.frame_budget:
                 self._flush()
         elif isinstance(body, dict) and self.mirror.apply_event(body):
             self._flush()  # readings that came first go first
             self._broadcast_event(msg.data, body)
+
+    def _remember(self, entry: tuple) -> None:
+        if self.opt.history_s <= 0 or self.opt.history_bytes <= 0:
+            return
+        now = time.time()
+        self._history.append((now, entry))
+        self._history_bytes += len(entry[2])
+        while self._history and (self._history_bytes > self.opt.history_bytes
+                                 or self._history[0][0] < now - self.opt.history_s):
+            self._history_bytes -= len(self._history.popleft()[1][2])
 
     def _broadcast_event(self, raw: bytes, ev: dict) -> None:
         for s in list(self.sessions):
@@ -372,6 +391,11 @@ class Hub:
         s.subscribed = True
         self._send(s, {"type": FrameType.CATALOG, "indicators": self.catalog.get("indicators", []),
                        "regions": self.catalog.get("regions", [])})
+        if self._history:
+            # older readings for the charts first; the snapshot's latest values then arrive as known
+            for body in self._sample_bodies(s, [entry for _, entry in self._history]):
+                s.seq += 1
+                self._enqueue(s, b'{"type":"samples","seq":%d,"samples":[%s]}' % (s.seq, body))
         self._send_snapshot(s)
 
     def _send_snapshot(self, s: _Session) -> None:

@@ -175,7 +175,9 @@ def run(levels: list[int], seconds: float, warmup: float) -> dict:
         (port,) = free_ports(1)
         hub = subprocess.Popen([sys.executable, "-m", "console.cli", "--log-level", "WARNING", "hub", "--nats",
                                 cluster.url_list(), "--nats-creds", str(cluster.creds_path), "--port", str(port),
-                                "--queue-frames", "400"], env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+                                # no chart history: the consoles connect during warm-up, the stream is measured
+                                "--queue-frames", "400", "--history-s", "0"],
+                               env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
         procs.append(hub)
         time.sleep(warmup)
         rows = []
