@@ -446,5 +446,8 @@ class Hub:
                     self._send(s, {"type": FrameType.HEARTBEAT, "server_time": time.time()})
 
     def summary(self) -> dict:
+        url = self.nc.connected_url
         return {**self.stats, "sessions": len(self.sessions), "stream_seq": self.processed,
+                "nats_server": f"{url.hostname}:{url.port}" if url else None,  # no userinfo: never the password
+                "nats_reconnects": self.nc.stats.get("reconnects", 0),
                 "series": sum(len(g) for g in self.mirror.values.values()), "open_incidents": len(self.mirror.events)}

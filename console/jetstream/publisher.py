@@ -16,7 +16,6 @@ import time
 from dataclasses import dataclass
 
 import nats.errors
-import nats.js.errors
 import numpy as np
 import orjson
 
@@ -26,8 +25,6 @@ from console.jetstream.mirror import CityMirror
 from console.simulator.city_model import SimCity
 
 log = logging.getLogger(__name__)
-
-_PUBLISH_ATTEMPTS = 20  # with the backoff below: about 30 s, longer than any leader election
 
 
 @dataclass
@@ -139,23 +136,26 @@ class CityPublisher:
             self.events += 1
 
     async def _publish(self, subject: str, payload: bytes):
-        """Publish until the stream acknowledges. A node going down means a few seconds of leader
-        election; a retry carries the same message id, so the stream keeps one copy whatever happened."""
+        """Publish until the stream acknowledges, however long that takes: what the city computed must
+        reach the stream, or the consoles and the authority would disagree. A node going down means a
+        few seconds of leader election; meanwhile the tick waits (readings then catch up, as after a
+        pause). A retry carries the same message id, so the stream keeps one copy whatever happened."""
         self._msg_no += 1
         headers = {"Nats-Msg-Id": f"{self._run_id}-{self._msg_no}"}
-        delay = 0.2
-        for attempt in range(_PUBLISH_ATTEMPTS):
+        delay, attempt = 0.1, 0
+        while True:
             try:
                 return await self.js.publish(subject, payload, headers=headers, timeout=self.opt.ack_timeout_s)
-            except (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.js.errors.APIError,
-                    nats.errors.ConnectionReconnectingError) as exc:
-                if attempt == _PUBLISH_ATTEMPTS - 1:
-                    raise
+            except nats.errors.ConnectionClosedError:
+                raise  # we are shutting down
+            except nats.errors.Error as exc:  # every other NATS and JetStream error derives from it
+                attempt += 1
                 self.retries += 1
-                log.debug("publish to %s: %s; retrying", subject, type(exc).__name__)
+                if attempt == 5 or attempt % 30 == 0:
+                    log.warning("the stream has not acknowledged %s for %d attempts (%s); still trying", subject,
+                                attempt, type(exc).__name__)
                 await asyncio.sleep(delay)
                 delay = min(2.0, delay * 2)
-        raise AssertionError("unreachable")
 
     async def checkpoint(self) -> None:
         """Every group's latest readings and open incidents, each stamped with the stream sequence they
