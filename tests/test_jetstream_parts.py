@@ -138,3 +138,37 @@ def test_hub_history_is_bounded_by_age_and_bytes(monkeypatch):
     hub.opt = HubOptions(history_s=0)
     hub._remember(("310101", "gas", raw, []))
     assert len(hub._history) == 1
+
+
+def test_hub_serves_a_snapshot_only_once_it_has_caught_up_with_the_stream():
+    from types import SimpleNamespace
+
+    class FakeJs:
+        async def stream_info(self, name):
+            return SimpleNamespace(state=SimpleNamespace(last_seq=10))
+
+    class FakeWs:
+        closed = None
+
+        async def close(self, code, reason):
+            self.closed = code
+
+    async def main():
+        hub = Hub.__new__(Hub)
+        hub.opt = HubOptions(current_wait_s=0.5)
+        hub.js, hub.processed, hub.stats = FakeJs(), 5, {"not_current": 0}
+        served = []
+        behind = _Session(FakeWs(), asyncio.Queue())
+        await Hub._when_current(hub, behind, lambda s: served.append(s))
+        assert served == [] and behind.ws.closed == 1013 and hub.stats["not_current"] == 1
+
+        async def catch_up():
+            await asyncio.sleep(0.1)
+            hub.processed = 10
+
+        hub.opt = HubOptions(current_wait_s=5)
+        fine = _Session(FakeWs(), asyncio.Queue())
+        await asyncio.gather(Hub._when_current(hub, fine, lambda s: served.append(s)), catch_up())
+        assert served == [fine] and fine.ws.closed is None
+
+    asyncio.run(main())

@@ -62,6 +62,7 @@ class HubOptions:
     command_timeout_s: float = 5.0
     idle_heartbeat_s: float = 1.0  # the stream consumer's heartbeat: a silent consumer is recreated
     stall_check_s: float = 5.0
+    current_wait_s: float = 10.0  # to catch up with the stream before a snapshot, else the console goes elsewhere
 
 
 @dataclass(eq=False)
@@ -113,7 +114,7 @@ class Hub:
         self._last_msg_mono = time.monotonic()
         self.port: int | None = None
         self.stats = {"messages": 0, "frames_sent": 0, "frames_dropped": 0, "consumer_restarts": 0,
-                      "commands": 0, "command_timeouts": 0, "sessions_total": 0}
+                      "commands": 0, "command_timeouts": 0, "sessions_total": 0, "not_current": 0}
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
@@ -365,11 +366,9 @@ class Hub:
             self._subscribe_console(s, obj)
         elif t == FrameType.RESYNC:
             if s.subscribed:
-                self._send_snapshot(s)
+                self._spawn(s, self._when_current(s, self._send_snapshot))
         elif t == FrameType.COMMAND:
-            task = asyncio.create_task(self._forward_command(s, obj))
-            s.tasks.add(task)
-            task.add_done_callback(s.tasks.discard)
+            self._spawn(s, self._forward_command(s, obj))
         elif t == FrameType.PING:
             self._send(s, {"type": FrameType.HEARTBEAT, "server_time": time.time()})
         else:
@@ -387,7 +386,10 @@ class Hub:
                 and isinstance(domains, list) and all(isinstance(d, str) for d in domains)):
             self._error(s, "bad_frame", "regions and domains must be lists of text")
             return
-        s.regions, s.domains = tuple(regions), tuple(domains)
+        self._spawn(s, self._when_current(s, self._start_stream, tuple(regions), tuple(domains)))
+
+    def _start_stream(self, s: _Session, regions: tuple[str, ...], domains: tuple[str, ...]) -> None:
+        s.regions, s.domains = regions, domains
         s.subscribed = True
         self._send(s, {"type": FrameType.CATALOG, "indicators": self.catalog.get("indicators", []),
                        "regions": self.catalog.get("regions", [])})
@@ -397,6 +399,38 @@ class Hub:
                 s.seq += 1
                 self._enqueue(s, b'{"type":"samples","seq":%d,"samples":[%s]}' % (s.seq, body))
         self._send_snapshot(s)
+
+    async def _when_current(self, s: _Session, then, *args) -> None:
+        """Run `then` once this hub has applied everything the stream held when the console asked.
+
+        A snapshot is the console's new truth: incidents it does not list are taken as closed. A hub
+        whose consumer is catching up (its NATS node just died) would hand a console that comes from a
+        hub ahead of it an older truth, and the console would drop incidents it had rightly seen. So
+        the hub first reads the stream's last sequence and waits to reach it; a hub that cannot within
+        `current_wait_s` closes with 1013 (try again later) and the console moves to its next hub."""
+        deadline = time.monotonic() + self.opt.current_wait_s
+        target = None
+        while time.monotonic() < deadline:
+            if target is None:
+                try:
+                    target = (await self.js.stream_info(STREAM)).state.last_seq
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.debug("hub: stream position unknown (%s)", type(exc).__name__)
+            if target is not None and self.processed >= target:
+                then(s, *args)
+                return
+            await asyncio.sleep(0.05 if target is not None else 0.5)
+        self.stats["not_current"] += 1
+        log.warning("hub: not caught up with the stream after %.0f s (at %d of %s); sending the console elsewhere",
+                    self.opt.current_wait_s, self.processed, target)
+        await s.ws.close(1013, "hub catching up; try another")
+
+    def _spawn(self, s: _Session, coro) -> None:
+        task = asyncio.create_task(coro)
+        s.tasks.add(task)
+        task.add_done_callback(s.tasks.discard)
 
     def _send_snapshot(self, s: _Session) -> None:
         """The mirror, filtered. Readings beyond one frame's budget go first as `samples` frames and the
