@@ -18,10 +18,13 @@ REPO = Path(__file__).resolve().parent.parent
 
 
 def cityops(*args: str, log: Path | None = None) -> subprocess.Popen:
-    out = open(log, "ab") if log else subprocess.DEVNULL  # noqa: SIM115 - the child owns it
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    return subprocess.Popen([sys.executable, "-m", "console.cli", "--log-level", "INFO", *args], cwd=REPO,
-                            stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
+    cmd = [sys.executable, "-m", "console.cli", "--log-level", "INFO", *args]
+    if log is None:
+        return subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, env=env)
+    with open(log, "ab") as out:  # the child has its own copy of the descriptor
+        return subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env)
 
 
 def stop(proc: subprocess.Popen, timeout: float = 15.0) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hmac
 import logging
 import ssl
 import time
@@ -299,7 +300,7 @@ class Hub:
     async def _handle(self, ws: ServerConnection) -> None:
         s = _Session(ws, asyncio.Queue(self.opt.queue_frames))
         auth = ws.request.headers.get("Authorization", "") if ws.request else ""
-        s.authed = self.opt.token is None or auth == f"Bearer {self.opt.token}"
+        s.authed = self._token_ok(auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None)
         self.sessions.add(s)
         self.stats["sessions_total"] += 1
         writer = asyncio.create_task(self._writer(s))
@@ -354,7 +355,7 @@ class Hub:
             return
         t = obj["type"]
         if t == FrameType.AUTH:
-            if self.opt.token is None or obj.get("token") == self.opt.token:
+            if self._token_ok(obj.get("token")):
                 s.authed = True
             else:
                 await self._refuse(s, "bad token")
@@ -373,6 +374,12 @@ class Hub:
             self._send(s, {"type": FrameType.HEARTBEAT, "server_time": time.time()})
         else:
             self._error(s, "unknown_type", f"unknown frame type {t[:40]!r}")
+
+    def _token_ok(self, given) -> bool:
+        if self.opt.token is None:
+            return True
+        # constant time: how long a comparison takes must not tell how much of a guess was right
+        return isinstance(given, str) and hmac.compare_digest(given.encode(), self.opt.token.encode())
 
     async def _refuse(self, s: _Session, why: str) -> None:
         self._error(s, "unauthorized", why)

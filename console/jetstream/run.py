@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import signal
 import ssl
 import subprocess
@@ -127,8 +126,10 @@ def spawn_hub(nats_urls: str, creds: Path, port: int, extra: list[str] | None = 
     """`cityops hub` in its own process (its own core, its own crash)."""
     cmd = [sys.executable, "-m", "console.cli", "hub", "--nats", nats_urls, "--nats-creds", str(creds),
            "--port", str(port), *(extra or [])]
-    out = open(log_path, "ab") if log_path else subprocess.DEVNULL  # noqa: SIM115 - the child owns it
-    return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=os.environ.copy())
+    if log_path is None:
+        return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+    with open(log_path, "ab") as out:  # the child has its own copy of the descriptor
+        return subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
 
 
 async def run_stack(city: SimCity, options: PublisherOptions, hubs: int, hub_port: int, duration: float | None,
