@@ -193,17 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve_until_stopped(server, args.host, args.port, args.duration))
         return 0
     if args.cmd == "run":
-        tok = _token(args)
-        feeds = []
-        for spec in args.feed:
-            name, url_spec = _feed_spec(spec)
-            urls = [u.strip() for u in url_spec.split(",") if u.strip()]
-            for url in urls or [url_spec]:
-                if not url.startswith(("ws://", "wss://")):
-                    raise SystemExit(f"cityops: feed URL must start with ws:// or wss://: {url!r}")
-            feeds.append(FeedConfig(urls[0], name, tok, tuple(args.region), tuple(args.domain),
-                                    alternates=tuple(urls[1:])))
-        return _run_console(args, feeds, None)
+        return _run_console(args, _feeds(args), None)
     if args.cmd == "replay":
         if not args.file.exists():
             raise SystemExit(f"cityops: no such recording: {args.file}")
@@ -225,6 +215,21 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             sim.stop()
     return 2
+
+
+def _feeds(args: argparse.Namespace) -> list[FeedConfig]:
+    """One FeedConfig per --feed; several URLs in one (comma-separated) are hubs of that feed."""
+    tok = _token(args)
+    feeds = []
+    for spec in args.feed:
+        name, url_spec = _feed_spec(spec)
+        urls = [u.strip() for u in url_spec.split(",") if u.strip()] or [url_spec]
+        for url in urls:
+            if not url.startswith(("ws://", "wss://")):
+                raise SystemExit(f"cityops: feed URL must start with ws:// or wss://: {url!r}")
+        feeds.append(FeedConfig(urls[0], name, tok, tuple(getattr(args, "region", ())),
+                                tuple(getattr(args, "domain", ())), alternates=tuple(urls[1:])))
+    return feeds
 
 
 def _publisher_options(args: argparse.Namespace):

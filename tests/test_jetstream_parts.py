@@ -172,3 +172,14 @@ def test_hub_serves_a_snapshot_only_once_it_has_caught_up_with_the_stream():
         assert served == [fine] and fine.ws.closed is None
 
     asyncio.run(main())
+
+
+def test_run_takes_several_hubs_for_one_feed():
+    from console.cli import _feeds, build_parser
+
+    args = build_parser().parse_args(["run", "--headless", "--feed", "上海=ws://a:1, ws://b:2", "--feed", "ws://c:3"])
+    a, c = _feeds(args)
+    assert (a.name, a.url, a.alternates, a.urls) == ("上海", "ws://a:1", ("ws://b:2",), ("ws://a:1", "ws://b:2"))
+    assert (c.label, c.alternates) == ("ws://c:3", ())
+    with pytest.raises(SystemExit, match="ws:// or wss://"):
+        _feeds(build_parser().parse_args(["run", "--feed", "x=ws://a:1,http://b:2"]))
