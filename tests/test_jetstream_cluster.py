@@ -14,7 +14,7 @@ from nats.js.errors import NotFoundError
 
 from console.city_state import CityState
 from console.feed_health import FeedState
-from console.frames import Reply
+from console.frames import Reply, Snapshot
 from console.ingest import Ingest
 from console.jetstream.connect import NatsUser, connect
 from console.jetstream.hub import Hub, HubOptions
@@ -61,7 +61,9 @@ def _console(feeds):
     return src, state, replies
 
 
-def test_hub_serves_snapshot_stream_filters_and_commands(stack):
+def test_hub_serves_snapshot_stream_filters_and_commands(stack, caplog):
+    caplog.set_level(logging.INFO, "console.ingest")
+
     async def main():
         hub = await _hub(stack)
         url = f"ws://127.0.0.1:{hub.port}"
@@ -108,14 +110,24 @@ def test_hub_serves_snapshot_stream_filters_and_commands(stack):
             stale = dict(cmd, id="test-esc-2")
             assert await src.send("city", stale)
             await until(lambda: any(r.ref == "test-esc-2" for r in replies), 20, "the refusal")
-            assert "stale" in next(r for r in replies if r.ref == "test-esc-2").error.lower() or \
-                   "版本" in next(r for r in replies if r.ref == "test-esc-2").error
+            refusal = next(r for r in replies if r.ref == "test-esc-2")
+            assert not refusal.ok and "stale version" in refusal.error
 
-            # resync: a fresh snapshot on request
-            resyncs = h.resyncs
+            # resync: a fresh snapshot on request, with every open incident and every series again
+            snapshots = []
+
+            def on_snapshot(env):  # runs after Ingest applied it: what the console holds at that moment
+                if isinstance(env.decoded.frame, Snapshot):
+                    snapshots.append((env.decoded.frame, set(state.incidents.open), len(state.series_keys)))
+
+            src.add_listener(on_snapshot)
             assert await src.send("city", {"type": "resync"})
-            await until(lambda: h.samples > 0 and hub.stats["frames_sent"] > 0, 5)
-            assert h.resyncs == resyncs and h.gaps == 0  # asked for, not forced by a gap
+            await until(lambda: len(snapshots) == 1, 20, "the snapshot asked for")
+            snap, open_then, series_then = snapshots[0]
+            assert {e.id for e in snap.events} == open_then  # the snapshot is the whole truth
+            assert "closed while we were away" not in caplog.text  # and took nothing the console had seen
+            assert len(set(zip(snap.values.indicators, snap.values.regions, strict=True))) == series_then
+            assert h.gaps == 0 and h.reject_total == 0
         finally:
             await src.stop()
             await street_src.stop()
