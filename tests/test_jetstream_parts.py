@@ -183,3 +183,13 @@ def test_run_takes_several_hubs_for_one_feed():
     assert (c.label, c.alternates) == ("ws://c:3", ())
     with pytest.raises(SystemExit, match="ws:// or wss://"):
         _feeds(build_parser().parse_args(["run", "--feed", "x=ws://a:1,http://b:2"]))
+
+
+def test_a_slow_console_loses_frames_not_memory():
+    hub = Hub.__new__(Hub)
+    hub.opt = HubOptions(queue_frames=100, queue_bytes=250)
+    hub.stats = {"frames_dropped": 0}
+    s = _Session(None, asyncio.Queue(100))
+    for _ in range(4):
+        Hub._enqueue(hub, s, b"x" * 100)
+    assert s.queue.qsize() == 2 and s.queued_bytes == 200 and s.dropped == 2 and hub.stats["frames_dropped"] == 2

@@ -51,7 +51,8 @@ mask_secrets_in_logs()
 class HubOptions:
     token: str | None = None  # consoles must present it (Authorization: Bearer, or an auth frame)
     ssl: ssl.SSLContext | None = None  # wss:// to the consoles
-    queue_frames: int = 1000  # per console; beyond it frames are dropped and seq jumps
+    queue_frames: int = 1000  # per console; beyond it (or queue_bytes) frames are dropped and seq jumps
+    queue_bytes: int = 64 << 20  # a street-level city is 1.4 MB/s: ~45 s for a console to fall behind
     heartbeat_s: float = 2.0
     flush_s: float = 0.1  # readings are gathered this long into one frame
     # recent readings kept for a new console's charts, sent before its snapshot (as the simulator does);
@@ -77,6 +78,7 @@ class _Session:
     domains: tuple[str, ...] = ()
     last_send: float = 0.0
     dropped: int = 0
+    queued_bytes: int = 0
     tasks: set = field(default_factory=set)
 
     @property
@@ -324,6 +326,7 @@ class Hub:
         with contextlib.suppress(ConnectionClosed):
             while True:
                 data = await s.queue.get()
+                s.queued_bytes -= len(data)
                 await s.ws.send(data, text=True)
                 self.stats["frames_sent"] += 1
 
@@ -334,12 +337,13 @@ class Hub:
         self._enqueue(s, orjson.dumps(frame))
 
     def _enqueue(self, s: _Session, data: bytes) -> None:
-        try:
-            s.queue.put_nowait(data)
-            s.last_send = time.monotonic()
-        except asyncio.QueueFull:
+        if s.queued_bytes + len(data) > self.opt.queue_bytes or s.queue.full():
             s.dropped += 1  # lost to this console; the seq it used makes the gap visible
             self.stats["frames_dropped"] += 1
+            return
+        s.queue.put_nowait(data)
+        s.queued_bytes += len(data)
+        s.last_send = time.monotonic()
 
     def _error(self, s: _Session, code: str, message: str) -> None:
         self._send(s, {"type": FrameType.ERROR, "code": code, "message": message})

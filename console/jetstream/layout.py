@@ -24,6 +24,7 @@ CATALOG_KEY = "catalog"
 CHECKPOINT_PREFIX = "state"
 AUTHORITY_QUEUE = "authority"
 STREAM_MAX_AGE_S = 3600.0  # how far back a hub can resume: far more than a checkpoint interval
+STREAM_MAX_BYTES = 1 << 30  # the street-level city is ~1 MB/s: the oldest go first, never a refused publish
 
 
 def district_of(region: str) -> str:
@@ -66,7 +67,8 @@ async def ensure_layout(js, replicas: int = 1) -> None:
         log.info("creating stream %s (replicas %d)", STREAM, replicas)
         await js.add_stream(StreamConfig(name=STREAM, subjects=[f"{SAMPLES}.>", f"{EVENTS}.>"],
                                          storage=StorageType.FILE, num_replicas=replicas,
-                                         max_age=STREAM_MAX_AGE_S, max_msg_size=4 << 20))
+                                         max_age=STREAM_MAX_AGE_S, max_bytes=STREAM_MAX_BYTES,
+                                         max_msg_size=4 << 20))
     try:
         await js.key_value(BUCKET)
     except BucketNotFoundError:
