@@ -223,3 +223,43 @@ def test_tls_and_token_between_hub_and_consoles(stack, self_signed, monkeypatch,
     logged = caplog.text
     assert token not in logged and "not-the-token" not in logged
     assert all(u["password"] not in logged for u in stack.users.values())
+
+
+def test_cityops_cluster_runs_the_stack_and_cleans_up():
+    import re
+    import subprocess
+    import time
+    from pathlib import Path
+
+    import sys
+
+    from console.headless import run_headless
+
+    proc = subprocess.Popen([sys.executable, "-m", "console.cli", "cluster", "--hubs", "2", "--duration", "40",
+                             "--speed", "10"], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            cwd=Path(__file__).resolve().parent.parent)
+    try:
+        lines, deadline = [], time.monotonic() + 90
+        while not any(line.startswith("console:") for line in lines):
+            assert time.monotonic() < deadline and proc.poll() is None, f"no console line: {lines}"
+            lines.append(proc.stdout.readline())
+        data_dir = Path(re.search(r"data and logs in (\S+),", "".join(lines)).group(1))
+        hubs = next(line for line in lines if line.startswith("hubs:")).split()[1]
+        assert data_dir.is_dir() and len(hubs.split(",")) == 2
+        stats = asyncio.run(run_headless([FeedConfig(hubs.split(",")[0], "c", alternates=(hubs.split(",")[1],))],
+                                         4.0, None))
+        assert stats["samples"] > 400 and stats["state"]["open_incidents"] > 0 and stats["reject_total"] == 0
+        proc.terminate()  # Ctrl+C or the end of --duration: everything stops and the folder goes
+        assert proc.wait(60) == 0
+        assert not data_dir.exists()
+        leftover = []  # no nats-server (or hub) still running with a file of that folder
+        for cmdline in Path("/proc").glob("[0-9]*/cmdline"):
+            try:
+                if str(data_dir).encode() in cmdline.read_bytes():
+                    leftover.append(cmdline.parent.name)
+            except OSError:
+                pass  # gone meanwhile
+        assert leftover == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
