@@ -228,10 +228,9 @@ def test_tls_and_token_between_hub_and_consoles(stack, self_signed, monkeypatch,
 def test_cityops_cluster_runs_the_stack_and_cleans_up():
     import re
     import subprocess
+    import sys
     import time
     from pathlib import Path
-
-    import sys
 
     from console.headless import run_headless
 
