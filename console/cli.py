@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         asyncio.run(serve_until_stopped(server, args.host, args.port, args.duration))
         return 0
     if args.cmd == "run":
-        return _run_console(args, _feeds(args), None)
+        return _run_console(args, _feeds(args, None), None)
     if args.cmd == "replay":
         if not args.file.exists():
             raise SystemExit(f"cityops: no such recording: {args.file}")
@@ -217,8 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-def _feeds(args: argparse.Namespace) -> list[FeedConfig]:
-    """One FeedConfig per --feed; several URLs in one (comma-separated) are hubs of that feed."""
+def _feeds(args: argparse.Namespace, cfg=None) -> list[FeedConfig]:
+    """One FeedConfig per --feed; several URLs in one (comma-separated) are hubs of that feed. (`cfg`: the
+    shape main's config file work gives this function, for the merge.)"""
     tok = _token(args)
     feeds = []
     for spec in args.feed:

