@@ -1,4 +1,5 @@
-"""`cityops`: the command line. Subcommands: demo, run, replay, export, simulate, handover, paths, check-config.
+"""`cityops`: the command line. Subcommands: demo, run, replay, export, simulate, hub, cluster, handover, paths,
+check-config.
 
 Everything that could stop a start (the config file, its tokens, SLA and rules files, the folders) is
 checked in `main` before a window opens or a feed is dialled."""
@@ -128,14 +129,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_place_args(demo)
 
     run = sub.add_parser("run", help="the console on real feeds")
-    run.add_argument("--feed", action="append", default=[], metavar="[NAME=]URL",
-                     help="a feed server, ws:// or wss:// (repeat for a city feed plus district feeds; "
+    run.add_argument("--feed", action="append", default=[], metavar="[NAME=]URL[,URL…]",
+                     help="a feed server, ws:// or wss:// (repeat for a city feed plus district feeds; several "
+                          "URLs separated by commas are hubs of one feed, tried in turn; "
                           "default: the config file's [[feeds]])")
     run.add_argument("--token-env", metavar="VAR", help="read the feed token from this environment variable")
     run.add_argument("--token-file", metavar="FILE", help="read the feed token from this file")
     run.add_argument("--region", action="append", default=[], help="subscribe only to these region codes")
     run.add_argument("--domain", action="append", default=[], help="subscribe only to these domains")
     run.add_argument("--record", type=Path, default=None, help="record every frame to this file (headless)")
+    run.add_argument("--state-json", type=Path, default=None,
+                     help="headless: at the end, write the open incidents' versions and every latest value")
     _add_view_args(run)
     _add_place_args(run)
 
@@ -177,7 +181,36 @@ def build_parser() -> argparse.ArgumentParser:
                      help="benchmark: after the snapshot, send this many samples as fast as possible")
     sim.add_argument("--skip-seq-every", type=int, default=0, help="fault injection: lose every Nth frame")
     sim.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    sim.add_argument("--nats", metavar="URL[,URL…]", default=None,
+                     help="publish to NATS JetStream instead of serving WebSocket (hubs serve the consoles)")
+    sim.add_argument("--nats-creds", type=Path, default=None, metavar="FILE",
+                     help="NATS users by role, JSON (`cityops cluster` writes one); none: no auth")
+    sim.add_argument("--checkpoint-s", type=float, default=5.0, help="with --nats: seconds between checkpoints")
+    sim.add_argument("--state-json", type=Path, default=None,
+                     help="with --nats: at the end, write the authority's open incidents and latest values")
     _add_sim_args(sim)
+
+    hub = sub.add_parser("hub", help="a stateless cityops.feed/1 WebSocket gateway in front of NATS JetStream")
+    hub.add_argument("--nats", metavar="URL[,URL…]", required=True, help="the NATS cluster's servers")
+    hub.add_argument("--nats-creds", type=Path, default=None, metavar="FILE", help="NATS users by role, JSON")
+    hub.add_argument("--host", default="127.0.0.1")
+    hub.add_argument("--port", type=int, default=8766)
+    hub.add_argument("--token-env", metavar="VAR", help="require this token (environment variable) from consoles")
+    hub.add_argument("--token-file", metavar="FILE", help="require the token in this file from consoles")
+    hub.add_argument("--tls-cert", type=Path, default=None, help="serve wss:// with this certificate (PEM)")
+    hub.add_argument("--tls-key", type=Path, default=None, help="…and this private key (PEM)")
+    hub.add_argument("--queue-frames", type=int, default=1000, help="frames queued per console before dropping")
+    hub.add_argument("--history-s", type=float, default=3600.0,
+                     help="recent readings kept for a new console's charts (seconds; 0: none)")
+    hub.add_argument("--history-mb", type=float, default=64.0, help="…and at most this many MB of them")
+    hub.add_argument("--stats-json", type=Path, default=None, help="write the hub's counters here")
+    hub.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+
+    cl = sub.add_parser("cluster", help="a local 3-node NATS JetStream cluster, the simulated city and hubs")
+    cl.add_argument("--hubs", type=int, default=2)
+    cl.add_argument("--hub-port", type=int, default=0, help="first hub's port (default: free ports)")
+    cl.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+    _add_sim_args(cl)
 
     rep = sub.add_parser("handover", help="write a shift handover report (PDF)")
     rep.add_argument("--sample", action="store_true", required=True,
@@ -263,6 +296,16 @@ def main(argv: list[str] | None = None) -> int:
         return _print_paths(cfg)
     if args.cmd == "check-config":
         return _print_config(cfg)
+    if args.cmd == "simulate" and args.nats:
+        return _simulate_nats(args)
+    if args.cmd == "hub":
+        return _hub(args)
+    if args.cmd == "cluster":
+        from console.jetstream.run import run_stack
+
+        city = _server(args).city
+        asyncio.run(run_stack(city, _publisher_options(args), args.hubs, args.hub_port, args.duration))
+        return 0
     if args.cmd == "simulate":
         from console.simulator.run import serve_until_stopped
 
@@ -324,11 +367,13 @@ def _feeds(args: argparse.Namespace, cfg: Config) -> list[FeedConfig]:
         tok = _token(args)
         feeds = []
         for spec in args.feed:
-            name, url = _feed_spec(spec)
-            if not url.startswith(("ws://", "wss://")):
-                _refuse(args, f"feed URL must start with ws:// or wss://: {url!r}")
-            feeds.append(FeedConfig(url, name, tok, tuple(getattr(args, "region", ())),
-                                     tuple(getattr(args, "domain", ()))))
+            name, url_spec = _feed_spec(spec)
+            urls = [u.strip() for u in url_spec.split(",") if u.strip()] or [url_spec]
+            for url in urls:  # several URLs: hubs of one feed
+                if not url.startswith(("ws://", "wss://")):
+                    _refuse(args, f"feed URL must start with ws:// or wss://: {url!r}")
+            feeds.append(FeedConfig(urls[0], name, tok, tuple(getattr(args, "region", ())),
+                                    tuple(getattr(args, "domain", ())), alternates=tuple(urls[1:])))
         return feeds
     if args.token_env or args.token_file:
         _refuse(args, "--token-env/--token-file go with --feed; feeds from the config file name their own "
@@ -384,6 +429,42 @@ def _wall_options(args: argparse.Namespace):
     return WallOptions(screen=args.wall_screen, span=args.wall_span, width_mm=args.wall_width_mm,
                        diagonal_in=args.wall_diagonal, distance_m=args.wall_distance, rotate=not args.no_carousel,
                        size=size)
+
+
+
+
+def _publisher_options(args: argparse.Namespace):
+    from console.jetstream.publisher import PublisherOptions
+
+    return PublisherOptions(source=getattr(args, "source", "shanghai-city"), speed=args.speed, rate=args.rate,
+                            batch=max(args.batch, 1), checkpoint_s=getattr(args, "checkpoint_s", 5.0))
+
+
+def _simulate_nats(args: argparse.Namespace) -> int:
+    from console.jetstream.connect import split_urls
+    from console.jetstream.run import serve_publisher
+
+    urls = split_urls(args.nats)
+    if args.burst or args.skip_seq_every or args.token_env or args.token_file:
+        raise SystemExit("cityops: --burst, --skip-seq-every and feed tokens belong to the WebSocket simulator; "
+                         "with --nats the hubs serve (and guard) the consoles")
+    city = _server(args).city
+    asyncio.run(serve_publisher(urls, args.nats_creds, city, _publisher_options(args), args.duration,
+                                args.state_json))
+    return 0
+
+
+def _hub(args: argparse.Namespace) -> int:
+    from console.jetstream.connect import split_urls
+    from console.jetstream.hub import HubOptions
+    from console.jetstream.run import serve_hub, tls_context
+
+    urls = split_urls(args.nats)
+    opts = HubOptions(token=_token(args), ssl=tls_context(args.tls_cert, args.tls_key),
+                      queue_frames=max(args.queue_frames, 1), history_s=max(args.history_s, 0.0),
+                      history_bytes=int(max(args.history_mb, 0.0) * (1 << 20)))
+    asyncio.run(serve_hub(urls, args.nats_creds, opts, args.host, args.port, args.duration, args.stats_json))
+    return 0
 
 
 def parse_time(text: str | None) -> float | None:
@@ -504,7 +585,8 @@ def _run_console(args: argparse.Namespace, cfg: Config, feeds: list[FeedConfig],
         from console.headless import run_headless
 
         stats = asyncio.run(run_headless(feeds, args.duration, args.stats_json, _state_config(args),
-                                         record=getattr(args, "record", None)))
+                                         record=getattr(args, "record", None),
+                                         state_path=getattr(args, "state_json", None)))
         if not args.stats_json:
             print(f"frames {stats['frames']} samples {stats['samples']} events {stats['events']} "
                   f"rejects {stats['reject_total']} reconnects {stats['reconnects']} gaps {stats['gaps']}")

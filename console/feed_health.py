@@ -43,6 +43,7 @@ class FeedHealth:
     resyncs: int = 0  # fresh snapshots asked for: after a seq gap, or by re-subscribing after a reconnect
     reconnects: int = 0
     connects: int = 0
+    failovers: int = 0  # reconnected to another of the feed's servers (hubs) than the one before
     unknown_types: int = 0
     unknown_fields: int = 0
     old_samples: int = 0  # not newer than what we had (after a resync): dropped, not an error
@@ -95,6 +96,7 @@ class FeedHealth:
             "resyncs": self.resyncs,
             "reconnects": self.reconnects,
             "connects": self.connects,
+            "failovers": self.failovers,
             "unknown_types": self.unknown_types,
             "unknown_fields": self.unknown_fields,
             "old_samples": self.old_samples,

@@ -27,7 +27,7 @@ def collect_stats(source: LiveSource, state: CityState, started: float) -> dict:
             rejects[k] = rejects.get(k, 0) + v
     total = {k: sum(f[k] for f in feeds) for k in
              ("frames", "samples", "events", "bytes", "gaps", "missed_frames", "resyncs", "reconnects",
-              "connects", "unknown_types", "unknown_fields", "old_samples")}
+              "connects", "failovers", "unknown_types", "unknown_fields", "old_samples")}
     return {
         "elapsed_s": round(time.monotonic() - started, 3),
         **total,
@@ -36,6 +36,13 @@ def collect_stats(source: LiveSource, state: CityState, started: float) -> dict:
         "feeds": feeds,
         "state": state.summary(),
     }
+
+
+def state_digest(state: CityState) -> dict:
+    """What a console ends up believing, in a form to compare with the authority's: every open incident's
+    version and every series' latest (ts, value)."""
+    return {"open_incidents": {eid: ev.version for eid, ev in sorted(state.incidents.open.items())},
+            "latest": {f"{i}|{r}": [ts, v] for (i, r), (ts, v) in sorted(state.latest_values().items())}}
 
 
 async def _keyframes(recorder: Recorder, state: CityState, every_s: float) -> None:
@@ -53,7 +60,8 @@ def write_json_atomic(path: Path, data: dict) -> None:
 
 async def run_headless(feeds: list[FeedConfig], duration: float | None, stats_path: Path | None,
                        state_config: StateConfig | None = None, options: LiveOptions | None = None,
-                       stats_every_s: float = 5.0, record: Path | None = None, keyframe_s: float = 60.0) -> dict:
+                       stats_every_s: float = 5.0, record: Path | None = None, keyframe_s: float = 60.0,
+                       state_path: Path | None = None) -> dict:
     state = CityState(state_config)
     source = LiveSource(feeds, options)
     recorder = Recorder(record) if record else None
@@ -90,6 +98,8 @@ async def run_headless(feeds: list[FeedConfig], duration: float | None, stats_pa
                               "bytes": recorder.bytes_written, "dropped": recorder.dropped}
     if stats_path:
         write_json_atomic(stats_path, stats)
+    if state_path:
+        write_json_atomic(state_path, state_digest(state))
     log.info("headless run done: %d frames, %d samples, %d events, %d rejects", stats["frames"],
              stats["samples"], stats["events"], stats["reject_total"])
     return stats

@@ -20,11 +20,13 @@ from console.backoff import backoff_delay
 from console.decoder import Decoder, Reason
 from console.feed_health import FeedHealth, FeedState
 from console.frames import ErrorFrame, EventFrame, Heartbeat, Hello, Samples, Snapshot, Unknown
+from console.log_secrets import install as mask_secrets_in_logs
 from console.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
 from console.source import Envelope, Source
 
 log = logging.getLogger(__name__)
 REJECT_LOG_EVERY_S = 60
+mask_secrets_in_logs()
 
 
 @dataclass(frozen=True)
@@ -35,10 +37,15 @@ class FeedConfig:
     regions: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     topics: tuple[str, ...] = ("samples", "events")
+    alternates: tuple[str, ...] = ()  # more hubs serving the same feed: the next is tried when one fails
 
     @property
     def label(self) -> str:
         return self.name or self.url
+
+    @property
+    def urls(self) -> tuple[str, ...]:
+        return (self.url, *self.alternates)
 
 
 @dataclass(frozen=True)
@@ -117,11 +124,12 @@ class LiveSource(Source):
     async def _run_feed(self, feed: FeedConfig) -> None:
         health, conn = self._health[feed.label], self._conns[feed.label]
         attempt = 0
+        urls, at = feed.urls, 0
         while not self._stopping:
             health.state = FeedState.CONNECTING if health.connects == 0 else FeedState.RECONNECTING
             started = time.monotonic()
             try:
-                await self._session(feed, health, conn)
+                await self._session(feed, urls[at], health, conn)
             except asyncio.CancelledError:
                 raise
             except ConnectionClosed as exc:
@@ -145,7 +153,8 @@ class LiveSource(Source):
                 attempt = 0
             if health.state != FeedState.AUTH_FAILED:
                 health.state = FeedState.RECONNECTING
-            delay = backoff_delay(attempt, self.opt.backoff_base_s, self.opt.backoff_cap_s)
+            at = (at + 1) % len(urls)  # with several hubs, the next one; the backoff grows per round of them
+            delay = backoff_delay(attempt // len(urls), self.opt.backoff_base_s, self.opt.backoff_cap_s)
             log.warning("feed %s: %s; reconnecting in %.1f s", feed.label, health.last_error, delay,
                         extra={"event": "feed_disconnected", "feed": feed.label, "error": health.last_error,
                                "retry_in_s": round(delay, 1), "feed_state": health.state.value})
@@ -153,10 +162,10 @@ class LiveSource(Source):
             health.reconnects += 1
             await asyncio.sleep(delay)
 
-    async def _session(self, feed: FeedConfig, health: FeedHealth, conn: _Conn) -> None:
+    async def _session(self, feed: FeedConfig, url: str, health: FeedHealth, conn: _Conn) -> None:
         headers = {"Authorization": f"Bearer {feed.token}"} if feed.token else None
         async with connect(
-            feed.url,
+            url,
             additional_headers=headers,
             max_size=self.opt.max_frame_bytes,
             open_timeout=self.opt.open_timeout_s,
@@ -165,11 +174,14 @@ class LiveSource(Source):
             proxy=None,  # a control-room LAN: never route feeds through an environment proxy
         ) as ws:
             conn.ws, conn.last_seq, conn.awaiting_snapshot = ws, None, False
+            if health.connects and url != health.url:
+                health.failovers += 1
             health.connects += 1
+            health.url = url
             health.last_frame_mono = time.monotonic()
             health.state = FeedState.CONNECTED
-            log.info("feed %s connected to %s", feed.label, feed.url,
-                     extra={"event": "feed_connected", "feed": feed.label, "url": feed.url,
+            log.info("feed %s connected to %s", feed.label, url,
+                     extra={"event": "feed_connected", "feed": feed.label, "url": url,
                             "connects": health.connects})
             if feed.token:
                 await ws.send(orjson.dumps({"type": FrameType.AUTH, "token": feed.token}), text=True)

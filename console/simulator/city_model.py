@@ -120,11 +120,13 @@ class _Plan:
 class SimCity:
     def __init__(self, seed: int = 7, start_ts: float = 0.0, incident_rate_per_min: float = 2.0,
                  auto_handle: float = 0.7, hostile: bool = False, episode_rate_per_hour: float = 6.0,
-                 history_s: float = 3600.0):
+                 history_s: float = 3600.0, regions: tuple[Region, ...] | None = None,
+                 sim_indicators: tuple[SimIndicator, ...] | None = None):
         self.rng = np.random.default_rng(seed)
-        self.regions: tuple[Region, ...] = load_regions()
+        # another catalog than resources/ (the fan-out benchmark's 215 streets x 100 indicators)
+        self.regions: tuple[Region, ...] = load_regions() if regions is None else regions
         self.region_by_code = {r.code: r for r in self.regions}
-        self.sim_indicators: tuple[SimIndicator, ...] = load_indicators()
+        self.sim_indicators: tuple[SimIndicator, ...] = load_indicators() if sim_indicators is None else sim_indicators
         self.indicators: tuple[Indicator, ...] = tuple(s.indicator for s in self.sim_indicators)
         self.indicator_by_id = {i.id: i for i in self.indicators}
         self.incident_rate_per_min = incident_rate_per_min

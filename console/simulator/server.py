@@ -10,7 +10,6 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +18,9 @@ import orjson
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from console.incident_lifecycle import Command, CommandRejected
-from console.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, CommandOp, FrameType
+from console.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
 from console.simulator.city_model import SimCity
+from console.simulator.command_desk import BadCommand, CommandDesk
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +71,7 @@ class SimServer:
         self.sessions: set[_Session] = set()
         self._server: Server | None = None
         self._ticker: asyncio.Task | None = None
-        self._replies: OrderedDict[str, dict] = OrderedDict()  # command id -> reply: commands are idempotent
+        self.desk = CommandDesk(city)
         self._series_domain = np.array([city.indicator_by_id[i].domain for i in city.series_indicator])
         self._series_region = np.array(city.series_region)
         self._burst_frames: list[bytes] | None = None
@@ -267,39 +266,18 @@ class SimServer:
 
     def _command(self, s: _Session, obj: dict) -> None:
         self.commands += 1
-        cid = obj.get("id")
-        if not isinstance(cid, str) or not cid:
-            self._error(s, "bad_frame", "command needs a text id")
-            return
-        if cid in self._replies:
-            self._send(s, dict(self._replies[cid]))  # the same answer again: idempotent by id
-            return
-        reply: dict[str, Any] = {"type": FrameType.REPLY, "ref": cid}
         try:
-            try:
-                op = CommandOp(obj.get("op"))
-            except ValueError:
-                raise CommandRejected(f"未知操作 / unknown op {str(obj.get('op'))[:40]!r}") from None
-            ev_id, ver, operator = obj.get("event_id"), obj.get("expected_version"), obj.get("operator")
-            args = obj.get("args") or {}
-            if not isinstance(ev_id, str) or type(ver) is not int or not isinstance(args, dict):
-                raise CommandRejected("命令格式错误 / command needs event_id, expected_version and args")
-            if not isinstance(operator, str) or not operator:
-                raise CommandRejected("命令需要操作员 / command needs an operator")
-            new = self.city.apply(Command(cid, op, ev_id, ver, operator, args), self.sim_now())
-        except CommandRejected as exc:
-            reply.update(ok=False, error=str(exc))
-        else:
-            reply.update(ok=True, event=new.to_wire())
+            reply, new = self.desk.handle(obj, self.sim_now())
+        except BadCommand as exc:
+            self._error(s, "bad_frame", str(exc))
+            return
+        if new is not None:
             self._broadcast_event(new)
-        self._replies[cid] = reply
-        while len(self._replies) > 10_000:
-            self._replies.popitem(last=False)
         if self.opt.drop_after_commands > 0:
             self.opt.drop_after_commands -= 1
             s.ws.transport.abort()  # the command took effect; its answer is lost with the line
             return
-        self._send(s, dict(reply))
+        self._send(s, reply)
 
     # ------------------------------------------------------------------ the stream
     def _broadcast_event(self, ev) -> None:

@@ -1,0 +1,498 @@
+"""`cityops hub`: a stateless WebSocket gateway that speaks `cityops.feed/1` to consoles from NATS.
+
+Stateless means nothing here needs keeping: at start the hub loads the latest checkpoint from the
+key-value bucket and replays the stream from the sequence that checkpoint includes; from then on one
+ordered consumer feeds an in-memory mirror and every console at once. Kill a hub and start another,
+or run several: consoles list them all and move to the next when one goes.
+
+Per console: its own `seq`, its own bounded send queue (a slow console loses frames, sees the `seq`
+jump and resyncs; nobody else slows down), its region and domain filters. Readings arriving within
+`flush_s` go out as one `samples` frame, built once for all consoles with the same filters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import logging
+import ssl
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+import nats.errors
+import orjson
+from nats.js.api import ConsumerConfig, DeliverPolicy
+from nats.js.errors import KeyNotFoundError, NoKeysError
+from websockets.asyncio.server import Server, ServerConnection, serve
+from websockets.exceptions import ConnectionClosed
+
+from console.jetstream.layout import (
+    BUCKET,
+    CATALOG_KEY,
+    CHECKPOINT_PREFIX,
+    COMMANDS,
+    EVENTS,
+    SAMPLES,
+    STREAM,
+    parse_subject,
+)
+from console.jetstream.mirror import CityMirror
+from console.log_secrets import install as mask_secrets_in_logs
+from console.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
+
+log = logging.getLogger(__name__)
+mask_secrets_in_logs()
+
+
+@dataclass
+class HubOptions:
+    token: str | None = None  # consoles must present it (Authorization: Bearer, or an auth frame)
+    ssl: ssl.SSLContext | None = None  # wss:// to the consoles
+    queue_frames: int = 1000  # per console; beyond it (or queue_bytes) frames are dropped and seq jumps
+    queue_bytes: int = 64 << 20  # a street-level city is 1.4 MB/s: ~45 s for a console to fall behind
+    heartbeat_s: float = 2.0
+    flush_s: float = 0.1  # readings are gathered this long into one frame
+    # recent readings kept for a new console's charts, sent before its snapshot (as the simulator does);
+    # bounded by age and by bytes, so a street-level city keeps minutes and a district-level one hours
+    history_s: float = 3600.0
+    history_bytes: int = 64 << 20
+    frame_budget: int = 512 * 1024  # bytes of readings per frame, well under the consoles' 1 MiB limit
+    max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES  # what the hub accepts from a console
+    command_timeout_s: float = 5.0
+    idle_heartbeat_s: float = 1.0  # the stream consumer's heartbeat: a silent consumer is recreated
+    stall_check_s: float = 5.0
+    current_wait_s: float = 10.0  # to catch up with the stream before a snapshot, else the console goes elsewhere
+
+
+@dataclass(eq=False)
+class _Session:
+    ws: ServerConnection
+    queue: asyncio.Queue
+    seq: int = 0
+    subscribed: bool = False
+    authed: bool = False
+    regions: tuple[str, ...] = ()
+    domains: tuple[str, ...] = ()
+    last_send: float = 0.0
+    dropped: int = 0
+    queued_bytes: int = 0
+    tasks: set = field(default_factory=set)
+
+    @property
+    def filter_key(self) -> tuple:
+        return self.regions, self.domains
+
+    def wants(self, district: str, domain: str) -> str:
+        """"all", "some" (rows must be filtered: the filter names streets of this district) or ""."""
+        if self.domains and domain not in self.domains:
+            return ""
+        if not self.regions or any(district.startswith(p) for p in self.regions):
+            return "all"
+        return "some" if any(p.startswith(district) for p in self.regions) else ""
+
+    def wants_event(self, ev: dict) -> bool:
+        return ((not self.regions or ev["region"].startswith(self.regions))
+                and (not self.domains or ev["domain"] in self.domains))
+
+
+class Hub:
+    def __init__(self, nc, options: HubOptions | None = None):
+        self.nc = nc
+        self.js = nc.jetstream()
+        self.opt = options or HubOptions()
+        self.mirror = CityMirror()
+        self.catalog: dict[str, Any] = {}
+        self.sessions: set[_Session] = set()
+        self.processed = 0  # the stream sequence of the last message applied
+        self._pending: list[tuple[str, str, bytes, list]] = []
+        self._pending_bytes = 0
+        self._history: deque[tuple[float, tuple]] = deque()  # (wall time, pending entry)
+        self._history_bytes = 0
+        self._server: Server | None = None
+        self._sub = None
+        self._tasks: list[asyncio.Task] = []
+        self._last_msg_mono = time.monotonic()
+        self.port: int | None = None
+        self.stats = {"messages": 0, "frames_sent": 0, "frames_dropped": 0, "consumer_restarts": 0,
+                      "commands": 0, "command_timeouts": 0, "sessions_total": 0, "not_current": 0}
+
+    # ------------------------------------------------------------------ lifecycle
+    async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
+        start_seq = await self._bootstrap()
+        await self._subscribe(start_seq)
+        self._server = await serve(self._handle, host, port, ssl=self.opt.ssl, max_size=self.opt.max_frame_bytes,
+                                   ping_interval=20, ping_timeout=20, compression=None)
+        self.port = next(iter(self._server.sockets)).getsockname()[1]
+        self._tasks = [asyncio.create_task(self._flush_loop(), name="hub-flush"),
+                       asyncio.create_task(self._heartbeat_loop(), name="hub-heartbeat"),
+                       asyncio.create_task(self._stall_loop(), name="hub-stall")]
+        log.info("hub serving %s://%s:%d from stream sequence %d", "wss" if self.opt.ssl else "ws", host,
+                 self.port, start_seq)
+        return self.port
+
+    async def stop(self) -> None:
+        for t in self._tasks:
+            t.cancel()
+        for t in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await t
+        if self._sub is not None:
+            with contextlib.suppress(Exception):
+                await self._sub.unsubscribe()
+        if self._server:
+            self._server.close(close_connections=True)
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._server.wait_closed(), 3.0)
+
+    async def _bootstrap(self) -> int:
+        """Load the catalog and the checkpoint; the stream sequence to replay from."""
+        kv = await self.js.key_value(BUCKET)
+        waited = False
+        while True:
+            try:
+                entry = await kv.get(CATALOG_KEY)
+                break
+            except KeyNotFoundError:
+                if not waited:
+                    log.warning("hub: no catalog in %s yet; waiting for a publisher", BUCKET)
+                    waited = True
+                await asyncio.sleep(1.0)
+        self.catalog = orjson.loads(entry.value)
+        try:
+            keys = await kv.keys()
+        except NoKeysError:
+            keys = []
+        uptos = []
+        for key in keys:
+            if not key.startswith(CHECKPOINT_PREFIX + "."):
+                continue
+            body = orjson.loads((await kv.get(key)).value)
+            _, district, domain = key.split(".", 2)
+            self.mirror.load_group((district, domain), body["values"], body["events"])
+            uptos.append(int(body["upto"]))
+        # every checkpoint includes the stream up to its `upto`: replaying from the oldest one is complete,
+        # and re-applying what a checkpoint already had changes nothing
+        start = (min(uptos) + 1) if uptos else 1
+        self.processed = start - 1
+        log.info("hub loaded %d checkpoint groups (%d series, %d open incidents)", len(uptos),
+                 len(self.mirror.latest()), len(self.mirror.events))
+        return start
+
+    async def _subscribe(self, start_seq: int) -> None:
+        cfg = ConsumerConfig(filter_subjects=[f"{SAMPLES}.>", f"{EVENTS}.>"],
+                             deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=max(1, start_seq))
+        self._sub = await self.js.subscribe(f"{SAMPLES}.>", stream=STREAM, config=cfg, cb=self._on_msg,
+                                            ordered_consumer=True, idle_heartbeat=self.opt.idle_heartbeat_s,
+                                            pending_msgs_limit=-1, pending_bytes_limit=-1)
+
+    async def _stall_loop(self) -> None:
+        """Belt and braces over the ordered consumer's own recovery: when the stream has moved on and
+        nothing came for a while (its node died and recreating it failed), start a new one."""
+        while True:
+            await asyncio.sleep(self.opt.stall_check_s)
+            if time.monotonic() - self._last_msg_mono < self.opt.stall_check_s:
+                continue
+            try:
+                info = await self.js.stream_info(STREAM)
+                if info.state.last_seq > self.processed:
+                    log.warning("hub: stream at %d, applied %d and nothing for %.0f s: new consumer",
+                                info.state.last_seq, self.processed, time.monotonic() - self._last_msg_mono)
+                    old, self._sub = self._sub, None
+                    with contextlib.suppress(Exception):
+                        await old.unsubscribe()
+                    await self._subscribe(self.processed + 1)
+                    self.stats["consumer_restarts"] += 1
+                    self._last_msg_mono = time.monotonic()
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                log.warning("hub: stream check failed: %s", type(exc).__name__)
+
+    # ------------------------------------------------------------------ stream in
+    async def _on_msg(self, msg) -> None:
+        self._last_msg_mono = time.monotonic()
+        sseq = msg.metadata.sequence.stream
+        if sseq <= self.processed:  # a recreated consumer may hand back what we had
+            return
+        self.processed = sseq
+        self.stats["messages"] += 1
+        parsed = parse_subject(msg.subject)
+        if parsed is None:
+            return
+        kind, district, domain = parsed
+        try:
+            body = orjson.loads(msg.data)
+        except orjson.JSONDecodeError:
+            log.warning("hub: message %d on %s is not JSON; skipped", sseq, msg.subject)
+            return
+        if kind == "samples":
+            if not isinstance(body, list):
+                return
+            self.mirror.apply_rows(district, domain, body)
+            entry = (district, domain, msg.data, body)
+            self._pending.append(entry)
+            self._remember(entry)
+            self._pending_bytes += len(msg.data)
+            if self._pending_bytes >= self.opt.frame_budget:
+                self._flush()
+        elif isinstance(body, dict) and self.mirror.apply_event(body):
+            self._flush()  # readings that came first go first
+            self._broadcast_event(msg.data, body)
+
+    def _remember(self, entry: tuple) -> None:
+        if self.opt.history_s <= 0 or self.opt.history_bytes <= 0:
+            return
+        now = time.time()
+        self._history.append((now, entry))
+        self._history_bytes += len(entry[2])
+        while self._history and (self._history_bytes > self.opt.history_bytes
+                                 or self._history[0][0] < now - self.opt.history_s):
+            self._history_bytes -= len(self._history.popleft()[1][2])
+
+    def _broadcast_event(self, raw: bytes, ev: dict) -> None:
+        for s in list(self.sessions):
+            if s.subscribed and s.wants_event(ev):
+                s.seq += 1
+                self._enqueue(s, b'{"type":"event","seq":%d,"event":%s}' % (s.seq, raw))
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        pending, self._pending, self._pending_bytes = self._pending, [], 0
+        bodies: dict[tuple, list[bytes]] = {}
+        for s in list(self.sessions):
+            if not s.subscribed:
+                continue
+            key = s.filter_key
+            if key not in bodies:
+                bodies[key] = self._sample_bodies(s, pending)
+            for body in bodies[key]:
+                s.seq += 1
+                self._enqueue(s, b'{"type":"samples","seq":%d,"samples":[%s]}' % (s.seq, body))
+
+    def _sample_bodies(self, s: _Session, pending: list) -> list[bytes]:
+        """The rows this console wants, as the inside of JSON arrays of at most `frame_budget` bytes:
+        whole messages are spliced in as they came (no re-encoding), only street filters cut rows."""
+        parts: list[bytes] = []
+        for district, domain, raw, rows in pending:
+            want = s.wants(district, domain)
+            if want == "all":
+                inner = raw.strip()[1:-1]
+            elif want == "some":
+                inner = orjson.dumps([r for r in rows if r[1].startswith(s.regions)])[1:-1]
+            else:
+                continue
+            if inner:
+                parts.append(inner)
+        out, cur, size = [], [], 0
+        for p in parts:
+            if cur and size + len(p) > self.opt.frame_budget:
+                out.append(b",".join(cur))
+                cur, size = [], 0
+            cur.append(p)
+            size += len(p) + 1
+        if cur:
+            out.append(b",".join(cur))
+        return out
+
+    # ------------------------------------------------------------------ consoles
+    async def _handle(self, ws: ServerConnection) -> None:
+        s = _Session(ws, asyncio.Queue(self.opt.queue_frames))
+        auth = ws.request.headers.get("Authorization", "") if ws.request else ""
+        s.authed = self._token_ok(auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None)
+        self.sessions.add(s)
+        self.stats["sessions_total"] += 1
+        writer = asyncio.create_task(self._writer(s))
+        try:
+            self._send(s, {"type": FrameType.HELLO, "protocol": PROTOCOL,
+                           "source": self.catalog.get("source", "hub"), "level": self.catalog.get("level", "city"),
+                           "server_time": time.time()})
+            async for msg in ws:
+                await self._on_client_frame(s, msg)
+        except ConnectionClosed:
+            pass
+        finally:
+            self.sessions.discard(s)
+            for t in list(s.tasks):
+                t.cancel()
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
+
+    async def _writer(self, s: _Session) -> None:
+        with contextlib.suppress(ConnectionClosed):
+            while True:
+                data = await s.queue.get()
+                s.queued_bytes -= len(data)
+                await s.ws.send(data, text=True)
+                self.stats["frames_sent"] += 1
+
+    def _send(self, s: _Session, frame: dict[str, Any], sequenced: bool = False) -> None:
+        if sequenced:
+            s.seq += 1
+            frame["seq"] = s.seq
+        self._enqueue(s, orjson.dumps(frame))
+
+    def _enqueue(self, s: _Session, data: bytes) -> None:
+        if s.queued_bytes + len(data) > self.opt.queue_bytes or s.queue.full():
+            s.dropped += 1  # lost to this console; the seq it used makes the gap visible
+            self.stats["frames_dropped"] += 1
+            return
+        s.queue.put_nowait(data)
+        s.queued_bytes += len(data)
+        s.last_send = time.monotonic()
+
+    def _error(self, s: _Session, code: str, message: str) -> None:
+        self._send(s, {"type": FrameType.ERROR, "code": code, "message": message})
+
+    async def _on_client_frame(self, s: _Session, msg: str | bytes) -> None:
+        try:
+            obj = orjson.loads(msg)
+        except orjson.JSONDecodeError:
+            self._error(s, "bad_frame", "frame is not valid JSON")
+            return
+        if type(obj) is not dict or type(obj.get("type")) is not str:
+            self._error(s, "bad_frame", "frame must be an object with a type")
+            return
+        t = obj["type"]
+        if t == FrameType.AUTH:
+            if self._token_ok(obj.get("token")):
+                s.authed = True
+            else:
+                await self._refuse(s, "bad token")
+            return
+        if not s.authed:
+            await self._refuse(s, "send auth first")
+            return
+        if t == FrameType.SUBSCRIBE:
+            self._subscribe_console(s, obj)
+        elif t == FrameType.RESYNC:
+            if s.subscribed:
+                self._spawn(s, self._when_current(s, self._send_snapshot))
+        elif t == FrameType.COMMAND:
+            self._spawn(s, self._forward_command(s, obj))
+        elif t == FrameType.PING:
+            self._send(s, {"type": FrameType.HEARTBEAT, "server_time": time.time()})
+        else:
+            self._error(s, "unknown_type", f"unknown frame type {t[:40]!r}")
+
+    def _token_ok(self, given) -> bool:
+        if self.opt.token is None:
+            return True
+        # constant time: how long a comparison takes must not tell how much of a guess was right
+        return isinstance(given, str) and hmac.compare_digest(given.encode(), self.opt.token.encode())
+
+    async def _refuse(self, s: _Session, why: str) -> None:
+        self._error(s, "unauthorized", why)
+        await asyncio.sleep(0.05)  # let the error frame go out first
+        await s.ws.close(1008, "unauthorized")
+
+    def _subscribe_console(self, s: _Session, obj: dict) -> None:
+        regions = obj.get("regions") or []
+        domains = obj.get("domains") or []
+        if not (isinstance(regions, list) and all(isinstance(r, str) for r in regions)
+                and isinstance(domains, list) and all(isinstance(d, str) for d in domains)):
+            self._error(s, "bad_frame", "regions and domains must be lists of text")
+            return
+        self._spawn(s, self._when_current(s, self._start_stream, tuple(regions), tuple(domains)))
+
+    def _start_stream(self, s: _Session, regions: tuple[str, ...], domains: tuple[str, ...]) -> None:
+        s.regions, s.domains = regions, domains
+        s.subscribed = True
+        self._send(s, {"type": FrameType.CATALOG, "indicators": self.catalog.get("indicators", []),
+                       "regions": self.catalog.get("regions", [])})
+        if self._history:
+            # older readings for the charts first; the snapshot's latest values then arrive as known
+            for body in self._sample_bodies(s, [entry for _, entry in self._history]):
+                s.seq += 1
+                self._enqueue(s, b'{"type":"samples","seq":%d,"samples":[%s]}' % (s.seq, body))
+        self._send_snapshot(s)
+
+    async def _when_current(self, s: _Session, then, *args) -> None:
+        """Run `then` once this hub has applied everything the stream held when the console asked.
+
+        A snapshot is the console's new truth: incidents it does not list are taken as closed. A hub
+        whose consumer is catching up (its NATS node just died) would hand a console that comes from a
+        hub ahead of it an older truth, and the console would drop incidents it had rightly seen. So
+        the hub first reads the stream's last sequence and waits to reach it; a hub that cannot within
+        `current_wait_s` closes with 1013 (try again later) and the console moves to its next hub."""
+        deadline = time.monotonic() + self.opt.current_wait_s
+        target = None
+        while time.monotonic() < deadline:
+            if target is None:
+                try:
+                    target = (await self.js.stream_info(STREAM)).state.last_seq
+                except asyncio.CancelledError:
+                    raise
+                except Exception as exc:
+                    log.debug("hub: stream position unknown (%s)", type(exc).__name__)
+            if target is not None and self.processed >= target:
+                then(s, *args)
+                return
+            await asyncio.sleep(0.05 if target is not None else 0.5)
+        self.stats["not_current"] += 1
+        log.warning("hub: not caught up with the stream after %.0f s (at %d of %s); sending the console elsewhere",
+                    self.opt.current_wait_s, self.processed, target)
+        await s.ws.close(1013, "hub catching up; try another")
+
+    def _spawn(self, s: _Session, coro) -> None:
+        task = asyncio.create_task(coro)
+        s.tasks.add(task)
+        task.add_done_callback(s.tasks.discard)
+
+    def _send_snapshot(self, s: _Session) -> None:
+        """The mirror, filtered. Readings beyond one frame's budget go first as `samples` frames and the
+        snapshot carries the rest, so no frame outgrows a console's limit however big the city."""
+        rows: list = []
+        for (district, domain), group in self.mirror.values.items():
+            want = s.wants(district, domain)
+            if want:
+                rows.extend([i, r, t, v] for (i, r), (t, v) in group.items()
+                            if want == "all" or r.startswith(s.regions))
+        per_frame = max(1, self.opt.frame_budget // 48)  # a row is about 40 bytes of JSON
+        head = (max(0, len(rows) - 1) // per_frame) * per_frame
+        for k in range(0, head, per_frame):
+            self._send(s, {"type": FrameType.SAMPLES, "samples": rows[k : k + per_frame]}, sequenced=True)
+        rest = rows[head:]
+        events = [e for e in self.mirror.events.values() if s.wants_event(e)]
+        self._send(s, {"type": FrameType.SNAPSHOT, "values": rest, "events": events}, sequenced=True)
+
+    async def _forward_command(self, s: _Session, obj: dict) -> None:
+        self.stats["commands"] += 1
+        cid = obj.get("id")
+        try:
+            resp = await self.nc.request(COMMANDS, orjson.dumps(obj), timeout=self.opt.command_timeout_s)
+            self._enqueue(s, resp.data)
+        except (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.errors.ConnectionReconnectingError):
+            self.stats["command_timeouts"] += 1
+            if isinstance(cid, str) and cid:
+                # the command may still have been applied: re-sending the same id gets its real answer
+                self._send(s, {"type": FrameType.REPLY, "ref": cid, "ok": False,
+                               "error": "指挥平台未应答，请重试 / the authority did not answer; try again"})
+
+    # ------------------------------------------------------------------ clocks
+    async def _flush_loop(self) -> None:
+        while True:
+            await asyncio.sleep(self.opt.flush_s)
+            try:
+                self._flush()
+            except Exception:
+                log.exception("hub flush failed")
+
+    async def _heartbeat_loop(self) -> None:
+        while True:
+            await asyncio.sleep(0.5)
+            mono = time.monotonic()
+            for s in list(self.sessions):
+                if mono - s.last_send >= self.opt.heartbeat_s:
+                    self._send(s, {"type": FrameType.HEARTBEAT, "server_time": time.time()})
+
+    def summary(self) -> dict:
+        url = self.nc.connected_url
+        return {**self.stats, "sessions": len(self.sessions), "stream_seq": self.processed,
+                "nats_server": f"{url.hostname}:{url.port}" if url else None,  # no userinfo: never the password
+                "nats_reconnects": self.nc.stats.get("reconnects", 0),
+                "series": sum(len(g) for g in self.mirror.values.values()), "open_incidents": len(self.mirror.events)}

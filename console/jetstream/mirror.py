@@ -1,0 +1,81 @@
+"""The latest state of the city as the stream tells it: the newest reading of every series and every
+open incident, grouped by (district, domain) the way subjects and checkpoints are.
+
+The publisher keeps one to write checkpoints; a hub keeps one to answer `snapshot` at once. Applying a
+message twice, or an older one after a newer one, changes nothing (readings by time, incidents by
+version), which is what lets a hub load a checkpoint and then replay the stream from a little before it.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from console.jetstream.layout import district_of
+
+Row = list  # [indicator, region, ts, value], as on the wire
+
+
+class CityMirror:
+    def __init__(self, max_closed: int = 20_000):
+        # (district, domain) -> {(indicator, region): (ts, value)}
+        self.values: dict[tuple[str, str], dict[tuple[str, str], tuple[float, float]]] = {}
+        self.events: dict[str, dict[str, Any]] = {}  # open incidents by id, as wire dicts
+        self._closed: OrderedDict[str, int] = OrderedDict()  # id -> version, so a late update cannot reopen
+        self._max_closed = max_closed
+        self.samples_applied = 0
+
+    def apply_rows(self, district: str, domain: str, rows: list[Row]) -> None:
+        group = self.values.setdefault((district, domain), {})
+        for ind, reg, ts, val in rows:
+            key = (ind, reg)
+            old = group.get(key)
+            if old is None or ts > old[0]:
+                group[key] = (ts, val)
+        self.samples_applied += len(rows)
+
+    def apply_event(self, ev: dict[str, Any]) -> bool:
+        """Upsert by id, higher version wins; True when it changed the state (so it is news)."""
+        eid, ver = ev["id"], ev["version"]
+        cur = self.events.get(eid)
+        if cur is not None and cur["version"] >= ver:
+            return False
+        closed = self._closed.get(eid)
+        if closed is not None and closed >= ver:
+            return False
+        if ev["state"] in ("closed", "cancelled"):
+            self.events.pop(eid, None)
+            self._closed[eid] = ver
+            self._closed.move_to_end(eid)
+            while len(self._closed) > self._max_closed:
+                self._closed.popitem(last=False)
+        else:
+            self._closed.pop(eid, None)
+            self.events[eid] = ev
+        return True
+
+    @staticmethod
+    def event_group(ev: dict[str, Any]) -> tuple[str, str]:
+        return district_of(ev["region"]), ev["domain"]
+
+    def groups(self) -> set[tuple[str, str]]:
+        return set(self.values) | {self.event_group(e) for e in self.events.values()}
+
+    def group_body(self, group: tuple[str, str]) -> tuple[list[Row], list[dict[str, Any]]]:
+        rows = [[i, r, t, v] for (i, r), (t, v) in self.values.get(group, {}).items()]
+        evs = [e for e in self.events.values() if self.event_group(e) == group]
+        return rows, evs
+
+    def load_group(self, group: tuple[str, str], rows: list[Row], events: list[dict[str, Any]]) -> None:
+        self.apply_rows(*group, rows)
+        for ev in events:
+            self.apply_event(ev)
+
+    def latest(self) -> dict[tuple[str, str], tuple[float, float]]:
+        out: dict[tuple[str, str], tuple[float, float]] = {}
+        for group in self.values.values():
+            out.update(group)
+        return out
+
+    def open_versions(self) -> dict[str, int]:
+        return {eid: e["version"] for eid, e in self.events.items()}
