@@ -86,8 +86,15 @@ class Keyframe:
 class Recorder:
     """Appends frames from any thread; a writer thread commits them in batches."""
 
-    def __init__(self, path: Path | str, flush_s: float = 0.5, max_queue: int = 200_000):
+    def __init__(self, path: Path | str, flush_s: float = 0.5, max_queue: int = 200_000,
+                 keyframe_state=None, keyframe_s: float = 60.0):
+        """With `keyframe_state` (a callable giving the CityState that holds the live city), a keyframe
+        is taken every `keyframe_s` of the frames' own receive time, just before the frame that
+        crosses the mark: the same time base as the frames, whatever the workstation's clock says."""
         self.path = Path(path)
+        self._keyframe_state = keyframe_state
+        self.keyframe_s = keyframe_s
+        self._next_keyframe = 0.0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.flush_s = flush_s
         self._db = open_db(self.path)
@@ -125,7 +132,17 @@ class Recorder:
         """The whole model's state after every frame appended so far (written in order with them)."""
         self._q.put(("k", recv_ts, "", orjson.dumps(body)))
 
-    def __call__(self, env) -> None:  # a Source listener
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything appended so far is committed (a reader then sees it)."""
+        done = threading.Event()
+        self._q.put(("sync", 0.0, "", done))
+        return done.wait(timeout)
+
+    def __call__(self, env) -> None:  # a Source listener (before the model's Ingest: the state is the one before)
+        if self._keyframe_state is not None and env.recv_ts >= self._next_keyframe:
+            if self._next_keyframe:
+                self.keyframe(env.recv_ts, self._keyframe_state().keyframe_body())
+            self._next_keyframe = (env.recv_ts // self.keyframe_s + 1) * self.keyframe_s
         self.append(env.recv_ts, env.feed, env.raw)
         f = env.decoded.frame
         batch = f.batch if isinstance(f, Samples) else f.values if isinstance(f, Snapshot) else None
@@ -146,7 +163,7 @@ class Recorder:
                     batch.append(self._q.get(timeout=max(0.0, deadline - time.monotonic())))
                 except queue.Empty:
                     break
-                if len(batch) >= 5000:
+                if len(batch) >= 5000 or batch[-1][0] == "sync":
                     break
             if batch:
                 t = time.thread_time()
@@ -157,6 +174,8 @@ class Recorder:
         try:
             self._db.execute("BEGIN")
             for kind, ts, feed, payload in batch:
+                if kind == "sync":
+                    continue
                 if kind == "s":
                     self._add_to_blocks(ts, payload)
                 elif kind == "e":
@@ -177,6 +196,9 @@ class Recorder:
             log.exception("recording write failed (%d frames lost)", len(batch))
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
+        for kind, _ts, _feed, payload in batch:
+            if kind == "sync":
+                payload.set()
 
     def _add_to_blocks(self, recv_ts: float, batch) -> None:
         minute = int(recv_ts // 60)
@@ -223,6 +245,10 @@ class Recording:
         meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("format") != FORMAT:
             raise ValueError(f"{path}: not a {FORMAT} file (format={meta.get('format')!r})")
+        self.refresh_feeds()
+
+    def refresh_feeds(self) -> None:
+        """A recording still being written may gain feeds (one connecting later)."""
         self.feeds = {fid: name for fid, name in self._db.execute("SELECT id, name FROM feeds")}
 
     def span(self) -> tuple[float, float] | None:
