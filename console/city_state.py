@@ -247,10 +247,8 @@ class CityState:
         """Become an exact copy of `other` in place (time-shift: the live city back into the view, or the
         view into the live shadow). Every container keeps its identity, so whatever holds a reference
         to this state or to its parts (widgets, the command sender's `incidents.feed_of.get`) still
-        sees it. Threshold overrides stay this state's own (a mode of the console, not the city)."""
-        overrides = self._overrides
+        sees it. Threshold overrides come too: the live city's mode (emergency) is the one to show."""
         _copy_into(self, other)
-        self.set_threshold_overrides(overrides)
         self._catalog_dirty = True
         self._reset = True
 

@@ -35,6 +35,7 @@ class TimeShift:
         self.live_ts = 0.0  # receive time of the newest frame (the live edge of the timeline)
         self.paused_at = 0.0
         self.speed = 1.0
+        self._start = 0.0
         self.new_since_pause: set[str] = set()  # incidents first seen while shifted
         self._listeners: list[Callable[[bool], None]] = []
 
@@ -71,14 +72,14 @@ class TimeShift:
 
     @property
     def span(self) -> tuple[float, float]:
-        start = self.replay.start_ts if self.replay is not None else 0.0
-        if not start and self.recorder is not None:
+        """(start of this session's recording, the live edge): what the timeline can reach."""
+        if not self._start and self.recorder is not None:
             rec = self._open_recording()
-            span = rec.span() if rec else None
-            if rec:
+            if rec is not None:
+                span = rec.span()
                 rec.close()
-            start = span[0] if span else self.live_ts
-        return start, self.live_ts
+                self._start = span[0] if span else 0.0
+        return (self._start or self.live_ts), self.live_ts
 
     def add_mode_listener(self, fn: Callable[[bool], None]) -> None:
         """Called with True on leaving live, False on coming back."""

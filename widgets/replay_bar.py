@@ -62,7 +62,11 @@ class Timeline(QWidget):
 
 
 class ReplayBar(QWidget):
+    """In replay, and on a live console as its time-shift bar (with "back to live" and the count of new
+    incidents since the picture left live)."""
+
     playToggled = Signal()
+    liveRequested = Signal()
     speedChosen = Signal(float)
     stepRequested = Signal(float)
     bookmarkRequested = Signal()
@@ -85,6 +89,15 @@ class ReplayBar(QWidget):
         self.speed.currentIndexChanged.connect(lambda _i: self.speedChosen.emit(self.speed.currentData()))
         self.mark = QPushButton()
         self.mark.clicked.connect(self.bookmarkRequested.emit)
+        self.live = QPushButton()
+        self.live.setObjectName("backToLive")
+        self.live.clicked.connect(self.liveRequested.emit)
+        self.live.hide()
+        self.news = plain_label()
+        self.news.setObjectName("newSincePause")
+        self.news.setStyleSheet(f"color: {theme.RED}; font-weight: bold;")
+        self.news.hide()
+        self._mode = "replay"
         self.timeline = Timeline()
         self.time = plain_label()
         self.time.setObjectName("replayTime")
@@ -93,6 +106,8 @@ class ReplayBar(QWidget):
             lay.addWidget(w)
         lay.addWidget(self.timeline, 1)
         lay.addWidget(self.time)
+        lay.addWidget(self.news)
+        lay.addWidget(self.live)
         self.retranslate()
         self.show_position(0.0, 0.0, 1.0, False)
 
@@ -100,11 +115,27 @@ class ReplayBar(QWidget):
         self.mark.setText(_t("书签"))
         self.mark.setToolTip(_t("在当前时刻加书签（B）"))
         self.speed.setItemText(len(SPEED_CHOICES) - 1, _t("最快"))
+        self.live.setText(_t("回到实时 (End)"))
+        self.live.setToolTip(_t("回到实时画面（End 或 Ctrl+L）"))
 
-    def show_position(self, position: float, start: float, end: float, playing: bool) -> None:
+    def show_position(self, position: float, start: float, end: float, playing: bool, mode: str = "replay") -> None:
+        """`mode`: "replay" (a recording), "live" (the live picture) or "shifted" (a live session, behind)."""
         t = self.timeline
         t.start, t.end, t.position = start, end, position
         t.update()
-        self.play.setText(_t("■ 暂停") if playing else _t("▶ 播放"))
+        self._mode = mode
+        self.play.setText(_t("■ 暂停") if playing or mode == "live" else _t("▶ 播放"))
         stamp = dt.datetime.fromtimestamp(position, _TZ).strftime("%Y-%m-%d %H:%M:%S") if position else "—"
-        self.time.setText(_t("回放 {0}").format(stamp))
+        if mode == "live":
+            self.time.setText(_t("实时 {0}").format(stamp))
+        elif mode == "shifted":
+            behind = max(0, int(end - position))
+            self.time.setText(_t("时移 {0}（落后 {1}）").format(stamp, f"{behind // 60}:{behind % 60:02d}"))
+        else:
+            self.time.setText(_t("回放 {0}").format(stamp))
+        self.live.setVisible(mode == "shifted")
+        self.time.setStyleSheet("font-weight: bold;" + (f" color: {theme.AMBER};" if mode == "shifted" else ""))
+
+    def show_new_since_pause(self, n: int) -> None:
+        self.news.setText(_t("暂停后新增 {0} 个事件").format(n))
+        self.news.setVisible(n > 0 and self._mode == "shifted")

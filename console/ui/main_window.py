@@ -72,6 +72,7 @@ class MainWindow(QMainWindow):
         self.emergency = emergency
         self._in_emergency_layout = False
         self.walls: list[QWidget] = []
+        self.timeshift = None  # console.time_shift.TimeShift on a recorded live session
         self.board_model = BoardModel(state)
 
         self.incident_model = IncidentTableModel(state, clock, self, sla=sla)
@@ -420,7 +421,8 @@ class MainWindow(QMainWindow):
             self.clock.follow_feed(offsets[len(offsets) // 2])
         self.incident_model.refresh_clocks()
         self.status.show_health(health, self.clock.now(), self.english)
-        self._check_breaches()
+        if self.timeshift is None or not self.timeshift.shifted:  # a past picture's breaches are not news
+            self._check_breaches()
         if self.emergency is not None:
             self.emergency.observe()
             if self.emergency.active:
@@ -443,11 +445,12 @@ class MainWindow(QMainWindow):
         """Run the console's discovery rules; expired silences are dropped (and audited)."""
         if self.rules is None:
             return set()
-        now = self.clock.now()
+        now = self.clock.live_now() if self.timeshift is not None else self.clock.now()
         for s in self.rules.expire_silences(now):
             self._audit("silence_expired", f"{s.kind}:{s.target}", {"reason": s.reason, "author": s.author})
         health = self.source.health() if self.source is not None else []
-        changed = self.rules.evaluate(self.state, health, now)
+        live = self.timeshift.live if self.timeshift is not None else self.state  # never a past picture
+        changed = self.rules.evaluate(live, health, now)
         self._show_silences()
         return changed
 

@@ -626,12 +626,32 @@
       <translation>Bookmark</translation>
     </message>
     <message>
+      <source>回到实时 (End)</source>
+      <translation>Back to live (End)</translation>
+    </message>
+    <message>
+      <source>回到实时画面（End 或 Ctrl+L）</source>
+      <translation>Back to the live picture (End or Ctrl+L)</translation>
+    </message>
+    <message>
       <source>回放 {0}</source>
       <translation>Replay {0}</translation>
     </message>
     <message>
       <source>在当前时刻加书签（B）</source>
       <translation>Bookmark this instant (B)</translation>
+    </message>
+    <message>
+      <source>实时 {0}</source>
+      <translation>Live {0}</translation>
+    </message>
+    <message>
+      <source>时移 {0}（落后 {1}）</source>
+      <translation>Shifted {0} ({1} behind)</translation>
+    </message>
+    <message>
+      <source>暂停后新增 {0} 个事件</source>
+      <translation>{0} new since you paused</translation>
     </message>
     <message>
       <source>最快</source>
@@ -643,6 +663,17 @@
     <message>
       <source>角色 {0} 不能导出数据</source>
       <translation>Role {0} may not export data</translation>
+    </message>
+  </context>
+  <context>
+    <name>TimeShiftController</name>
+    <message>
+      <source>无法时移：{0}</source>
+      <translation>Cannot time-shift: {0}</translation>
+    </message>
+    <message>
+      <source>时移中：回到实时（End）后才能处置事件</source>
+      <translation>Time-shifted: go back to live (End) to act on incidents</translation>
     </message>
   </context>
   <context>
