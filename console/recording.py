@@ -287,6 +287,15 @@ class Recording:
                 out[i] += 1
         return out
 
+    def event_changes(self, start: float, end: float) -> list[tuple[float, str, int, str, str, bool]]:
+        """(recv_ts, id, version, state, severity, first sighting?) of each incident version first seen
+        between `start` and `end`, in time order (a resync snapshot repeating a version is not a change)."""
+        rows = self._db.execute(
+            "SELECT MIN(e.recv_ts), e.event_id, e.version, e.state, e.severity, f.first FROM event_index e "
+            "JOIN (SELECT event_id, MIN(recv_ts) AS first FROM event_index GROUP BY event_id) f USING (event_id) "
+            "GROUP BY e.event_id, e.version HAVING MIN(e.recv_ts) BETWEEN ? AND ? ORDER BY 1", (start, end))
+        return [(ts, eid, v, st, sev, ts == first) for ts, eid, v, st, sev, first in rows]
+
     def first_seen(self, event_id: str) -> float | None:
         row = self._db.execute("SELECT MIN(recv_ts) FROM event_index WHERE event_id = ?", (event_id,)).fetchone()
         return row[0] if row else None

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QCoreApplication, QRectF, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QSizePolicy, QWidget
 
 from widgets import theme
@@ -30,8 +30,12 @@ class Timeline(QWidget):
         self.setMinimumWidth(600)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
         self.start, self.end, self.position = 0.0, 1.0, 0.0
-        self.density: list[int] = []
+        self.density: list[int] = []  # new incidents per slice
         self.bookmarks: list[tuple[float, str]] = []
+        self.changes: list[float] = []  # times incidents changed state
+        self.actions: list[tuple[float, str]] = []  # operators' actions: (time, who and what)
+        self.cursor_ts: float | None = None  # the instant under a chart's cursor (shared crosshair)
+        self.setMouseTracking(True)
 
     def _x(self, ts: float) -> float:
         return (ts - self.start) / ((self.end - self.start) or 1.0) * self.width()
@@ -47,6 +51,20 @@ class Timeline(QWidget):
                 if n:
                     bh = (h - 6) * n / top
                     p.fillRect(QRectF(i * bw, h - bh, max(1.0, bw - 1), bh), QColor(247, 107, 21, 150))
+        p.setPen(QPen(QColor(theme.ACCENT), 1))
+        for ts in self.changes:  # state changes: short ticks along the top
+            x = int(self._x(ts))
+            p.drawLine(x, 0, x, 6)
+        p.setPen(QPen(QColor("#ffffff"), 1))
+        p.setBrush(QColor("#ffffff"))
+        for ts, _text in self.actions:  # operators' actions: small triangles along the bottom
+            x = self._x(ts)
+            p.drawPolygon(QPolygonF([QPointF(x, h - 7), QPointF(x - 4, h), QPointF(x + 4, h)]))
+        p.setBrush(Qt.BrushStyle.NoBrush)
+        if self.cursor_ts is not None:
+            p.setPen(QPen(QColor(theme.TEXT), 1, Qt.PenStyle.DashLine))
+            x = int(self._x(self.cursor_ts))
+            p.drawLine(x, 0, x, h)
         p.setPen(QPen(QColor("#b39ddb"), 2))
         for ts, _note in self.bookmarks:
             x = self._x(ts)
@@ -55,6 +73,18 @@ class Timeline(QWidget):
         x = self._x(self.position)
         p.drawLine(int(x), 0, int(x), h)
         p.end()
+
+    def near(self, x: float, px: float = 5.0) -> list[str]:
+        """What is marked within `px` pixels of `x`: operators' actions, then bookmarks."""
+        acts = [t for ts, t in self.actions if abs(self._x(ts) - x) <= px]
+        notes = [_t("书签：{0}").format(n) for ts, n in self.bookmarks if abs(self._x(ts) - x) <= px]
+        return acts[:8] + notes[:3]
+
+    def mouseMoveEvent(self, ev) -> None:
+        x = ev.position().x()
+        ts = self.start + min(max(x / max(1, self.width()), 0.0), 1.0) * (self.end - self.start)
+        stamp = dt.datetime.fromtimestamp(ts, _TZ).strftime("%H:%M:%S") if ts > 0 else ""
+        self.setToolTip("\n".join([stamp, *self.near(x)]))
 
     def mousePressEvent(self, ev) -> None:
         frac = min(max(ev.position().x() / max(1, self.width()), 0.0), 1.0)

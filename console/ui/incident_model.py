@@ -55,6 +55,7 @@ class IncidentTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.state, self.clock, self.sla = state, clock, sla
         self.pending: dict[str, str] = {}  # event id -> label of a command awaiting the authority
+        self.holders: dict[str, str] = {}  # event id -> who held it (replay, time-shift: at the shown instant)
         # filters (set_filters) and sort (sort); default: worst severity first, then oldest
         self.severities: set[str] = set()
         self.states: set[str] = set()
@@ -168,8 +169,8 @@ class IncidentTableModel(QAbstractTableModel):
             except ValueError:
                 return ev.source
         if col == "state":
-            pending = self.pending.get(ev.id)
-            return tr(STATE_ZH[ev.state]) + (f" ⏳{pending}" if pending else "")
+            pending, holder = self.pending.get(ev.id), self.holders.get(ev.id)
+            return tr(STATE_ZH[ev.state]) + (f" ⏳{pending}" if pending else "") + (f" · {holder}" if holder else "")
         if col == "age":
             return format_age(now - ev.created_ts, is_english())
         if col == "sla":
@@ -368,9 +369,12 @@ class IncidentTableModel(QAbstractTableModel):
         self._rebuild()
         self.endResetModel()
 
-    def set_pending(self, pending: dict[str, str]) -> None:
+    def set_pending(self, pending: dict[str, str], holders: dict[str, str] | None = None) -> None:
         changed = set(pending) ^ set(self.pending) | {k for k in pending if self.pending.get(k) != pending[k]}
         self.pending = pending
+        if holders is not None:
+            changed |= set(holders) ^ set(self.holders) | {k for k in holders if self.holders.get(k) != holders[k]}
+            self.holders = holders
         col = COLUMNS.index("state")
         for eid in changed:
             row = self.row_of(eid)

@@ -15,6 +15,7 @@ from console.city_state import CityState
 from console.clock import Clock
 from console.replay_source import ReplaySource
 from console.ui.history_loader import HistoryLoader
+from console.ui.operator_timeline import OperatorTimeline
 from widgets.replay_bar import ReplayBar
 
 log = logging.getLogger(__name__)
@@ -41,7 +42,9 @@ class ReplayController(QObject):
         bar.bookmarkRequested.connect(self.ask_bookmark)
         self.bookmarks: list[tuple[float, str]] = self._load_bookmarks()
         bar.timeline.bookmarks = self.bookmarks
-        bar.timeline.density = replay.rec.incident_density(400, replay.start_ts, replay.end_ts)
+        audit = getattr(window, "audit", None)
+        self.marks = OperatorTimeline(bar.timeline, state, replay.rec.path, audit.path if audit is not None else None)
+        self.marks.refresh(replay.start_ts, replay.end_ts)
         for key, fn in (("Space", self.toggle), ("Left", lambda: self.step(-10)), ("Right", lambda: self.step(10)),
                         ("B", self.ask_bookmark), ("Ctrl+E", self.ask_export),
                         ("Ctrl+J", lambda: self.jump_to_incident(window.queue.selected_id or ""))):
@@ -56,6 +59,9 @@ class ReplayController(QObject):
         r = self.replay
         self.clock.set_fixed(r.position)
         self.bar.show_position(r.position, r.start_ts, r.end_ts, r.playing)
+        model = getattr(self.window, "incident_model", None)
+        if model is not None:
+            model.set_pending(*self.marks.queue_at(r.position))
 
     def toggle(self) -> None:
         self.replay.pause() if self.replay.playing else self.replay.play()
@@ -101,8 +107,9 @@ class ReplayController(QObject):
 
         try:
             op = getattr(self.window, "operator", None)
+            audit = getattr(self.window, "audit", None)
             res = export_recording(self.replay.rec, out_dir, fmt, start, end, progress=progress,
-                                   unmask=bool(op and op.sees_personal_data))
+                                   unmask=bool(op and op.sees_personal_data), audit=audit.path if audit else None)
         finally:
             dlg.close()
         log.info("exported %d readings and %d incidents to %s", res.samples, res.incidents, out_dir)

@@ -14,9 +14,11 @@ from PySide6.QtWidgets import QWidget
 from console.clock import Clock
 from console.time_shift import TimeShift
 from console.ui.history_loader import HistoryLoader
+from console.ui.operator_timeline import OperatorTimeline
 from widgets.replay_bar import ReplayBar
 
 log = logging.getLogger(__name__)
+MARKS_EVERY_S = 5.0  # the timeline's marks of a session still being recorded are read again this often
 
 
 def _t(text: str) -> str:
@@ -30,6 +32,11 @@ class TimeShiftController(QObject):
         self.shift, self.clock, self.bar, self.window = shift, clock, bar, window
         self.sender, self.emergency = sender, emergency
         self.history = HistoryLoader(shift.view, self)
+        audit = getattr(window, "audit", None)
+        self.marks = (OperatorTimeline(bar.timeline, shift.view, shift.recorder.path,
+                                       audit.path if audit is not None else None)
+                      if shift.recorder is not None else None)
+        self._marks_read = -1e9
         shift.add_mode_listener(self._on_mode)
         bar.playToggled.connect(self.toggle)
         bar.speedChosen.connect(shift.set_speed)
@@ -90,6 +97,9 @@ class TimeShiftController(QObject):
         now = time.monotonic()
         elapsed, self._last = now - self._last, now
         self.shift.tick(elapsed)
+        if self.marks is not None and now - self._marks_read >= MARKS_EVERY_S and self.bar.isVisible():
+            self._marks_read = now
+            self.marks.refresh(*self.shift.span)
         self._show()
 
     def _show(self) -> None:
@@ -100,10 +110,18 @@ class TimeShiftController(QObject):
         start, end = s.span
         self.bar.show_position(s.position, start, end, s.playing, "shifted" if s.shifted else "live")
         self.bar.show_new_since_pause(len(s.new_since_pause))
+        model = getattr(self.window, "incident_model", None)
+        if s.shifted and self.marks is not None and model is not None:
+            model.set_pending(*self.marks.queue_at(s.position))
 
     def _on_mode(self, shifted: bool) -> None:
         if not shifted:
             self.clock.set_fixed(None)
+            model = getattr(self.window, "incident_model", None)
+            if model is not None:
+                model.set_pending({}, {})
+            if hasattr(self.window, "_refresh_pending"):
+                self.window._refresh_pending()  # the journal's pending commands, as live shows them
         if self.sender is not None:
             self.sender.held_reason = _t("时移中：回到实时（End）后才能处置事件") if shifted else None
         if self.emergency is not None:  # the platform's declarations are read from the live city

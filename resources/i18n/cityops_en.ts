@@ -626,6 +626,10 @@
       <translation>Bookmark</translation>
     </message>
     <message>
+      <source>书签：{0}</source>
+      <translation type="unfinished" />
+    </message>
+    <message>
       <source>回到实时 (End)</source>
       <translation>Back to live (End)</translation>
     </message>
