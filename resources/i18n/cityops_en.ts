@@ -627,7 +627,7 @@
     </message>
     <message>
       <source>书签：{0}</source>
-      <translation type="unfinished" />
+      <translation>Bookmark: {0}</translation>
     </message>
     <message>
       <source>回到实时 (End)</source>
