@@ -28,6 +28,7 @@ from console.source import Source
 from console.ui import role_layouts
 from console.ui.alert_sound import AlertSound
 from console.ui.emergency_controller import EmergencyController
+from console.ui.freshness_view import show_freshness
 from console.ui.i18n import is_english
 from console.ui.incident_actions import OP_ZH, IncidentActions
 from console.ui.incident_model import IncidentTableModel
@@ -73,6 +74,8 @@ class MainWindow(QMainWindow):
         self._in_emergency_layout = False
         self.walls: list[QWidget] = []
         self.timeshift = None  # console.time_shift.TimeShift on a recorded live session
+        self._tile_fresh: dict = {}  # what each tile last said about its freshness (console/ui/freshness_view.py)
+        self.freshness: dict = {}  # what every view last showed (show_freshness)
         self.board_model = BoardModel(state)
 
         self.incident_model = IncidentTableModel(state, clock, self, sla=sla)
@@ -421,6 +424,7 @@ class MainWindow(QMainWindow):
             self.clock.follow_feed(offsets[len(offsets) // 2])
         self.incident_model.refresh_clocks()
         self.status.show_health(health, self.clock.now(), self.english)
+        self.freshness = show_freshness(self)
         if self.timeshift is None or not self.timeshift.shifted:  # a past picture's breaches are not news
             self._check_breaches()
         if self.emergency is not None:
