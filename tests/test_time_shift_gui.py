@@ -4,10 +4,11 @@ timeline seeks, End comes back to live with everything that arrived meanwhile.""
 
 import asyncio
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtTest import QTest
 
 from console.audit_log import AuditLog
+from console.board_model import format_value
 from console.city_state import CityState
 from console.clock import Clock
 from console.command_journal import CommandJournal
@@ -58,6 +59,21 @@ def test_time_shift_in_the_window(qapp, tmp_path):
                         what="a new incident")
             win.bridge.flush()
             assert not bar.live.isVisible() and "实时" in bar.time.text()
+
+            # values at the cursor, live: the chart's crosshair reads the value and marks the timeline,
+            # and nothing pauses
+            await until(lambda: win._refresh_chart() or len(win.chart._ts) >= 4, what="a chart")
+            chart = win.chart
+            t, v = float(chart._ts[-3]), float(chart._values[-3])
+            chart._on_mouse(chart.plot.getViewBox().mapViewToScene(QPointF(t, v)))
+            assert chart.readout.isVisible() and format_value(v) in chart.readout.toPlainText()
+            assert abs(bar.timeline.cursor_ts - t) < 1.0 and not shift.shifted
+            win._refresh_chart()  # the chart keeps updating under the cursor
+            assert chart.readout.isVisible()
+            bar.timeline.hovered.emit(float(chart._ts[-2]))  # and the other way round
+            assert chart.crosshair.isVisible() and abs(chart.crosshair.value() - chart._ts[-2]) < 1e-6
+            bar.timeline.hovered.emit(float("nan"))
+            assert not chart.crosshair.isVisible()
             QTest.keyClick(win, Qt.Key.Key_Space)
             assert shift.shifted and clock.pinned and bar.live.isVisible()
             frozen = state.latest_values()

@@ -23,6 +23,7 @@ def _t(text: str) -> str:
 
 class Timeline(QWidget):
     seekRequested = Signal(float)
+    hovered = Signal(float)  # the instant under the mouse (NaN when it leaves), for the charts' crosshair
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -85,6 +86,15 @@ class Timeline(QWidget):
         ts = self.start + min(max(x / max(1, self.width()), 0.0), 1.0) * (self.end - self.start)
         stamp = dt.datetime.fromtimestamp(ts, _TZ).strftime("%H:%M:%S") if ts > 0 else ""
         self.setToolTip("\n".join([stamp, *self.near(x)]))
+        self.hovered.emit(ts)
+
+    def leaveEvent(self, _ev) -> None:
+        self.hovered.emit(float("nan"))
+
+    def set_cursor(self, ts: float | None) -> None:
+        """Mark the instant another view points at (a chart's crosshair); None or NaN clears it."""
+        self.cursor_ts = ts if ts is not None and ts == ts else None
+        self.update()
 
     def mousePressEvent(self, ev) -> None:
         frac = min(max(ev.position().x() / max(1, self.width()), 0.0), 1.0)

@@ -14,6 +14,7 @@ from PySide6.QtWidgets import QInputDialog, QWidget
 from console.city_state import CityState
 from console.clock import Clock
 from console.replay_source import ReplaySource
+from console.ui.crosshair import link_crosshair
 from console.ui.history_loader import HistoryLoader
 from console.ui.operator_timeline import OperatorTimeline
 from widgets.replay_bar import ReplayBar
@@ -45,6 +46,8 @@ class ReplayController(QObject):
         audit = getattr(window, "audit", None)
         self.marks = OperatorTimeline(bar.timeline, state, replay.rec.path, audit.path if audit is not None else None)
         self.marks.refresh(replay.start_ts, replay.end_ts)
+        if hasattr(window, "chart"):
+            link_crosshair(window.chart, bar.timeline)
         for key, fn in (("Space", self.toggle), ("Left", lambda: self.step(-10)), ("Right", lambda: self.step(10)),
                         ("B", self.ask_bookmark), ("Ctrl+E", self.ask_export),
                         ("Ctrl+J", lambda: self.jump_to_incident(window.queue.selected_id or ""))):

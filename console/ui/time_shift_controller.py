@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from console.clock import Clock
 from console.time_shift import TimeShift
+from console.ui.crosshair import link_crosshair
 from console.ui.history_loader import HistoryLoader
 from console.ui.operator_timeline import OperatorTimeline
 from widgets.replay_bar import ReplayBar
@@ -37,6 +38,8 @@ class TimeShiftController(QObject):
                                        audit.path if audit is not None else None)
                       if shift.recorder is not None else None)
         self._marks_read = -1e9
+        if hasattr(window, "chart"):
+            link_crosshair(window.chart, bar.timeline)
         shift.add_mode_listener(self._on_mode)
         bar.playToggled.connect(self.toggle)
         bar.speedChosen.connect(shift.set_speed)
