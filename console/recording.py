@@ -261,6 +261,11 @@ class Recording:
     def frames(self, after_id: int = 0, until_ts: float | None = None, limit: int | None = None,
                until_id: int | None = None):
         """(id, recv_ts, feed name, raw bytes) in arrival order."""
+        if until_ts is not None:
+            # recv_ts alone is a filter, not an end: SQLite would walk every later frame of the file to the
+            # last one. The time index gives the last id to read (receive times follow arrival order).
+            last = self.frame_at_or_before(until_ts)
+            until_id = last if until_id is None else min(until_id, last)
         q = "SELECT id, recv_ts, feed, raw FROM frames WHERE id > ?"
         args: list = [after_id]
         if until_id is not None:
@@ -317,10 +322,18 @@ class Recording:
         for (ind, reg), (ts, vs) in acc.items():
             yield ind, reg, np.concatenate(ts), np.concatenate(vs)
 
+    def frame_at_or_before(self, ts: float) -> int:
+        """The id of the last frame received at or before `ts` (0 when none)."""
+        row = self._db.execute("SELECT id FROM frames WHERE recv_ts <= ? ORDER BY recv_ts DESC, id DESC LIMIT 1",
+                               (ts,)).fetchone()
+        return row[0] if row else 0
+
     def frame_before(self, ts: float) -> int:
         """The id of the last frame received before `ts` (0 when none)."""
-        row = self._db.execute("SELECT MAX(id) FROM frames WHERE recv_ts < ?", (ts,)).fetchone()
-        return row[0] or 0
+        # down the time index from `ts`: one step, where MAX(id) over the range read every earlier frame
+        row = self._db.execute("SELECT id FROM frames WHERE recv_ts < ? ORDER BY recv_ts DESC, id DESC LIMIT 1",
+                               (ts,)).fetchone()
+        return row[0] if row else 0
 
     def keyframe_before(self, ts: float) -> Keyframe | None:
         """The latest keyframe at or before `ts` (None: replay from the first frame)."""

@@ -111,8 +111,9 @@ class TimeShift:
         if not self.shifted:
             self.pause()
         replay = self._ensure_replay()
-        self.recorder.flush()
-        replay.refresh_span()
+        if ts > replay.end_ts:  # beyond what was committed when last looked: wait for the newest frames
+            self.recorder.flush()
+            replay.refresh_span()
         return replay.seek(ts, with_history=False)
 
     def play(self, speed: float | None = None) -> None:

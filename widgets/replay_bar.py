@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from PySide6.QtCore import QCoreApplication, QPointF, QRectF, Qt, Signal
+import numpy as np
+from PySide6.QtCore import QCoreApplication, QLineF, QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QSizePolicy, QWidget
 
@@ -37,6 +38,13 @@ class Timeline(QWidget):
         self.actions: list[tuple[float, str]] = []  # operators' actions: (time, who and what)
         self.cursor_ts: float | None = None  # the instant under a chart's cursor (shared crosshair)
         self.setMouseTracking(True)
+        # a drag asks for one seek per turn of the event loop, to the latest position: mouse moves that
+        # come faster than a seek are folded into the next one, never queued behind it
+        self._drag_to: float | None = None
+        self._drag_timer = QTimer(self)
+        self._drag_timer.setSingleShot(True)
+        self._drag_timer.setInterval(0)
+        self._drag_timer.timeout.connect(self._drag_seek)
 
     def _x(self, ts: float) -> float:
         return (ts - self.start) / ((self.end - self.start) or 1.0) * self.width()
@@ -53,9 +61,9 @@ class Timeline(QWidget):
                     bh = (h - 6) * n / top
                     p.fillRect(QRectF(i * bw, h - bh, max(1.0, bw - 1), bh), QColor(247, 107, 21, 150))
         p.setPen(QPen(QColor(theme.ACCENT), 1))
-        for ts in self.changes:  # state changes: short ticks along the top
-            x = int(self._x(ts))
-            p.drawLine(x, 0, x, 6)
+        if self.changes:  # state changes: short ticks along the top, one per pixel column at most
+            xs = np.unique(((np.asarray(self.changes) - self.start) / ((self.end - self.start) or 1.0) * w).astype(int))
+            p.drawLines([QLineF(float(x), 0.0, float(x), 6.0) for x in xs[(xs >= 0) & (xs <= w)].tolist()])
         p.setPen(QPen(QColor("#ffffff"), 1))
         p.setBrush(QColor("#ffffff"))
         for ts, _text in self.actions:  # operators' actions: small triangles along the bottom
@@ -84,9 +92,18 @@ class Timeline(QWidget):
     def mouseMoveEvent(self, ev) -> None:
         x = ev.position().x()
         ts = self.start + min(max(x / max(1, self.width()), 0.0), 1.0) * (self.end - self.start)
+        if ev.buttons() & Qt.MouseButton.LeftButton:  # dragging: seek to where the mouse is now
+            self._drag_to = ts
+            if not self._drag_timer.isActive():
+                self._drag_timer.start()
         stamp = dt.datetime.fromtimestamp(ts, _TZ).strftime("%H:%M:%S") if ts > 0 else ""
         self.setToolTip("\n".join([stamp, *self.near(x)]))
         self.hovered.emit(ts)
+
+    def _drag_seek(self) -> None:
+        if self._drag_to is not None:
+            ts, self._drag_to = self._drag_to, None
+            self.seekRequested.emit(ts)
 
     def leaveEvent(self, _ev) -> None:
         self.hovered.emit(float("nan"))

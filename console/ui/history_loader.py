@@ -7,7 +7,7 @@ import logging
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from console.city_state import CityState
 
@@ -17,16 +17,34 @@ log = logging.getLogger(__name__)
 class HistoryLoader(QObject):
     _ready = Signal(int, object)  # emitted from the reading thread; delivered on the GUI thread
 
-    def __init__(self, state: CityState, parent: QObject | None = None):
+    def __init__(self, state: CityState, parent: QObject | None = None, settle_ms: int = 0):
+        """`settle_ms`: wait until the position has held this long (a drag along the timeline seeks many
+        times; only where it stops needs the older hour, and reading it meanwhile slows every step)."""
         super().__init__(parent)
         self.state = state
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="seek-history")
         self._generation = 0
         self._ready.connect(self._on_ready)
+        self._settle = QTimer(self)
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(settle_ms)
+        self._settle.timeout.connect(self._submit)
+        self._read: Callable[[], list] | None = None
 
     def load(self, read: Callable[[], list], wait: bool = False) -> None:
         """`read` runs on the worker thread (it must open its own SQLite connection)."""
         self._generation += 1
+        if self._settle.interval() and not wait:
+            self._read = read
+            self._settle.start()  # (again): the last position of a drag is read once it holds
+            return
+        self._read = read
+        self._submit(wait)
+
+    def _submit(self, wait: bool = False) -> None:
+        read, self._read = self._read, None
+        if read is None:
+            return
         gen = self._generation
         future = self._pool.submit(read)
         if wait:
@@ -37,6 +55,8 @@ class HistoryLoader(QObject):
     def cancel(self) -> None:
         """What is being read is no longer wanted (the view went back to live)."""
         self._generation += 1
+        self._settle.stop()
+        self._read = None
 
     def _on_ready(self, gen: int, future: Future) -> None:
         try:

@@ -37,7 +37,12 @@ class OperatorTimeline:
         self._queue_ts: float | None = None
 
     def refresh(self, start: float, end: float) -> None:
-        """Read the marks again (a session still being recorded grows; so does the audit log)."""
+        """Read the marks again and show them (a session still being recorded grows; so does the audit log)."""
+        self.show(self.read(start, end))
+
+    def read(self, start: float, end: float) -> tuple:
+        """The marks between `start` and `end`, ready to show. Safe off the GUI thread, one caller at a time
+        (the recording connection is this object's own)."""
         try:
             if self._rec is None:
                 self._rec = Recording(self.recording_path)
@@ -45,13 +50,14 @@ class OperatorTimeline:
         except (FileNotFoundError, ValueError) as e:
             log.warning("timeline: recording %s unreadable: %s", self.recording_path, e)
             marks = []
-        if self.audit_path is not None:
-            self.history = OperatorHistory.load(self.audit_path)
-            marks += self.history.marks(start, end)
+        history = OperatorHistory.load(self.audit_path) if self.audit_path is not None else self.history
+        marks += history.marks(start, end)
+        return (history, density(marks, "arrival", BINS, start, end), [m.ts for m in marks if m.kind == "change"],
+                [(m.ts, m.text) for m in marks if m.kind == "action"])
+
+    def show(self, read: tuple) -> None:
         t = self.timeline
-        t.density = density(marks, "arrival", BINS, start, end)
-        t.changes = [m.ts for m in marks if m.kind == "change"]
-        t.actions = [(m.ts, m.text) for m in marks if m.kind == "action"]
+        self.history, t.density, t.changes, t.actions = read
         t.update()
 
     def _title(self, event_id: str) -> str | None:

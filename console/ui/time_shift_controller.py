@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import logging
 import time
+from concurrent.futures import ThreadPoolExecutor
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
@@ -19,6 +20,7 @@ from console.ui.operator_timeline import OperatorTimeline
 from widgets.replay_bar import ReplayBar
 
 log = logging.getLogger(__name__)
+HISTORY_SETTLE_MS = 150  # a drag's positions get the charts' older hour only where the drag stops
 MARKS_EVERY_S = 5.0  # the timeline's marks of a session still being recorded are read again this often
 
 
@@ -27,17 +29,22 @@ def _t(text: str) -> str:
 
 
 class TimeShiftController(QObject):
+    _marks_ready = Signal(object)  # from the reading thread; delivered on the GUI thread
+
     def __init__(self, shift: TimeShift, clock: Clock, bar: ReplayBar, window: QWidget, sender=None,
                  emergency=None):
         super().__init__(window)
         self.shift, self.clock, self.bar, self.window = shift, clock, bar, window
         self.sender, self.emergency = sender, emergency
-        self.history = HistoryLoader(shift.view, self)
+        self.history = HistoryLoader(shift.view, self, settle_ms=HISTORY_SETTLE_MS)
         audit = getattr(window, "audit", None)
         self.marks = (OperatorTimeline(bar.timeline, shift.view, shift.recorder.path,
                                        audit.path if audit is not None else None)
                       if shift.recorder is not None else None)
         self._marks_read = -1e9
+        self._marks_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="timeline-marks")
+        self._marks_busy = False
+        self._marks_ready.connect(self._show_marks)
         if hasattr(window, "chart"):
             link_crosshair(window.chart, bar.timeline)
         shift.add_mode_listener(self._on_mode)
@@ -100,10 +107,18 @@ class TimeShiftController(QObject):
         now = time.monotonic()
         elapsed, self._last = now - self._last, now
         self.shift.tick(elapsed)
-        if self.marks is not None and now - self._marks_read >= MARKS_EVERY_S and self.bar.isVisible():
-            self._marks_read = now
-            self.marks.refresh(*self.shift.span)
+        if (self.marks is not None and now - self._marks_read >= MARKS_EVERY_S and self.bar.isVisible()
+                and not self._marks_busy):
+            self._marks_read, self._marks_busy = now, True  # read off the GUI thread: it grows with the session
+            self._marks_pool.submit(self.marks.read, *self.shift.span).add_done_callback(self._marks_ready.emit)
         self._show()
+
+    def _show_marks(self, future) -> None:
+        self._marks_busy = False
+        try:
+            self.marks.show(future.result())
+        except Exception:
+            log.exception("reading the timeline's marks failed")
 
     def _show(self) -> None:
         s = self.shift
