@@ -4,10 +4,11 @@ and bookmarks. It is handed positions and densities and reports what the analyst
 from __future__ import annotations
 
 import datetime as dt
+import math
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QLineF, QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPen, QPolygonF
+from PySide6.QtGui import QColor, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QPushButton, QSizePolicy, QWidget
 
 from widgets import theme
@@ -45,30 +46,24 @@ class Timeline(QWidget):
         self._drag_timer.setSingleShot(True)
         self._drag_timer.setInterval(0)
         self._drag_timer.timeout.connect(self._drag_seek)
+        self._marks_key: tuple | None = None
+        self._marks_end = 0.0
+        self._marks_pix = QPixmap(1, 1)
 
     def _x(self, ts: float) -> float:
         return (ts - self.start) / ((self.end - self.start) or 1.0) * self.width()
 
     def paintEvent(self, _ev) -> None:
-        p = QPainter(self)
         w, h = self.width(), self.height()
-        p.fillRect(0, 0, w, h, QColor(theme.PANEL))
-        if self.density:
-            top = max(self.density) or 1
-            bw = w / len(self.density)
-            for i, n in enumerate(self.density):
-                if n:
-                    bh = (h - 6) * n / top
-                    p.fillRect(QRectF(i * bw, h - bh, max(1.0, bw - 1), bh), QColor(247, 107, 21, 150))
-        p.setPen(QPen(QColor(theme.ACCENT), 1))
-        if self.changes:  # state changes: short ticks along the top, one per pixel column at most
-            xs = np.unique(((np.asarray(self.changes) - self.start) / ((self.end - self.start) or 1.0) * w).astype(int))
-            p.drawLines([QLineF(float(x), 0.0, float(x), 6.0) for x in xs[(xs >= 0) & (xs <= w)].tolist()])
-        p.setPen(QPen(QColor("#ffffff"), 1))
-        p.setBrush(QColor("#ffffff"))
-        for ts, _text in self.actions:  # operators' actions: small triangles along the bottom
-            x = self._x(ts)
-            p.drawPolygon(QPolygonF([QPointF(x, h - 7), QPointF(x - 4, h), QPointF(x + 4, h)]))
+        # the marks change every few seconds, the position ten times a second: they are drawn once into a
+        # picture, again only when they, the size, or the span by a pixel's worth, change
+        px_s = ((self.end - self.start) or 1.0) / max(1, w)
+        key = (w, h, self.start, id(self.density), len(self.changes), len(self.actions), len(self.bookmarks))
+        if key != self._marks_key or abs(self.end - self._marks_end) >= px_s:
+            self._marks_key, self._marks_end = key, self.end
+            self._marks_pix = self._draw_marks(w, h)
+        p = QPainter(self)
+        p.drawPixmap(0, 0, self._marks_pix)
         p.setBrush(Qt.BrushStyle.NoBrush)
         if self.cursor_ts is not None:
             p.setPen(QPen(QColor(theme.TEXT), 1, Qt.PenStyle.DashLine))
@@ -82,6 +77,31 @@ class Timeline(QWidget):
         x = self._x(self.position)
         p.drawLine(int(x), 0, int(x), h)
         p.end()
+
+    def _draw_marks(self, w: int, h: int) -> QPixmap:
+        dpr = self.devicePixelRatioF()
+        pix = QPixmap(int(max(1, w) * dpr), int(max(1, h) * dpr))
+        pix.setDevicePixelRatio(dpr)
+        pix.fill(QColor(theme.PANEL))
+        p = QPainter(pix)
+        if self.density:  # new incidents per slice, on a log scale: a connect's snapshot must not flatten the rest
+            top = math.log1p(max(self.density) or 1)
+            bw = w / len(self.density)
+            for i, n in enumerate(self.density):
+                if n:
+                    bh = (h - 6) * math.log1p(n) / top
+                    p.fillRect(QRectF(i * bw, h - bh, max(1.0, bw - 1), bh), QColor(247, 107, 21, 150))
+        p.setPen(QPen(QColor(theme.ACCENT), 1))
+        if self.changes:  # state changes: short ticks along the top, one per pixel column at most
+            xs = np.unique(((np.asarray(self.changes) - self.start) / ((self.end - self.start) or 1.0) * w).astype(int))
+            p.drawLines([QLineF(float(x), 0.0, float(x), 6.0) for x in xs[(xs >= 0) & (xs <= w)].tolist()])
+        p.setPen(QPen(QColor("#ffffff"), 1))
+        p.setBrush(QColor("#ffffff"))
+        for ts, _text in self.actions:  # operators' actions: small triangles along the bottom
+            x = self._x(ts)
+            p.drawPolygon(QPolygonF([QPointF(x, h - 7), QPointF(x - 4, h), QPointF(x + 4, h)]))
+        p.end()
+        return pix
 
     def near(self, x: float, px: float = 5.0) -> list[str]:
         """What is marked within `px` pixels of `x`: operators' actions, then bookmarks."""
