@@ -6,6 +6,7 @@ import asyncio
 
 from PySide6.QtCore import QPointF, QSettings, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
 
 from console.audit_log import AuditLog
 from console.board_model import format_value
@@ -59,6 +60,15 @@ def test_time_shift_in_the_window(qapp, tmp_path):
                         what="a new incident")
             win.bridge.flush()
             assert not bar.live.isVisible() and "实时" in bar.time.text()
+            wall = QWidget()  # a big screen sharing this picture: no time-shift while it is up
+            wall.show()
+            win.walls.append(wall)
+            QTest.keyClick(win, Qt.Key.Key_Space)
+            assert not shift.shifted and "大屏" in win.queue.message.text()
+            win.walls.remove(wall)
+            wall.close()
+            win.activateWindow()  # the keys below go to the window's shortcuts
+            await until(win.isActiveWindow, what="the window active again")
 
             # values at the cursor, live: the chart's crosshair reads the value and marks the timeline,
             # and nothing pauses
@@ -95,7 +105,8 @@ def test_time_shift_in_the_window(qapp, tmp_path):
             win.bridge.flush()
 
             away = set(shift.new_since_pause)
-            QTest.keyClick(win, Qt.Key.Key_End)
+            win.queue.table.setFocus()  # from wherever the officer is: the queue uses End for its last row too
+            QTest.keyClick(win.queue.table, Qt.Key.Key_End)
             assert not shift.shifted and not clock.pinned and sender.held_reason is None
             assert all(state.incidents.get(i) is not None for i in away)
             win.bridge.flush()

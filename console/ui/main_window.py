@@ -363,6 +363,8 @@ class MainWindow(QMainWindow):
         from console.ui.wall_window import WallOptions, WallWindow
         from console.wall_model import load_wall_config
 
+        if self.timeshift is not None:
+            self.timeshift.back_to_live()  # the wall shares this picture: a big screen always shows live
         if options is None:
             options = WallOptions(screen=1 if len(QGuiApplication.screens()) > 1 else 0)
         map_view = None

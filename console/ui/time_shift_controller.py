@@ -92,7 +92,12 @@ class TimeShiftController(QObject):
         self._show()
 
     def _guard(self, fn) -> bool:
-        """Time-shift needs the session's recording; without one, say so instead of failing."""
+        """Time-shift needs the session's recording; without one, say so instead of failing. A big screen
+        opened from this workstation shares its picture and must stay live: no time-shift while one is up."""
+        if not self.shift.shifted and any(w.isVisible() for w in getattr(self.window, "walls", [])):
+            if hasattr(self.window, "queue"):
+                self.window.queue.show_message(_t("大屏显示中：关闭大屏后才能时移"), "error")
+            return False
         try:
             fn()
             return True

@@ -672,6 +672,10 @@
   <context>
     <name>TimeShiftController</name>
     <message>
+      <source>大屏显示中：关闭大屏后才能时移</source>
+      <translation>A wall screen shows this picture: close it to time-shift</translation>
+    </message>
+    <message>
       <source>无法时移：{0}</source>
       <translation>Cannot time-shift: {0}</translation>
     </message>
