@@ -13,6 +13,7 @@ import numpy as np
 
 from console.city_state import CityState
 from console.forecast import forecast
+from console.freshness import Fresh, judge, stale_bound
 from console.labels import DOMAIN_ZH, STATUS_ZH
 from console.protocol import Status
 
@@ -41,8 +42,9 @@ class TileData:
     warn: float | None
     alarm: float | None
     forecast_text: str  # "预计 12 分钟后越限" or ""
-    stale: bool
+    stale: bool  # not live: drawn greyed and hatched (console.freshness)
     sid: int | None
+    fresh_text: str = ""  # "停滞 · 3 分钟前" when not live
 
 
 def format_value(v: float) -> str:
@@ -61,10 +63,10 @@ def format_value(v: float) -> str:
 
 
 class BoardModel:
-    def __init__(self, state: CityState, spark_window_s: float = 1800.0, stale_cadences: float = 3.0):
+    def __init__(self, state: CityState, spark_window_s: float = 1800.0):
         self.state = state
         self.spark_window_s = spark_window_s
-        self.stale_cadences = stale_cadences
+        self.feeds_down = False  # set by the window once a second (console.freshness.feeds_down)
         self.region = CITY
         self.english = False  # names from the catalog in English instead of Chinese
         self._candidates: dict[tuple[str, str], list[int]] = {}
@@ -122,12 +124,12 @@ class BoardModel:
         ind = st.indicators.get(key[0])
         if not cands or ind is None:
             return TileData("—", "", Status.NODATA, 0, np.empty(0), None, None, "", True, None)
-        sid = cands[0] if len(cands) == 1 else st.worst_series(cands)
+        sid = self._shown_series(cands)
         region = st.series_keys[sid][1]
         ts, vals = st.rings.series(sid, since=now - self.spark_window_s)
         last_ts, last_v = float(st.rings.last_ts[sid]), float(st.rings.last_val[sid])
         status = _STATUS[int(st.status_code[sid])]
-        stale = not np.isfinite(last_ts) or now - last_ts > self.stale_cadences * ind.cadence_s
+        fresh = judge(last_ts, stale_bound(ind.cadence_s), now, self.feeds_down)
         fc = forecast(ts, vals, ind.warn, ind.alarm, ind.direction) if len(ts) >= 5 else None
         fc_text = ""
         if fc is not None and fc.level is not None and fc.eta_s is not None:
@@ -152,9 +154,22 @@ class BoardModel:
             warn=ind.warn,
             alarm=ind.alarm,
             forecast_text=fc_text,
-            stale=stale,
+            stale=fresh.marked,
             sid=sid,
+            fresh_text=fresh.text(self.english),
         )
+
+    def _shown_series(self, cands: list[int]) -> int:
+        return cands[0] if len(cands) == 1 else self.state.worst_series(cands)
+
+    def freshness(self, key: tuple[str, str], now: float) -> Fresh | None:
+        """The freshness of what a tile shows (cheap: for the once-a-second check of every tile)."""
+        cands = self._candidates.get(key, [])
+        ind = self.state.indicators.get(key[0])
+        if not cands or ind is None:
+            return None
+        sid = self._shown_series(cands)
+        return judge(float(self.state.rings.last_ts[sid]), stale_bound(ind.cadence_s), now, self.feeds_down)
 
     @staticmethod
     def domain_title(domain: str) -> str:

@@ -243,6 +243,15 @@ class CityState:
         self._catalog_dirty = True
         self._reset = True
 
+    def copy_from(self, other: CityState) -> None:
+        """Become an exact copy of `other` in place (time-shift: the live city back into the view, or the
+        view into the live shadow). Every container keeps its identity, so whatever holds a reference
+        to this state or to its parts (widgets, the command sender's `incidents.feed_of.get`) still
+        sees it. Threshold overrides come too: the live city's mode (emergency) is the one to show."""
+        _copy_into(self, other)
+        self._catalog_dirty = True
+        self._reset = True
+
     def reset_to(self, body: dict | None, history=()) -> None:
         """A replay's seek, first part: forget everything, take the keyframe's catalog and the readings
         from before it (`history` yields (indicator, region, ts, values) in arrival order). The frames
@@ -387,3 +396,27 @@ class CityState:
             "ring_bytes_allocated": self.rings.bytes_allocated,
             "ring_bytes_worst_case": self.rings.worst_case_bytes,
         }
+
+
+def _copy_into(dst, src) -> None:
+    """Copy `src`'s attributes into `dst`, container by container. Values inside the containers are
+    immutable (frozen frames, numbers, strings) except our own classes, which are copied the same way."""
+    for name, value in vars(src).items():
+        mine = getattr(dst, name, None)
+        if isinstance(value, np.ndarray):
+            if isinstance(mine, np.ndarray) and mine.shape == value.shape and mine.dtype == value.dtype:
+                np.copyto(mine, value)
+            else:
+                setattr(dst, name, value.copy())
+        elif isinstance(value, dict) and type(mine) is type(value):
+            mine.clear()
+            mine.update(value)
+        elif isinstance(value, (list, set)) and type(mine) is type(value):
+            mine.clear()
+            mine.extend(value) if isinstance(mine, list) else mine.update(value)
+        elif isinstance(value, (RingStore, IncidentBook)) and type(mine) is type(value):
+            _copy_into(mine, value)
+        elif isinstance(value, (dict, list, set)):
+            setattr(dst, name, type(value)(value))
+        else:  # numbers, strings, frozen configuration
+            setattr(dst, name, value)

@@ -170,6 +170,8 @@ def build_parser() -> argparse.ArgumentParser:
     ex.add_argument("--unmask", action="store_true", help="keep personal data (only where the role allows it)")
     ex.add_argument("--role", choices=["duty_officer", "leader", "analyst"], default="analyst",
                     help="whose export this is: the site's role policy decides export and unmasking")
+    ex.add_argument("--audit", type=Path, default=None,
+                    help="the operators' actions from this audit log too (default: the data folder's, if any)")
 
     sim = sub.add_parser("simulate", help="serve the simulated city over WebSocket")
     sim.add_argument("--host", default="127.0.0.1")
@@ -507,10 +509,17 @@ def _export(args: argparse.Namespace, cfg: Config) -> int:
     def progress(frac: float) -> None:
         print(f"\rexporting {frac * 100:5.1f}%", end="", file=sys.stderr, flush=True)
 
+    from console.paths import data_dir
+
+    audit = args.audit or (data_dir() / "audit.jsonl")
+    if args.audit is not None and not audit.exists():
+        raise SystemExit(f"cityops: no such audit log: {audit}")
     res = export_recording(Recording(args.file), args.out, args.format, parse_time(args.start), parse_time(args.end),
-                           unmask=args.unmask, progress=progress)
+                           unmask=args.unmask, progress=progress, audit=audit if audit.exists() else None)
     print(file=sys.stderr)
     print(f"{res.samples} readings -> {res.samples_path}\n{res.incidents} incidents -> {res.incidents_path}")
+    if res.actions_path is not None:
+        print(f"{res.actions} operator actions -> {res.actions_path}")
     return 0
 
 

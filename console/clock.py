@@ -1,5 +1,5 @@
-"""The one clock every view reads: wall time when live. Replay and time-shift will drive it instead,
-so no widget ever asks the operating system for the time itself."""
+"""The one clock every view reads: the feed's time when live; replay and time-shift pin it to the
+instant shown, so no widget ever asks the operating system for the time itself."""
 
 from __future__ import annotations
 
@@ -13,7 +13,16 @@ class Clock:
 
     def now(self) -> float:
         """UNIX seconds of the instant the console is showing."""
-        return time.time() + self.offset if self._fixed is None else self._fixed
+        return self.live_now() if self._fixed is None else self._fixed
+
+    def live_now(self) -> float:
+        """The live instant, even while the picture shows another (what rules on the live city need)."""
+        return time.time() + self.offset
+
+    @property
+    def pinned(self) -> bool:
+        """The picture is not live (replay, time-shift)."""
+        return self._fixed is not None
 
     def follow_feed(self, offset: float | None) -> None:
         """Live: keep in step with the feeds' own clock (their `server_time`), not the workstation's."""

@@ -39,6 +39,7 @@ class CommandSender:
         self._feed_of = feed_of  # event id -> the feed that owns it
         self._listeners: list[Callable[[Outcome], None]] = []
         self._tasks: set[asyncio.Task] = set()
+        self.held_reason: str | None = None  # why commands are held back now (the picture is time-shifted)
         source.add_listener(self._on_envelope)
         source.add_connect_listener(self._on_connected)
 
@@ -48,9 +49,15 @@ class CommandSender:
     def pending_by_event(self) -> dict[str, CommandOp]:
         return {c.event_id: c.op for c in self.journal.pending()}
 
+    @property
+    def can_send_now(self) -> bool:
+        return self.source.can_send and self.held_reason is None
+
     async def submit(self, event: Event, op: CommandOp, args: dict[str, Any] | None = None) -> JournaledCommand:
         if not self.source.can_send:
             raise CommandNotAllowed("回放中不能发送命令 / commands cannot be sent in replay")
+        if self.held_reason is not None:
+            raise CommandNotAllowed(self.held_reason)
         if not self.operator.can_act:
             # an attempt the interface should never make (it offers no action): refused and kept on record
             log.warning("refused %s on %s: role %s may not act (operator %s)", op.value, event.id,

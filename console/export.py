@@ -27,11 +27,14 @@ class ExportResult:
     samples: int
     incidents: int
     frames: int
+    actions: int = 0  # the operators' actions in the range (from the audit log, when given)
+    actions_path: Path | None = None
 
 
 def export_recording(rec: Recording, out_dir: Path, fmt: str = "csv", start: float | None = None,
                      end: float | None = None, unmask: bool = False, chunk_frames: int = 20_000,
-                     progress: Callable[[float], None] | None = None) -> ExportResult:
+                     progress: Callable[[float], None] | None = None, audit: Path | None = None) -> ExportResult:
+    """With `audit` (an audit log), the operators' actions in the range go to `<stem>.actions.<fmt>`."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}")
     span = rec.span()
@@ -115,6 +118,28 @@ def export_recording(rec: Recording, out_dir: Path, fmt: str = "csv", start: flo
         inc.to_csv(incidents_path, index=False)
     else:
         inc.to_parquet(incidents_path, index=False)
+    n_actions, actions_path = 0, None
+    if audit is not None:
+        actions_path = out_dir / f"{stem}.actions.{fmt}"
+        n_actions = _export_actions(audit, actions_path, fmt, lo, hi, unmask)
     if progress:
         progress(1.0)
-    return ExportResult(samples_path, incidents_path, n_samples, len(inc), n_frames)
+    return ExportResult(samples_path, incidents_path, n_samples, len(inc), n_frames, n_actions, actions_path)
+
+
+def _export_actions(audit: Path, path: Path, fmt: str, lo: float, hi: float, unmask: bool) -> int:
+    from console.operator_history import read_audit
+
+    rows = []
+    for e in read_audit(audit):
+        if lo <= e["ts"] <= hi:
+            detail = json.dumps(e.get("detail") or {}, ensure_ascii=False)
+            rows.append({"ts": pd.Timestamp(e["ts"], unit="s", tz="UTC"), "operator": e.get("operator", ""),
+                         "role": e.get("role", ""), "action": e.get("action", ""), "target": e.get("target", ""),
+                         "outcome": e.get("outcome", ""), "detail": detail if unmask else mask_personal(detail)})
+    df = pd.DataFrame(rows, columns=["ts", "operator", "role", "action", "target", "outcome", "detail"])
+    if fmt == "csv":
+        df.to_csv(path, index=False)
+    else:
+        df.to_parquet(path, index=False)
+    return len(df)

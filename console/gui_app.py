@@ -95,7 +95,7 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
 
     state = CityState(state_config)
     clock = Clock()
-    recorder = sender = journal = None
+    recorder = sender = journal = shift = None
     audit = AuditLog(journal_dir / "audit.jsonl")
     operator = operator or Operator.from_login()
     if replay is not None:
@@ -107,7 +107,9 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
         if record_dir is not None:
             from console.recording_retention import enforce
 
-            recorder = Recorder(session_recording_path(record_dir))
+            # keyframes of the live city (the time-shift's shadow while the picture is shifted)
+            recorder = Recorder(session_recording_path(record_dir), keyframe_s=KEYFRAME_S,
+                                keyframe_state=lambda: shift.live if shift is not None else state)
             enforce(record_dir, config.retention_gb * 1e9, config.retention_days, keep=recorder.path)
             source.add_listener(recorder)
             log.info("recording to %s", recorder.path)
@@ -117,7 +119,13 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
         if journal.pending():
             log.info("%d command(s) from an earlier run await an answer; they go out on connect",
                      len(journal.pending()))
-    source.add_listener(Ingest(state))
+    if recorder is not None and wall is None:
+        from console.time_shift import TimeShift
+
+        shift = TimeShift(state, recorder)  # ingests into the view, or into the live shadow while shifted
+        source.add_listener(shift)
+    else:
+        source.add_listener(Ingest(state))
     settings = (QSettings(str(settings_path), QSettings.Format.IniFormat) if settings_path
                 else QSettings(QSettings.Format.IniFormat, QSettings.Scope.UserScope, "CityOps", "console"))
     map_widget = None
@@ -162,6 +170,8 @@ def run_gui(feeds: list[FeedConfig], state_config: StateConfig, screenshot: Path
         win.addToolBar(tb)
         controller = ReplayController(source, state, clock, bar, win)
         win.replay = controller
+    if shift is not None:
+        controller = _time_shift_bar(win, shift, clock, sender, emergency)
     if language != "zh":
         win.set_language(language)
     win.show()
@@ -182,10 +192,6 @@ def _run(app, loop, win, source, controller, recorder, journal, audit, clock, st
     app.aboutToQuit.connect(done.set)
     win.closed.connect(done.set)
 
-    if recorder is not None:
-        keyframes = QTimer(win)
-        keyframes.timeout.connect(lambda: recorder.keyframe(clock.now(), state.keyframe_body()))
-        keyframes.start(int(KEYFRAME_S * 1000))
     if screenshot is not None and quit_after is None:
         quit_after = 6.0
     if quit_after is not None:
@@ -202,19 +208,38 @@ def _run(app, loop, win, source, controller, recorder, journal, audit, clock, st
 
     async def main() -> None:
         await source.start()
-        if controller is not None:
+        if controller is not None and hasattr(source, "play"):
             source.play()
         await done.wait()
         await source.stop()
 
     with loop:
         loop.run_until_complete(main())
+    if getattr(win, "timeshift", None) is not None:
+        win.timeshift.close()
     if recorder is not None:
         recorder.close()
     if journal is not None:
         journal.close()
     audit.close()
     return 0
+
+
+def _time_shift_bar(win, shift, clock, sender, emergency):
+    """The live window's time-shift bar (pause, rewind, play, back to live)."""
+    from PySide6.QtWidgets import QToolBar
+
+    from console.ui.time_shift_controller import TimeShiftController
+    from widgets.replay_bar import ReplayBar
+
+    bar = ReplayBar()
+    tb = QToolBar()
+    tb.setObjectName("timeShiftToolbar")
+    tb.addWidget(bar)
+    win.addToolBar(tb)
+    win.timeshift = shift
+    win.time_shift = TimeShiftController(shift, clock, bar, win, sender, emergency)
+    return win.time_shift
 
 
 def write_status(path: Path, app, win, source, state, clock) -> None:

@@ -67,8 +67,11 @@ class _Conn:
 
 
 class LiveSource(Source):
-    def __init__(self, feeds: list[FeedConfig], options: LiveOptions | None = None):
+    def __init__(self, feeds: list[FeedConfig], options: LiveOptions | None = None, now=time.time):
+        """`now` stamps each frame's receive time (the recording's and the time-shift's timeline);
+        a test of an accelerated feed passes an accelerated one."""
         super().__init__()
+        self.now = now
         if not feeds:
             raise ValueError("LiveSource needs at least one feed")
         names = [f.label for f in feeds]
@@ -206,7 +209,7 @@ class LiveSource(Source):
                     slice_start = time.perf_counter()
 
     async def _on_frame(self, feed: FeedConfig, health: FeedHealth, conn: _Conn, decoder: Decoder, raw) -> None:
-        recv_ts = time.time()
+        recv_ts = self.now()
         health.last_frame_mono = time.monotonic()
         if health.state == FeedState.STALE:
             health.state = FeedState.CONNECTED

@@ -86,8 +86,15 @@ class Keyframe:
 class Recorder:
     """Appends frames from any thread; a writer thread commits them in batches."""
 
-    def __init__(self, path: Path | str, flush_s: float = 0.5, max_queue: int = 200_000):
+    def __init__(self, path: Path | str, flush_s: float = 0.5, max_queue: int = 200_000,
+                 keyframe_state=None, keyframe_s: float = 60.0):
+        """With `keyframe_state` (a callable giving the CityState that holds the live city), a keyframe
+        is taken every `keyframe_s` of the frames' own receive time, just before the frame that
+        crosses the mark: the same time base as the frames, whatever the workstation's clock says."""
         self.path = Path(path)
+        self._keyframe_state = keyframe_state
+        self.keyframe_s = keyframe_s
+        self._next_keyframe = 0.0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.flush_s = flush_s
         self._db = open_db(self.path)
@@ -125,7 +132,17 @@ class Recorder:
         """The whole model's state after every frame appended so far (written in order with them)."""
         self._q.put(("k", recv_ts, "", orjson.dumps(body)))
 
-    def __call__(self, env) -> None:  # a Source listener
+    def flush(self, timeout: float = 5.0) -> bool:
+        """Wait until everything appended so far is committed (a reader then sees it)."""
+        done = threading.Event()
+        self._q.put(("sync", 0.0, "", done))
+        return done.wait(timeout)
+
+    def __call__(self, env) -> None:  # a Source listener (before the model's Ingest: the state is the one before)
+        if self._keyframe_state is not None and env.recv_ts >= self._next_keyframe:
+            if self._next_keyframe:
+                self.keyframe(env.recv_ts, self._keyframe_state().keyframe_body())
+            self._next_keyframe = (env.recv_ts // self.keyframe_s + 1) * self.keyframe_s
         self.append(env.recv_ts, env.feed, env.raw)
         f = env.decoded.frame
         batch = f.batch if isinstance(f, Samples) else f.values if isinstance(f, Snapshot) else None
@@ -146,7 +163,7 @@ class Recorder:
                     batch.append(self._q.get(timeout=max(0.0, deadline - time.monotonic())))
                 except queue.Empty:
                     break
-                if len(batch) >= 5000:
+                if len(batch) >= 5000 or batch[-1][0] == "sync":
                     break
             if batch:
                 t = time.thread_time()
@@ -157,6 +174,8 @@ class Recorder:
         try:
             self._db.execute("BEGIN")
             for kind, ts, feed, payload in batch:
+                if kind == "sync":
+                    continue
                 if kind == "s":
                     self._add_to_blocks(ts, payload)
                 elif kind == "e":
@@ -177,6 +196,9 @@ class Recorder:
             log.exception("recording write failed (%d frames lost)", len(batch))
             with contextlib.suppress(sqlite3.Error):
                 self._db.execute("ROLLBACK")
+        for kind, _ts, _feed, payload in batch:
+            if kind == "sync":
+                payload.set()
 
     def _add_to_blocks(self, recv_ts: float, batch) -> None:
         minute = int(recv_ts // 60)
@@ -223,6 +245,10 @@ class Recording:
         meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("format") != FORMAT:
             raise ValueError(f"{path}: not a {FORMAT} file (format={meta.get('format')!r})")
+        self.refresh_feeds()
+
+    def refresh_feeds(self) -> None:
+        """A recording still being written may gain feeds (one connecting later)."""
         self.feeds = {fid: name for fid, name in self._db.execute("SELECT id, name FROM feeds")}
 
     def span(self) -> tuple[float, float] | None:
@@ -235,6 +261,11 @@ class Recording:
     def frames(self, after_id: int = 0, until_ts: float | None = None, limit: int | None = None,
                until_id: int | None = None):
         """(id, recv_ts, feed name, raw bytes) in arrival order."""
+        if until_ts is not None:
+            # recv_ts alone is a filter, not an end: SQLite would walk every later frame of the file to the
+            # last one. The time index gives the last id to read (receive times follow arrival order).
+            last = self.frame_at_or_before(until_ts)
+            until_id = last if until_id is None else min(until_id, last)
         q = "SELECT id, recv_ts, feed, raw FROM frames WHERE id > ?"
         args: list = [after_id]
         if until_id is not None:
@@ -261,6 +292,15 @@ class Recording:
                 out[i] += 1
         return out
 
+    def event_changes(self, start: float, end: float) -> list[tuple[float, str, int, str, str, bool]]:
+        """(recv_ts, id, version, state, severity, first sighting?) of each incident version first seen
+        between `start` and `end`, in time order (a resync snapshot repeating a version is not a change)."""
+        rows = self._db.execute(
+            "SELECT MIN(e.recv_ts), e.event_id, e.version, e.state, e.severity, f.first FROM event_index e "
+            "JOIN (SELECT event_id, MIN(recv_ts) AS first FROM event_index GROUP BY event_id) f USING (event_id) "
+            "GROUP BY e.event_id, e.version HAVING MIN(e.recv_ts) BETWEEN ? AND ? ORDER BY 1", (start, end))
+        return [(ts, eid, v, st, sev, ts == first) for ts, eid, v, st, sev, first in rows]
+
     def first_seen(self, event_id: str) -> float | None:
         row = self._db.execute("SELECT MIN(recv_ts) FROM event_index WHERE event_id = ?", (event_id,)).fetchone()
         return row[0] if row else None
@@ -282,10 +322,18 @@ class Recording:
         for (ind, reg), (ts, vs) in acc.items():
             yield ind, reg, np.concatenate(ts), np.concatenate(vs)
 
+    def frame_at_or_before(self, ts: float) -> int:
+        """The id of the last frame received at or before `ts` (0 when none)."""
+        row = self._db.execute("SELECT id FROM frames WHERE recv_ts <= ? ORDER BY recv_ts DESC, id DESC LIMIT 1",
+                               (ts,)).fetchone()
+        return row[0] if row else 0
+
     def frame_before(self, ts: float) -> int:
         """The id of the last frame received before `ts` (0 when none)."""
-        row = self._db.execute("SELECT MAX(id) FROM frames WHERE recv_ts < ?", (ts,)).fetchone()
-        return row[0] or 0
+        # down the time index from `ts`: one step, where MAX(id) over the range read every earlier frame
+        row = self._db.execute("SELECT id FROM frames WHERE recv_ts < ? ORDER BY recv_ts DESC, id DESC LIMIT 1",
+                               (ts,)).fetchone()
+        return row[0] if row else 0
 
     def keyframe_before(self, ts: float) -> Keyframe | None:
         """The latest keyframe at or before `ts` (None: replay from the first frame)."""

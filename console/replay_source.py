@@ -106,6 +106,13 @@ class ReplaySource(Source):
                 sink.restore(body)  # exactly where the keyframe was taken in the stream
         return n + self._advance_to(ts)
 
+    def refresh_span(self) -> None:
+        """The recording is still being written (time-shift of a live session): take in its new end."""
+        self.rec.refresh_feeds()
+        span = self.rec.span()
+        if span:
+            self.start_ts, self.end_ts = span
+
     def older_history(self) -> list:
         """The readings before what the last seek replayed frame by frame: (indicator, region, ts,
         values) per series, from the recording's per-minute blocks. Safe to call from a thread."""
@@ -153,15 +160,19 @@ class ReplaySource(Source):
             dt, last = now - last, now
             for h in self._health.values():
                 h.update_rates(now)
-            if not self.playing:
-                continue
-            if self.speed == MAX_SPEED:
-                if not self._advance_to(self.end_ts, limit=2000):  # a slice a tick: the GUI stays alive
-                    self.position = self.end_ts
-                else:
-                    self.position = self._last_ts
-            else:
-                self.position = min(self.end_ts, self.position + dt * self.speed)
-                self._advance_to(self.position)
-            if self.position >= self.end_ts:
-                self.playing = False
+            self.advance(dt)
+
+    def advance(self, dt: float) -> int:
+        """Play `dt` seconds of the operator's time at the chosen speed (nothing when paused); stops
+        at the end. Returns the frames applied."""
+        if not self.playing:
+            return 0
+        if self.speed == MAX_SPEED:
+            n = self._advance_to(self.end_ts, limit=2000)  # a slice a tick: the GUI stays alive
+            self.position = self._last_ts if n else self.end_ts
+        else:
+            self.position = min(self.end_ts, self.position + dt * self.speed)
+            n = self._advance_to(self.position)
+        if self.position >= self.end_ts:
+            self.playing = False
+        return n

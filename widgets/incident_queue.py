@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from console.labels import SEVERITY_COLOR, SEVERITY_ZH, STATE_ZH
 from console.protocol import IncidentState, Severity
 from console.ui.incident_model import EVENT_ID_ROLE
+from widgets import theme
 from widgets.text import plain_label
 
 
@@ -87,6 +88,13 @@ class IncidentQueue(QWidget):
         self.silences.setWordWrap(True)
         self.silences.hide()
         lay.addWidget(self.silences)
+        self.freshness = plain_label()  # the incident stream not live: said, in amber, above the list
+        self.freshness.setObjectName("queueFreshness")
+        self.freshness.setStyleSheet(f"color: {theme.AMBER}; font-weight: bold; padding: 2px;"
+                                     f" background: qlineargradient(x1:0, y1:0, x2:1, y2:0, stop:0 {theme.PANEL_2},"
+                                     f" stop:1 {theme.BG});")
+        self.freshness.hide()
+        lay.addWidget(self.freshness)
         self.message = plain_label()
         self.message.setObjectName("queueMessage")
         self.message.setWordWrap(True)
@@ -233,6 +241,14 @@ class IncidentQueue(QWidget):
     def show_silences(self, lines: list[str]) -> None:
         self.silences.setText("\n".join(lines))
         self.silences.setVisible(bool(lines))
+
+    def show_freshness(self, marked: bool, text: str) -> None:
+        """Not live: the list stays, greyed, under a line that says how old it is (console.freshness)."""
+        self.freshness.setText(text)
+        self.freshness.setVisible(marked)
+        if self.table.property("stale") != marked:  # a style sheet is costly to re-apply every second
+            self.table.setProperty("stale", marked)
+            self.table.setStyleSheet(f"QTableView {{ color: {theme.TEXT_DIM}; }}" if marked else "")
 
     def show_message(self, text: str, level: str = "info") -> None:
         """A line above the queue: what happened to the operator's last action (plain text)."""

@@ -3,23 +3,32 @@ early-warning forecast line to where the trend crosses a threshold. Handed array
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, Qt, Signal
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
+from console.board_model import format_value
 from console.forecast import Forecast
 from console.labels import STATUS_COLOR
 from console.protocol import Status
 from widgets import theme
 from widgets.text import plain_label
 
+_TZ = dt.timezone(dt.timedelta(hours=8))
 SHANGHAI_UTC_OFFSET = -8 * 3600  # pyqtgraph counts the offset westwards, like time.timezone
 RANGES = (("15 分钟", 900), ("1 小时", 3600), ("4 小时", 4 * 3600), ("24 小时", 86400))
 
 
 class IndicatorChart(QWidget):
+    """One indicator's history with its thresholds and forecast. Hovering shows the value and time
+    under the cursor (the chart keeps updating) and reports the instant, so other views can mark it."""
+
     rangeChanged = Signal(int)  # seconds
+    cursorMoved = Signal(float)  # the instant under the cursor; NaN when the cursor leaves
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -30,6 +39,10 @@ class IndicatorChart(QWidget):
         self.title.setObjectName("chartTitle")
         self.title.setStyleSheet("font-weight: bold; font-size: 14px;")
         top.addWidget(self.title, 1)
+        self.fresh_label = plain_label()
+        self.fresh_label.setObjectName("chartFreshness")
+        self.fresh_label.setStyleSheet(f"color: {theme.AMBER}; font-weight: bold;")
+        top.addWidget(self.fresh_label)
         self.forecast_label = plain_label()
         self.forecast_label.setStyleSheet(f"color: {STATUS_COLOR[Status.WARN]};")
         top.addWidget(self.forecast_label)
@@ -57,12 +70,79 @@ class IndicatorChart(QWidget):
                                                           style=Qt.PenStyle.DashLine))
         self._bands: list[pg.LinearRegionItem] = []
         self._lines: list[pg.InfiniteLine] = []
+        self._ts, self._values = np.empty(0), np.empty(0)
+        self.marked = False
+        self._hatch = QBrush(QColor(255, 255, 255, 22), Qt.BrushStyle.BDiagPattern)
+        self.crosshair = pg.InfiniteLine(angle=90, movable=False,
+                                         pen=pg.mkPen(theme.TEXT, width=1, style=Qt.PenStyle.DashLine))
+        self.crosshair.setZValue(20)
+        self.crosshair.hide()
+        self.plot.addItem(self.crosshair, ignoreBounds=True)
+        self.readout = pg.TextItem(color=theme.TEXT, fill=pg.mkBrush(theme.PANEL_2), anchor=(0, 1))
+        self.readout.setZValue(21)
+        self.readout.hide()
+        self.plot.addItem(self.readout, ignoreBounds=True)
+        self.plot.scene().sigMouseMoved.connect(self._on_mouse)
         lay.addWidget(self.plot, 1)
         self.retranslate()
 
     def retranslate(self) -> None:
         for b, (label, _) in zip(self.range_buttons, RANGES, strict=True):
             b.setText(QCoreApplication.translate("IndicatorChart", label))
+
+    def show_freshness(self, marked: bool, text: str) -> None:
+        """Not live: the line greyed and dashed over a hatched plot, and the age said (console.freshness)."""
+        self.fresh_label.setText(text if marked else "")
+        if marked == self.marked:
+            return
+        self.marked = marked
+        self.curve.setPen(pg.mkPen(theme.TEXT_DIM, width=1.4, style=Qt.PenStyle.DashLine) if marked
+                          else pg.mkPen(theme.ACCENT, width=1.6))
+        vb = self.plot.getViewBox()
+        if marked:
+            vb.background.setBrush(self._hatch)
+            vb.background.show()
+        else:
+            vb.background.hide()
+
+    # ---------------------------------------------------------------- values at the cursor
+    def value_at(self, ts: float) -> tuple[float, float] | None:
+        """The reading nearest to `ts` among those drawn: (its time, its value)."""
+        if not len(self._ts):
+            return None
+        i = int(np.clip(np.searchsorted(self._ts, ts), 1, len(self._ts) - 1)) if len(self._ts) > 1 else 0
+        if i and abs(self._ts[i - 1] - ts) <= abs(self._ts[i] - ts):
+            i -= 1
+        return float(self._ts[i]), float(self._values[i])
+
+    def _on_mouse(self, pos) -> None:
+        vb = self.plot.getViewBox()
+        if not self.plot.sceneBoundingRect().contains(pos) or not vb.sceneBoundingRect().contains(pos):
+            self.crosshair.hide()
+            self.readout.hide()
+            self.cursorMoved.emit(float("nan"))
+            return
+        ts = float(vb.mapSceneToView(pos).x())
+        self.set_cursor(ts)
+        self.cursorMoved.emit(ts)
+
+    def set_cursor(self, ts: float | None) -> None:
+        """Show the instant `ts` (from this chart's cursor or another view's); None or NaN hides it."""
+        if ts is None or not np.isfinite(ts):
+            self.crosshair.hide()
+            self.readout.hide()
+            return
+        self.crosshair.setPos(ts)
+        self.crosshair.show()
+        near = self.value_at(ts)
+        if near is None:
+            self.readout.hide()
+            return
+        t, v = near
+        stamp = dt.datetime.fromtimestamp(t, _TZ).strftime("%H:%M:%S")
+        self.readout.setText(f"{stamp}  {format_value(v)}")
+        self.readout.setPos(t, v)
+        self.readout.show()
 
     @property
     def range_s(self) -> int:
@@ -73,6 +153,7 @@ class IndicatorChart(QWidget):
         self.title.setText(f"{title}  ({unit})" if unit else title)
         self.forecast_label.setText(fc_text)
         self.curve.setData(ts, values)
+        self._ts, self._values = np.asarray(ts, dtype=float), np.asarray(values, dtype=float)
         # a handful of readings (a new series) would be invisible as a line: mark each one
         self.curve.setSymbol("o" if len(ts) < 60 else None)
         self.curve.setSymbolSize(4)

@@ -9,6 +9,8 @@ GRID = "#2a3442"
 TEXT = "#d9e1ea"
 TEXT_DIM = "#8a97a8"
 ACCENT = "#3ea6ff"
+AMBER = "#ffc53d"  # time-shifted, stale: not the live picture
+RED = "#e5484d"
 
 STYLE_SHEET = f"""
 QWidget {{ background: {BG}; color: {TEXT}; font-size: 13px; }}

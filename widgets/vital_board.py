@@ -200,7 +200,7 @@ class VitalBoard(QWidget):
         if d is not None:
             p.setFont(small)
             p.setPen(QColor(theme.TEXT_DIM))
-            sub = d.subtitle + ("  ⟳ 数据停滞" if d.stale else "")
+            sub = d.subtitle + (f"  ⟳ {d.fresh_text}" if d.stale and d.fresh_text else "")
             p.drawText(QRectF(10, 4 + fm.height(), w - 14, 16), Qt.AlignmentFlag.AlignLeft,
                        p.fontMetrics().elidedText(sub, Qt.TextElideMode.ElideRight, w - 14))
             big = scaled_font(base, 1.5)

@@ -122,12 +122,13 @@ class IncidentActions(QObject):
         """Enable exactly the actions the selected incident's state allows (and only if we may act)."""
         ev = self.state.incidents.get(self.queue.selected_id) if self.queue.selected_id else None
         can = self.sender is not None and self.sender.operator.can_act and self.sender.source.can_send
+        held = can and self.sender.held_reason is not None  # time-shifted: keys answer with the reason
         allowed = set(allowed_ops(ev.state)) if (ev is not None and can) else set()
         if ev is None and can and self._console_ackable():
             allowed = {CommandOp.ACKNOWLEDGE}
         for op in self.actions:
             self.actions[op].setEnabled(op in allowed)
-            self.buttons[op].setEnabled(op in allowed)
+            self.buttons[op].setEnabled(op in allowed and not held)
             self.buttons[op].setVisible(can)
 
     # ---------------------------------------------------------------- from a key or a button
@@ -142,6 +143,9 @@ class IncidentActions(QObject):
             self.refresh()
             return
         if ev is None or self.sender is None:
+            return
+        if self.sender.held_reason is not None:  # no dialog for a command that cannot go out
+            self.queue.show_message(self.sender.held_reason, "error")
             return
         args = self._ask(op, ev)
         if args is None:

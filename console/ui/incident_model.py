@@ -60,6 +60,7 @@ class IncidentTableModel(QAbstractTableModel):
         # console alarms show their ISA-18.2 state (console/alarm_states.py), never the platform's lifecycle
         self.alarm_state: Callable[[str], str | None] | None = None
         self.alarm_holder: Callable[[str], tuple[str, float] | None] | None = None
+        self.holders: dict[str, str] = {}  # event id -> who held it (replay, time-shift: at the shown instant)
         # filters (set_filters) and sort (sort); default: worst severity first, then oldest
         self.severities: set[str] = set()
         self.states: set[str] = set()
@@ -175,8 +176,8 @@ class IncidentTableModel(QAbstractTableModel):
         if col == "state":
             if ev.source == CONSOLE_SOURCE and self.alarm_state is not None:
                 return tr(self.alarm_state(ev.id) or STATE_ZH[ev.state])
-            pending = self.pending.get(ev.id)
-            return tr(STATE_ZH[ev.state]) + (f" ⏳{pending}" if pending else "")
+            pending, holder = self.pending.get(ev.id), self.holders.get(ev.id)
+            return tr(STATE_ZH[ev.state]) + (f" ⏳{pending}" if pending else "") + (f" · {holder}" if holder else "")
         if col == "holder":
             held = (self.alarm_holder(ev.id) if ev.source == CONSOLE_SOURCE and self.alarm_holder is not None
                     else holder_of(ev))
@@ -381,9 +382,12 @@ class IncidentTableModel(QAbstractTableModel):
         self._rebuild()
         self.endResetModel()
 
-    def set_pending(self, pending: dict[str, str]) -> None:
+    def set_pending(self, pending: dict[str, str], holders: dict[str, str] | None = None) -> None:
         changed = set(pending) ^ set(self.pending) | {k for k in pending if self.pending.get(k) != pending[k]}
         self.pending = pending
+        if holders is not None:
+            changed |= set(holders) ^ set(self.holders) | {k for k in holders if self.holders.get(k) != holders[k]}
+            self.holders = holders
         col = COLUMNS.index("state")
         for eid in changed:
             row = self.row_of(eid)

@@ -32,6 +32,7 @@ from console.source import Source
 from console.ui import role_layouts
 from console.ui.alert_sound import AlertSound
 from console.ui.emergency_controller import EmergencyController
+from console.ui.freshness_view import show_freshness
 from console.ui.i18n import is_english
 from console.ui.incident_actions import OP_ZH, IncidentActions
 from console.ui.incident_model import IncidentTableModel
@@ -76,6 +77,9 @@ class MainWindow(QMainWindow):
         self.emergency = emergency
         self._in_emergency_layout = False
         self.walls: list[QWidget] = []
+        self.timeshift = None  # console.time_shift.TimeShift on a recorded live session
+        self._tile_fresh: dict = {}  # what each tile last said about its freshness (console/ui/freshness_view.py)
+        self.freshness: dict = {}  # what every view last showed (show_freshness)
         self.board_model = BoardModel(state)
 
         self.incident_model = IncidentTableModel(state, clock, self, sla=sla)
@@ -383,6 +387,8 @@ class MainWindow(QMainWindow):
         from console.ui.wall_window import WallOptions, WallWindow
         from console.wall_model import load_wall_config
 
+        if self.timeshift is not None:
+            self.timeshift.back_to_live()  # the wall shares this picture: a big screen always shows live
         if options is None:
             options = WallOptions(screen=1 if len(QGuiApplication.screens()) > 1 else 0)
         map_view = None
@@ -443,7 +449,9 @@ class MainWindow(QMainWindow):
         health = self.source.health() if self.source is not None else []
         self.incident_model.refresh_clocks()
         self.status.show_health(health, self.clock.now(), self.english)
-        self._check_breaches()
+        self.freshness = show_freshness(self)
+        if self.timeshift is None or not self.timeshift.shifted:  # a past picture's breaches are not news
+            self._check_breaches()
         if self.emergency is not None:
             self.emergency.observe()
             if self.emergency.active:
@@ -468,12 +476,13 @@ class MainWindow(QMainWindow):
         """Run the console's discovery rules; expired silences are dropped (and audited)."""
         if self.rules is None:
             return set()
-        now = self.clock.now()
+        now = self.clock.live_now() if self.timeshift is not None else self.clock.now()
         for s in self.rules.expire_silences(now):
             self._audit("silence_expired", f"{s.kind}:{s.target}", {"reason": s.reason, "author": s.author})
         self.rules.alarms.expire_shelves(now)  # the book audits each expiry
         health = self.source.health() if self.source is not None else []
-        changed = self.rules.evaluate(self.state, health, now)
+        live = self.timeshift.live if self.timeshift is not None else self.state  # never a past picture
+        changed = self.rules.evaluate(live, health, now)
         self._announce(self.rules.announced, now)
         self._show_silences()
         return changed

@@ -103,6 +103,8 @@ class CityMapView(QWebEngineView):
         self._markers: set[str] = set()
         self._district_status: dict[str, str] = {}
         self._heat_sent = 0.0
+        self.freshness: tuple[bool, str] = (False, "")
+        self._fresh_sent: tuple[bool, str] | None = None
         self.diffs_sent = 0
         self.load(QUrl.fromLocalFile(str(self.page_path)))
 
@@ -151,6 +153,8 @@ class CityMapView(QWebEngineView):
                 "title": ev.title, "meta": meta}
 
     def _send_all(self) -> None:
+        self._fresh_sent = None  # a reloaded page starts live-looking: say it again
+        self.set_freshness(*self.freshness)
         self._district_status = {}
         self._markers.clear()
         self._send_districts()
@@ -223,6 +227,13 @@ class CityMapView(QWebEngineView):
     def select_incident(self, event_id: str) -> None:
         if self.is_ready:
             self.js("select", event_id)
+
+    def set_freshness(self, marked: bool, text: str) -> None:
+        """Not live: the map greyed and hatched with the age said (console.freshness); sent on change."""
+        self.freshness = (marked, text)
+        if self.is_ready and self._fresh_sent != self.freshness:
+            self._fresh_sent = self.freshness
+            self.js("setFreshness", {"marked": marked, "text": text})
 
     def set_wall_mode(self, on: bool) -> None:
         self.wall_mode = on

@@ -5,16 +5,18 @@ from __future__ import annotations
 
 import json
 import logging
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QInputDialog, QWidget
 
 from console.city_state import CityState
 from console.clock import Clock
 from console.replay_source import ReplaySource
+from console.ui.crosshair import link_crosshair
+from console.ui.history_loader import HistoryLoader
+from console.ui.operator_timeline import OperatorTimeline
 from widgets.replay_bar import ReplayBar
 
 log = logging.getLogger(__name__)
@@ -29,13 +31,9 @@ def _t(text: str) -> str:
 
 
 class ReplayController(QObject):
-    _history_ready = Signal(int, object)  # emitted from the reading thread; delivered on the GUI thread
-
     def __init__(self, replay: ReplaySource, state: CityState, clock: Clock, bar: ReplayBar, window: QWidget):
         super().__init__(window)
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="replay-history")
-        self._generation = 0
-        self._history_ready.connect(self._on_history_ready)
+        self.history = HistoryLoader(state, self)
         self.replay, self.state, self.clock, self.bar, self.window = replay, state, clock, bar, window
         replay.add_state_sink(state)
         bar.playToggled.connect(self.toggle)
@@ -45,7 +43,11 @@ class ReplayController(QObject):
         bar.bookmarkRequested.connect(self.ask_bookmark)
         self.bookmarks: list[tuple[float, str]] = self._load_bookmarks()
         bar.timeline.bookmarks = self.bookmarks
-        bar.timeline.density = replay.rec.incident_density(400, replay.start_ts, replay.end_ts)
+        audit = getattr(window, "audit", None)
+        self.marks = OperatorTimeline(bar.timeline, state, replay.rec.path, audit.path if audit is not None else None)
+        self.marks.refresh(replay.start_ts, replay.end_ts)
+        if hasattr(window, "chart"):
+            link_crosshair(window.chart, bar.timeline)
         for key, fn in (("Space", self.toggle), ("Left", lambda: self.step(-10)), ("Right", lambda: self.step(10)),
                         ("B", self.ask_bookmark), ("Ctrl+E", self.ask_export),
                         ("Ctrl+J", lambda: self.jump_to_incident(window.queue.selected_id or ""))):
@@ -60,6 +62,9 @@ class ReplayController(QObject):
         r = self.replay
         self.clock.set_fixed(r.position)
         self.bar.show_position(r.position, r.start_ts, r.end_ts, r.playing)
+        model = getattr(self.window, "incident_model", None)
+        if model is not None:
+            model.set_pending(*self.marks.queue_at(r.position))
 
     def toggle(self) -> None:
         self.replay.pause() if self.replay.playing else self.replay.play()
@@ -70,26 +75,7 @@ class ReplayController(QObject):
         n = self.replay.seek(ts, with_history=False)
         log.info("replay: seek to %.1f (%d frames replayed)", ts, n)
         self._show()
-        self._generation += 1
-        gen = self._generation
-        future = self._pool.submit(self.replay.older_history)
-        if wait_for_history:
-            self._apply_history(gen, future.result())
-        else:
-            future.add_done_callback(lambda f: self._history_ready.emit(gen, f))
-
-    def _on_history_ready(self, gen: int, future) -> None:
-        try:
-            history = future.result()
-        except Exception:
-            log.exception("replay: reading the chart history failed")
-            return
-        self._apply_history(gen, history)
-
-    def _apply_history(self, gen: int, history: list) -> None:
-        if gen != self._generation:
-            return  # another seek came first: this history belongs to an instant no longer shown
-        self.state.prepend_history(history)
+        self.history.load(self.replay.older_history, wait=wait_for_history)
 
     def step(self, seconds: float) -> None:
         if seconds < 0:  # backwards is a seek (with the history read off the GUI thread)
@@ -124,8 +110,9 @@ class ReplayController(QObject):
 
         try:
             op = getattr(self.window, "operator", None)
+            audit = getattr(self.window, "audit", None)
             res = export_recording(self.replay.rec, out_dir, fmt, start, end, progress=progress,
-                                   unmask=bool(op and op.sees_personal_data))
+                                   unmask=bool(op and op.sees_personal_data), audit=audit.path if audit else None)
         finally:
             dlg.close()
         log.info("exported %d readings and %d incidents to %s", res.samples, res.incidents, out_dir)

@@ -741,12 +741,36 @@
       <translation>Bookmark</translation>
     </message>
     <message>
+      <source>书签：{0}</source>
+      <translation>Bookmark: {0}</translation>
+    </message>
+    <message>
+      <source>回到实时 (End)</source>
+      <translation>Back to live (End)</translation>
+    </message>
+    <message>
+      <source>回到实时画面（End 或 Ctrl+L）</source>
+      <translation>Back to the live picture (End or Ctrl+L)</translation>
+    </message>
+    <message>
       <source>回放 {0}</source>
       <translation>Replay {0}</translation>
     </message>
     <message>
       <source>在当前时刻加书签（B）</source>
       <translation>Bookmark this instant (B)</translation>
+    </message>
+    <message>
+      <source>实时 {0}</source>
+      <translation>Live {0}</translation>
+    </message>
+    <message>
+      <source>时移 {0}（落后 {1}）</source>
+      <translation>Shifted {0} ({1} behind)</translation>
+    </message>
+    <message>
+      <source>暂停后新增 {0} 个事件</source>
+      <translation>{0} new since you paused</translation>
     </message>
     <message>
       <source>最快</source>
@@ -769,6 +793,21 @@
     <message>
       <source>配置有误，控制台未启动。请修正后重试（可用 cityops check-config 检查）。</source>
       <translation>The configuration has a mistake, so the console did not start. Correct it and try again (cityops check-config checks it).</translation>
+    </message>
+  </context>
+  <context>
+    <name>TimeShiftController</name>
+    <message>
+      <source>大屏显示中：关闭大屏后才能时移</source>
+      <translation>A wall screen shows this picture: close it to time-shift</translation>
+    </message>
+    <message>
+      <source>无法时移：{0}</source>
+      <translation>Cannot time-shift: {0}</translation>
+    </message>
+    <message>
+      <source>时移中：回到实时（End）后才能处置事件</source>
+      <translation>Time-shifted: go back to live (End) to act on incidents</translation>
     </message>
   </context>
   <context>

@@ -180,6 +180,22 @@
       S.cluster.zoomToShowLayer(m, function () { m.openPopup(); });
       return true;
     },
+    setFreshness: function (f) {
+      /* {marked, text}: not live, the map keeps its picture but greyed and hatched, and says how old it is */
+      var c = S.map.getContainer();
+      if (f.marked) c.classList.add("cityops-stale"); else c.classList.remove("cityops-stale");
+      Object.keys(S.districtLayers).forEach(function (code) {
+        S.districtLayers[code].setStyle({ dashArray: f.marked ? "4 4" : null, fillOpacity: f.marked ? 0.3 : 0.85 });
+      });
+      if (!S.fresh) {
+        S.fresh = L.control({ position: "topleft" });
+        S.fresh.onAdd = function () { S.freshBox = el("div", "cityops-freshness"); return S.freshBox; };
+        S.fresh.addTo(S.map);
+      }
+      S.freshBox.textContent = f.marked ? f.text : "";
+      S.freshBox.style.display = f.marked ? "block" : "none";
+      return f.marked;
+    },
     count: function () { return Object.keys(S.markers).length; },
     popupText: function (id) {
       var m = S.markers[id];

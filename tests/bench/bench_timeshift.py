@@ -1,0 +1,204 @@
+"""Dragging the time-shift timeline of a live session: how long each seek takes, p50/p99.
+
+    ./dev bench-timeshift                 # a 4-hour live session at the simulator's default rate; JSON
+    ./dev bench-timeshift --hours 1       # a shorter session for a quick look
+    ./dev bench-timeshift --no-gui        # the Qt-free part only (TimeShift.seek)
+
+The simulator's model generates the session at full speed, as its server would send it by default
+(every series at its own cadence, one frame per 50 ms tick, its incidents and their progress): every
+frame goes to the Recorder (keyframes each minute of receive time, as live) and through the
+TimeShift's Ingest into the console's CityState; an operator's action is audited every two minutes.
+The recorder stays open: the session is still live. Then the operator pauses and drags the timeline:
+a sweep back across the whole session in small steps, then random jumps, one simulated second of
+live feed arriving between two positions (the live city goes on while shifted). Where a drag stops,
+the charts' older hour is read (off the GUI thread) once the position has held for 150 ms; that
+stop is timed apart. With the window
+(offscreen, without the map, which renders in Chromium's own process), a step is what the operator
+waits for: the controller's seek, the model's changes handed to the views, and the repaint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+import orjson  # noqa: E402
+
+from console.audit_log import AuditLog  # noqa: E402
+from console.city_state import CityState  # noqa: E402
+from console.decoder import Decoder  # noqa: E402
+from console.feed_health import FeedHealth  # noqa: E402
+from console.protocol import PROTOCOL  # noqa: E402
+from console.recording import Recorder  # noqa: E402
+from console.simulator.city_model import SimCity  # noqa: E402
+from console.simulator.server import ServerOptions  # noqa: E402
+from console.source import Envelope  # noqa: E402
+from console.time_shift import TimeShift  # noqa: E402
+
+
+class Feed:
+    """The simulator's default stream, generated on demand and stamped with its simulated receive time."""
+
+    def __init__(self, t0: float, recorder: Recorder, shift: TimeShift, audit: AuditLog):
+        self.city = SimCity(seed=5, start_ts=t0, incident_rate_per_min=2.0, auto_handle=0.7, history_s=0)
+        self.tick_s = ServerOptions().tick_s
+        self.now, self.seq, self.frames, self.samples = t0, 0, 0, 0
+        self.recorder, self.shift, self.audit = recorder, shift, audit
+        self.dec = Decoder()
+        self.health = FeedHealth("sim", "bench")
+        self._next_action = t0 + 120
+        c = self.city
+        self._put(orjson.dumps({"type": "hello", "protocol": PROTOCOL, "source": "sim", "level": "city",
+                                "server_time": t0}))
+        self._put(orjson.dumps({"type": "catalog", "indicators": [i.to_wire() for i in c.indicators],
+                                "regions": [r.to_wire() for r in c.regions]}))
+
+    def _put(self, raw: bytes) -> None:
+        env = Envelope("sim", self.now, raw, self.dec.decode(raw), self.health)
+        self.recorder(env)
+        self.shift(env)
+        self.frames += 1
+
+    def run(self, seconds: float) -> None:
+        c, ind, reg = self.city, self.city.series_indicator, self.city.series_region
+        end = self.now + seconds
+        while self.now < end:
+            self.now += self.tick_s
+            sids, ts, vals = c.due_samples(self.now)
+            if len(sids):
+                self.seq += 1
+                rows = [[ind[i], reg[i], t, v] for i, t, v in zip(sids.tolist(), ts.tolist(), vals.tolist(),
+                                                                    strict=True)]
+                self._put(orjson.dumps({"type": "samples", "seq": self.seq, "samples": rows}))
+                self.samples += len(rows)
+            for ev in c.new_incidents(self.now) + c.auto_progress(self.now):
+                self.seq += 1
+                self._put(orjson.dumps({"type": "event", "seq": self.seq, "event": ev.to_wire()}))
+                if self.now >= self._next_action and ev.is_open:
+                    self._next_action = self.now + 120
+                    self.audit.record("acknowledge", "值班员甲", "duty_officer", ev.id, "submitted",
+                                      {"command": f"c{self.seq}"}, now=self.now)
+            while self.recorder._q.qsize() > 40_000:  # the writer sets the pace; nothing is dropped
+                time.sleep(0.01)
+
+
+def percentiles(ms: list[float]) -> dict:
+    a = np.array(ms)
+    return {"n": len(a), "p50_ms": round(float(np.percentile(a, 50)), 1),
+            "p99_ms": round(float(np.percentile(a, 99)), 1), "max_ms": round(float(a.max()), 1)}
+
+
+def drag_positions(start: float, end: float, steps: int, jumps: int) -> list[float]:
+    sweep = list(np.linspace(end - 5, start + 60, steps))  # a drag back across the whole session
+    rng = np.random.default_rng(3)
+    return sweep + list(rng.uniform(start + 60, end - 5, jumps))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--hours", type=float, default=4.0)
+    ap.add_argument("--steps", type=int, default=200, help="positions of the sweep")
+    ap.add_argument("--jumps", type=int, default=100, help="random positions after it")
+    ap.add_argument("--no-gui", action="store_true")
+    args = ap.parse_args()
+    folder = Path(tempfile.mkdtemp(prefix="cityops-bench-ts-"))
+    t0 = 1_763_913_600.0 + 8 * 3600  # 2025-11-24 08:00 Shanghai
+    res = {"benchmark": "timeshift", "python": platform.python_version(),
+           "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
+           "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "hours": args.hours}
+    view = CityState()
+    shift = TimeShift(view, None)
+    recorder = Recorder(folder / "session.cityrec", keyframe_state=lambda: shift.live)
+    shift.recorder = recorder
+    audit = AuditLog(folder / "audit.jsonl")
+    feed = Feed(t0, recorder, shift, audit)
+    w = time.perf_counter()
+    feed.run(args.hours * 3600)
+    recorder.flush(60)
+    res.update({"generate_s": round(time.perf_counter() - w, 1), "frames": feed.frames, "samples": feed.samples,
+                "samples_per_s": round(feed.samples / (args.hours * 3600), 1),
+                "file_mb": round(sum(p.stat().st_size for p in folder.glob("session.cityrec*")) / 1e6, 1)})
+
+    positions = drag_positions(t0, feed.now, args.steps, args.jumps)
+    shift.pause()
+    core = []
+    for ts in positions:
+        t = time.perf_counter()
+        shift.seek(float(ts))
+        core.append((time.perf_counter() - t) * 1000)
+        feed.run(1.0)  # the live city goes on meanwhile
+    res["seek_core"] = percentiles(core)
+    shift.back_to_live()
+    assert view.latest_values() == shift.live.latest_values()
+
+    if not args.no_gui:
+        res["seek_window"] = drag_in_window(shift, feed, audit, positions, folder)
+    recorder.close()
+    audit.close()
+    print(json.dumps(res, indent=2, ensure_ascii=False))
+    for p in folder.iterdir():
+        p.unlink()
+    folder.rmdir()
+
+
+def drag_in_window(shift: TimeShift, feed: Feed, audit: AuditLog, positions: list[float], folder: Path) -> dict:
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from console.clock import Clock
+    from console.ui.main_window import MainWindow
+    from console.ui.time_shift_controller import TimeShiftController
+    from widgets.replay_bar import ReplayBar
+
+    app = QApplication.instance() or QApplication([])
+    clock = Clock()
+    win = MainWindow(shift.view, None, clock, QSettings(str(folder / "l.ini"), QSettings.Format.IniFormat),
+                     audit=audit)
+    bar = ReplayBar()
+    win.timeshift = shift
+    ctl = TimeShiftController(shift, clock, bar, win)
+    win.show()
+    bar.show()
+    for _ in range(20):
+        app.processEvents()
+    ctl.marks.refresh(*shift.span)
+    marks = {"timeline_actions": len(bar.timeline.actions), "timeline_changes": len(bar.timeline.changes),
+             "timeline_arrivals": sum(bar.timeline.density)}
+    ms, seek_ms, views_ms = [], [], []
+    for ts in positions:
+        t = time.perf_counter()
+        ctl.seek(float(ts))
+        t1 = time.perf_counter()
+        win.bridge.flush()  # the changes to the views now, not at the next 5 Hz tick
+        app.processEvents()  # the repaint (and whatever timers are due, the board's tile renders among them)
+        t2 = time.perf_counter()
+        ms.append((t2 - t) * 1000)
+        seek_ms.append((t1 - t) * 1000)
+        views_ms.append((t2 - t1) * 1000)
+        feed.run(1.0)
+        app.processEvents()
+    t = time.perf_counter()
+    ctl.seek(float(positions[-1]) - 600, wait_for_history=True)  # where a drag stops: the charts' hour too
+    settled_ms = (time.perf_counter() - t) * 1000
+    t = time.perf_counter()
+    ctl.marks.refresh(*shift.span)
+    marks_ms = (time.perf_counter() - t) * 1000
+    ctl.back_to_live()
+    win.close()
+    return {**percentiles(ms), "controller_seek": percentiles(seek_ms), "views_and_repaint": percentiles(views_ms),
+            "stop_with_chart_history_ms": round(settled_ms, 1), **marks, "timeline_marks_read_ms": round(marks_ms, 1)}
+
+
+if __name__ == "__main__":
+    main()
