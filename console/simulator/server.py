@@ -57,6 +57,7 @@ class _Session:
     regions: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
     last_send: float = 0.0
+    last_heartbeat: float = 0.0
     sequenced: int = 0
     dropped: int = 0
     tasks: list = field(default_factory=list)
@@ -330,6 +331,9 @@ class SimServer:
                 log.exception("simulator tick failed")
 
     def _heartbeats(self, mono: float) -> None:
+        # every heartbeat_s even when samples flow: its server_time keeps a client's clock on the simulated
+        # one (which runs --speed times faster), so the age of data stays true when the feed stops
         for s in list(self.sessions):
-            if mono - s.last_send >= self.opt.heartbeat_s:
+            if mono - s.last_heartbeat >= self.opt.heartbeat_s:
+                s.last_heartbeat = mono
                 self._send(s, {"type": FrameType.HEARTBEAT, "server_time": self.sim_now()})
