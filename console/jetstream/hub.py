@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hmac
 import logging
 import ssl
 import time
@@ -29,6 +28,7 @@ from nats.js.errors import KeyNotFoundError, NoKeysError
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from console.feed_server import bearer, read_client_frame, token_ok
 from console.jetstream.layout import (
     BUCKET,
     CATALOG_KEY,
@@ -302,7 +302,7 @@ class Hub:
     async def _handle(self, ws: ServerConnection) -> None:
         s = _Session(ws, asyncio.Queue(self.opt.queue_frames))
         auth = ws.request.headers.get("Authorization", "") if ws.request else ""
-        s.authed = self._token_ok(auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else None)
+        s.authed = token_ok(self.opt.token, bearer(auth))
         self.sessions.add(s)
         self.stats["sessions_total"] += 1
         writer = asyncio.create_task(self._writer(s))
@@ -349,17 +349,13 @@ class Hub:
         self._send(s, {"type": FrameType.ERROR, "code": code, "message": message})
 
     async def _on_client_frame(self, s: _Session, msg: str | bytes) -> None:
-        try:
-            obj = orjson.loads(msg)
-        except orjson.JSONDecodeError:
-            self._error(s, "bad_frame", "frame is not valid JSON")
-            return
-        if type(obj) is not dict or type(obj.get("type")) is not str:
-            self._error(s, "bad_frame", "frame must be an object with a type")
+        obj, why = read_client_frame(msg)
+        if obj is None:
+            self._error(s, "bad_frame", why)
             return
         t = obj["type"]
         if t == FrameType.AUTH:
-            if self._token_ok(obj.get("token")):
+            if token_ok(self.opt.token, obj.get("token")):
                 s.authed = True
             else:
                 await self._refuse(s, "bad token")
@@ -378,12 +374,6 @@ class Hub:
             self._send(s, {"type": FrameType.HEARTBEAT, "server_time": time.time()})
         else:
             self._error(s, "unknown_type", f"unknown frame type {t[:40]!r}")
-
-    def _token_ok(self, given) -> bool:
-        if self.opt.token is None:
-            return True
-        # constant time: how long a comparison takes must not tell how much of a guess was right
-        return isinstance(given, str) and hmac.compare_digest(given.encode(), self.opt.token.encode())
 
     async def _refuse(self, s: _Session, why: str) -> None:
         self._error(s, "unauthorized", why)

@@ -18,6 +18,7 @@ import orjson
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from console.feed_server import bearer, read_client_frame, token_ok
 from console.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
 from console.simulator.city_model import SimCity
 from console.simulator.command_desk import BadCommand, CommandDesk
@@ -115,7 +116,7 @@ class SimServer:
     async def _handle(self, ws: ServerConnection) -> None:
         s = _Session(ws, asyncio.Queue(self.opt.queue_frames))
         auth = ws.request.headers.get("Authorization", "") if ws.request else ""
-        s.authed = self.opt.token is None or auth == f"Bearer {self.opt.token}"
+        s.authed = token_ok(self.opt.token, bearer(auth))
         self.sessions.add(s)
         writer = asyncio.create_task(self._writer(s))
         try:
@@ -160,17 +161,13 @@ class SimServer:
         self._send(s, {"type": FrameType.ERROR, "code": code, "message": message})
 
     async def _on_client_frame(self, s: _Session, msg: str | bytes) -> None:
-        try:
-            obj = orjson.loads(msg)
-        except orjson.JSONDecodeError:
-            self._error(s, "bad_frame", "frame is not valid JSON")
-            return
-        if type(obj) is not dict or type(obj.get("type")) is not str:
-            self._error(s, "bad_frame", "frame must be an object with a type")
+        obj, why = read_client_frame(msg)
+        if obj is None:
+            self._error(s, "bad_frame", why)
             return
         t = obj["type"]
         if t == FrameType.AUTH:
-            if self.opt.token is None or obj.get("token") == self.opt.token:
+            if token_ok(self.opt.token, obj.get("token")):
                 s.authed = True
             else:
                 self._error(s, "unauthorized", "bad token")
