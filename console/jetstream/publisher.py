@@ -23,6 +23,7 @@ from console.frames import Event
 from console.jetstream.layout import CATALOG_KEY, checkpoint_key, district_of, events_subject, samples_subject
 from console.jetstream.mirror import CityMirror
 from console.simulator.city_model import SimCity
+from console.simulator.pacing import SamplePacer
 
 log = logging.getLogger(__name__)
 
@@ -172,8 +173,7 @@ class CityPublisher:
 
     # ------------------------------------------------------------------ the clock
     async def _tick_loop(self) -> None:
-        last = time.monotonic()
-        owed = 0.0
+        pacer = SamplePacer(self.city, self.opt.rate)
         while self._running:
             await asyncio.sleep(self.opt.tick_s)
             if not self._running:
@@ -181,14 +181,7 @@ class CityPublisher:
             try:
                 mono = time.monotonic()
                 now = self.sim_now()
-                if self.opt.rate:
-                    owed += self.opt.rate * (mono - last)
-                    n = int(owed)
-                    owed -= n
-                    sids, ts, vals = self.city.rate_samples(n, now) if n else (np.empty(0, int),) * 3
-                else:
-                    sids, ts, vals = self.city.due_samples(now)
-                last = mono
+                sids, ts, vals = pacer.take(now, mono)
                 await self.publish_samples(sids, ts, vals)
                 for ev in self.city.new_incidents(now) + self.city.auto_progress(now):
                     await self.publish_event(ev)

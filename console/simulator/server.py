@@ -22,6 +22,7 @@ from console.feed_server import bearer, read_client_frame, token_ok
 from console.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
 from console.simulator.city_model import SimCity
 from console.simulator.command_desk import BadCommand, CommandDesk
+from console.simulator.pacing import SamplePacer
 
 log = logging.getLogger(__name__)
 
@@ -302,8 +303,7 @@ class SimServer:
                 self._send(s, {"type": FrameType.SAMPLES, "samples": chunk}, sequenced=True)
 
     async def _tick_loop(self) -> None:
-        last = time.monotonic()
-        owed = 0.0
+        pacer = SamplePacer(self.city, self.opt.rate)
         while True:
             await asyncio.sleep(self.opt.tick_s)
             try:
@@ -312,14 +312,7 @@ class SimServer:
                 if self.opt.burst:
                     self._heartbeats(mono)
                     continue
-                if self.opt.rate:
-                    owed += self.opt.rate * (mono - last)
-                    n = int(owed)
-                    owed -= n
-                    sids, ts, vals = self.city.rate_samples(n, now) if n else (np.empty(0, int),) * 3
-                else:
-                    sids, ts, vals = self.city.due_samples(now)
-                last = mono
+                sids, ts, vals = pacer.take(now, mono)
                 self._broadcast_samples(sids, ts, vals)
                 for ev in self.city.new_incidents(now) + self.city.auto_progress(now):
                     self._broadcast_event(ev)
