@@ -13,3 +13,11 @@ async def until(cond: Callable[[], bool], timeout: float = 10.0, what: str = "co
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout} s waiting for {what}")
         await asyncio.sleep(0.02)
+
+
+async def pump_qt(app, every_s: float = 0.005) -> None:
+    """Run Qt's events from an asyncio loop (until cancelled). Not qasync: stopping a qasync loop quits
+    the shared QApplication, which tears down Qt WebEngine for every later test in the process."""
+    while True:
+        app.processEvents()
+        await asyncio.sleep(every_s)

@@ -25,18 +25,13 @@ from console.protocol import CommandOp, IncidentState
 from console.simulator.run import CityOptions, make_server
 from console.simulator.server import ServerOptions
 from console.ui.main_window import MainWindow
-from tests.aio import until
+from tests.aio import pump_qt, until
 from tests.test_live_source import FAST
 
 
 def run_with_window(qapp, tmp_path, body, operator=None):
-    async def pump():
-        while True:
-            qapp.processEvents()
-            await asyncio.sleep(0.005)
-
     async def main():
-        pumping = asyncio.create_task(pump())
+        pumping = asyncio.create_task(pump_qt(qapp))
         server = make_server(CityOptions(seed=3, incident_rate_per_min=20, auto_handle=0.0), ServerOptions(speed=5))
         port = await server.start()
         state = CityState()

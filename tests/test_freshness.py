@@ -16,7 +16,7 @@ from console.ingest import Ingest
 from console.live_source import FeedConfig, LiveSource
 from console.simulator.run import CityOptions, make_server
 from console.simulator.server import ServerOptions
-from tests.aio import until
+from tests.aio import pump_qt, until
 from tests.test_live_source import FAST, free_port
 
 
@@ -48,13 +48,8 @@ def test_killed_feed_every_view_says_so_and_live_again_after_reconnect(qapp, tmp
     from console.ui.map_bridge import CityMapView
     from console.ui.wall_window import WallOptions
 
-    async def pump():
-        while True:
-            qapp.processEvents()
-            await asyncio.sleep(0.005)
-
     async def main():
-        pumping = asyncio.create_task(pump())
+        pumping = asyncio.create_task(pump_qt(qapp))
         port = free_port()
         city = CityOptions(seed=4, history_s=900)
         server = make_server(city, ServerOptions(speed=1))

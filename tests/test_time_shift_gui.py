@@ -23,19 +23,14 @@ from console.simulator.server import ServerOptions
 from console.time_shift import TimeShift
 from console.ui.main_window import MainWindow
 from console.ui.time_shift_controller import TimeShiftController
-from tests.aio import until
+from tests.aio import pump_qt, until
 from tests.test_live_source import FAST
 from widgets.replay_bar import ReplayBar
 
 
 def test_time_shift_in_the_window(qapp, tmp_path):
-    async def pump():
-        while True:
-            qapp.processEvents()
-            await asyncio.sleep(0.005)
-
     async def main():
-        pumping = asyncio.create_task(pump())
+        pumping = asyncio.create_task(pump_qt(qapp))
         server = make_server(CityOptions(seed=3, incident_rate_per_min=60, auto_handle=0.0, history_s=300),
                              ServerOptions(speed=10))
         port = await server.start()
