@@ -24,8 +24,8 @@ def _drop_log_handlers():
     """`cityops` commands run in-process attach the program's log handlers to the root logger (to a
     captured stderr, a temporary folder) and settle the places: undo both after each test."""
     yield
-    from console import paths
-    from console.logs import remove_handlers
+    from console.site import paths
+    from console.site.logs import remove_handlers
 
     remove_handlers()
     paths.use(None)

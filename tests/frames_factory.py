@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import orjson
 
-from console.protocol import PROTOCOL
+from console.feed.protocol import PROTOCOL
 
 IND = {
     "id": "traffic.congestion_index",

@@ -19,7 +19,7 @@ REPO = Path(__file__).resolve().parent.parent
 
 def cityops(*args: str, log: Path | None = None) -> subprocess.Popen:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    cmd = [sys.executable, "-m", "console.cli", "--log-level", "INFO", *args]
+    cmd = [sys.executable, "-m", "console.app.cli", "--log-level", "INFO", *args]
     if log is None:
         return subprocess.Popen(cmd, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
                                 stdin=subprocess.DEVNULL, env=env)

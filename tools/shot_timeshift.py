@@ -27,25 +27,25 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=90.0, help="how long the live session runs first")
     args = ap.parse_args()
 
-    from console.gui_app import _prepare_env
+    from console.ui.gui_app import _prepare_env
 
     _prepare_env()  # Chromium's flags (the map), as the application sets them
     import PySide6.QtWebEngineWidgets  # noqa: F401 - before the QApplication
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication, QToolBar
 
-    from console.audit_log import AuditLog
-    from console.city_state import CityState
-    from console.clock import Clock
-    from console.command_journal import CommandJournal
-    from console.command_sender import CommandSender
-    from console.live_source import FeedConfig, LiveSource
-    from console.operator import Operator
-    from console.protocol import CommandOp, IncidentState
-    from console.recording import Recorder
+    from console.feed.live_source import FeedConfig, LiveSource
+    from console.feed.protocol import CommandOp, IncidentState
+    from console.incidents.audit_log import AuditLog
+    from console.incidents.command_journal import CommandJournal
+    from console.incidents.command_sender import CommandSender
+    from console.incidents.operator import Operator
+    from console.model.city_state import CityState
+    from console.model.clock import Clock
+    from console.recording.store import Recorder
+    from console.recording.time_shift import TimeShift
     from console.simulator.run import CityOptions, make_server
     from console.simulator.server import ServerOptions
-    from console.time_shift import TimeShift
     from console.ui.gui_fonts import apply_cjk_font
     from console.ui.main_window import MainWindow
     from console.ui.time_shift_controller import TimeShiftController

@@ -58,11 +58,11 @@ def extract() -> dict[str, set[str]]:
                   and all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in node.args[:2])):
                 add(node.args[0].value, node.args[1].value)
     # tables translated by key at run time
-    from console.feed_health import FEED_STATE_LABELS_ZH
-    from console.labels import all_label_strings
-    from console.sla import STAGE_ZH
+    from console.feed.feed_health import FEED_STATE_LABELS_ZH
+    from console.incidents.sla import STAGE_ZH
     from console.ui.incident_actions import ACTIONS, OP_ZH
     from console.ui.incident_model import HEADERS
+    from console.views.labels import all_label_strings
     from widgets.indicator_chart import RANGES
 
     for s in [*all_label_strings(), *FEED_STATE_LABELS_ZH.values(), *STAGE_ZH.values()]:

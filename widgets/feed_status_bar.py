@@ -8,8 +8,8 @@ import datetime as dt
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
-from console.feed_health import FEED_STATE_LABELS_ZH, FeedHealth, FeedState
-from console.labels import format_age
+from console.feed.feed_health import FEED_STATE_LABELS_ZH, FeedHealth, FeedState
+from console.views.labels import format_age
 from widgets.text import plain_label, plain_tooltip
 
 STATE_COLOR = {

@@ -25,11 +25,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.labels import SEVERITY_COLOR, SEVERITY_ZH, STATE_ZH
-from console.protocol import IncidentState, Severity
-from console.ui.incident_model import EVENT_ID_ROLE
+from console.feed.protocol import IncidentState, Severity
+from console.views.labels import SEVERITY_COLOR, SEVERITY_ZH, STATE_ZH
 from widgets import theme
 from widgets.text import plain_label
+
+# the data role under which a queue model gives each row's incident id: the view reads it, the console's
+# table model (console/ui/incident_model.py) provides it
+EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 
 
 def _t(text: str) -> str:
@@ -243,7 +246,7 @@ class IncidentQueue(QWidget):
         self.silences.setVisible(bool(lines))
 
     def show_freshness(self, marked: bool, text: str) -> None:
-        """Not live: the list stays, greyed, under a line that says how old it is (console.freshness)."""
+        """Not live: the list stays, greyed, under a line that says how old it is (console.views.freshness)."""
         self.freshness.setText(text)
         self.freshness.setVisible(marked)
         if self.table.property("stale") != marked:  # a style sheet is costly to re-apply every second

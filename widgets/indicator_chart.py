@@ -11,10 +11,10 @@ from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
-from console.board_model import format_value
-from console.forecast import Forecast
-from console.labels import STATUS_COLOR
-from console.protocol import Status
+from console.feed.protocol import Status
+from console.views.board_model import format_value
+from console.views.forecast import Forecast
+from console.views.labels import STATUS_COLOR
 from widgets import theme
 from widgets.text import plain_label
 
@@ -91,7 +91,7 @@ class IndicatorChart(QWidget):
             b.setText(QCoreApplication.translate("IndicatorChart", label))
 
     def show_freshness(self, marked: bool, text: str) -> None:
-        """Not live: the line greyed and dashed over a hatched plot, and the age said (console.freshness)."""
+        """Not live: the line greyed and dashed over a hatched plot, and the age said (console.views.freshness)."""
         self.fresh_label.setText(text if marked else "")
         if marked == self.marked:
             return

@@ -15,9 +15,9 @@ from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPixmap, QPolygonF
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from console.board_model import TileData, TileSpec
-from console.labels import STATUS_COLOR
-from console.protocol import Status
+from console.feed.protocol import Status
+from console.views.board_model import TileData, TileSpec
+from console.views.labels import STATUS_COLOR
 from widgets import theme
 
 TREND_MARK = {1: "▲", -1: "▼", 0: "▬"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
 
-from console.labels import STATUS_COLOR
-from console.protocol import Status
+from console.feed.protocol import Status
+from console.views.labels import STATUS_COLOR
 from widgets.fit_label import FitLabel
 from widgets.theme import PANEL, TEXT, TEXT_DIM
 

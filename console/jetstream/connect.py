@@ -38,7 +38,7 @@ def load_creds(path: Path | None, role: str) -> NatsUser | None:
     entry = doc.get(role) if isinstance(doc, dict) else None
     if not (isinstance(entry, dict) and isinstance(entry.get("user"), str) and isinstance(entry.get("password"), str)):
         raise SystemExit(f"cityops: NATS credentials {path} have no user for the role {role!r}")
-    from console.logs import SCRUB
+    from console.privacy.scrub import SCRUB
 
     SCRUB.add_secret(entry["password"])  # never in a log line, whoever writes it
     return NatsUser(entry["user"], entry["password"])

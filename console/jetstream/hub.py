@@ -28,7 +28,8 @@ from nats.js.errors import KeyNotFoundError, NoKeysError
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
-from console.feed_server import bearer, read_client_frame, token_ok
+from console.feed.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
+from console.feed.server_session import bearer, read_client_frame, token_ok
 from console.jetstream.layout import (
     BUCKET,
     CATALOG_KEY,
@@ -40,8 +41,7 @@ from console.jetstream.layout import (
     parse_subject,
 )
 from console.jetstream.mirror import CityMirror
-from console.log_secrets import install as mask_secrets_in_logs
-from console.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
+from console.privacy.websocket_logs import install as mask_secrets_in_logs
 
 log = logging.getLogger(__name__)
 mask_secrets_in_logs()

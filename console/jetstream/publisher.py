@@ -19,7 +19,7 @@ import nats.errors
 import numpy as np
 import orjson
 
-from console.frames import Event
+from console.feed.frames import Event
 from console.jetstream.layout import CATALOG_KEY, checkpoint_key, district_of, events_subject, samples_subject
 from console.jetstream.mirror import CityMirror
 from console.simulator.city_model import SimCity

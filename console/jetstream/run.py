@@ -4,16 +4,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
-import signal
 import ssl
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-from console.headless import write_json_atomic
 from console.jetstream.authority import Authority
 from console.jetstream.cluster import LocalCluster, free_ports, prepare
 from console.jetstream.connect import NatsUser, connect, load_creds
@@ -21,12 +18,13 @@ from console.jetstream.hub import Hub, HubOptions
 from console.jetstream.layout import BUCKET, ensure_layout
 from console.jetstream.publisher import CityPublisher, PublisherOptions
 from console.simulator.city_model import SimCity
+from console.site.process import until_stopped, write_json_atomic
 
 log = logging.getLogger(__name__)
 
 
 def city_digest(city: SimCity) -> dict:
-    """The authority's truth in the form `cityops run --state-json` writes (console.headless.state_digest)."""
+    """The authority's truth in the form `cityops run --state-json` writes (console.app.headless.state_digest)."""
     latest = {}
     for k in range(city.n_series):
         ts = city.last_ts[k]
@@ -34,16 +32,6 @@ def city_digest(city: SimCity) -> dict:
             latest[f"{city.series_indicator[k]}|{city.series_region[k]}"] = [float(ts), float(city.last_val[k])]
     return {"open_incidents": {eid: ev.version for eid, ev in sorted(city.events.items())},
             "latest": dict(sorted(latest.items()))}
-
-
-async def _until_stopped(duration: float | None) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), duration)
 
 
 async def start_publisher(urls: list[str], publisher: NatsUser | None, authority: NatsUser | None, city: SimCity,
@@ -74,7 +62,7 @@ async def serve_publisher(urls: list[str], creds: Path | None, city: SimCity, op
                                              city, options, start_ts)
     print(f"publishing the simulated city to NATS ({len(urls)} server(s))", flush=True)
     try:
-        await _until_stopped(duration)
+        await until_stopped(duration)
     finally:
         await close()
         if state_json:
@@ -105,7 +93,7 @@ async def serve_hub(urls: list[str], creds: Path | None, options: HubOptions, ho
     print(f"hub listening on {'wss' if options.ssl else 'ws'}://{host}:{actual}", flush=True)
     stats_task = asyncio.create_task(_hub_stats(hub, stats_json)) if stats_json else None
     try:
-        await _until_stopped(duration)
+        await until_stopped(duration)
     finally:
         if stats_task:
             stats_task.cancel()
@@ -124,7 +112,7 @@ async def _hub_stats(hub: Hub, path: Path) -> None:
 def spawn_hub(nats_urls: str, creds: Path, port: int, extra: list[str] | None = None,
               log_path: Path | None = None) -> subprocess.Popen:
     """`cityops hub` in its own process (its own core, its own crash)."""
-    cmd = [sys.executable, "-m", "console.cli", "hub", "--nats", nats_urls, "--nats-creds", str(creds),
+    cmd = [sys.executable, "-m", "console.app.cli", "hub", "--nats", nats_urls, "--nats-creds", str(creds),
            "--port", str(port), *(extra or [])]
     if log_path is None:
         return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
@@ -151,7 +139,7 @@ async def run_stack(city: SimCity, options: PublisherOptions, hubs: int, hub_por
         print(f"hubs: {urls}")
         print(f"console: cityops run --feed '上海市城运平台={urls}'", flush=True)
         try:
-            await _until_stopped(duration)
+            await until_stopped(duration)
         finally:
             await close()
     finally:

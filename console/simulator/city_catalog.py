@@ -7,8 +7,8 @@ import json
 from dataclasses import dataclass
 from functools import cache
 
-from console.decoder import decode_indicator, decode_region
-from console.frames import Indicator, Region
+from console.feed.decoder import decode_indicator, decode_region
+from console.feed.frames import Indicator, Region
 from console.resources import resource
 
 # Streets where crowds gather (热点区域): the Bund, Nanjing Road East, Yuyuan Garden, Lujiazui, Xujiahui.

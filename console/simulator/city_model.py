@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from console.frames import Event, HistoryEntry, Indicator, Region
-from console.incident_lifecycle import Command, CommandRejected, apply_command
-from console.protocol import CommandOp, DiscoverySource, IncidentState, Severity
+from console.feed.frames import Event, HistoryEntry, Indicator, Region
+from console.feed.protocol import CommandOp, DiscoverySource, IncidentState, Severity
+from console.incidents.lifecycle import Command, CommandRejected, apply_command
 from console.simulator.city_catalog import SimIndicator, load_indicators, load_regions, regions_for_scope
 
 _TZ_OFFSET_S = 8 * 3600  # Shanghai local time drives the daily rhythms

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections import OrderedDict
 from typing import Any
 
-from console.frames import Event
-from console.incident_lifecycle import Command, CommandRejected
-from console.protocol import CommandOp, FrameType
+from console.feed.frames import Event
+from console.feed.protocol import CommandOp, FrameType
+from console.incidents.lifecycle import Command, CommandRejected
 from console.simulator.city_model import SimCity
 
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import signal
 import threading
 import time
 from dataclasses import dataclass
 
 from console.simulator.city_model import SimCity
 from console.simulator.server import ServerOptions, SimServer
+from console.site.process import stop_on_signals
 
 log = logging.getLogger(__name__)
 
@@ -50,19 +50,12 @@ def make_server(city_opt: CityOptions, server_opt: ServerOptions, start_ts: floa
 
 
 async def serve_until_stopped(server: SimServer, host: str, port: int, duration: float | None = None) -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(sig, stop.set)
+    stop = stop_on_signals()  # in place before we say we listen
     actual = await server.start(host, port)
     print(f"simulator listening on ws://{host}:{actual}", flush=True)
     try:
-        if duration is None:
-            await stop.wait()
-        else:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), duration)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), duration)
     finally:
         await server.stop()
 

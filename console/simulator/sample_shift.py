@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from console.alarm_states import AlarmState
-from console.city_state import CityState, StateConfig
-from console.discovery_rules import RuleEngine
-from console.frames import Catalog, EventFrame, SampleBatch
+from console.alarms.discovery_rules import RuleEngine
+from console.alarms.states import AlarmState
+from console.feed.frames import Catalog, EventFrame, SampleBatch
+from console.model.city_state import CityState, StateConfig
 from console.simulator.city_model import SimCity
 
 SHIFT_OPERATOR = "值班员（模拟）"

@@ -1,6 +1,6 @@
 """Help ▸ About: what this console is (version, build, dependencies), how its feeds stand and where its
 files are, with one button that copies all of it for a support ticket. The content comes from
-console/about.py; this adds the Qt versions only a running Qt can tell."""
+console/site/about.py; this adds the Qt versions only a running Qt can tell."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from PySide6.QtCore import QCoreApplication, Qt, QTimer, qVersion
 from PySide6.QtGui import QFontDatabase, QGuiApplication
 from PySide6.QtWidgets import QDialog, QFormLayout, QHBoxLayout, QLabel, QPlainTextEdit, QPushButton, QVBoxLayout
 
-from console.about import diagnostics, diagnostics_text, version_line
-from console.feed_health import FEED_STATE_LABELS_ZH, FeedState
-from console.logs import SCRUB
+from console.feed.feed_health import FEED_STATE_LABELS_ZH, FeedState
+from console.privacy.scrub import SCRUB
+from console.site.about import diagnostics, diagnostics_text, version_line
 
 
 def _t(text: str) -> str:

@@ -9,12 +9,12 @@ import logging
 
 from PySide6.QtCore import QCoreApplication, QObject, Signal
 
-from console.audit_log import AuditLog
-from console.city_state import CityState
-from console.clock import Clock
-from console.discovery_rules import Rule, RuleEngine
-from console.emergency import LEVEL_NAMES, EmergencyConfig, EmergencyMode, Transition
-from console.operator import Operator
+from console.alarms.discovery_rules import Rule, RuleEngine
+from console.alarms.emergency import LEVEL_NAMES, EmergencyConfig, EmergencyMode, Transition
+from console.incidents.audit_log import AuditLog
+from console.incidents.operator import Operator
+from console.model.city_state import CityState
+from console.model.clock import Clock
 
 log = logging.getLogger(__name__)
 SHANGHAI = dt.timezone(dt.timedelta(hours=8))

@@ -1,10 +1,10 @@
-"""Once a second, every view of the workstation is told how fresh its data is (console.freshness has
+"""Once a second, every view of the workstation is told how fresh its data is (console.views.freshness has
 the rules; the widgets only draw the marking): the tiles, the chart, the map and the queue."""
 
 from __future__ import annotations
 
-from console.freshness import Fresh, feed_freshness, feeds_down, readings_freshness, worst
-from console.live_source import LiveOptions
+from console.feed.live_source import LiveOptions
+from console.views.freshness import Fresh, feed_freshness, feeds_down, readings_freshness, worst
 
 FEED_STALE_AFTER_S = LiveOptions().stale_after_s  # the incident stream: the feeds' heartbeat bound
 

@@ -21,8 +21,8 @@ from PySide6.QtGui import (
     QTextDocument,
 )
 
-from console.board_model import format_value
-from console.handover import ShiftSummary, render_html
+from console.incidents.handover import ShiftSummary, render_html
+from console.views.board_model import format_value
 
 _TZ = dt.timezone(dt.timedelta(hours=8))
 

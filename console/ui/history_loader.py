@@ -9,7 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.city_state import CityState
+from console.model.city_state import CityState
 
 log = logging.getLogger(__name__)
 

@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from console.city_state import CityState
-from console.command_sender import CommandNotAllowed, CommandSender, Outcome
-from console.incident_lifecycle import allowed_ops
-from console.protocol import CommandOp
+from console.feed.protocol import CommandOp
+from console.incidents.command_sender import CommandNotAllowed, CommandSender, Outcome
+from console.incidents.lifecycle import allowed_ops
+from console.model.city_state import CityState
 from console.resources import resource
 from widgets.incident_queue import IncidentQueue
 

@@ -19,12 +19,15 @@ import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from console.city_state import Changes, CityState
-from console.clock import Clock
-from console.discovery_rules import CONSOLE_SOURCE
-from console.frames import Event
-from console.incident_lifecycle import holder_of
-from console.labels import (
+from console.alarms.discovery_rules import CONSOLE_SOURCE
+from console.feed.frames import Event
+from console.feed.protocol import DiscoverySource
+from console.incidents.lifecycle import holder_of
+from console.incidents.sla import STAGE_ZH, SlaBook, SlaStatus
+from console.model.city_state import Changes, CityState
+from console.model.clock import Clock
+from console.ui.i18n import is_english
+from console.views.labels import (
     CONSOLE_SOURCE_ZH,
     SEVERITY_COLOR,
     SEVERITY_ZH,
@@ -33,9 +36,7 @@ from console.labels import (
     format_age,
     format_countdown,
 )
-from console.protocol import DiscoverySource
-from console.sla import STAGE_ZH, SlaBook, SlaStatus
-from console.ui.i18n import is_english
+from widgets.incident_queue import EVENT_ID_ROLE
 from widgets.text import plain_tooltip
 
 COLUMNS = ("severity", "title", "district", "source", "state", "age", "sla", "holder")
@@ -43,7 +44,6 @@ HEADERS = {
     "severity": "级别", "title": "标题", "district": "区域", "source": "发现渠道", "state": "状态",
     "age": "时长", "sla": "时限剩余", "holder": "处置人·已持有",
 }
-EVENT_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 _STATE_ORDER = {s: i for i, s in enumerate(("new", "acknowledged", "dispatched", "on_scene", "resolved"))}
 BULK = 2000  # more changes than this in one flush: rebuild the rows once instead of moving each
 
@@ -57,7 +57,7 @@ class IncidentTableModel(QAbstractTableModel):
         super().__init__(parent)
         self.state, self.clock, self.sla = state, clock, sla
         self.pending: dict[str, str] = {}  # event id -> label of a command awaiting the authority
-        # console alarms show their ISA-18.2 state (console/alarm_states.py), never the platform's lifecycle
+        # console alarms show their ISA-18.2 state (console/alarms/states.py), never the platform's lifecycle
         self.alarm_state: Callable[[str], str | None] | None = None
         self.alarm_holder: Callable[[str], tuple[str, float] | None] | None = None
         self.holders: dict[str, str] = {}  # event id -> who held it (replay, time-shift: at the shown instant)

@@ -12,23 +12,18 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Sign
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSizePolicy, QToolBar, QWidget
 
-from console.alarm_flood import FloodDetector, should_sound
-from console.alarm_states import AlarmInput, AlarmState
-from console.audit_log import AuditLog
-from console.board_model import BoardModel
-from console.city_state import Changes, CityState
-from console.clock import Clock
-from console.command_sender import CommandSender
-from console.discovery_rules import RuleEngine
-from console.escalation import AutoEscalator
-from console.forecast import forecast
-from console.history import display_series
-from console.incident_text import describe
-from console.labels import ALARM_STATE_ZH, DOMAIN_ZH
-from console.operator import Operator, Role
-from console.protocol import Severity
-from console.sla import SlaBook
-from console.source import Source
+from console.alarms.discovery_rules import RuleEngine
+from console.alarms.flood import FloodDetector, should_sound
+from console.alarms.states import AlarmInput, AlarmState
+from console.feed.protocol import Severity
+from console.feed.source import Source
+from console.incidents.audit_log import AuditLog
+from console.incidents.command_sender import CommandSender
+from console.incidents.escalation import AutoEscalator
+from console.incidents.operator import Operator, Role
+from console.incidents.sla import SlaBook
+from console.model.city_state import Changes, CityState
+from console.model.clock import Clock
 from console.ui import role_layouts
 from console.ui.alert_sound import AlertSound
 from console.ui.emergency_controller import EmergencyController
@@ -37,6 +32,11 @@ from console.ui.i18n import is_english
 from console.ui.incident_actions import OP_ZH, IncidentActions
 from console.ui.incident_model import IncidentTableModel
 from console.ui.state_bridge import StateBridge
+from console.views.board_model import BoardModel
+from console.views.forecast import forecast
+from console.views.history import display_series
+from console.views.incident_text import describe
+from console.views.labels import ALARM_STATE_ZH, DOMAIN_ZH
 from widgets.banner import Banner
 from widgets.feed_status_bar import FeedStatusBar
 from widgets.incident_queue import IncidentQueue
@@ -77,7 +77,7 @@ class MainWindow(QMainWindow):
         self.emergency = emergency
         self._in_emergency_layout = False
         self.walls: list[QWidget] = []
-        self.timeshift = None  # console.time_shift.TimeShift on a recorded live session
+        self.timeshift = None  # console.recording.time_shift.TimeShift on a recorded live session
         self._tile_fresh: dict = {}  # what each tile last said about its freshness (console/ui/freshness_view.py)
         self.freshness: dict = {}  # what every view last showed (show_freshness)
         self.board_model = BoardModel(state)
@@ -373,7 +373,7 @@ class MainWindow(QMainWindow):
 
     def refresh_resources(self) -> None:
         if self.dock_resources.isVisible():
-            from console.emergency import unit_loads
+            from console.alarms.emergency import unit_loads
             from console.ui.incident_actions import dispatch_units
 
             self.resources.show_rows([(u.unit, u.open_incidents, u.worst) for u in
@@ -385,7 +385,7 @@ class MainWindow(QMainWindow):
 
         from console.resources import resource
         from console.ui.wall_window import WallOptions, WallWindow
-        from console.wall_model import load_wall_config
+        from console.views.wall_model import load_wall_config
 
         if self.timeshift is not None:
             self.timeshift.back_to_live()  # the wall shares this picture: a big screen always shows live
@@ -533,8 +533,8 @@ class MainWindow(QMainWindow):
         """The shift report of the last `hours` as a PDF (in the data folder unless a path is given)."""
         import datetime as dt
 
-        from console.handover import summarize
-        from console.paths import data_dir
+        from console.incidents.handover import summarize
+        from console.site.paths import data_dir
         from console.ui.handover_pdf import write_handover_pdf
 
         end = self.clock.now()

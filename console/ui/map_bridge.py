@@ -18,13 +18,13 @@ from PySide6.QtWebEngineCore import (
 )
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
-from console.city_state import Changes, CityState
-from console.clock import Clock
-from console.frames import Event
-from console.labels import SEVERITY_ZH, STATE_ZH, STATUS_COLOR, STATUS_ZH
-from console.map_page import MapOptions, build_page
-from console.protocol import Status
+from console.feed.frames import Event
+from console.feed.protocol import Status
+from console.model.city_state import Changes, CityState
+from console.model.clock import Clock
 from console.ui.i18n import is_english
+from console.views.labels import SEVERITY_ZH, STATE_ZH, STATUS_COLOR, STATUS_ZH
+from console.views.map_page import MapOptions, build_page
 
 log = logging.getLogger(__name__)
 CROWD_INDICATOR = "crowd.density"
@@ -229,7 +229,7 @@ class CityMapView(QWebEngineView):
             self.js("select", event_id)
 
     def set_freshness(self, marked: bool, text: str) -> None:
-        """Not live: the map greyed and hatched with the age said (console.freshness); sent on change."""
+        """Not live: the map greyed and hatched with the age said (console.views.freshness); sent on change."""
         self.freshness = (marked, text)
         if self.is_ready and self._fresh_sent != self.freshness:
             self._fresh_sent = self.freshness

@@ -9,10 +9,10 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication
 
-from console.city_state import CityState
-from console.operator_history import OperatorHistory, density, incident_marks
-from console.protocol import CommandOp
-from console.recording import Recording
+from console.feed.protocol import CommandOp
+from console.incidents.operator_history import OperatorHistory, density, incident_marks
+from console.model.city_state import CityState
+from console.recording.store import Recording
 from widgets.replay_bar import Timeline
 
 log = logging.getLogger(__name__)

@@ -11,9 +11,9 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QInputDialog, QWidget
 
-from console.city_state import CityState
-from console.clock import Clock
-from console.replay_source import ReplaySource
+from console.model.city_state import CityState
+from console.model.clock import Clock
+from console.recording.replay_source import ReplaySource
 from console.ui.crosshair import link_crosshair
 from console.ui.history_loader import HistoryLoader
 from console.ui.operator_timeline import OperatorTimeline
@@ -97,7 +97,7 @@ class ReplayController(QObject):
         from PySide6.QtCore import QCoreApplication, Qt
         from PySide6.QtWidgets import QProgressDialog
 
-        from console.export import export_recording
+        from console.recording.export import export_recording
 
         dlg = QProgressDialog("导出中…", "", 0, 100, self.window)
         dlg.setCancelButton(None)

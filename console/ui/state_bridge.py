@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from console.city_state import Changes, CityState
-from console.clock import Clock
-from console.source import Source
+from console.feed.source import Source
+from console.model.city_state import Changes, CityState
+from console.model.clock import Clock
 
 
 class StateBridge(QObject):

@@ -12,8 +12,8 @@ from PySide6.QtCore import QCoreApplication, QObject, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QWidget
 
-from console.clock import Clock
-from console.time_shift import TimeShift
+from console.model.clock import Clock
+from console.recording.time_shift import TimeShift
 from console.ui.crosshair import link_crosshair
 from console.ui.history_loader import HistoryLoader
 from console.ui.operator_timeline import OperatorTimeline

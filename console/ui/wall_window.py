@@ -1,7 +1,7 @@
 """The big-screen wall (大屏模式): the whole city at a glance for the command hall, read from across
 the room and left alone for days. No window chrome, no cursor, no dialogs; sizes come from the
-panel's real size and the viewing distance (console/wall_scale.py); what it shows comes from
-console/wall_model.py. The window only lays out and draws."""
+panel's real size and the viewing distance (console/views/wall_scale.py); what it shows comes from
+console/views/wall_model.py. The window only lays out and draws."""
 
 from __future__ import annotations
 
@@ -14,15 +14,23 @@ from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
-from console.board_model import BoardModel
-from console.city_state import Changes, CityState
-from console.clock import Clock
-from console.labels import SEVERITY_COLOR, SEVERITY_ZH, format_age
-from console.protocol import Severity
-from console.source import Source
+from console.feed.protocol import Severity
+from console.feed.source import Source
+from console.model.city_state import Changes, CityState
+from console.model.clock import Clock
 from console.ui.i18n import is_english
-from console.wall_model import Carousel, WallConfig, WallView, count_open, freshness, headline_specs, top_incidents
-from console.wall_scale import WallScale, panel_width_mm, wall_scale
+from console.views.board_model import BoardModel
+from console.views.labels import SEVERITY_COLOR, SEVERITY_ZH, format_age
+from console.views.wall_model import (
+    Carousel,
+    WallConfig,
+    WallView,
+    count_open,
+    freshness,
+    headline_specs,
+    top_incidents,
+)
+from console.views.wall_scale import WallScale, panel_width_mm, wall_scale
 from widgets.banner import Banner
 from widgets.fit_label import FitLabel
 from widgets.theme import BG, TEXT

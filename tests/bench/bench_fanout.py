@@ -39,7 +39,7 @@ import orjson
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from console.frames import Indicator, Region  # noqa: E402
+from console.feed.frames import Indicator, Region  # noqa: E402
 from console.jetstream.cluster import LocalCluster, free_ports, prepare  # noqa: E402
 from console.jetstream.connect import NatsUser  # noqa: E402
 from console.simulator.city_catalog import SimIndicator, load_indicators, load_regions  # noqa: E402
@@ -173,7 +173,7 @@ def run(levels: list[int], seconds: float, warmup: float) -> dict:
         procs.append(pub)
         series = json.loads(pub.stdout.readline())["series"]
         (port,) = free_ports(1)
-        hub = subprocess.Popen([sys.executable, "-m", "console.cli", "--log-level", "WARNING", "hub", "--nats",
+        hub = subprocess.Popen([sys.executable, "-m", "console.app.cli", "--log-level", "WARNING", "hub", "--nats",
                                 cluster.url_list(), "--nats-creds", str(cluster.creds_path), "--port", str(port),
                                 # no chart history: the consoles connect during warm-up, the stream is measured
                                 "--queue-frames", "400", "--history-s", "0"],

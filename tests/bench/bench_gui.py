@@ -38,7 +38,7 @@ def start_rate_simulator(port: int, rate: int):
     import subprocess
 
     proc = subprocess.Popen(
-        [sys.executable, "-m", "console.cli", "--log-level", "WARNING", "simulate", "--port", str(port),
+        [sys.executable, "-m", "console.app.cli", "--log-level", "WARNING", "simulate", "--port", str(port),
          "--rate", str(rate), "--batch", "500", "--seed", "1", "--incident-rate", "0.5"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
@@ -70,15 +70,15 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
     if scenario == "map":
         import PySide6.QtWebEngineWidgets  # noqa: F401
 
-    from console.board_model import BoardModel
-    from console.city_state import CityState, StateConfig
-    from console.clock import Clock
-    from console.decoder import Decoder
-    from console.forecast import forecast
-    from console.history import display_series
-    from console.ingest import Ingest
-    from console.live_source import FeedConfig, LiveSource
+    from console.feed.decoder import Decoder
+    from console.feed.live_source import FeedConfig, LiveSource
+    from console.model.city_state import CityState, StateConfig
+    from console.model.clock import Clock
+    from console.model.ingest import Ingest
     from console.ui.state_bridge import StateBridge
+    from console.views.board_model import BoardModel
+    from console.views.forecast import forecast
+    from console.views.history import display_series
     from widgets.indicator_chart import IndicatorChart
     from widgets.vital_board import VitalBoard
 
@@ -115,7 +115,7 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
             ts = start_ts + np.arange(86_400, dtype=float) - 1
             state.rings._head[sid] = state.rings._count[sid] = 0
             state.rings.last_ts[sid] = -np.inf
-            from console.frames import SampleBatch
+            from console.feed.frames import SampleBatch
 
             state.apply_samples(SampleBatch([ind] * len(ts), [reg] * len(ts), ts, np.sin(ts / 600) + 5))
         if scenario == "board":

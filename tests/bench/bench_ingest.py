@@ -31,9 +31,9 @@ from websockets.asyncio.client import connect
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from console.city_state import CityState  # noqa: E402
-from console.ingest import Ingest  # noqa: E402
-from console.live_source import FeedConfig, LiveSource  # noqa: E402
+from console.feed.live_source import FeedConfig, LiveSource  # noqa: E402
+from console.model.city_state import CityState  # noqa: E402
+from console.model.ingest import Ingest  # noqa: E402
 
 
 def free_port() -> int:
@@ -44,7 +44,7 @@ def free_port() -> int:
 
 def start_simulator(port: int, burst: int, batch: int) -> subprocess.Popen:
     proc = subprocess.Popen(
-        [sys.executable, "-m", "console.cli", "--log-level", "WARNING", "simulate", "--port", str(port),
+        [sys.executable, "-m", "console.app.cli", "--log-level", "WARNING", "simulate", "--port", str(port),
          "--burst", str(burst), "--batch", str(batch), "--seed", "1"],
         cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )

@@ -28,8 +28,8 @@ import numpy as np  # noqa: E402
 
 
 def make_events(n: int, now: float):
-    from console.frames import Event, HistoryEntry
-    from console.protocol import IncidentState, Severity
+    from console.feed.frames import Event, HistoryEntry
+    from console.feed.protocol import IncidentState, Severity
 
     rng = np.random.default_rng(9)
     sev = list(Severity)
@@ -56,11 +56,11 @@ def run(n: int, seconds: float, warmup: float) -> dict:
     from PySide6.QtCore import QSettings, Qt, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from console.city_state import CityState
-    from console.clock import Clock
-    from console.decoder import Decoder
+    from console.feed.decoder import Decoder
+    from console.incidents.sla import SlaBook
+    from console.model.city_state import CityState
+    from console.model.clock import Clock
     from console.resources import resource
-    from console.sla import SlaBook
     from console.ui.main_window import MainWindow
     from tests.frames_factory import catalog
 
@@ -125,7 +125,7 @@ def run(n: int, seconds: float, warmup: float) -> dict:
     # 1,000 updates a second: every 10 ms, ten incidents change (a new version, sometimes a new state)
     rng = np.random.default_rng(2)
     ids = list(state.incidents.open)
-    from console.protocol import IncidentState
+    from console.feed.protocol import IncidentState
 
     nxt = {IncidentState.NEW: IncidentState.ACKNOWLEDGED, IncidentState.ACKNOWLEDGED: IncidentState.DISPATCHED,
            IncidentState.DISPATCHED: IncidentState.ON_SCENE, IncidentState.ON_SCENE: IncidentState.NEW}

@@ -27,15 +27,15 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import orjson  # noqa: E402
 
-from console.city_state import CityState, StateConfig  # noqa: E402
-from console.decoder import Decoder  # noqa: E402
-from console.frames import Catalog  # noqa: E402
-from console.ingest import Ingest  # noqa: E402
-from console.protocol import PROTOCOL  # noqa: E402
-from console.recording import Recorder, Recording  # noqa: E402
-from console.replay_source import ReplaySource  # noqa: E402
+from console.feed.decoder import Decoder  # noqa: E402
+from console.feed.frames import Catalog  # noqa: E402
+from console.feed.protocol import PROTOCOL  # noqa: E402
+from console.feed.source import Envelope  # noqa: E402
+from console.model.city_state import CityState, StateConfig  # noqa: E402
+from console.model.ingest import Ingest  # noqa: E402
+from console.recording.replay_source import ReplaySource  # noqa: E402
+from console.recording.store import Recorder, Recording  # noqa: E402
 from console.simulator.city_model import SimCity  # noqa: E402
-from console.source import Envelope  # noqa: E402
 
 
 def generate(path: Path, hours: float, rate: int, t0: float) -> dict:

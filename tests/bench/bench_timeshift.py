@@ -34,16 +34,16 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 import orjson  # noqa: E402
 
-from console.audit_log import AuditLog  # noqa: E402
-from console.city_state import CityState  # noqa: E402
-from console.decoder import Decoder  # noqa: E402
-from console.feed_health import FeedHealth  # noqa: E402
-from console.protocol import PROTOCOL  # noqa: E402
-from console.recording import Recorder  # noqa: E402
+from console.feed.decoder import Decoder  # noqa: E402
+from console.feed.feed_health import FeedHealth  # noqa: E402
+from console.feed.protocol import PROTOCOL  # noqa: E402
+from console.feed.source import Envelope  # noqa: E402
+from console.incidents.audit_log import AuditLog  # noqa: E402
+from console.model.city_state import CityState  # noqa: E402
+from console.recording.store import Recorder  # noqa: E402
+from console.recording.time_shift import TimeShift  # noqa: E402
 from console.simulator.city_model import SimCity  # noqa: E402
 from console.simulator.server import ServerOptions  # noqa: E402
-from console.source import Envelope  # noqa: E402
-from console.time_shift import TimeShift  # noqa: E402
 
 
 class Feed:
@@ -156,7 +156,7 @@ def drag_in_window(shift: TimeShift, feed: Feed, audit: AuditLog, positions: lis
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
 
-    from console.clock import Clock
+    from console.model.clock import Clock
     from console.ui.main_window import MainWindow
     from console.ui.time_shift_controller import TimeShiftController
     from widgets.replay_bar import ReplayBar

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CITYOPS = [sys.executable, "-m", "console.cli"]
+CITYOPS = [sys.executable, "-m", "console.app.cli"]
 
 
 def free_port() -> int:

@@ -1,0 +1,384 @@
+"""Validate raw `cityops.feed/1` server frames and turn them into typed frames.
+
+Sans-I/O: a decoder takes bytes or text and returns a `Decoded`; it never raises. A bad frame becomes
+a named, counted reason (see `Reason`); a bad sample inside a good `samples` frame is dropped alone so
+the rest of the batch is kept.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+import orjson
+
+from console.feed.frames import (
+    Catalog,
+    Decoded,
+    ErrorFrame,
+    Event,
+    EventFrame,
+    Heartbeat,
+    Hello,
+    HistoryEntry,
+    Indicator,
+    Region,
+    Reply,
+    SampleBatch,
+    Samples,
+    Snapshot,
+    Unknown,
+)
+from console.feed.protocol import DEFAULT_MAX_FRAME_BYTES, FrameType, IncidentState, Severity
+
+log = logging.getLogger(__name__)
+
+
+class Reason(StrEnum):
+    OVERSIZED = "oversized_frame"
+    BAD_ENCODING = "bad_encoding"  # not UTF-8
+    BAD_JSON = "bad_json"
+    NON_FINITE = "non_finite_number"  # NaN, Infinity, or a number too large for a double
+    NOT_OBJECT = "not_an_object"
+    MISSING_TYPE = "missing_type"
+    MISSING_FIELD = "missing_field"
+    WRONG_TYPE = "wrong_type"  # a field of the wrong JSON type (a number as a string, ...)
+    BAD_VALUE = "bad_value"  # right type, impossible value (unknown severity, negative seq, ...)
+    BAD_SAMPLE = "bad_sample"  # one reading malformed; the rest of its frame is kept
+    UNKNOWN_INDICATOR = "unknown_indicator"  # counted by the model, which knows the catalog
+    UNKNOWN_REGION = "unknown_region"
+    INTERNAL = "internal_error"  # a decoder bug: logged with the traceback, never raised
+
+
+class _Bad(Exception):
+    def __init__(self, reason: Reason, detail: str):
+        super().__init__(detail)
+        self.reason = reason
+        self.detail = detail
+
+
+_NUM = (int, float)
+_NUM_TYPES = frozenset({int, float})
+_STR_TYPES = frozenset({str})
+
+_KNOWN_FIELDS: dict[str, frozenset[str]] = {
+    FrameType.HELLO: frozenset({"type", "protocol", "source", "level", "server_time"}),
+    FrameType.CATALOG: frozenset({"type", "indicators", "regions"}),
+    FrameType.SNAPSHOT: frozenset({"type", "seq", "values", "events"}),
+    FrameType.SAMPLES: frozenset({"type", "seq", "samples"}),
+    FrameType.EVENT: frozenset({"type", "seq", "event"}),
+    FrameType.HEARTBEAT: frozenset({"type", "server_time"}),
+    FrameType.REPLY: frozenset({"type", "ref", "ok", "error", "event"}),
+    FrameType.ERROR: frozenset({"type", "code", "message"}),
+}
+_EVENT_FIELDS = frozenset(
+    {"id", "version", "title", "category", "domain", "severity", "source", "region", "location", "state",
+     "created_ts", "updated_ts", "sla_due_ts", "assignee", "detail", "history", "merged_into"}
+)
+
+
+def _num(obj: dict, key: str, *, required: bool = True, default: float | None = None) -> float | None:
+    v = obj.get(key)
+    if v is None:
+        if required:
+            raise _Bad(Reason.MISSING_FIELD, key)
+        return default
+    if type(v) not in _NUM_TYPES:  # bool is an int subclass, and not a number here
+        raise _Bad(Reason.WRONG_TYPE, f"{key} must be a number, got {type(v).__name__}")
+    f = float(v)
+    if not math.isfinite(f):
+        raise _Bad(Reason.NON_FINITE, key)
+    return f
+
+
+def _str(obj: dict, key: str, *, required: bool = True, default: str | None = None) -> str | None:
+    v = obj.get(key)
+    if v is None:
+        if required:
+            raise _Bad(Reason.MISSING_FIELD, key)
+        return default
+    if type(v) is not str:
+        raise _Bad(Reason.WRONG_TYPE, f"{key} must be text, got {type(v).__name__}")
+    return v
+
+
+def _seq(obj: dict) -> int:
+    v = obj.get("seq")
+    if v is None:
+        raise _Bad(Reason.MISSING_FIELD, "seq")
+    if type(v) is not int:
+        raise _Bad(Reason.WRONG_TYPE, "seq must be an integer")
+    if v < 0:
+        raise _Bad(Reason.BAD_VALUE, "seq must not be negative")
+    return v
+
+
+def _names(obj: dict, key: str) -> tuple[str, str]:
+    v = obj.get(key)
+    if type(v) is str:  # lenient: a single name serves both languages
+        return v, v
+    if type(v) is not dict:
+        raise _Bad(Reason.WRONG_TYPE, f"{key} must be {{zh, en}}")
+    zh, en = v.get("zh"), v.get("en")
+    if type(zh) is not str and type(en) is not str:
+        raise _Bad(Reason.MISSING_FIELD, f"{key}.zh/en")
+    zh = zh if type(zh) is str else en
+    en = en if type(en) is str else zh
+    return zh, en
+
+
+def _enum(enum_cls: type, obj: dict, key: str):
+    v = _str(obj, key)
+    try:
+        return enum_cls(v)
+    except ValueError:
+        allowed = [e.value for e in enum_cls]
+        raise _Bad(Reason.BAD_VALUE, f"{key}={v[:40]!r} is not one of {allowed}") from None
+
+
+def decode_indicator(d: Any) -> Indicator:
+    if type(d) is not dict:
+        raise _Bad(Reason.WRONG_TYPE, "indicator must be an object")
+    zh, en = _names(d, "name")
+    th = d.get("thresholds") or {}
+    if type(th) is not dict:
+        raise _Bad(Reason.WRONG_TYPE, "thresholds must be an object")
+    direction = th.get("direction", "above")
+    if direction not in ("above", "below"):
+        raise _Bad(Reason.BAD_VALUE, "thresholds.direction must be above or below")
+    cadence = _num(d, "cadence_s", required=False, default=60.0)
+    if cadence <= 0:
+        raise _Bad(Reason.BAD_VALUE, "cadence_s must be positive")
+    return Indicator(
+        id=_str(d, "id"),
+        name_zh=zh,
+        name_en=en,
+        domain=_str(d, "domain", required=False, default="other"),
+        unit=_str(d, "unit", required=False, default=""),
+        scope=_str(d, "scope", required=False, default="district"),
+        warn=_num(th, "warn", required=False),
+        alarm=_num(th, "alarm", required=False),
+        direction=direction,
+        cadence_s=cadence,
+    )
+
+
+def decode_region(d: Any) -> Region:
+    if type(d) is not dict:
+        raise _Bad(Reason.WRONG_TYPE, "region must be an object")
+    zh, en = _names(d, "name")
+    c = d.get("centroid")
+    centroid = None
+    if c is not None:
+        if type(c) is not list or len(c) != 2 or any(type(x) not in _NUM_TYPES for x in c):
+            raise _Bad(Reason.WRONG_TYPE, "centroid must be [lat, lon]")
+        if not all(math.isfinite(x) for x in c):
+            raise _Bad(Reason.NON_FINITE, "centroid")
+        centroid = (float(c[0]), float(c[1]))
+    return Region(
+        code=_str(d, "code"),
+        name_zh=zh,
+        name_en=en,
+        level=_str(d, "level", required=False, default="district"),
+        parent=_str(d, "parent", required=False),
+        centroid=centroid,
+    )
+
+
+def decode_event(d: Any) -> Event:
+    if type(d) is not dict:
+        raise _Bad(Reason.WRONG_TYPE, "event must be an object")
+    version = d.get("version")
+    if type(version) is not int:
+        raise _Bad(Reason.WRONG_TYPE if version is not None else Reason.MISSING_FIELD, "event.version")
+    loc = d.get("location")
+    location = None
+    if loc is not None:
+        if type(loc) is not dict:
+            raise _Bad(Reason.WRONG_TYPE, "event.location must be {lat, lon}")
+        location = (_num(loc, "lat"), _num(loc, "lon"))
+    hist_raw = d.get("history") or []
+    if type(hist_raw) is not list:
+        raise _Bad(Reason.WRONG_TYPE, "event.history must be a list")
+    history = []
+    for h in hist_raw:
+        if type(h) is not dict:
+            raise _Bad(Reason.WRONG_TYPE, "event.history entries must be objects")
+        history.append(
+            HistoryEntry(
+                ts=_num(h, "ts"),
+                state=_str(h, "state", required=False, default=""),
+                operator=_str(h, "operator", required=False, default=""),
+                note=_str(h, "note", required=False, default=""),
+            )
+        )
+    created = _num(d, "created_ts")
+    return Event(
+        id=_str(d, "id"),
+        version=version,
+        title=_str(d, "title"),
+        category=_str(d, "category", required=False, default=""),
+        domain=_str(d, "domain", required=False, default="other"),
+        severity=_enum(Severity, d, "severity"),
+        source=_str(d, "source", required=False, default="unknown"),
+        region=_str(d, "region"),
+        location=location,
+        state=_enum(IncidentState, d, "state"),
+        created_ts=created,
+        updated_ts=_num(d, "updated_ts", required=False, default=created),
+        sla_due_ts=_num(d, "sla_due_ts", required=False),
+        assignee=_str(d, "assignee", required=False),
+        detail=_str(d, "detail", required=False, default=""),
+        history=tuple(history),
+        merged_into=_str(d, "merged_into", required=False),
+    )
+
+
+def _decode_rows_slow(rows: list, rejects: dict[str, int]) -> SampleBatch:
+    """Row by row: keeps every good reading and counts each bad one by its reason."""
+    inds, regs, ts, vals = [], [], [], []
+    for r in rows:
+        if type(r) is not list or len(r) != 4:
+            rejects[Reason.BAD_SAMPLE] = rejects.get(Reason.BAD_SAMPLE, 0) + 1
+            continue
+        i, g, t, v = r
+        if type(i) is not str or type(g) is not str or type(t) not in _NUM_TYPES or type(v) not in _NUM_TYPES:
+            rejects[Reason.BAD_SAMPLE] = rejects.get(Reason.BAD_SAMPLE, 0) + 1
+            continue
+        if not (math.isfinite(t) and math.isfinite(v)):
+            rejects[Reason.NON_FINITE] = rejects.get(Reason.NON_FINITE, 0) + 1
+            continue
+        if t <= 0:
+            rejects[Reason.BAD_SAMPLE] = rejects.get(Reason.BAD_SAMPLE, 0) + 1
+            continue
+        inds.append(i)
+        regs.append(g)
+        ts.append(t)
+        vals.append(v)
+    return SampleBatch(inds, regs, np.asarray(ts, dtype=np.float64), np.asarray(vals, dtype=np.float64))
+
+
+def decode_rows(rows: Any, rejects: dict[str, int]) -> SampleBatch:
+    """`[[indicator, region, ts, value], ...]` to columns. The common, clean case runs at C speed;
+    anything odd falls back to the row-by-row path that names each bad reading."""
+    if type(rows) is not list:
+        raise _Bad(Reason.WRONG_TYPE, "samples must be a list")
+    if not rows:
+        return SampleBatch.empty()
+    # No per-row type/length pass: zip(strict=True) refuses rows of unequal length, unpacking refuses
+    # a width other than 4, and a row that is not a list (text, an object) yields columns of the
+    # wrong types, which the column checks refuse. Any refusal falls back to the row-by-row path.
+    try:
+        inds, regs, ts, vals = zip(*rows, strict=True)
+    except (ValueError, TypeError):
+        return _decode_rows_slow(rows, rejects)
+    if (
+        set(map(type, inds)) == _STR_TYPES
+        and set(map(type, regs)) == _STR_TYPES
+        and set(map(type, ts)) <= _NUM_TYPES
+        and set(map(type, vals)) <= _NUM_TYPES
+    ):
+        ts_a = np.array(ts, dtype=np.float64)
+        # no isfinite() pass: orjson refuses NaN, Infinity and out-of-range numbers while parsing
+        if ts_a.min() > 0:
+            return SampleBatch(list(inds), list(regs), ts_a, np.array(vals, dtype=np.float64))
+    return _decode_rows_slow(rows, rejects)
+
+
+def _bad_json_reason(err: orjson.JSONDecodeError, text: bytes | str) -> Reason:
+    msg = str(err)
+    if "utf-8" in msg.lower():
+        return Reason.BAD_ENCODING
+    if "infinity" in msg.lower() or "nan" in msg.lower():
+        return Reason.NON_FINITE
+    pos = getattr(err, "pos", None)
+    if isinstance(pos, int) and 0 <= pos < len(text):
+        tail = text[pos : pos + 9]
+        if isinstance(tail, bytes):
+            tail = tail.decode("utf-8", "replace")
+        if tail.startswith(("NaN", "Infinity", "-Infinity")):
+            return Reason.NON_FINITE
+    return Reason.BAD_JSON
+
+
+class Decoder:
+    """Decodes server frames. One per connection; it keeps no state between frames but its limit."""
+
+    def __init__(self, max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES):
+        self.max_frame_bytes = max_frame_bytes
+
+    def decode(self, raw: bytes | str) -> Decoded:
+        try:
+            return self._decode(raw)
+        except _Bad as bad:
+            return Decoded(None, {bad.reason.value: 1}, detail=bad.detail)
+        except Exception:  # a bug here must not take the event loop down with it
+            log.exception("decoder failed on a frame")
+            return Decoded(None, {Reason.INTERNAL.value: 1}, detail="internal decoder error")
+
+    def parse(self, raw: bytes | str) -> dict:
+        """Bytes/text to a JSON object, or `_Bad`."""
+        if len(raw) > self.max_frame_bytes:
+            raise _Bad(Reason.OVERSIZED, f"{len(raw)} bytes > limit {self.max_frame_bytes}")
+        try:  # orjson validates UTF-8 itself, so bytes need no separate decode pass
+            obj = orjson.loads(raw)
+        except orjson.JSONDecodeError as err:
+            raise _Bad(_bad_json_reason(err, raw), str(err)[:120]) from None
+        if type(obj) is not dict:
+            raise _Bad(Reason.NOT_OBJECT, f"frame is a JSON {type(obj).__name__}, not an object")
+        return obj
+
+    def _decode(self, raw: bytes | str) -> Decoded:
+        obj = self.parse(raw)
+        t = obj.get("type")
+        if t is None:
+            raise _Bad(Reason.MISSING_TYPE, "frame has no type")
+        if type(t) is not str:
+            raise _Bad(Reason.WRONG_TYPE, "type must be text")
+        known = _KNOWN_FIELDS.get(t)
+        if known is None:
+            return Decoded(Unknown(t[:64]))
+        unknown_fields = len(obj.keys() - known)
+        rejects: dict[str, int] = {}
+        frame = self._build(t, obj, rejects)
+        return Decoded(frame, rejects, unknown_fields)
+
+    def _build(self, t: str, obj: dict, rejects: dict[str, int]):
+        if t == FrameType.SAMPLES:
+            return Samples(_seq(obj), decode_rows(obj.get("samples"), rejects))
+        if t == FrameType.HEARTBEAT:
+            return Heartbeat(_num(obj, "server_time", required=False, default=0.0))
+        if t == FrameType.EVENT:
+            return EventFrame(_seq(obj), decode_event(obj.get("event")))
+        if t == FrameType.SNAPSHOT:
+            events = obj.get("events") or []
+            if type(events) is not list:
+                raise _Bad(Reason.WRONG_TYPE, "snapshot.events must be a list")
+            return Snapshot(_seq(obj), decode_rows(obj.get("values") or [], rejects),
+                            [decode_event(e) for e in events])
+        if t == FrameType.CATALOG:
+            inds, regs = obj.get("indicators") or [], obj.get("regions") or []
+            if type(inds) is not list or type(regs) is not list:
+                raise _Bad(Reason.WRONG_TYPE, "catalog.indicators/regions must be lists")
+            return Catalog(tuple(decode_indicator(i) for i in inds), tuple(decode_region(r) for r in regs))
+        if t == FrameType.HELLO:
+            return Hello(
+                protocol=_str(obj, "protocol"),
+                source=_str(obj, "source"),
+                level=_str(obj, "level", required=False, default="city"),
+                server_time=_num(obj, "server_time", required=False, default=0.0),
+            )
+        if t == FrameType.REPLY:
+            ok = obj.get("ok")
+            if type(ok) is not bool:
+                raise _Bad(Reason.WRONG_TYPE, "reply.ok must be true or false")
+            ev = obj.get("event")
+            return Reply(_str(obj, "ref"), ok, _str(obj, "error", required=False),
+                         decode_event(ev) if ev is not None else None)
+        if t == FrameType.ERROR:
+            return ErrorFrame(_str(obj, "code", required=False, default="error"),
+                              _str(obj, "message", required=False, default=""))
+        return Unknown(t)

@@ -1,0 +1,211 @@
+"""Typed, validated frames of `cityops.feed/1`: what the decoder produces and the model consumes.
+
+Plain dataclasses, no Qt, no I/O. Samples travel in columns (numpy arrays) because a frame may carry
+thousands of readings and the hot path must stay vectorised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+
+from console.feed.protocol import IncidentState, Level, Severity
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    id: str
+    name_zh: str
+    name_en: str
+    domain: str
+    unit: str
+    scope: str  # the region level it is published for: city / district / street / hotspot
+    warn: float | None
+    alarm: float | None
+    direction: str  # "above": high is bad; "below": low is bad
+    cadence_s: float
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": {"zh": self.name_zh, "en": self.name_en},
+            "domain": self.domain,
+            "unit": self.unit,
+            "scope": self.scope,
+            "thresholds": {"warn": self.warn, "alarm": self.alarm, "direction": self.direction},
+            "cadence_s": self.cadence_s,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    code: str
+    name_zh: str
+    name_en: str
+    level: str
+    parent: str | None
+    centroid: tuple[float, float] | None  # (lat, lon)
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "code": self.code,
+            "name": {"zh": self.name_zh, "en": self.name_en},
+            "level": self.level,
+            "parent": self.parent,
+            "centroid": list(self.centroid) if self.centroid else None,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    ts: float
+    state: str
+    operator: str
+    note: str
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"ts": self.ts, "state": self.state, "operator": self.operator, "note": self.note}
+
+
+@dataclass(frozen=True, slots=True)
+class Event:
+    """An incident as the platform (the authority) last described it. Text fields are plain text."""
+
+    id: str
+    version: int
+    title: str
+    category: str
+    domain: str
+    severity: Severity
+    source: str  # a DiscoverySource value, or an unknown channel kept verbatim
+    region: str
+    location: tuple[float, float] | None  # (lat, lon)
+    state: IncidentState
+    created_ts: float
+    updated_ts: float
+    sla_due_ts: float | None = None
+    assignee: str | None = None
+    detail: str = ""
+    history: tuple[HistoryEntry, ...] = ()
+    merged_into: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.state.is_open
+
+    def evolve(self, **changes: Any) -> Event:
+        return replace(self, **changes)
+
+    def to_wire(self) -> dict[str, Any]:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "version": self.version,
+            "title": self.title,
+            "category": self.category,
+            "domain": self.domain,
+            "severity": self.severity.value,
+            "source": self.source,
+            "region": self.region,
+            "location": {"lat": self.location[0], "lon": self.location[1]} if self.location else None,
+            "state": self.state.value,
+            "created_ts": self.created_ts,
+            "updated_ts": self.updated_ts,
+            "sla_due_ts": self.sla_due_ts,
+            "assignee": self.assignee,
+            "detail": self.detail,
+            "history": [h.to_wire() for h in self.history],
+        }
+        if self.merged_into is not None:
+            d["merged_into"] = self.merged_into
+        return d
+
+
+@dataclass(slots=True)
+class SampleBatch:
+    """Readings in columns: indicator ids, region codes, timestamps and values (finite float64)."""
+
+    indicators: list[str]
+    regions: list[str]
+    ts: np.ndarray
+    values: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.indicators)
+
+    @classmethod
+    def empty(cls) -> SampleBatch:
+        return cls([], [], np.empty(0), np.empty(0))
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    protocol: str
+    source: str
+    level: Level | str
+    server_time: float
+
+
+@dataclass(frozen=True, slots=True)
+class Catalog:
+    indicators: tuple[Indicator, ...]
+    regions: tuple[Region, ...]
+
+
+@dataclass(slots=True)
+class Snapshot:
+    seq: int
+    values: SampleBatch
+    events: list[Event]
+
+
+@dataclass(slots=True)
+class Samples:
+    seq: int
+    batch: SampleBatch
+
+
+@dataclass(frozen=True, slots=True)
+class EventFrame:
+    seq: int
+    event: Event
+
+
+@dataclass(frozen=True, slots=True)
+class Heartbeat:
+    server_time: float
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    ref: str
+    ok: bool
+    error: str | None
+    event: Event | None
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorFrame:
+    code: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Unknown:
+    """A frame of a type this version does not know: ignored, but counted (forward compatibility)."""
+
+    type: str
+
+
+Frame = Hello | Catalog | Snapshot | Samples | EventFrame | Heartbeat | Reply | ErrorFrame | Unknown
+
+
+@dataclass(slots=True)
+class Decoded:
+    """What one raw frame became: a frame (or None when refused) and the reasons counted on the way."""
+
+    frame: Frame | None
+    rejects: dict[str, int] = field(default_factory=dict)
+    unknown_fields: int = 0
+    detail: str = ""  # a readable line on the first problem, for the log

@@ -1,0 +1,422 @@
+"""CityState: the Qt-free model of the whole city as the console knows it.
+
+Catalog and regions, the latest value and a bounded history of every (indicator, region) series,
+each series' status against its thresholds, and the incident book. Frames go in through `apply`;
+widgets learn what changed through `take_changes`, which a GUI timer calls a few times a second
+(never per frame).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from console.feed.decoder import Reason
+from console.feed.frames import Catalog, Event, EventFrame, Frame, Indicator, Region, SampleBatch, Samples, Snapshot
+from console.feed.protocol import Status
+from console.model.incident_book import IncidentBook
+from console.model.ring_buffer import RingStore, SeriesLimitError
+
+_STATUS_OF_CODE = (Status.NODATA, Status.NORMAL, Status.WARN, Status.ALARM)
+
+
+@dataclass(frozen=True, slots=True)
+class StateConfig:
+    history_s: float = 24 * 3600  # how far back each series is kept in memory
+    max_points: int = 86_400  # per series, whatever its cadence
+    max_series: int = 4096
+    max_archive: int = 5000  # closed incidents kept for lookups
+
+
+@dataclass(slots=True)
+class Changes:
+    """What changed since the last `take_changes`: enough for a widget to repaint only that."""
+
+    series: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    events: set[str] = field(default_factory=set)
+    catalog: bool = False
+    reset: bool = False  # the state was cleared and rebuilt (a replay seek): redraw everything
+
+    def __bool__(self) -> bool:
+        return bool(len(self.series) or self.events or self.catalog or self.reset)
+
+
+@dataclass(slots=True)
+class Applied:
+    """The outcome of applying one frame: readings kept and dropped, events changed, rejects by reason."""
+
+    samples: int = 0
+    old_samples: int = 0  # not newer than the series' latest: dropped, not an error
+    events: int = 0
+    rejects: dict[str, int] = field(default_factory=dict)
+    vanished: list[str] = field(default_factory=list)  # open incidents a resync snapshot no longer lists
+
+
+class CityState:
+    def __init__(self, config: StateConfig | None = None):
+        self.config = config or StateConfig()
+        cfg = self.config
+        self.indicators: dict[str, Indicator] = {}  # as the console applies them (overrides included)
+        self._feed_indicators: dict[str, Indicator] = {}  # as the feed described them
+        self._overrides: dict[str, tuple[float | None, float | None]] = {}
+        self.regions: dict[str, Region] = {}
+        self.rings = RingStore(cfg.max_series, cfg.max_points)
+        self.incidents = IncidentBook(cfg.max_archive)
+        # items the console's own rules raised (id "C:…"): never in the platform's book, never commanded
+        self.console_alerts: dict[str, Event] = {}
+        self._index: dict[tuple[str, str], int] = {}
+        self.series_keys: list[tuple[str, str]] = []  # sid -> (indicator id, region code)
+        n = cfg.max_series
+        self._warn = np.full(n, np.nan)
+        self._alarm = np.full(n, np.nan)
+        self._sign = np.ones(n)  # +1: high is bad, -1: low is bad
+        self._status_code = np.zeros(n, dtype=np.int8)  # index into _STATUS_OF_CODE
+        self._status_due = np.zeros(n, dtype=bool)  # series whose status awaits a refresh
+        self._dirty = np.zeros(n, dtype=bool)
+        self._dirty_events: set[str] = set()
+        self._catalog_dirty = False
+        self._reset = False
+        self.samples_total = 0
+
+    # ----------------------------------------------------------------- frames in
+    def apply(self, feed: str, frame: Frame) -> Applied:
+        if isinstance(frame, Samples):
+            return self.apply_samples(frame.batch)
+        if isinstance(frame, EventFrame):
+            out = Applied()
+            self._upsert(frame.event, feed, out)
+            return out
+        if isinstance(frame, Snapshot):
+            out = self.apply_samples(frame.values)
+            for ev in frame.events:
+                self._upsert(ev, feed, out)
+            out.vanished = self.incidents.retain_only(feed, {e.id for e in frame.events})
+            self._dirty_events.update(out.vanished)
+            return out
+        if isinstance(frame, Catalog):
+            self.apply_catalog(frame)
+        return Applied()
+
+    def apply_catalog(self, catalog: Catalog) -> None:
+        for r in catalog.regions:
+            self.regions[r.code] = r
+        for ind in catalog.indicators:
+            self._feed_indicators[ind.id] = ind
+            self.indicators[ind.id] = self._effective(ind)
+        self._rethreshold({i.id for i in catalog.indicators})
+
+    def _effective(self, ind: Indicator) -> Indicator:
+        o = self._overrides.get(ind.id)
+        return ind if o is None else replace(ind, warn=o[0], alarm=o[1])
+
+    def set_threshold_overrides(self, overrides: dict[str, tuple[float | None, float | None]]) -> None:
+        """Apply other thresholds than the feed's (emergency mode's tighter ones); {} restores the feed's.
+        The feed's catalog stays what keyframes record; statuses follow the overrides at once."""
+        touched = set(self._overrides) | set(overrides)
+        self._overrides = dict(overrides)
+        for ind_id in touched & set(self._feed_indicators):
+            self.indicators[ind_id] = self._effective(self._feed_indicators[ind_id])
+        self._rethreshold(touched)
+
+    def _rethreshold(self, changed: set[str]) -> None:
+        """Thresholds of these indicators changed: refresh every existing series of them."""
+        for sid, (ind_id, _) in enumerate(self.series_keys):
+            if ind_id in changed:
+                self._set_thresholds(sid, self.indicators[ind_id])
+        if self.series_keys:
+            self._refresh_status(np.arange(len(self.series_keys)))
+        self._catalog_dirty = True
+
+    def _set_thresholds(self, sid: int, ind: Indicator) -> None:
+        self._warn[sid] = np.nan if ind.warn is None else ind.warn
+        self._alarm[sid] = np.nan if ind.alarm is None else ind.alarm
+        self._sign[sid] = -1.0 if ind.direction == "below" else 1.0
+
+    def _new_series(self, key: tuple[str, str]) -> int:
+        ind = self.indicators[key[0]]
+        sid = self.rings.add_series(math.ceil(self.config.history_s / ind.cadence_s) + 1)
+        self._index[key] = sid
+        self.series_keys.append(key)
+        self._set_thresholds(sid, ind)
+        return sid
+
+    def _resolve(self, batch: SampleBatch, sids: list, rejects: dict[str, int]) -> np.ndarray:
+        """Series ids for a batch that names series not seen before; unknown names are rejected."""
+        keep = np.ones(len(sids), dtype=bool)
+        for i, sid in enumerate(sids):
+            if sid is not None:
+                continue
+            key = (batch.indicators[i], batch.regions[i])
+            sid = self._index.get(key)
+            if sid is None:
+                reason = None
+                if key[0] not in self.indicators:
+                    reason = Reason.UNKNOWN_INDICATOR
+                elif key[1] not in self.regions:
+                    reason = Reason.UNKNOWN_REGION
+                else:
+                    try:
+                        sid = self._new_series(key)
+                    except SeriesLimitError:
+                        reason = "series_limit"
+                if reason is not None:
+                    rejects[reason] = rejects.get(reason, 0) + 1
+                    keep[i] = False
+                    sid = -1
+            sids[i] = sid
+        return keep
+
+    def apply_samples(self, batch: SampleBatch) -> Applied:
+        out = Applied()
+        n = len(batch)
+        if n == 0:
+            return out
+        sids = list(map(self._index.get, zip(batch.indicators, batch.regions, strict=True)))
+        ts, vals = batch.ts, batch.values
+        if None in sids:
+            keep = self._resolve(batch, sids, out.rejects)
+            sid_a = np.array(sids, dtype=np.int64)
+            if not keep.all():
+                sid_a, ts, vals = sid_a[keep], ts[keep], vals[keep]
+        else:
+            sid_a = np.array(sids, dtype=np.int64)
+        kept = self.rings.append(sid_a, ts, vals)
+        written = sid_a if kept is None else sid_a[kept]
+        out.samples = len(written)
+        out.old_samples = len(sid_a) - out.samples
+        self.samples_total += out.samples
+        if out.samples:
+            self._dirty[written] = True  # statuses are brought up to date when read, not per frame
+            self._status_due[written] = True
+        return out
+
+    @property
+    def status_code(self) -> np.ndarray:
+        """Per series: 0 no data, 1 normal, 2 warn, 3 alarm (read-only view, always up to date)."""
+        due = np.flatnonzero(self._status_due)
+        if len(due):
+            self._status_due[due] = False
+            self._refresh_status(due)
+        return self._status_code
+
+    def _refresh_status(self, sids: np.ndarray) -> None:
+        v = self.rings.last_val[sids] * self._sign[sids]
+        warn = self._warn[sids] * self._sign[sids]
+        alarm = self._alarm[sids] * self._sign[sids]
+        code = np.where(np.isnan(v), 0, 1)
+        code = np.where(v >= warn, 2, code)  # comparisons with NaN thresholds are False: no level
+        code = np.where(v >= alarm, 3, code)
+        self._status_code[sids] = code
+
+    def _upsert(self, ev: Event, feed: str, out: Applied) -> None:
+        if self.incidents.upsert(ev, feed).applied:
+            out.events += 1
+            self._dirty_events.add(ev.id)
+
+    def mark_events_changed(self, ids: set[str]) -> None:
+        self._dirty_events.update(ids)
+
+    def open_console_alerts(self) -> dict[str, Event]:
+        return {k: v for k, v in self.console_alerts.items() if v.is_open}
+
+    # ----------------------------------------------------------------- keyframes (recordings)
+    def keyframe_body(self) -> dict:
+        """The state a replay needs to stand where we stand now: catalog, latest values, open
+        incidents (with the feed each came from). History is rebuilt by replaying frames."""
+        n = len(self.series_keys)
+        ts, val = self.rings.last_ts[:n], self.rings.last_val[:n]
+        return {
+            "catalog": {"indicators": [i.to_wire() for i in self._feed_indicators.values()],
+                        "regions": [r.to_wire() for r in self.regions.values()]},
+            "values": [[ind, reg, float(ts[i]), float(val[i])] for i, (ind, reg) in enumerate(self.series_keys)
+                       if np.isfinite(ts[i])],
+            "events": [[self.incidents.feed_of.get(e.id, ""), e.to_wire()] for e in self.incidents.open.values()],
+        }
+
+    def clear(self) -> None:
+        """Forget everything (a replay seeking elsewhere); widgets keep their reference to this object."""
+        overrides = self._overrides
+        self.__init__(self.config)
+        self._overrides = overrides  # a mode of the console, not part of the city's state
+        self._catalog_dirty = True
+        self._reset = True
+
+    def copy_from(self, other: CityState) -> None:
+        """Become an exact copy of `other` in place (time-shift: the live city back into the view, or the
+        view into the live shadow). Every container keeps its identity, so whatever holds a reference
+        to this state or to its parts (widgets, the command sender's `incidents.feed_of.get`) still
+        sees it. Threshold overrides come too: the live city's mode (emergency) is the one to show."""
+        _copy_into(self, other)
+        self._catalog_dirty = True
+        self._reset = True
+
+    def reset_to(self, body: dict | None, history=()) -> None:
+        """A replay's seek, first part: forget everything, take the keyframe's catalog and the readings
+        from before it (`history` yields (indicator, region, ts, values) in arrival order). The frames
+        up to the keyframe are replayed next, then `restore(body)`, then the frames after it."""
+        self.clear()
+        if body:
+            self._restore_catalog(body)
+        for ind, reg, ts, vals in history:
+            self.load_history(ind, reg, ts, vals)
+
+    def load_history(self, indicator: str, region: str, ts: np.ndarray, values: np.ndarray) -> int:
+        """Append one series' past readings (arrival order, the ring's rules apply); returns those kept."""
+        if indicator not in self.indicators or region not in self.regions or not len(ts):
+            return 0
+        sid = self._index.get((indicator, region))
+        if sid is None:
+            try:
+                sid = self._new_series((indicator, region))
+            except SeriesLimitError:
+                return 0
+        kept = self.rings.append(np.full(len(ts), sid, dtype=np.int64), ts, values)
+        n = len(ts) if kept is None else int(kept.sum())
+        self.samples_total += n
+        self._dirty[sid] = self._status_due[sid] = True
+        return n
+
+    def prepend_history(self, history) -> None:
+        """Older readings, after the fact: each series' (ts, values) from before what it holds now
+        (a replay fills the charts in once the exact state shows). The result is what appending
+        them first would have kept."""
+        for ind, reg, ts, vals in history:
+            sid = self._index.get((ind, reg))
+            if sid is None:
+                self.load_history(ind, reg, ts, vals)
+                continue
+            if not len(ts):
+                continue
+            running = np.maximum.accumulate(ts)
+            keep = np.r_[True, ts[1:] > running[:-1]]  # the ring's rule, from an empty ring
+            self.rings.prepend(sid, ts[keep], vals[keep])
+            self._dirty[sid] = self._status_due[sid] = True
+
+    def _restore_catalog(self, body: dict) -> None:
+        from console.feed.decoder import decode_indicator, decode_region
+
+        cat = body.get("catalog", {})
+        self.apply_catalog(Catalog(tuple(decode_indicator(i) for i in cat.get("indicators", [])),
+                                   tuple(decode_region(r) for r in cat.get("regions", []))))
+
+    def restore(self, body: dict) -> None:
+        """Merge a keyframe in: its catalog, latest values and open incidents (what is already newer
+        here wins: rings keep newer readings, the book keeps higher versions)."""
+        from console.feed.decoder import decode_event, decode_rows
+
+        self._restore_catalog(body)
+        self.apply_samples(decode_rows(body.get("values", []), {}))
+        for feed, ev in body.get("events", []):
+            self._upsert(decode_event(ev), feed, Applied())
+
+    # ----------------------------------------------------------------- reading
+    def take_changes(self) -> Changes:
+        ch = Changes(np.flatnonzero(self._dirty), self._dirty_events, self._catalog_dirty, self._reset)
+        if len(ch.series):
+            self._dirty[ch.series] = False
+        self._dirty_events = set()
+        self._catalog_dirty = self._reset = False
+        return ch
+
+    def latest(self, indicator: str, region: str) -> tuple[float, float] | None:
+        """(ts, value) of the newest reading, or None."""
+        sid = self._index.get((indicator, region))
+        if sid is None or self.rings.count(sid) == 0:
+            return None
+        return float(self.rings.last_ts[sid]), float(self.rings.last_val[sid])
+
+    def latest_values(self) -> dict[tuple[str, str], tuple[float, float]]:
+        n = len(self.series_keys)
+        ts, val = self.rings.last_ts[:n], self.rings.last_val[:n]
+        return {k: (float(ts[i]), float(val[i])) for i, k in enumerate(self.series_keys) if np.isfinite(ts[i])}
+
+    def status(self, indicator: str, region: str) -> Status:
+        sid = self._index.get((indicator, region))
+        return Status.NODATA if sid is None else _STATUS_OF_CODE[int(self.status_code[sid])]
+
+    def history(self, indicator: str, region: str, since: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        sid = self._index.get((indicator, region))
+        if sid is None:
+            return np.empty(0), np.empty(0)
+        return self.rings.series(sid, since)
+
+    def worst_series(self, sids: list[int]) -> int:
+        """Of these series, the one in the worst status; ties go to the value furthest to the bad side."""
+        codes = self.status_code[sids]
+        tied = [s for s, c in zip(sids, codes.tolist(), strict=True) if c == int(codes.max())]
+        if len(tied) == 1:
+            return tied[0]
+        badness = self.rings.last_val[tied] * self._sign[tied]
+        return tied[int(np.nanargmax(badness))] if np.isfinite(badness).any() else tied[0]
+
+    def region_label(self, code: str, english: bool = False) -> str:
+        """'黄浦区 · 外滩街道' for a street, '黄浦区' for a district, the code when unknown."""
+        r = self.regions.get(code)
+        if r is None:
+            return code
+        name = r.name_en if english else r.name_zh
+        if r.level == "street" and r.parent in self.regions:
+            p = self.regions[r.parent]
+            return f"{p.name_en if english else p.name_zh} · {name}"
+        return name
+
+    def region_status(self) -> dict[str, Status]:
+        """The worst status of any indicator in each region, rolled up to parents (street -> district
+        -> city), for colouring the map."""
+        worst: dict[str, int] = {}
+        codes = self.status_code
+        for sid, (_, reg) in enumerate(self.series_keys):
+            c = int(codes[sid])
+            r: str | None = reg
+            seen = 0
+            while r is not None and seen < 4:  # bounded walk: a cyclic parent chain must not hang us
+                if c > worst.get(r, 0):
+                    worst[r] = c
+                region = self.regions.get(r)
+                r = region.parent if region else None
+                seen += 1
+        return {r: _STATUS_OF_CODE[c] for r, c in worst.items()}
+
+    def status_counts(self) -> dict[Status, int]:
+        n = len(self.series_keys)
+        counts = np.bincount(self.status_code[:n], minlength=4)
+        return {s: int(counts[i]) for i, s in enumerate(_STATUS_OF_CODE)}
+
+    def summary(self) -> dict:
+        return {
+            "indicators": len(self.indicators),
+            "regions": len(self.regions),
+            "series": len(self.series_keys),
+            "samples_stored": self.samples_total,
+            "open_incidents": len(self.incidents.open),
+            "archived_incidents": len(self.incidents.archive),
+            "status_counts": {s.value: c for s, c in self.status_counts().items()},
+            "ring_bytes_allocated": self.rings.bytes_allocated,
+            "ring_bytes_worst_case": self.rings.worst_case_bytes,
+        }
+
+
+def _copy_into(dst, src) -> None:
+    """Copy `src`'s attributes into `dst`, container by container. Values inside the containers are
+    immutable (frozen frames, numbers, strings) except our own classes, which are copied the same way."""
+    for name, value in vars(src).items():
+        mine = getattr(dst, name, None)
+        if isinstance(value, np.ndarray):
+            if isinstance(mine, np.ndarray) and mine.shape == value.shape and mine.dtype == value.dtype:
+                np.copyto(mine, value)
+            else:
+                setattr(dst, name, value.copy())
+        elif isinstance(value, dict) and type(mine) is type(value):
+            mine.clear()
+            mine.update(value)
+        elif isinstance(value, (list, set)) and type(mine) is type(value):
+            mine.clear()
+            mine.extend(value) if isinstance(mine, list) else mine.update(value)
+        elif isinstance(value, (RingStore, IncidentBook)) and type(mine) is type(value):
+            _copy_into(mine, value)
+        elif isinstance(value, (dict, list, set)):
+            setattr(dst, name, type(value)(value))
+        else:  # numbers, strings, frozen configuration
+            setattr(dst, name, value)

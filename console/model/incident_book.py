@@ -1,0 +1,64 @@
+"""The incidents the platforms told us about, upserted by id with the higher version winning.
+
+The console never changes an incident's state itself; it mirrors what the authority sends. Closed and
+cancelled incidents leave the open book for a bounded archive, so memory does not grow with uptime.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from console.feed.frames import Event
+
+
+@dataclass(frozen=True, slots=True)
+class Upsert:
+    applied: bool
+    created: bool = False
+    closed: bool = False  # the event left the open book with this update
+
+
+class IncidentBook:
+    def __init__(self, max_archive: int = 5000):
+        self.open: dict[str, Event] = {}
+        self.archive: OrderedDict[str, Event] = OrderedDict()  # closed/cancelled, oldest first
+        self.feed_of: dict[str, str] = {}  # event id -> the feed that delivered it (commands go there)
+        self.max_archive = max_archive
+        self.stale_updates = 0
+
+    def get(self, event_id: str) -> Event | None:
+        return self.open.get(event_id) or self.archive.get(event_id)
+
+    def upsert(self, event: Event, feed: str) -> Upsert:
+        current = self.get(event.id)
+        if current is not None and current.version >= event.version:
+            self.stale_updates += 1
+            return Upsert(False)
+        self.feed_of[event.id] = feed
+        if event.is_open:
+            self.archive.pop(event.id, None)  # a reopened incident comes back to the open book
+            self.open[event.id] = event
+            return Upsert(True, created=current is None)
+        self.open.pop(event.id, None)
+        self._archive(event)
+        return Upsert(True, created=current is None, closed=True)
+
+    def _archive(self, event: Event) -> None:
+        self.archive[event.id] = event
+        self.archive.move_to_end(event.id)
+        while len(self.archive) > self.max_archive:
+            old_id, _ = self.archive.popitem(last=False)
+            if old_id not in self.open:
+                self.feed_of.pop(old_id, None)
+
+    def retain_only(self, feed: str, open_ids: set[str]) -> list[str]:
+        """After a resync snapshot from `feed`: its open incidents the snapshot no longer lists were
+        closed while we were not listening. They leave the open book; returns their ids."""
+        gone = [eid for eid in self.open if self.feed_of.get(eid) == feed and eid not in open_ids]
+        for eid in gone:
+            self._archive(self.open.pop(eid))
+        return gone
+
+    def __len__(self) -> int:
+        return len(self.open)

@@ -1,0 +1,178 @@
+"""ReplaySource: a recording played back through the same Source interface as the live feeds.
+
+Play, pause, speed (0.25x ... 64x, or as fast as possible), seek and step. A seek takes the latest
+keyframe at or before the target, replays the frames from the start of that keyframe's minute
+(merging the keyframe in at its exact place in the stream) up to the target: the latest values and
+the open incidents are then exactly the live console's. The charts' hour before that comes from the
+recording's per-minute series blocks, which meet the replayed frames at the minute boundary; the
+window reads them off the GUI thread after the state shows (`older_history`). Commands are never
+sent from a replay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+
+from console.feed.decoder import Decoder
+from console.feed.feed_health import FeedHealth, FeedState
+from console.feed.frames import Samples
+from console.feed.source import Envelope, Source
+from console.recording.store import Recording
+
+log = logging.getLogger(__name__)
+MAX_SPEED = float("inf")  # as fast as possible
+
+
+class ReplaySource(Source):
+    def __init__(self, recording: Recording, history_s: float = 0.0, tick_s: float = 0.05,
+                 chart_history_s: float = 3600.0):
+        super().__init__()
+        self.rec = recording
+        # replayed frame by frame before the target, at least (from the keyframe's minute on); the
+        # per-minute blocks give the charts the exact hour before that, so none is needed for them
+        self.history_s = history_s
+        self.chart_history_s = chart_history_s  # before that, loaded from the per-minute series blocks
+        self.tick_s = tick_s
+        span = recording.span()
+        self.start_ts, self.end_ts = span if span else (0.0, 0.0)
+        self.position = self.start_ts  # the instant the console shows
+        self.speed = 1.0
+        self.playing = False
+        self._last_id = 0  # the last frame applied
+        self._last_ts = self.start_ts
+        self._decoders: dict[str, Decoder] = {}
+        self._health: dict[str, FeedHealth] = {
+            name: FeedHealth(name, f"replay:{recording.path.name}", state=FeedState.REPLAY)
+            for name in recording.feeds.values()}
+        self._reset_listeners: list = []
+        self._task: asyncio.Task | None = None
+        self._history_window: tuple[float, float] | None = None
+
+    def add_state_sink(self, sink) -> None:
+        """What a seek rebuilds (CityState is one): `sink.reset_to(keyframe body or None, history)`,
+        then the frames are replayed, with `sink.restore(body)` at the keyframe's place among them."""
+        self._reset_listeners.append(sink)
+
+    def health(self) -> list[FeedHealth]:
+        return list(self._health.values())
+
+    # ---------------------------------------------------------------- controls
+    async def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="replay")
+
+    async def stop(self) -> None:
+        if self._task:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for h in self._health.values():
+            h.state = FeedState.STOPPED
+
+    def play(self) -> None:
+        self.playing = True
+
+    def pause(self) -> None:
+        self.playing = False
+
+    def set_speed(self, speed: float) -> None:
+        if not (speed > 0):
+            raise ValueError("speed must be positive")
+        self.speed = speed
+
+    def seek(self, ts: float, with_history: bool = True) -> int:
+        """Stand at `ts`: restore a keyframe, replay up to it. Returns the frames replayed.
+        `with_history=False` leaves the older chart history to `older_history()` (read it off the
+        GUI thread, then hand it to the sink's `prepend_history`): the exact state shows at once."""
+        ts = min(max(ts, self.start_ts), self.end_ts)
+        kf = self.rec.keyframe_before(ts - self.history_s)
+        body = kf.body if kf else None
+        # the history blocks cover whole minutes of receive time; the frames are replayed from the
+        # start of the keyframe's minute, so the two meet exactly
+        minute_start = int(kf.recv_ts // 60) * 60 if kf else 0.0
+        self._history_window = (ts - self.chart_history_s, minute_start - 1) if kf is not None else None
+        history = self.older_history() if with_history else []
+        for sink in self._reset_listeners:
+            sink.reset_to(body, history)
+        self._decoders.clear()
+        self._last_id = self.rec.frame_before(minute_start) if kf else 0
+        self.position = ts
+        n = 0
+        if kf is not None:
+            n += self._advance_to(ts, until_id=kf.last_frame)
+            for sink in self._reset_listeners:
+                sink.restore(body)  # exactly where the keyframe was taken in the stream
+        return n + self._advance_to(ts)
+
+    def refresh_span(self) -> None:
+        """The recording is still being written (time-shift of a live session): take in its new end."""
+        self.rec.refresh_feeds()
+        span = self.rec.span()
+        if span:
+            self.start_ts, self.end_ts = span
+
+    def older_history(self) -> list:
+        """The readings before what the last seek replayed frame by frame: (indicator, region, ts,
+        values) per series, from the recording's per-minute blocks. Safe to call from a thread."""
+        if self._history_window is None or self.chart_history_s <= 0:
+            return []
+        rec = Recording(self.rec.path)  # its own connection: SQLite connections are not shared across threads
+        try:
+            return list(rec.history(*self._history_window))
+        finally:
+            rec.close()
+
+    def step(self, seconds: float) -> int:
+        """Move by `seconds` (forward plays frames; backward seeks)."""
+        if seconds < 0:
+            return self.seek(self.position + seconds)
+        self.position = min(self.end_ts, self.position + seconds)
+        return self._advance_to(self.position)
+
+    # ---------------------------------------------------------------- playing
+    def _advance_to(self, ts: float, limit: int | None = None, until_id: int | None = None) -> int:
+        n = 0
+        for fid, recv_ts, feed, raw in self.rec.frames(self._last_id, until_ts=ts, limit=limit, until_id=until_id):
+            dec = self._decoders.get(feed)
+            if dec is None:
+                dec = self._decoders[feed] = Decoder()
+            health = self._health.setdefault(feed, FeedHealth(feed, "replay", state=FeedState.REPLAY))
+            health.frames += 1
+            health.bytes += len(raw)
+            health.last_frame_mono = time.monotonic()
+            d = dec.decode(raw)
+            if d.rejects:
+                health.count_rejects(d.rejects)
+            if isinstance(d.frame, Samples):
+                health.samples += len(d.frame.batch)
+            self._emit(Envelope(feed, recv_ts, raw, d, health))
+            self._last_id, self._last_ts = fid, recv_ts
+            n += 1
+        return n
+
+    async def _run(self) -> None:
+        last = time.monotonic()
+        while True:
+            await asyncio.sleep(self.tick_s)
+            now = time.monotonic()
+            dt, last = now - last, now
+            for h in self._health.values():
+                h.update_rates(now)
+            self.advance(dt)
+
+    def advance(self, dt: float) -> int:
+        """Play `dt` seconds of the operator's time at the chosen speed (nothing when paused); stops
+        at the end. Returns the frames applied."""
+        if not self.playing:
+            return 0
+        if self.speed == MAX_SPEED:
+            n = self._advance_to(self.end_ts, limit=2000)  # a slice a tick: the GUI stays alive
+            self.position = self._last_ts if n else self.end_ts
+        else:
+            self.position = min(self.end_ts, self.position + dt * self.speed)
+            n = self._advance_to(self.position)
+        if self.position >= self.end_ts:
+            self.playing = False
+        return n

@@ -1,0 +1,176 @@
+"""What the vital-sign board shows (城市生命体征): which series each tile stands for, and each tile's
+current value, status, trend, sparkline and early warning. Qt-free; the board widget only paints.
+
+At city level, an indicator published per district gets one tile showing its worst district, so one
+screen covers the whole city; at district level, every series of that district and its streets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from console.feed.protocol import Status
+from console.model.city_state import CityState
+from console.views.forecast import forecast
+from console.views.freshness import Fresh, judge, stale_bound
+from console.views.labels import DOMAIN_ZH, STATUS_ZH
+
+CITY = "310000"
+WORST = "*"  # a tile that follows the worst region of its indicator
+DOMAIN_ORDER = ("traffic", "metro", "power", "water", "gas", "weather", "air", "environment", "crowd", "health",
+                "hotline", "safety", "iot")
+_STATUS = (Status.NODATA, Status.NORMAL, Status.WARN, Status.ALARM)
+
+
+@dataclass(frozen=True, slots=True)
+class TileSpec:
+    key: tuple[str, str]  # (indicator id, region code or WORST)
+    title: str
+    unit: str
+    domain: str
+
+
+@dataclass(frozen=True, slots=True)
+class TileData:
+    value_text: str
+    subtitle: str  # which region the value is from
+    status: Status
+    trend: int  # +1 / -1 / 0
+    spark: np.ndarray  # recent values, oldest first
+    warn: float | None
+    alarm: float | None
+    forecast_text: str  # "预计 12 分钟后越限" or ""
+    stale: bool  # not live: drawn greyed and hatched (console.views.freshness)
+    sid: int | None
+    fresh_text: str = ""  # "停滞 · 3 分钟前" when not live
+
+
+def format_value(v: float) -> str:
+    if not np.isfinite(v):
+        return "—"
+    a = abs(v)
+    if v == int(v) and a < 1e15:  # counts stay whole numbers
+        return f"{int(v):,}"
+    if a >= 10_000:
+        return f"{v:,.0f}"
+    if a >= 100:
+        return f"{v:.0f}"
+    if a >= 10:
+        return f"{v:.1f}"
+    return f"{v:.2f}"
+
+
+class BoardModel:
+    def __init__(self, state: CityState, spark_window_s: float = 1800.0):
+        self.state = state
+        self.spark_window_s = spark_window_s
+        self.feeds_down = False  # set by the window once a second (console.views.freshness.feeds_down)
+        self.region = CITY
+        self.english = False  # names from the catalog in English instead of Chinese
+        self._candidates: dict[tuple[str, str], list[int]] = {}
+
+    def specs(self, region: str | None = None) -> list[TileSpec]:
+        """Tiles for a region (the city by default), grouped by domain."""
+        if region is not None:
+            self.region = region
+        st = self.state
+        by_ind: dict[str, list[int]] = {}
+        for sid, (ind, _) in enumerate(st.series_keys):
+            by_ind.setdefault(ind, []).append(sid)
+        out: list[TileSpec] = []
+        self._candidates = {}
+        for ind_id, sids in by_ind.items():
+            ind = st.indicators[ind_id]
+            regs = {st.series_keys[s][1]: s for s in sids}
+            if self.region == CITY:
+                # published for the city as a whole, or else one tile following the worst region
+                keys = [((ind_id, CITY), [regs[CITY]])] if CITY in regs else [((ind_id, WORST), sids)]
+            else:
+                keys = [((ind_id, r), [s]) for r, s in sorted(regs.items())
+                        if r == self.region or (len(r) > len(self.region) and r.startswith(self.region))]
+            for key, cands in keys:
+                self._candidates[key] = cands
+                out.append(TileSpec(key, ind.name_en if self.english else ind.name_zh, ind.unit, ind.domain))
+        rank = {d: i for i, d in enumerate(DOMAIN_ORDER)}
+        out.sort(key=lambda t: (rank.get(t.domain, 99), t.key[0], t.key[1]))
+        return out
+
+    def specs_for_series(self, sids: list[int]) -> list[TileSpec]:
+        """One tile per given series (a custom board, the benchmark's 200 tiles)."""
+        out = []
+        self._candidates = {}
+        for sid in sids:
+            ind_id, reg = self.state.series_keys[sid]
+            ind = self.state.indicators[ind_id]
+            self._candidates[(ind_id, reg)] = [sid]
+            out.append(TileSpec((ind_id, reg), ind.name_en if self.english else ind.name_zh, ind.unit, ind.domain))
+        return out
+
+    def use_candidates(self, candidates: dict[tuple[str, str], list[int]]) -> None:
+        """Tiles chosen elsewhere (the wall's headline): each key with the series it may show."""
+        self._candidates = dict(candidates)
+
+    def tiles_touched(self, changed_sids: np.ndarray) -> set[tuple[str, str]]:
+        if len(changed_sids) == 0:
+            return set()
+        changed = set(changed_sids.tolist())
+        return {k for k, c in self._candidates.items() if not changed.isdisjoint(c)}
+
+    def data(self, key: tuple[str, str], now: float) -> TileData:
+        st = self.state
+        cands = self._candidates.get(key, [])
+        ind = st.indicators.get(key[0])
+        if not cands or ind is None:
+            return TileData("—", "", Status.NODATA, 0, np.empty(0), None, None, "", True, None)
+        sid = self._shown_series(cands)
+        region = st.series_keys[sid][1]
+        ts, vals = st.rings.series(sid, since=now - self.spark_window_s)
+        last_ts, last_v = float(st.rings.last_ts[sid]), float(st.rings.last_val[sid])
+        status = _STATUS[int(st.status_code[sid])]
+        fresh = judge(last_ts, stale_bound(ind.cadence_s), now, self.feeds_down)
+        fc = forecast(ts, vals, ind.warn, ind.alarm, ind.direction) if len(ts) >= 5 else None
+        fc_text = ""
+        if fc is not None and fc.level is not None and fc.eta_s is not None:
+            mins = max(1, round(fc.eta_s / 60))
+            if self.english:
+                fc_text = f"{'alarm' if fc.level is Status.ALARM else 'warning'} in ~{mins} min"
+            else:
+                fc_text = f"预计 {mins} 分钟后{'越限' if fc.level is Status.ALARM else '预警'}"
+        subtitle = st.region_label(region, self.english)
+        if key[1] == WORST:
+            bad = status.rank >= Status.WARN.rank
+            if self.english:
+                subtitle = f"worst: {subtitle}" if bad else f"all {len(cands)} {status.value}"
+            else:
+                subtitle = f"最差: {subtitle}" if bad else f"{len(cands)} 处均{STATUS_ZH[status]}"
+        return TileData(
+            value_text=format_value(last_v) if np.isfinite(last_ts) else "—",
+            subtitle=subtitle,
+            status=status,
+            trend=fc.trend if fc is not None and fc.r2 > 0.2 else 0,
+            spark=vals[-240:],
+            warn=ind.warn,
+            alarm=ind.alarm,
+            forecast_text=fc_text,
+            stale=fresh.marked,
+            sid=sid,
+            fresh_text=fresh.text(self.english),
+        )
+
+    def _shown_series(self, cands: list[int]) -> int:
+        return cands[0] if len(cands) == 1 else self.state.worst_series(cands)
+
+    def freshness(self, key: tuple[str, str], now: float) -> Fresh | None:
+        """The freshness of what a tile shows (cheap: for the once-a-second check of every tile)."""
+        cands = self._candidates.get(key, [])
+        ind = self.state.indicators.get(key[0])
+        if not cands or ind is None:
+            return None
+        sid = self._shown_series(cands)
+        return judge(float(self.state.rings.last_ts[sid]), stale_bound(ind.cadence_s), now, self.feeds_down)
+
+    @staticmethod
+    def domain_title(domain: str) -> str:
+        return DOMAIN_ZH.get(domain, domain)

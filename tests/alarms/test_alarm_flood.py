@@ -1,0 +1,75 @@
+"""Alarm floods (EEMUA 191: more than 10 in 10 minutes for one operator): the detector enters and
+leaves by itself, and a storm from the real simulator drives a console into flood mode and out."""
+
+import asyncio
+
+from console.alarms.flood import FloodDetector, flood_periods, should_sound
+from console.feed.live_source import FeedConfig, LiveSource
+from console.feed.protocol import Severity
+from console.model.city_state import CityState
+from console.model.ingest import Ingest
+from console.simulator.run import CityOptions, make_server
+from console.simulator.server import ServerOptions
+from tests.aio import until
+from tests.live import FAST
+
+T = 1_700_000_000.0
+
+
+def test_eleven_in_ten_minutes_is_a_flood_that_ends_when_the_rate_falls_back():
+    d = FloodDetector()
+    for k in range(10):
+        assert d.note(T + k * 30, f"E{k}") is False
+    assert not d.in_flood and d.count(T + 300) == 10
+    assert d.note(T + 300, "E10") is True and d.in_flood and d.since == T + 300
+    assert d.note(T + 301, "E10") is False  # one incident counts once, whatever updates follow
+    assert d.update(T + 600) is False  # the first has left the window: 10 left, still a flood (hysteresis)
+    assert d.update(T + 749) is False and d.in_flood  # 6 left
+    assert d.update(T + 800) is True and not d.in_flood  # 5 left: over, at the moment it fell back
+    assert d.periods == [(T + 300, T + 750)]
+    assert d.time_in_flood(T, T + 3600) == 450
+
+
+def test_flood_periods_over_a_shift_and_sounds_held_in_flood():
+    arrivals = [T + k * 20 for k in range(15)] + [T + 3000 + k * 120 for k in range(5)]
+    det = flood_periods(arrivals, T + 3600)
+    assert len(det.periods) == 1 and not det.in_flood
+    start, end = det.periods[0]
+    assert start == T + 200 and end > start
+    assert should_sound(Severity.RED, True) and not should_sound(Severity.ORANGE, True)
+    assert should_sound(Severity.BLUE, False)
+
+
+def test_a_simulated_storm_enters_and_leaves_flood_mode():
+    async def main():
+        opts = ServerOptions(speed=120, storm=20, storm_at_s=30, storm_over_s=60)
+        server = make_server(CityOptions(seed=5, incident_rate_per_min=0.2, auto_handle=1.0, history_s=0), opts)
+        port = await server.start()
+        state = CityState()
+        source = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "city")], FAST)
+        source.add_listener(Ingest(state))
+        det = FloodDetector()
+        seen = []
+
+        def watch():
+            now = server.sim_now()
+            det.update(now)
+            det.observe([*state.incidents.open.values(), *state.incidents.archive.values()], now)
+            seen.append(det.in_flood)
+            return det.in_flood
+
+        await source.start()
+        try:
+            assert not watch()  # the ordinary rate is far below a flood
+            await until(watch, timeout=20, what="flood mode")
+            every = [*state.incidents.open.values(), *state.incidents.archive.values()]
+            storm = [e for e in every if e.category == "road_waterlogging" and e.created_ts > server.sim_now() - 600]
+            assert len({e.region[:6] for e in storm}) == 1  # one cause, one district
+            await until(lambda: not watch(), timeout=30, what="the flood to end by itself")
+            assert len(det.periods) == 1 and det.periods[0][1] - det.periods[0][0] > 0
+            assert seen[0] is False and seen[-1] is False and True in seen
+        finally:
+            await source.stop()
+            await server.stop()
+
+    asyncio.run(main())

@@ -1,0 +1,110 @@
+"""CityState, no Qt: catalog, latest values, bounded history, statuses, incidents, change tracking."""
+
+import numpy as np
+
+from console.feed.decoder import Decoder
+from console.feed.protocol import IncidentState, Status
+from console.model.city_state import CityState, StateConfig
+from tests.frames_factory import catalog, dumps, event, samples
+
+dec = Decoder()
+
+
+def state_with_catalog(**cfg) -> CityState:
+    s = CityState(StateConfig(**cfg))
+    s.apply("city", dec.decode(catalog()).frame)
+    return s
+
+
+def feed(s: CityState, raw: bytes, name="city"):
+    return s.apply(name, dec.decode(raw).frame)
+
+
+def test_latest_status_and_rollup():
+    s = state_with_catalog()
+    feed(s, samples(1, [["traffic.congestion_index", "310101", 10.0, 5.0],
+                        ["traffic.congestion_index", "310104", 10.0, 8.5],
+                        ["water.pressure", "310101013", 10.0, 0.15]]))
+    assert s.latest("traffic.congestion_index", "310101") == (10.0, 5.0)
+    assert s.status("traffic.congestion_index", "310101") is Status.NORMAL
+    assert s.status("traffic.congestion_index", "310104") is Status.ALARM
+    assert s.status("water.pressure", "310101013") is Status.WARN  # "below": low is bad
+    assert s.status("water.pressure", "310104") is Status.NODATA
+    roll = s.region_status()
+    assert roll["310104"] is Status.ALARM
+    assert roll["310101"] is Status.WARN  # from its street
+    assert roll["310000"] is Status.ALARM
+
+
+def test_unknown_indicator_and_region_are_rejected_and_counted():
+    s = state_with_catalog()
+    out = feed(s, samples(1, [["nope", "310101", 1.0, 1.0], ["traffic.congestion_index", "999999", 1.0, 1.0],
+                              ["traffic.congestion_index", "310101", 1.0, 1.0]]))
+    assert out.rejects == {"unknown_indicator": 1, "unknown_region": 1}
+    assert out.samples == 1
+
+
+def test_history_is_bounded_by_cadence_and_config():
+    s = state_with_catalog(history_s=300, max_points=1000)  # cadence 30 s -> 11 points
+    for t in range(1, 50):
+        feed(s, samples(t, [["traffic.congestion_index", "310101", float(t * 30), float(t)]]))
+    ts, v = s.history("traffic.congestion_index", "310101")
+    assert len(ts) == 11 and v[-1] == 49.0
+    assert s.history("traffic.congestion_index", "310101", since=49 * 30 - 60)[0].tolist() == [1410, 1440, 1470]
+
+
+def test_series_limit_rejects_instead_of_growing():
+    s = state_with_catalog(max_series=2)
+    out = feed(s, samples(1, [["traffic.congestion_index", r, 1.0, 1.0] for r in ("310000", "310101", "310104")]))
+    assert out.samples == 2 and out.rejects == {"series_limit": 1}
+
+
+def test_incidents_upsert_by_version_and_leave_the_open_book_when_closed():
+    s = state_with_catalog()
+    feed(s, dumps({"type": "event", "seq": 1, "event": event("E1", 2, "acknowledged")}))
+    feed(s, dumps({"type": "event", "seq": 2, "event": event("E1", 1, "new")}))  # older: ignored
+    assert s.incidents.open["E1"].state is IncidentState.ACKNOWLEDGED
+    assert s.incidents.stale_updates == 1
+    feed(s, dumps({"type": "event", "seq": 3, "event": event("E1", 3, "closed")}))
+    assert "E1" not in s.incidents.open and s.incidents.get("E1").state is IncidentState.CLOSED
+
+
+def test_resync_snapshot_removes_incidents_closed_while_away_and_keeps_other_feeds():
+    s = state_with_catalog()
+    for eid in ("A", "B"):
+        feed(s, dumps({"type": "event", "seq": 1, "event": event(eid)}), "city")
+    feed(s, dumps({"type": "event", "seq": 1, "event": event("X")}), "xuhui")
+    out = feed(s, dumps({"type": "snapshot", "seq": 9, "values": [], "events": [event("B")]}), "city")
+    assert out.vanished == ["A"]
+    assert set(s.incidents.open) == {"B", "X"}
+
+
+def test_changes_are_coalesced_until_taken():
+    s = state_with_catalog()
+    assert s.take_changes().catalog
+    for t in range(1, 6):
+        feed(s, samples(t, [["traffic.congestion_index", "310101", float(t), 1.0]]))
+    feed(s, dumps({"type": "event", "seq": 9, "event": event("E7")}))
+    ch = s.take_changes()
+    assert len(ch.series) == 1 and ch.events == {"E7"} and not ch.catalog
+    assert not s.take_changes()
+
+
+def test_snapshot_values_after_resync_are_not_double_counted():
+    s = state_with_catalog()
+    feed(s, samples(1, [["traffic.congestion_index", "310101", 5.0, 1.0]]))
+    out = feed(s, dumps({"type": "snapshot", "seq": 4, "values": [["traffic.congestion_index", "310101", 5.0, 1.0]],
+                         "events": []}))
+    assert out.samples == 0 and out.old_samples == 1 and out.rejects == {}
+    assert len(s.history("traffic.congestion_index", "310101")[0]) == 1
+
+
+def test_catalog_update_changes_thresholds_of_existing_series():
+    s = state_with_catalog()
+    feed(s, samples(1, [["traffic.congestion_index", "310101", 5.0, 7.0]]))
+    assert s.status("traffic.congestion_index", "310101") is Status.WARN
+    ind = {"id": "traffic.congestion_index", "name": {"zh": "x", "en": "x"}, "cadence_s": 30,
+           "thresholds": {"warn": 9, "alarm": 9.5, "direction": "above"}}
+    feed(s, dumps({"type": "catalog", "indicators": [ind], "regions": []}))
+    assert s.status("traffic.congestion_index", "310101") is Status.NORMAL
+    assert np.isfinite(s.rings.last_val[0])

@@ -1,0 +1,162 @@
+"""The simulated Shanghai: real districts, enough indicators, rhythms, incidents and the authority."""
+
+import asyncio
+
+import numpy as np
+import orjson
+from websockets.asyncio.client import connect
+
+from console.feed.decoder import Decoder
+from console.feed.frames import Catalog, EventFrame, Reply, Samples, Snapshot
+from console.simulator.city_model import SimCity, rhythm
+from console.simulator.run import CityOptions, make_server
+from console.simulator.server import ServerOptions
+from tests.aio import until
+
+T0 = 1_763_856_000.0  # 2025-11-23 08:00 Shanghai time
+
+
+def test_catalog_is_shanghai():
+    city = SimCity(seed=1, start_ts=T0)
+    districts = {r.code: r.name_zh for r in city.regions if r.level == "district"}
+    assert len(districts) == 16
+    assert districts["310101"] == "黄浦区" and districts["310115"] == "浦东新区" and districts["310151"] == "崇明区"
+    streets = [r for r in city.regions if r.level == "street"]
+    assert all(len(r.code) == 9 and r.code.startswith(r.parent) for r in streets)
+    assert {r.parent for r in streets} == set(districts)
+    assert len(city.indicators) >= 40
+    domains = {i.domain for i in city.indicators}
+    assert {"traffic", "metro", "power", "water", "gas", "weather", "air", "crowd", "health", "hotline",
+            "safety", "iot"} <= domains
+
+
+def test_rhythms_have_rush_hours():
+    h = lambda hour: T0 + (hour - 8) * 3600  # noqa: E731
+    commute = rhythm("commute", np.array([h(3), h(8.2), h(13), h(18)]))
+    assert commute[1] > 0.9 and commute[3] > 0.8 and commute[0] < 0.05 and commute[2] < 0.3
+
+
+def test_same_seed_same_city_and_values_stay_in_range():
+    a, b = SimCity(seed=5, start_ts=T0), SimCity(seed=5, start_ts=T0)
+    sa, ta, va = a.due_samples(T0 + 3600)
+    sb, tb, vb = b.due_samples(T0 + 3600)
+    np.testing.assert_array_equal(sa, sb)
+    np.testing.assert_array_equal(ta, tb)
+    np.testing.assert_array_equal(va, vb)
+    assert len(sa) > 1000
+    assert np.all(va >= a._lo[sa]) and np.all(va <= a._hi[sa])
+    # readings of one series come in time order at the indicator's cadence
+    first = np.flatnonzero(sa == sa[0])
+    assert np.allclose(np.diff(ta[first]), a._cadence[sa[0]])
+
+
+def test_incidents_come_from_every_channel_and_close_the_loop_by_themselves():
+    city = SimCity(seed=2, start_ts=T0, incident_rate_per_min=5, auto_handle=1.0)
+    events = []
+    for k in range(1, 8 * 60):
+        t = T0 + k * 60
+        events += city.new_incidents(t)
+        events += city.auto_progress(t)
+    sources = {e.source for e in events}
+    assert sources == {"sensor", "ai_camera", "grid_officer", "hotline_12345", "upper_level", "media"}
+    states = {e.state.value for e in events}
+    assert {"new", "acknowledged", "dispatched", "on_scene", "resolved", "closed"} <= states
+    assert all(e.version == len(e.history) for e in events)
+
+
+def test_rate_mode_gives_strictly_increasing_times_per_series():
+    city = SimCity(seed=3, start_ts=T0)
+    n = city.n_series * 3 + 7
+    sids, ts, _ = city.rate_samples(n, T0)
+    for s in np.unique(sids):
+        assert np.all(np.diff(ts[sids == s]) > 0)
+    sids2, ts2, _ = city.rate_samples(n, T0)
+    assert np.all(ts2 > city.last_ts[sids2] - 1) and len(sids2) == n
+
+
+async def _server_session(opts: ServerOptions, script):
+    server = make_server(CityOptions(seed=4, incident_rate_per_min=30, auto_handle=0.0), opts)
+    port = await server.start()
+    try:
+        async with connect(f"ws://127.0.0.1:{port}") as ws:
+            return await script(ws, server)
+    finally:
+        await server.stop()
+
+
+def test_server_speaks_the_protocol_and_is_the_authority():
+    dec = Decoder()
+
+    async def script(ws, server):
+        frames = []
+
+        async def read_until(pred, n=200):
+            for _ in range(n):
+                f = dec.decode(await asyncio.wait_for(ws.recv(), 5)).frame
+                frames.append(f)
+                if pred(f):
+                    return f
+            raise AssertionError("not seen")
+
+        await ws.send(orjson.dumps({"type": "subscribe", "topics": ["samples", "events"]}).decode())
+        await read_until(lambda f: isinstance(f, Catalog))
+        snap = await read_until(lambda f: isinstance(f, Snapshot))
+        backfill = [f for f in frames if isinstance(f, Samples)]
+        assert len(snap.values) > 400 and snap.seq == len(backfill) + 1
+        # an hour of recent history came first, older than the snapshot's latest values
+        history = np.concatenate([f.batch.ts for f in backfill])
+        assert history.max() <= snap.values.ts.max() and history.max() - history.min() > 3000
+        await read_until(lambda f: isinstance(f, Samples))
+        ev = snap.events[0] if snap.events else (await read_until(lambda f: isinstance(f, EventFrame))).event
+        cmd = {"type": "command", "id": "cmd-1", "op": "acknowledge", "event_id": ev.id,
+               "expected_version": ev.version, "operator": "测试员", "args": {}}
+        await ws.send(orjson.dumps(cmd).decode())
+        rep = await read_until(lambda f: isinstance(f, Reply))
+        assert rep.ok and rep.event.state.value == "acknowledged" and rep.event.version == ev.version + 1
+        await ws.send(orjson.dumps(cmd).decode())  # the same id again: same answer, applied once
+        rep2 = await read_until(lambda f: isinstance(f, Reply))
+        assert rep2.ok and rep2.event.version == rep.event.version
+        stale = dict(cmd, id="cmd-2")
+        await ws.send(orjson.dumps(stale).decode())
+        rep3 = await read_until(lambda f: isinstance(f, Reply))
+        assert not rep3.ok and "stale version" in rep3.error
+        seqs = [f.seq for f in frames if hasattr(f, "seq")]
+        assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+
+    asyncio.run(_server_session(ServerOptions(speed=60), script))
+
+
+def test_server_filters_by_region_and_domain():
+    dec = Decoder()
+
+    async def script(ws, server):
+        await ws.send(orjson.dumps({"type": "subscribe", "topics": ["samples"], "regions": ["310104"],
+                                    "domains": ["traffic"]}).decode())
+        seen = []
+        for _ in range(60):
+            f = dec.decode(await asyncio.wait_for(ws.recv(), 5)).frame
+            if isinstance(f, Samples | Snapshot):
+                b = f.batch if isinstance(f, Samples) else f.values
+                seen += list(zip(b.indicators, b.regions, strict=True))
+            if len(seen) > 20:
+                break
+        assert seen and all(r.startswith("310104") for _, r in seen)
+        assert all(server.city.indicator_by_id[i].domain == "traffic" for i, _ in seen)
+
+    asyncio.run(_server_session(ServerOptions(speed=120), script))
+
+
+def test_server_answers_garbage_with_error_frames_and_stays_up():
+    dec = Decoder()
+
+    async def script(ws, server):
+        for junk in ["{oops", "[1]", '{"type":"fly"}', '{"type":"command","op":"acknowledge"}']:
+            await ws.send(junk)
+            f = dec.decode(await asyncio.wait_for(ws.recv(), 5)).frame
+            while f.__class__.__name__ in ("Hello", "Heartbeat"):
+                f = dec.decode(await asyncio.wait_for(ws.recv(), 5)).frame
+            assert f.__class__.__name__ == "ErrorFrame", f
+        await ws.send(orjson.dumps({"type": "subscribe", "topics": ["samples"]}).decode())
+        await until(lambda: server.frames_sent > 3)
+
+    asyncio.run(_server_session(ServerOptions(), script))

@@ -1,0 +1,160 @@
+"""The duty officer's keys in the real window, on the real simulator: press A on a new incident, see
+it pending, then confirmed; a refused command is shown with the server's reason.
+
+An asyncio loop runs the feed while Qt's events are pumped from it. Not qasync here: stopping a
+qasync loop quits the shared QApplication (aboutToQuit), which tears down Qt WebEngine for every
+test after it in the same process."""
+
+import asyncio
+import time
+
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction
+from PySide6.QtTest import QTest
+
+from console.feed.live_source import FeedConfig, LiveSource
+from console.feed.protocol import CommandOp, IncidentState
+from console.incidents.audit_log import AuditLog
+from console.incidents.command_journal import CommandJournal
+from console.incidents.command_sender import CommandSender
+from console.incidents.lifecycle import Command
+from console.incidents.operator import Operator, Role
+from console.model.city_state import CityState
+from console.model.clock import Clock
+from console.model.ingest import Ingest
+from console.simulator.run import CityOptions, make_server
+from console.simulator.server import ServerOptions
+from console.ui.main_window import MainWindow
+from tests.aio import pump_qt, until
+from tests.live import FAST
+
+
+def run_with_window(qapp, tmp_path, body, operator=None):
+    async def main():
+        pumping = asyncio.create_task(pump_qt(qapp))
+        server = make_server(CityOptions(seed=3, incident_rate_per_min=20, auto_handle=0.0), ServerOptions(speed=5))
+        port = await server.start()
+        state = CityState()
+        source = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "city")], FAST)
+        source.add_listener(Ingest(state))
+        journal, audit = CommandJournal(tmp_path / "j.db"), AuditLog(tmp_path / "a.jsonl")
+        sender = CommandSender(source, journal, operator or Operator("值班员甲"), state.incidents.feed_of.get, audit)
+        win = MainWindow(state, source, Clock(), QSettings(str(tmp_path / "l.ini"), QSettings.Format.IniFormat),
+                         sender=sender)
+        win.show()
+        await source.start()
+        try:
+            await until(lambda: any(e.state is IncidentState.NEW for e in state.incidents.open.values()))
+            win.bridge.flush()
+            await body(win, state, server, journal)
+        finally:
+            await source.stop()
+            await server.stop()
+            win.close()
+            journal.close()
+            audit.close()
+            pumping.cancel()
+
+    asyncio.run(main())
+
+
+def test_key_a_acknowledges_the_selected_incident(qapp, tmp_path):
+    async def body(win, state, server, journal):
+        ev = next(e for e in state.incidents.open.values() if e.state is IncidentState.NEW)
+        assert win.queue.select_incident(ev.id)
+        assert win.actions.buttons[CommandOp.ACKNOWLEDGE].isEnabled()
+        assert not win.actions.buttons[CommandOp.CLOSE].isEnabled()  # not from "new"
+        win.queue.table.setFocus()
+        QTest.keyClick(win.queue.table, Qt.Key.Key_A)
+        await until(lambda: state.incidents.get(ev.id).state is IncidentState.ACKNOWLEDGED, what="acknowledged")
+        await until(lambda: "已确认" in win.queue.message.text(), what="confirmation shown")
+        win.bridge.flush()
+        assert win.actions.buttons[CommandOp.DISPATCH].isEnabled()
+        assert journal.pending() == []
+
+    run_with_window(qapp, tmp_path, body)
+
+
+def test_pending_then_refusal_is_shown(qapp, tmp_path):
+    async def body(win, state, server, journal):
+        ev = next(e for e in state.incidents.open.values() if e.state is IncidentState.NEW)
+        assert win.queue.select_incident(ev.id)
+        # someone else acknowledges it at the platform first; our view is now one version behind
+        other = server.city.apply(Command("other-1", CommandOp.ACKNOWLEDGE, ev.id, ev.version, "区值班员", {}),
+                                  server.sim_now())
+        assert other.version == ev.version + 1
+        state.incidents.open[ev.id] = ev  # (the event frame for it may not have arrived yet)
+        task = win.actions.act(CommandOp.DISPATCH, {"assignee": "水务应急队"}, event_id=ev.id)
+        await task
+        await until(lambda: "被拒绝" in win.queue.message.text(), what="refusal shown")
+        assert "stale version" in win.queue.message.text()
+
+    run_with_window(qapp, tmp_path, body)
+
+
+def test_a_leader_has_no_actions_and_a_forged_command_is_refused(qapp, tmp_path):
+    async def body(win, state, server, journal):
+        ev = next(iter(state.incidents.open.values()))
+        win.queue.select_incident(ev.id)
+        # absent, not greyed: no buttons, no key bindings in the window
+        assert win.actions.actions == {} and win.actions.buttons == {}
+        assert not [a for a in win.findChildren(QAction) if a.shortcut().toString() in ("A", "D", "S", "R", "C")]
+        # a forged attempt (straight at the action code) is refused, said on screen, kept on record
+        await win.actions._submit(ev, CommandOp.ACKNOWLEDGE, {})
+        assert "不能处置事件" in win.queue.message.text()
+        assert journal.recent() == []  # nothing was journaled, so nothing can ever be sent
+        refused = [e for e in win.sender.audit.entries(ev.id) if e["outcome"] == "refused"]
+        assert refused and refused[0]["role"] == "leader" and refused[0]["operator"] == "领导乙"
+
+    run_with_window(qapp, tmp_path, body, operator=Operator("领导乙", Role.LEADER))
+
+
+def test_key_a_acknowledges_a_console_alarm_locally(qapp, tmp_path):
+    from console.alarms.discovery_rules import Rule, RuleEngine
+    from console.alarms.states import AlarmState
+    from console.feed.protocol import Severity
+
+    async def body(win, state, server, journal):
+        import numpy as np
+
+        from console.feed.frames import SampleBatch
+
+        win.rules = RuleEngine([Rule("held", "threshold_hold", "越限", Severity.YELLOW, ("traffic.congestion_index",),
+                                     on_delay_s=0)])
+        # Huangpu's congestion far over its alarm threshold, just now
+        state.apply_samples(SampleBatch(["traffic.congestion_index"], ["310101"], np.array([time.time() + 1]),
+                                        np.array([99.0])))
+        win.evaluate_rules()
+        win.bridge.flush()
+        aid = win.rules.alarms.in_queue()[0].id
+        assert win.queue.select_incident(aid)
+        assert win.actions.buttons[CommandOp.ACKNOWLEDGE].isEnabled()
+        assert not win.actions.buttons[CommandOp.DISPATCH].isEnabled()  # never a platform command
+        win.queue.table.setFocus()
+        QTest.keyClick(win.queue.table, Qt.Key.Key_A)
+        assert win.rules.alarms.alarms[aid].state is AlarmState.ACKED
+        assert journal.pending() == [] and not journal.has_command(aid, CommandOp.ACKNOWLEDGE)
+        assert not win.actions.buttons[CommandOp.ACKNOWLEDGE].isEnabled()
+
+    run_with_window(qapp, tmp_path, body)
+
+
+def test_the_window_escalates_an_unacknowledged_incident_by_itself(qapp, tmp_path):
+    from console.feed.protocol import Severity
+    from console.incidents.escalation import AutoEscalator, EscalationPolicy
+
+    async def body(win, state, server, journal):
+        win.escalator = AutoEscalator(EscalationPolicy({Severity.RED: 1.0}), win.sender)
+
+        def tick():
+            win._on_second()
+            return any(c.op is CommandOp.ESCALATE for c in journal.recent())
+
+        await until(tick, what="an auto-escalation")
+        cmd = next(c for c in journal.recent() if c.op is CommandOp.ESCALATE)
+        await until(lambda: journal.get(cmd.id).state.value == "done", what="the platform's answer")
+        assert cmd.args["auto"] is True
+        assert [e["action"] for e in win.sender.audit.entries(cmd.event_id)].count("auto_escalate") == 1
+        win.escalator = None  # the closed window outlives its journal in this process: let it rest
+
+    run_with_window(qapp, tmp_path, body)

@@ -1,0 +1,123 @@
+"""Time-shift in the real window on the simulator: Space freezes the picture while the feed goes on,
+a command key answers with the reason instead of sending, new incidents are counted on the bar, the
+timeline seeks, End comes back to live with everything that arrived meanwhile."""
+
+import asyncio
+
+from PySide6.QtCore import QPointF, QSettings, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QWidget
+
+from console.feed.live_source import FeedConfig, LiveSource
+from console.feed.protocol import CommandOp, IncidentState
+from console.incidents.audit_log import AuditLog
+from console.incidents.command_journal import CommandJournal
+from console.incidents.command_sender import CommandSender
+from console.incidents.operator import Operator
+from console.model.city_state import CityState
+from console.model.clock import Clock
+from console.recording.store import Recorder
+from console.recording.time_shift import TimeShift
+from console.simulator.run import CityOptions, make_server
+from console.simulator.server import ServerOptions
+from console.ui.main_window import MainWindow
+from console.ui.time_shift_controller import TimeShiftController
+from console.views.board_model import format_value
+from tests.aio import pump_qt, until
+from tests.live import FAST
+from widgets.replay_bar import ReplayBar
+
+
+def test_time_shift_in_the_window(qapp, tmp_path):
+    async def main():
+        pumping = asyncio.create_task(pump_qt(qapp))
+        server = make_server(CityOptions(seed=3, incident_rate_per_min=60, auto_handle=0.0, history_s=300),
+                             ServerOptions(speed=10))
+        port = await server.start()
+        state, clock = CityState(), Clock()
+        recorder = Recorder(tmp_path / "s.cityrec", flush_s=0.05)
+        shift = TimeShift(state, recorder)
+        source = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "city")], FAST)
+        source.add_listener(recorder)
+        source.add_listener(shift)
+        journal, audit = CommandJournal(tmp_path / "j.db"), AuditLog(tmp_path / "a.jsonl")
+        sender = CommandSender(source, journal, Operator("值班员甲"), state.incidents.feed_of.get, audit)
+        win = MainWindow(state, source, clock, QSettings(str(tmp_path / "l.ini"), QSettings.Format.IniFormat),
+                         sender=sender)
+        bar = ReplayBar()
+        win.timeshift = shift
+        ctl = TimeShiftController(shift, clock, bar, win, sender)
+        bar.show()
+        win.show()
+        await source.start()
+        try:
+            await until(lambda: any(e.state is IncidentState.NEW for e in state.incidents.open.values()),
+                        what="a new incident")
+            win.bridge.flush()
+            assert not bar.live.isVisible() and "实时" in bar.time.text()
+            wall = QWidget()  # a big screen sharing this picture: no time-shift while it is up
+            wall.show()
+            win.walls.append(wall)
+            QTest.keyClick(win, Qt.Key.Key_Space)
+            assert not shift.shifted and "大屏" in win.queue.message.text()
+            win.walls.remove(wall)
+            wall.close()
+            win.activateWindow()  # the keys below go to the window's shortcuts
+            await until(win.isActiveWindow, what="the window active again")
+
+            # values at the cursor, live: the chart's crosshair reads the value and marks the timeline,
+            # and nothing pauses
+            await until(lambda: win._refresh_chart() or len(win.chart._ts) >= 4, what="a chart")
+            chart = win.chart
+            t, v = float(chart._ts[-3]), float(chart._values[-3])
+            chart._on_mouse(chart.plot.getViewBox().mapViewToScene(QPointF(t, v)))
+            assert chart.readout.isVisible() and format_value(v) in chart.readout.toPlainText()
+            assert abs(bar.timeline.cursor_ts - t) < 1.0 and not shift.shifted
+            win._refresh_chart()  # the chart keeps updating under the cursor
+            assert chart.readout.isVisible()
+            bar.timeline.hovered.emit(float(chart._ts[-2]))  # and the other way round
+            assert chart.crosshair.isVisible() and abs(chart.crosshair.value() - chart._ts[-2]) < 1e-6
+            bar.timeline.hovered.emit(float("nan"))
+            assert not chart.crosshair.isVisible()
+            QTest.keyClick(win, Qt.Key.Key_Space)
+            assert shift.shifted and clock.pinned and bar.live.isVisible()
+            frozen = state.latest_values()
+
+            ev = next(e for e in state.incidents.open.values() if e.state is IncidentState.NEW)
+            assert win.queue.select_incident(ev.id)
+            win.actions.trigger(CommandOp.ACKNOWLEDGE)
+            assert "时移中" in win.queue.message.text()
+            assert not win.actions.buttons[CommandOp.ACKNOWLEDGE].isEnabled()
+            assert journal.recent() == []  # nothing journaled: nothing can go out later either
+
+            await until(lambda: len(shift.new_since_pause) >= 2, what="incidents while paused")
+            ctl._show()
+            assert bar.news.isVisible() and str(len(shift.new_since_pause)) in bar.news.text()
+            assert state.latest_values() == frozen
+
+            ctl.seek(shift.paused_at - 3, wait_for_history=True)
+            assert abs(clock.now() - (shift.position + clock.offset)) < 1e-6 and shift.position < shift.paused_at
+            win.bridge.flush()
+
+            away = set(shift.new_since_pause)
+            win.queue.table.setFocus()  # from wherever the officer is: the queue uses End for its last row too
+            QTest.keyClick(win.queue.table, Qt.Key.Key_End)
+            assert not shift.shifted and not clock.pinned and sender.held_reason is None
+            assert all(state.incidents.get(i) is not None for i in away)
+            win.bridge.flush()
+            shown = {win.incident_model.event_at(r).id for r in range(win.incident_model.rowCount())}
+            assert set(state.incidents.open) <= shown
+            assert win.actions.buttons[CommandOp.ACKNOWLEDGE].isEnabled() == (
+                state.incidents.get(ev.id).state is IncidentState.NEW)
+        finally:
+            await source.stop()
+            await server.stop()
+            shift.close()
+            win.close()
+            bar.close()
+            recorder.close()
+            journal.close()
+            audit.close()
+            pumping.cancel()
+
+    asyncio.run(main())

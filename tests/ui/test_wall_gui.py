@@ -1,0 +1,165 @@
+"""The big-screen wall, offscreen, with the real map page: at 4K and at 1080p no text is clipped and no
+two texts overlap (checked by geometry, with both banners up), the carousel rotates and zooms the map to
+a district, and old or cut-off data is said loudly, never shown as live."""
+
+import itertools
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QRect
+
+pytest.importorskip("PySide6.QtWebEngineWidgets")
+
+from console.feed.feed_health import FeedHealth, FeedState
+from console.model.clock import Clock
+from console.resources import resource
+from console.simulator.sample_shift import simulate_shift
+from console.ui.map_bridge import CityMapView
+from console.ui.state_bridge import StateBridge
+from console.ui.wall_window import WallOptions, WallWindow
+from console.views.wall_model import load_wall_config
+
+OUT = Path(__file__).resolve().parents[2] / "out"
+
+
+class FakeSource:
+    def __init__(self):
+        self.feeds = [FeedHealth("上海市城运平台", "ws://x", state=FeedState.CONNECTED)]
+
+    def health(self):
+        return self.feeds
+
+
+@pytest.fixture(scope="module")
+def shift():
+    return simulate_shift(1.0, incident_rate_per_min=3, auto_handle=0.3)
+
+
+def make_wall(qtbot, shift, size, views=None, dwell=None, with_map=True):
+    state, _, end = shift
+    clock = Clock()
+    clock.set_fixed(end)
+    source = FakeSource()
+    bridge = StateBridge(state, source, clock)
+    m = CityMapView(state, clock) if with_map else None
+    wall = WallWindow(state, source, clock, bridge, load_wall_config(resource("config", "wall.json"), views, dwell),
+                      WallOptions(diagonal_in=65, size=size), m)
+    qtbot.addWidget(wall)
+    wall.place()
+    if m is not None:
+        qtbot.waitUntil(lambda: m.is_ready, timeout=30_000)
+    qtbot.waitUntil(lambda: wall.width() == size[0] and wall.height() == size[1])
+    return wall, source, clock, bridge
+
+
+def js_value(qtbot, view, script):
+    box = []
+    view.page().runJavaScript(script, 0, box.append)
+    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
+    return box[0]
+
+
+def text_problems(wall) -> list[str]:
+    problems = []
+    boxes = []
+    win = QRect(0, 0, wall.width(), wall.height())
+    for lab in wall.text_labels():
+        fm, r = lab.fontMetrics(), lab.contentsRect()
+        if fm.horizontalAdvance(lab.text()) > r.width():
+            problems.append(f"clipped across: {lab.text()!r} needs {fm.horizontalAdvance(lab.text())} of {r.width()}")
+        if fm.height() > r.height():
+            problems.append(f"clipped top/bottom: {lab.text()!r} needs {fm.height()} of {r.height()}")
+        box = QRect(lab.mapTo(wall, r.topLeft()), r.size())
+        if not win.contains(box):
+            problems.append(f"outside the screen: {lab.text()!r} at {box}")
+        boxes.append((lab.text(), box))
+    for (ta, a), (tb, b) in itertools.combinations(boxes, 2):
+        if a.intersects(b):
+            problems.append(f"overlap: {ta!r} {a} and {tb!r} {b}")
+    return problems
+
+
+@pytest.mark.parametrize("size", [(3840, 2160), (1920, 1080)], ids=["4k", "1080p"])
+def test_the_wall_has_no_clipped_or_overlapping_text(qtbot, shift, size):
+    wall, source, _, _ = make_wall(qtbot, shift, size)
+    assert wall.scale.readable  # a 65-inch panel is big enough for 5 m
+    assert len(wall.headline.tiles) >= 5 and len(wall.incidents.rows) >= 3
+    assert not text_problems(wall), text_problems(wall)
+    # the worst case: both banners up (emergency, and a feed down) still fits
+    wall.set_emergency("紧急状态 · 平台宣布应急响应Ⅲ级 · 自 07:40 · 影响：黄浦区、浦东新区", ("310101", "310115"))
+    source.feeds[0].state = FeedState.RECONNECTING
+    wall.refresh_status()
+    qtbot.waitUntil(lambda: js_value(qtbot, wall.map, "!!document.querySelector('.cityops-wall')"), timeout=10_000)
+    qtbot.wait(1500)  # the page paints its new zoom and status colours before the picture is taken
+    assert wall.banner_emergency.isVisible() and wall.banner_data.isVisible()
+    assert not text_problems(wall), text_problems(wall)
+    OUT.mkdir(exist_ok=True)
+    assert wall.screenshot(OUT / f"wall-{size[0]}x{size[1]}.png")
+    # the same layout at both resolutions: text is sized in millimetres on the glass
+    assert wall.scale.body_px == pytest.approx(size[0] / 3840 * 97, abs=2)
+
+
+def test_the_carousel_rotates_and_a_district_view_zooms_the_map_there(qtbot, shift):
+    wall, _, _, _ = make_wall(qtbot, shift, (1920, 1080), views=["overview", "huangpu", "traffic"], dwell=0.4)
+    seen = []
+    qtbot.waitUntil(lambda: seen.append(wall.view.id) or wall.carousel.rotations >= 3, timeout=10_000)
+    assert {"overview", "huangpu", "traffic"} <= set(seen)
+    wall.carousel.show("huangpu")
+    wall.show_view(wall.carousel.current)
+    assert wall.map._focus == ["310101"] and "黄浦区" in wall.top.title.full_text()
+    assert wall.top.progress.isVisible()
+
+
+def test_old_or_cut_off_data_is_said_loudly_and_cleared_when_live(qtbot, shift):
+    wall, source, clock, _ = make_wall(qtbot, shift, (1920, 1080), with_map=False)
+    wall.refresh_all()
+    assert not wall.banner_data.isVisible() and "实时" in wall.top.fresh.full_text()
+    source.feeds[0].state = FeedState.RECONNECTING
+    clock.set_fixed(clock.now() + 180)
+    wall.refresh_all()
+    text = wall.banner_data.label.full_text()
+    assert wall.banner_data.isVisible() and "数据中断" in text and "3 分钟前" in text and "不是实时" in text
+    assert all(t.sub.full_text().startswith(t.sub.full_text().split(" · ")[0]) and "数据停滞" in t.sub.full_text()
+               for t in wall.headline.tiles if t.isVisible())
+    source.feeds[0].state = FeedState.CONNECTED  # connected, but nothing new for three minutes: stale
+    wall.refresh_all()
+    assert "数据已 3 分钟 未更新" in wall.banner_data.label.full_text()
+    clock.set_fixed(clock.now() - 180)
+    wall.refresh_all()
+    assert not wall.banner_data.isVisible()
+
+
+def test_emergency_holds_the_emergency_view_and_ends_back_on_the_carousel(qtbot, shift):
+    wall, _, _, _ = make_wall(qtbot, shift, (1920, 1080))
+    wall.set_emergency("紧急状态 · 台风", ("310115",))
+    assert wall.view.id == "emergency" and wall.map._focus == ["310115"]
+    assert not wall.top.progress.isVisible() or wall.emergency_text
+    wall.set_emergency("")
+    assert wall.view.id == wall.carousel.current.id and not wall.banner_emergency.isVisible()
+
+
+def test_the_wall_map_follows_new_incidents(qtbot, shift):
+    wall, _, _, bridge = make_wall(qtbot, shift, (1920, 1080))
+    before = js_value(qtbot, wall.map, "cityops.count()")
+    state = wall.state
+    ev = next(e for e in state.incidents.open.values() if e.location is not None)
+    from console.feed.frames import EventFrame
+
+    state.apply("city", EventFrame(0, ev.evolve(id="WALL-NEW-1", version=1)))
+    bridge.flush()
+    qtbot.waitUntil(lambda: js_value(qtbot, wall.map, "cityops.count()") == before + 1, timeout=10_000)
+
+
+def test_every_window_keeps_to_the_feeds_clock(qtbot):
+    """The bridge's once-a-second tick sets the one clock to the feeds' median offset, so a wall
+    (which has no workstation beside it) measures data age on the feed's time, not the PC's."""
+    from console.model.city_state import CityState
+
+    source, clock = FakeSource(), Clock()
+    source.feeds = [FeedHealth(n, "ws://x", state=FeedState.CONNECTED) for n in ("a", "b", "c")]
+    for h, off in zip(source.feeds, (3500.0, 3600.0, 9e9), strict=True):
+        h.clock_offset = off
+    bridge = StateBridge(CityState(), source, clock)
+    with qtbot.waitSignal(bridge.second, timeout=3000):
+        pass
+    assert clock.offset == 3600.0  # the median: one feed with a wild clock does not drag the rest
