@@ -1,10 +1,12 @@
-"""A small recording made for tests: a known session to replay, seek, export."""
+"""A small recording made for tests: a known session to replay, seek, export, and the operators' audit
+log that goes with it."""
 
 from __future__ import annotations
 
 from console.feed.decoder import Decoder
 from console.feed.frames import EventFrame
 from console.feed.source import Envelope
+from console.incidents.audit_log import AuditLog
 from console.model.city_state import CityState
 from console.recording.store import Recorder
 from tests.frames_factory import catalog, dumps, event, hello, samples
@@ -30,3 +32,17 @@ def make_recording(path):
             rec.keyframe(ts, state.keyframe_body())
     rec.close()
     assert isinstance(dec.decode(frames[-1][1]).frame, EventFrame)
+
+
+def write_audit(path):
+    """Five actions of two officers on E1 and E2 (one note with a phone number), then a torn last line."""
+    log = AuditLog(path)
+    log.record("acknowledge", "值班员甲", "duty_officer", "E1", "submitted", {"command": "c1"}, now=T + 12)
+    log.record("acknowledge", "值班员甲", "duty_officer", "E1", "done", {"command": "c1"}, now=T + 14)
+    log.record("dispatch", "值班员乙", "duty_officer", "E2", "submitted",
+               {"command": "c2", "note": "报警人 13812345678"}, now=T + 22)
+    log.record("mute", "值班员乙", "duty_officer", "breach_sound", "done", {}, now=T + 23)
+    log.record("escalate", "值班员甲", "duty_officer", "E2", "submitted", {"command": "c3"}, now=T + 40)
+    log.close()
+    with open(path, "a", encoding="utf-8") as f:
+        f.write('{"ts": 1, "operator": "torn')  # a torn last line is skipped, never fatal

@@ -4,29 +4,15 @@ actions in an export of a time range."""
 
 import pandas as pd
 
-from console.incidents.audit_log import AuditLog
 from console.incidents.operator_history import OperatorHistory, density, incident_marks
 from console.recording.export import export_recording
 from console.recording.store import Recording
-from tests.recordings import T, make_recording
-
-
-def _audit(path):
-    log = AuditLog(path)
-    log.record("acknowledge", "值班员甲", "duty_officer", "E1", "submitted", {"command": "c1"}, now=T + 12)
-    log.record("acknowledge", "值班员甲", "duty_officer", "E1", "done", {"command": "c1"}, now=T + 14)
-    log.record("dispatch", "值班员乙", "duty_officer", "E2", "submitted",
-               {"command": "c2", "note": "报警人 13812345678"}, now=T + 22)
-    log.record("mute", "值班员乙", "duty_officer", "breach_sound", "done", {}, now=T + 23)
-    log.record("escalate", "值班员甲", "duty_officer", "E2", "submitted", {"command": "c3"}, now=T + 40)
-    log.close()
-    with open(path, "a", encoding="utf-8") as f:
-        f.write('{"ts": 1, "operator": "torn')  # a torn last line is skipped, never fatal
+from tests.recordings import T, make_recording, write_audit
 
 
 def test_marks_pending_and_holders(tmp_path):
     make_recording(tmp_path / "s.cityrec")
-    _audit(tmp_path / "a.jsonl")
+    write_audit(tmp_path / "a.jsonl")
     rec = Recording(tmp_path / "s.cityrec")
     marks = incident_marks(rec, T, T + 50)
     assert [(m.kind, m.ts) for m in marks] == [("arrival", T + 10.5), ("arrival", T + 20.5), ("change", T + 30.5)]
@@ -46,7 +32,7 @@ def test_marks_pending_and_holders(tmp_path):
 
 def test_export_of_a_range_includes_the_actions(tmp_path):
     make_recording(tmp_path / "s.cityrec")
-    _audit(tmp_path / "a.jsonl")
+    write_audit(tmp_path / "a.jsonl")
     res = export_recording(Recording(tmp_path / "s.cityrec"), tmp_path / "out", "csv", T + 5, T + 25,
                            audit=tmp_path / "a.jsonl")
     assert res.actions == 4
@@ -55,46 +41,3 @@ def test_export_of_a_range_includes_the_actions(tmp_path):
     assert "138****5678" in df.detail[2] and "13812345678" not in df.detail[2]  # masked like everything else
     none = export_recording(Recording(tmp_path / "s.cityrec"), tmp_path / "out2", "csv", T + 5, T + 25)
     assert none.actions_path is None
-
-
-def test_replay_window_shows_actions_on_the_timeline_and_the_queue_at_the_instant(qtbot, tmp_path):
-    from PySide6.QtCore import QSettings, Qt
-
-    from console.model.city_state import CityState
-    from console.model.clock import Clock
-    from console.model.ingest import Ingest
-    from console.recording.replay_source import ReplaySource
-    from console.ui.incident_model import COLUMNS
-    from console.ui.main_window import MainWindow
-    from console.ui.replay_controller import ReplayController
-    from widgets.replay_bar import ReplayBar
-
-    make_recording(tmp_path / "s.cityrec")
-    _audit(tmp_path / "a.jsonl")
-    state, clock = CityState(), Clock()
-    replay = ReplaySource(Recording(tmp_path / "s.cityrec"), history_s=2)
-    replay.add_listener(Ingest(state))
-    audit = AuditLog(tmp_path / "a.jsonl")
-    win = MainWindow(state, replay, clock, QSettings(str(tmp_path / "l.ini"), QSettings.Format.IniFormat),
-                     audit=audit)
-    qtbot.addWidget(win)
-    bar = ReplayBar()
-    qtbot.addWidget(bar)
-    ctl = ReplayController(replay, state, clock, bar, win)
-    tl = bar.timeline
-    assert len(tl.actions) == 5 and len(tl.changes) == 1 and sum(tl.density) == 2
-
-    def state_cell(eid):
-        win.bridge.flush()
-        m = win.incident_model
-        row = m.row_of(eid)
-        return m.data(m.index(row, COLUMNS.index("state")), Qt.ItemDataRole.DisplayRole)
-
-    ctl.seek(T + 13, wait_for_history=True)
-    assert "⏳" in state_cell("E1") and "值班员甲" in state_cell("E1")
-    ctl.seek(T + 15, wait_for_history=True)
-    assert "⏳" not in state_cell("E1") and state_cell("E1").endswith("· 值班员甲")
-    tl.resize(1000, 34)
-    x = tl._x(T + 12)
-    assert any("值班员甲" in t for t in tl.near(x))
-    audit.close()

@@ -1,0 +1,93 @@
+"""A killed feed: every view (tiles, chart, map, queue, wall) says so, and says live again after the
+reconnect."""
+
+import asyncio
+
+from PySide6.QtCore import QSettings
+
+from console.feed.live_source import FeedConfig, LiveSource
+from console.model.city_state import CityState
+from console.model.clock import Clock
+from console.model.ingest import Ingest
+from console.simulator.run import CityOptions, make_server
+from console.simulator.server import ServerOptions
+from console.views.freshness import DOWN, LIVE, feeds_down
+from tests.aio import pump_qt, until
+from tests.live import FAST, free_port
+
+
+def test_killed_feed_every_view_says_so_and_live_again_after_reconnect(qapp, tmp_path):
+    from console.ui.freshness_view import show_freshness
+    from console.ui.main_window import MainWindow
+    from console.ui.map_bridge import CityMapView
+    from console.ui.wall_window import WallOptions
+
+    async def main():
+        pumping = asyncio.create_task(pump_qt(qapp))
+        port = free_port()
+        city = CityOptions(seed=4, history_s=900)
+        server = make_server(city, ServerOptions(speed=1))
+        await server.start(port=port)
+        state, clock = CityState(), Clock()
+        source = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "city")], FAST)
+        source.add_listener(Ingest(state))
+        map_view = CityMapView(state, clock)
+        win = MainWindow(state, source, clock, QSettings(str(tmp_path / "l.ini"), QSettings.Format.IniFormat),
+                         map_widget=map_view)
+        win.show()
+        await source.start()
+        wall = None
+        try:
+            await until(lambda: map_view.is_ready and len(win.board.spec_by_key) > 20, timeout=60,
+                        what="the map and the board")
+            win.bridge.flush()
+            f = show_freshness(win)
+            assert f["queue"].level == LIVE and f["map"].level == LIVE and f["chart"].level == LIVE
+            assert all(t.level == LIVE for t in f["tiles"].values()), [k for k, t in f["tiles"].items() if t.marked]
+            assert not win.queue.freshness.isVisible() and win.chart.fresh_label.text() == ""
+            wall = win.open_wall(WallOptions(screen=0, windowed=True, size=(1280, 720)))
+
+            killed = clock.now()
+            await server.stop()
+            await until(lambda: feeds_down(source.health(), False), what="the feed seen down")
+            f = show_freshness(win)
+            now = clock.now()
+            for key, t in f["tiles"].items():
+                last = state.rings.last_ts[win.board_model._shown_series(win.board_model._candidates[key])]
+                assert t.level == DOWN and abs(t.age_s - (now - last)) < 0.5, key  # (the clock runs on)
+                assert t.age_s <= t.bound_s + (now - killed) + 1.0, key  # it was live until the feed went
+            tile = win.board_model.data(next(iter(f["tiles"])), now)
+            assert tile.stale and "断开" in tile.fresh_text
+            assert f["chart"].level == DOWN and "断开" in win.chart.fresh_label.text() and win.chart.marked
+            assert f["queue"].level == DOWN and win.queue.freshness.isVisible()
+            assert "断开" in win.queue.freshness.text()
+            assert f["map"].level == DOWN and map_view._fresh_sent == (True, f["map"].text())
+            box = []
+            map_view.page().runJavaScript(
+                "document.querySelector('.cityops-freshness').textContent + '|' + "
+                "document.querySelector('.leaflet-container').classList.contains('cityops-stale')", 0, box.append)
+            await until(lambda: bool(box), what="the map's own answer")
+            assert box[0] == f"{f['map'].text()}|true"
+            wall.refresh_all()
+            assert wall.banner_data.isVisible() and "数据中断" in wall.banner_data.label.full_text()
+
+            server = make_server(city, ServerOptions(speed=1))
+            await server.start(port=port)
+            await until(lambda: not feeds_down(source.health(), False), timeout=20, what="reconnected")
+            await until(lambda: all(t.level == LIVE for t in show_freshness(win)["tiles"].values()),
+                        what="tiles live again")
+            f = show_freshness(win)
+            assert f["queue"].level == LIVE and f["map"].level == LIVE and f["chart"].level == LIVE
+            assert not win.queue.freshness.isVisible() and not win.chart.marked
+            assert map_view._fresh_sent == (False, "")
+            wall.refresh_all()
+            assert not wall.banner_data.isVisible()
+        finally:
+            await source.stop()
+            await server.stop()
+            if wall is not None:
+                wall.close()
+            win.close()
+            pumping.cancel()
+
+    asyncio.run(main())
