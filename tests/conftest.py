@@ -72,7 +72,7 @@ def _drop_log_handlers():
 
 @pytest.fixture
 def free_port() -> int:
-    """A free TCP port on the loopback (tests/live.py's free_port(), for tests that need more than one)."""
-    from tests.live import free_port as pick
+    """A free TCP port on the loopback (console.site.process.free_ports for more than one)."""
+    from console.site.process import free_ports
 
-    return pick()
+    return free_ports(1)[0]

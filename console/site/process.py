@@ -1,5 +1,6 @@
 """What every long-running cityops process does alike (the simulator, a hub, a publisher, a headless
-console): stop cleanly on SIGINT/SIGTERM, and write its status as JSON that a reader never sees half of."""
+console): stop cleanly on SIGINT/SIGTERM, write its status as JSON that a reader never sees half of, and
+pick free local ports (a local cluster, the tests and the benchmarks)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import contextlib
 import json
 import os
 import signal
+import socket
 from pathlib import Path
 
 
@@ -35,3 +37,19 @@ def write_json_atomic(path: Path, data: dict) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=2), encoding="utf-8")
     os.replace(tmp, path)  # a reader never sees half a file
+
+
+def free_ports(n: int, host: str = "127.0.0.1") -> list[int]:
+    """n distinct ports free now (all bound at once, so none repeats); another process may take one before
+    it is used, which is good enough on one machine."""
+    socks, ports = [], []
+    try:
+        for _ in range(n):
+            s = socket.socket()
+            s.bind((host, 0))
+            socks.append(s)
+            ports.append(s.getsockname()[1])
+    finally:
+        for s in socks:
+            s.close()
+    return ports

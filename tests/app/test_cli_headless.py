@@ -7,8 +7,6 @@ import sys
 import time
 from pathlib import Path
 
-from tests.live import free_port
-
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -43,8 +41,8 @@ def wait_stats(path: Path, pred, timeout: float = 20.0) -> dict:
     raise AssertionError(f"stats never satisfied the condition; last: {json.dumps(last)[:800]}")
 
 
-def test_headless_run_survives_a_killed_simulator(tmp_path):
-    port = free_port()
+def test_headless_run_survives_a_killed_simulator(tmp_path, free_port):
+    port = free_port
     stats = tmp_path / "stats.json"
     sim = simulate(port)
     run = headless(port, "--duration", "40", "--stats-json", str(stats), feed_name="city")

@@ -40,9 +40,10 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
 from console.feed.frames import Indicator, Region  # noqa: E402
-from console.jetstream.cluster import LocalCluster, free_ports, prepare  # noqa: E402
+from console.jetstream.cluster import LocalCluster, prepare  # noqa: E402
 from console.jetstream.connect import NatsUser  # noqa: E402
 from console.simulator.city_catalog import SimIndicator, load_indicators, load_regions  # noqa: E402
+from console.site.process import free_ports  # noqa: E402
 
 STREETS = 215
 INDICATORS = 100

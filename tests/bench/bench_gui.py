@@ -31,7 +31,7 @@ sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
-from tests.bench.bench_ingest import free_port  # noqa: E402
+from console.site.process import free_ports  # noqa: E402
 
 
 def start_rate_simulator(port: int, rate: int):
@@ -85,7 +85,7 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
     app = QApplication.instance() or QApplication([])
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    port = free_port()
+    port = free_ports(1)[0]
     sim = start_rate_simulator(port, rate)
     state = CityState(StateConfig(history_s=86_400 * 60, max_points=86_400))
     clock = Clock()

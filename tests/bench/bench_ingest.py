@@ -18,7 +18,6 @@ import asyncio
 import json
 import os
 import platform
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,12 +33,7 @@ sys.path.insert(0, str(ROOT))
 from console.feed.live_source import FeedConfig, LiveSource  # noqa: E402
 from console.model.city_state import CityState  # noqa: E402
 from console.model.ingest import Ingest  # noqa: E402
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from console.site.process import free_ports  # noqa: E402
 
 
 def start_simulator(port: int, burst: int, batch: int) -> subprocess.Popen:
@@ -104,7 +98,7 @@ async def console_path(url: str, n: int) -> tuple[float, CityState]:
 
 
 def run_batch(batch: int, samples: int, rounds: int) -> dict:
-    port = free_port()
+    port = free_ports(1)[0]
     sim = start_simulator(port, samples, batch)
     url = f"ws://127.0.0.1:{port}"
     bare, ours = [], []

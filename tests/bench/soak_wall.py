@@ -14,7 +14,6 @@ import contextlib
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -23,12 +22,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 CITYOPS = [sys.executable, "-m", "console.app.cli"]
+sys.path.insert(0, str(ROOT))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from console.site.process import free_ports  # noqa: E402
 
 
 def rss_kb(pid: int) -> int:
@@ -76,7 +72,7 @@ def main() -> int:
     a.out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CITYOPS_DATA_DIR=tempfile.mkdtemp(prefix="cityops-soak-"))
     env.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
-    port = free_port()
+    port = free_ports(1)[0]
     sim_log = open(a.out / "simulator.log", "w")  # noqa: SIM115 - open for the whole run
     sim = start_sim(port, a.speed, sim_log)
     time.sleep(3)

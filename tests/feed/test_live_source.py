@@ -13,7 +13,7 @@ from console.simulator.run import CityOptions, make_server
 from console.simulator.server import ServerOptions
 from tests.aio import until
 from tests.frames_factory import catalog, dumps, event, hello, samples
-from tests.live import FAST, free_port
+from tests.live import FAST
 
 
 async def with_sim(opts: ServerOptions, body, live: LiveOptions = FAST, token=None, city=None, port=0):
@@ -74,8 +74,8 @@ def test_token_auth_good_and_bad():
     asyncio.run(with_sim(ServerOptions(speed=60, token="s3cret"), bad, token="wrong"))
 
 
-def test_server_vanishes_and_comes_back_on_the_same_port():
-    port = free_port()
+def test_server_vanishes_and_comes_back_on_the_same_port(free_port):
+    port = free_port
 
     async def body(server, src, state, h):
         await until(lambda: h.samples > 10)

@@ -47,7 +47,7 @@ def test_twenty_consoles_survive_a_dead_nats_node_and_a_dead_hub(tmp_path):
                               log=tmp_path / "publisher.log")
         procs.append(pub)
         hubs, hub_urls = [], []
-        from console.jetstream.cluster import free_ports
+        from console.site.process import free_ports
 
         for k, port in enumerate(free_ports(2)):
             hubs.append(cityops("hub", "--nats", cluster.url_list(), "--nats-creds", str(cluster.creds_path),

@@ -17,7 +17,7 @@ from console.model.ingest import Ingest
 from console.simulator.run import CityOptions, make_server
 from console.simulator.server import ServerOptions
 from tests.aio import until
-from tests.live import FAST, free_port
+from tests.live import FAST
 
 
 def _ev(eid="E1", version=1, state="new", region="310101013", domain="gas"):
@@ -78,12 +78,12 @@ def test_credentials_never_show(tmp_path):
     assert "s3cret" not in str(exc.value)
 
 
-def test_console_fails_over_to_the_next_hub():
+def test_console_fails_over_to_the_next_hub(free_port):
     async def main():
         a = make_server(CityOptions(seed=3), ServerOptions(speed=60))
         b = make_server(CityOptions(seed=3), ServerOptions(speed=60))
         pa, pb = await a.start(), await b.start()
-        dead = free_port()
+        dead = free_port
         state = CityState()
         # the first URL has nobody listening: the console moves on at once
         src = LiveSource([FeedConfig(f"ws://127.0.0.1:{dead}", "city", alternates=(f"ws://127.0.0.1:{pa}",

@@ -18,7 +18,7 @@ from console.simulator.run import CityOptions, make_server
 from console.simulator.server import ServerOptions
 from tests.aio import until
 from tests.app.test_cli_headless import headless, simulate
-from tests.live import FAST, free_port
+from tests.live import FAST
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -88,8 +88,8 @@ def test_replay_reproduces_the_live_state_at_chosen_instants(tmp_path):
     assert replay.rec.keyframe_before(checkpoints[-1][0]) is not None  # seeks started from keyframes
 
 
-def test_sigkill_mid_write_loses_at_most_the_last_second(tmp_path):
-    port = free_port()
+def test_sigkill_mid_write_loses_at_most_the_last_second(tmp_path, free_port):
+    port = free_port
     path = tmp_path / "killed.cityrec"
     sim = simulate(port)
     run = headless(port, "--duration", "60", "--record", str(path))

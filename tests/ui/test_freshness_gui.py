@@ -13,10 +13,10 @@ from console.simulator.run import CityOptions, make_server
 from console.simulator.server import ServerOptions
 from console.views.freshness import DOWN, LIVE, feeds_down
 from tests.aio import pump_qt, until
-from tests.live import FAST, free_port
+from tests.live import FAST
 
 
-def test_killed_feed_every_view_says_so_and_live_again_after_reconnect(qapp, tmp_path):
+def test_killed_feed_every_view_says_so_and_live_again_after_reconnect(qapp, tmp_path, free_port):
     from console.ui.freshness_view import show_freshness
     from console.ui.main_window import MainWindow
     from console.ui.map_bridge import CityMapView
@@ -24,7 +24,7 @@ def test_killed_feed_every_view_says_so_and_live_again_after_reconnect(qapp, tmp
 
     async def main():
         pumping = asyncio.create_task(pump_qt(qapp))
-        port = free_port()
+        port = free_port
         city = CityOptions(seed=4, history_s=900)
         server = make_server(city, ServerOptions(speed=1))
         await server.start(port=port)
