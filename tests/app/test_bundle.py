@@ -2,7 +2,7 @@
 screenshot from the bundled console shows the board, the map and the queue. Slow (a build is a
 minute or more, the bundle ~700 MB), so it runs only when asked:
 
-    CITYOPS_TEST_BUNDLE=1 ./dev test tests/test_bundle.py -s     (add CITYOPS_BUNDLE_PREBUILT=1 to skip the build)
+    CITYOPS_TEST_BUNDLE=1 ./dev test tests/app/test_bundle.py -s     (add CITYOPS_BUNDLE_PREBUILT=1 to skip the build)
 """
 
 import json
