@@ -28,8 +28,8 @@ from nats.js.errors import KeyNotFoundError, NoKeysError
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from console.feed.client_session import bearer, read_client_frame, token_ok
 from console.feed.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
-from console.feed.server_session import bearer, read_client_frame, token_ok
 from console.jetstream.layout import (
     BUCKET,
     CATALOG_KEY,

@@ -18,8 +18,8 @@ import orjson
 from websockets.asyncio.server import Server, ServerConnection, serve
 from websockets.exceptions import ConnectionClosed
 
+from console.feed.client_session import bearer, read_client_frame, token_ok
 from console.feed.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
-from console.feed.server_session import bearer, read_client_frame, token_ok
 from console.simulator.city_model import SimCity
 from console.simulator.command_desk import BadCommand, CommandDesk
 from console.simulator.pacing import SamplePacer
