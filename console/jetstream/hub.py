@@ -5,9 +5,12 @@ key-value bucket and replays the stream from the sequence that checkpoint includ
 ordered consumer feeds an in-memory mirror and every console at once. Kill a hub and start another,
 or run several: consoles list them all and move to the next when one goes.
 
-Per console: its own `seq`, its own bounded send queue (a slow console loses frames, sees the `seq`
-jump and resyncs; nobody else slows down), its region and domain filters. Readings arriving within
-`flush_s` go out as one `samples` frame, built once for all consoles with the same filters.
+The hub is a back end of the shared server (`console/feed/session_server.py`): what every console
+connection does alike (auth, subscribe checks, its own `seq` and bounded send queue: a slow console
+loses frames, sees the `seq` jump and resyncs, nobody else slows down) is the shared
+`ClientSession`'s. The hub adds where the data comes from: the mirror for snapshots, the stream for
+readings and incidents, the authority over NATS for commands. Readings arriving within `flush_s` go out
+as one `samples` frame, built once for all consoles with the same filters.
 """
 
 from __future__ import annotations
@@ -18,18 +21,17 @@ import logging
 import ssl
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import nats.errors
 import orjson
 from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import KeyNotFoundError, NoKeysError
-from websockets.asyncio.server import Server, ServerConnection, serve
-from websockets.exceptions import ConnectionClosed
 
-from console.feed.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
-from console.feed.server_session import bearer, read_client_frame, token_ok
+from console.feed.client_session import ClientSession, Filters, SessionOptions
+from console.feed.protocol import DEFAULT_MAX_FRAME_BYTES, FrameType
+from console.feed.session_server import Client, SessionServer
 from console.jetstream.layout import (
     BUCKET,
     CATALOG_KEY,
@@ -67,37 +69,6 @@ class HubOptions:
     current_wait_s: float = 10.0  # to catch up with the stream before a snapshot, else the console goes elsewhere
 
 
-@dataclass(eq=False)
-class _Session:
-    ws: ServerConnection
-    queue: asyncio.Queue
-    seq: int = 0
-    subscribed: bool = False
-    authed: bool = False
-    regions: tuple[str, ...] = ()
-    domains: tuple[str, ...] = ()
-    last_send: float = 0.0
-    dropped: int = 0
-    queued_bytes: int = 0
-    tasks: set = field(default_factory=set)
-
-    @property
-    def filter_key(self) -> tuple:
-        return self.regions, self.domains
-
-    def wants(self, district: str, domain: str) -> str:
-        """"all", "some" (rows must be filtered: the filter names streets of this district) or ""."""
-        if self.domains and domain not in self.domains:
-            return ""
-        if not self.regions or any(district.startswith(p) for p in self.regions):
-            return "all"
-        return "some" if any(p.startswith(district) for p in self.regions) else ""
-
-    def wants_event(self, ev: dict) -> bool:
-        return ((not self.regions or ev["region"].startswith(self.regions))
-                and (not self.domains or ev["domain"] in self.domains))
-
-
 class Hub:
     def __init__(self, nc, options: HubOptions | None = None):
         self.nc = nc
@@ -105,27 +76,26 @@ class Hub:
         self.opt = options or HubOptions()
         self.mirror = CityMirror()
         self.catalog: dict[str, Any] = {}
-        self.sessions: set[_Session] = set()
+        self.clients = SessionServer(self, SessionOptions(
+            token=self.opt.token, queue_frames=self.opt.queue_frames, queue_bytes=self.opt.queue_bytes,
+            heartbeat_s=self.opt.heartbeat_s))
         self.processed = 0  # the stream sequence of the last message applied
         self._pending: list[tuple[str, str, bytes, list]] = []
         self._pending_bytes = 0
         self._history: deque[tuple[float, tuple]] = deque()  # (wall time, pending entry)
         self._history_bytes = 0
-        self._server: Server | None = None
         self._sub = None
         self._tasks: list[asyncio.Task] = []
         self._last_msg_mono = time.monotonic()
         self.port: int | None = None
-        self.stats = {"messages": 0, "frames_sent": 0, "frames_dropped": 0, "consumer_restarts": 0,
-                      "commands": 0, "command_timeouts": 0, "sessions_total": 0, "not_current": 0}
+        self.stats = {"messages": 0, "consumer_restarts": 0, "commands": 0, "command_timeouts": 0,
+                      "not_current": 0}
 
     # ------------------------------------------------------------------ lifecycle
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> int:
         start_seq = await self._bootstrap()
         await self._subscribe(start_seq)
-        self._server = await serve(self._handle, host, port, ssl=self.opt.ssl, max_size=self.opt.max_frame_bytes,
-                                   ping_interval=20, ping_timeout=20, compression=None)
-        self.port = next(iter(self._server.sockets)).getsockname()[1]
+        self.port = await self.clients.start(host, port, ssl=self.opt.ssl, max_size=self.opt.max_frame_bytes)
         self._tasks = [asyncio.create_task(self._flush_loop(), name="hub-flush"),
                        asyncio.create_task(self._heartbeat_loop(), name="hub-heartbeat"),
                        asyncio.create_task(self._stall_loop(), name="hub-stall")]
@@ -142,10 +112,7 @@ class Hub:
         if self._sub is not None:
             with contextlib.suppress(Exception):
                 await self._sub.unsubscribe()
-        if self._server:
-            self._server.close(close_connections=True)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._server.wait_closed(), 3.0)
+        await self.clients.stop()
 
     async def _bootstrap(self) -> int:
         """Load the catalog and the checkpoint; the stream sequence to replay from."""
@@ -253,36 +220,37 @@ class Hub:
             self._history_bytes -= len(self._history.popleft()[1][2])
 
     def _broadcast_event(self, raw: bytes, ev: dict) -> None:
-        for s in list(self.sessions):
-            if s.subscribed and s.wants_event(ev):
-                s.seq += 1
-                self._enqueue(s, b'{"type":"event","seq":%d,"event":%s}' % (s.seq, raw))
+        for c in self.clients.subscribed():
+            s = c.session
+            if s.filters.wants_event(ev["region"], ev["domain"]):
+                s.send_bytes(b'{"type":"event","seq":%d,"event":%s}' % (s.take_seq(), raw))
 
     def _flush(self) -> None:
         if not self._pending:
             return
         pending, self._pending, self._pending_bytes = self._pending, [], 0
-        bodies: dict[tuple, list[bytes]] = {}
-        for s in list(self.sessions):
-            if not s.subscribed:
-                continue
-            key = s.filter_key
-            if key not in bodies:
-                bodies[key] = self._sample_bodies(s, pending)
-            for body in bodies[key]:
-                s.seq += 1
-                self._enqueue(s, b'{"type":"samples","seq":%d,"samples":[%s]}' % (s.seq, body))
+        bodies: dict[Filters, list[bytes]] = {}
+        for c in self.clients.subscribed():
+            s = c.session
+            if s.filters not in bodies:
+                bodies[s.filters] = self._sample_bodies(s.filters, pending)
+            self._send_bodies(s, bodies[s.filters])
 
-    def _sample_bodies(self, s: _Session, pending: list) -> list[bytes]:
+    @staticmethod
+    def _send_bodies(s: ClientSession, bodies: list[bytes]) -> None:
+        for body in bodies:
+            s.send_bytes(b'{"type":"samples","seq":%d,"samples":[%s]}' % (s.take_seq(), body))
+
+    def _sample_bodies(self, f: Filters, pending: list) -> list[bytes]:
         """The rows this console wants, as the inside of JSON arrays of at most `frame_budget` bytes:
         whole messages are spliced in as they came (no re-encoding), only street filters cut rows."""
         parts: list[bytes] = []
         for district, domain, raw, rows in pending:
-            want = s.wants(district, domain)
+            want = f.wants_area(district, domain)
             if want == "all":
                 inner = raw.strip()[1:-1]
             elif want == "some":
-                inner = orjson.dumps([r for r in rows if r[1].startswith(s.regions)])[1:-1]
+                inner = orjson.dumps([r for r in rows if r[1].startswith(f.regions)])[1:-1]
             else:
                 continue
             if inner:
@@ -298,110 +266,32 @@ class Hub:
             out.append(b",".join(cur))
         return out
 
-    # ------------------------------------------------------------------ consoles
-    async def _handle(self, ws: ServerConnection) -> None:
-        s = _Session(ws, asyncio.Queue(self.opt.queue_frames))
-        auth = ws.request.headers.get("Authorization", "") if ws.request else ""
-        s.authed = token_ok(self.opt.token, bearer(auth))
-        self.sessions.add(s)
-        self.stats["sessions_total"] += 1
-        writer = asyncio.create_task(self._writer(s))
-        try:
-            self._send(s, {"type": FrameType.HELLO, "protocol": PROTOCOL,
-                           "source": self.catalog.get("source", "hub"), "level": self.catalog.get("level", "city"),
-                           "server_time": time.time()})
-            async for msg in ws:
-                await self._on_client_frame(s, msg)
-        except ConnectionClosed:
-            pass
-        finally:
-            self.sessions.discard(s)
-            for t in list(s.tasks):
-                t.cancel()
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
+    # ------------------------------------------------------------------ consoles (the back end)
+    def identity(self) -> tuple[str, str]:
+        return self.catalog.get("source", "hub"), self.catalog.get("level", "city")
 
-    async def _writer(self, s: _Session) -> None:
-        with contextlib.suppress(ConnectionClosed):
-            while True:
-                data = await s.queue.get()
-                s.queued_bytes -= len(data)
-                await s.ws.send(data, text=True)
-                self.stats["frames_sent"] += 1
+    def server_time(self) -> float:
+        return time.time()
 
-    def _send(self, s: _Session, frame: dict[str, Any], sequenced: bool = False) -> None:
-        if sequenced:
-            s.seq += 1
-            frame["seq"] = s.seq
-        self._enqueue(s, orjson.dumps(frame))
+    def on_subscribe(self, client: Client, filters: Filters) -> None:
+        client.spawn(self._when_current(client, self._start_stream, filters))
 
-    def _enqueue(self, s: _Session, data: bytes) -> None:
-        if s.queued_bytes + len(data) > self.opt.queue_bytes or s.queue.full():
-            s.dropped += 1  # lost to this console; the seq it used makes the gap visible
-            self.stats["frames_dropped"] += 1
-            return
-        s.queue.put_nowait(data)
-        s.queued_bytes += len(data)
-        s.last_send = time.monotonic()
+    def on_resync(self, client: Client) -> None:
+        client.spawn(self._when_current(client, self._send_snapshot))
 
-    def _error(self, s: _Session, code: str, message: str) -> None:
-        self._send(s, {"type": FrameType.ERROR, "code": code, "message": message})
+    def on_command(self, client: Client, frame: dict[str, Any]) -> None:
+        client.spawn(self._forward_command(client.session, frame))
 
-    async def _on_client_frame(self, s: _Session, msg: str | bytes) -> None:
-        obj, why = read_client_frame(msg)
-        if obj is None:
-            self._error(s, "bad_frame", why)
-            return
-        t = obj["type"]
-        if t == FrameType.AUTH:
-            if token_ok(self.opt.token, obj.get("token")):
-                s.authed = True
-            else:
-                await self._refuse(s, "bad token")
-            return
-        if not s.authed:
-            await self._refuse(s, "send auth first")
-            return
-        if t == FrameType.SUBSCRIBE:
-            self._subscribe_console(s, obj)
-        elif t == FrameType.RESYNC:
-            if s.subscribed:
-                self._spawn(s, self._when_current(s, self._send_snapshot))
-        elif t == FrameType.COMMAND:
-            self._spawn(s, self._forward_command(s, obj))
-        elif t == FrameType.PING:
-            self._send(s, {"type": FrameType.HEARTBEAT, "server_time": time.time()})
-        else:
-            self._error(s, "unknown_type", f"unknown frame type {t[:40]!r}")
-
-    async def _refuse(self, s: _Session, why: str) -> None:
-        self._error(s, "unauthorized", why)
-        await asyncio.sleep(0.05)  # let the error frame go out first
-        await s.ws.close(1008, "unauthorized")
-
-    def _subscribe_console(self, s: _Session, obj: dict) -> None:
-        regions = obj.get("regions") or []
-        domains = obj.get("domains") or []
-        if not (isinstance(regions, list) and all(isinstance(r, str) for r in regions)
-                and isinstance(domains, list) and all(isinstance(d, str) for d in domains)):
-            self._error(s, "bad_frame", "regions and domains must be lists of text")
-            return
-        self._spawn(s, self._when_current(s, self._start_stream, tuple(regions), tuple(domains)))
-
-    def _start_stream(self, s: _Session, regions: tuple[str, ...], domains: tuple[str, ...]) -> None:
-        s.regions, s.domains = regions, domains
-        s.subscribed = True
-        self._send(s, {"type": FrameType.CATALOG, "indicators": self.catalog.get("indicators", []),
-                       "regions": self.catalog.get("regions", [])})
+    def _start_stream(self, s: ClientSession, filters: Filters) -> None:
+        s.start_stream(filters)
+        s.send({"type": FrameType.CATALOG, "indicators": self.catalog.get("indicators", []),
+                "regions": self.catalog.get("regions", [])})
         if self._history:
             # older readings for the charts first; the snapshot's latest values then arrive as known
-            for body in self._sample_bodies(s, [entry for _, entry in self._history]):
-                s.seq += 1
-                self._enqueue(s, b'{"type":"samples","seq":%d,"samples":[%s]}' % (s.seq, body))
+            self._send_bodies(s, self._sample_bodies(filters, [entry for _, entry in self._history]))
         self._send_snapshot(s)
 
-    async def _when_current(self, s: _Session, then, *args) -> None:
+    async def _when_current(self, client: Client, then, *args) -> None:
         """Run `then` once this hub has applied everything the stream held when the console asked.
 
         A snapshot is the console's new truth: incidents it does not list are taken as closed. A hub
@@ -420,48 +310,44 @@ class Hub:
                 except Exception as exc:
                     log.debug("hub: stream position unknown (%s)", type(exc).__name__)
             if target is not None and self.processed >= target:
-                then(s, *args)
+                then(client.session, *args)
                 return
             await asyncio.sleep(0.05 if target is not None else 0.5)
         self.stats["not_current"] += 1
         log.warning("hub: not caught up with the stream after %.0f s (at %d of %s); sending the console elsewhere",
                     self.opt.current_wait_s, self.processed, target)
-        await s.ws.close(1013, "hub catching up; try another")
+        await client.close(1013, "hub catching up; try another")
 
-    def _spawn(self, s: _Session, coro) -> None:
-        task = asyncio.create_task(coro)
-        s.tasks.add(task)
-        task.add_done_callback(s.tasks.discard)
-
-    def _send_snapshot(self, s: _Session) -> None:
+    def _send_snapshot(self, s: ClientSession) -> None:
         """The mirror, filtered. Readings beyond one frame's budget go first as `samples` frames and the
         snapshot carries the rest, so no frame outgrows a console's limit however big the city."""
+        f = s.filters
         rows: list = []
         for (district, domain), group in self.mirror.values.items():
-            want = s.wants(district, domain)
+            want = f.wants_area(district, domain)
             if want:
                 rows.extend([i, r, t, v] for (i, r), (t, v) in group.items()
-                            if want == "all" or r.startswith(s.regions))
+                            if want == "all" or r.startswith(f.regions))
         per_frame = max(1, self.opt.frame_budget // 48)  # a row is about 40 bytes of JSON
         head = (max(0, len(rows) - 1) // per_frame) * per_frame
         for k in range(0, head, per_frame):
-            self._send(s, {"type": FrameType.SAMPLES, "samples": rows[k : k + per_frame]}, sequenced=True)
+            s.send({"type": FrameType.SAMPLES, "samples": rows[k : k + per_frame]}, sequenced=True)
         rest = rows[head:]
-        events = [e for e in self.mirror.events.values() if s.wants_event(e)]
-        self._send(s, {"type": FrameType.SNAPSHOT, "values": rest, "events": events}, sequenced=True)
+        events = [e for e in self.mirror.events.values() if f.wants_event(e["region"], e["domain"])]
+        s.send({"type": FrameType.SNAPSHOT, "values": rest, "events": events}, sequenced=True)
 
-    async def _forward_command(self, s: _Session, obj: dict) -> None:
+    async def _forward_command(self, s: ClientSession, obj: dict) -> None:
         self.stats["commands"] += 1
         cid = obj.get("id")
         try:
             resp = await self.nc.request(COMMANDS, orjson.dumps(obj), timeout=self.opt.command_timeout_s)
-            self._enqueue(s, resp.data)
+            s.send_bytes(resp.data)
         except (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.errors.ConnectionReconnectingError):
             self.stats["command_timeouts"] += 1
             if isinstance(cid, str) and cid:
                 # the command may still have been applied: re-sending the same id gets its real answer
-                self._send(s, {"type": FrameType.REPLY, "ref": cid, "ok": False,
-                               "error": "指挥平台未应答，请重试 / the authority did not answer; try again"})
+                s.send({"type": FrameType.REPLY, "ref": cid, "ok": False,
+                        "error": "指挥平台未应答，请重试 / the authority did not answer; try again"})
 
     # ------------------------------------------------------------------ clocks
     async def _flush_loop(self) -> None:
@@ -475,14 +361,13 @@ class Hub:
     async def _heartbeat_loop(self) -> None:
         while True:
             await asyncio.sleep(0.5)
-            mono = time.monotonic()
-            for s in list(self.sessions):
-                if mono - s.last_send >= self.opt.heartbeat_s:
-                    self._send(s, {"type": FrameType.HEARTBEAT, "server_time": time.time()})
+            self.clients.tick()
 
     def summary(self) -> dict:
         url = self.nc.connected_url
-        return {**self.stats, "sessions": len(self.sessions), "stream_seq": self.processed,
+        return {**self.stats, "frames_sent": self.clients.frames_sent, "frames_dropped": self.clients.frames_dropped,
+                "sessions_total": self.clients.sessions_total, "sessions": len(self.clients),
+                "stream_seq": self.processed,
                 "nats_server": f"{url.hostname}:{url.port}" if url else None,  # no userinfo: never the password
                 "nats_reconnects": self.nc.stats.get("reconnects", 0),
                 "series": sum(len(g) for g in self.mirror.values.values()), "open_incidents": len(self.mirror.events)}

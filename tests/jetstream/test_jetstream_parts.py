@@ -1,5 +1,6 @@
 """The NATS back end's parts that need no server: subjects, the mirror, the hub's per-console frames,
-credentials that never show, and a console failing over between two feed servers."""
+credentials that never show, and a console failing over between two feed servers. (What every console
+connection does alike is tested on its own in tests/feed/test_client_session.py.)"""
 
 import asyncio
 import json
@@ -7,9 +8,10 @@ import json
 import orjson
 import pytest
 
+from console.feed.client_session import Filters
 from console.feed.live_source import FeedConfig, LiveSource
 from console.jetstream.connect import load_creds, redact, split_urls
-from console.jetstream.hub import Hub, HubOptions, _Session
+from console.jetstream.hub import Hub, HubOptions
 from console.jetstream.layout import checkpoint_key, district_of, events_subject, parse_subject, samples_subject
 from console.jetstream.mirror import CityMirror
 from console.model.city_state import CityState
@@ -53,15 +55,13 @@ def test_hub_builds_each_filter_once_and_splices_rows_unchanged():
     a = orjson.dumps([["g", "310101013", 1.0, 1.5], ["g", "310101014", 1.0, 2.5]])
     b = orjson.dumps([["p", "310115001", 1.0, 3.0]])
     pending = [("310101", "gas", a, orjson.loads(a)), ("310115", "power", b, orjson.loads(b))]
-    everything = _Session(None, asyncio.Queue())
-    bodies = Hub._sample_bodies(hub, everything, pending)
+    bodies = Hub._sample_bodies(hub, Filters(), pending)
     rows = [r for body in bodies for r in orjson.loads(b"[" + body + b"]")]
     assert rows == orjson.loads(a) + orjson.loads(b) and len(bodies) == 2  # split at the budget
-    street = _Session(None, asyncio.Queue(), regions=("310101014",))
+    street = Filters(regions=("310101014",))
     assert orjson.loads(b"[" + Hub._sample_bodies(hub, street, pending)[0] + b"]") == [["g", "310101014", 1.0, 2.5]]
-    power = _Session(None, asyncio.Queue(), domains=("power",))
+    power = Filters(domains=("power",))
     assert Hub._sample_bodies(hub, power, pending) == [b[1:-1]]
-    assert street.wants_event(_ev(region="310101014")) and not street.wants_event(_ev(region="310101013"))
 
 
 def test_credentials_never_show(tmp_path):
@@ -147,8 +147,9 @@ def test_hub_serves_a_snapshot_only_once_it_has_caught_up_with_the_stream():
         async def stream_info(self, name):
             return SimpleNamespace(state=SimpleNamespace(last_seq=10))
 
-    class FakeWs:
+    class FakeClient:
         closed = None
+        session = object()
 
         async def close(self, code, reason):
             self.closed = code
@@ -158,18 +159,19 @@ def test_hub_serves_a_snapshot_only_once_it_has_caught_up_with_the_stream():
         hub.opt = HubOptions(current_wait_s=0.5)
         hub.js, hub.processed, hub.stats = FakeJs(), 5, {"not_current": 0}
         served = []
-        behind = _Session(FakeWs(), asyncio.Queue())
+        behind = FakeClient()
         await Hub._when_current(hub, behind, lambda s: served.append(s))
-        assert served == [] and behind.ws.closed == 1013 and hub.stats["not_current"] == 1
+        assert served == [] and behind.closed == 1013 and hub.stats["not_current"] == 1
 
         async def catch_up():
             await asyncio.sleep(0.1)
             hub.processed = 10
 
         hub.opt = HubOptions(current_wait_s=5)
-        fine = _Session(FakeWs(), asyncio.Queue())
+        fine = FakeClient()
+        fine.session = object()
         await asyncio.gather(Hub._when_current(hub, fine, lambda s: served.append(s)), catch_up())
-        assert served == [fine] and fine.ws.closed is None
+        assert served == [fine.session] and fine.closed is None
 
     asyncio.run(main())
 
@@ -186,10 +188,16 @@ def test_run_takes_several_hubs_for_one_feed():
 
 
 def test_a_slow_console_loses_frames_not_memory():
-    hub = Hub.__new__(Hub)
-    hub.opt = HubOptions(queue_frames=100, queue_bytes=250)
-    hub.stats = {"frames_dropped": 0}
-    s = _Session(None, asyncio.Queue(100))
+    from console.feed.client_session import ClientSession
+
+    class FakeNc:
+        def jetstream(self):
+            return None
+
+    hub = Hub(FakeNc(), HubOptions(queue_frames=100, queue_bytes=250))
+    s = ClientSession(hub.clients.options, source="hub", level="city", server_time=hub.server_time, now=0.0)
+    while s.next_outgoing() is not None:  # the hello
+        pass
     for _ in range(4):
-        Hub._enqueue(hub, s, b"x" * 100)
-    assert s.queue.qsize() == 2 and s.queued_bytes == 200 and s.dropped == 2 and hub.stats["frames_dropped"] == 2
+        s.send_bytes(b"x" * 100)
+    assert s.queued_bytes == 200 and s.dropped == 2
