@@ -36,6 +36,5 @@ def show_freshness(win) -> dict[str, object]:
     queue = feed_freshness(health, pinned, FEED_STALE_AFTER_S)
     win.queue.show_freshness(queue.marked, queue.text(english))
     map_fresh = worst(readings_freshness(win.state, now, down), queue)
-    if win.map is not None and hasattr(win.map, "set_freshness"):
-        win.map.set_freshness(map_fresh.marked, map_fresh.text(english))
+    win.map.set_freshness(map_fresh.marked, map_fresh.text(english))
     return {"tiles": tiles, "chart": chart, "queue": queue, "map": map_fresh}

@@ -26,6 +26,7 @@ from console.model.city_state import Changes, CityState
 from console.model.clock import Clock
 from console.ui import role_layouts
 from console.ui.alert_sound import AlertSound
+from console.ui.city_map import CityMap, NoMap
 from console.ui.emergency_controller import EmergencyController
 from console.ui.freshness_view import show_freshness
 from console.ui.i18n import is_english
@@ -111,8 +112,9 @@ class MainWindow(QMainWindow):
         self._n_series_seen = 0
         self._chart_drawn = 0.0
 
-        self.map = map_widget
-        self.setCentralWidget(map_widget if map_widget is not None else QWidget())
+        # no map: a stand-in that takes every call, so nothing below asks whether there is one
+        self.map: CityMap = map_widget if map_widget is not None else NoMap()
+        self.setCentralWidget(self.map)
         # side docks run the full height; the chart sits under the map only
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -142,9 +144,8 @@ class MainWindow(QMainWindow):
         self.bridge.second.connect(self._on_second)
         self.board.tileActivated.connect(self._on_tile)
         self.chart.rangeChanged.connect(lambda _s: self._refresh_chart())
-        self.queue.incidentSelected.connect(self._on_incident_selected)
-        if self.map is not None and hasattr(self.map, "incidentClicked"):
-            self.map.incidentClicked.connect(self.select_incident)
+        self.queue.incidentSelected.connect(self.map.select_incident)
+        self.map.incidentClicked.connect(self.select_incident)
         self._render_timer = QTimer(self)  # spreads tile re-renders over ticks (see VitalBoard)
         self._render_timer.setInterval(50)
         self._render_timer.timeout.connect(self.board.render_pending)
@@ -240,8 +241,7 @@ class MainWindow(QMainWindow):
         self._rebuild_board()
         self.incident_model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.incident_model.columnCount() - 1)
         self.incident_model.refresh_clocks()
-        if self.map is not None and hasattr(self.map, "retranslate"):
-            self.map.retranslate()
+        self.map.retranslate()
 
     def show_about(self):
         from console.ui.about_dialog import AboutDialog
@@ -367,8 +367,7 @@ class MainWindow(QMainWindow):
             hot = ("hotline.calls", "310000")
             if hot[0] in self.state.indicators:
                 self._on_tile(hot)  # the hotline surge, in the chart
-        if self.map is not None and hasattr(self.map, "focus_districts"):
-            self.map.focus_districts(list(self.emergency.mode.regions) if active else [])
+        self.map.focus_districts(list(self.emergency.mode.regions) if active else [])
         self.refresh_resources()
 
     def refresh_resources(self) -> None:
@@ -391,13 +390,8 @@ class MainWindow(QMainWindow):
             self.timeshift.back_to_live()  # the wall shares this picture: a big screen always shows live
         if options is None:
             options = WallOptions(screen=1 if len(QGuiApplication.screens()) > 1 else 0)
-        map_view = None
-        if self.map is not None:
-            from console.ui.map_bridge import CityMapView
-
-            map_view = CityMapView(self.state, self.clock, self.map.options)
         wall = WallWindow(self.state, self.source, self.clock, self.bridge,
-                          load_wall_config(resource("config", "wall.json")), options, map_view)
+                          load_wall_config(resource("config", "wall.json")), options, self.map.twin())
         if self.emergency is not None:
             self.emergency.changed.connect(lambda _a, w=wall: w.set_emergency(self.emergency.banner_text(),
                                                                               self.emergency.mode.regions))
@@ -426,8 +420,7 @@ class MainWindow(QMainWindow):
     def _on_changes(self, ch: Changes) -> None:
         if ch.reset:  # the state was rebuilt (a replay seek): every view starts over
             self.incident_model.reload()
-            if self.map is not None and hasattr(self.map, "reload"):
-                self.map.reload()
+            self.map.reload()
         if ch.catalog or len(self.state.series_keys) != self._n_series_seen:  # new tiles to lay out
             self._rebuild_board()
             self.queue.refresh_choices()
@@ -442,8 +435,7 @@ class MainWindow(QMainWindow):
         self.queue.refresh_selected_detail(ch.events)
         if self.queue.selected_id in ch.events:
             self.actions.refresh()
-        if self.map is not None and hasattr(self.map, "apply_changes"):
-            self.map.apply_changes(ch)
+        self.map.apply_changes(ch)
 
     def _on_second(self) -> None:
         health = self.source.health() if self.source is not None else []
@@ -601,10 +593,6 @@ class MainWindow(QMainWindow):
     def _domain_choices(self) -> list[tuple[str, str]]:
         domains = sorted({e.domain for e in self.state.incidents.open.values()} | set(DOMAIN_ZH) - {"other"})
         return [(d, _label(DOMAIN_ZH.get(d, d))) for d in domains]
-
-    def _on_incident_selected(self, event_id: str) -> None:
-        if self.map is not None and hasattr(self.map, "select_incident"):
-            self.map.select_incident(event_id)
 
     def select_incident(self, event_id: str) -> None:
         self.queue.select_incident(event_id)
