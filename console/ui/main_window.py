@@ -28,7 +28,7 @@ from console.ui import role_layouts
 from console.ui.alert_sound import AlertSound
 from console.ui.city_map import CityMap, NoMap
 from console.ui.emergency_controller import EmergencyController
-from console.ui.freshness_view import show_freshness
+from console.ui.freshness_view import FreshnessView
 from console.ui.i18n import is_english
 from console.ui.incident_actions import OP_ZH, IncidentActions
 from console.ui.incident_model import IncidentTableModel
@@ -79,8 +79,7 @@ class MainWindow(QMainWindow):
         self._in_emergency_layout = False
         self.walls: list[QWidget] = []
         self.timeshift = None  # console.recording.time_shift.TimeShift on a recorded live session
-        self._tile_fresh: dict = {}  # what each tile last said about its freshness (console/ui/freshness_view.py)
-        self.freshness: dict = {}  # what every view last showed (show_freshness)
+        self.freshness: dict = {}  # what every view last showed (FreshnessView.show)
         self.board_model = BoardModel(state)
 
         self.incident_model = IncidentTableModel(state, clock, self, sla=sla)
@@ -137,8 +136,9 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.status, 1)
         self._build_menu()
         self.sender = sender
-        self.actions = IncidentActions(self.queue, state, sender, self._refresh_pending, self)
+        self.actions = IncidentActions(self.queue, state, sender, self.refresh_pending, self)
         self._wire_alarms()
+        self.freshness_view = FreshnessView(self)
 
         self.bridge.changed.connect(self._on_changes)
         self.bridge.second.connect(self._on_second)
@@ -441,7 +441,7 @@ class MainWindow(QMainWindow):
         health = self.source.health() if self.source is not None else []
         self.incident_model.refresh_clocks()
         self.status.show_health(health, self.clock.now(), self.english)
-        self.freshness = show_freshness(self)
+        self.freshness = self.freshness_view.show()
         if self.timeshift is None or not self.timeshift.shifted:  # a past picture's breaches are not news
             self._check_breaches()
         if self.emergency is not None:
@@ -581,7 +581,8 @@ class MainWindow(QMainWindow):
         return describe(ev, lambda code: self.state.region_label(code, self.english), self.clock.now(),
                         unmask=self.operator.sees_personal_data, tr=_label, english=self.english)
 
-    def _refresh_pending(self) -> None:
+    def refresh_pending(self) -> None:
+        """Mark the incidents with commands awaiting the platform's answer (after a command, or back to live)."""
         if self.sender is not None:
             pending = self.sender.pending_by_event()
             self.incident_model.set_pending({eid: _action_label(op) for eid, op in pending.items()})
@@ -694,7 +695,7 @@ class MainWindow(QMainWindow):
         due = self.escalator.due(self.state.incidents.open.values(), self.clock.now())
         if due:
             self._escalating = asyncio.ensure_future(self.escalator.run(due, self.clock.now()))
-            self._escalating.add_done_callback(lambda _f: self._refresh_pending())
+            self._escalating.add_done_callback(lambda _f: self.refresh_pending())
 
     # ---------------------------------------------------------------- pictures
     def screenshot(self, path: Path) -> bool:
