@@ -3,7 +3,6 @@ the incident queue in docks whose arrangement is saved and restored, and the fee
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from pathlib import Path
@@ -12,10 +11,8 @@ from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Sign
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSizePolicy, QToolBar, QWidget
 
+from console.alarms.alarm_desk import AlarmDesk
 from console.alarms.discovery_rules import RuleEngine
-from console.alarms.flood import FloodDetector, should_sound
-from console.alarms.states import AlarmInput, AlarmState
-from console.feed.protocol import Severity
 from console.feed.source import Source
 from console.incidents.audit_log import AuditLog
 from console.incidents.command_sender import CommandSender
@@ -25,6 +22,7 @@ from console.incidents.sla import SlaBook
 from console.model.city_state import Changes, CityState
 from console.model.clock import Clock
 from console.ui import role_layouts
+from console.ui.alarm_panel import AlarmPanel
 from console.ui.alert_sound import AlertSound
 from console.ui.city_map import CityMap, NoMap
 from console.ui.emergency_controller import EmergencyController
@@ -37,7 +35,7 @@ from console.views.board_model import BoardModel
 from console.views.forecast import forecast
 from console.views.history import display_series
 from console.views.incident_text import describe
-from console.views.labels import ALARM_STATE_ZH, DOMAIN_ZH
+from console.views.labels import DOMAIN_ZH
 from widgets.banner import Banner
 from widgets.feed_status_bar import FeedStatusBar
 from widgets.incident_queue import IncidentQueue
@@ -75,29 +73,23 @@ class MainWindow(QMainWindow):
         # one bridge per state: a wall opened from this window watches the same changes
         self.bridge = bridge or StateBridge(state, source, clock, parent=self)
         self.operator = operator or (sender.operator if sender is not None else Operator("operator", Role.ANALYST))
+        self.sender = sender
         self.emergency = emergency
         self._in_emergency_layout = False
         self.walls: list[QWidget] = []
         self.timeshift = None  # console.recording.time_shift.TimeShift on a recorded live session
         self.freshness: dict = {}  # what every view last showed (FreshnessView.show)
         self.board_model = BoardModel(state)
+        # the alarm decisions; the window runs it on its timers and shows what it says (AlarmPanel)
+        self.desk = AlarmDesk(state, rules, audit, sender.operator if sender is not None else None, escalator)
 
         self.incident_model = IncidentTableModel(state, clock, self, sla=sla)
-        self.audit = audit
         self.sound = AlertSound(self)
-        self.rules = rules
         self._rules_timer = QTimer(self)
         self._rules_timer.setInterval(5000)
         self._rules_timer.timeout.connect(self.evaluate_rules)
         if rules is not None:
             self._rules_timer.start()
-        self._breached_red: set[str] = set()
-        self.flood = FloodDetector()  # EEMUA 191: more than 10 in 10 minutes for this operator
-        self.escalator = escalator
-        self._escalating: asyncio.Future | None = None
-        self.sounds_held = 0  # low-priority cues held back during a flood
-        if rules is not None and rules.alarms.audit is None:
-            rules.alarms.audit = audit  # shelving, suppression and acknowledgements go on the record
         self.queue = IncidentQueue(self.incident_model, self._describe, self._district_choices,
                                    self._domain_choices)
 
@@ -135,9 +127,9 @@ class MainWindow(QMainWindow):
         self.status = FeedStatusBar()
         self.statusBar().addPermanentWidget(self.status, 1)
         self._build_menu()
-        self.sender = sender
         self.actions = IncidentActions(self.queue, state, sender, self.refresh_pending, self)
-        self._wire_alarms()
+        self.alarm_panel = AlarmPanel(self.desk, state, clock, self.queue, self.incident_model, self.actions,
+                                      self.sound, sender, self, self.refresh_pending)
         self.freshness_view = FreshnessView(self)
 
         self.bridge.changed.connect(self._on_changes)
@@ -159,6 +151,14 @@ class MainWindow(QMainWindow):
             emergency.changed.connect(self._on_emergency)
             if emergency.active:
                 self._on_emergency(True)
+
+    # what the desk holds, under the window's names (tests and the app set a rule set, an audit log
+    # or an escalator after construction)
+    rules = property(lambda self: self.desk.rules, lambda self, v: setattr(self.desk, "rules", v))
+    audit = property(lambda self: self.desk.audit, lambda self, v: setattr(self.desk, "audit", v))
+    escalator = property(lambda self: self.desk.escalator, lambda self, v: setattr(self.desk, "escalator", v))
+    flood = property(lambda self: self.desk.flood)
+    sounds_held = property(lambda self: self.desk.sounds_held)
 
     # ---------------------------------------------------------------- building
     def _dock(self, name: str, widget: QWidget, area) -> QDockWidget:
@@ -201,11 +201,15 @@ class MainWindow(QMainWindow):
         self.act_mute = QAction(self, checkable=True, shortcut=QKeySequence("Ctrl+M"))
         self.act_mute.toggled.connect(self.set_muted)
         self.menu_view.addAction(self.act_mute)
-        self.act_silence = QAction(self, shortcut=QKeySequence("Ctrl+Shift+S"), triggered=self.ask_silence)
+        self.act_silence = QAction(self, shortcut=QKeySequence("Ctrl+Shift+S"),
+                                   triggered=lambda: self.alarm_panel.ask_silence())
         self.menu_view.addAction(self.act_silence)
         self.act_handover = QAction(self, shortcut=QKeySequence("Ctrl+Shift+H"))
         self.act_handover.triggered.connect(lambda: self.write_handover())
         self.menu_view.addAction(self.act_handover)
+        self.act_shelve = QAction(self, shortcut=QKeySequence("Ctrl+Shift+V"),
+                                  triggered=lambda: self.alarm_panel.ask_shelve())
+        self.menu_view.addAction(self.act_shelve)
         self.act_focus_queue = QAction(self, shortcut=QKeySequence("F2"), triggered=self.queue.table.setFocus)
         self.act_focus_board = QAction(self, shortcut=QKeySequence("F3"), triggered=self.board.setFocus)
         self.addAction(self.act_focus_queue)
@@ -296,7 +300,7 @@ class MainWindow(QMainWindow):
         role = self.operator.role.value
         parts = {k: role_layouts.load(self.settings, role, k) for k in ("geometry", "state", "emergency_state")}
         role_layouts.export_layout(path, role, parts, LAYOUT_VERSION)
-        self._audit("layout_export", str(path), {})
+        self.desk.record("layout_export", str(path), {})
 
     def import_layout(self, path: Path) -> None:
         """Take a standard layout for this role (raises LayoutFileError with the reason)."""
@@ -310,7 +314,7 @@ class MainWindow(QMainWindow):
         if st is not None:
             self.restoreState(st, LAYOUT_VERSION)
         self.settings.sync()
-        self._audit("layout_import", str(path), {"parts": sorted(parts)})
+        self.desk.record("layout_import", str(path), {"parts": sorted(parts)})
 
     def ask_layout_file(self, export: bool) -> None:
         from PySide6.QtWidgets import QFileDialog
@@ -399,7 +403,7 @@ class MainWindow(QMainWindow):
                 wall.set_emergency(self.emergency.banner_text(), self.emergency.mode.regions)
         wall.place()
         self.walls.append(wall)
-        self._audit("wall_open", f"screen:{options.screen}", {"span": options.span})
+        self.desk.record("wall_open", f"screen:{options.screen}", {"span": options.span})
         return wall
 
     def closeEvent(self, ev) -> None:
@@ -430,8 +434,8 @@ class MainWindow(QMainWindow):
             if self.chart_key in keys and time.monotonic() - self._chart_drawn >= 1.0:
                 self._refresh_chart()  # a chart of hours needs no more than one redraw a second
         self.incident_model.apply_changes(ch)
-        if ch.events:  # platform incidents here; console alarms count when announced (_announce)
-            self.flood.observe((self.state.incidents.open.get(eid) for eid in ch.events), self.clock.now())
+        if ch.events:  # platform incidents here; console alarms count when announced (AlarmDesk.announce)
+            self.desk.observe_incidents((self.state.incidents.open.get(eid) for eid in ch.events), self.clock.now())
         self.queue.refresh_selected_detail(ch.events)
         if self.queue.selected_id in ch.events:
             self.actions.refresh()
@@ -442,84 +446,37 @@ class MainWindow(QMainWindow):
         self.incident_model.refresh_clocks()
         self.status.show_health(health, self.clock.now(), self.english)
         self.freshness = self.freshness_view.show()
-        if self.timeshift is None or not self.timeshift.shifted:  # a past picture's breaches are not news
-            self._check_breaches()
+        # a past picture's breaches are not news
+        self.alarm_panel.tick(live_picture=self.timeshift is None or not self.timeshift.shifted)
         if self.emergency is not None:
             self.emergency.observe()
             if self.emergency.active:
                 self.banner.show_message("emergency", self.emergency.banner_text())
                 self.refresh_resources()
-        self._update_flood()
-        self._auto_escalate()
 
-    def _check_breaches(self) -> None:
-        """A red incident that newly breaches its SLA sounds the cue (once), unless muted."""
-        breached = self.incident_model.breached
-        now_red = {e.id for e in self.state.incidents.open.values() if e.severity is Severity.RED and breached(e)}
-        fresh = now_red - self._breached_red
-        self._breached_red = now_red
-        if fresh:
-            some = sorted(fresh)
-            log.warning("SLA breached by %d red incident(s): %s%s", len(some), ", ".join(some[:10]),
-                        " …" if len(some) > 10 else "")
-            self.sound.play()
-
+    # ---------------------------------------------------------------- alarms (the desk decides, the panel shows)
     def evaluate_rules(self) -> set[str]:
-        """Run the console's discovery rules; expired silences are dropped (and audited)."""
+        """Run the console's discovery rules over the live city; returns the queue items changed."""
         if self.rules is None:
             return set()
         now = self.clock.live_now() if self.timeshift is not None else self.clock.now()
-        for s in self.rules.expire_silences(now):
-            self._audit("silence_expired", f"{s.kind}:{s.target}", {"reason": s.reason, "author": s.author})
-        self.rules.alarms.expire_shelves(now)  # the book audits each expiry
         health = self.source.health() if self.source is not None else []
         live = self.timeshift.live if self.timeshift is not None else self.state  # never a past picture
-        changed = self.rules.evaluate(live, health, now)
-        self._announce(self.rules.announced, now)
-        self._show_silences()
-        return changed
+        return self.alarm_panel.evaluate(live, health, now)
 
     def silence(self, kind: str, target: str, reason: str, minutes: float):
         """Hold back new console items for a rule or a region, for a stated time, with a reason."""
-        op = self.sender.operator.name if self.sender is not None else "operator"
-        s = self.rules.silence(kind, target, reason, op, minutes * 60, now=self.clock.now())
-        self._audit("silence", f"{kind}:{target}", {"reason": reason, "until": s.until_ts, "silence": s.id})
-        self._show_silences()
-        return s
+        return self.alarm_panel.silence(kind, target, reason, minutes)
 
-    def _show_silences(self) -> None:
-        import datetime as dt
+    def acknowledge_alarm(self, alarm_id: str) -> None:
+        self.alarm_panel.acknowledge(alarm_id)
 
-        tz = dt.timezone(dt.timedelta(hours=8))
-        lines = [_t("静默中：{0} {1}，至 {2}（{3}，{4}）").format(
-            _t("规则") if s.kind == "rule" else _t("区域"),
-            s.target if s.kind == "rule" else self.state.region_label(s.target),
-            dt.datetime.fromtimestamp(s.until_ts, tz).strftime("%H:%M"), s.reason, s.author)
-            for s in (self.rules.silences if self.rules else [])]
-        lines += [_t("已搁置：{0}，至 {1}（{2}，{3}）").format(
-            self.state.console_alerts[a.id].title if a.id in self.state.console_alerts else a.id,
-            dt.datetime.fromtimestamp(a.shelf.until, tz).strftime("%H:%M"), a.shelf.reason, a.shelf.by)
-            for a in (self.rules.alarms.shelved() if self.rules else []) if a.shelf is not None]
-        self.queue.show_silences(lines)
+    def shelve_alarm(self, alarm_id: str, reason: str, minutes: float) -> None:
+        self.alarm_panel.shelve(alarm_id, reason, minutes)
 
-    def ask_silence(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
-
-        if self.rules is None:
-            return
-        choices = [f"rule:{r.id} {r.title}" for r in self.rules.rules] + [
-            f"region:{r.code} {r.name_zh}" for r in sorted(self.state.regions.values(), key=lambda r: r.code)
-            if r.level in ("district", "street")]
-        item, ok = QInputDialog.getItem(self, _t("静默"), _t("静默对象"), choices, 0, False)
-        if not ok:
-            return
-        minutes, ok = QInputDialog.getInt(self, _t("静默"), _t("时长（分钟）"), 60, 5, 24 * 60)
-        if not ok:
-            return
-        reason, ok = QInputDialog.getText(self, _t("静默"), _t("原因（必填）"))
-        if ok and reason.strip():
-            kind, target = item.split(" ", 1)[0].split(":", 1)
-            self.silence(kind, target, reason.strip(), minutes)
+    def suppress_rules_by_design(self, rule_ids: set[str], reason: str) -> None:
+        """Exactly these rules are suppressed by design (an empty set lifts it), e.g. by emergency mode."""
+        self.desk.suppress_by_design(rule_ids, reason, self.clock.now())
 
     def write_handover(self, hours: float = 8.0, path: Path | None = None) -> Path:
         """The shift report of the last `hours` as a PDF (in the data folder unless a path is given)."""
@@ -530,25 +487,19 @@ class MainWindow(QMainWindow):
         from console.ui.handover_pdf import write_handover_pdf
 
         end = self.clock.now()
-        op = self.sender.operator.name if self.sender is not None else "operator"
         stamp = dt.datetime.fromtimestamp(end, dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d-%H%M")
         path = path or data_dir() / "reports" / f"handover-{stamp}.pdf"
-        summary = summarize(self.state, self.incident_model.sla, end - hours * 3600, end, op, self.rules)
+        summary = summarize(self.state, self.incident_model.sla, end - hours * 3600, end, self.desk.operator_name,
+                            self.rules)
         write_handover_pdf(summary, path, self.state.region_label)
-        self._audit("handover_report", str(path), {"opened": len(summary.opened), "open": len(summary.still_open)})
+        self.desk.record("handover_report", str(path), {"opened": len(summary.opened), "open": len(summary.still_open)})
         self.queue.show_message(_t("交接班报告已生成：{0}").format(str(path)), "ok")
         return path
-
-    def _audit(self, action: str, target: str, detail: dict) -> None:
-        if self.audit is not None:
-            op = self.sender.operator if self.sender is not None else None
-            self.audit.record(action, op.name if op else "operator", op.role.value if op else "", target, "done",
-                              detail)
 
     def set_muted(self, muted: bool) -> None:
         self.sound.muted = muted
         self.act_mute.setChecked(muted)
-        self._audit("mute" if muted else "unmute", "breach_sound", {})
+        self.desk.record("mute" if muted else "unmute", "breach_sound", {})
 
     def _tile_data(self, key):
         return self.board_model.data(key, self.clock.now())
@@ -597,105 +548,6 @@ class MainWindow(QMainWindow):
 
     def select_incident(self, event_id: str) -> None:
         self.queue.select_incident(event_id)
-
-    # ---------------------------------------------------------------- alarm discipline (ISA-18.2, EEMUA 191)
-    def _wire_alarms(self) -> None:
-        self.incident_model.alarm_state = self._alarm_state_label
-        self.incident_model.alarm_holder = self._alarm_holder
-        self.actions.console_can_ack = lambda eid: (a := self._alarm(eid)) is not None and a.state in (
-            AlarmState.UNACK, AlarmState.RTN_UNACK)
-        self.actions.console_ack = self.acknowledge_alarm
-        self.act_shelve = QAction(self, shortcut=QKeySequence("Ctrl+Shift+V"), triggered=self.ask_shelve)
-        self.menu_view.addAction(self.act_shelve)
-
-    def _alarm(self, alarm_id: str):
-        return self.rules.alarms.alarms.get(alarm_id) if self.rules is not None else None
-
-    def _alarm_state_label(self, alarm_id: str) -> str | None:
-        a = self._alarm(alarm_id)
-        return ALARM_STATE_ZH[a.state] if a is not None else None
-
-    def _alarm_holder(self, alarm_id: str) -> tuple[str, float] | None:
-        a = self._alarm(alarm_id)
-        if a is None or a.state is not AlarmState.ACKED:
-            return None
-        ack = next((t for t in reversed(a.history) if t.input is AlarmInput.ACK), None)
-        return (ack.by, ack.ts) if ack is not None else None
-
-    def _operator_name(self) -> str:
-        return self.sender.operator.name if self.sender is not None else "operator"
-
-    def acknowledge_alarm(self, alarm_id: str) -> None:
-        """A console-raised alarm is acknowledged here (the platform never hears of it)."""
-        self.rules.alarms.acknowledge(alarm_id, self._operator_name(), self.clock.now())
-        self.rules.sync(self.state, self.clock.now())
-        self.queue.show_message(_t("报警已确认"), "ok")
-
-    def shelve_alarm(self, alarm_id: str, reason: str, minutes: float) -> None:
-        """Take one console alarm off the queue for a stated time, with a reason (audited by the book)."""
-        now = self.clock.now()
-        self.rules.alarms.shelve(alarm_id, self._operator_name(), reason, now + minutes * 60, now)
-        self.rules.sync(self.state, now)
-        self._show_silences()
-
-    def ask_shelve(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
-
-        eid = self.queue.selected_id
-        if self.sender is None or not self.sender.operator.can_act or not self.sender.source.can_send:
-            return  # a leader, an analyst or a replay does not shelve (as it does not acknowledge)
-        if self._alarm(eid or "") is None:
-            self.queue.show_message(_t("只能搁置控制台报警（◆）"), "error")
-            return
-        minutes, ok = QInputDialog.getInt(self, _t("搁置"), _t("时长（分钟）"), 60, 5,
-                                          int(self.rules.alarms.max_shelve_s // 60))
-        if not ok:
-            return
-        reason, ok = QInputDialog.getText(self, _t("搁置"), _t("原因（必填）"))
-        if ok and reason.strip():
-            self.shelve_alarm(eid, reason.strip(), minutes)
-
-    def suppress_rules_by_design(self, rule_ids: set[str], reason: str) -> None:
-        """Exactly these rules are suppressed by design (an empty set lifts it), e.g. by emergency mode."""
-        if self.rules is None:
-            return
-        now = self.clock.now()
-        self.rules.alarms.set_suppressed_by_design(rule_ids, reason, now, by=self._operator_name())
-        self.rules.sync(self.state, now)
-
-    def _announce(self, alarm_ids: list[str], now: float) -> None:
-        """New console alarms reach the operator: they count toward a flood, and orange or red ones
-        sound, except that a flood holds back all but red."""
-        for aid in alarm_ids:
-            a = self._alarm(aid)
-            self.flood.note(now, f"{aid}#{a.activations}")
-            if a.priority.rank >= Severity.ORANGE.rank:
-                if should_sound(a.priority, self.flood.in_flood):
-                    self.sound.play()
-                else:
-                    self.sounds_held += 1
-
-    def _update_flood(self) -> None:
-        now = self.clock.now()
-        was = self.queue.in_flood
-        self.flood.update(now)
-        if self.flood.in_flood:
-            self.queue.set_flood(_t("报警洪峰：10 分钟内 {0} 条（EEMUA 191 上限 10）。"
-                                    "已按原因和区域合并、最高级别在前；低级别提示音暂停。").format(self.flood.count(now)))
-        elif was:
-            self.queue.set_flood(None)
-        if was != self.queue.in_flood:
-            self._audit("flood_start" if self.queue.in_flood else "flood_end", "queue",
-                        {"in_window": self.flood.count(now)})
-
-    def _auto_escalate(self) -> None:
-        """Unacknowledged red/orange incidents past the configured time are escalated (once each)."""
-        if self.escalator is None or (self._escalating is not None and not self._escalating.done()):
-            return
-        due = self.escalator.due(self.state.incidents.open.values(), self.clock.now())
-        if due:
-            self._escalating = asyncio.ensure_future(self.escalator.run(due, self.clock.now()))
-            self._escalating.add_done_callback(lambda _f: self.refresh_pending())
 
     # ---------------------------------------------------------------- pictures
     def screenshot(self, path: Path) -> bool:
