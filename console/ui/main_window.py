@@ -21,16 +21,18 @@ from console.incidents.operator import Operator, Role
 from console.incidents.sla import SlaBook
 from console.model.city_state import Changes, CityState
 from console.model.clock import Clock
-from console.ui import role_layouts
 from console.ui.alarm_panel import AlarmPanel
 from console.ui.alert_sound import AlertSound
 from console.ui.city_map import CityMap, NoMap
 from console.ui.emergency_controller import EmergencyController
+from console.ui.emergency_view import EmergencyView
 from console.ui.freshness_view import FreshnessView
 from console.ui.i18n import is_english
 from console.ui.incident_actions import OP_ZH, IncidentActions
 from console.ui.incident_model import IncidentTableModel
+from console.ui.layout_controller import LayoutController
 from console.ui.state_bridge import StateBridge
+from console.ui.wall_launcher import WallLauncher
 from console.views.board_model import BoardModel
 from console.views.forecast import forecast
 from console.views.history import display_series
@@ -44,7 +46,6 @@ from widgets.resource_panel import ResourcePanel
 from widgets.vital_board import VitalBoard
 
 log = logging.getLogger(__name__)
-LAYOUT_VERSION = 1
 
 
 def _t(text: str) -> str:
@@ -75,8 +76,6 @@ class MainWindow(QMainWindow):
         self.operator = operator or (sender.operator if sender is not None else Operator("operator", Role.ANALYST))
         self.sender = sender
         self.emergency = emergency
-        self._in_emergency_layout = False
-        self.walls: list[QWidget] = []
         self.timeshift = None  # console.recording.time_shift.TimeShift on a recorded live session
         self.freshness: dict = {}  # what every view last showed (FreshnessView.show)
         self.board_model = BoardModel(state)
@@ -126,6 +125,12 @@ class MainWindow(QMainWindow):
         self.banner_bar.hide()
         self.status = FeedStatusBar()
         self.statusBar().addPermanentWidget(self.status, 1)
+        self.layouts = LayoutController(self, settings, self.operator.role.value,
+                                        [self.dock_board, self.dock_chart, self.dock_queue], self.dock_resources,
+                                        self.dock_queue, self.desk.record, self.queue.show_message)
+        self.wall_launcher = WallLauncher(state, source, clock, self.bridge, self.map, emergency,
+                                          self._back_to_live, self.desk.record)
+        self.walls: list[QWidget] = self.wall_launcher.walls
         self._build_menu()
         self.actions = IncidentActions(self.queue, state, sender, self.refresh_pending, self)
         self.alarm_panel = AlarmPanel(self.desk, state, clock, self.queue, self.incident_model, self.actions,
@@ -134,7 +139,7 @@ class MainWindow(QMainWindow):
 
         self.bridge.changed.connect(self._on_changes)
         self.bridge.second.connect(self._on_second)
-        self.board.tileActivated.connect(self._on_tile)
+        self.board.tileActivated.connect(self.show_indicator)
         self.chart.rangeChanged.connect(lambda _s: self._refresh_chart())
         self.queue.incidentSelected.connect(self.map.select_incident)
         self.map.incidentClicked.connect(self.select_incident)
@@ -146,11 +151,10 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.dock_board, self.dock_queue], [430, 780], Qt.Orientation.Horizontal)
         self.resizeDocks([self.dock_chart], [300], Qt.Orientation.Vertical)
         self.retranslate()
-        self.restore_layout()
-        if emergency is not None:
-            emergency.changed.connect(self._on_emergency)
-            if emergency.active:
-                self._on_emergency(True)
+        self.layouts.restore()
+        self.emergency_view = None if emergency is None else EmergencyView(
+            emergency, self, state, self.layouts, self.act_emergency, self.banner_bar, self.banner,
+            self.dock_resources, self.resources, self.map, self.show_indicator, self.queue.show_message)
 
     # what the desk holds, under the window's names (tests and the app set a rule set, an audit log
     # or an escalator after construction)
@@ -179,15 +183,15 @@ class MainWindow(QMainWindow):
         self.menu_view.addSeparator()
         self.act_reset = QAction(self, triggered=self.reset_layout)
         self.menu_view.addAction(self.act_reset)
-        self.act_export_layout = QAction(self, triggered=lambda: self.ask_layout_file(export=True))
-        self.act_import_layout = QAction(self, triggered=lambda: self.ask_layout_file(export=False))
+        self.act_export_layout = QAction(self, triggered=lambda: self.layouts.ask_file(export=True))
+        self.act_import_layout = QAction(self, triggered=lambda: self.layouts.ask_file(export=False))
         self.menu_view.addAction(self.act_export_layout)
         self.menu_view.addAction(self.act_import_layout)
         self.menu_view.addSeparator()
         self.act_wall = QAction(self, shortcut=QKeySequence("F11"), triggered=lambda: self.open_wall())
         self.menu_view.addAction(self.act_wall)
         self.act_emergency = QAction(self, checkable=True, shortcut=QKeySequence("Ctrl+Shift+E"))
-        self.act_emergency.triggered.connect(self.ask_emergency)
+        self.act_emergency.triggered.connect(lambda: self.emergency_view.ask())  # shown only with a mode
         self.act_emergency.setVisible(self.emergency is not None and self.operator.can_switch_emergency)
         self.menu_view.addAction(self.act_emergency)
         self.menu_lang = mb.addMenu("")
@@ -269,147 +273,31 @@ class MainWindow(QMainWindow):
             self.language.switch(code)  # installs the translator; Qt then sends LanguageChange
         (self.act_en if code == "en" else self.act_zh).setChecked(True)
 
-    # ---------------------------------------------------------------- layout persistence
-    @property
-    def _layout_slot(self) -> str:
-        return "emergency_state" if self._in_emergency_layout else "state"
-
+    # ---------------------------------------------------------------- layouts and walls (their controllers)
     def save_layout(self) -> None:
-        """Saved per role, and the emergency arrangement apart from the normal one."""
-        role = self.operator.role.value
-        role_layouts.save(self.settings, role, "geometry", self.saveGeometry())
-        role_layouts.save(self.settings, role, self._layout_slot, self.saveState(LAYOUT_VERSION))
-        self.settings.sync()
-
-    def restore_layout(self) -> bool:
-        self._default_state = self.saveState(LAYOUT_VERSION)
-        role = self.operator.role.value
-        geo, st = role_layouts.load(self.settings, role, "geometry"), role_layouts.load(self.settings, role, "state")
-        if geo is not None:
-            self.restoreGeometry(geo)
-        return st is not None and self.restoreState(st, LAYOUT_VERSION)
+        self.layouts.save()
 
     def reset_layout(self) -> None:
-        self.restoreState(self._default_state, LAYOUT_VERSION)
-        for d in (self.dock_board, self.dock_chart, self.dock_queue):
-            d.show()
-        self.dock_resources.setVisible(self._in_emergency_layout)
+        self.layouts.reset()
 
     def export_layout(self, path: Path) -> None:
-        self.save_layout()
-        role = self.operator.role.value
-        parts = {k: role_layouts.load(self.settings, role, k) for k in ("geometry", "state", "emergency_state")}
-        role_layouts.export_layout(path, role, parts, LAYOUT_VERSION)
-        self.desk.record("layout_export", str(path), {})
+        self.layouts.export_file(path)
 
     def import_layout(self, path: Path) -> None:
         """Take a standard layout for this role (raises LayoutFileError with the reason)."""
-        role = self.operator.role.value
-        parts = role_layouts.import_layout(path, role, LAYOUT_VERSION)
-        for k, v in parts.items():
-            role_layouts.save(self.settings, role, k, v)
-        if "geometry" in parts:
-            self.restoreGeometry(parts["geometry"])
-        st = parts.get(self._layout_slot) or parts.get("state")
-        if st is not None:
-            self.restoreState(st, LAYOUT_VERSION)
-        self.settings.sync()
-        self.desk.record("layout_import", str(path), {"parts": sorted(parts)})
-
-    def ask_layout_file(self, export: bool) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        filt = _t("布局文件 (*.cityops-layout)")
-        if export:
-            name, _ = QFileDialog.getSaveFileName(self, _t("导出布局…"), f"{self.operator.role.value}.cityops-layout",
-                                                  filt)
-        else:
-            name, _ = QFileDialog.getOpenFileName(self, _t("导入布局…"), "", filt)
-        if not name:
-            return
-        try:
-            (self.export_layout if export else self.import_layout)(Path(name))
-        except (OSError, role_layouts.LayoutFileError) as e:
-            log.warning("layout %s failed: %s", "export" if export else "import", e)
-            self.queue.show_message(_t("布局文件未能使用：{0}").format(str(e)), "error")
-            return
-        self.queue.show_message((_t("布局已导出：{0}") if export else _t("布局已导入：{0}")).format(name), "ok")
-
-    # ---------------------------------------------------------------- emergency mode and the wall
-    def ask_emergency(self) -> None:
-        from PySide6.QtWidgets import QInputDialog, QMessageBox
-
-        self.act_emergency.setChecked(self.emergency.active)  # the mode, not the click, decides the tick
-        try:
-            if not self.emergency.active:
-                reason, ok = QInputDialog.getText(self, _t("紧急状态模式"), _t("启用原因（必填）"))
-                if ok and reason.strip():
-                    self.emergency.declare(reason.strip())
-            else:
-                sure = QMessageBox.question(self, _t("紧急状态模式"), _t("解除紧急状态，恢复常态规则和布局？"))
-                if sure == QMessageBox.StandardButton.Yes:
-                    self.emergency.lift(_t("值班员解除"))
-        except PermissionError as e:
-            self.queue.show_message(str(e), "error")
-
-    def _on_emergency(self, active: bool) -> None:
-        """Swap the layout (each kept per role), show or clear the banner, point the map and chart."""
-        self.act_emergency.setChecked(active)
-        if active != self._in_emergency_layout:
-            self.save_layout()
-            self._in_emergency_layout = active
-            saved = role_layouts.load(self.settings, self.operator.role.value, self._layout_slot)
-            if saved is not None:
-                self.restoreState(saved, LAYOUT_VERSION)
-            else:  # first time for this role: the resources under the queue
-                self.dock_resources.setVisible(active)
-                if active:
-                    self.splitDockWidget(self.dock_queue, self.dock_resources, Qt.Orientation.Vertical)
-        self.banner_bar.setVisible(active)
-        if active:
-            self.banner.show_message("emergency", self.emergency.banner_text())
-            hot = ("hotline.calls", "310000")
-            if hot[0] in self.state.indicators:
-                self._on_tile(hot)  # the hotline surge, in the chart
-        self.map.focus_districts(list(self.emergency.mode.regions) if active else [])
-        self.refresh_resources()
-
-    def refresh_resources(self) -> None:
-        if self.dock_resources.isVisible():
-            from console.alarms.emergency import unit_loads
-            from console.ui.incident_actions import dispatch_units
-
-            self.resources.show_rows([(u.unit, u.open_incidents, u.worst) for u in
-                                      unit_loads(self.state, dispatch_units())])
+        self.layouts.import_file(path)
 
     def open_wall(self, options=None) -> QWidget:
         """The big-screen wall from this console (on the second monitor when there is one)."""
-        from PySide6.QtGui import QGuiApplication
+        return self.wall_launcher.open(options)
 
-        from console.resources import resource
-        from console.ui.wall_window import WallOptions, WallWindow
-        from console.views.wall_model import load_wall_config
-
+    def _back_to_live(self) -> None:
         if self.timeshift is not None:
-            self.timeshift.back_to_live()  # the wall shares this picture: a big screen always shows live
-        if options is None:
-            options = WallOptions(screen=1 if len(QGuiApplication.screens()) > 1 else 0)
-        wall = WallWindow(self.state, self.source, self.clock, self.bridge,
-                          load_wall_config(resource("config", "wall.json")), options, self.map.twin())
-        if self.emergency is not None:
-            self.emergency.changed.connect(lambda _a, w=wall: w.set_emergency(self.emergency.banner_text(),
-                                                                              self.emergency.mode.regions))
-            if self.emergency.active:
-                wall.set_emergency(self.emergency.banner_text(), self.emergency.mode.regions)
-        wall.place()
-        self.walls.append(wall)
-        self.desk.record("wall_open", f"screen:{options.screen}", {"span": options.span})
-        return wall
+            self.timeshift.back_to_live()
 
     def closeEvent(self, ev) -> None:
         self.save_layout()
-        for w in self.walls:
-            w.close()
+        self.wall_launcher.close_all()
         super().closeEvent(ev)
         self.closed.emit()
 
@@ -419,7 +307,7 @@ class MainWindow(QMainWindow):
         self._n_series_seen = len(self.state.series_keys)
         self.board.set_tiles(specs, self._tile_data, domain_title=lambda d: _label(DOMAIN_ZH.get(d, d)))
         if self.chart_key is None and specs:
-            self._on_tile(specs[0].key)
+            self.show_indicator(specs[0].key)
 
     def _on_changes(self, ch: Changes) -> None:
         if ch.reset:  # the state was rebuilt (a replay seek): every view starts over
@@ -448,11 +336,8 @@ class MainWindow(QMainWindow):
         self.freshness = self.freshness_view.show()
         # a past picture's breaches are not news
         self.alarm_panel.tick(live_picture=self.timeshift is None or not self.timeshift.shifted)
-        if self.emergency is not None:
-            self.emergency.observe()
-            if self.emergency.active:
-                self.banner.show_message("emergency", self.emergency.banner_text())
-                self.refresh_resources()
+        if self.emergency_view is not None:
+            self.emergency_view.tick()
 
     # ---------------------------------------------------------------- alarms (the desk decides, the panel shows)
     def evaluate_rules(self) -> set[str]:
@@ -504,7 +389,8 @@ class MainWindow(QMainWindow):
     def _tile_data(self, key):
         return self.board_model.data(key, self.clock.now())
 
-    def _on_tile(self, key) -> None:
+    def show_indicator(self, key: tuple[str, str]) -> None:
+        """Select a tile and chart its indicator (a tile's click, the first tile, an emergency's hotline)."""
         self.chart_key = key
         self.board.select(key)
         self._refresh_chart()
