@@ -1,5 +1,8 @@
-"""The workstation window: the city map in the middle, the vital-sign board, the indicator chart and
-the incident queue in docks whose arrangement is saved and restored, and the feed-health strip."""
+"""The workstation window, a frame: the city map in the middle, the vital-sign board, the indicator
+chart and the incident queue in docks, the feed-health strip, the menus, and the wiring of the state's
+changes to the views. The decisions live elsewhere: alarms in console/alarms/alarm_desk.py (shown by
+alarm_panel.py), dock arrangements in layout_controller.py, emergency mode in emergency_view.py, big
+screens in wall_launcher.py, freshness in freshness_view.py; the map is any CityMap (city_map.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSizePolicy, QToolBar, QWidget
 
 from console.alarms.alarm_desk import AlarmDesk
@@ -33,6 +35,7 @@ from console.ui.incident_model import IncidentTableModel
 from console.ui.layout_controller import LayoutController
 from console.ui.state_bridge import StateBridge
 from console.ui.wall_launcher import WallLauncher
+from console.ui.window_menu import retranslate_menus, setup_menus
 from console.views.board_model import BoardModel
 from console.views.forecast import forecast
 from console.views.history import display_series
@@ -131,7 +134,7 @@ class MainWindow(QMainWindow):
         self.wall_launcher = WallLauncher(state, source, clock, self.bridge, self.map, emergency,
                                           self._back_to_live, self.desk.record)
         self.walls: list[QWidget] = self.wall_launcher.walls
-        self._build_menu()
+        setup_menus(self)
         self.actions = IncidentActions(self.queue, state, sender, self.refresh_pending, self)
         self.alarm_panel = AlarmPanel(self.desk, state, clock, self.queue, self.incident_model, self.actions,
                                       self.sound, sender, self, self.refresh_pending)
@@ -175,73 +178,14 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, d)
         return d
 
-    def _build_menu(self) -> None:
-        mb = self.menuBar()
-        self.menu_view = mb.addMenu("")
-        for d in (self.dock_board, self.dock_chart, self.dock_queue, self.dock_resources):
-            self.menu_view.addAction(d.toggleViewAction())
-        self.menu_view.addSeparator()
-        self.act_reset = QAction(self, triggered=self.reset_layout)
-        self.menu_view.addAction(self.act_reset)
-        self.act_export_layout = QAction(self, triggered=lambda: self.layouts.ask_file(export=True))
-        self.act_import_layout = QAction(self, triggered=lambda: self.layouts.ask_file(export=False))
-        self.menu_view.addAction(self.act_export_layout)
-        self.menu_view.addAction(self.act_import_layout)
-        self.menu_view.addSeparator()
-        self.act_wall = QAction(self, shortcut=QKeySequence("F11"), triggered=lambda: self.open_wall())
-        self.menu_view.addAction(self.act_wall)
-        self.act_emergency = QAction(self, checkable=True, shortcut=QKeySequence("Ctrl+Shift+E"))
-        self.act_emergency.triggered.connect(lambda: self.emergency_view.ask())  # shown only with a mode
-        self.act_emergency.setVisible(self.emergency is not None and self.operator.can_switch_emergency)
-        self.menu_view.addAction(self.act_emergency)
-        self.menu_lang = mb.addMenu("")
-        group = QActionGroup(self)
-        self.act_zh = QAction("中文", self, checkable=True, checked=True)
-        self.act_en = QAction("English", self, checkable=True)
-        for a, code in ((self.act_zh, "zh"), (self.act_en, "en")):
-            group.addAction(a)
-            self.menu_lang.addAction(a)
-            a.triggered.connect(lambda _c=False, code=code: self.set_language(code))
-        self.act_mute = QAction(self, checkable=True, shortcut=QKeySequence("Ctrl+M"))
-        self.act_mute.toggled.connect(self.set_muted)
-        self.menu_view.addAction(self.act_mute)
-        self.act_silence = QAction(self, shortcut=QKeySequence("Ctrl+Shift+S"),
-                                   triggered=lambda: self.alarm_panel.ask_silence())
-        self.menu_view.addAction(self.act_silence)
-        self.act_handover = QAction(self, shortcut=QKeySequence("Ctrl+Shift+H"))
-        self.act_handover.triggered.connect(lambda: self.write_handover())
-        self.menu_view.addAction(self.act_handover)
-        self.act_shelve = QAction(self, shortcut=QKeySequence("Ctrl+Shift+V"),
-                                  triggered=lambda: self.alarm_panel.ask_shelve())
-        self.menu_view.addAction(self.act_shelve)
-        self.act_focus_queue = QAction(self, shortcut=QKeySequence("F2"), triggered=self.queue.table.setFocus)
-        self.act_focus_board = QAction(self, shortcut=QKeySequence("F3"), triggered=self.board.setFocus)
-        self.addAction(self.act_focus_queue)
-        self.addAction(self.act_focus_board)
-        self.menu_help = mb.addMenu("")
-        self.act_about = QAction(self, triggered=self.show_about)
-        self.menu_help.addAction(self.act_about)
-
     def retranslate(self) -> None:
         self.setWindowTitle(_t("城运态势台 CityOps Console"))
-        self.menu_help.setTitle(_t("帮助"))
-        self.act_about.setText(_t("关于与诊断信息…"))
+        retranslate_menus(self)
         self.dock_board.setWindowTitle(_t("城市生命体征"))
         self.dock_chart.setWindowTitle(_t("指标详情"))
         self.dock_queue.setWindowTitle(_t("事件队列"))
-        self.menu_view.setTitle(_t("视图"))
-        self.menu_lang.setTitle(_t("语言"))
-        self.act_reset.setText(_t("恢复默认布局"))
-        self.act_mute.setText(_t("红色超时提示音静音"))
-        self.act_silence.setText(_t("静默规则或区域…"))
-        self.act_handover.setText(_t("生成交接班报告（最近 8 小时）"))
-        self.act_export_layout.setText(_t("导出布局…"))
-        self.act_import_layout.setText(_t("导入布局…"))
-        self.act_wall.setText(_t("大屏模式"))
-        self.act_emergency.setText(_t("紧急状态模式…"))
         self.dock_resources.setWindowTitle(_t("应急资源"))
         self.resources.set_headers([_t("处置单位"), _t("在办"), _t("最紧急事件")])
-        self.act_shelve.setText(_t("搁置所选报警…"))
         self.queue.retranslate()
         self.actions.retranslate()
         self.chart.retranslate()
@@ -363,6 +307,11 @@ class MainWindow(QMainWindow):
         """Exactly these rules are suppressed by design (an empty set lifts it), e.g. by emergency mode."""
         self.desk.suppress_by_design(rule_ids, reason, self.clock.now())
 
+    def set_muted(self, muted: bool) -> None:
+        self.sound.muted = muted
+        self.act_mute.setChecked(muted)
+        self.desk.record("mute" if muted else "unmute", "breach_sound", {})
+
     def write_handover(self, hours: float = 8.0, path: Path | None = None) -> Path:
         """The shift report of the last `hours` as a PDF (in the data folder unless a path is given)."""
         import datetime as dt
@@ -381,11 +330,7 @@ class MainWindow(QMainWindow):
         self.queue.show_message(_t("交接班报告已生成：{0}").format(str(path)), "ok")
         return path
 
-    def set_muted(self, muted: bool) -> None:
-        self.sound.muted = muted
-        self.act_mute.setChecked(muted)
-        self.desk.record("mute" if muted else "unmute", "breach_sound", {})
-
+    # ---------------------------------------------------------------- the board and the chart
     def _tile_data(self, key):
         return self.board_model.data(key, self.clock.now())
 
