@@ -1,21 +1,20 @@
-"""The workstation window: the city map in the middle, the vital-sign board, the indicator chart and
-the incident queue in docks whose arrangement is saved and restored, and the feed-health strip."""
+"""The workstation window, a frame: the city map in the middle, the vital-sign board, the indicator
+chart and the incident queue in docks, the feed-health strip, the menus, and the wiring of the state's
+changes to the views. The decisions live elsewhere: alarms in console/alarms/alarm_desk.py (shown by
+alarm_panel.py), dock arrangements in layout_controller.py, emergency mode in emergency_view.py, big
+screens in wall_launcher.py, freshness in freshness_view.py; the map is any CityMap (city_map.py)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSizePolicy, QToolBar, QWidget
 
+from console.alarms.alarm_desk import AlarmDesk
 from console.alarms.discovery_rules import RuleEngine
-from console.alarms.flood import FloodDetector, should_sound
-from console.alarms.states import AlarmInput, AlarmState
-from console.feed.protocol import Severity
 from console.feed.source import Source
 from console.incidents.audit_log import AuditLog
 from console.incidents.command_sender import CommandSender
@@ -24,19 +23,24 @@ from console.incidents.operator import Operator, Role
 from console.incidents.sla import SlaBook
 from console.model.city_state import Changes, CityState
 from console.model.clock import Clock
-from console.ui import role_layouts
+from console.ui.alarm_panel import AlarmPanel
 from console.ui.alert_sound import AlertSound
+from console.ui.city_map import CityMap, NoMap
 from console.ui.emergency_controller import EmergencyController
-from console.ui.freshness_view import show_freshness
+from console.ui.emergency_view import EmergencyView
+from console.ui.freshness_view import FreshnessView
 from console.ui.i18n import is_english
 from console.ui.incident_actions import OP_ZH, IncidentActions
 from console.ui.incident_model import IncidentTableModel
+from console.ui.layout_controller import LayoutController
 from console.ui.state_bridge import StateBridge
+from console.ui.wall_launcher import WallLauncher
+from console.ui.window_menu import retranslate_menus, setup_menus
 from console.views.board_model import BoardModel
 from console.views.forecast import forecast
 from console.views.history import display_series
 from console.views.incident_text import describe
-from console.views.labels import ALARM_STATE_ZH, DOMAIN_ZH
+from console.views.labels import DOMAIN_ZH
 from widgets.banner import Banner
 from widgets.feed_status_bar import FeedStatusBar
 from widgets.incident_queue import IncidentQueue
@@ -45,7 +49,6 @@ from widgets.resource_panel import ResourcePanel
 from widgets.vital_board import VitalBoard
 
 log = logging.getLogger(__name__)
-LAYOUT_VERSION = 1
 
 
 def _t(text: str) -> str:
@@ -74,30 +77,21 @@ class MainWindow(QMainWindow):
         # one bridge per state: a wall opened from this window watches the same changes
         self.bridge = bridge or StateBridge(state, source, clock, parent=self)
         self.operator = operator or (sender.operator if sender is not None else Operator("operator", Role.ANALYST))
+        self.sender = sender
         self.emergency = emergency
-        self._in_emergency_layout = False
-        self.walls: list[QWidget] = []
         self.timeshift = None  # console.recording.time_shift.TimeShift on a recorded live session
-        self._tile_fresh: dict = {}  # what each tile last said about its freshness (console/ui/freshness_view.py)
-        self.freshness: dict = {}  # what every view last showed (show_freshness)
+        self.freshness: dict = {}  # what every view last showed (FreshnessView.show)
         self.board_model = BoardModel(state)
+        # the alarm decisions; the window runs it on its timers and shows what it says (AlarmPanel)
+        self.desk = AlarmDesk(state, rules, audit, sender.operator if sender is not None else None, escalator)
 
         self.incident_model = IncidentTableModel(state, clock, self, sla=sla)
-        self.audit = audit
         self.sound = AlertSound(self)
-        self.rules = rules
         self._rules_timer = QTimer(self)
         self._rules_timer.setInterval(5000)
         self._rules_timer.timeout.connect(self.evaluate_rules)
         if rules is not None:
             self._rules_timer.start()
-        self._breached_red: set[str] = set()
-        self.flood = FloodDetector()  # EEMUA 191: more than 10 in 10 minutes for this operator
-        self.escalator = escalator
-        self._escalating: asyncio.Future | None = None
-        self.sounds_held = 0  # low-priority cues held back during a flood
-        if rules is not None and rules.alarms.audit is None:
-            rules.alarms.audit = audit  # shelving, suppression and acknowledgements go on the record
         self.queue = IncidentQueue(self.incident_model, self._describe, self._district_choices,
                                    self._domain_choices)
 
@@ -111,8 +105,9 @@ class MainWindow(QMainWindow):
         self._n_series_seen = 0
         self._chart_drawn = 0.0
 
-        self.map = map_widget
-        self.setCentralWidget(map_widget if map_widget is not None else QWidget())
+        # no map: a stand-in that takes every call, so nothing below asks whether there is one
+        self.map: CityMap = map_widget if map_widget is not None else NoMap()
+        self.setCentralWidget(self.map)
         # side docks run the full height; the chart sits under the map only
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -133,18 +128,24 @@ class MainWindow(QMainWindow):
         self.banner_bar.hide()
         self.status = FeedStatusBar()
         self.statusBar().addPermanentWidget(self.status, 1)
-        self._build_menu()
-        self.sender = sender
-        self.actions = IncidentActions(self.queue, state, sender, self._refresh_pending, self)
-        self._wire_alarms()
+        self.layouts = LayoutController(self, settings, self.operator.role.value,
+                                        [self.dock_board, self.dock_chart, self.dock_queue], self.dock_resources,
+                                        self.dock_queue, self.desk.record, self.queue.show_message)
+        self.wall_launcher = WallLauncher(state, source, clock, self.bridge, self.map, emergency,
+                                          self._back_to_live, self.desk.record)
+        self.walls: list[QWidget] = self.wall_launcher.walls
+        setup_menus(self)
+        self.actions = IncidentActions(self.queue, state, sender, self.refresh_pending, self)
+        self.alarm_panel = AlarmPanel(self.desk, state, clock, self.queue, self.incident_model, self.actions,
+                                      self.sound, sender, self, self.refresh_pending)
+        self.freshness_view = FreshnessView(self)
 
         self.bridge.changed.connect(self._on_changes)
         self.bridge.second.connect(self._on_second)
-        self.board.tileActivated.connect(self._on_tile)
+        self.board.tileActivated.connect(self.show_indicator)
         self.chart.rangeChanged.connect(lambda _s: self._refresh_chart())
-        self.queue.incidentSelected.connect(self._on_incident_selected)
-        if self.map is not None and hasattr(self.map, "incidentClicked"):
-            self.map.incidentClicked.connect(self.select_incident)
+        self.queue.incidentSelected.connect(self.map.select_incident)
+        self.map.incidentClicked.connect(self.select_incident)
         self._render_timer = QTimer(self)  # spreads tile re-renders over ticks (see VitalBoard)
         self._render_timer.setInterval(50)
         self._render_timer.timeout.connect(self.board.render_pending)
@@ -153,11 +154,18 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.dock_board, self.dock_queue], [430, 780], Qt.Orientation.Horizontal)
         self.resizeDocks([self.dock_chart], [300], Qt.Orientation.Vertical)
         self.retranslate()
-        self.restore_layout()
-        if emergency is not None:
-            emergency.changed.connect(self._on_emergency)
-            if emergency.active:
-                self._on_emergency(True)
+        self.layouts.restore()
+        self.emergency_view = None if emergency is None else EmergencyView(
+            emergency, self, state, self.layouts, self.act_emergency, self.banner_bar, self.banner,
+            self.dock_resources, self.resources, self.map, self.show_indicator, self.queue.show_message)
+
+    # what the desk holds, under the window's names (tests and the app set a rule set, an audit log
+    # or an escalator after construction)
+    rules = property(lambda self: self.desk.rules, lambda self, v: setattr(self.desk, "rules", v))
+    audit = property(lambda self: self.desk.audit, lambda self, v: setattr(self.desk, "audit", v))
+    escalator = property(lambda self: self.desk.escalator, lambda self, v: setattr(self.desk, "escalator", v))
+    flood = property(lambda self: self.desk.flood)
+    sounds_held = property(lambda self: self.desk.sounds_held)
 
     # ---------------------------------------------------------------- building
     def _dock(self, name: str, widget: QWidget, area) -> QDockWidget:
@@ -170,69 +178,14 @@ class MainWindow(QMainWindow):
         self.addDockWidget(area, d)
         return d
 
-    def _build_menu(self) -> None:
-        mb = self.menuBar()
-        self.menu_view = mb.addMenu("")
-        for d in (self.dock_board, self.dock_chart, self.dock_queue, self.dock_resources):
-            self.menu_view.addAction(d.toggleViewAction())
-        self.menu_view.addSeparator()
-        self.act_reset = QAction(self, triggered=self.reset_layout)
-        self.menu_view.addAction(self.act_reset)
-        self.act_export_layout = QAction(self, triggered=lambda: self.ask_layout_file(export=True))
-        self.act_import_layout = QAction(self, triggered=lambda: self.ask_layout_file(export=False))
-        self.menu_view.addAction(self.act_export_layout)
-        self.menu_view.addAction(self.act_import_layout)
-        self.menu_view.addSeparator()
-        self.act_wall = QAction(self, shortcut=QKeySequence("F11"), triggered=lambda: self.open_wall())
-        self.menu_view.addAction(self.act_wall)
-        self.act_emergency = QAction(self, checkable=True, shortcut=QKeySequence("Ctrl+Shift+E"))
-        self.act_emergency.triggered.connect(self.ask_emergency)
-        self.act_emergency.setVisible(self.emergency is not None and self.operator.can_switch_emergency)
-        self.menu_view.addAction(self.act_emergency)
-        self.menu_lang = mb.addMenu("")
-        group = QActionGroup(self)
-        self.act_zh = QAction("中文", self, checkable=True, checked=True)
-        self.act_en = QAction("English", self, checkable=True)
-        for a, code in ((self.act_zh, "zh"), (self.act_en, "en")):
-            group.addAction(a)
-            self.menu_lang.addAction(a)
-            a.triggered.connect(lambda _c=False, code=code: self.set_language(code))
-        self.act_mute = QAction(self, checkable=True, shortcut=QKeySequence("Ctrl+M"))
-        self.act_mute.toggled.connect(self.set_muted)
-        self.menu_view.addAction(self.act_mute)
-        self.act_silence = QAction(self, shortcut=QKeySequence("Ctrl+Shift+S"), triggered=self.ask_silence)
-        self.menu_view.addAction(self.act_silence)
-        self.act_handover = QAction(self, shortcut=QKeySequence("Ctrl+Shift+H"))
-        self.act_handover.triggered.connect(lambda: self.write_handover())
-        self.menu_view.addAction(self.act_handover)
-        self.act_focus_queue = QAction(self, shortcut=QKeySequence("F2"), triggered=self.queue.table.setFocus)
-        self.act_focus_board = QAction(self, shortcut=QKeySequence("F3"), triggered=self.board.setFocus)
-        self.addAction(self.act_focus_queue)
-        self.addAction(self.act_focus_board)
-        self.menu_help = mb.addMenu("")
-        self.act_about = QAction(self, triggered=self.show_about)
-        self.menu_help.addAction(self.act_about)
-
     def retranslate(self) -> None:
         self.setWindowTitle(_t("城运态势台 CityOps Console"))
-        self.menu_help.setTitle(_t("帮助"))
-        self.act_about.setText(_t("关于与诊断信息…"))
+        retranslate_menus(self)
         self.dock_board.setWindowTitle(_t("城市生命体征"))
         self.dock_chart.setWindowTitle(_t("指标详情"))
         self.dock_queue.setWindowTitle(_t("事件队列"))
-        self.menu_view.setTitle(_t("视图"))
-        self.menu_lang.setTitle(_t("语言"))
-        self.act_reset.setText(_t("恢复默认布局"))
-        self.act_mute.setText(_t("红色超时提示音静音"))
-        self.act_silence.setText(_t("静默规则或区域…"))
-        self.act_handover.setText(_t("生成交接班报告（最近 8 小时）"))
-        self.act_export_layout.setText(_t("导出布局…"))
-        self.act_import_layout.setText(_t("导入布局…"))
-        self.act_wall.setText(_t("大屏模式"))
-        self.act_emergency.setText(_t("紧急状态模式…"))
         self.dock_resources.setWindowTitle(_t("应急资源"))
         self.resources.set_headers([_t("处置单位"), _t("在办"), _t("最紧急事件")])
-        self.act_shelve.setText(_t("搁置所选报警…"))
         self.queue.retranslate()
         self.actions.retranslate()
         self.chart.retranslate()
@@ -240,8 +193,7 @@ class MainWindow(QMainWindow):
         self._rebuild_board()
         self.incident_model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.incident_model.columnCount() - 1)
         self.incident_model.refresh_clocks()
-        if self.map is not None and hasattr(self.map, "retranslate"):
-            self.map.retranslate()
+        self.map.retranslate()
 
     def show_about(self):
         from console.ui.about_dialog import AboutDialog
@@ -265,153 +217,31 @@ class MainWindow(QMainWindow):
             self.language.switch(code)  # installs the translator; Qt then sends LanguageChange
         (self.act_en if code == "en" else self.act_zh).setChecked(True)
 
-    # ---------------------------------------------------------------- layout persistence
-    @property
-    def _layout_slot(self) -> str:
-        return "emergency_state" if self._in_emergency_layout else "state"
-
+    # ---------------------------------------------------------------- layouts and walls (their controllers)
     def save_layout(self) -> None:
-        """Saved per role, and the emergency arrangement apart from the normal one."""
-        role = self.operator.role.value
-        role_layouts.save(self.settings, role, "geometry", self.saveGeometry())
-        role_layouts.save(self.settings, role, self._layout_slot, self.saveState(LAYOUT_VERSION))
-        self.settings.sync()
-
-    def restore_layout(self) -> bool:
-        self._default_state = self.saveState(LAYOUT_VERSION)
-        role = self.operator.role.value
-        geo, st = role_layouts.load(self.settings, role, "geometry"), role_layouts.load(self.settings, role, "state")
-        if geo is not None:
-            self.restoreGeometry(geo)
-        return st is not None and self.restoreState(st, LAYOUT_VERSION)
+        self.layouts.save()
 
     def reset_layout(self) -> None:
-        self.restoreState(self._default_state, LAYOUT_VERSION)
-        for d in (self.dock_board, self.dock_chart, self.dock_queue):
-            d.show()
-        self.dock_resources.setVisible(self._in_emergency_layout)
+        self.layouts.reset()
 
     def export_layout(self, path: Path) -> None:
-        self.save_layout()
-        role = self.operator.role.value
-        parts = {k: role_layouts.load(self.settings, role, k) for k in ("geometry", "state", "emergency_state")}
-        role_layouts.export_layout(path, role, parts, LAYOUT_VERSION)
-        self._audit("layout_export", str(path), {})
+        self.layouts.export_file(path)
 
     def import_layout(self, path: Path) -> None:
         """Take a standard layout for this role (raises LayoutFileError with the reason)."""
-        role = self.operator.role.value
-        parts = role_layouts.import_layout(path, role, LAYOUT_VERSION)
-        for k, v in parts.items():
-            role_layouts.save(self.settings, role, k, v)
-        if "geometry" in parts:
-            self.restoreGeometry(parts["geometry"])
-        st = parts.get(self._layout_slot) or parts.get("state")
-        if st is not None:
-            self.restoreState(st, LAYOUT_VERSION)
-        self.settings.sync()
-        self._audit("layout_import", str(path), {"parts": sorted(parts)})
-
-    def ask_layout_file(self, export: bool) -> None:
-        from PySide6.QtWidgets import QFileDialog
-
-        filt = _t("布局文件 (*.cityops-layout)")
-        if export:
-            name, _ = QFileDialog.getSaveFileName(self, _t("导出布局…"), f"{self.operator.role.value}.cityops-layout",
-                                                  filt)
-        else:
-            name, _ = QFileDialog.getOpenFileName(self, _t("导入布局…"), "", filt)
-        if not name:
-            return
-        try:
-            (self.export_layout if export else self.import_layout)(Path(name))
-        except (OSError, role_layouts.LayoutFileError) as e:
-            log.warning("layout %s failed: %s", "export" if export else "import", e)
-            self.queue.show_message(_t("布局文件未能使用：{0}").format(str(e)), "error")
-            return
-        self.queue.show_message((_t("布局已导出：{0}") if export else _t("布局已导入：{0}")).format(name), "ok")
-
-    # ---------------------------------------------------------------- emergency mode and the wall
-    def ask_emergency(self) -> None:
-        from PySide6.QtWidgets import QInputDialog, QMessageBox
-
-        self.act_emergency.setChecked(self.emergency.active)  # the mode, not the click, decides the tick
-        try:
-            if not self.emergency.active:
-                reason, ok = QInputDialog.getText(self, _t("紧急状态模式"), _t("启用原因（必填）"))
-                if ok and reason.strip():
-                    self.emergency.declare(reason.strip())
-            else:
-                sure = QMessageBox.question(self, _t("紧急状态模式"), _t("解除紧急状态，恢复常态规则和布局？"))
-                if sure == QMessageBox.StandardButton.Yes:
-                    self.emergency.lift(_t("值班员解除"))
-        except PermissionError as e:
-            self.queue.show_message(str(e), "error")
-
-    def _on_emergency(self, active: bool) -> None:
-        """Swap the layout (each kept per role), show or clear the banner, point the map and chart."""
-        self.act_emergency.setChecked(active)
-        if active != self._in_emergency_layout:
-            self.save_layout()
-            self._in_emergency_layout = active
-            saved = role_layouts.load(self.settings, self.operator.role.value, self._layout_slot)
-            if saved is not None:
-                self.restoreState(saved, LAYOUT_VERSION)
-            else:  # first time for this role: the resources under the queue
-                self.dock_resources.setVisible(active)
-                if active:
-                    self.splitDockWidget(self.dock_queue, self.dock_resources, Qt.Orientation.Vertical)
-        self.banner_bar.setVisible(active)
-        if active:
-            self.banner.show_message("emergency", self.emergency.banner_text())
-            hot = ("hotline.calls", "310000")
-            if hot[0] in self.state.indicators:
-                self._on_tile(hot)  # the hotline surge, in the chart
-        if self.map is not None and hasattr(self.map, "focus_districts"):
-            self.map.focus_districts(list(self.emergency.mode.regions) if active else [])
-        self.refresh_resources()
-
-    def refresh_resources(self) -> None:
-        if self.dock_resources.isVisible():
-            from console.alarms.emergency import unit_loads
-            from console.ui.incident_actions import dispatch_units
-
-            self.resources.show_rows([(u.unit, u.open_incidents, u.worst) for u in
-                                      unit_loads(self.state, dispatch_units())])
+        self.layouts.import_file(path)
 
     def open_wall(self, options=None) -> QWidget:
         """The big-screen wall from this console (on the second monitor when there is one)."""
-        from PySide6.QtGui import QGuiApplication
+        return self.wall_launcher.open(options)
 
-        from console.resources import resource
-        from console.ui.wall_window import WallOptions, WallWindow
-        from console.views.wall_model import load_wall_config
-
+    def _back_to_live(self) -> None:
         if self.timeshift is not None:
-            self.timeshift.back_to_live()  # the wall shares this picture: a big screen always shows live
-        if options is None:
-            options = WallOptions(screen=1 if len(QGuiApplication.screens()) > 1 else 0)
-        map_view = None
-        if self.map is not None:
-            from console.ui.map_bridge import CityMapView
-
-            map_view = CityMapView(self.state, self.clock, self.map.options)
-        wall = WallWindow(self.state, self.source, self.clock, self.bridge,
-                          load_wall_config(resource("config", "wall.json")), options, map_view)
-        if self.emergency is not None:
-            self.emergency.changed.connect(lambda _a, w=wall: w.set_emergency(self.emergency.banner_text(),
-                                                                              self.emergency.mode.regions))
-            if self.emergency.active:
-                wall.set_emergency(self.emergency.banner_text(), self.emergency.mode.regions)
-        wall.place()
-        self.walls.append(wall)
-        self._audit("wall_open", f"screen:{options.screen}", {"span": options.span})
-        return wall
+            self.timeshift.back_to_live()
 
     def closeEvent(self, ev) -> None:
         self.save_layout()
-        for w in self.walls:
-            w.close()
+        self.wall_launcher.close_all()
         super().closeEvent(ev)
         self.closed.emit()
 
@@ -421,13 +251,12 @@ class MainWindow(QMainWindow):
         self._n_series_seen = len(self.state.series_keys)
         self.board.set_tiles(specs, self._tile_data, domain_title=lambda d: _label(DOMAIN_ZH.get(d, d)))
         if self.chart_key is None and specs:
-            self._on_tile(specs[0].key)
+            self.show_indicator(specs[0].key)
 
     def _on_changes(self, ch: Changes) -> None:
         if ch.reset:  # the state was rebuilt (a replay seek): every view starts over
             self.incident_model.reload()
-            if self.map is not None and hasattr(self.map, "reload"):
-                self.map.reload()
+            self.map.reload()
         if ch.catalog or len(self.state.series_keys) != self._n_series_seen:  # new tiles to lay out
             self._rebuild_board()
             self.queue.refresh_choices()
@@ -437,97 +266,51 @@ class MainWindow(QMainWindow):
             if self.chart_key in keys and time.monotonic() - self._chart_drawn >= 1.0:
                 self._refresh_chart()  # a chart of hours needs no more than one redraw a second
         self.incident_model.apply_changes(ch)
-        if ch.events:  # platform incidents here; console alarms count when announced (_announce)
-            self.flood.observe((self.state.incidents.open.get(eid) for eid in ch.events), self.clock.now())
+        if ch.events:  # platform incidents here; console alarms count when announced (AlarmDesk.announce)
+            self.desk.observe_incidents((self.state.incidents.open.get(eid) for eid in ch.events), self.clock.now())
         self.queue.refresh_selected_detail(ch.events)
         if self.queue.selected_id in ch.events:
             self.actions.refresh()
-        if self.map is not None and hasattr(self.map, "apply_changes"):
-            self.map.apply_changes(ch)
+        self.map.apply_changes(ch)
 
     def _on_second(self) -> None:
         health = self.source.health() if self.source is not None else []
         self.incident_model.refresh_clocks()
         self.status.show_health(health, self.clock.now(), self.english)
-        self.freshness = show_freshness(self)
-        if self.timeshift is None or not self.timeshift.shifted:  # a past picture's breaches are not news
-            self._check_breaches()
-        if self.emergency is not None:
-            self.emergency.observe()
-            if self.emergency.active:
-                self.banner.show_message("emergency", self.emergency.banner_text())
-                self.refresh_resources()
-        self._update_flood()
-        self._auto_escalate()
+        self.freshness = self.freshness_view.show()
+        # a past picture's breaches are not news
+        self.alarm_panel.tick(live_picture=self.timeshift is None or not self.timeshift.shifted)
+        if self.emergency_view is not None:
+            self.emergency_view.tick()
 
-    def _check_breaches(self) -> None:
-        """A red incident that newly breaches its SLA sounds the cue (once), unless muted."""
-        breached = self.incident_model.breached
-        now_red = {e.id for e in self.state.incidents.open.values() if e.severity is Severity.RED and breached(e)}
-        fresh = now_red - self._breached_red
-        self._breached_red = now_red
-        if fresh:
-            some = sorted(fresh)
-            log.warning("SLA breached by %d red incident(s): %s%s", len(some), ", ".join(some[:10]),
-                        " …" if len(some) > 10 else "")
-            self.sound.play()
-
+    # ---------------------------------------------------------------- alarms (the desk decides, the panel shows)
     def evaluate_rules(self) -> set[str]:
-        """Run the console's discovery rules; expired silences are dropped (and audited)."""
+        """Run the console's discovery rules over the live city; returns the queue items changed."""
         if self.rules is None:
             return set()
         now = self.clock.live_now() if self.timeshift is not None else self.clock.now()
-        for s in self.rules.expire_silences(now):
-            self._audit("silence_expired", f"{s.kind}:{s.target}", {"reason": s.reason, "author": s.author})
-        self.rules.alarms.expire_shelves(now)  # the book audits each expiry
         health = self.source.health() if self.source is not None else []
         live = self.timeshift.live if self.timeshift is not None else self.state  # never a past picture
-        changed = self.rules.evaluate(live, health, now)
-        self._announce(self.rules.announced, now)
-        self._show_silences()
-        return changed
+        return self.alarm_panel.evaluate(live, health, now)
 
     def silence(self, kind: str, target: str, reason: str, minutes: float):
         """Hold back new console items for a rule or a region, for a stated time, with a reason."""
-        op = self.sender.operator.name if self.sender is not None else "operator"
-        s = self.rules.silence(kind, target, reason, op, minutes * 60, now=self.clock.now())
-        self._audit("silence", f"{kind}:{target}", {"reason": reason, "until": s.until_ts, "silence": s.id})
-        self._show_silences()
-        return s
+        return self.alarm_panel.silence(kind, target, reason, minutes)
 
-    def _show_silences(self) -> None:
-        import datetime as dt
+    def acknowledge_alarm(self, alarm_id: str) -> None:
+        self.alarm_panel.acknowledge(alarm_id)
 
-        tz = dt.timezone(dt.timedelta(hours=8))
-        lines = [_t("静默中：{0} {1}，至 {2}（{3}，{4}）").format(
-            _t("规则") if s.kind == "rule" else _t("区域"),
-            s.target if s.kind == "rule" else self.state.region_label(s.target),
-            dt.datetime.fromtimestamp(s.until_ts, tz).strftime("%H:%M"), s.reason, s.author)
-            for s in (self.rules.silences if self.rules else [])]
-        lines += [_t("已搁置：{0}，至 {1}（{2}，{3}）").format(
-            self.state.console_alerts[a.id].title if a.id in self.state.console_alerts else a.id,
-            dt.datetime.fromtimestamp(a.shelf.until, tz).strftime("%H:%M"), a.shelf.reason, a.shelf.by)
-            for a in (self.rules.alarms.shelved() if self.rules else []) if a.shelf is not None]
-        self.queue.show_silences(lines)
+    def shelve_alarm(self, alarm_id: str, reason: str, minutes: float) -> None:
+        self.alarm_panel.shelve(alarm_id, reason, minutes)
 
-    def ask_silence(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
+    def suppress_rules_by_design(self, rule_ids: set[str], reason: str) -> None:
+        """Exactly these rules are suppressed by design (an empty set lifts it), e.g. by emergency mode."""
+        self.desk.suppress_by_design(rule_ids, reason, self.clock.now())
 
-        if self.rules is None:
-            return
-        choices = [f"rule:{r.id} {r.title}" for r in self.rules.rules] + [
-            f"region:{r.code} {r.name_zh}" for r in sorted(self.state.regions.values(), key=lambda r: r.code)
-            if r.level in ("district", "street")]
-        item, ok = QInputDialog.getItem(self, _t("静默"), _t("静默对象"), choices, 0, False)
-        if not ok:
-            return
-        minutes, ok = QInputDialog.getInt(self, _t("静默"), _t("时长（分钟）"), 60, 5, 24 * 60)
-        if not ok:
-            return
-        reason, ok = QInputDialog.getText(self, _t("静默"), _t("原因（必填）"))
-        if ok and reason.strip():
-            kind, target = item.split(" ", 1)[0].split(":", 1)
-            self.silence(kind, target, reason.strip(), minutes)
+    def set_muted(self, muted: bool) -> None:
+        self.sound.muted = muted
+        self.act_mute.setChecked(muted)
+        self.desk.record("mute" if muted else "unmute", "breach_sound", {})
 
     def write_handover(self, hours: float = 8.0, path: Path | None = None) -> Path:
         """The shift report of the last `hours` as a PDF (in the data folder unless a path is given)."""
@@ -538,30 +321,21 @@ class MainWindow(QMainWindow):
         from console.ui.handover_pdf import write_handover_pdf
 
         end = self.clock.now()
-        op = self.sender.operator.name if self.sender is not None else "operator"
         stamp = dt.datetime.fromtimestamp(end, dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d-%H%M")
         path = path or data_dir() / "reports" / f"handover-{stamp}.pdf"
-        summary = summarize(self.state, self.incident_model.sla, end - hours * 3600, end, op, self.rules)
+        summary = summarize(self.state, self.incident_model.sla, end - hours * 3600, end, self.desk.operator_name,
+                            self.rules)
         write_handover_pdf(summary, path, self.state.region_label)
-        self._audit("handover_report", str(path), {"opened": len(summary.opened), "open": len(summary.still_open)})
+        self.desk.record("handover_report", str(path), {"opened": len(summary.opened), "open": len(summary.still_open)})
         self.queue.show_message(_t("交接班报告已生成：{0}").format(str(path)), "ok")
         return path
 
-    def _audit(self, action: str, target: str, detail: dict) -> None:
-        if self.audit is not None:
-            op = self.sender.operator if self.sender is not None else None
-            self.audit.record(action, op.name if op else "operator", op.role.value if op else "", target, "done",
-                              detail)
-
-    def set_muted(self, muted: bool) -> None:
-        self.sound.muted = muted
-        self.act_mute.setChecked(muted)
-        self._audit("mute" if muted else "unmute", "breach_sound", {})
-
+    # ---------------------------------------------------------------- the board and the chart
     def _tile_data(self, key):
         return self.board_model.data(key, self.clock.now())
 
-    def _on_tile(self, key) -> None:
+    def show_indicator(self, key: tuple[str, str]) -> None:
+        """Select a tile and chart its indicator (a tile's click, the first tile, an emergency's hotline)."""
         self.chart_key = key
         self.board.select(key)
         self._refresh_chart()
@@ -589,7 +363,8 @@ class MainWindow(QMainWindow):
         return describe(ev, lambda code: self.state.region_label(code, self.english), self.clock.now(),
                         unmask=self.operator.sees_personal_data, tr=_label, english=self.english)
 
-    def _refresh_pending(self) -> None:
+    def refresh_pending(self) -> None:
+        """Mark the incidents with commands awaiting the platform's answer (after a command, or back to live)."""
         if self.sender is not None:
             pending = self.sender.pending_by_event()
             self.incident_model.set_pending({eid: _action_label(op) for eid, op in pending.items()})
@@ -602,111 +377,8 @@ class MainWindow(QMainWindow):
         domains = sorted({e.domain for e in self.state.incidents.open.values()} | set(DOMAIN_ZH) - {"other"})
         return [(d, _label(DOMAIN_ZH.get(d, d))) for d in domains]
 
-    def _on_incident_selected(self, event_id: str) -> None:
-        if self.map is not None and hasattr(self.map, "select_incident"):
-            self.map.select_incident(event_id)
-
     def select_incident(self, event_id: str) -> None:
         self.queue.select_incident(event_id)
-
-    # ---------------------------------------------------------------- alarm discipline (ISA-18.2, EEMUA 191)
-    def _wire_alarms(self) -> None:
-        self.incident_model.alarm_state = self._alarm_state_label
-        self.incident_model.alarm_holder = self._alarm_holder
-        self.actions.console_can_ack = lambda eid: (a := self._alarm(eid)) is not None and a.state in (
-            AlarmState.UNACK, AlarmState.RTN_UNACK)
-        self.actions.console_ack = self.acknowledge_alarm
-        self.act_shelve = QAction(self, shortcut=QKeySequence("Ctrl+Shift+V"), triggered=self.ask_shelve)
-        self.menu_view.addAction(self.act_shelve)
-
-    def _alarm(self, alarm_id: str):
-        return self.rules.alarms.alarms.get(alarm_id) if self.rules is not None else None
-
-    def _alarm_state_label(self, alarm_id: str) -> str | None:
-        a = self._alarm(alarm_id)
-        return ALARM_STATE_ZH[a.state] if a is not None else None
-
-    def _alarm_holder(self, alarm_id: str) -> tuple[str, float] | None:
-        a = self._alarm(alarm_id)
-        if a is None or a.state is not AlarmState.ACKED:
-            return None
-        ack = next((t for t in reversed(a.history) if t.input is AlarmInput.ACK), None)
-        return (ack.by, ack.ts) if ack is not None else None
-
-    def _operator_name(self) -> str:
-        return self.sender.operator.name if self.sender is not None else "operator"
-
-    def acknowledge_alarm(self, alarm_id: str) -> None:
-        """A console-raised alarm is acknowledged here (the platform never hears of it)."""
-        self.rules.alarms.acknowledge(alarm_id, self._operator_name(), self.clock.now())
-        self.rules.sync(self.state, self.clock.now())
-        self.queue.show_message(_t("报警已确认"), "ok")
-
-    def shelve_alarm(self, alarm_id: str, reason: str, minutes: float) -> None:
-        """Take one console alarm off the queue for a stated time, with a reason (audited by the book)."""
-        now = self.clock.now()
-        self.rules.alarms.shelve(alarm_id, self._operator_name(), reason, now + minutes * 60, now)
-        self.rules.sync(self.state, now)
-        self._show_silences()
-
-    def ask_shelve(self) -> None:
-        from PySide6.QtWidgets import QInputDialog
-
-        eid = self.queue.selected_id
-        if self.sender is None or not self.sender.operator.can_act or not self.sender.source.can_send:
-            return  # a leader, an analyst or a replay does not shelve (as it does not acknowledge)
-        if self._alarm(eid or "") is None:
-            self.queue.show_message(_t("只能搁置控制台报警（◆）"), "error")
-            return
-        minutes, ok = QInputDialog.getInt(self, _t("搁置"), _t("时长（分钟）"), 60, 5,
-                                          int(self.rules.alarms.max_shelve_s // 60))
-        if not ok:
-            return
-        reason, ok = QInputDialog.getText(self, _t("搁置"), _t("原因（必填）"))
-        if ok and reason.strip():
-            self.shelve_alarm(eid, reason.strip(), minutes)
-
-    def suppress_rules_by_design(self, rule_ids: set[str], reason: str) -> None:
-        """Exactly these rules are suppressed by design (an empty set lifts it), e.g. by emergency mode."""
-        if self.rules is None:
-            return
-        now = self.clock.now()
-        self.rules.alarms.set_suppressed_by_design(rule_ids, reason, now, by=self._operator_name())
-        self.rules.sync(self.state, now)
-
-    def _announce(self, alarm_ids: list[str], now: float) -> None:
-        """New console alarms reach the operator: they count toward a flood, and orange or red ones
-        sound, except that a flood holds back all but red."""
-        for aid in alarm_ids:
-            a = self._alarm(aid)
-            self.flood.note(now, f"{aid}#{a.activations}")
-            if a.priority.rank >= Severity.ORANGE.rank:
-                if should_sound(a.priority, self.flood.in_flood):
-                    self.sound.play()
-                else:
-                    self.sounds_held += 1
-
-    def _update_flood(self) -> None:
-        now = self.clock.now()
-        was = self.queue.in_flood
-        self.flood.update(now)
-        if self.flood.in_flood:
-            self.queue.set_flood(_t("报警洪峰：10 分钟内 {0} 条（EEMUA 191 上限 10）。"
-                                    "已按原因和区域合并、最高级别在前；低级别提示音暂停。").format(self.flood.count(now)))
-        elif was:
-            self.queue.set_flood(None)
-        if was != self.queue.in_flood:
-            self._audit("flood_start" if self.queue.in_flood else "flood_end", "queue",
-                        {"in_window": self.flood.count(now)})
-
-    def _auto_escalate(self) -> None:
-        """Unacknowledged red/orange incidents past the configured time are escalated (once each)."""
-        if self.escalator is None or (self._escalating is not None and not self._escalating.done()):
-            return
-        due = self.escalator.due(self.state.incidents.open.values(), self.clock.now())
-        if due:
-            self._escalating = asyncio.ensure_future(self.escalator.run(due, self.clock.now()))
-            self._escalating.add_done_callback(lambda _f: self._refresh_pending())
 
     # ---------------------------------------------------------------- pictures
     def screenshot(self, path: Path) -> bool:

@@ -1,6 +1,7 @@
 """The city map in Qt WebEngine: the page is built once; CityState changes reach it as small JSON diffs
 (district colours, incident markers, crowd heat) through runJavaScript. Clicks come back as console
-messages. Requests to anything but local files (and a configured tile server) are blocked."""
+messages. Requests to anything but local files (and a configured tile server) are blocked. CityMapView
+is the CityMap a window talks to (console/ui/city_map.py)."""
 
 from __future__ import annotations
 
@@ -239,6 +240,10 @@ class CityMapView(QWebEngineView):
         self.wall_mode = on
         if self.is_ready:
             self.js("wall", on)
+
+    def twin(self) -> CityMapView:
+        """Another view of the same city with the same options (a wall's map: each view keeps its own page)."""
+        return CityMapView(self.state, self.clock, self.options)
 
     def focus_districts(self, codes: list[str]) -> None:
         """Zoom to these districts and outline them (empty: the whole city); kept across a page reload."""

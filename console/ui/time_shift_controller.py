@@ -143,8 +143,8 @@ class TimeShiftController(QObject):
             model = getattr(self.window, "incident_model", None)
             if model is not None:
                 model.set_pending({}, {})
-            if hasattr(self.window, "_refresh_pending"):
-                self.window._refresh_pending()  # the journal's pending commands, as live shows them
+            if hasattr(self.window, "refresh_pending"):
+                self.window.refresh_pending()  # the journal's pending commands, as live shows them
         if self.sender is not None:
             self.sender.held_reason = _t("时移中：回到实时（End）后才能处置事件") if shifted else None
         if self.emergency is not None:  # the platform's declarations are read from the live city
