@@ -16,6 +16,7 @@ import numpy as np
 from console.feed.decoder import Reason
 from console.feed.frames import Catalog, Event, EventFrame, Frame, Indicator, Region, SampleBatch, Samples, Snapshot
 from console.feed.protocol import Status
+from console.model import keyframe
 from console.model.incident_book import IncidentBook
 from console.model.ring_buffer import RingStore, SeriesLimitError
 
@@ -223,17 +224,14 @@ class CityState:
 
     # ----------------------------------------------------------------- keyframes (recordings)
     def keyframe_body(self) -> dict:
-        """The state a replay needs to stand where we stand now: catalog, latest values, open
-        incidents (with the feed each came from). History is rebuilt by replaying frames."""
+        """The state a replay needs to stand where we stand now, in the keyframe format (see
+        console/model/keyframe.py): the feed's catalog, latest values, open incidents with their feeds."""
         n = len(self.series_keys)
-        ts, val = self.rings.last_ts[:n], self.rings.last_val[:n]
-        return {
-            "catalog": {"indicators": [i.to_wire() for i in self._feed_indicators.values()],
-                        "regions": [r.to_wire() for r in self.regions.values()]},
-            "values": [[ind, reg, float(ts[i]), float(val[i])] for i, (ind, reg) in enumerate(self.series_keys)
-                       if np.isfinite(ts[i])],
-            "events": [[self.incidents.feed_of.get(e.id, ""), e.to_wire()] for e in self.incidents.open.values()],
-        }
+        ts, val = self.rings.last_ts[:n].tolist(), self.rings.last_val[:n].tolist()
+        values = [(ind, reg, ts[i], val[i]) for i, (ind, reg) in enumerate(self.series_keys) if math.isfinite(ts[i])]
+        feed_of = self.incidents.feed_of
+        return keyframe.encode(self._feed_indicators.values(), self.regions.values(), values,
+                               ((feed_of.get(e.id, ""), e) for e in self.incidents.open.values()))
 
     def clear(self) -> None:
         """Forget everything (a replay seeking elsewhere), in place: whatever holds this state or one of
@@ -292,10 +290,9 @@ class CityState:
         up to the keyframe are replayed next, then `restore(body)`, then the frames after it."""
         self.clear()
         if body:
-            self._restore_catalog(body)
+            self.apply_catalog(keyframe.decode(body).catalog)
         for ind, reg, ts, vals in history:
             self.load_history(ind, reg, ts, vals)
-
     def load_history(self, indicator: str, region: str, ts: np.ndarray, values: np.ndarray) -> int:
         """Append one series' past readings (arrival order, the ring's rules apply); returns those kept."""
         if indicator not in self.indicators or region not in self.regions or not len(ts):
@@ -328,22 +325,14 @@ class CityState:
             self.rings.prepend(sid, ts[keep], vals[keep])
             self._dirty[sid] = self._status_due[sid] = True
 
-    def _restore_catalog(self, body: dict) -> None:
-        from console.feed.decoder import decode_indicator, decode_region
-
-        cat = body.get("catalog", {})
-        self.apply_catalog(Catalog(tuple(decode_indicator(i) for i in cat.get("indicators", [])),
-                                   tuple(decode_region(r) for r in cat.get("regions", []))))
-
     def restore(self, body: dict) -> None:
         """Merge a keyframe in: its catalog, latest values and open incidents (what is already newer
         here wins: rings keep newer readings, the book keeps higher versions)."""
-        from console.feed.decoder import decode_event, decode_rows
-
-        self._restore_catalog(body)
-        self.apply_samples(decode_rows(body.get("values", []), {}))
-        for feed, ev in body.get("events", []):
-            self._upsert(decode_event(ev), feed, Applied())
+        kf = keyframe.decode(body)
+        self.apply_catalog(kf.catalog)
+        self.apply_samples(kf.values)
+        for feed, ev in kf.events:
+            self._upsert(ev, feed, Applied())
 
     # ----------------------------------------------------------------- reading
     def take_changes(self) -> Changes:
