@@ -9,6 +9,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from console.feed.live_source import FeedConfig, LiveSource
 from console.model.city_state import CityState
 from console.model.ingest import Ingest
@@ -88,6 +90,7 @@ def test_replay_reproduces_the_live_state_at_chosen_instants(tmp_path):
     assert replay.rec.keyframe_before(checkpoints[-1][0]) is not None  # seeks started from keyframes
 
 
+@pytest.mark.slow  # real processes: the simulator and a headless console killed mid-write
 def test_sigkill_mid_write_loses_at_most_the_last_second(tmp_path):
     port = free_port()
     path = tmp_path / "killed.cityrec"

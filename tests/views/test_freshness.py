@@ -6,6 +6,7 @@ import asyncio
 import math
 import time
 
+import pytest
 from PySide6.QtCore import QSettings
 
 from console.feed.feed_health import FeedHealth, FeedState
@@ -42,6 +43,7 @@ def test_the_rules():
     assert worst(judge(1.0, 10, 2.0, False), judge(1.0, 10, 50.0, False)).level == STALE
 
 
+@pytest.mark.slow  # the real window, its WebEngine map (a Chromium process) and a simulator in real time
 def test_killed_feed_every_view_says_so_and_live_again_after_reconnect(qapp, tmp_path):
     from console.ui.freshness_view import show_freshness
     from console.ui.main_window import MainWindow
