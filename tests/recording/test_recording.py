@@ -38,7 +38,7 @@ def test_replay_reproduces_the_live_state_at_chosen_instants(tmp_path):
     checkpoints = []  # (recv_ts, picture) captured live, right after frames were applied
 
     async def record():
-        server = make_server(CityOptions(seed=21, incident_rate_per_min=60, auto_handle=1.0, history_s=600),
+        server = make_server(CityOptions(seed=21, incident_rate_per_min=60, auto_handle=1.0, history_s=300),
                              ServerOptions(speed=120, skip_seq_every=40, tick_s=0.01))
         port = await server.start()
         live = CityState()
