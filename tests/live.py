@@ -5,4 +5,5 @@ from __future__ import annotations
 
 from console.feed.live_source import LiveOptions
 
-FAST = LiveOptions(backoff_base_s=0.05, backoff_cap_s=0.3, stale_after_s=0.6, heartbeat_timeout_s=1.5)
+FAST = LiveOptions(backoff_base_s=0.05, backoff_cap_s=0.3, stale_after_s=0.6, heartbeat_timeout_s=1.5,
+                  close_timeout_s=0.5, watchdog_s=0.1)

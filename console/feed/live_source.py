@@ -56,7 +56,11 @@ class LiveOptions:
     backoff_base_s: float = 0.5
     backoff_cap_s: float = 30.0
     open_timeout_s: float = 10.0
+    # closing (stop, or a connection given up): how long to wait for the server's close frame. Frames
+    # not yet read hold reading back (flow control), so a close in the middle of a backlog waits it out.
+    close_timeout_s: float = 10.0
     stable_after_s: float = 10.0  # a connection that lived this long resets the backoff
+    watchdog_s: float = 1.0  # how often rates, stale marks and silent connections are looked at
 
 
 @dataclass
@@ -172,6 +176,7 @@ class LiveSource(Source):
             additional_headers=headers,
             max_size=self.opt.max_frame_bytes,
             open_timeout=self.opt.open_timeout_s,
+            close_timeout=self.opt.close_timeout_s,
             ping_interval=20,
             ping_timeout=20,
             proxy=None,  # a control-room LAN: never route feeds through an environment proxy
@@ -290,15 +295,17 @@ class LiveSource(Source):
             self._rejects_logged[h.name] = dict(h.rejects)
 
     async def _watchdog(self) -> None:
-        """Once a second: rates, stale marks, and closing connections that went silent."""
-        ticks = 0
+        """Every `watchdog_s`: rates, stale marks, and closing connections that went silent."""
+        logged = time.monotonic()
         while True:
-            await asyncio.sleep(1.0)
-            ticks += 1
+            await asyncio.sleep(self.opt.watchdog_s)
             now = time.monotonic()
+            log_rejects = now - logged >= REJECT_LOG_EVERY_S
+            if log_rejects:
+                logged = now
             for name, h in self._health.items():
                 h.update_rates(now)
-                if ticks % REJECT_LOG_EVERY_S == 0:
+                if log_rejects:
                     self._log_rejects(h)
                 age = h.last_frame_age(now)
                 conn = self._conns[name]

@@ -16,6 +16,7 @@ import numpy as np
 from console.feed.decoder import Reason
 from console.feed.frames import Catalog, Event, EventFrame, Frame, Indicator, Region, SampleBatch, Samples, Snapshot
 from console.feed.protocol import Status
+from console.model import keyframe
 from console.model.incident_book import IncidentBook
 from console.model.ring_buffer import RingStore, SeriesLimitError
 
@@ -223,23 +224,35 @@ class CityState:
 
     # ----------------------------------------------------------------- keyframes (recordings)
     def keyframe_body(self) -> dict:
-        """The state a replay needs to stand where we stand now: catalog, latest values, open
-        incidents (with the feed each came from). History is rebuilt by replaying frames."""
+        """The state a replay needs to stand where we stand now, in the keyframe format (see
+        console/model/keyframe.py): the feed's catalog, latest values, open incidents with their feeds."""
         n = len(self.series_keys)
-        ts, val = self.rings.last_ts[:n], self.rings.last_val[:n]
-        return {
-            "catalog": {"indicators": [i.to_wire() for i in self._feed_indicators.values()],
-                        "regions": [r.to_wire() for r in self.regions.values()]},
-            "values": [[ind, reg, float(ts[i]), float(val[i])] for i, (ind, reg) in enumerate(self.series_keys)
-                       if np.isfinite(ts[i])],
-            "events": [[self.incidents.feed_of.get(e.id, ""), e.to_wire()] for e in self.incidents.open.values()],
-        }
+        ts, val = self.rings.last_ts[:n].tolist(), self.rings.last_val[:n].tolist()
+        values = [(ind, reg, ts[i], val[i]) for i, (ind, reg) in enumerate(self.series_keys) if math.isfinite(ts[i])]
+        feed_of = self.incidents.feed_of
+        return keyframe.encode(self._feed_indicators.values(), self.regions.values(), values,
+                               ((feed_of.get(e.id, ""), e) for e in self.incidents.open.values()))
 
     def clear(self) -> None:
-        """Forget everything (a replay seeking elsewhere); widgets keep their reference to this object."""
-        overrides = self._overrides
-        self.__init__(self.config)
-        self._overrides = overrides  # a mode of the console, not part of the city's state
+        """Forget everything (a replay seeking elsewhere), in place: whatever holds this state or one of
+        its parts (widgets, the command sender's `incidents.feed_of.get`) keeps seeing it. Threshold
+        overrides stay: a mode of the console, not part of the city's state."""
+        self.indicators.clear()
+        self._feed_indicators.clear()
+        self.regions.clear()
+        self.rings.clear()
+        self.incidents.clear()
+        self.console_alerts.clear()
+        self._index.clear()
+        self.series_keys.clear()
+        self._warn.fill(np.nan)
+        self._alarm.fill(np.nan)
+        self._sign.fill(1.0)
+        self._status_code.fill(0)
+        self._status_due.fill(False)
+        self._dirty.fill(False)
+        self._dirty_events = set()
+        self.samples_total = 0
         self._catalog_dirty = True
         self._reset = True
 
@@ -247,9 +260,28 @@ class CityState:
         """Become an exact copy of `other` in place (time-shift: the live city back into the view, or the
         view into the live shadow). Every container keeps its identity, so whatever holds a reference
         to this state or to its parts (widgets, the command sender's `incidents.feed_of.get`) still
-        sees it. Threshold overrides come too: the live city's mode (emergency) is the one to show."""
-        _copy_into(self, other)
-        self._catalog_dirty = True
+        sees it. Threshold overrides come too: the live city's mode (emergency) is the one to show.
+        Both states must have the same configuration (the arrays are sized by it)."""
+        if other.config != self.config:
+            raise ValueError(f"cannot copy a state configured {other.config} into one configured {self.config}")
+        _replace(self.indicators, other.indicators)
+        _replace(self._feed_indicators, other._feed_indicators)
+        self._overrides = dict(other._overrides)
+        _replace(self.regions, other.regions)
+        self.rings.copy_from(other.rings)
+        self.incidents.copy_from(other.incidents)
+        _replace(self.console_alerts, other.console_alerts)
+        _replace(self._index, other._index)
+        self.series_keys[:] = other.series_keys
+        np.copyto(self._warn, other._warn)
+        np.copyto(self._alarm, other._alarm)
+        np.copyto(self._sign, other._sign)
+        np.copyto(self._status_code, other._status_code)
+        np.copyto(self._status_due, other._status_due)
+        np.copyto(self._dirty, other._dirty)
+        self._dirty_events = set(other._dirty_events)
+        self.samples_total = other.samples_total
+        self._catalog_dirty = True  # widgets redraw everything
         self._reset = True
 
     def reset_to(self, body: dict | None, history=()) -> None:
@@ -258,10 +290,9 @@ class CityState:
         up to the keyframe are replayed next, then `restore(body)`, then the frames after it."""
         self.clear()
         if body:
-            self._restore_catalog(body)
+            self.apply_catalog(keyframe.decode(body).catalog)
         for ind, reg, ts, vals in history:
             self.load_history(ind, reg, ts, vals)
-
     def load_history(self, indicator: str, region: str, ts: np.ndarray, values: np.ndarray) -> int:
         """Append one series' past readings (arrival order, the ring's rules apply); returns those kept."""
         if indicator not in self.indicators or region not in self.regions or not len(ts):
@@ -294,22 +325,14 @@ class CityState:
             self.rings.prepend(sid, ts[keep], vals[keep])
             self._dirty[sid] = self._status_due[sid] = True
 
-    def _restore_catalog(self, body: dict) -> None:
-        from console.feed.decoder import decode_indicator, decode_region
-
-        cat = body.get("catalog", {})
-        self.apply_catalog(Catalog(tuple(decode_indicator(i) for i in cat.get("indicators", [])),
-                                   tuple(decode_region(r) for r in cat.get("regions", []))))
-
     def restore(self, body: dict) -> None:
         """Merge a keyframe in: its catalog, latest values and open incidents (what is already newer
         here wins: rings keep newer readings, the book keeps higher versions)."""
-        from console.feed.decoder import decode_event, decode_rows
-
-        self._restore_catalog(body)
-        self.apply_samples(decode_rows(body.get("values", []), {}))
-        for feed, ev in body.get("events", []):
-            self._upsert(decode_event(ev), feed, Applied())
+        kf = keyframe.decode(body)
+        self.apply_catalog(kf.catalog)
+        self.apply_samples(kf.values)
+        for feed, ev in kf.events:
+            self._upsert(ev, feed, Applied())
 
     # ----------------------------------------------------------------- reading
     def take_changes(self) -> Changes:
@@ -398,25 +421,8 @@ class CityState:
         }
 
 
-def _copy_into(dst, src) -> None:
-    """Copy `src`'s attributes into `dst`, container by container. Values inside the containers are
-    immutable (frozen frames, numbers, strings) except our own classes, which are copied the same way."""
-    for name, value in vars(src).items():
-        mine = getattr(dst, name, None)
-        if isinstance(value, np.ndarray):
-            if isinstance(mine, np.ndarray) and mine.shape == value.shape and mine.dtype == value.dtype:
-                np.copyto(mine, value)
-            else:
-                setattr(dst, name, value.copy())
-        elif isinstance(value, dict) and type(mine) is type(value):
-            mine.clear()
-            mine.update(value)
-        elif isinstance(value, (list, set)) and type(mine) is type(value):
-            mine.clear()
-            mine.extend(value) if isinstance(mine, list) else mine.update(value)
-        elif isinstance(value, (RingStore, IncidentBook)) and type(mine) is type(value):
-            _copy_into(mine, value)
-        elif isinstance(value, (dict, list, set)):
-            setattr(dst, name, type(value)(value))
-        else:  # numbers, strings, frozen configuration
-            setattr(dst, name, value)
+
+def _replace(dst: dict, src: dict) -> None:
+    """`dst` takes `src`'s items, in their order, and stays the same object."""
+    dst.clear()
+    dst.update(src)

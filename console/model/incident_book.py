@@ -27,6 +27,21 @@ class IncidentBook:
         self.max_archive = max_archive
         self.stale_updates = 0
 
+    def clear(self) -> None:
+        """Forget every incident, in place (whoever holds `feed_of.get` keeps seeing this book)."""
+        self.open.clear()
+        self.archive.clear()
+        self.feed_of.clear()
+        self.stale_updates = 0
+
+    def copy_from(self, other: IncidentBook) -> None:
+        """Become an exact copy of `other` (the archive's order too), in place."""
+        for mine, theirs in ((self.open, other.open), (self.archive, other.archive), (self.feed_of, other.feed_of)):
+            mine.clear()
+            mine.update(theirs)
+        self.max_archive = other.max_archive
+        self.stale_updates = other.stale_updates
+
     def get(self, event_id: str) -> Event | None:
         return self.open.get(event_id) or self.archive.get(event_id)
 

@@ -32,6 +32,35 @@ class RingStore:
         self._used = 0  # slots handed out in the flat arrays
         self.n_series = 0
 
+    def clear(self) -> None:
+        """No series any more, as when new (the flat arrays are given back)."""
+        self._ts = np.empty(0, dtype=np.float64)
+        self._val = np.empty(0, dtype=np.float64)
+        self._offset.fill(0)
+        self._cap.fill(0)
+        self._head.fill(0)
+        self._count.fill(0)
+        self.last_ts.fill(-np.inf)
+        self.last_val.fill(np.nan)
+        self._used = 0
+        self.n_series = 0
+
+    def copy_from(self, other: RingStore) -> None:
+        """Become an exact copy of `other`, in place: the per-series arrays (`last_ts`, `last_val`) stay
+        the same objects. The flat arrays are replaced when their size differs, as when a series is added."""
+        if (other.max_series, other.max_points) != (self.max_series, self.max_points):
+            raise ValueError("cannot copy rings of another size")
+        self._ts = _copied(self._ts, other._ts)
+        self._val = _copied(self._val, other._val)
+        np.copyto(self._offset, other._offset)
+        np.copyto(self._cap, other._cap)
+        np.copyto(self._head, other._head)
+        np.copyto(self._count, other._count)
+        np.copyto(self.last_ts, other.last_ts)
+        np.copyto(self.last_val, other.last_val)
+        self._used = other._used
+        self.n_series = other.n_series
+
     @property
     def bytes_allocated(self) -> int:
         return self._ts.nbytes + self._val.nbytes
@@ -185,3 +214,11 @@ class RingStore:
 
     def count(self, sid: int) -> int:
         return int(self._count[sid])
+
+
+def _copied(mine: np.ndarray, theirs: np.ndarray) -> np.ndarray:
+    """`theirs`' contents, in `mine` when it has the room."""
+    if mine.shape != theirs.shape:
+        return theirs.copy()
+    np.copyto(mine, theirs)
+    return mine

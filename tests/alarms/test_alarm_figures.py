@@ -4,7 +4,6 @@ on a simulated hour with the console's own rules running."""
 import pandas as pd
 import pytest
 
-from console.alarms.discovery_rules import RuleEngine, load_rules
 from console.alarms.figures import (
     COLUMNS,
     alarm_records,
@@ -20,7 +19,7 @@ from console.feed.frames import Event, HistoryEntry
 from console.feed.protocol import IncidentState, Severity
 from console.incidents.sla import SlaBook
 from console.resources import resource
-from console.simulator.sample_shift import simulate_shift
+from tests.shifts import hour_with_rules
 
 T = 1_763_942_400.0 - 3600  # 2025-11-24 07:00 Shanghai
 SLA = SlaBook.load(resource("config", "sla.json"))
@@ -89,8 +88,7 @@ def test_periods_are_shanghai_shifts_and_days():
 
 
 def test_a_simulated_hour_gives_every_figure_and_a_csv(tmp_path):
-    eng = RuleEngine(load_rules(resource("config", "rules.json")))
-    state, start, end = simulate_shift(1.0, seed=7, rules=eng)
+    state, start, end, eng = hour_with_rules()
     recs = records(state, eng)
     assert set(recs["kind"]) == {"incident", "console"}
     figs = figures(recs, start, end, SLA)

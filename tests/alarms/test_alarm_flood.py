@@ -42,7 +42,7 @@ def test_flood_periods_over_a_shift_and_sounds_held_in_flood():
 
 def test_a_simulated_storm_enters_and_leaves_flood_mode():
     async def main():
-        opts = ServerOptions(speed=120, storm=20, storm_at_s=30, storm_over_s=60)
+        opts = ServerOptions(speed=1200, storm=20, storm_at_s=30, storm_over_s=60)  # the flood lasts ~10 simulated min
         server = make_server(CityOptions(seed=5, incident_rate_per_min=0.2, auto_handle=1.0, history_s=0), opts)
         port = await server.start()
         state = CityState()

@@ -7,6 +7,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -41,6 +43,7 @@ def wait_stats(path: Path, pred, timeout: float = 20.0) -> dict:
     raise AssertionError(f"stats never satisfied the condition; last: {json.dumps(last)[:800]}")
 
 
+@pytest.mark.slow  # two real processes, the simulator killed and started again
 def test_headless_run_survives_a_killed_simulator(tmp_path, free_port):
     port = free_port
     stats = tmp_path / "stats.json"

@@ -1,6 +1,7 @@
 """LiveSource against real local servers: the simulator, and small hostile ones written here."""
 
 import asyncio
+from dataclasses import replace
 
 import orjson
 from websockets.asyncio.server import serve
@@ -15,9 +16,11 @@ from tests.aio import until
 from tests.frames_factory import catalog, dumps, event, hello, samples
 from tests.live import FAST
 
+CITY = CityOptions(seed=9, incident_rate_per_min=20, history_s=300)  # five minutes of past: enough to resync
+
 
 async def with_sim(opts: ServerOptions, body, live: LiveOptions = FAST, token=None, city=None, port=0):
-    server = make_server(city or CityOptions(seed=9, incident_rate_per_min=20), opts)
+    server = make_server(city or CITY, opts)
     port = await server.start(port=port)
     state = CityState()
     src = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "city", token)], live)
@@ -81,7 +84,7 @@ def test_server_vanishes_and_comes_back_on_the_same_port(free_port):
         await until(lambda: h.samples > 10)
         await server.stop()
         await until(lambda: h.state is FeedState.RECONNECTING and h.reconnects >= 2, what="retrying")
-        again = make_server(CityOptions(seed=9), ServerOptions(speed=60))
+        again = make_server(CITY, ServerOptions(speed=60))
         await again.start(port=port)
         try:
             await until(lambda: h.state is FeedState.CONNECTED and h.connects >= 2, what="back")
@@ -162,7 +165,8 @@ def test_silent_server_goes_stale_then_reconnects():
         await until(lambda: h.connects >= 2, timeout=8, what="reconnect after heartbeat timeout")
         assert h.reconnects >= 1
 
-    asyncio.run(with_raw_server(frames, body))
+    quick = replace(FAST, stale_after_s=0.2, heartbeat_timeout_s=0.4, watchdog_s=0.05)
+    asyncio.run(with_raw_server(frames, body, quick))
 
 
 def test_seq_regression_is_rejected():
@@ -194,8 +198,7 @@ def test_commands_go_out_and_replies_come_back():
         await until(lambda: state.incidents.get(ev.id).version == ev.version + 1, what="event update")
         assert not await src.send("nope", frame)
 
-    asyncio.run(with_sim(ServerOptions(speed=10), body, city=CityOptions(seed=9, incident_rate_per_min=20,
-                                                                         auto_handle=0.0)))
+    asyncio.run(with_sim(ServerOptions(speed=10), body, city=replace(CITY, auto_handle=0.0)))
 
 
 def test_frames_json_roundtrip_of_orjson_bytes():

@@ -19,7 +19,7 @@ from console.simulator.server import ServerOptions
 from tests.aio import until
 from tests.live import FAST
 
-CITY = CityOptions(seed=11, incident_rate_per_min=20, auto_handle=0.0)
+CITY = CityOptions(seed=11, incident_rate_per_min=20, auto_handle=0.0, history_s=300)  # a past with open incidents
 
 
 class Console:

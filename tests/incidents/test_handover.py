@@ -9,6 +9,7 @@ from console.incidents.sla import SlaBook
 from console.resources import resource
 from console.simulator.sample_shift import simulate_shift
 from tests.frames_factory import event
+from tests.shifts import hour_with_rules
 
 
 def test_shift_summary_counts_and_html_is_safe():
@@ -27,10 +28,7 @@ def test_shift_summary_counts_and_html_is_safe():
 
 
 def test_the_report_carries_the_alarm_figures_of_the_shift():
-    from console.alarms.discovery_rules import RuleEngine, load_rules
-
-    rules = RuleEngine(load_rules(resource("config", "rules.json")))
-    state, start, end = simulate_shift(hours=1, seed=7, rules=rules)
+    state, start, end, rules = hour_with_rules()
     s = summarize(state, SlaBook.load(resource("config", "sla.json")), start, end, "值班员甲", rules)
     assert [f.kind for f in s.alarm_figures] == ["shift", "day", "report"]
     whole = s.alarm_figures[-1]

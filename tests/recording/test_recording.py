@@ -9,6 +9,8 @@ import sqlite3
 import time
 from pathlib import Path
 
+import pytest
+
 from console.feed.live_source import FeedConfig, LiveSource
 from console.model.city_state import CityState
 from console.model.ingest import Ingest
@@ -36,8 +38,8 @@ def test_replay_reproduces_the_live_state_at_chosen_instants(tmp_path):
     checkpoints = []  # (recv_ts, picture) captured live, right after frames were applied
 
     async def record():
-        server = make_server(CityOptions(seed=21, incident_rate_per_min=60, auto_handle=1.0, history_s=600),
-                             ServerOptions(speed=120, skip_seq_every=40))
+        server = make_server(CityOptions(seed=21, incident_rate_per_min=60, auto_handle=1.0, history_s=300),
+                             ServerOptions(speed=120, skip_seq_every=40, tick_s=0.01))
         port = await server.start()
         live = CityState()
         src = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "city")], FAST)
@@ -88,6 +90,7 @@ def test_replay_reproduces_the_live_state_at_chosen_instants(tmp_path):
     assert replay.rec.keyframe_before(checkpoints[-1][0]) is not None  # seeks started from keyframes
 
 
+@pytest.mark.slow  # real processes: the simulator and a headless console killed mid-write
 def test_sigkill_mid_write_loses_at_most_the_last_second(tmp_path, free_port):
     port = free_port
     path = tmp_path / "killed.cityrec"

@@ -54,7 +54,7 @@ def test_no_token_in_any_log_line_of_a_real_connection(tmp_path, monkeypatch, ca
     prints every header and frame, the Authorization header and the auth frame included), with a
     second feed whose token is wrong. Not one line of the log file or stderr may carry either token."""
     good, wrong = "GoodToken-7f3a9c1e5b", "WrongToken-2d8e6a4b0c"
-    sim = SimulatorThread(make_server(CityOptions(seed=3, incident_rate_per_min=30),
+    sim = SimulatorThread(make_server(CityOptions(seed=3, incident_rate_per_min=30, history_s=300),
                                       ServerOptions(speed=30, token=good)))
     port = sim.start()
     try:
@@ -77,7 +77,7 @@ token_env = "DISTRICT_TOKEN"
         monkeypatch.setenv("DISTRICT_TOKEN", wrong)
         monkeypatch.setenv("CITYOPS_DATA_DIR", str(tmp_path / "data"))
         stats = tmp_path / "stats.json"
-        rc = main(["run", "--config", str(cfg), "--headless", "--duration", "3", "--stats-json", str(stats)])
+        rc = main(["run", "--config", str(cfg), "--headless", "--duration", "1", "--stats-json", str(stats)])
         assert rc == 0
     finally:
         sim.stop()

@@ -3,6 +3,7 @@ reconnect."""
 
 import asyncio
 
+import pytest
 from PySide6.QtCore import QSettings
 
 from console.feed.live_source import FeedConfig, LiveSource
@@ -16,6 +17,7 @@ from tests.aio import pump_qt, until
 from tests.live import FAST
 
 
+@pytest.mark.slow  # the real window, its WebEngine map (a Chromium process) and a simulator in real time
 def test_killed_feed_every_view_says_so_and_live_again_after_reconnect(qapp, tmp_path, free_port):
     from console.ui.freshness_view import show_freshness
     from console.ui.main_window import MainWindow

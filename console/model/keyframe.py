@@ -1,0 +1,65 @@
+"""Keyframes: the part of the city's state a replay needs to stand at an instant, as JSON.
+
+A keyframe holds the feed's catalog (as the feed described it: the console's threshold overrides are a
+mode of the console, not the city's state), the latest reading of every series and the open incidents
+with the feed each came from. History is not in it: a replay rebuilds that from the frames and the
+recording's per-minute blocks. Format `cityops.keyframe/1`, described in docs/recording-format.md:
+
+    {"format": "cityops.keyframe/1",
+     "catalog": {"indicators": [indicator…], "regions": [region…]},
+     "values": [[indicator, region, ts, value]…],
+     "events": [[feed, event]…]}
+
+in the wire formats of docs/feed-protocol.md. Recordings made before the `format` key existed hold the
+same layout without it; they are read as /1. Any other format is refused (`KeyframeError`), never
+guessed at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from console.feed.decoder import decode_event, decode_indicator, decode_region, decode_rows
+from console.feed.frames import Catalog, Event, Indicator, Region, SampleBatch
+
+FORMAT = "cityops.keyframe/1"
+
+
+class KeyframeError(ValueError):
+    """A keyframe body this console cannot read (another format, not an object)."""
+
+
+@dataclass(frozen=True, slots=True)
+class KeyframeBody:
+    catalog: Catalog
+    values: SampleBatch  # the latest reading of each series
+    events: tuple[tuple[str, Event], ...]  # (feed, open incident)
+
+
+def encode(indicators: Iterable[Indicator], regions: Iterable[Region],
+           values: Iterable[tuple[str, str, float, float]], events: Iterable[tuple[str, Event]]) -> dict[str, Any]:
+    """The JSON-ready body (the recorder serialises it with orjson)."""
+    return {
+        "format": FORMAT,
+        "catalog": {"indicators": [i.to_wire() for i in indicators], "regions": [r.to_wire() for r in regions]},
+        "values": [[ind, reg, float(ts), float(val)] for ind, reg, ts, val in values],
+        "events": [[feed, e.to_wire()] for feed, e in events],
+    }
+
+
+def decode(body: Any) -> KeyframeBody:
+    """Read a body as `encode` wrote it (or as recordings before the `format` key did). A malformed
+    indicator, region or event raises as the feed decoder does; malformed readings are left out."""
+    if type(body) is not dict:
+        raise KeyframeError(f"a keyframe body is an object, not {type(body).__name__}")
+    fmt = body.get("format", FORMAT)
+    if fmt != FORMAT:
+        raise KeyframeError(f"keyframe format {fmt!r}: this console reads {FORMAT!r}")
+    cat = body.get("catalog", {})
+    catalog = Catalog(tuple(decode_indicator(i) for i in cat.get("indicators", [])),
+                      tuple(decode_region(r) for r in cat.get("regions", [])))
+    values = decode_rows(body.get("values", []), {})
+    events = tuple((feed, decode_event(ev)) for feed, ev in body.get("events", []))
+    return KeyframeBody(catalog, values, events)

@@ -1,0 +1,52 @@
+"""A CityState with every field away from its initial value, for the tests of copying, clearing and
+keyframes; and a flat view of a state's fields, to compare two states field by field."""
+
+from __future__ import annotations
+
+from console.feed.decoder import Decoder, decode_event
+from console.model.city_state import CityState, StateConfig
+from console.model.incident_book import IncidentBook
+from console.model.ring_buffer import RingStore
+from tests.frames_factory import catalog, dumps, event, samples
+
+CONFIG = StateConfig(history_s=600, max_points=64, max_series=16, max_archive=3)
+OVERRIDES = {"traffic.congestion_index": (5.0, 7.5)}  # an emergency mode's tighter thresholds
+# the configuration every state of a test shares: it stays as it was made
+CONFIGURATION = {"config", "rings.max_series", "rings.max_points", "incidents.max_archive"}
+
+
+def populated_state(config: StateConfig = CONFIG) -> CityState:
+    """Overrides, two feeds' catalog, series of both directions in every status, statuses read and then
+    due again, open, archived and stale incidents, a console alert, changes not yet taken, a reset pending."""
+    dec = Decoder()
+    s = CityState(config)
+
+    def feed(raw: bytes, name: str = "city") -> None:
+        s.apply(name, dec.decode(raw).frame)
+
+    s.clear()  # a seek: the reset is pending until the widgets take the changes
+    s.set_threshold_overrides(OVERRIDES)
+    feed(catalog())
+    for t in range(1, 6):
+        feed(samples(t, [["traffic.congestion_index", "310101", 100.0 + 30 * t, 4.0 + t / 10],
+                         ["traffic.congestion_index", "310104", 100.0 + 30 * t, 9.0],
+                         ["water.pressure", "310101013", 100.0 + 30 * t, 0.15]]))
+    assert s.status_code[:3].tolist() == [1, 3, 2]  # statuses refreshed (normal, alarm, warn below)...
+    feed(samples(9, [["traffic.congestion_index", "310101", 400.0, 6.0]]))  # ...and one due again
+    feed(dumps({"type": "event", "seq": 10, "event": event("E1", 2, "acknowledged")}))
+    feed(dumps({"type": "event", "seq": 11, "event": event("E1", 1)}))  # older: a stale update
+    feed(dumps({"type": "event", "seq": 12, "event": event("E2", 1, "closed")}))  # straight to the archive
+    feed(dumps({"type": "event", "seq": 3, "event": event("X1", severity="red", region="310104")}), "xuhui")
+    s.console_alerts["C:water.pressure:310101013"] = decode_event(event("C:water.pressure:310101013"))
+    return s
+
+
+def fields(obj, prefix: str = "") -> dict[str, object]:
+    """Every attribute of a state, its rings' and its incident book's, by dotted name."""
+    out: dict[str, object] = {}
+    for name, value in vars(obj).items():
+        if isinstance(value, (RingStore, IncidentBook)):
+            out.update(fields(value, f"{prefix}{name}."))
+        else:
+            out[prefix + name] = value
+    return out
