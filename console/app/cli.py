@@ -490,18 +490,13 @@ def parse_time(text: str | None) -> float | None:
 
 
 def _export(args: argparse.Namespace, cfg: Config) -> int:
-    from console.incidents.operator import Role, load_role_policies
+    from console.incidents.operator import Role
     from console.recording.export import export_recording
     from console.recording.store import Recording
-    from console.resources import resource
 
     if not args.file.exists():
         raise SystemExit(f"cityops: no such recording: {args.file}")
-    import dataclasses
-
-    role = Role(args.role)
-    policy = dataclasses.replace(load_role_policies(resource("config", "roles.json"))[role],
-                                 **cfg.role_options(role).overrides())
+    policy = cfg.role_policy(Role(args.role))
     if not policy.export:
         raise SystemExit(f"cityops: role {args.role} may not export (role policy)")
     if args.unmask and not policy.unmask_personal:
@@ -601,17 +596,13 @@ def _run_console(args: argparse.Namespace, cfg: Config, feeds: list[FeedConfig],
             print(f"frames {stats['frames']} samples {stats['samples']} events {stats['events']} "
                   f"rejects {stats['reject_total']} reconnects {stats['reconnects']} gaps {stats['gaps']}")
         return 0
-    import dataclasses
-
-    from console.incidents.operator import Operator, Role, load_role_policies
-    from console.resources import resource
+    from console.incidents.operator import Operator, Role
     from console.site.paths import active
     from console.ui.gui_app import run_gui
 
     role = Role(args.role) if args.role else cfg.role
     site = cfg.role_options(role)
-    # the shipped role policy, with what this site's config file says for the role on top
-    policy = dataclasses.replace(load_role_policies(resource("config", "roles.json"))[role], **site.overrides())
+    policy = cfg.role_policy(role)
     name = args.operator or cfg.operator_name
     operator = Operator(name, role, policy) if name else Operator.from_login(role, policy)
     places = active()
