@@ -599,9 +599,9 @@ def _run_console(args: argparse.Namespace, cfg: Config, feeds: list[FeedConfig],
     from console.incidents.operator import Operator, Role
     from console.site.paths import active
     from console.ui.gui_app import run_gui
+    from console.ui.session import ConsoleOptions
 
     role = Role(args.role) if args.role else cfg.role
-    site = cfg.role_options(role)
     policy = cfg.role_policy(role)
     name = args.operator or cfg.operator_name
     operator = Operator(name, role, policy) if name else Operator.from_login(role, policy)
@@ -609,13 +609,14 @@ def _run_console(args: argparse.Namespace, cfg: Config, feeds: list[FeedConfig],
     wall = _wall_options(args)
     # a wall only watches (the workstation beside it records); a workstation records unless told not to
     record_dir = None if args.no_record or not cfg.record or wall is not None else places.recordings
-    return run_gui(feeds, _state_config(args), screenshot=args.screenshot,
-                   quit_after=args.quit_after if args.quit_after is not None else args.duration,
-                   settings_path=places.layouts / "window.ini", tile_url=args.tile_url or cfg.tile_url,
-                   language=args.lang or cfg.language, operator=operator, replay=getattr(args, "file", None),
-                   record_dir=record_dir, config=cfg, wall=wall,
-                   wall_views=args.wall_views.split(",") if args.wall_views else None, wall_dwell=args.wall_dwell,
-                   layout_file=args.layout or site.layout, status_file=args.status_file)
+    return run_gui(ConsoleOptions(
+        feeds=feeds, replay=getattr(args, "file", None), wall=wall, state_config=_state_config(args), config=cfg,
+        operator=operator, record_dir=record_dir, journal_dir=places.journal,
+        settings_path=places.layouts / "window.ini", layout_file=args.layout or cfg.role_options(role).layout,
+        tile_url=args.tile_url or cfg.tile_url, language=args.lang or cfg.language,
+        wall_views=args.wall_views.split(",") if args.wall_views else None, wall_dwell=args.wall_dwell,
+        screenshot=args.screenshot, quit_after=args.quit_after if args.quit_after is not None else args.duration,
+        status_file=args.status_file))
 
 
 if __name__ == "__main__":
