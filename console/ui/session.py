@@ -69,15 +69,13 @@ class ConsoleOptions:
     with_map: bool = True
     language: str = "zh"
     tile_url: str | None = None
+    live_options: LiveOptions | None = None  # the feeds' reconnect and staleness timings; a test shortens them
     wall_views: list[str] | None = None  # the wall's carousel (resources/config/wall.json ids); None: all
     wall_dwell: float | None = None
     # automation, for run_gui: a picture, a time limit, what the screen shows written out every 5 s
     screenshot: Path | None = None
     quit_after: float | None = None
     status_file: Path | None = None
-    # timings a test or a tool shortens; None keeps the console's own
-    live_options: LiveOptions | None = None
-    recorder_flush_s: float | None = None
 
 
 @dataclass
@@ -203,8 +201,7 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
             # keyframes are of the live city: the time-shift's shadow while the picture is shifted. The
             # time-shift is made below, from this recorder; the closure finds it once it exists.
             recorder = Recorder(session_recording_path(opt.record_dir), keyframe_s=KEYFRAME_S,
-                                keyframe_state=lambda: shift.live if shift is not None else state,
-                                **({} if opt.recorder_flush_s is None else {"flush_s": opt.recorder_flush_s}))
+                                keyframe_state=lambda: shift.live if shift is not None else state)
             enforce(opt.record_dir, config.retention_gb * 1e9, config.retention_days, keep=recorder.path)
             source.add_listener(recorder)
             log.info("recording to %s", recorder.path)
