@@ -27,34 +27,15 @@ def main() -> None:
     ap.add_argument("--seconds", type=float, default=90.0, help="how long the live session runs first")
     args = ap.parse_args()
 
-    from console.ui.gui_app import _prepare_env
-
-    _prepare_env()  # Chromium's flags (the map), as the application sets them
-    import PySide6.QtWebEngineWidgets  # noqa: F401 - before the QApplication
-    from PySide6.QtCore import QSettings
-    from PySide6.QtWidgets import QApplication, QToolBar
-
-    from console.feed.live_source import FeedConfig, LiveSource
+    from console.feed.live_source import FeedConfig
     from console.feed.protocol import CommandOp, IncidentState
-    from console.incidents.audit_log import AuditLog
-    from console.incidents.command_journal import CommandJournal
-    from console.incidents.command_sender import CommandSender
     from console.incidents.operator import Operator
-    from console.model.city_state import CityState
-    from console.model.clock import Clock
-    from console.recording.store import Recorder
-    from console.recording.time_shift import TimeShift
     from console.simulator.run import CityOptions, make_server
     from console.simulator.server import ServerOptions
-    from console.ui.gui_fonts import apply_cjk_font
-    from console.ui.main_window import MainWindow
-    from console.ui.time_shift_controller import TimeShiftController
-    from widgets.replay_bar import ReplayBar
-    from widgets.theme import STYLE_SHEET
+    from console.ui.gui_app import application
+    from console.ui.session import ConsoleOptions, build_console
 
-    app = QApplication.instance() or QApplication([])
-    apply_cjk_font(app)
-    app.setStyleSheet(STYLE_SHEET)
+    app = application()  # Chromium's flags (the map), fonts and style, as the console starts
     tmp = Path(tempfile.mkdtemp(prefix="cityops-shot-"))
 
     async def run() -> None:
@@ -67,29 +48,16 @@ def main() -> None:
         server = make_server(CityOptions(seed=11, incident_rate_per_min=40, auto_handle=0.3, history_s=1800),
                              ServerOptions(speed=10))
         port = await server.start()
-        state, clock = CityState(), Clock()
-        recorder = Recorder(tmp / "session.cityrec", flush_s=0.1)
-        shift = TimeShift(state, recorder)
-        recorder._keyframe_state = lambda: shift.live
-        source = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "city")])
-        source.add_listener(recorder)
-        source.add_listener(shift)
-        journal, audit = CommandJournal(tmp / "journal.db"), AuditLog(tmp / "audit.jsonl")
-        sender = CommandSender(source, journal, Operator("值班员张敏"), state.incidents.feed_of.get, audit)
-        from console.ui.map_bridge import CityMapView
-
-        win = MainWindow(state, source, clock, QSettings(str(tmp / "l.ini"), QSettings.Format.IniFormat),
-                         map_widget=CityMapView(state, clock), sender=sender, audit=audit)
-        bar = ReplayBar()
-        tb = QToolBar()
-        tb.setObjectName("timeShiftToolbar")
-        tb.addWidget(bar)
-        win.addToolBar(tb)
-        win.timeshift = shift
-        ctl = TimeShiftController(shift, clock, bar, win, sender)
+        # the console as `cityops run` builds it, recording (so the time-shift) into a scratch folder
+        session = build_console(ConsoleOptions(feeds=[FeedConfig(f"ws://127.0.0.1:{port}", "city")], record_dir=tmp,
+                                               journal_dir=tmp, settings_path=tmp / "l.ini",
+                                               operator=Operator("值班员张敏")))
+        state, shift, sender, win = session.state, session.shift, session.sender, session.window
+        ctl, bar = session.controller, session.bar
+        win.escalator = None  # the picture is of the officer's actions, not of the simulator's old hour escalated
         win.resize(1920, 1080)
-        win.show()
-        await source.start()
+        session.show()
+        await session.start()
         loop = asyncio.get_running_loop()
         end = loop.time() + args.seconds
         ops = [CommandOp.ACKNOWLEDGE, CommandOp.DISPATCH]
@@ -120,13 +88,9 @@ def main() -> None:
         bar.grab().save(str(args.out.with_name(args.out.stem + "-bar.png")), "PNG")
         print(f"{args.out}: {len(bar.timeline.actions)} actions, {len(bar.timeline.changes)} changes, "
               f"{sum(bar.timeline.density)} arrivals on the timeline; {len(shift.new_since_pause)} new since paused")
-        await source.stop()
+        await session.stop()
         await server.stop()
-        shift.close()
-        win.close()
-        recorder.close()
-        journal.close()
-        audit.close()
+        session.close()
         pumping.cancel()
 
     asyncio.run(run())

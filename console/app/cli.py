@@ -1,5 +1,6 @@
-"""`cityops`: the command line. Subcommands: demo, run, replay, export, simulate, hub, cluster, handover, paths,
-check-config.
+"""`cityops`: the command line. Subcommands: demo, run, wall, replay, export, simulate, hub, cluster, handover,
+alarm-figures, paths, check-config. This module holds the parser and the dispatch; each subcommand's body
+lives in console/app/commands/.
 
 Everything that could stop a start (the config file, its tokens, SLA and rules files, the folders) is
 checked in `main` before a window opens or a feed is dialled."""
@@ -7,44 +8,23 @@ checked in `main` before a window opens or a feed is dialled."""
 from __future__ import annotations
 
 import argparse
-import asyncio
-import logging
-import os
 import sys
 from pathlib import Path
-from typing import NoReturn
 
-from console.feed.live_source import FeedConfig
-from console.model.city_state import StateConfig
-from console.privacy.scrub import SCRUB
+from console.app.commands import (
+    alarm_figures,
+    cluster,
+    config_cmds,
+    export,
+    handover,
+    hub,
+    replay,
+    run,
+    simulate,
+)
+from console.app.commands.common import FILE_LOG_COMMANDS, refuse
 from console.site.config import Config, ConfigError, load_config
 from console.site.logs import setup_logging
-
-log = logging.getLogger("cityops")
-
-
-def _feed_spec(spec: str) -> tuple[str, str]:
-    """`URL` or `NAME=URL`."""
-    name, sep, url = spec.partition("=")
-    if sep and "://" not in name:
-        return name, url
-    return "", spec
-
-
-def _token(args: argparse.Namespace) -> str | None:
-    # tokens come from the environment or a file, never from the command line (it shows in `ps`)
-    tok = None
-    if getattr(args, "token_env", None):
-        tok = (os.environ.get(args.token_env) or "").strip()
-        if not tok:
-            raise SystemExit(f"cityops: environment variable {args.token_env} is empty or not set")
-    elif getattr(args, "token_file", None):
-        try:
-            tok = Path(args.token_file).read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise SystemExit(f"cityops: cannot read token file: {exc}") from None
-    SCRUB.add_secret(tok)  # from here on no log line can carry it
-    return tok
 
 
 def _add_sim_args(p: argparse.ArgumentParser) -> None:
@@ -235,29 +215,17 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def _state_config(args: argparse.Namespace) -> StateConfig:
-    return StateConfig(history_s=args.history_hours * 3600, max_series=args.max_series)
 
-
-def _server(args: argparse.Namespace, token: str | None = None, burst: int = 0, skip: int = 0):
-    from console.simulator.run import CityOptions, make_server
-    from console.simulator.server import ServerOptions
-
-    emergency = None
-    if getattr(args, "emergency_at", None) is not None:
-        emergency = (args.emergency_at, args.emergency_for, args.emergency_level,
-                     tuple(args.emergency_district or ["310101"]))
-    city = CityOptions(seed=args.seed, incident_rate_per_min=args.incident_rate, auto_handle=args.auto_handle,
-                       hostile=args.hostile, emergency=emergency)
-    opts = ServerOptions(speed=args.speed, rate=args.rate, batch=args.batch, burst=burst, token=token,
-                         skip_seq_every=skip, source=getattr(args, "source", "shanghai-city"),
-                         storm=args.storm, storm_at_s=args.storm_at)
-    return make_server(city, opts)
+# each subcommand's body: (args, checked config) -> exit code
+COMMANDS = {
+    "demo": run.demo, "run": run.run, "wall": run.wall, "replay": replay.replay, "export": export.export,
+    "simulate": simulate.simulate, "hub": hub.hub, "cluster": cluster.cluster, "handover": handover.handover,
+    "alarm-figures": alarm_figures.alarm_figures, "paths": config_cmds.paths, "check-config": config_cmds.check_config,
+}
 
 
 PLACE_FLAGS = {"config": "config", "layouts": "layouts_dir", "recordings": "record_dir", "journal": "journal_dir",
                "logs": "log_dir"}
-FILE_LOG_COMMANDS = ("demo", "run", "replay", "wall")  # the console keeps a log file; tools log to stderr only
 
 
 def _prepare(args: argparse.Namespace) -> Config:
@@ -294,337 +262,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = _prepare(args)
     except (ConfigError, OSError) as exc:
-        _refuse(args, f"configuration error: {exc}" if isinstance(exc, ConfigError) else str(exc))
-    if args.cmd == "paths":
-        return _print_paths(cfg)
-    if args.cmd == "check-config":
-        return _print_config(cfg)
-    if args.cmd == "simulate" and args.nats:
-        return _simulate_nats(args)
-    if args.cmd == "hub":
-        return _hub(args)
-    if args.cmd == "cluster":
-        from console.jetstream.run import run_stack
-
-        city = _server(args).city
-        asyncio.run(run_stack(city, _publisher_options(args), args.hubs, args.hub_port, args.duration))
-        return 0
-    if args.cmd == "simulate":
-        from console.simulator.run import serve_until_stopped
-
-        server = _server(args, _token(args), args.burst, args.skip_seq_every)
-        asyncio.run(serve_until_stopped(server, args.host, args.port, args.duration))
-        return 0
-    if args.cmd == "wall":
-        args.wall = True
-        if not args.feed and not cfg.feeds:
-            args.cmd = "demo"  # the wall on the built-in simulated city
-    if args.cmd in ("run", "wall"):
-        feeds = _feeds(args, cfg)
-        return _run_console(args, cfg, feeds, None)
-    if args.cmd == "replay":
-        if not args.file.exists():
-            raise SystemExit(f"cityops: no such recording: {args.file}")
-        if args.headless:
-            raise SystemExit("cityops: replay needs the window (use `cityops export` for data)")
-        return _run_console(args, cfg, [], None)
-    if args.cmd == "export":
-        return _export(args, cfg)
-    if args.cmd == "handover":
-        return _handover_sample(args)
-    if args.cmd == "alarm-figures":
-        return _alarm_figures_sample(args)
-    if args.cmd == "demo":
-        from console.simulator.run import SimulatorThread
-
-        sim = SimulatorThread(_server(args))
-        port = sim.start()
-        log.info("built-in simulated Shanghai on ws://127.0.0.1:%d", port)
-        try:
-            return _run_console(args, cfg, [FeedConfig(f"ws://127.0.0.1:{port}", "上海市城运平台(模拟)")], sim)
-        finally:
-            sim.stop()
-    return 2
-
-
-def _started_from_a_desktop(args: argparse.Namespace) -> bool:
-    """A window would open, there is a display, and no terminal to read stderr (the menu entry)."""
-    return (args.cmd in FILE_LOG_COMMANDS and not getattr(args, "headless", False)
-            and bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
-            and not sys.stderr.isatty())
-
-
-def _refuse(args: argparse.Namespace, message: str) -> NoReturn:
-    """Stop before starting: the reason on stderr, and in a window when started from the desktop menu."""
-    print(f"cityops: {message}", file=sys.stderr)
-    if _started_from_a_desktop(args):
-        from console.ui.startup_error import show_startup_error
-
-        show_startup_error(message)
-    raise SystemExit(2)
-
-
-def _feeds(args: argparse.Namespace, cfg: Config) -> list[FeedConfig]:
-    """--feed on the command line replaces the config file's [[feeds]]; one or the other must give some."""
-    if args.feed:
-        tok = _token(args)
-        feeds = []
-        for spec in args.feed:
-            name, url_spec = _feed_spec(spec)
-            urls = [u.strip() for u in url_spec.split(",") if u.strip()] or [url_spec]
-            for url in urls:  # several URLs: hubs of one feed
-                if not url.startswith(("ws://", "wss://")):
-                    _refuse(args, f"feed URL must start with ws:// or wss://: {url!r}")
-            feeds.append(FeedConfig(urls[0], name, tok, tuple(getattr(args, "region", ())),
-                                    tuple(getattr(args, "domain", ())), alternates=tuple(urls[1:])))
-        return feeds
-    if args.token_env or args.token_file:
-        _refuse(args, "--token-env/--token-file go with --feed; feeds from the config file name their own "
-                      "token_env or token_file")
-    if not cfg.feeds:
-        _refuse(args, f"no feed: give --feed URL, or [[feeds]] in the config file ({cfg.path or 'none'})")
-    return [FeedConfig(f.url, f.name, f.token, f.regions or tuple(getattr(args, "region", ())),
-                       f.domains or tuple(getattr(args, "domain", ()))) for f in cfg.feeds]
-
-
-def _print_paths(cfg: Config) -> int:
-    from console.resources import resources_dir
-    from console.site.paths import active
-
-    places = active()
-    for name, path in places.items():
-        note = places.sources.get(name, "default")
-        if name == "config" and cfg.path is None:
-            note += ", not present: built-in defaults"
-        print(f"{name:<11}{path}  ({note})")
-    print(f"{'resources':<11}{resources_dir()}  (shipped, read-only)")
-    return 0
-
-
-def _print_config(cfg: Config) -> int:
-    if cfg.path is None:
-        print("no config file: the built-in defaults (see `cityops paths` for where one would be read)")
-        return 0
-    print(f"{cfg.path}: OK")
-    print(f"  operator  {cfg.operator_name or '(login name)'}, role {cfg.role.value}")
-    for f in cfg.feeds:
-        print(f"  feed      {f.name or f.url}  {f.url}  token: {f.token_source or 'none'}")
-    print(f"  map tiles {cfg.tile_url or '(none: boundaries only)'}")
-    print(f"  sla       {cfg.sla_file or '(shipped)'}")
-    print(f"  rules     {cfg.rules_file or '(shipped)'}")
-    print(f"  recording {'on' if cfg.record else 'off'}, keep {cfg.retention_days:g} days / {cfg.retention_gb:g} GB")
-    print(f"  logging   {cfg.log_level}, {cfg.log_max_mb:g} MB x {cfg.log_backups + 1} files")
-    return 0
-
-
-def _wall_options(args: argparse.Namespace):
-    if not getattr(args, "wall", False):
-        return None
-    from console.ui.wall_window import WallOptions
-
-    size = None
-    if args.wall_size:
-        try:
-            w, h = (int(x) for x in args.wall_size.lower().split("x"))
-            size = (w, h)
-        except ValueError:
-            raise SystemExit(f"cityops: --wall-size wants WIDTHxHEIGHT (3840x2160), not {args.wall_size!r}") from None
-    return WallOptions(screen=args.wall_screen, span=args.wall_span, width_mm=args.wall_width_mm,
-                       diagonal_in=args.wall_diagonal, distance_m=args.wall_distance, rotate=not args.no_carousel,
-                       size=size)
-
-
-
-
-def _publisher_options(args: argparse.Namespace):
-    from console.jetstream.publisher import PublisherOptions
-
-    return PublisherOptions(source=getattr(args, "source", "shanghai-city"), speed=args.speed, rate=args.rate,
-                            batch=max(args.batch, 1), checkpoint_s=getattr(args, "checkpoint_s", 5.0))
-
-
-def _simulate_nats(args: argparse.Namespace) -> int:
-    from console.jetstream.connect import split_urls
-    from console.jetstream.run import serve_publisher
-
-    urls = split_urls(args.nats)
-    if args.burst or args.skip_seq_every or args.token_env or args.token_file:
-        raise SystemExit("cityops: --burst, --skip-seq-every and feed tokens belong to the WebSocket simulator; "
-                         "with --nats the hubs serve (and guard) the consoles")
-    city = _server(args).city
-    asyncio.run(serve_publisher(urls, args.nats_creds, city, _publisher_options(args), args.duration,
-                                args.state_json))
-    return 0
-
-
-def _hub(args: argparse.Namespace) -> int:
-    from console.jetstream.connect import split_urls
-    from console.jetstream.hub import HubOptions
-    from console.jetstream.run import serve_hub, tls_context
-
-    urls = split_urls(args.nats)
-    opts = HubOptions(token=_token(args), ssl=tls_context(args.tls_cert, args.tls_key),
-                      queue_frames=max(args.queue_frames, 1), history_s=max(args.history_s, 0.0),
-                      history_bytes=int(max(args.history_mb, 0.0) * (1 << 20)))
-    asyncio.run(serve_hub(urls, args.nats_creds, opts, args.host, args.port, args.duration, args.stats_json))
-    return 0
-
-
-def parse_time(text: str | None) -> float | None:
-    """UNIX seconds, or an ISO time (Shanghai time when it names no zone)."""
-    if text is None:
-        return None
-    try:
-        return float(text)
-    except ValueError:
-        pass
-    import datetime as dt
-
-    try:
-        t = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise SystemExit(f"cityops: cannot read the time {text!r} (ISO 8601 or UNIX seconds)") from None
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=dt.timezone(dt.timedelta(hours=8)))
-    return t.timestamp()
-
-
-def _export(args: argparse.Namespace, cfg: Config) -> int:
-    from console.incidents.operator import Role, load_role_policies
-    from console.recording.export import export_recording
-    from console.recording.store import Recording
-    from console.resources import resource
-
-    if not args.file.exists():
-        raise SystemExit(f"cityops: no such recording: {args.file}")
-    import dataclasses
-
-    role = Role(args.role)
-    policy = dataclasses.replace(load_role_policies(resource("config", "roles.json"))[role],
-                                 **cfg.role_options(role).overrides())
-    if not policy.export:
-        raise SystemExit(f"cityops: role {args.role} may not export (role policy)")
-    if args.unmask and not policy.unmask_personal:
-        raise SystemExit(f"cityops: role {args.role} may not unmask personal data (role policy)")
-
-    def progress(frac: float) -> None:
-        print(f"\rexporting {frac * 100:5.1f}%", end="", file=sys.stderr, flush=True)
-
-    from console.site.paths import data_dir
-
-    audit = args.audit or (data_dir() / "audit.jsonl")
-    if args.audit is not None and not audit.exists():
-        raise SystemExit(f"cityops: no such audit log: {audit}")
-    res = export_recording(Recording(args.file), args.out, args.format, parse_time(args.start), parse_time(args.end),
-                           unmask=args.unmask, progress=progress, audit=audit if audit.exists() else None)
-    print(file=sys.stderr)
-    print(f"{res.samples} readings -> {res.samples_path}\n{res.incidents} incidents -> {res.incidents_path}")
-    if res.actions_path is not None:
-        print(f"{res.actions} operator actions -> {res.actions_path}")
-    return 0
-
-
-def _handover_sample(args: argparse.Namespace) -> int:
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtGui import QGuiApplication
-
-    from console.alarms.discovery_rules import RuleEngine, load_rules
-    from console.incidents.handover import summarize
-    from console.incidents.sla import SlaBook
-    from console.resources import resource
-    from console.simulator.sample_shift import SHIFT_OPERATOR, simulate_shift
-    from console.ui.handover_pdf import write_handover_pdf
-
-    app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 - fonts and painting need it
-    rules = RuleEngine(load_rules(resource("config", "rules.json")))
-    state, start, end = simulate_shift(args.hours, args.seed, rules=rules)
-    summary = summarize(state, SlaBook.load(resource("config", "sla.json")), start, end, SHIFT_OPERATOR, rules)
-    write_handover_pdf(summary, args.out, state.region_label)
-    print(f"{args.out}: {len(summary.opened)} opened, {len(summary.closed)} closed, "
-          f"{len(summary.still_open)} handed over, {len(summary.breached)} breached")
-    return 0
-
-
-def _alarm_figures_sample(args: argparse.Namespace) -> int:
-    import time
-
-    from console.alarms.discovery_rules import RuleEngine, load_rules
-    from console.alarms.figures import figures, records, write_csv
-    from console.incidents.sla import SlaBook
-    from console.resources import resource
-    from console.simulator.sample_shift import SHIFT_OPERATOR, simulate_shift
-
-    sla = SlaBook.load(resource("config", "sla.json"))
-    rules = RuleEngine(load_rules(resource("config", "rules.json")))
-    t0 = time.monotonic()
-    state, start, end = simulate_shift(args.hours, args.seed, incident_rate_per_min=args.incident_rate, rules=rules,
-                                       storm=args.storm)
-    took = time.monotonic() - t0
-    recs = records(state, rules)
-    figs = figures(recs, start, end, sla)
-    print(f"simulated {args.hours:g} h (seed {args.seed}, {args.incident_rate:g} incidents/min"
-          f"{f', storm of {args.storm}' if args.storm else ''}) in {took:.1f} s")
-    for f in figs:
-        print(f"\n[{f.kind} {f.label}]  alarms {f.alarms} · avg/10 min {f.per_10min:.1f} (≈1) · peak 10 min "
-              f"{f.peak_10min} (≤10) · in flood {f.flood_pct:.1f}% (<1%) · top-10 share {f.top10_pct:.0f}% · "
-              f"chattering {f.chattering} · stale {f.stale} · priority low/med/high "
-              + "/".join(f"{f.priority_pct[p]:.0f}" for p in ("low", "medium", "high")) + " (80/15/5)")
-        print("  bad actors: " + ", ".join(f"{s} ×{n}" for s, n in f.bad_actors.head(5).itertuples(index=False)))
-        r = f.response
-        if not r.empty:
-            print("  acknowledge within SLA: " + ", ".join(
-                f"{c} {m:.0f}%" for c, m in zip(r["category"].head(6), r["ack_met_pct"].head(6), strict=True)
-                if m == m))
-    for path in write_csv(figs, args.out):
-        print(f"wrote {path}")
-    if args.pdf is not None:
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        from PySide6.QtGui import QGuiApplication
-
-        from console.incidents.handover import summarize
-        from console.ui.handover_pdf import write_handover_pdf
-
-        app = QGuiApplication.instance() or QGuiApplication(sys.argv[:1])  # noqa: F841 - fonts and painting need it
-        write_handover_pdf(summarize(state, sla, start, end, SHIFT_OPERATOR, rules), args.pdf, state.region_label)
-        print(f"wrote {args.pdf}")
-    return 0
-
-
-def _run_console(args: argparse.Namespace, cfg: Config, feeds: list[FeedConfig], sim) -> int:
-    if args.headless:
-        from console.app.headless import run_headless
-
-        stats = asyncio.run(run_headless(feeds, args.duration, args.stats_json, _state_config(args),
-                                         record=getattr(args, "record", None),
-                                         state_path=getattr(args, "state_json", None)))
-        if not args.stats_json:
-            print(f"frames {stats['frames']} samples {stats['samples']} events {stats['events']} "
-                  f"rejects {stats['reject_total']} reconnects {stats['reconnects']} gaps {stats['gaps']}")
-        return 0
-    import dataclasses
-
-    from console.incidents.operator import Operator, Role, load_role_policies
-    from console.resources import resource
-    from console.site.paths import active
-    from console.ui.gui_app import run_gui
-
-    role = Role(args.role) if args.role else cfg.role
-    site = cfg.role_options(role)
-    # the shipped role policy, with what this site's config file says for the role on top
-    policy = dataclasses.replace(load_role_policies(resource("config", "roles.json"))[role], **site.overrides())
-    name = args.operator or cfg.operator_name
-    operator = Operator(name, role, policy) if name else Operator.from_login(role, policy)
-    places = active()
-    wall = _wall_options(args)
-    # a wall only watches (the workstation beside it records); a workstation records unless told not to
-    record_dir = None if args.no_record or not cfg.record or wall is not None else places.recordings
-    return run_gui(feeds, _state_config(args), screenshot=args.screenshot,
-                   quit_after=args.quit_after if args.quit_after is not None else args.duration,
-                   settings_path=places.layouts / "window.ini", tile_url=args.tile_url or cfg.tile_url,
-                   language=args.lang or cfg.language, operator=operator, replay=getattr(args, "file", None),
-                   record_dir=record_dir, config=cfg, wall=wall,
-                   wall_views=args.wall_views.split(",") if args.wall_views else None, wall_dwell=args.wall_dwell,
-                   layout_file=args.layout or site.layout, status_file=args.status_file)
+        refuse(args, f"configuration error: {exc}" if isinstance(exc, ConfigError) else str(exc))
+    return COMMANDS[args.cmd](args, cfg)
 
 
 if __name__ == "__main__":

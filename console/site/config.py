@@ -7,6 +7,7 @@ configuration. Feed tokens never live in this file: a feed names an environment 
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import stat
@@ -15,8 +16,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from console.incidents.operator import Role
+from console.incidents.operator import Role, RolePolicy, load_role_policies
 from console.privacy.scrub import SCRUB
+from console.resources import resource
 
 LANGUAGES = ("zh", "en")
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -85,6 +87,13 @@ class Config:
 
     def role_options(self, role: Role | None = None) -> RoleOptions:
         return self.roles[role or self.role]
+
+    def role_policy(self, role: Role | None = None) -> RolePolicy:
+        """What `role` may do here: the shipped role policy (resources/config/roles.json) with this site's
+        [roles.<role>] permissions laid over it. The console's operator and `cityops export` both ask this."""
+        role = role or self.role
+        shipped = load_role_policies(resource("config", "roles.json"))[role]
+        return dataclasses.replace(shipped, **self.role_options(role).overrides())
 
 
 # ---------------------------------------------------------------------------------------------- lines

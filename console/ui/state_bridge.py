@@ -26,6 +26,11 @@ class StateBridge(QObject):
         self._sec.timeout.connect(self._tick)
         self._sec.start()
 
+    def stop(self) -> None:
+        """No more ticks: a session that has closed its files must not have its windows write to them."""
+        self._timer.stop()
+        self._sec.stop()
+
     def _tick(self) -> None:
         """Once a second: keep the clock on the feeds' own time (the median of their offsets), then let
         every window (workstation and walls alike) update its ages and countdowns against it."""

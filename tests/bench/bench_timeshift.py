@@ -158,18 +158,15 @@ def drag_in_window(shift: TimeShift, feed: Feed, audit: AuditLog, positions: lis
 
     from console.model.clock import Clock
     from console.ui.main_window import MainWindow
-    from console.ui.time_shift_controller import TimeShiftController
-    from widgets.replay_bar import ReplayBar
+    from console.ui.session import add_time_shift_bar
 
     app = QApplication.instance() or QApplication([])
     clock = Clock()
+    # the bare window over this benchmark's own TimeShift (no feed connection), with the live console's bar
     win = MainWindow(shift.view, None, clock, QSettings(str(folder / "l.ini"), QSettings.Format.IniFormat),
                      audit=audit)
-    bar = ReplayBar()
-    win.timeshift = shift
-    ctl = TimeShiftController(shift, clock, bar, win)
+    ctl, bar = add_time_shift_bar(win, shift, clock)
     win.show()
-    bar.show()
     for _ in range(20):
         app.processEvents()
     ctl.marks.refresh(*shift.span)

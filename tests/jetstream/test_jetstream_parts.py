@@ -177,14 +177,15 @@ def test_hub_serves_a_snapshot_only_once_it_has_caught_up_with_the_stream():
 
 
 def test_run_takes_several_hubs_for_one_feed():
-    from console.app.cli import _feeds, build_parser
+    from console.app.cli import build_parser
+    from console.app.commands.run import resolve_feeds
 
     args = build_parser().parse_args(["run", "--headless", "--feed", "上海=ws://a:1, ws://b:2", "--feed", "ws://c:3"])
-    a, c = _feeds(args, None)  # the config file's feeds (the second argument) only count without --feed
+    a, c = resolve_feeds(args, None)  # the config file's feeds (the second argument) only count without --feed
     assert (a.name, a.url, a.alternates, a.urls) == ("上海", "ws://a:1", ("ws://b:2",), ("ws://a:1", "ws://b:2"))
     assert (c.label, c.alternates) == ("ws://c:3", ())
     with pytest.raises(SystemExit):
-        _feeds(build_parser().parse_args(["run", "--feed", "x=ws://a:1,http://b:2"]), None)
+        resolve_feeds(build_parser().parse_args(["run", "--feed", "x=ws://a:1,http://b:2"]), None)
 
 
 def test_a_slow_console_loses_frames_not_memory():

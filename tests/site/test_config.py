@@ -26,6 +26,10 @@ def test_the_shipped_example_is_valid_and_documented():
     assert cfg.role_options(Role.LEADER).overrides() == {"emergency": True}
     assert cfg.role_options(Role.DUTY_OFFICER).overrides() == {"unmask_personal": False}
     assert cfg.role_options(Role.ANALYST).overrides() == {} and cfg.role_options(Role.ANALYST).layout is None
+    # the site's permissions laid over the shipped policy: one merge for the console and for export
+    assert cfg.role_policy(Role.LEADER).emergency and not cfg.role_policy(Role.LEADER).actions
+    assert cfg.role_policy() == cfg.role_policy(Role.DUTY_OFFICER) and cfg.role_policy().actions
+    assert parse_config('[roles.analyst]\nexport = false\n', None, {}).role_policy(Role.ANALYST).export is False
     assert cfg.retention_days == 30 and cfg.log_backups == 5
     documented = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     for table in ("[operator]", "[roles.", "[[feeds]]", "[map]", "[sla]", "[rules]", "[recording]", "[logging]",

@@ -8,23 +8,17 @@ test after it in the same process."""
 import asyncio
 import time
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction
 from PySide6.QtTest import QTest
 
-from console.feed.live_source import FeedConfig, LiveSource
+from console.feed.live_source import FeedConfig
 from console.feed.protocol import CommandOp, IncidentState
-from console.incidents.audit_log import AuditLog
-from console.incidents.command_journal import CommandJournal
-from console.incidents.command_sender import CommandSender
 from console.incidents.lifecycle import Command
 from console.incidents.operator import Operator, Role
-from console.model.city_state import CityState
-from console.model.clock import Clock
-from console.model.ingest import Ingest
 from console.simulator.run import CityOptions, make_server
 from console.simulator.server import ServerOptions
-from console.ui.main_window import MainWindow
+from console.ui.session import ConsoleOptions, build_console
 from tests.aio import pump_qt, until
 from tests.live import FAST
 
@@ -34,25 +28,23 @@ def run_with_window(qapp, tmp_path, body, operator=None):
         pumping = asyncio.create_task(pump_qt(qapp))
         server = make_server(CityOptions(seed=3, incident_rate_per_min=20, auto_handle=0.0), ServerOptions(speed=5))
         port = await server.start()
-        state = CityState()
-        source = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "city")], FAST)
-        source.add_listener(Ingest(state))
-        journal, audit = CommandJournal(tmp_path / "j.db"), AuditLog(tmp_path / "a.jsonl")
-        sender = CommandSender(source, journal, operator or Operator("值班员甲"), state.incidents.feed_of.get, audit)
-        win = MainWindow(state, source, Clock(), QSettings(str(tmp_path / "l.ini"), QSettings.Format.IniFormat),
-                         sender=sender)
-        win.show()
-        await source.start()
+        session = build_console(ConsoleOptions(
+            feeds=[FeedConfig(f"ws://127.0.0.1:{port}", "city")], live_options=FAST, journal_dir=tmp_path,
+            settings_path=tmp_path / "l.ini", with_map=False, operator=operator or Operator("值班员甲")))
+        win, state = session.window, session.state
+        # the keys are under test here: the window's own escalation of the simulator's old unacknowledged
+        # incidents would journal commands meanwhile (the last test turns it back on)
+        win.escalator = None
+        session.show()
+        await session.start()
         try:
             await until(lambda: any(e.state is IncidentState.NEW for e in state.incidents.open.values()))
             win.bridge.flush()
-            await body(win, state, server, journal)
+            await body(win, state, server, session.journal)
         finally:
-            await source.stop()
+            await session.stop()
             await server.stop()
-            win.close()
-            journal.close()
-            audit.close()
+            session.close()
             pumping.cancel()
 
     asyncio.run(main())

@@ -4,12 +4,8 @@ reconnect."""
 import asyncio
 
 import pytest
-from PySide6.QtCore import QSettings
 
-from console.feed.live_source import FeedConfig, LiveSource
-from console.model.city_state import CityState
-from console.model.clock import Clock
-from console.model.ingest import Ingest
+from console.feed.live_source import FeedConfig
 from console.simulator.run import CityOptions, make_server
 from console.simulator.server import ServerOptions
 from console.views.freshness import DOWN, LIVE, feeds_down
@@ -20,8 +16,7 @@ from tests.live import FAST
 @pytest.mark.slow  # the real window, its WebEngine map (a Chromium process) and a simulator in real time
 def test_killed_feed_every_view_says_so_and_live_again_after_reconnect(qapp, tmp_path, free_port):
     from console.ui.freshness_view import show_freshness
-    from console.ui.main_window import MainWindow
-    from console.ui.map_bridge import CityMapView
+    from console.ui.session import ConsoleOptions, build_console
     from console.ui.wall_window import WallOptions
 
     async def main():
@@ -30,14 +25,12 @@ def test_killed_feed_every_view_says_so_and_live_again_after_reconnect(qapp, tmp
         city = CityOptions(seed=4, history_s=900)
         server = make_server(city, ServerOptions(speed=1))
         await server.start(port=port)
-        state, clock = CityState(), Clock()
-        source = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "city")], FAST)
-        source.add_listener(Ingest(state))
-        map_view = CityMapView(state, clock)
-        win = MainWindow(state, source, clock, QSettings(str(tmp_path / "l.ini"), QSettings.Format.IniFormat),
-                         map_widget=map_view)
-        win.show()
-        await source.start()
+        session = build_console(ConsoleOptions(feeds=[FeedConfig(f"ws://127.0.0.1:{port}", "city")],
+                                               live_options=FAST, journal_dir=tmp_path,
+                                               settings_path=tmp_path / "l.ini"))
+        state, clock, source, win, map_view = session.state, session.clock, session.source, session.window, session.map
+        session.show()
+        await session.start()
         wall = None
         try:
             await until(lambda: map_view.is_ready and len(win.board.spec_by_key) > 20, timeout=60,
@@ -85,11 +78,11 @@ def test_killed_feed_every_view_says_so_and_live_again_after_reconnect(qapp, tmp
             wall.refresh_all()
             assert not wall.banner_data.isVisible()
         finally:
-            await source.stop()
+            await session.stop()
             await server.stop()
             if wall is not None:
                 wall.close()
-            win.close()
+            session.close()
             pumping.cancel()
 
     asyncio.run(main())

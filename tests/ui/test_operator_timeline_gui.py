@@ -1,34 +1,20 @@
 """In replay, the operators' own actions on the timeline, and the queue at the instant shows who held what."""
 
-from console.incidents.audit_log import AuditLog
-from console.recording.store import Recording
 from tests.recordings import T, make_recording, write_audit
 
 
 def test_replay_window_shows_actions_on_the_timeline_and_the_queue_at_the_instant(qtbot, tmp_path):
-    from PySide6.QtCore import QSettings, Qt
+    from PySide6.QtCore import Qt
 
-    from console.model.city_state import CityState
-    from console.model.clock import Clock
-    from console.model.ingest import Ingest
-    from console.recording.replay_source import ReplaySource
     from console.ui.incident_model import COLUMNS
-    from console.ui.main_window import MainWindow
-    from console.ui.replay_controller import ReplayController
-    from widgets.replay_bar import ReplayBar
+    from console.ui.session import ConsoleOptions, build_console
 
     make_recording(tmp_path / "s.cityrec")
-    write_audit(tmp_path / "a.jsonl")
-    state, clock = CityState(), Clock()
-    replay = ReplaySource(Recording(tmp_path / "s.cityrec"), history_s=2)
-    replay.add_listener(Ingest(state))
-    audit = AuditLog(tmp_path / "a.jsonl")
-    win = MainWindow(state, replay, clock, QSettings(str(tmp_path / "l.ini"), QSettings.Format.IniFormat),
-                     audit=audit)
+    write_audit(tmp_path / "audit.jsonl")  # the session's audit log, in its journal folder
+    session = build_console(ConsoleOptions(replay=tmp_path / "s.cityrec", with_map=False, journal_dir=tmp_path,
+                                           settings_path=tmp_path / "l.ini"))
+    win, ctl, bar = session.window, session.controller, session.bar
     qtbot.addWidget(win)
-    bar = ReplayBar()
-    qtbot.addWidget(bar)
-    ctl = ReplayController(replay, state, clock, bar, win)
     tl = bar.timeline
     assert len(tl.actions) == 5 and len(tl.changes) == 1 and sum(tl.density) == 2
 
@@ -45,4 +31,4 @@ def test_replay_window_shows_actions_on_the_timeline_and_the_queue_at_the_instan
     tl.resize(1000, 34)
     x = tl._x(T + 12)
     assert any("值班员甲" in t for t in tl.near(x))
-    audit.close()
+    session.close()

@@ -3,29 +3,18 @@ jump to an incident; bookmarks are saved beside the file; no action can be sent.
 
 import json
 
-from PySide6.QtCore import QSettings
-
-from console.model.city_state import CityState
-from console.model.clock import Clock
-from console.model.ingest import Ingest
-from console.recording.replay_source import ReplaySource
-from console.recording.store import Recording
-from console.ui.main_window import MainWindow
-from console.ui.replay_controller import ReplayController, bookmarks_path
+from console.ui.replay_controller import bookmarks_path
+from console.ui.session import ConsoleOptions, build_console
 from tests.recordings import T, make_recording
-from widgets.replay_bar import ReplayBar
 
 
 def test_replay_window_seeks_jumps_and_bookmarks(qtbot, tmp_path):
     path = tmp_path / "s.cityrec"
     make_recording(path)
-    state, clock = CityState(), Clock()
-    replay = ReplaySource(Recording(path), history_s=2)
-    replay.add_listener(Ingest(state))
-    win = MainWindow(state, replay, clock, QSettings(str(tmp_path / "l.ini"), QSettings.Format.IniFormat))
+    session = build_console(ConsoleOptions(replay=path, with_map=False, journal_dir=tmp_path / "j",
+                                           settings_path=tmp_path / "l.ini"))
+    state, clock, replay, win, ctl = session.state, session.clock, session.source, session.window, session.controller
     qtbot.addWidget(win)
-    bar = ReplayBar()
-    ctl = ReplayController(replay, state, clock, bar, win)
     win.show()
 
     def open_ids():
@@ -49,3 +38,4 @@ def test_replay_window_seeks_jumps_and_bookmarks(qtbot, tmp_path):
     assert res.samples == 21 and res.incidents == 2
     assert not replay.can_send
     assert not any(a.isEnabled() for a in win.actions.actions.values())
+    session.close()
