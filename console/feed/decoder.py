@@ -152,6 +152,9 @@ def decode_indicator(d: Any) -> Indicator:
     cadence = _num(d, "cadence_s", required=False, default=60.0)
     if cadence <= 0:
         raise _Bad(Reason.BAD_VALUE, "cadence_s must be positive")
+    rollup = _str(d, "rollup", required=False)
+    if rollup not in (None, "sum", "mean"):
+        raise _Bad(Reason.BAD_VALUE, "rollup must be sum or mean")
     return Indicator(
         id=_str(d, "id"),
         name_zh=zh,
@@ -163,6 +166,7 @@ def decode_indicator(d: Any) -> Indicator:
         alarm=_num(th, "alarm", required=False),
         direction=direction,
         cadence_s=cadence,
+        rollup=rollup,
     )
 
 
@@ -185,6 +189,7 @@ def decode_region(d: Any) -> Region:
         level=_str(d, "level", required=False, default="district"),
         parent=_str(d, "parent", required=False),
         centroid=centroid,
+        point=_str(d, "point", required=False),
     )
 
 

@@ -1,5 +1,6 @@
-"""A believable Shanghai in numbers: daily rhythms, noise, episodes that cross thresholds, and
-incidents from every discovery channel moving through their lifecycle.
+"""A believable Shanghai in numbers: daily rhythms, noise, episodes that cross thresholds, street
+series rolled up into their district's and the city's, and incidents from every discovery channel
+(mostly at street level) moving through their lifecycle.
 
 Pure model: it is told the simulated time and returns readings and events; the server decides when
 and to whom they go. Seeded, so a test or a benchmark sees the same city twice.
@@ -20,7 +21,8 @@ from console.simulator.city_catalog import SimIndicator, load_indicators, load_r
 
 _TZ_OFFSET_S = 8 * 3600  # Shanghai local time drives the daily rhythms
 _RELATIVE_UNITS = {"%", "MPa", "kPa", "Hz", "°C", "km/h", "", "‰", "m", "NTU", "m/s", "dB(A)", "µg/m³",
-                   "人/m²", "min"}
+                   "人/m²", "min", "cm"}
+STREET_SHARE = 0.9  # of the ordinary incidents, this share arises at a street; the rest at a district
 
 
 def rhythm(kind: str, ts: np.ndarray) -> np.ndarray:
@@ -121,7 +123,7 @@ class SimCity:
     def __init__(self, seed: int = 7, start_ts: float = 0.0, incident_rate_per_min: float = 2.0,
                  auto_handle: float = 0.7, hostile: bool = False, episode_rate_per_hour: float = 6.0,
                  history_s: float = 3600.0, regions: tuple[Region, ...] | None = None,
-                 sim_indicators: tuple[SimIndicator, ...] | None = None):
+                 sim_indicators: tuple[SimIndicator, ...] | None = None, history_max_samples: int = 4_000_000):
         self.rng = np.random.default_rng(seed)
         # another catalog than resources/ (the fan-out benchmark's 215 streets x 100 indicators)
         self.regions: tuple[Region, ...] = load_regions() if regions is None else regions
@@ -133,7 +135,9 @@ class SimCity:
         self.auto_handle = auto_handle
         self.hostile = hostile
         self.episode_rate_per_hour = episode_rate_per_hour
-        self.history_s = history_s  # recent readings kept, so a new subscriber sees trends at once
+        self.history_s = history_s  # recent readings kept, so a new subscriber sees trends at once ...
+        self.history_max_samples = history_max_samples  # ... but never more than this many (24 B each)
+        self._history_n = 0
         self._history: deque[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = deque()
         self._build_series(start_ts)
         self.events: dict[str, Event] = {}  # open incidents
@@ -149,15 +153,31 @@ class SimCity:
     # ------------------------------------------------------------------ series
     def _build_series(self, start_ts: float) -> None:
         ind_ids, regs, sim_idx = [], [], []
+        rollups: list[tuple[int, list[int]]] = []  # (roll-up series, the street series it sums or averages)
+        districts = [r.code for r in self.regions if r.level == "district"]
+        city = [r.code for r in self.regions if r.level == "city"]
         for k, s in enumerate(self.sim_indicators):
+            first = len(ind_ids)
             for r in regions_for_scope(s.indicator.scope, self.regions):
                 ind_ids.append(s.indicator.id)
                 regs.append(r.code)
                 sim_idx.append(k)
+            if s.indicator.scope != "street" or s.indicator.rollup is None:
+                continue
+            streets = range(first, len(ind_ids))
+            for code in districts + city:
+                members = [c for c in streets if self.region_by_code[regs[c]].parent == code] if code in districts \
+                    else list(streets)
+                if members:
+                    rollups.append((len(ind_ids), members))
+                    ind_ids.append(s.indicator.id)
+                    regs.append(code)
+                    sim_idx.append(k)
         self.series_indicator = ind_ids
         self.series_region = regs
         n = len(ind_ids)
         si = [self.sim_indicators[k] for k in sim_idx]
+
         # districts differ in size (absolute figures) far more than in rates and physical levels;
         # a city-wide series is one of a kind
         spread = np.array([0.0 if s.indicator.scope == "city" else 0.03 if s.indicator.unit in _RELATIVE_UNITS
@@ -181,6 +201,7 @@ class SimCity:
         self._warn = np.array([np.nan if s.indicator.warn is None else s.indicator.warn for s in si])
         self._alarm = np.array([np.nan if s.indicator.alarm is None or s.kind == "declared" else s.indicator.alarm
                                 for s in si])
+        self._build_rollups(n, rollups, si)
         self._ar = np.zeros(n)
         self._ep_start = np.full(n, np.inf)
         self._ep_dur = np.ones(n)
@@ -191,9 +212,65 @@ class SimCity:
         self.last_val = np.full(n, np.nan)
         self._rr = 0  # round-robin cursor for rate mode
 
+    def _build_rollups(self, n: int, rollups: list[tuple[int, list[int]]], si: list[SimIndicator]) -> None:
+        """Roll-up series take no value of their own: each reading is the sum or the mean of the latest
+        readings of its streets, computed for all roll-ups at once (np.bincount over member pairs)."""
+        self._is_rollup = np.zeros(n, dtype=bool)
+        self._rollup_slot = np.full(n, -1)  # series -> its row among the roll-ups
+        pairs_slot, pairs_member = [], []
+        for slot, (sid, members) in enumerate(rollups):
+            self._is_rollup[sid] = True
+            self._rollup_slot[sid] = slot
+            pairs_slot += [slot] * len(members)
+            pairs_member += members
+        self._pair_slot = np.array(pairs_slot, dtype=np.int64)
+        self._pair_member = np.array(pairs_member, dtype=np.int64)
+        self._rollup_mean = np.array([si[sid].indicator.rollup == "mean" for sid, _ in rollups], dtype=bool)
+        for sid, members in rollups:  # a sum of n streets lies within n times a street's range
+            if si[sid].indicator.rollup == "sum":
+                self._lo[sid] *= len(members)
+                self._hi[sid] *= len(members)
+
+    def _rollup_values(self, sids: np.ndarray) -> np.ndarray:
+        """The roll-ups' readings now, from their streets' latest values (NaN: no street has one yet)."""
+        m = len(self._rollup_mean)
+        vals = self.last_val[self._pair_member]
+        have = np.isfinite(vals)
+        total = np.bincount(self._pair_slot[have], weights=vals[have], minlength=m)
+        count = np.bincount(self._pair_slot[have], minlength=m)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            agg = np.where(count == 0, np.nan, np.where(self._rollup_mean, total / count, total))
+        return agg[self._rollup_slot[sids]]
+
+    def _readings(self, sids: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Readings of these series at these times: generated ones first, then the roll-ups over them.
+        A roll-up none of whose streets has a value yet is left out."""
+        ru = self._is_rollup[sids]
+        if not ru.any():
+            return sids, ts, self._values(sids, ts)
+        vals = np.empty(len(sids))
+        gen = ~ru
+        if gen.any():
+            vals[gen] = self._values(sids[gen], ts[gen])
+        r_sids = sids[ru]
+        v = self._rollup_values(r_sids)
+        v = np.where(self._count[r_sids], np.round(v), np.round(v, 4))
+        vals[ru] = v
+        keep = np.isfinite(vals)
+        sids, ts, vals = sids[keep], ts[keep], vals[keep]
+        done = self._is_rollup[sids]
+        self.last_ts[sids[done]] = ts[done]
+        self.last_val[sids[done]] = vals[done]
+        return sids, ts, vals
+
     @property
     def n_series(self) -> int:
         return len(self.series_indicator)
+
+    @property
+    def samples_per_s(self) -> float:
+        """Readings per simulated second at every series' own cadence."""
+        return float(np.sum(1.0 / self._cadence))
 
     def _values(self, sids: np.ndarray, ts: np.ndarray) -> np.ndarray:
         shape = np.zeros(len(sids))
@@ -226,10 +303,11 @@ class SimCity:
             if len(sids) == 0:
                 break
             ts = self._next_due[sids].copy()
+            self._next_due[sids] += self._cadence[sids]
+            sids, ts, vals = self._readings(sids, ts)
             out_s.append(sids)
             out_t.append(ts)
-            out_v.append(self._values(sids, ts))
-            self._next_due[sids] += self._cadence[sids]
+            out_v.append(vals)
         # far behind (a paused process, a huge --speed): skip ahead rather than flood
         late = self._next_due <= now
         self._next_due[late] = now + self._cadence[late]
@@ -238,9 +316,18 @@ class SimCity:
         batch = np.concatenate(out_s), np.concatenate(out_t), np.concatenate(out_v)
         if self.history_s > 0:
             self._history.append((now, *batch))
-            while self._history and self._history[0][0] < now - self.history_s:
-                self._history.popleft()
+            self._history_n += len(batch[0])
+            while self._history and (self._history[0][0] < now - self.history_s
+                                     or self._history_n > self.history_max_samples):
+                self._history_n -= len(self._history.popleft()[1])
         return batch
+
+    def skip_to(self, t: float) -> None:
+        """Move every series on to `t` without making the readings in between (each keeps its phase):
+        a warm-up that keeps only the recent past need not compute the older."""
+        late = self._next_due <= t
+        self._next_due[late] = t + (self._next_due[late] - t) % self._cadence[late]
+        self.now = max(self.now, t)
 
     def recent_samples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The readings of the last `history_s` seconds, oldest first (backfill for a new subscriber)."""
@@ -258,14 +345,14 @@ class SimCity:
         # a series may appear several times in one call: spread those readings 1 ms apart
         if n > self.n_series:
             ts = ts + (np.arange(n) // self.n_series) * 1e-3
-        vals = self._values(sids, ts)
-        return sids, ts, vals
+        return self._readings(sids, ts)
 
     def _maybe_start_episode(self, now: float) -> None:
         while self._next_episode_ts <= now:
             t = self._next_episode_ts
             self._next_episode_ts += self._exp(3600.0 / self.episode_rate_per_hour)
-            candidates = np.flatnonzero(np.isfinite(self._alarm) & ~(self._ep_start + self._ep_dur > t))
+            candidates = np.flatnonzero(np.isfinite(self._alarm) & ~self._is_rollup
+                                        & ~(self._ep_start + self._ep_dur > t))
             if len(candidates) == 0:
                 continue
             sid = int(self.rng.choice(candidates))
@@ -352,7 +439,7 @@ class SimCity:
             self._next_incident_ts += self._exp(60.0 / self.incident_rate_per_min)
             ch = channels[int(self.rng.choice(len(channels), p=p / p.sum()))]
             tpl = TEMPLATES[ch][int(self.rng.integers(len(TEMPLATES[ch])))]
-            pool = streets if (streets and self.rng.random() < 0.6) else districts
+            pool = streets if (streets and self.rng.random() < STREET_SHARE) else districts
             out.append(self._register(self._new_event(t, ch, tpl, pool[int(self.rng.integers(len(pool)))])))
         while self._storm and self._storm[0][0] <= now:
             t, tpl, region = self._storm.pop(0)

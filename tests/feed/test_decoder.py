@@ -129,6 +129,21 @@ def test_catalog_with_bad_centroid_is_rejected():
     assert reason_of(dumps({"type": "catalog", "indicators": [IND], "regions": regs})) == "wrong_type"
 
 
+def test_a_regions_kind_of_point_and_an_indicators_rollup_travel_and_round_trip():
+    regs = [dict(REGIONS[3], point="schematic"), REGIONS[1]]
+    inds = [dict(IND, scope="street", rollup="sum"), IND]
+    cat = dec.decode(dumps({"type": "catalog", "indicators": inds, "regions": regs})).frame
+    assert [r.point for r in cat.regions] == ["schematic", None]
+    assert [i.rollup for i in cat.indicators] == ["sum", None]
+    # what a feed (the simulator, a hub's catalog) sends again is what it received; unset stays absent
+    assert [r.to_wire() for r in cat.regions] == regs and [i.to_wire() for i in cat.indicators] == inds
+
+
+def test_catalog_with_an_unknown_rollup_is_rejected():
+    inds = [dict(IND, rollup="median")]
+    assert reason_of(dumps({"type": "catalog", "indicators": inds, "regions": REGIONS})) == "bad_value"
+
+
 def test_decoder_never_raises_on_random_bytes():
     rng = np.random.default_rng(1)
     for _ in range(300):

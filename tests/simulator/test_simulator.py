@@ -91,7 +91,7 @@ def test_server_speaks_the_protocol_and_is_the_authority():
     async def script(ws, server):
         frames = []
 
-        async def read_until(pred, n=200):
+        async def read_until(pred, n=1000):  # an hour's backfill of 215 streets is ~250 frames
             for _ in range(n):
                 f = dec.decode(await asyncio.wait_for(ws.recv(), 5)).frame
                 frames.append(f)
