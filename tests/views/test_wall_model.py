@@ -22,6 +22,7 @@ from console.views.wall_model import (
     freshness,
     headline_specs,
     load_wall_config,
+    views_for_scope,
     top_incidents,
 )
 from console.views.wall_scale import char_height_mm, panel_width_mm, wall_scale
@@ -71,6 +72,22 @@ def test_wall_config_names_its_errors(tmp_path):
     bad.write_text(json.dumps({"views": [{"id": "x"}], "emergency_view": {}}))
     with pytest.raises(WallConfigError, match=r"views\[0\]"):
         load_wall_config(bad)
+
+
+def test_a_district_wall_shows_its_district_and_no_other():
+    cfg = load_wall_config(resource("config", "wall.json"))
+    assert views_for_scope(cfg, CITY) is cfg
+    xuhui = views_for_scope(cfg, "310104")
+    # the city-wide views become Xuhui's; the Huangpu view is not on a Xuhui wall
+    assert [v.id for v in xuhui.views] == ["overview", "traffic", "safety"]
+    assert {v.region for v in xuhui.views} == {"310104"} and xuhui.emergency_view.region == "310104"
+    huangpu = views_for_scope(cfg, "310101")
+    assert [v.region for v in huangpu.views] == ["310101"] * 4
+    street = views_for_scope(cfg, "310101013")
+    assert "huangpu" not in [v.id for v in street.views]  # its district is above a street wall
+    only_huangpu = load_wall_config(resource("config", "wall.json"), only=["huangpu"])
+    with pytest.raises(WallConfigError, match="inside 310104"):
+        views_for_scope(only_huangpu, "310104")
 
 
 def test_headline_takes_the_district_value_or_its_worst_street_else_the_city(shift):
