@@ -69,6 +69,11 @@ class IncidentQueue(QWidget):
         for box in (self.state_box, self.domain_box, self.district_box):
             box.currentIndexChanged.connect(self._apply_filters)
             bar.addWidget(box)
+        self.follow_box = QCheckBox()  # the area filter follows the map's drill-down
+        self.follow_box.setObjectName("followDrill")
+        self.follow_box.toggled.connect(lambda on: on and self._follow())
+        bar.addWidget(self.follow_box)
+        self._view_area = ""
         self.group_box = QCheckBox()
         self.group_box.setObjectName("groupDuplicates")
         self.group_box.toggled.connect(self._apply_filters)
@@ -157,13 +162,15 @@ class IncidentQueue(QWidget):
         self.refresh_choices()
         self.search.setPlaceholderText(_t("搜索标题、编号、详情 (Ctrl+F)"))
         self.group_box.setText(_t("合并相似"))
+        self.follow_box.setText(_t("跟随下钻"))
+        self.follow_box.setToolTip(_t("区域筛选跟随地图与看板当前查看的区域"))
         self.group_box.setToolTip(_t("同类别、同地点、30 分钟内的事件只显示一行（×N）"))
         self.table.model().headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.table.model().columnCount() - 1)
         self.show_detail(self._selected)
 
     def refresh_choices(self) -> None:
         self._fill(self.domain_box, _t("全部领域"), self._domains())
-        self._fill(self.district_box, _t("全部区"), self._districts())
+        self._fill(self.district_box, _t("全部区域"), self._districts())
 
     @staticmethod
     def _fill(box: QComboBox, all_text: str, items: list[tuple[str, str]]) -> None:
@@ -176,6 +183,17 @@ class IncidentQueue(QWidget):
         i = box.findData(current)
         box.setCurrentIndex(max(i, 0))
         box.blockSignals(False)
+
+    def follow_area(self, code: str) -> None:
+        """The views now look at `code` ("" for the whole scope): the area choices are the view's, and
+        with "follow" ticked the queue shows only that area."""
+        self._view_area = code
+        self.refresh_choices()
+        if self.follow_box.isChecked():
+            self._follow()
+
+    def _follow(self) -> None:
+        self.district_box.setCurrentIndex(max(0, self.district_box.findData(self._view_area)))
 
     def _apply_filters(self) -> None:
         self.model.set_filters(

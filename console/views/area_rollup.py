@@ -80,3 +80,10 @@ def street_points(state: CityState, code: str, roll: dict[str, Status], english:
         out.append({"code": c, "name": place_name(state, c, english), "lat": r.centroid[0], "lon": r.centroid[1],
                     "st": roll.get(c, Status.NODATA).value})
     return out
+
+
+def area_choices(state: CityState, crumbs: list[str], english: bool = False) -> list[tuple[str, str]]:
+    """What the queue's area filter offers while the views look at crumbs[-1]: the crumbs below the city
+    (the whole city is the filter's "all"), then the regions one level down, indented."""
+    out = [(c, place_name(state, c, english)) for c in crumbs if level_of(c) is not Level.CITY]
+    return out + [(c, "  " + place_name(state, c, english)) for c in children(state, crumbs[-1])]

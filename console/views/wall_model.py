@@ -135,9 +135,10 @@ class Carousel:
         raise KeyError(view_id)
 
 
-def headline_specs(board: BoardModel, state: CityState, view: WallView) -> list[TileSpec]:
+def headline_specs(board: BoardModel, state: CityState, view: WallView, scope: str = CITY) -> list[TileSpec]:
     """One tile per headline indicator: the view's district's own value, else its worst street, else
-    the city's value (or worst district). Indicators with no data yet are left out."""
+    the city's value (or worst district), but never a value from outside the wall's `scope` (a
+    district wall shows its district). Indicators with no data yet are left out."""
     region = view.region or CITY
     specs: list[TileSpec] = []
     cands: dict[tuple[str, str], list[int]] = {}
@@ -153,6 +154,8 @@ def headline_specs(board: BoardModel, state: CityState, view: WallView) -> list[
             key, c = (ind_id, region), [regs[region]]
         elif region != CITY and (inside := [s for r, s in regs.items() if in_area(r, region)]):
             key, c = (ind_id, WORST), inside
+        elif scope != CITY:
+            continue  # nothing of it inside a district's (or street's) wall
         elif CITY in regs:
             key, c = (ind_id, CITY), [regs[CITY]]
         else:

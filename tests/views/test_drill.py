@@ -6,7 +6,7 @@ import pytest
 from console.feed.decoder import Decoder
 from console.feed.protocol import Level, Status
 from console.model.city_state import CityState
-from console.views.area_rollup import Rollup, rollup, rollup_text, street_points
+from console.views.area_rollup import Rollup, area_choices, rollup, rollup_text, street_points
 from console.views.board_model import WORST, BoardModel
 from console.views.drill import Drill
 from tests.frames_factory import IND, IND_BELOW, dumps, samples
@@ -16,7 +16,8 @@ EN = {"{0} 区均正常": "{0} districts normal", "{0} 街镇均正常": "{0} st
 
 
 def region(code, zh, level, parent, centroid=(31.2, 121.4)):
-    return {"code": code, "name": {"zh": zh, "en": f"{zh} (en)"}, "level": level, "parent": parent, "centroid": centroid and list(centroid)}
+    return {"code": code, "name": {"zh": zh, "en": f"{zh} (en)"}, "level": level, "parent": parent,
+            "centroid": centroid and list(centroid)}
 
 
 REGIONS = [
@@ -41,7 +42,8 @@ def state():
     s.apply("t", dec.decode(dumps({"type": "catalog", "indicators": [IND, IND_BELOW, CITY_WIDE],
                                     "regions": REGIONS})).frame)
     t = 1_700_000_000.0
-    rows = [["traffic.congestion_index", "310000", t, 4.4], ["traffic.congestion_index", "310101", t, 3.0], ["traffic.congestion_index", "310104", t, 5.2],
+    rows = [["traffic.congestion_index", "310000", t, 4.4], ["traffic.congestion_index", "310101", t, 3.0],
+            ["traffic.congestion_index", "310104", t, 5.2],
             ["traffic.congestion_index", "310104003", t, 2.0], ["traffic.congestion_index", "310104004", t, 6.5],
             ["traffic.congestion_index", "310104007", t, 4.3],
             ["water.pressure", "310101013", t, 0.20], ["water.pressure", "310104003", t, 0.13],
@@ -132,3 +134,11 @@ def test_the_map_draws_a_districts_streets_by_their_worst_status(state):
     assert street_points(state, "310104", roll, english=True)[0]["name"] == "天平路街道 (en)"
     assert street_points(state, "310104003", roll) == pts  # a street's view shows its neighbours too
     assert street_points(state, "310000", roll) == []
+
+
+def test_the_queues_area_choices_follow_the_view(state):
+    assert area_choices(state, ["310000"]) == [("310101", "  黄浦区"), ("310104", "  徐汇区")]
+    assert area_choices(state, ["310000", "310104"], english=True) == [
+        ("310104", "徐汇区 (en)"), ("310104003", "  天平路街道 (en)"), ("310104004", "  湖南路街道 (en)"),
+        ("310104007", "  斜土路街道 (en)"), ("310104011", "  漕河泾街道 (en)")]
+    assert area_choices(state, ["310104", "310104003"]) == [("310104", "徐汇区"), ("310104003", "天平路街道")]

@@ -22,8 +22,8 @@ from console.views.wall_model import (
     freshness,
     headline_specs,
     load_wall_config,
-    views_for_scope,
     top_incidents,
+    views_for_scope,
 )
 from console.views.wall_scale import char_height_mm, panel_width_mm, wall_scale
 
@@ -99,6 +99,12 @@ def test_headline_takes_the_district_value_or_its_worst_street_else_the_city(shi
                                                                  "power.load"), region="310101"))
     assert [s.key for s in hp] == [("traffic.congestion_index", "310101"), ("crowd.density", WORST),
                                     ("power.load", CITY)]
+    # on Huangpu's own wall the city's power load is not Huangpu's: left out
+    own = headline_specs(board, state, WallView("h", "h", "h", ("traffic.congestion_index", "power.load"),
+                                                region="310101"), scope="310101")
+    assert [s.key for s in own] == [("traffic.congestion_index", "310101")]
+    headline_specs(board, state, WallView("h", "h", "h", ("traffic.congestion_index", "crowd.density",
+                                                                 "power.load"), region="310101"))  # its tiles again
     # the hotspot tile follows the worst hotspot inside Huangpu only
     d = board.data(("crowd.density", WORST), state.rings.last_ts[:len(state.series_keys)].max())
     assert state.series_keys[d.sid][1].startswith("310101")
