@@ -83,12 +83,15 @@ class BoardModel:
         if region is not None:
             self.region = region
         view, st = self.region, self.state
-        below_level = child_level(view)
+        # asked of each of the view's few hundred regions once, not of each of its thousands of series
+        inside = {r for r in st.regions if in_area(r, view)}
+        children = {r for r in inside if level_of(r) is child_level(view)}
         by_ind: dict[str, dict[str, int]] = {}
-        for sid, (ind, reg) in enumerate(st.series_keys):
-            if in_area(reg, view):
-                by_ind.setdefault(ind, {})[reg] = sid
-        self._sid_of = {(ind, reg): sid for ind, regs in by_ind.items() for reg, sid in regs.items()}
+        self._sid_of = {}
+        for sid, key in enumerate(st.series_keys):
+            if key[1] in inside:
+                by_ind.setdefault(key[0], {})[key[1]] = sid
+                self._sid_of[key] = sid
         out: list[TileSpec] = []
         self._candidates = {}
         for ind_id, regs in by_ind.items():
@@ -96,7 +99,7 @@ class BoardModel:
             own = regs.get(view)
             below = [s for r, s in regs.items() if r != view]
             # the level below; anything deeper when that level does not publish it (a hotspot street)
-            worst = [s for r, s in regs.items() if level_of(r) is below_level] or below
+            worst = [s for r, s in regs.items() if r in children] or below
             keys = []
             if own is not None and (level_of(view) is not Level.CITY or not worst):
                 keys.append(((ind_id, view), [own]))
