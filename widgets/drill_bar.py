@@ -1,6 +1,6 @@
 """The breadcrumb above the map (上海市 › 徐汇区 › 天平路街道): each crumb above the view goes back to
-it, a menu offers the regions one level down (each with its status colour), and the roll-up line of
-that level sits beside it ("12 街镇均正常 · 1 处预警"). Handed names, colours and text; decides nothing."""
+it, a menu offers the regions one level down (each with its status colour), and a toggle lets the
+incident queue follow the view. Handed names and colours; decides nothing."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ def _dot(color: str, size: int = 10) -> QIcon:
 
 class DrillBar(QWidget):
     areaChosen = Signal(str)  # a crumb above the view, or a region from the menu below it
+    followToggled = Signal(bool)  # the incident queue's area filter follows the view, or not
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -58,10 +59,12 @@ class DrillBar(QWidget):
         self.below.setMenu(QMenu(self.below))
         self.below.menu().triggered.connect(lambda a: self.areaChosen.emit(a.data()))
         lay.addWidget(self.below)
-        lay.addSpacing(16)
-        self.rollup = plain_label()
-        self.rollup.setObjectName("drillRollup")
-        lay.addWidget(self.rollup, 1)
+        lay.addStretch(1)
+        self.follow = QToolButton()
+        self.follow.setObjectName("drillFollow")
+        self.follow.setCheckable(True)
+        self.follow.toggled.connect(self.followToggled)
+        lay.addWidget(self.follow)
         # one height whatever the crumbs: the map below must not resize (and re-frame) on a drill
         self.setFixedHeight(self.up.sizeHint().height() + 4)
         self.crumbs: list[QToolButton] = []
@@ -74,11 +77,14 @@ class DrillBar(QWidget):
         self.below.setText(_t("下级"))  # Qt draws the menu's arrow beside it
         self.up.setToolTip(_t("返回上级 (Backspace)"))
         self.below.setToolTip(_t("下钻到下级区域"))
+        self.follow.setText(_t("队列跟随"))
+        self.follow.setToolTip(_t("事件队列的区域筛选跟随当前查看的区域"))
 
     def _crumb_buttons(self, crumbs: list[tuple[str, str]]) -> None:
         while self._crumb_row.count():
             w = self._crumb_row.takeAt(0).widget()
-            if w is not None:
+            if w is not None:  # hidden now (it may be the crumb being clicked), deleted once that is over
+                w.hide()
                 w.deleteLater()
         self.crumbs = []
         for i, (code, name) in enumerate(crumbs):
@@ -99,10 +105,9 @@ class DrillBar(QWidget):
             self._crumb_row.addWidget(b)
             self.crumbs.append(b)
 
-    def show_path(self, crumbs: list[tuple[str, str]], below: list[tuple[str, str, str]], rollup: str,
-                  rollup_color: str) -> None:
+    def show_path(self, crumbs: list[tuple[str, str]], below: list[tuple[str, str, str]]) -> None:
         """crumbs: (code, name) from the scope down to the view; below: (code, name, status colour) of
-        the regions one level down; rollup: their one-line summary, drawn in the colour of the worst."""
+        the regions one level down."""
         if crumbs != self._shown:  # once a second the colours change, the crumbs seldom: keep the buttons
             self._shown = list(crumbs)
             self._crumb_buttons(crumbs)
@@ -114,7 +119,3 @@ class DrillBar(QWidget):
             for code, name, color in below:
                 menu.addAction(_dot(color), name).setData(code)
         self.below.setEnabled(bool(below))
-        self.rollup.setText(rollup)
-        if self.rollup.property("color") != rollup_color:  # a style sheet is costly to re-apply every second
-            self.rollup.setProperty("color", rollup_color)
-            self.rollup.setStyleSheet(f"color: {rollup_color}; font-weight: bold; background: transparent;")

@@ -69,10 +69,7 @@ class IncidentQueue(QWidget):
         for box in (self.state_box, self.domain_box, self.district_box):
             box.currentIndexChanged.connect(self._apply_filters)
             bar.addWidget(box)
-        self.follow_box = QCheckBox()  # the area filter follows the map's drill-down
-        self.follow_box.setObjectName("followDrill")
-        self.follow_box.toggled.connect(lambda on: on and self._follow())
-        bar.addWidget(self.follow_box)
+        self.following = False  # the area filter follows the views' drill-down (the drill bar's toggle)
         self._view_area = ""
         self.group_box = QCheckBox()
         self.group_box.setObjectName("groupDuplicates")
@@ -162,8 +159,6 @@ class IncidentQueue(QWidget):
         self.refresh_choices()
         self.search.setPlaceholderText(_t("搜索标题、编号、详情 (Ctrl+F)"))
         self.group_box.setText(_t("合并相似"))
-        self.follow_box.setText(_t("跟随下钻"))
-        self.follow_box.setToolTip(_t("区域筛选跟随地图与看板当前查看的区域"))
         self.group_box.setToolTip(_t("同类别、同地点、30 分钟内的事件只显示一行（×N）"))
         self.table.model().headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.table.model().columnCount() - 1)
         self.show_detail(self._selected)
@@ -186,10 +181,17 @@ class IncidentQueue(QWidget):
 
     def follow_area(self, code: str) -> None:
         """The views now look at `code` ("" for the whole scope): the area choices are the view's, and
-        with "follow" ticked the queue shows only that area."""
+        while following the queue shows only that area."""
         self._view_area = code
         self.refresh_choices()
-        if self.follow_box.isChecked():
+        if self.following:
+            self._follow()
+
+    def set_following(self, on: bool) -> None:
+        """Follow the drill-down (the area filter is the view's from now on), or stop: the filter stays
+        where it is until changed by hand."""
+        self.following = on
+        if on:
             self._follow()
 
     def _follow(self) -> None:

@@ -52,6 +52,7 @@ from console.views.labels import DOMAIN_ZH, STATUS_COLOR
 from widgets.banner import Banner
 from widgets.drill_bar import DrillBar
 from widgets.feed_status_bar import FeedStatusBar
+from widgets.fit_label import FitLabel
 from widgets.incident_queue import IncidentQueue
 from widgets.indicator_chart import IndicatorChart
 from widgets.resource_panel import ResourcePanel
@@ -134,7 +135,17 @@ class MainWindow(QMainWindow):
         # side docks run the full height; the chart sits under the map only
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.dock_board = self._dock("board", self.board_scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
+        # the board's roll-up of the level below ("12 街镇均正常 · 1 处预警") heads its tiles
+        self.board_rollup = FitLabel(13, bold=True)
+        self.board_rollup.setObjectName("boardRollup")
+        self.board_rollup.setContentsMargins(8, 2, 8, 2)
+        board_panel = QWidget()
+        board_lay = QVBoxLayout(board_panel)
+        board_lay.setContentsMargins(0, 0, 0, 0)
+        board_lay.setSpacing(0)
+        board_lay.addWidget(self.board_rollup)
+        board_lay.addWidget(self.board_scroll, 1)
+        self.dock_board = self._dock("board", board_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.dock_chart = self._dock("chart", self.chart, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.dock_queue = self._dock("queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
         self.resources = ResourcePanel()
@@ -170,6 +181,7 @@ class MainWindow(QMainWindow):
         self.board.tooltip_for = self._tile_tip
         self.map.areaClicked.connect(self.drill_to)
         self.drill_bar.areaChosen.connect(self.drill_to)
+        self.drill_bar.followToggled.connect(self.queue.set_following)
         # Backspace goes up a level; a text field being typed in keeps its Backspace (Qt asks it first)
         self.back_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Backspace), self, activated=self.drill_up)
         self.chart.rangeChanged.connect(lambda _s: self._refresh_chart())
@@ -319,15 +331,18 @@ class MainWindow(QMainWindow):
         self.dock_board.setWindowTitle(_t("城市生命体征") + where)
 
     def _show_drill_bar(self) -> None:
-        """The crumbs, the regions one level down with their colours, and their roll-up line."""
+        """The crumbs, the regions one level down with their colours, and their roll-up line over the board."""
         view, english = self.drill.current, self.english
         roll = self.state.region_status()
         below = child_statuses(self.state, view, roll)
-        r = rollup(self.state, view, roll)
         self.drill_bar.show_path([(c, place_name(self.state, c, english)) for c in self.drill.crumbs()],
-                                 [(c, place_name(self.state, c, english), STATUS_COLOR[st]) for c, st in below.items()],
-                                 rollup_text(r, _label), STATUS_COLOR[r.worst] if r.worst is not Status.NODATA
-                                 else STATUS_COLOR[Status.NORMAL])
+                                 [(c, place_name(self.state, c, english), STATUS_COLOR[st]) for c, st in below.items()])
+        r = rollup(self.state, view, roll)
+        text = rollup_text(r, _label)
+        self.board_rollup.setText(text)
+        self.board_rollup.setToolTip(text)  # the whole line, when a narrow dock cuts it short
+        self.board_rollup.setVisible(bool(text))
+        self.board_rollup.set_color(STATUS_COLOR[r.worst if r.worst is not Status.NODATA else Status.NORMAL])
 
     def _drill_to_tile(self, key) -> None:
         region = self.board_model.region_shown(key)

@@ -86,8 +86,16 @@
       <translation>Drill down to an area below</translation>
     </message>
     <message>
+      <source>事件队列的区域筛选跟随当前查看的区域</source>
+      <translation>The incident queue's area filter follows the area in view</translation>
+    </message>
+    <message>
       <source>返回上级 (Backspace)</source>
       <translation>Back up a level (Backspace)</translation>
+    </message>
+    <message>
+      <source>队列跟随</source>
+      <translation>Queue follows</translation>
     </message>
   </context>
   <context>
@@ -252,10 +260,6 @@
       <translation>Area</translation>
     </message>
     <message>
-      <source>区域筛选跟随地图与看板当前查看的区域</source>
-      <translation>The area filter follows the area the map and the board are showing</translation>
-    </message>
-    <message>
       <source>发现渠道</source>
       <translation>Channel</translation>
     </message>
@@ -298,10 +302,6 @@
     <message>
       <source>级别</source>
       <translation>Level</translation>
-    </message>
-    <message>
-      <source>跟随下钻</source>
-      <translation>Follow drill-down</translation>
     </message>
   </context>
   <context>

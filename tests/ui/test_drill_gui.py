@@ -70,7 +70,7 @@ def test_a_click_on_a_district_drills_everything_down_and_backspace_comes_back(q
     state, win, view = make_window(qtbot, tmp_path, shift)
     city = map_state(qtbot, view)
     assert city["code"] == "310000" and city["streets"] == {} and crumbs(win) == ["上海市"]
-    assert "区均正常" in win.drill_bar.rollup.text() or "处" in win.drill_bar.rollup.text()
+    assert "区均正常" in win.board_rollup.full_text() or "处" in win.board_rollup.full_text()
     # a real click on Xuhui's seat (inside its outline)
     lat, lon = state.regions[XUHUI].centroid
     with qtbot.waitSignal(view.areaClicked, timeout=10_000) as sig:
@@ -89,7 +89,7 @@ def test_a_click_on_a_district_drills_everything_down_and_backspace_comes_back(q
     # the board is Xuhui's: the worst street's crowd density, the streets' roll-up line
     assert win.board_model.region == XUHUI
     assert ("crowd.density", WORST) in win.board.spec_by_key
-    assert "街镇" in win.drill_bar.rollup.text() and "3 处无数据" in win.drill_bar.rollup.text()
+    assert "街镇" in win.board_rollup.full_text() and "3 处无数据" in win.board_rollup.full_text()
     # the chart offers Xuhui's own series and its streets
     win.show_indicator(("crowd.density", WORST))
     box = win.chart.region_box
@@ -144,7 +144,8 @@ def test_the_queue_can_follow_the_drill_down_and_typing_keeps_its_backspace(qtbo
     everything = model.rowCount()
     outside = [e for e in state.incidents.open.values() if not e.region.startswith(XUHUI)]
     assert everything and outside
-    queue.follow_box.setChecked(True)
+    qtbot.mouseClick(win.drill_bar.follow, Qt.MouseButton.LeftButton)
+    assert queue.following
     assert win.drill_to(XUHUI)
     assert model.district == XUHUI and queue.district_box.currentData() == XUHUI
     shown = [model.index(r, 0).data(EVENT_ID_ROLE) for r in range(model.rowCount())]
@@ -159,7 +160,7 @@ def test_the_queue_can_follow_the_drill_down_and_typing_keeps_its_backspace(qtbo
     assert queue.search.text() == "a" and win.drill.current == XUHUI
     queue.search.clear()
     assert win.drill_up() and model.district == "" and model.rowCount() == everything
-    queue.follow_box.setChecked(False)
+    win.drill_bar.follow.setChecked(False)
     assert win.drill_to(XUHUI) and model.district == ""  # not following: the queue stays whole
 
 
