@@ -59,6 +59,7 @@ class ConsoleOptions:
     feeds: list[FeedConfig] = field(default_factory=list)
     replay: Path | None = None
     wall: WallOptions | None = None
+    scope: str = "310000"  # the centre's area: the city, a district (310104) or a street (310104003)
     state_config: StateConfig = field(default_factory=StateConfig)
     config: Config | None = None  # the site's, already checked (SLA and rules files, retention); None: defaults
     operator: Operator | None = None  # None: the login name, as a duty officer
@@ -236,7 +237,7 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
 
         if map_widget is not None:
             map_widget.set_wall_mode(True)
-        win = WallWindow(state, source, clock, bridge, wall_config, wall, map_widget)
+        win = WallWindow(state, source, clock, bridge, wall_config, wall, map_widget, opt.scope)
         bridge.second.connect(emergency.observe)
         emergency.changed.connect(lambda _a: win.set_emergency(emergency.banner_text(), emergency.mode.regions))
         if opt.language != "zh":
@@ -250,7 +251,7 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
     escalator = AutoEscalator(escalation, sender) if sender is not None else None
     win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang, sender=sender, sla=sla,
                      audit=audit, rules=rules, bridge=bridge, operator=operator, emergency=emergency,
-                     escalator=escalator)
+                     escalator=escalator, scope=opt.scope)
     if opt.layout_file is not None:
         win.import_layout(opt.layout_file)  # a control room's standard layout for this role
     controller = bar = None

@@ -20,8 +20,9 @@ from console.ui.state_bridge import StateBridge
 class WallLauncher:
     def __init__(self, state: CityState, source: Source | None, clock: Clock, bridge: StateBridge,
                  city_map: CityMap, emergency: EmergencyController | None, back_to_live: Callable[[], None],
-                 record: Callable[[str, str, dict], None]):
+                 record: Callable[[str, str, dict], None], scope: str = "310000"):
         self.state, self.source, self.clock, self.bridge = state, source, clock, bridge
+        self.scope = scope  # the console's: its wall shows the same area
         self.map, self.emergency, self.back_to_live, self.record = city_map, emergency, back_to_live, record
         self.walls: list[QWidget] = []  # the window's `walls`: time-shift is refused while one is up
 
@@ -34,7 +35,7 @@ class WallLauncher:
         if options is None:
             options = WallOptions(screen=1 if len(QGuiApplication.screens()) > 1 else 0)
         wall = WallWindow(self.state, self.source, self.clock, self.bridge,
-                          load_wall_config(resource("config", "wall.json")), options, self.map.twin())
+                          load_wall_config(resource("config", "wall.json")), options, self.map.twin(), self.scope)
         em = self.emergency
         if em is not None:
             em.changed.connect(lambda _a, w=wall: w.set_emergency(em.banner_text(), em.mode.regions))
