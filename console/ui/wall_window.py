@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from console.feed.protocol import Severity
 from console.feed.source import Source
+from console.incidents.levels import LevelView
 from console.model.city_state import Changes, CityState
 from console.model.clock import Clock
 from console.ui.i18n import is_english
@@ -74,10 +75,12 @@ class WallWindow(QWidget):
     closed = Signal()
 
     def __init__(self, state: CityState, source: Source | None, clock: Clock, bridge, config: WallConfig,
-                 options: WallOptions | None = None, map_widget: QWidget | None = None):
+                 options: WallOptions | None = None, map_widget: QWidget | None = None,
+                 levels: LevelView | None = None):
         super().__init__()
         self.setObjectName("CityOpsWall")
         self.state, self.source, self.clock, self.config = state, source, clock, config
+        self.levels = levels  # the console's scope: the list holds what its level handles (None: every incident)
         self.options = options or WallOptions()
         self.board = BoardModel(state)
         self.carousel = Carousel(config.views, config.dwell_s, self.options.rotate)
@@ -257,12 +260,13 @@ class WallWindow(QWidget):
 
     def refresh_incidents(self) -> None:
         view, now, english = self.view, self.clock.now(), is_english()
-        events = top_incidents(self.state, view, self.config.severities, limit=50)
+        handles = None if self.levels is None else (lambda e: self.levels.handles(e, now))
+        events = top_incidents(self.state, view, self.config.severities, limit=50, handles=handles)
         # level and age first: if the place is long, it is the place that gets cut short
         rows = [WallRow(" · ".join((_label(SEVERITY_ZH[e.severity]), format_age(now - e.created_ts, english),
                                     self._place(e.region, english))),
                         e.title, SEVERITY_COLOR[e.severity]) for e in events]
-        n = count_open(self.state, view)
+        n = count_open(self.state, view, handles)
         header = _t("未结 红色 {0} · 橙色 {1}").format(n[Severity.RED], n[Severity.ORANGE])
         self.incidents.show_rows(header, rows, _t("暂无红色、橙色事件"))
 
