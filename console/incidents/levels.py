@@ -63,25 +63,27 @@ class Clause:
     domains: frozenset[str] | None = None
     overdue: bool = False  # only once past its deadline
 
-    def region_fits(self, region: str, scope: str) -> bool:
-        if self.region == "any":
-            return True
-        inside = region.startswith(area_prefix(scope))
-        if self.region == "own":
-            return region == scope
-        if self.region == "below":
-            return inside and region != scope
-        return inside
+    def fits_except_deadline(self, ev: Event, scope: str, prefix: str | None = None) -> bool:
+        """Every condition but the deadline; `prefix` is area_prefix(scope), passed by a caller asking
+        for many incidents (the cheap tests come first: a queue asks this of every row)."""
+        if self.severities is not None and ev.severity not in self.severities:
+            return False
+        if self.sources is not None and ev.source not in self.sources:
+            return False
+        if self.domains is not None and ev.domain not in self.domains:
+            return False
+        if self.region != "any":
+            region = ev.region
+            if self.region == "own":
+                if region != scope:
+                    return False
+            elif not region.startswith(prefix if prefix is not None else area_prefix(scope)) or (
+                    self.region == "below" and region == scope):
+                return False
+        return self.handled_at is None or handling_level(ev) in self.handled_at
 
-    def fits_except_deadline(self, ev: Event, scope: str) -> bool:
-        return (self.region_fits(ev.region, scope)
-                and (self.severities is None or ev.severity in self.severities)
-                and (self.handled_at is None or handling_level(ev) in self.handled_at)
-                and (self.sources is None or ev.source in self.sources)
-                and (self.domains is None or ev.domain in self.domains))
-
-    def matches(self, ev: Event, scope: str, now: float) -> bool:
-        return self.fits_except_deadline(ev, scope) and (not self.overdue or is_overdue(ev, now))
+    def matches(self, ev: Event, scope: str, now: float, prefix: str | None = None) -> bool:
+        return self.fits_except_deadline(ev, scope, prefix) and (not self.overdue or is_overdue(ev, now))
 
 
 @dataclass(frozen=True)
@@ -91,8 +93,9 @@ class LevelRules:
 
     def reason(self, ev: Event, scope: str, now: float) -> Clause | None:
         """The first clause by which a console of `scope` handles `ev` at `now`, or None."""
+        prefix = area_prefix(scope)
         for c in self.clauses[level_of(scope)]:
-            if c.matches(ev, scope, now):
+            if c.matches(ev, scope, now, prefix):
                 return c
         return None
 
@@ -186,15 +189,19 @@ class LevelView:
     def __init__(self, rules: LevelRules, scope: str = CITY_CODE):
         self.rules, self.scope = rules, scope
         self.level = level_of(scope)
+        self._clauses, self._prefix = rules.clauses[self.level], area_prefix(scope)
         self.arrived: dict[str, float] = {}  # incident id -> when it reached this console (oldest first)
         self._seen: set[str] = set()  # known, not (yet) this level's
         self._deadlines: list[tuple[float, str]] = []  # (deadline, id) of those an overdue clause awaits
 
     def handles(self, ev: Event, now: float) -> bool:
-        return self.rules.handles(ev, self.scope, now)
+        return self.reason(ev, now) is not None
 
     def reason(self, ev: Event, now: float) -> Clause | None:
-        return self.rules.reason(ev, self.scope, now)
+        for c in self._clauses:  # LevelRules.reason, with the scope's clauses and prefix looked up once
+            if c.matches(ev, self.scope, now, self._prefix):
+                return c
+        return None
 
     def in_area(self, region: str) -> bool:
         return in_area(region, self.scope)

@@ -64,6 +64,9 @@ class IncidentTableModel(QAbstractTableModel):
         self.levels = levels
         self._deadlines: list[tuple[float, str]] = []
         self._awaiting: dict[str, float] = {}
+        # event id -> (the version asked about, the answer): a sort or a filter change asks of every row,
+        # and only a new version (or a deadline, which refresh_clocks handles) changes the answer
+        self._ours_of: dict[str, tuple[Event, bool]] = {}
         self.pending: dict[str, str] = {}  # event id -> label of a command awaiting the authority
         # console alarms show their ISA-18.2 state (console/alarms/states.py), never the platform's lifecycle
         self.alarm_state: Callable[[str], str | None] | None = None
@@ -237,17 +240,25 @@ class IncidentTableModel(QAbstractTableModel):
 
     def _ours(self, ev: Event) -> bool:
         """What the console's level handles now (console/incidents/levels.py)."""
-        if self.levels is None or self.levels.handles(ev, self.clock.now()):
+        if self.levels is None:
             return True
-        due = self.levels.handled_from(ev)
-        if due is not None and self._awaiting.get(ev.id) != due:
-            self._awaiting[ev.id] = due
-            heapq.heappush(self._deadlines, (due, ev.id))
-        return False
+        known = self._ours_of.get(ev.id)
+        if known is not None and known[0] is ev:
+            return known[1]
+        ours = self.levels.handles(ev, self.clock.now())
+        self._ours_of[ev.id] = (ev, ours)
+        if not ours:
+            due = self.levels.handled_from(ev)
+            if due is not None and self._awaiting.get(ev.id) != due:
+                self._awaiting[ev.id] = due
+                heapq.heappush(self._deadlines, (due, ev.id))
+        return ours
 
     def _passes(self, ev: Event) -> bool:
-        if not self._ours(ev):
-            return False
+        return self._ours(ev) and self._filtered_in(ev)
+
+    def _filtered_in(self, ev: Event) -> bool:
+        """The operator's filters (level, state, domain, district, text, grouping)."""
         if self.severities and ev.severity.value not in self.severities:
             return False
         if self.states and ev.state.value not in self.states:
@@ -265,9 +276,11 @@ class IncidentTableModel(QAbstractTableModel):
 
     def _rebuild(self) -> None:
         evs = [*self.state.incidents.open.values(), *self.state.open_console_alerts().values()]
-        if (self.levels is not None or self.severities or self.states or self.domains or self.district or self.text
-                or self.group_duplicates):
-            evs = [e for e in evs if self._passes(e)]
+        if self.levels is not None:
+            ours = self._ours
+            evs = [e for e in evs if ours(e)]
+        if self.severities or self.states or self.domains or self.district or self.text or self.group_duplicates:
+            evs = [e for e in evs if self._filtered_in(e)]
         keys = [self._sort_key(e) for e in evs]
         ids = [e.id for e in evs]
         if keys:
@@ -305,6 +318,7 @@ class IncidentTableModel(QAbstractTableModel):
                 self._open.add(eid)
             else:
                 self._open.discard(eid)
+                self._ours_of.pop(eid, None)
         # only a change of membership (opened, closed, moved category or place) can regroup
         regroup = {eid for eid in ids if self._group_of.get(eid) != self._group_key(eid)}
         touched = ids | self._regroup(regroup)
@@ -399,7 +413,7 @@ class IncidentTableModel(QAbstractTableModel):
     def reload(self) -> None:
         """Start over from the state (it was cleared and rebuilt)."""
         self.beginResetModel()
-        self._deadlines, self._awaiting = [], {}
+        self._deadlines, self._awaiting, self._ours_of = [], {}, {}
         self._open = {*self.state.incidents.open, *self.state.open_console_alerts()}
         self._groups, self._group_of, self.leader_of, self.group_size = {}, {}, {}, {}
         self._regroup(set(self._open))
@@ -426,6 +440,7 @@ class IncidentTableModel(QAbstractTableModel):
             due, eid = heapq.heappop(self._deadlines)
             if self._awaiting.get(eid) == due:
                 del self._awaiting[eid]
+                self._ours_of.pop(eid, None)  # its answer changes now
                 for touched in {eid} | self._regroup({eid}):
                     self._move(touched, len(COLUMNS) - 1)
         if self._ids:
