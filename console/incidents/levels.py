@@ -23,7 +23,7 @@ from pathlib import Path
 
 from console.feed.frames import Event
 from console.feed.protocol import Level, Severity
-from console.model.areas import CITY_CODE, area_prefix, in_area, level_of
+from console.model.areas import CITY_CODE, area_prefix, level_of
 
 REGION_MATCH = ("own", "below", "area", "any")
 ARRIVALS_KEPT = 200_000
@@ -77,6 +77,7 @@ class Clause:
             if self.region == "own":
                 if region != scope:
                     return False
+            # areas.in_area(region, scope), with the scope's prefix looked up once by the caller
             elif not region.startswith(prefix if prefix is not None else area_prefix(scope)) or (
                     self.region == "below" and region == scope):
                 return False
@@ -202,9 +203,6 @@ class LevelView:
             if c.matches(ev, self.scope, now, self._prefix):
                 return c
         return None
-
-    def in_area(self, region: str) -> bool:
-        return in_area(region, self.scope)
 
     def handled_from(self, ev: Event) -> float | None:
         """For one not handled now: its deadline, when that alone will make it this level's."""

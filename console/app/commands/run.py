@@ -24,9 +24,9 @@ def run(args: argparse.Namespace, cfg: Config) -> int:
     return console(args, cfg, resolve_feeds(args, cfg))
 
 
-def scope_of(args: argparse.Namespace, cfg: Config) -> str:
+def scope_of(args: argparse.Namespace, cfg: Config | None) -> str:
     """--scope, else the config's [scope] region, else the city (both already checked)."""
-    return getattr(args, "scope", None) or cfg.scope
+    return getattr(args, "scope", None) or (cfg.scope if cfg is not None else CITY_CODE)
 
 
 def scoped_regions(regions: tuple[str, ...], scope: str) -> tuple[str, ...]:
