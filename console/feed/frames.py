@@ -101,6 +101,9 @@ class Event:
     detail: str = ""
     history: tuple[HistoryEntry, ...] = ()
     merged_into: str | None = None
+    # the level whose centre handles it (street / district / city); None: the level of its region code
+    # (console/incidents/levels.py reads it through handling_level)
+    level: Level | None = None
 
     @property
     def is_open(self) -> bool:
@@ -130,6 +133,8 @@ class Event:
         }
         if self.merged_into is not None:
             d["merged_into"] = self.merged_into
+        if self.level is not None:
+            d["level"] = self.level.value
         return d
 
 

@@ -15,8 +15,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from console.feed.frames import Event, HistoryEntry, Indicator, Region
-from console.feed.protocol import CommandOp, DiscoverySource, IncidentState, Severity
+from console.feed.protocol import CommandOp, DiscoverySource, IncidentState, Level, Severity
+from console.incidents.levels import handling_level, level_above
 from console.incidents.lifecycle import Command, CommandRejected, apply_command
+from console.model.areas import level_of
 from console.simulator.city_catalog import SimIndicator, load_indicators, load_regions, regions_for_scope
 
 _TZ_OFFSET_S = 8 * 3600  # Shanghai local time drives the daily rhythms
@@ -51,23 +53,26 @@ class Template:
 
 
 RED, ORA, YEL, BLU = Severity.RED, Severity.ORANGE, Severity.YELLOW, Severity.BLUE
+# Red is China's highest warning level (特别重大) and stays rare: about 2% of discoveries, a few an hour
+# over the whole city at the demo's rate, so that the city centre's queue (which holds every red one,
+# resources/config/levels.json) is calm in normal times; everyday reports top out at orange.
 TEMPLATES: dict[DiscoverySource, tuple[Template, ...]] = {
     DiscoverySource.SENSOR: (
-        Template("燃气泄漏报警", "gas_leak", "gas", ((ORA, 0.6), (RED, 0.2), (YEL, 0.2))),
+        Template("燃气泄漏报警", "gas_leak", "gas", ((ORA, 0.74), (RED, 0.06), (YEL, 0.2))),
         Template("变压器油温超限", "transformer_overheat", "power", ((ORA, 0.5), (YEL, 0.5))),
-        Template("片区停电", "power_outage", "power", ((RED, 0.3), (ORA, 0.5), (YEL, 0.2))),
+        Template("片区停电", "power_outage", "power", ((RED, 0.1), (ORA, 0.7), (YEL, 0.2))),
         Template("排水泵站高水位", "pump_high_level", "water", ((ORA, 0.4), (YEL, 0.6))),
         Template("井盖位移报警", "manhole_cover", "iot", ((YEL, 0.7), (BLU, 0.3))),
-        Template("电梯困人", "elevator_trapped", "iot", ((ORA, 0.7), (RED, 0.3))),
+        Template("电梯困人", "elevator_trapped", "iot", ((ORA, 0.9), (RED, 0.1))),
         Template("供水管网压力骤降", "water_pressure_drop", "water", ((ORA, 0.5), (YEL, 0.5))),
     ),
     DiscoverySource.AI_CAMERA: (
         Template("占道经营", "street_vending", "city_management", ((BLU, 0.9), (YEL, 0.1))),
-        Template("道路积水", "road_waterlogging", "water", ((YEL, 0.6), (ORA, 0.3), (RED, 0.1))),
+        Template("道路积水", "road_waterlogging", "water", ((YEL, 0.6), (ORA, 0.37), (RED, 0.03))),
         Template("机动车违停", "illegal_parking", "traffic", ((BLU, 1.0),)),
-        Template("人群聚集", "crowd_gathering", "crowd", ((ORA, 0.5), (YEL, 0.4), (RED, 0.1))),
+        Template("人群聚集", "crowd_gathering", "crowd", ((ORA, 0.57), (YEL, 0.4), (RED, 0.03))),
         Template("垃圾满溢", "garbage_overflow", "city_management", ((BLU, 1.0),)),
-        Template("交通事故", "traffic_accident", "traffic", ((YEL, 0.6), (ORA, 0.3), (RED, 0.1))),
+        Template("交通事故", "traffic_accident", "traffic", ((YEL, 0.6), (ORA, 0.37), (RED, 0.03))),
     ),
     DiscoverySource.GRID_OFFICER: (
         Template("乱堆物料", "materials_piled", "city_management", ((BLU, 1.0),)),
@@ -82,23 +87,25 @@ TEMPLATES: dict[DiscoverySource, tuple[Template, ...]] = {
         Template("路灯不亮", "street_light", "city_management", ((BLU, 1.0),), "来电人：匿名"),
         Template("施工扰民", "construction_noise", "environment", ((BLU, 0.8), (YEL, 0.2)),
                  "来电人：陈先生，身份证 310101198001011234"),
-        Template("燃气异味", "gas_smell", "gas", ((ORA, 0.7), (RED, 0.3)), "来电人：赵女士，电话 13700002222"),
+        Template("燃气异味", "gas_smell", "gas", ((ORA, 0.9), (RED, 0.1)), "来电人：赵女士，电话 13700002222"),
     ),
     DiscoverySource.UPPER_LEVEL: (
         Template("市级督办：防汛隐患排查", "flood_inspection", "water", ((ORA, 0.6), (YEL, 0.4))),
         Template("市级督办：重大活动保障", "event_security", "crowd", ((ORA, 0.5), (YEL, 0.5))),
     ),
     DiscoverySource.MEDIA: (
-        Template("网民反映道路塌陷", "road_collapse", "traffic", ((RED, 0.3), (ORA, 0.7))),
-        Template("媒体报道危险化学品运输车辆违停", "hazmat_parking", "safety", ((ORA, 0.6), (RED, 0.4))),
+        Template("网民反映道路塌陷", "road_collapse", "traffic", ((RED, 0.1), (ORA, 0.9))),
+        Template("媒体报道危险化学品运输车辆违停", "hazmat_parking", "safety", ((ORA, 0.85), (RED, 0.15))),
     ),
 }
+# upper-level assignments (上级交办) are a small share of what a platform takes in; most comes from the
+# 12345 hotline, cameras, grid officers and sensors
 CHANNEL_WEIGHTS = {
     DiscoverySource.HOTLINE_12345: 0.35,
     DiscoverySource.AI_CAMERA: 0.2,
     DiscoverySource.GRID_OFFICER: 0.2,
     DiscoverySource.SENSOR: 0.15,
-    DiscoverySource.UPPER_LEVEL: 0.05,
+    DiscoverySource.UPPER_LEVEL: 0.01,
     DiscoverySource.MEDIA: 0.05,
 }
 # time from discovery to closed, by severity (the simulator's own SLA; the console configures its own)
@@ -109,6 +116,9 @@ HOSTILE_TITLES = (
     'A & B "引号" <b>粗体</b> 占道',
     "🚧 施工扰民 ' OR 1=1 --",
 )
+# A surge: this many incidents of one cause in one district within the window is more than the streets'
+# and the district's own centres handle; their officers hand each further one up, to the city.
+SURGE_COUNT, SURGE_WINDOW_S = 5, 600.0
 UNITS = ("黄浦消防救援站", "城管执法中队", "供电抢修一班", "燃气抢修中心", "水务应急队", "交警支队", "网格工作站")
 
 
@@ -145,6 +155,7 @@ class SimCity:
         self._plans: dict[str, list[_Plan]] = {}
         self._pending_sensor: list[tuple[float, int]] = []  # (when, series) of threshold incidents to raise
         self._storm: list[tuple[float, Template, Region]] = []  # (when, what, where) of a storm's incidents
+        self._recent: dict[tuple[str, str], deque[float]] = {}  # (district, category) -> recent discoveries
         self._next_incident_ts = start_ts + self._exp(60.0 / max(incident_rate_per_min, 1e-9))
         self._next_episode_ts = start_ts + self._exp(3600.0 / max(episode_rate_per_hour, 1e-9))
         self._n_events = 0
@@ -411,7 +422,7 @@ class SimCity:
             id=eid, version=1, title=title, category=template.category, domain=template.domain,
             severity=sev, source=source.value, region=region.code, location=loc, state=IncidentState.NEW,
             created_ts=now, updated_ts=now, sla_due_ts=now + SLA_S[sev], assignee=None,
-            detail=template.detail,
+            detail=template.detail, level=level_of(region.code),  # its own level's centre handles it first
             history=(HistoryEntry(now, IncidentState.NEW.value, source.value, "发现 / discovered"),),
         )
 
@@ -449,15 +460,39 @@ class SimCity:
         for t, sid in ready:
             ind = self.indicator_by_id[self.series_indicator[sid]]
             region = self.region_by_code[self.series_region[sid]]
-            tpl = Template(f"{ind.name_zh}越限", f"threshold:{ind.id}", ind.domain, ((ORA, 0.7), (RED, 0.3)))
+            tpl = Template(f"{ind.name_zh}越限", f"threshold:{ind.id}", ind.domain, ((ORA, 0.9), (RED, 0.1)))
             out.append(self._register(self._new_event(t, DiscoverySource.SENSOR, tpl, region)))
         return out
 
     def _register(self, ev: Event) -> Event:
         self.events[ev.id] = ev
-        if self.rng.random() < self.auto_handle:
-            self._plans[ev.id] = self._plan(ev)
+        plans = self._plan(ev) if self.rng.random() < self.auto_handle else []
+        if self._surging(ev):
+            plans = sorted([*plans, *self._hand_up(ev)], key=lambda p: p.due)
+        if plans:
+            self._plans[ev.id] = plans
         return ev
+
+    def _surging(self, ev: Event) -> bool:
+        """Whether `ev` is one of a surge: SURGE_COUNT or more of its cause in its district lately."""
+        recent = self._recent.setdefault((ev.region[:6], ev.category), deque())
+        recent.append(ev.created_ts)
+        while recent and recent[0] < ev.created_ts - SURGE_WINDOW_S:
+            recent.popleft()
+        if len(self._recent) > 4096:  # quiet groups go; a group in a surge is never empty
+            self._recent = {k: q for k, q in self._recent.items() if q and q[-1] >= ev.created_ts - SURGE_WINDOW_S}
+        return len(recent) >= SURGE_COUNT
+
+    def _hand_up(self, ev: Event) -> list[_Plan]:
+        """A surge's incident goes up level by level to the city: each centre escalates it a few
+        minutes after it reached it (the protocol's escalate, so the lifecycle's rules apply)."""
+        steps, t, level = [], ev.created_ts, handling_level(ev)
+        note = "同一原因短时多发，报请上级协调 / surge of one cause: handed up"
+        while level is not Level.CITY:
+            t += self.rng.uniform(60, 240)
+            steps.append(_Plan(t, CommandOp.ESCALATE, {"note": note}))
+            level = level_above(level)
+        return steps
 
     def _plan(self, ev: Event) -> list[_Plan]:
         """How the district's own duty officers would handle it, if the console's operator does not."""

@@ -24,6 +24,7 @@ from console.feed.source import Source
 from console.incidents.audit_log import AuditLog
 from console.incidents.command_sender import CommandSender
 from console.incidents.escalation import AutoEscalator
+from console.incidents.levels import LevelView
 from console.incidents.operator import Operator, Role
 from console.incidents.sla import SlaBook
 from console.model.areas import CITY_CODE, level_of
@@ -80,7 +81,7 @@ class MainWindow(QMainWindow):
                  sla: SlaBook | None = None, audit: AuditLog | None = None, rules: RuleEngine | None = None,
                  bridge: StateBridge | None = None, operator: Operator | None = None,
                  emergency: EmergencyController | None = None, escalator: AutoEscalator | None = None,
-                 scope: str = CITY_CODE):
+                 scope: str = CITY_CODE, levels: LevelView | None = None):
         super().__init__()
         self.setObjectName("CityOpsMainWindow")
         self.state, self.source, self.clock, self.settings = state, source, clock, settings
@@ -97,9 +98,11 @@ class MainWindow(QMainWindow):
         self.board_model = BoardModel(state)
         self.board_model.region = scope
         # the alarm decisions; the window runs it on its timers and shows what it says (AlarmPanel)
-        self.desk = AlarmDesk(state, rules, audit, sender.operator if sender is not None else None, escalator)
+        # the console's scope: the queue, the flood and the walls opened from here hold what its level handles
+        self.levels = levels
+        self.desk = AlarmDesk(state, rules, audit, sender.operator if sender is not None else None, escalator, levels)
 
-        self.incident_model = IncidentTableModel(state, clock, self, sla=sla)
+        self.incident_model = IncidentTableModel(state, clock, self, sla=sla, levels=levels)
         self.sound = AlertSound(self)
         self._rules_timer = QTimer(self)
         self._rules_timer.setInterval(5000)
@@ -166,7 +169,7 @@ class MainWindow(QMainWindow):
                                         [self.dock_board, self.dock_chart, self.dock_queue], self.dock_resources,
                                         self.dock_queue, self.desk.record, self.queue.show_message)
         self.wall_launcher = WallLauncher(state, source, clock, self.bridge, self.map, emergency,
-                                          self._back_to_live, self.desk.record, scope)
+                                          self._back_to_live, self.desk.record, scope, levels)
         self.walls: list[QWidget] = self.wall_launcher.walls
         setup_menus(self)
         self.actions = IncidentActions(self.queue, state, sender, self.refresh_pending, self)
@@ -431,7 +434,7 @@ class MainWindow(QMainWindow):
         stamp = dt.datetime.fromtimestamp(end, dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d-%H%M")
         path = path or data_dir() / "reports" / f"handover-{stamp}.pdf"
         summary = summarize(self.state, self.incident_model.sla, end - hours * 3600, end, self.desk.operator_name,
-                            self.rules)
+                            self.rules, self.levels)
         write_handover_pdf(summary, path, self.state.region_label)
         self.desk.record("handover_report", str(path), {"opened": len(summary.opened), "open": len(summary.still_open)})
         self.queue.show_message(_t("交接班报告已生成：{0}").format(str(path)), "ok")

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
 from console.feed.protocol import Level, Severity, Status
 from console.feed.source import Source
+from console.incidents.levels import LevelView
 from console.model.areas import CITY_CODE, level_of
 from console.model.city_state import Changes, CityState
 from console.model.clock import Clock
@@ -79,12 +80,14 @@ class WallWindow(QWidget):
     closed = Signal()
 
     def __init__(self, state: CityState, source: Source | None, clock: Clock, bridge, config: WallConfig,
-                 options: WallOptions | None = None, map_widget: QWidget | None = None, scope: str = CITY_CODE):
+                 options: WallOptions | None = None, map_widget: QWidget | None = None, scope: str = CITY_CODE,
+                 levels: LevelView | None = None):
         super().__init__()
         self.setObjectName("CityOpsWall")
         self.scope = scope
         self.state, self.source, self.clock = state, source, clock
         self.config = views_for_scope(config, scope)
+        self.levels = levels  # the console's level: the list holds what it handles (None: every incident)
         self.options = options or WallOptions()
         self.board = BoardModel(state)
         self.carousel = Carousel(self.config.views, self.config.dwell_s, self.options.rotate)
@@ -273,12 +276,13 @@ class WallWindow(QWidget):
 
     def refresh_incidents(self) -> None:
         view, now, english = self.view, self.clock.now(), is_english()
-        events = top_incidents(self.state, view, self.config.severities, limit=50)
+        handles = None if self.levels is None else (lambda e: self.levels.handles(e, now))
+        events = top_incidents(self.state, view, self.config.severities, limit=50, handles=handles)
         # level and age first: if the place is long, it is the place that gets cut short
         rows = [WallRow(" · ".join((_label(SEVERITY_ZH[e.severity]), format_age(now - e.created_ts, english),
                                     self._place(e.region, english))),
                         e.title, SEVERITY_COLOR[e.severity]) for e in events]
-        n = count_open(self.state, view)
+        n = count_open(self.state, view, handles)
         header = _t("未结 红色 {0} · 橙色 {1}").format(n[Severity.RED], n[Severity.ORANGE])
         self.incidents.show_rows(header, rows, _t("暂无红色、橙色事件"))
 

@@ -5,6 +5,7 @@ the wall is live, stale or cut off (a wall must never look live when it is not).
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -166,20 +167,25 @@ def headline_specs(board: BoardModel, state: CityState, view: WallView, scope: s
     return specs
 
 
-def top_incidents(state: CityState, view: WallView, severities: tuple[Severity, ...], limit: int) -> list[Event]:
-    """The open incidents a leader should see first: most severe, then longest open."""
+def _shown(e: Event, view: WallView, handles: Callable[[Event], bool] | None) -> bool:
+    return ((not view.domains or e.domain in view.domains) and (view.region is None or in_area(e.region, view.region))
+            and (handles is None or handles(e)))
+
+
+def top_incidents(state: CityState, view: WallView, severities: tuple[Severity, ...], limit: int,
+                  handles: Callable[[Event], bool] | None = None) -> list[Event]:
+    """The open incidents a leader should see first: most severe, then longest open. `handles`: what
+    the console's level handles (console/incidents/levels.py); None, every incident."""
     sev = set(severities)
-    out = [e for e in state.incidents.open.values()
-           if e.severity in sev and (not view.domains or e.domain in view.domains)
-           and (view.region is None or in_area(e.region, view.region))]
+    out = [e for e in state.incidents.open.values() if e.severity in sev and _shown(e, view, handles)]
     out.sort(key=lambda e: (-e.severity.rank, e.created_ts, e.id))
     return out[:limit]
 
 
-def count_open(state: CityState, view: WallView) -> dict[Severity, int]:
+def count_open(state: CityState, view: WallView, handles: Callable[[Event], bool] | None = None) -> dict[Severity, int]:
     n = dict.fromkeys(Severity, 0)
     for e in state.incidents.open.values():
-        if (not view.domains or e.domain in view.domains) and (view.region is None or in_area(e.region, view.region)):
+        if _shown(e, view, handles):
             n[e.severity] += 1
     return n
 

@@ -5,7 +5,7 @@ import pytest
 
 from console.feed.decoder import Decoder, Reason
 from console.feed.frames import Catalog, EventFrame, Heartbeat, Hello, Reply, Samples, Snapshot, Unknown
-from console.feed.protocol import IncidentState, Severity
+from console.feed.protocol import IncidentState, Level, Severity
 from tests.frames_factory import IND, REGIONS, catalog, dumps, event, hello, samples
 
 dec = Decoder()
@@ -83,6 +83,17 @@ def test_bad_event_fields_are_named():
     assert reason_of(dumps({"type": "event", "seq": 1, "event": event(location={"lat": "x", "lon": 1})})) == (
         "wrong_type"
     )
+
+
+def test_the_optional_level_field():
+    d = Decoder()
+    plain = d.decode(dumps({"type": "event", "seq": 1, "event": event()})).frame.event
+    assert plain.level is None and "level" not in plain.to_wire()  # absent: the level of its region code
+    up = d.decode(dumps({"type": "event", "seq": 1, "event": event(level="district")})).frame.event
+    assert up.level is Level.DISTRICT and up.to_wire()["level"] == "district"
+    assert d.decode(dumps({"type": "event", "seq": 1, "event": up.to_wire()})).frame.event == up  # round trip
+    assert reason_of(dumps({"type": "event", "seq": 1, "event": event(level="province")})) == "bad_value"
+    assert reason_of(dumps({"type": "event", "seq": 1, "event": event(level=2)})) == "wrong_type"
 
 
 def test_oversized_frame_refused_before_parsing():

@@ -161,3 +161,23 @@ def test_server_answers_garbage_with_error_frames_and_stays_up():
         await until(lambda: server.frames_sent > 3)
 
     asyncio.run(_server_session(ServerOptions(), script))
+
+
+def test_the_authority_says_each_incidents_level_and_a_surge_is_handed_up_to_the_city():
+    from console.feed.protocol import Level
+
+    city = SimCity(seed=4, start_ts=T0, incident_rate_per_min=2, auto_handle=0.7)
+    city.schedule_storm(T0 + 1800, 30)
+    first, events = {}, {}  # incident id -> its first version, its last
+    for k in range(1, 61):
+        for e in city.new_incidents(T0 + k * 60) + city.auto_progress(T0 + k * 60):
+            first.setdefault(e.id, e)
+            events[e.id] = e
+    assert {(len(e.region), e.level) for e in first.values()} == {(9, Level.STREET), (6, Level.DISTRICT)}
+    storm = [e for e in events.values() if e.category == "road_waterlogging" and e.created_ts >= T0 + 1800]
+    handed_up = [e for e in storm if e.level is Level.CITY]
+    assert len(storm) >= 30 and len(handed_up) >= 20  # all but the first few of the surge
+    for e in handed_up:  # street, district, city: one escalation a level, each in the history
+        assert sum("handed up" in h.note for h in e.history) == (2 if len(e.region) == 9 else 1)
+    ordinary = [e for e in events.values() if e.id not in {s.id for s in storm}]
+    assert all(e.level is (Level.STREET if len(e.region) == 9 else Level.DISTRICT) for e in ordinary)
