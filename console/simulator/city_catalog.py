@@ -47,11 +47,12 @@ def load_indicators() -> tuple[SimIndicator, ...]:
 
 def street_indicators(n: int) -> tuple[SimIndicator, ...]:
     """`n` street indicators, each at 1 Hz: the shipped street indicators first, then synthetic channels
-    (to load-test a whole city at street level) shaped like the shipped city and district indicators,
+    (to load-test a whole city at street level) shaped like the shipped district indicators,
     named as such. Counts roll up as sums (and so carry no thresholds), levels as means."""
     shipped = load_indicators()
     street = [s for s in shipped if s.indicator.scope == "street"]
-    shapes = [s for s in shipped if s.indicator.scope != "street" and s.kind != "declared"]
+    # district indicators: their figures and thresholds were made for one value per area, spread between areas
+    shapes = [s for s in shipped if s.indicator.scope == "district" and s.kind != "declared"]
     out = [replace(s, indicator=replace(s.indicator, cadence_s=1.0)) for s in street[:n]]
     for j in range(len(out), n):
         s = shapes[j % len(shapes)]
