@@ -69,6 +69,8 @@ class IncidentQueue(QWidget):
         for box in (self.state_box, self.domain_box, self.district_box):
             box.currentIndexChanged.connect(self._apply_filters)
             bar.addWidget(box)
+        self.following = False  # the area filter follows the views' drill-down (the drill bar's toggle)
+        self._view_area = ""
         self.group_box = QCheckBox()
         self.group_box.setObjectName("groupDuplicates")
         self.group_box.toggled.connect(self._apply_filters)
@@ -163,7 +165,7 @@ class IncidentQueue(QWidget):
 
     def refresh_choices(self) -> None:
         self._fill(self.domain_box, _t("全部领域"), self._domains())
-        self._fill(self.district_box, _t("全部区"), self._districts())
+        self._fill(self.district_box, _t("全部区域"), self._districts())
 
     @staticmethod
     def _fill(box: QComboBox, all_text: str, items: list[tuple[str, str]]) -> None:
@@ -176,6 +178,24 @@ class IncidentQueue(QWidget):
         i = box.findData(current)
         box.setCurrentIndex(max(i, 0))
         box.blockSignals(False)
+
+    def follow_area(self, code: str) -> None:
+        """The views now look at `code` ("" for the whole scope): the area choices are the view's, and
+        while following the queue shows only that area."""
+        self._view_area = code
+        self.refresh_choices()
+        if self.following:
+            self._follow()
+
+    def set_following(self, on: bool) -> None:
+        """Follow the drill-down (the area filter is the view's from now on), or stop: the filter stays
+        where it is until changed by hand."""
+        self.following = on
+        if on:
+            self._follow()
+
+    def _follow(self) -> None:
+        self.district_box.setCurrentIndex(max(0, self.district_box.findData(self._view_area)))
 
     def _apply_filters(self) -> None:
         self.model.set_filters(

@@ -9,13 +9,14 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QButtonGroup, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
 
 from console.feed.protocol import Status
 from console.views.board_model import format_value
 from console.views.forecast import Forecast
 from console.views.labels import STATUS_COLOR
 from widgets import theme
+from widgets.fit_label import FitLabel
 from widgets.text import plain_label
 
 _TZ = dt.timezone(dt.timedelta(hours=8))
@@ -28,6 +29,7 @@ class IndicatorChart(QWidget):
     under the cursor (the chart keeps updating) and reports the instant, so other views can mark it."""
 
     rangeChanged = Signal(int)  # seconds
+    regionChosen = Signal(str)  # a region of the view to chart; "" to chart what the board's tile shows
     cursorMoved = Signal(float)  # the instant under the cursor; NaN when the cursor leaves
 
     def __init__(self, parent=None):
@@ -35,9 +37,9 @@ class IndicatorChart(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
         top = QHBoxLayout()
-        self.title = plain_label()
+        # elided, never wider than its share: a long street name must not widen the dock (and the map)
+        self.title = FitLabel(14, bold=True)
         self.title.setObjectName("chartTitle")
-        self.title.setStyleSheet("font-weight: bold; font-size: 14px;")
         top.addWidget(self.title, 1)
         self.fresh_label = plain_label()
         self.fresh_label.setObjectName("chartFreshness")
@@ -46,6 +48,12 @@ class IndicatorChart(QWidget):
         self.forecast_label = plain_label()
         self.forecast_label.setStyleSheet(f"color: {STATUS_COLOR[Status.WARN]};")
         top.addWidget(self.forecast_label)
+        self.region_box = QComboBox()  # the view's own series and the level below's (a district's streets)
+        self.region_box.setObjectName("chartRegion")
+        self.region_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.region_box.setMinimumContentsLength(8)
+        self.region_box.activated.connect(lambda i: self.regionChosen.emit(self.region_box.itemData(i) or ""))
+        top.addWidget(self.region_box)
         self._range_group = QButtonGroup(self)
         self.range_buttons: list[QPushButton] = []
         for i, (_, secs) in enumerate(RANGES):
@@ -89,6 +97,19 @@ class IndicatorChart(QWidget):
     def retranslate(self) -> None:
         for b, (label, _) in zip(self.range_buttons, RANGES, strict=True):
             b.setText(QCoreApplication.translate("IndicatorChart", label))
+        if self.region_box.count():
+            self.region_box.setItemText(0, QCoreApplication.translate("IndicatorChart", "随看板"))
+        self.region_box.setToolTip(QCoreApplication.translate("IndicatorChart", "图表所示区域"))
+
+    def set_regions(self, regions: list[tuple[str, str]], current: str = "") -> None:
+        """The regions the operator may chart, (code, name), after "as on the board" (""); `current`
+        is the one charted."""
+        self.region_box.clear()
+        self.region_box.addItem(QCoreApplication.translate("IndicatorChart", "随看板"), "")
+        for code, name in regions:
+            self.region_box.addItem(name, code)
+        self.region_box.setCurrentIndex(max(0, self.region_box.findData(current)))
+        self.region_box.setEnabled(bool(regions))  # disabled, not hidden: the chart (and the map) keep their size
 
     def show_freshness(self, marked: bool, text: str) -> None:
         """Not live: the line greyed and dashed over a hatched plot, and the age said (console.views.freshness)."""

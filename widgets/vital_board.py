@@ -11,14 +11,15 @@ from __future__ import annotations
 import time
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPixmap, QPolygonF
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from console.feed.protocol import Status
 from console.views.board_model import TileData, TileSpec
 from console.views.labels import STATUS_COLOR
 from widgets import theme
+from widgets.text import plain_tooltip
 
 TREND_MARK = {1: "▲", -1: "▼", 0: "▬"}
 
@@ -35,6 +36,7 @@ def scaled_font(base: QFont, k: float) -> QFont:
 
 class VitalBoard(QWidget):
     tileActivated = Signal(object)  # the tile's key
+    tileDrilled = Signal(object)  # the tile's key, double-clicked: drill to the region it shows
 
     def __init__(self, parent=None, tile_size: QSize | None = None, budget: int = 10, min_interval_s: float = 1.0):
         super().__init__(parent)
@@ -58,6 +60,7 @@ class VitalBoard(QWidget):
         self._domain_title = lambda d: d
         self.selected: tuple | None = None
         self.renders = 0  # pixmaps rendered so far (the benchmark reads it)
+        self.tooltip_for = None  # key -> text under the pointer (what a double-click drills to), if given
 
     # ---------------------------------------------------------------- content
     def set_tiles(self, specs: list[TileSpec], provider, domain_title=None) -> None:
@@ -254,6 +257,22 @@ class VitalBoard(QWidget):
         if key is not None:
             self.select(key)
             self.tileActivated.emit(key)
+
+    def mouseDoubleClickEvent(self, ev) -> None:
+        key = self.key_at(ev.position().toPoint())
+        if key is not None:
+            self.tileDrilled.emit(key)
+
+    def event(self, ev) -> bool:
+        if ev.type() == QEvent.Type.ToolTip and self.tooltip_for is not None:
+            key = self.key_at(ev.pos())
+            text = self.tooltip_for(key) if key is not None else ""
+            if text:
+                QToolTip.showText(ev.globalPos(), plain_tooltip(text), self)
+            else:
+                QToolTip.hideText()
+            return True
+        return super().event(ev)
 
     def select(self, key) -> None:
         old = self._rects.get(self.selected)

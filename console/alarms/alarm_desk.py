@@ -8,6 +8,8 @@ touches a widget. It holds:
   sounds once, and during a flood only red still sounds (the rest is counted as held),
 - the EEMUA 191 flood (more than 10 in 10 minutes; it ends at 5),
 - auto-escalation of unacknowledged incidents (one run at a time),
+- and, for a console with a scope, only what its level handles (console/incidents/levels.py): the
+  rest is neither counted toward a flood, nor sounded, nor escalated from here,
 
 and writes each of these decisions to the audit log under the desk's operator."""
 
@@ -26,6 +28,7 @@ from console.feed.frames import Event
 from console.feed.protocol import Severity
 from console.incidents.audit_log import AuditLog
 from console.incidents.escalation import AutoEscalator
+from console.incidents.levels import LevelView
 from console.incidents.operator import Operator
 from console.model.city_state import CityState
 
@@ -54,8 +57,10 @@ class FloodStatus:
 
 class AlarmDesk:
     def __init__(self, state: CityState, rules: RuleEngine | None = None, audit: AuditLog | None = None,
-                 operator: Operator | None = None, escalator: AutoEscalator | None = None):
+                 operator: Operator | None = None, escalator: AutoEscalator | None = None,
+                 levels: LevelView | None = None):
         self.state = state
+        self.levels = levels  # the console's scope and what its level handles; None: everything
         self.rules = rules
         self.audit = audit
         self.operator = operator  # the one whose name goes on acknowledgements, shelves and silences
@@ -90,7 +95,11 @@ class AlarmDesk:
             self.record("silence_expired", f"{s.kind}:{s.target}", {"reason": s.reason, "author": s.author})
         self.rules.alarms.expire_shelves(now)  # the book audits each expiry
         changed = self.rules.evaluate(live, health, now)
-        sounds, held = self.announce(self.rules.announced, now)
+        announced = self.rules.announced
+        if self.levels is not None:  # another level's alarm is not news here (the queue leaves it out too)
+            items = live.console_alerts
+            announced = [a for a in announced if a not in items or self.levels.handles(items[a], now)]
+        sounds, held = self.announce(announced, now)
         return Evaluation(changed, sounds, held)
 
     def silence(self, kind: str, target: str, reason: str, minutes: float, now: float) -> Silence:
@@ -164,9 +173,12 @@ class AlarmDesk:
         self.sounds_held += held
         return sounds, held
 
-    def new_breaches(self, open_incidents: Iterable[Event], breached: Callable[[Event], bool]) -> list[str]:
+    def new_breaches(self, open_incidents: Iterable[Event], breached: Callable[[Event], bool],
+                     now: float | None = None) -> list[str]:
         """Red incidents that newly breached their SLA since the last call (the cue sounds once per
-        breach, not every second); call it with the live picture only."""
+        breach, not every second); call it with the live picture only. With a scope, only those its
+        level handles at `now` (without `now`, none counts as overdue)."""
+        open_incidents = self._ours(open_incidents, now)
         now_red = {e.id for e in open_incidents if e.severity is Severity.RED and breached(e)}
         fresh = sorted(now_red - self._breached_red)
         self._breached_red = now_red
@@ -176,13 +188,32 @@ class AlarmDesk:
         return fresh
 
     # ---------------------------------------------------------------- floods (EEMUA 191)
+    def _ours(self, events: Iterable[Event], now: float | None) -> Iterable[Event]:
+        if self.levels is None:
+            return events
+        return self.levels.filter(events, now if now is not None else float("-inf"))
+
     def observe_incidents(self, incidents: Iterable[Event | None], now: float) -> None:
-        """Platform incidents count toward a flood when they arrive (console alarms when announced)."""
-        self.flood.observe(incidents, now)
+        """Platform incidents count toward a flood when they arrive (console alarms when announced);
+        with a scope, when they reach this console's level (an escalated one when it is escalated)."""
+        if self.levels is None:
+            self.flood.observe(incidents, now)
+            return
+        for ev in incidents:
+            if ev is not None:
+                self._arrived(self.levels.arrive(ev, now), ev.id, now)
+
+    def _arrived(self, at: float | None, eid: str, now: float) -> None:
+        if at is not None and now - self.flood.window_s < at <= now:
+            self.flood.note(at, eid)
 
     def update_flood(self, now: float) -> FloodStatus:
-        """Move the flood's window to `now`; its start and end are audited."""
+        """Move the flood's window to `now`; its start and end are audited. Incidents that became this
+        level's by passing their deadline arrive here."""
         was = self._flood_shown
+        if self.levels is not None:
+            for ev, at in self.levels.due(now, self.state.incidents.open.get):
+                self._arrived(at, ev.id, now)
         self.flood.update(now)
         self._flood_shown = self.flood.in_flood
         count = self.flood.count(now)
@@ -197,7 +228,7 @@ class AlarmDesk:
         same backlog again while the first run awaits its answers."""
         if self.escalator is None or (self._escalating is not None and not self._escalating.done()):
             return None
-        due = self.escalator.due(open_incidents, now)
+        due = self.escalator.due(self._ours(open_incidents, now), now)
         if not due:
             return None
         self._escalating = asyncio.ensure_future(self.escalator.run(due, now))

@@ -7,7 +7,9 @@ show them, and `write_csv` exports them.
 
 What counts as an alarm here: every platform incident that reached the console (at its discovery)
 and every activation of a console alarm that reached the operator (into "unacknowledged"). Priority:
-red is high, orange medium, yellow and blue low."""
+red is high, orange medium, yellow and blue low. For a console with a scope (a `LevelView`), only what
+its level handles counts, each incident from when it reached that level (an escalated one when it was
+escalated, an overdue one at its deadline)."""
 
 from __future__ import annotations
 
@@ -24,6 +26,7 @@ from console.alarms.flood import FLOOD_WINDOW_S, flood_periods
 from console.alarms.states import AlarmInput, AlarmState, Transition
 from console.feed.frames import Event
 from console.feed.protocol import IncidentState, Severity
+from console.incidents.levels import LevelView
 from console.incidents.sla import SlaBook
 from console.model.city_state import CityState
 
@@ -42,14 +45,18 @@ _ACKED = {s.value for s in (IncidentState.ACKNOWLEDGED, IncidentState.DISPATCHED
 _ENDED = {IncidentState.CLOSED.value, IncidentState.CANCELLED.value}
 
 
-def incident_records(events: Iterable[Event]) -> pd.DataFrame:
+def incident_records(events: Iterable[Event], arrived: dict[str, float] | None = None) -> pd.DataFrame:
     """One row per platform incident: when it arrived, when it was first acknowledged (or moved past
-    that), when it was closed or cancelled."""
+    that), when it was closed or cancelled. With `arrived` (incident id -> when it reached the
+    console's level), only those, at that time."""
     rows = []
     for ev in events:
+        at = ev.created_ts if arrived is None else arrived.get(ev.id)
+        if at is None:
+            continue
         ack = next((h.ts for h in ev.history if h.state in _ACKED), np.nan)
         end = next((h.ts for h in ev.history if h.state in _ENDED), np.nan)
-        rows.append((ev.created_ts, "incident", f"{ev.category}@{ev.region}", ev.category, ev.domain,
+        rows.append((at, "incident", f"{ev.category}@{ev.region}", ev.category, ev.domain,
                      ev.severity.value, PRIORITY[ev.severity], ack, end, ev.id))
     return pd.DataFrame(rows, columns=COLUMNS)
 
@@ -77,12 +84,15 @@ def alarm_records(log: Iterable[Transition], about: dict[str, tuple[str, str, Se
     return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def records(state: CityState, rules: RuleEngine | None = None) -> pd.DataFrame:
-    """Every alarm the console knows of: the platform's incidents and the console's own alarms."""
+def records(state: CityState, rules: RuleEngine | None = None, levels: LevelView | None = None) -> pd.DataFrame:
+    """Every alarm the console knows of: the platform's incidents and the console's own alarms; with
+    `levels`, those its level handles (the incidents it saw arrive, the alarms whose items it handles)."""
     every = [*state.incidents.archive.values(), *state.incidents.open.values()]
-    parts = [incident_records(every)]
+    parts = [incident_records(every, levels.arrived if levels is not None else None)]
     if rules is not None:
-        about = {aid: (f"console:{r.id}", domain, r.severity) for aid, (r, _reg, domain, _d) in rules.about.items()}
+        items = state.console_alerts
+        about = {aid: (f"console:{r.id}", domain, r.severity) for aid, (r, _reg, domain, _d) in rules.about.items()
+                 if levels is None or aid not in items or levels.handles(items[aid], items[aid].updated_ts)}
         parts.append(alarm_records(rules.alarms.log, about))
     parts = [p for p in parts if not p.empty]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=COLUMNS)

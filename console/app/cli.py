@@ -23,8 +23,15 @@ from console.app.commands import (
     simulate,
 )
 from console.app.commands.common import FILE_LOG_COMMANDS, refuse
-from console.site.config import Config, ConfigError, load_config
+from console.site.config import Config, ConfigError, load_config, scope_problem
 from console.site.logs import setup_logging
+
+
+def _count(text: str) -> int:
+    n = int(text)
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {n}")
+    return n
 
 
 def _add_sim_args(p: argparse.ArgumentParser) -> None:
@@ -48,6 +55,23 @@ def _add_sim_args(p: argparse.ArgumentParser) -> None:
                    help="alarm-flood drill: N incidents of one cause in one district within 2 simulated minutes")
     g.add_argument("--storm-at", type=float, default=60.0, metavar="S",
                    help="when the storm starts, in simulated seconds after the start")
+    g.add_argument("--street-indicators", type=_count, default=None, metavar="N",
+                   help="N indicators per street at 1 Hz for each of the 215 streets, plus their district and "
+                        "city roll-ups (100: ~23,700 series, ~23,700 readings/s); default: the shipped 5 per "
+                        "street at their own cadences (~1,640 series, ~35 readings/s in all)")
+
+
+def _scope_arg(code: str) -> str:
+    if (problem := scope_problem(code)) is not None:
+        raise argparse.ArgumentTypeError(problem)
+    return code
+
+
+def _add_scope_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scope", type=_scope_arg, default=None, metavar="CODE",
+                   help="a district (310104) or street/town (310104003) centre's console: it subscribes to its "
+                        "area only and its queue holds what its level handles (default: the config's [scope] "
+                        "region, else the city, 310000)")
 
 
 def _add_view_args(p: argparse.ArgumentParser) -> None:
@@ -106,6 +130,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the console on the built-in simulated Shanghai")
     _add_sim_args(demo)
+    _add_scope_arg(demo)
     _add_view_args(demo)
     _add_place_args(demo)
 
@@ -121,6 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--record", type=Path, default=None, help="record every frame to this file (headless)")
     run.add_argument("--state-json", type=Path, default=None,
                      help="headless: at the end, write the open incidents' versions and every latest value")
+    _add_scope_arg(run)
     _add_view_args(run)
     _add_place_args(run)
 
@@ -129,6 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("--token-env", metavar="VAR", help="read the feed token from this environment variable")
     wl.add_argument("--token-file", metavar="FILE", help="read the feed token from this file")
     _add_sim_args(wl)
+    _add_scope_arg(wl)
     _add_view_args(wl)
     _add_place_args(wl)
 
@@ -210,6 +237,8 @@ def build_parser() -> argparse.ArgumentParser:
     af.add_argument("--incident-rate", type=float, default=1.0, help="new incidents per simulated minute")
     af.add_argument("--storm", type=int, default=0, metavar="N",
                     help="N incidents of one cause in one district a third of the way into the shift")
+    af.add_argument("--scope", default="310000", type=_scope_arg, metavar="CODE",
+                    help="whose queue: the city (310000, default), a district or a street centre's console")
     af.add_argument("--out", type=Path, default=Path("out/alarm-figures"), help="folder for the CSV files")
     af.add_argument("--pdf", type=Path, default=None, help="also write the handover report with the figures")
     return p

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 from console.feed.live_source import FeedConfig, LiveOptions, LiveSource
+from console.model.areas import CITY_CODE
 from console.model.city_state import CityState, StateConfig
 from console.model.ingest import Ingest
 from console.recording.store import Recorder
@@ -17,7 +18,7 @@ from console.site.process import stop_on_signals, write_json_atomic
 log = logging.getLogger(__name__)
 
 
-def collect_stats(source: LiveSource, state: CityState, started: float) -> dict:
+def collect_stats(source: LiveSource, state: CityState, started: float, scope: str = CITY_CODE) -> dict:
     feeds = [h.to_dict() for h in source.health()]
     rejects: dict[str, int] = {}
     for f in feeds:
@@ -27,6 +28,7 @@ def collect_stats(source: LiveSource, state: CityState, started: float) -> dict:
              ("frames", "samples", "events", "bytes", "gaps", "missed_frames", "resyncs", "reconnects",
               "connects", "failovers", "unknown_types", "unknown_fields", "old_samples")}
     return {
+        "scope": scope,  # the console's area (its feeds subscribe to it only)
         "elapsed_s": round(time.monotonic() - started, 3),
         **total,
         "rejects": rejects,
@@ -52,7 +54,7 @@ async def _keyframes(recorder: Recorder, state: CityState, every_s: float) -> No
 async def run_headless(feeds: list[FeedConfig], duration: float | None, stats_path: Path | None,
                        state_config: StateConfig | None = None, options: LiveOptions | None = None,
                        stats_every_s: float = 5.0, record: Path | None = None, keyframe_s: float = 60.0,
-                       state_path: Path | None = None) -> dict:
+                       state_path: Path | None = None, scope: str = CITY_CODE) -> dict:
     state = CityState(state_config)
     source = LiveSource(feeds, options)
     recorder = Recorder(record) if record else None
@@ -72,14 +74,14 @@ async def run_headless(feeds: list[FeedConfig], duration: float | None, stats_pa
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), left)
             if stats_path:  # written as we go, so a killed run still leaves its counters
-                write_json_atomic(stats_path, collect_stats(source, state, started))
+                write_json_atomic(stats_path, collect_stats(source, state, started, scope))
     finally:
         await source.stop()
         if keyframes is not None:
             keyframes.cancel()
         if recorder is not None:
             recorder.close()
-    stats = collect_stats(source, state, started)
+    stats = collect_stats(source, state, started, scope)
     if recorder is not None:
         stats["recording"] = {"path": str(record), "frames": recorder.frames_written,
                               "bytes": recorder.bytes_written, "dropped": recorder.dropped}

@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import orjson
 
-from console.feed.protocol import PROTOCOL, FrameType
+from console.feed.protocol import DEFAULT_MAX_FRAME_BYTES, PROTOCOL, FrameType
 
 
 def read_client_frame(msg: str | bytes) -> tuple[dict[str, Any] | None, str]:
@@ -220,6 +220,16 @@ class ClientSession:
         if sequenced:
             frame["seq"] = self.take_seq()
         return self.send_bytes(orjson.dumps(frame))
+
+    def send_snapshot(self, values: list, events: list, budget_bytes: int = DEFAULT_MAX_FRAME_BYTES // 2) -> None:
+        """The full state: latest readings beyond one frame's budget go first as `samples` frames and the
+        `snapshot` carries the rest with the events, so no frame outgrows a client's limit however big
+        the city (the whole city at street level is ~24,000 readings, ~1.1 MB of JSON)."""
+        per_frame = max(1, budget_bytes // 48)  # a row is about 40 bytes of JSON
+        head = (max(0, len(values) - 1) // per_frame) * per_frame
+        for k in range(0, head, per_frame):
+            self.send({"type": FrameType.SAMPLES, "samples": values[k : k + per_frame]}, sequenced=True)
+        self.send({"type": FrameType.SNAPSHOT, "values": values[head:], "events": events}, sequenced=True)
 
     def error(self, code: str, message: str) -> None:
         self.send({"type": FrameType.ERROR, "code": code, "message": message})

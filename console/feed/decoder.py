@@ -32,7 +32,7 @@ from console.feed.frames import (
     Snapshot,
     Unknown,
 )
-from console.feed.protocol import DEFAULT_MAX_FRAME_BYTES, FrameType, IncidentState, Severity
+from console.feed.protocol import DEFAULT_MAX_FRAME_BYTES, FrameType, IncidentState, Level, Severity
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ _KNOWN_FIELDS: dict[str, frozenset[str]] = {
 }
 _EVENT_FIELDS = frozenset(
     {"id", "version", "title", "category", "domain", "severity", "source", "region", "location", "state",
-     "created_ts", "updated_ts", "sla_due_ts", "assignee", "detail", "history", "merged_into"}
+     "created_ts", "updated_ts", "sla_due_ts", "assignee", "detail", "history", "merged_into", "level"}
 )
 
 
@@ -152,6 +152,9 @@ def decode_indicator(d: Any) -> Indicator:
     cadence = _num(d, "cadence_s", required=False, default=60.0)
     if cadence <= 0:
         raise _Bad(Reason.BAD_VALUE, "cadence_s must be positive")
+    rollup = _str(d, "rollup", required=False)
+    if rollup not in (None, "sum", "mean"):
+        raise _Bad(Reason.BAD_VALUE, "rollup must be sum or mean")
     return Indicator(
         id=_str(d, "id"),
         name_zh=zh,
@@ -163,6 +166,7 @@ def decode_indicator(d: Any) -> Indicator:
         alarm=_num(th, "alarm", required=False),
         direction=direction,
         cadence_s=cadence,
+        rollup=rollup,
     )
 
 
@@ -185,6 +189,7 @@ def decode_region(d: Any) -> Region:
         level=_str(d, "level", required=False, default="district"),
         parent=_str(d, "parent", required=False),
         centroid=centroid,
+        point=_str(d, "point", required=False),
     )
 
 
@@ -234,6 +239,8 @@ def decode_event(d: Any) -> Event:
         detail=_str(d, "detail", required=False, default=""),
         history=tuple(history),
         merged_into=_str(d, "merged_into", required=False),
+        # optional: absent means the level of the region code (street 9 digits, district 6, city xx0000)
+        level=_enum(Level, d, "level") if d.get("level") is not None else None,
     )
 
 

@@ -26,9 +26,11 @@ class Indicator:
     alarm: float | None
     direction: str  # "above": high is bad; "below": low is bad
     cadence_s: float
+    # a street indicator's district and city series, when published, are its streets' "sum" or "mean"
+    rollup: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        out = {
             "id": self.id,
             "name": {"zh": self.name_zh, "en": self.name_en},
             "domain": self.domain,
@@ -37,6 +39,9 @@ class Indicator:
             "thresholds": {"warn": self.warn, "alarm": self.alarm, "direction": self.direction},
             "cadence_s": self.cadence_s,
         }
+        if self.rollup is not None:
+            out["rollup"] = self.rollup
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,15 +52,21 @@ class Region:
     level: str
     parent: str | None
     centroid: tuple[float, float] | None  # (lat, lon)
+    # what the centroid is: "geonames" (a sourced seat), "schematic" (示意: placed for display only),
+    # "boundary" (inside the region's outline); None: the feed does not say
+    point: str | None = None
 
     def to_wire(self) -> dict[str, Any]:
-        return {
+        out = {
             "code": self.code,
             "name": {"zh": self.name_zh, "en": self.name_en},
             "level": self.level,
             "parent": self.parent,
             "centroid": list(self.centroid) if self.centroid else None,
         }
+        if self.point is not None:
+            out["point"] = self.point
+        return out
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,6 +101,9 @@ class Event:
     detail: str = ""
     history: tuple[HistoryEntry, ...] = ()
     merged_into: str | None = None
+    # the level whose centre handles it (street / district / city); None: the level of its region code
+    # (console/incidents/levels.py reads it through handling_level)
+    level: Level | None = None
 
     @property
     def is_open(self) -> bool:
@@ -119,6 +133,8 @@ class Event:
         }
         if self.merged_into is not None:
             d["merged_into"] = self.merged_into
+        if self.level is not None:
+            d["level"] = self.level.value
         return d
 
 

@@ -15,6 +15,7 @@ from console.alarms.discovery_rules import RuleEngine
 from console.alarms.figures import REFERENCE, PeriodFigures, figures, period_figures, records
 from console.feed.frames import Event
 from console.feed.protocol import DiscoverySource, IncidentState
+from console.incidents.levels import LevelView
 from console.incidents.sla import STAGE_ZH, SlaBook
 from console.model.city_state import CityState
 from console.privacy.masking import mask_personal
@@ -45,9 +46,10 @@ class ShiftSummary:
 
 
 def summarize(state: CityState, sla: SlaBook | None, start: float, end: float, operator: str,
-              rules: RuleEngine | None = None) -> ShiftSummary:
+              rules: RuleEngine | None = None, levels: LevelView | None = None) -> ShiftSummary:
+    """The shift's report; its alarm figures count what the console's level handles (with `levels`)."""
     s = ShiftSummary(start, end, operator)
-    recs = records(state, rules)
+    recs = records(state, rules, levels)
     s.alarm_figures = [*figures(recs, start, end, sla), period_figures(recs, start, end, sla, "report", "本报告")]
     every = {**state.incidents.archive, **state.incidents.open}
     for ev in every.values():

@@ -13,6 +13,7 @@ from typing import Any
 
 from console.feed.frames import Event, HistoryEntry
 from console.feed.protocol import CommandOp, IncidentState, Severity
+from console.incidents.levels import handling_level, level_above
 from console.views.labels import STATE_ZH
 
 S = IncidentState
@@ -83,7 +84,10 @@ def apply_command(
         changes["merged_into"] = into
         note = note or f"merged into {into}"
     elif cmd.op is CommandOp.ESCALATE:
+        # up one level of centre (street -> district -> city: the next one now handles it), and a
+        # severity up, as before
         changes["severity"] = _ESCALATED.get(event.severity, event.severity)
+        changes["level"] = level_above(handling_level(event))
     elif cmd.op is CommandOp.CANCEL and not note:
         raise CommandRejected("撤销需要说明原因 / cancelling needs a note (false alarm, duplicate, ...)")
     state = target if target is not None else event.state

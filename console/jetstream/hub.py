@@ -319,8 +319,7 @@ class Hub:
         await client.close(1013, "hub catching up; try another")
 
     def _send_snapshot(self, s: ClientSession) -> None:
-        """The mirror, filtered. Readings beyond one frame's budget go first as `samples` frames and the
-        snapshot carries the rest, so no frame outgrows a console's limit however big the city."""
+        """The mirror, filtered, split to fit the consoles' frame limit (ClientSession.send_snapshot)."""
         f = s.filters
         rows: list = []
         for (district, domain), group in self.mirror.values.items():
@@ -328,13 +327,8 @@ class Hub:
             if want:
                 rows.extend([i, r, t, v] for (i, r), (t, v) in group.items()
                             if want == "all" or r.startswith(f.regions))
-        per_frame = max(1, self.opt.frame_budget // 48)  # a row is about 40 bytes of JSON
-        head = (max(0, len(rows) - 1) // per_frame) * per_frame
-        for k in range(0, head, per_frame):
-            s.send({"type": FrameType.SAMPLES, "samples": rows[k : k + per_frame]}, sequenced=True)
-        rest = rows[head:]
         events = [e for e in self.mirror.events.values() if f.wants_event(e["region"], e["domain"])]
-        s.send({"type": FrameType.SNAPSHOT, "values": rest, "events": events}, sequenced=True)
+        s.send_snapshot(rows, events, self.opt.frame_budget)
 
     async def _forward_command(self, s: ClientSession, obj: dict) -> None:
         self.stats["commands"] += 1

@@ -1,5 +1,6 @@
-"""A believable Shanghai in numbers: daily rhythms, noise, episodes that cross thresholds, and
-incidents from every discovery channel moving through their lifecycle.
+"""A believable Shanghai in numbers: daily rhythms, noise, episodes that cross thresholds, street
+series rolled up into their district's and the city's, and incidents from every discovery channel
+(mostly at street level) moving through their lifecycle.
 
 Pure model: it is told the simulated time and returns readings and events; the server decides when
 and to whom they go. Seeded, so a test or a benchmark sees the same city twice.
@@ -14,13 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 
 from console.feed.frames import Event, HistoryEntry, Indicator, Region
-from console.feed.protocol import CommandOp, DiscoverySource, IncidentState, Severity
+from console.feed.protocol import CommandOp, DiscoverySource, IncidentState, Level, Severity
+from console.incidents.levels import handling_level, level_above
 from console.incidents.lifecycle import Command, CommandRejected, apply_command
+from console.model.areas import level_of
 from console.simulator.city_catalog import SimIndicator, load_indicators, load_regions, regions_for_scope
 
 _TZ_OFFSET_S = 8 * 3600  # Shanghai local time drives the daily rhythms
 _RELATIVE_UNITS = {"%", "MPa", "kPa", "Hz", "°C", "km/h", "", "‰", "m", "NTU", "m/s", "dB(A)", "µg/m³",
-                   "人/m²", "min"}
+                   "人/m²", "min", "cm"}
+STREET_SHARE = 0.9  # of the ordinary incidents, this share arises at a street; the rest at a district
 
 
 def rhythm(kind: str, ts: np.ndarray) -> np.ndarray:
@@ -49,23 +53,26 @@ class Template:
 
 
 RED, ORA, YEL, BLU = Severity.RED, Severity.ORANGE, Severity.YELLOW, Severity.BLUE
+# Red is China's highest warning level (特别重大) and stays rare: about 2% of discoveries, a few an hour
+# over the whole city at the demo's rate, so that the city centre's queue (which holds every red one,
+# resources/config/levels.json) is calm in normal times; everyday reports top out at orange.
 TEMPLATES: dict[DiscoverySource, tuple[Template, ...]] = {
     DiscoverySource.SENSOR: (
-        Template("燃气泄漏报警", "gas_leak", "gas", ((ORA, 0.6), (RED, 0.2), (YEL, 0.2))),
+        Template("燃气泄漏报警", "gas_leak", "gas", ((ORA, 0.74), (RED, 0.06), (YEL, 0.2))),
         Template("变压器油温超限", "transformer_overheat", "power", ((ORA, 0.5), (YEL, 0.5))),
-        Template("片区停电", "power_outage", "power", ((RED, 0.3), (ORA, 0.5), (YEL, 0.2))),
+        Template("片区停电", "power_outage", "power", ((RED, 0.1), (ORA, 0.7), (YEL, 0.2))),
         Template("排水泵站高水位", "pump_high_level", "water", ((ORA, 0.4), (YEL, 0.6))),
         Template("井盖位移报警", "manhole_cover", "iot", ((YEL, 0.7), (BLU, 0.3))),
-        Template("电梯困人", "elevator_trapped", "iot", ((ORA, 0.7), (RED, 0.3))),
+        Template("电梯困人", "elevator_trapped", "iot", ((ORA, 0.9), (RED, 0.1))),
         Template("供水管网压力骤降", "water_pressure_drop", "water", ((ORA, 0.5), (YEL, 0.5))),
     ),
     DiscoverySource.AI_CAMERA: (
         Template("占道经营", "street_vending", "city_management", ((BLU, 0.9), (YEL, 0.1))),
-        Template("道路积水", "road_waterlogging", "water", ((YEL, 0.6), (ORA, 0.3), (RED, 0.1))),
+        Template("道路积水", "road_waterlogging", "water", ((YEL, 0.6), (ORA, 0.37), (RED, 0.03))),
         Template("机动车违停", "illegal_parking", "traffic", ((BLU, 1.0),)),
-        Template("人群聚集", "crowd_gathering", "crowd", ((ORA, 0.5), (YEL, 0.4), (RED, 0.1))),
+        Template("人群聚集", "crowd_gathering", "crowd", ((ORA, 0.57), (YEL, 0.4), (RED, 0.03))),
         Template("垃圾满溢", "garbage_overflow", "city_management", ((BLU, 1.0),)),
-        Template("交通事故", "traffic_accident", "traffic", ((YEL, 0.6), (ORA, 0.3), (RED, 0.1))),
+        Template("交通事故", "traffic_accident", "traffic", ((YEL, 0.6), (ORA, 0.37), (RED, 0.03))),
     ),
     DiscoverySource.GRID_OFFICER: (
         Template("乱堆物料", "materials_piled", "city_management", ((BLU, 1.0),)),
@@ -80,23 +87,25 @@ TEMPLATES: dict[DiscoverySource, tuple[Template, ...]] = {
         Template("路灯不亮", "street_light", "city_management", ((BLU, 1.0),), "来电人：匿名"),
         Template("施工扰民", "construction_noise", "environment", ((BLU, 0.8), (YEL, 0.2)),
                  "来电人：陈先生，身份证 310101198001011234"),
-        Template("燃气异味", "gas_smell", "gas", ((ORA, 0.7), (RED, 0.3)), "来电人：赵女士，电话 13700002222"),
+        Template("燃气异味", "gas_smell", "gas", ((ORA, 0.9), (RED, 0.1)), "来电人：赵女士，电话 13700002222"),
     ),
     DiscoverySource.UPPER_LEVEL: (
         Template("市级督办：防汛隐患排查", "flood_inspection", "water", ((ORA, 0.6), (YEL, 0.4))),
         Template("市级督办：重大活动保障", "event_security", "crowd", ((ORA, 0.5), (YEL, 0.5))),
     ),
     DiscoverySource.MEDIA: (
-        Template("网民反映道路塌陷", "road_collapse", "traffic", ((RED, 0.3), (ORA, 0.7))),
-        Template("媒体报道危险化学品运输车辆违停", "hazmat_parking", "safety", ((ORA, 0.6), (RED, 0.4))),
+        Template("网民反映道路塌陷", "road_collapse", "traffic", ((RED, 0.1), (ORA, 0.9))),
+        Template("媒体报道危险化学品运输车辆违停", "hazmat_parking", "safety", ((ORA, 0.85), (RED, 0.15))),
     ),
 }
+# upper-level assignments (上级交办) are a small share of what a platform takes in; most comes from the
+# 12345 hotline, cameras, grid officers and sensors
 CHANNEL_WEIGHTS = {
     DiscoverySource.HOTLINE_12345: 0.35,
     DiscoverySource.AI_CAMERA: 0.2,
     DiscoverySource.GRID_OFFICER: 0.2,
     DiscoverySource.SENSOR: 0.15,
-    DiscoverySource.UPPER_LEVEL: 0.05,
+    DiscoverySource.UPPER_LEVEL: 0.01,
     DiscoverySource.MEDIA: 0.05,
 }
 # time from discovery to closed, by severity (the simulator's own SLA; the console configures its own)
@@ -107,6 +116,9 @@ HOSTILE_TITLES = (
     'A & B "引号" <b>粗体</b> 占道',
     "🚧 施工扰民 ' OR 1=1 --",
 )
+# A surge: this many incidents of one cause in one district within the window is more than the streets'
+# and the district's own centres handle; their officers hand each further one up, to the city.
+SURGE_COUNT, SURGE_WINDOW_S = 5, 600.0
 UNITS = ("黄浦消防救援站", "城管执法中队", "供电抢修一班", "燃气抢修中心", "水务应急队", "交警支队", "网格工作站")
 
 
@@ -121,7 +133,7 @@ class SimCity:
     def __init__(self, seed: int = 7, start_ts: float = 0.0, incident_rate_per_min: float = 2.0,
                  auto_handle: float = 0.7, hostile: bool = False, episode_rate_per_hour: float = 6.0,
                  history_s: float = 3600.0, regions: tuple[Region, ...] | None = None,
-                 sim_indicators: tuple[SimIndicator, ...] | None = None):
+                 sim_indicators: tuple[SimIndicator, ...] | None = None, history_max_samples: int = 4_000_000):
         self.rng = np.random.default_rng(seed)
         # another catalog than resources/ (the fan-out benchmark's 215 streets x 100 indicators)
         self.regions: tuple[Region, ...] = load_regions() if regions is None else regions
@@ -133,7 +145,9 @@ class SimCity:
         self.auto_handle = auto_handle
         self.hostile = hostile
         self.episode_rate_per_hour = episode_rate_per_hour
-        self.history_s = history_s  # recent readings kept, so a new subscriber sees trends at once
+        self.history_s = history_s  # recent readings kept, so a new subscriber sees trends at once ...
+        self.history_max_samples = history_max_samples  # ... but never more than this many (24 B each)
+        self._history_n = 0
         self._history: deque[tuple[float, np.ndarray, np.ndarray, np.ndarray]] = deque()
         self._build_series(start_ts)
         self.events: dict[str, Event] = {}  # open incidents
@@ -141,6 +155,7 @@ class SimCity:
         self._plans: dict[str, list[_Plan]] = {}
         self._pending_sensor: list[tuple[float, int]] = []  # (when, series) of threshold incidents to raise
         self._storm: list[tuple[float, Template, Region]] = []  # (when, what, where) of a storm's incidents
+        self._recent: dict[tuple[str, str], deque[float]] = {}  # (district, category) -> recent discoveries
         self._next_incident_ts = start_ts + self._exp(60.0 / max(incident_rate_per_min, 1e-9))
         self._next_episode_ts = start_ts + self._exp(3600.0 / max(episode_rate_per_hour, 1e-9))
         self._n_events = 0
@@ -149,15 +164,31 @@ class SimCity:
     # ------------------------------------------------------------------ series
     def _build_series(self, start_ts: float) -> None:
         ind_ids, regs, sim_idx = [], [], []
+        rollups: list[tuple[int, list[int]]] = []  # (roll-up series, the street series it sums or averages)
+        districts = [r.code for r in self.regions if r.level == "district"]
+        city = [r.code for r in self.regions if r.level == "city"]
         for k, s in enumerate(self.sim_indicators):
+            first = len(ind_ids)
             for r in regions_for_scope(s.indicator.scope, self.regions):
                 ind_ids.append(s.indicator.id)
                 regs.append(r.code)
                 sim_idx.append(k)
+            if s.indicator.scope != "street" or s.indicator.rollup is None:
+                continue
+            streets = range(first, len(ind_ids))
+            for code in districts + city:
+                members = [c for c in streets if self.region_by_code[regs[c]].parent == code] if code in districts \
+                    else list(streets)
+                if members:
+                    rollups.append((len(ind_ids), members))
+                    ind_ids.append(s.indicator.id)
+                    regs.append(code)
+                    sim_idx.append(k)
         self.series_indicator = ind_ids
         self.series_region = regs
         n = len(ind_ids)
         si = [self.sim_indicators[k] for k in sim_idx]
+
         # districts differ in size (absolute figures) far more than in rates and physical levels;
         # a city-wide series is one of a kind
         spread = np.array([0.0 if s.indicator.scope == "city" else 0.03 if s.indicator.unit in _RELATIVE_UNITS
@@ -181,6 +212,7 @@ class SimCity:
         self._warn = np.array([np.nan if s.indicator.warn is None else s.indicator.warn for s in si])
         self._alarm = np.array([np.nan if s.indicator.alarm is None or s.kind == "declared" else s.indicator.alarm
                                 for s in si])
+        self._build_rollups(n, rollups, si)
         self._ar = np.zeros(n)
         self._ep_start = np.full(n, np.inf)
         self._ep_dur = np.ones(n)
@@ -191,9 +223,65 @@ class SimCity:
         self.last_val = np.full(n, np.nan)
         self._rr = 0  # round-robin cursor for rate mode
 
+    def _build_rollups(self, n: int, rollups: list[tuple[int, list[int]]], si: list[SimIndicator]) -> None:
+        """Roll-up series take no value of their own: each reading is the sum or the mean of the latest
+        readings of its streets, computed for all roll-ups at once (np.bincount over member pairs)."""
+        self._is_rollup = np.zeros(n, dtype=bool)
+        self._rollup_slot = np.full(n, -1)  # series -> its row among the roll-ups
+        pairs_slot, pairs_member = [], []
+        for slot, (sid, members) in enumerate(rollups):
+            self._is_rollup[sid] = True
+            self._rollup_slot[sid] = slot
+            pairs_slot += [slot] * len(members)
+            pairs_member += members
+        self._pair_slot = np.array(pairs_slot, dtype=np.int64)
+        self._pair_member = np.array(pairs_member, dtype=np.int64)
+        self._rollup_mean = np.array([si[sid].indicator.rollup == "mean" for sid, _ in rollups], dtype=bool)
+        for sid, members in rollups:  # a sum of n streets lies within n times a street's range
+            if si[sid].indicator.rollup == "sum":
+                self._lo[sid] *= len(members)
+                self._hi[sid] *= len(members)
+
+    def _rollup_values(self, sids: np.ndarray) -> np.ndarray:
+        """The roll-ups' readings now, from their streets' latest values (NaN: no street has one yet)."""
+        m = len(self._rollup_mean)
+        vals = self.last_val[self._pair_member]
+        have = np.isfinite(vals)
+        total = np.bincount(self._pair_slot[have], weights=vals[have], minlength=m)
+        count = np.bincount(self._pair_slot[have], minlength=m)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            agg = np.where(count == 0, np.nan, np.where(self._rollup_mean, total / count, total))
+        return agg[self._rollup_slot[sids]]
+
+    def _readings(self, sids: np.ndarray, ts: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Readings of these series at these times: generated ones first, then the roll-ups over them.
+        A roll-up none of whose streets has a value yet is left out."""
+        ru = self._is_rollup[sids]
+        if not ru.any():
+            return sids, ts, self._values(sids, ts)
+        vals = np.empty(len(sids))
+        gen = ~ru
+        if gen.any():
+            vals[gen] = self._values(sids[gen], ts[gen])
+        r_sids = sids[ru]
+        v = self._rollup_values(r_sids)
+        v = np.where(self._count[r_sids], np.round(v), np.round(v, 4))
+        vals[ru] = v
+        keep = np.isfinite(vals)
+        sids, ts, vals = sids[keep], ts[keep], vals[keep]
+        done = self._is_rollup[sids]
+        self.last_ts[sids[done]] = ts[done]
+        self.last_val[sids[done]] = vals[done]
+        return sids, ts, vals
+
     @property
     def n_series(self) -> int:
         return len(self.series_indicator)
+
+    @property
+    def samples_per_s(self) -> float:
+        """Readings per simulated second at every series' own cadence."""
+        return float(np.sum(1.0 / self._cadence))
 
     def _values(self, sids: np.ndarray, ts: np.ndarray) -> np.ndarray:
         shape = np.zeros(len(sids))
@@ -226,10 +314,11 @@ class SimCity:
             if len(sids) == 0:
                 break
             ts = self._next_due[sids].copy()
+            self._next_due[sids] += self._cadence[sids]
+            sids, ts, vals = self._readings(sids, ts)
             out_s.append(sids)
             out_t.append(ts)
-            out_v.append(self._values(sids, ts))
-            self._next_due[sids] += self._cadence[sids]
+            out_v.append(vals)
         # far behind (a paused process, a huge --speed): skip ahead rather than flood
         late = self._next_due <= now
         self._next_due[late] = now + self._cadence[late]
@@ -238,9 +327,18 @@ class SimCity:
         batch = np.concatenate(out_s), np.concatenate(out_t), np.concatenate(out_v)
         if self.history_s > 0:
             self._history.append((now, *batch))
-            while self._history and self._history[0][0] < now - self.history_s:
-                self._history.popleft()
+            self._history_n += len(batch[0])
+            while self._history and (self._history[0][0] < now - self.history_s
+                                     or self._history_n > self.history_max_samples):
+                self._history_n -= len(self._history.popleft()[1])
         return batch
+
+    def skip_to(self, t: float) -> None:
+        """Move every series on to `t` without making the readings in between (each keeps its phase):
+        a warm-up that keeps only the recent past need not compute the older."""
+        late = self._next_due <= t
+        self._next_due[late] = t + (self._next_due[late] - t) % self._cadence[late]
+        self.now = max(self.now, t)
 
     def recent_samples(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The readings of the last `history_s` seconds, oldest first (backfill for a new subscriber)."""
@@ -258,14 +356,14 @@ class SimCity:
         # a series may appear several times in one call: spread those readings 1 ms apart
         if n > self.n_series:
             ts = ts + (np.arange(n) // self.n_series) * 1e-3
-        vals = self._values(sids, ts)
-        return sids, ts, vals
+        return self._readings(sids, ts)
 
     def _maybe_start_episode(self, now: float) -> None:
         while self._next_episode_ts <= now:
             t = self._next_episode_ts
             self._next_episode_ts += self._exp(3600.0 / self.episode_rate_per_hour)
-            candidates = np.flatnonzero(np.isfinite(self._alarm) & ~(self._ep_start + self._ep_dur > t))
+            candidates = np.flatnonzero(np.isfinite(self._alarm) & ~self._is_rollup
+                                        & ~(self._ep_start + self._ep_dur > t))
             if len(candidates) == 0:
                 continue
             sid = int(self.rng.choice(candidates))
@@ -324,7 +422,7 @@ class SimCity:
             id=eid, version=1, title=title, category=template.category, domain=template.domain,
             severity=sev, source=source.value, region=region.code, location=loc, state=IncidentState.NEW,
             created_ts=now, updated_ts=now, sla_due_ts=now + SLA_S[sev], assignee=None,
-            detail=template.detail,
+            detail=template.detail, level=level_of(region.code),  # its own level's centre handles it first
             history=(HistoryEntry(now, IncidentState.NEW.value, source.value, "发现 / discovered"),),
         )
 
@@ -352,7 +450,7 @@ class SimCity:
             self._next_incident_ts += self._exp(60.0 / self.incident_rate_per_min)
             ch = channels[int(self.rng.choice(len(channels), p=p / p.sum()))]
             tpl = TEMPLATES[ch][int(self.rng.integers(len(TEMPLATES[ch])))]
-            pool = streets if (streets and self.rng.random() < 0.6) else districts
+            pool = streets if (streets and self.rng.random() < STREET_SHARE) else districts
             out.append(self._register(self._new_event(t, ch, tpl, pool[int(self.rng.integers(len(pool)))])))
         while self._storm and self._storm[0][0] <= now:
             t, tpl, region = self._storm.pop(0)
@@ -362,15 +460,39 @@ class SimCity:
         for t, sid in ready:
             ind = self.indicator_by_id[self.series_indicator[sid]]
             region = self.region_by_code[self.series_region[sid]]
-            tpl = Template(f"{ind.name_zh}越限", f"threshold:{ind.id}", ind.domain, ((ORA, 0.7), (RED, 0.3)))
+            tpl = Template(f"{ind.name_zh}越限", f"threshold:{ind.id}", ind.domain, ((ORA, 0.9), (RED, 0.1)))
             out.append(self._register(self._new_event(t, DiscoverySource.SENSOR, tpl, region)))
         return out
 
     def _register(self, ev: Event) -> Event:
         self.events[ev.id] = ev
-        if self.rng.random() < self.auto_handle:
-            self._plans[ev.id] = self._plan(ev)
+        plans = self._plan(ev) if self.rng.random() < self.auto_handle else []
+        if self._surging(ev):
+            plans = sorted([*plans, *self._hand_up(ev)], key=lambda p: p.due)
+        if plans:
+            self._plans[ev.id] = plans
         return ev
+
+    def _surging(self, ev: Event) -> bool:
+        """Whether `ev` is one of a surge: SURGE_COUNT or more of its cause in its district lately."""
+        recent = self._recent.setdefault((ev.region[:6], ev.category), deque())
+        recent.append(ev.created_ts)
+        while recent and recent[0] < ev.created_ts - SURGE_WINDOW_S:
+            recent.popleft()
+        if len(self._recent) > 4096:  # quiet groups go; a group in a surge is never empty
+            self._recent = {k: q for k, q in self._recent.items() if q and q[-1] >= ev.created_ts - SURGE_WINDOW_S}
+        return len(recent) >= SURGE_COUNT
+
+    def _hand_up(self, ev: Event) -> list[_Plan]:
+        """A surge's incident goes up level by level to the city: each centre escalates it a few
+        minutes after it reached it (the protocol's escalate, so the lifecycle's rules apply)."""
+        steps, t, level = [], ev.created_ts, handling_level(ev)
+        note = "同一原因短时多发，报请上级协调 / surge of one cause: handed up"
+        while level is not Level.CITY:
+            t += self.rng.uniform(60, 240)
+            steps.append(_Plan(t, CommandOp.ESCALATE, {"note": note}))
+            level = level_above(level)
+        return steps
 
     def _plan(self, ev: Event) -> list[_Plan]:
         """How the district's own duty officers would handle it, if the console's operator does not."""

@@ -10,6 +10,7 @@ import threading
 import time
 from dataclasses import dataclass
 
+from console.simulator.city_catalog import sim_catalog
 from console.simulator.city_model import SimCity
 from console.simulator.server import ServerOptions, SimServer
 from console.site.process import stop_on_signals
@@ -24,25 +25,42 @@ class CityOptions:
     auto_handle: float = 0.7
     hostile: bool = False
     episode_rate_per_hour: float = 6.0
-    history_s: float = 3600.0  # simulated past sent to each new subscriber (0: none)
+    history_s: float = 3600.0  # simulated past sent to each new subscriber (0: none) ...
+    history_max_samples: int = 4_000_000  # ... at most this many readings of it (24 B each) ...
+    street_indicators: int | None = None  # N per street at 1 Hz instead of the shipped few (city_catalog)
     # (seconds after start, duration s, level 1–4, district codes): a declared emergency response
     emergency: tuple[float, float, int, tuple[str, ...]] | None = None
+
+
+def _history_budget(city_opt: CityOptions, server_opt: ServerOptions) -> int:
+    """Readings of backfill kept: ... and no more than half of what a client's send queue holds, so a
+    new subscriber's backfill, the stream meanwhile and its snapshot all reach it (a fuller queue drops
+    frames, and the snapshot with them)."""
+    return min(city_opt.history_max_samples, server_opt.queue_frames * max(server_opt.batch, 1) // 2)
 
 
 def make_server(city_opt: CityOptions, server_opt: ServerOptions, start_ts: float | None = None) -> SimServer:
     t0 = time.time() if start_ts is None else start_ts
     # An hour of simulated past, so a console that connects sees trends and incidents in progress
-    # at once (and every series, whatever its cadence, has a latest value for the first snapshot).
-    warmup = max(city_opt.history_s, 300.0)
-    city = SimCity(seed=city_opt.seed, start_ts=t0 - warmup, incident_rate_per_min=city_opt.incident_rate_per_min,
+    # at once (and every series, whatever its cadence, has a latest value for the first snapshot) ...
+    start = t0 - max(city_opt.history_s, 300.0)
+    city = SimCity(seed=city_opt.seed, start_ts=start, incident_rate_per_min=city_opt.incident_rate_per_min,
                    auto_handle=city_opt.auto_handle, hostile=city_opt.hostile,
-                   episode_rate_per_hour=city_opt.episode_rate_per_hour, history_s=city_opt.history_s)
+                   episode_rate_per_hour=city_opt.episode_rate_per_hour, history_s=city_opt.history_s,
+                   history_max_samples=_history_budget(city_opt, server_opt),
+                   sim_indicators=sim_catalog(city_opt.street_indicators))
+    # ... less when its readings would not fit in the history kept (the whole city at street level at
+    # 1 Hz): the readings before what is kept are skipped, not made
+    city.history_s = min(city_opt.history_s, city.history_max_samples / city.samples_per_s)
     if city_opt.emergency is not None:
         at, dur, level, districts = city_opt.emergency
         city.schedule_emergency(t0 + at, dur, level, districts)
-    t = t0 - warmup
+    t = t0 - max(city.history_s, 300.0)
+    if t > start:
+        city.skip_to(t)
+    step = min(30.0, max(1.0, city.history_s / 4))  # a step's readings must fit in the history
     while t < t0:
-        t = min(t0, t + 30.0)
+        t = min(t0, t + step)
         city.due_samples(t)
         city.new_incidents(t)
         city.auto_progress(t)

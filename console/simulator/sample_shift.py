@@ -8,6 +8,7 @@ import numpy as np
 from console.alarms.discovery_rules import RuleEngine
 from console.alarms.states import AlarmState
 from console.feed.frames import Catalog, EventFrame, SampleBatch
+from console.incidents.levels import LevelView
 from console.model.city_state import CityState, StateConfig
 from console.simulator.city_model import SimCity
 
@@ -16,12 +17,14 @@ SHIFT_OPERATOR = "值班员（模拟）"
 
 def simulate_shift(hours: float = 8.0, seed: int = 7, end_ts: float = 1_763_942_400.0,
                    incident_rate_per_min: float = 1.0, auto_handle: float = 0.8, rules: RuleEngine | None = None,
-                   storm: int = 0) -> tuple[CityState, float, float]:
+                   storm: int = 0, levels: LevelView | None = None) -> tuple[CityState, float, float]:
     """(state, shift start, shift end). The default end is 2025-11-24 08:00 Shanghai time.
 
     With `rules`, the console's own rules run every 30 simulated seconds and a simulated duty officer
     acknowledges each console alarm 1 to 4 minutes after it reaches the queue. With `storm`, that many
-    incidents of one cause in one district arrive within 2 minutes, a third of the way into the shift."""
+    incidents of one cause in one district arrive within 2 minutes, a third of the way into the shift.
+    With `levels` (a console's scope), it is told every incident as it arrives and every deadline as it
+    passes, so that it knows when each reached that console's level (for the alarm figures)."""
     start = end_ts - hours * 3600
     city = SimCity(seed=seed, start_ts=start - 600, incident_rate_per_min=incident_rate_per_min,
                    auto_handle=auto_handle, history_s=0)
@@ -41,6 +44,10 @@ def simulate_shift(hours: float = 8.0, seed: int = 7, end_ts: float = 1_763_942_
             state.apply_samples(SampleBatch(inds, regs, ts, vals))
         for ev in city.new_incidents(t) + city.auto_progress(t):
             state.apply("shanghai-city", EventFrame(0, ev))
+            if levels is not None:
+                levels.arrive(ev, t)
+        if levels is not None:
+            levels.due(t, state.incidents.open.get)
         if rules is not None:
             rules.evaluate(state, [], t)
             for a in rules.alarms.alarms.values():

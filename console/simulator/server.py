@@ -150,9 +150,8 @@ class SimServer:
     def _send_snapshot(self, s: ClientSession) -> None:
         sids, ts, vals = self.city.snapshot_rows()
         f = s.filters or Filters()
-        s.send({"type": FrameType.SNAPSHOT, "values": self._rows(f, sids, ts, vals),
-                "events": [e.to_wire() for e in self.city.events.values() if f.wants_event(e.region, e.domain)]},
-               sequenced=True)
+        s.send_snapshot(self._rows(f, sids, ts, vals),
+                        [e.to_wire() for e in self.city.events.values() if f.wants_event(e.region, e.domain)])
 
     def _mask(self, f: Filters | None) -> np.ndarray | None:
         """Per series: does a client with these filters want it (None: everything). Built once per

@@ -8,15 +8,18 @@ configuration. Feed tokens never live in this file: a feed names an environment 
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 from typing import Any
 
 from console.incidents.operator import Role, RolePolicy, load_role_policies
+from console.model.areas import CITY_CODE
 from console.privacy.scrub import SCRUB
 from console.resources import resource
 
@@ -84,6 +87,7 @@ class Config:
     log_max_mb: float = 10.0
     log_backups: int = 5
     paths: dict[str, Path] = field(default_factory=dict)  # [paths]: place -> folder
+    scope: str = CITY_CODE  # [scope] region: the city, a district or a street centre's console
 
     def role_options(self, role: Role | None = None) -> RoleOptions:
         return self.roles[role or self.role]
@@ -230,7 +234,27 @@ def _toml_type(v: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- loading
-TOP_LEVEL = ("operator", "roles", "feeds", "map", "sla", "rules", "recording", "logging", "paths", "ui")
+TOP_LEVEL = ("operator", "roles", "feeds", "map", "sla", "rules", "recording", "logging", "paths", "ui", "scope")
+
+
+@cache
+def shanghai_codes() -> frozenset[str]:
+    """Every region code of resources/shanghai/regions.json (the city, its districts, its streets)."""
+    doc = json.loads(resource("shanghai", "regions.json").read_text(encoding="utf-8"))
+    return frozenset(r["code"] for r in doc["regions"])
+
+
+def scope_problem(code: str) -> str | None:
+    """What is wrong with `code` as a console's scope, or None: a 6-digit district code (or the city's
+    310000) or a 9-digit street/town code that resources/shanghai/regions.json knows."""
+    if not (code.isascii() and code.isdigit() and len(code) in (6, 9)):
+        return (f"must be a 6-digit district code (e.g. 310104 徐汇区) or a 9-digit street/town code "
+                f"(e.g. 310104003), not {code[:40]!r}")
+    if not code.startswith(CITY_CODE[:2]):
+        return f"{code} is not a Shanghai code (Shanghai's start with 31)"
+    if code not in shanghai_codes():
+        return f"{code} is not a region of resources/shanghai/regions.json"
+    return None
 
 
 def load_config(path: Path | None, env: dict[str, str] | None = None, must_exist: bool = False) -> Config:
@@ -292,6 +316,10 @@ def parse_config(text: str, path: Path | None = None, env: dict[str, str] | None
     r.table(("recording",), ("enabled", "retention_days", "retention_gb"))
     r.table(("logging",), ("level", "max_mb", "backups"))
     r.table(("ui",), ("language",))
+    r.table(("scope",), ("region",))
+    scope = r.value(("scope", "region"), str, CITY_CODE)
+    if (problem := scope_problem(scope)) is not None:
+        raise r.fail(("scope", "region"), problem)
     r.table(("paths",), PATH_KEYS)
     paths = {}
     for k in PATH_KEYS:
@@ -312,7 +340,7 @@ def parse_config(text: str, path: Path | None = None, env: dict[str, str] | None
         log_level=r.choice(("logging", "level"), LOG_LEVELS, "INFO"),
         log_max_mb=r.number(("logging", "max_mb"), 10.0, 0.01, 1024),
         log_backups=int(r.number(("logging", "backups"), 5, 1, 100)),
-        paths=paths,
+        paths=paths, scope=scope,
     )
 
 

@@ -60,7 +60,8 @@ class AlarmPanel:
         """Once a second: a red SLA breach cues the sound (only on the live picture: a past one's
         breaches are not news), the flood banner follows the desk, due incidents are escalated."""
         now = self.clock.now()
-        if live_picture and self.desk.new_breaches(self.state.incidents.open.values(), self.incident_model.breached):
+        if live_picture and self.desk.new_breaches(self.state.incidents.open.values(),
+                                                   self.incident_model.breached, now):
             self.sound.play()
         flood = self.desk.update_flood(now)
         if flood.in_flood:

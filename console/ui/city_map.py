@@ -17,6 +17,7 @@ class CityMap(Protocol):
     """A QWidget (the window's central widget) that shows the city and answers these."""
 
     incidentClicked: SignalInstance  # (event id) the operator clicked an incident's marker
+    areaClicked: SignalInstance  # (region code) the operator clicked a district or a street's point
 
     def apply_changes(self, ch: Changes) -> None:
         """The state changed: send the map what moved."""
@@ -33,8 +34,11 @@ class CityMap(Protocol):
     def set_freshness(self, marked: bool, text: str) -> None:
         """Mark the map as not live (greyed, with the age said), or live again."""
 
+    def set_view(self, code: str) -> None:
+        """Frame this region, the drilled view (a district shows its streets' points)."""
+
     def focus_districts(self, codes: list[str]) -> None:
-        """Zoom to these districts (an emergency's area); empty: the whole city."""
+        """Zoom to these districts (an emergency's area) over the view; empty: back to the view."""
 
     def twin(self) -> QWidget | None:
         """A second view of the same map for a wall screen, or None when there is no map to show."""
@@ -44,6 +48,7 @@ class NoMap(QWidget):
     """No map: an empty central widget that accepts every call and never signals."""
 
     incidentClicked = Signal(str)
+    areaClicked = Signal(str)
 
     def apply_changes(self, ch: Changes) -> None:
         pass
@@ -58,6 +63,9 @@ class NoMap(QWidget):
         pass
 
     def set_freshness(self, marked: bool, text: str) -> None:
+        pass
+
+    def set_view(self, code: str) -> None:
         pass
 
     def focus_districts(self, codes: list[str]) -> None:

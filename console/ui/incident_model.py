@@ -13,6 +13,7 @@ Everything the feed says is returned as plain text: item views never interpret m
 from __future__ import annotations
 
 import bisect
+import heapq
 from collections.abc import Callable
 
 import numpy as np
@@ -22,6 +23,7 @@ from PySide6.QtGui import QBrush, QColor
 from console.alarms.discovery_rules import CONSOLE_SOURCE
 from console.feed.frames import Event
 from console.feed.protocol import DiscoverySource
+from console.incidents.levels import LevelView
 from console.incidents.lifecycle import holder_of
 from console.incidents.sla import STAGE_ZH, SlaBook, SlaStatus
 from console.model.city_state import Changes, CityState
@@ -53,9 +55,18 @@ def tr(text: str) -> str:
 
 
 class IncidentTableModel(QAbstractTableModel):
-    def __init__(self, state: CityState, clock: Clock, parent=None, sla: SlaBook | None = None):
+    def __init__(self, state: CityState, clock: Clock, parent=None, sla: SlaBook | None = None,
+                 levels: LevelView | None = None):
         super().__init__(parent)
         self.state, self.clock, self.sla = state, clock, sla
+        # the console's scope: only what its level handles is a row (None: every incident). One that its
+        # deadline alone keeps out waits in a heap and comes in when the deadline passes (refresh_clocks)
+        self.levels = levels
+        self._deadlines: list[tuple[float, str]] = []
+        self._awaiting: dict[str, float] = {}
+        # event id -> (the version asked about, the answer): a sort or a filter change asks of every row,
+        # and only a new version (or a deadline, which refresh_clocks handles) changes the answer
+        self._ours_of: dict[str, tuple[Event, bool]] = {}
         self.pending: dict[str, str] = {}  # event id -> label of a command awaiting the authority
         # console alarms show their ISA-18.2 state (console/alarms/states.py), never the platform's lifecycle
         self.alarm_state: Callable[[str], str | None] | None = None
@@ -227,7 +238,27 @@ class IncidentTableModel(QAbstractTableModel):
             return ev.assignee or ""
         return self.sla.next_due(ev) if self.sla is not None else (ev.sla_due_ts or float("inf"))
 
+    def _ours(self, ev: Event) -> bool:
+        """What the console's level handles now (console/incidents/levels.py)."""
+        if self.levels is None:
+            return True
+        known = self._ours_of.get(ev.id)
+        if known is not None and known[0] is ev:
+            return known[1]
+        ours = self.levels.handles(ev, self.clock.now())
+        self._ours_of[ev.id] = (ev, ours)
+        if not ours:
+            due = self.levels.handled_from(ev)
+            if due is not None and self._awaiting.get(ev.id) != due:
+                self._awaiting[ev.id] = due
+                heapq.heappush(self._deadlines, (due, ev.id))
+        return ours
+
     def _passes(self, ev: Event) -> bool:
+        return self._ours(ev) and self._filtered_in(ev)
+
+    def _filtered_in(self, ev: Event) -> bool:
+        """The operator's filters (level, state, domain, district, text, grouping)."""
         if self.severities and ev.severity.value not in self.severities:
             return False
         if self.states and ev.state.value not in self.states:
@@ -245,8 +276,11 @@ class IncidentTableModel(QAbstractTableModel):
 
     def _rebuild(self) -> None:
         evs = [*self.state.incidents.open.values(), *self.state.open_console_alerts().values()]
+        if self.levels is not None:
+            ours = self._ours
+            evs = [e for e in evs if ours(e)]
         if self.severities or self.states or self.domains or self.district or self.text or self.group_duplicates:
-            evs = [e for e in evs if self._passes(e)]
+            evs = [e for e in evs if self._filtered_in(e)]
         keys = [self._sort_key(e) for e in evs]
         ids = [e.id for e in evs]
         if keys:
@@ -284,6 +318,7 @@ class IncidentTableModel(QAbstractTableModel):
                 self._open.add(eid)
             else:
                 self._open.discard(eid)
+                self._ours_of.pop(eid, None)
         # only a change of membership (opened, closed, moved category or place) can regroup
         regroup = {eid for eid in ids if self._group_of.get(eid) != self._group_key(eid)}
         touched = ids | self._regroup(regroup)
@@ -297,8 +332,10 @@ class IncidentTableModel(QAbstractTableModel):
             self._move(eid, last_col)
 
     def _group_key(self, eid: str) -> tuple[str, str] | None:
+        """Near-duplicates are grouped among the rows of this console's level only: a row must never be
+        folded under one that another level handles."""
         ev = self.lookup(eid)
-        return (ev.category, ev.region) if ev is not None else None
+        return (ev.category, ev.region) if ev is not None and self._ours(ev) else None
 
     def _shown_row(self, i: int) -> int:
         """Index in the ascending list -> the row the view shows."""
@@ -376,6 +413,7 @@ class IncidentTableModel(QAbstractTableModel):
     def reload(self) -> None:
         """Start over from the state (it was cleared and rebuilt)."""
         self.beginResetModel()
+        self._deadlines, self._awaiting, self._ours_of = [], {}, {}
         self._open = {*self.state.incidents.open, *self.state.open_console_alerts()}
         self._groups, self._group_of, self.leader_of, self.group_size = {}, {}, {}, {}
         self._regroup(set(self._open))
@@ -396,7 +434,15 @@ class IncidentTableModel(QAbstractTableModel):
 
     def refresh_clocks(self) -> None:
         """Ages, countdowns and holding times move every second: repaint those columns (the view asks only for
-        the rows it shows)."""
+        the rows it shows). Incidents whose deadline has just made them this level's come in."""
+        now = self.clock.now()
+        while self._deadlines and self._deadlines[0][0] <= now:
+            due, eid = heapq.heappop(self._deadlines)
+            if self._awaiting.get(eid) == due:
+                del self._awaiting[eid]
+                self._ours_of.pop(eid, None)  # its answer changes now
+                for touched in {eid} | self._regroup({eid}):
+                    self._move(touched, len(COLUMNS) - 1)
         if self._ids:
             a, b = COLUMNS.index("age"), len(COLUMNS) - 1
             self.dataChanged.emit(self.index(0, a), self.index(len(self._ids) - 1, b))

@@ -1,6 +1,8 @@
-"""The workstation window, a frame: the city map in the middle, the vital-sign board, the indicator
-chart and the incident queue in docks, the feed-health strip, the menus, and the wiring of the state's
-changes to the views. The decisions live elsewhere: alarms in console/alarms/alarm_desk.py (shown by
+"""The workstation window, a frame: the city map in the middle under the drill-down breadcrumb, the
+vital-sign board, the indicator chart and the incident queue in docks, the feed-health strip, the
+menus, and the wiring of the state's changes to the views. Every view looks at one region inside the
+console's scope (console/views/drill.py): a click on a district, a street or a tile drills down,
+Backspace or a crumb goes back up. The decisions live elsewhere: alarms in console/alarms/alarm_desk.py (shown by
 alarm_panel.py), dock arrangements in layout_controller.py, emergency mode in emergency_view.py, big
 screens in wall_launcher.py, freshness in freshness_view.py; the map is any CityMap (city_map.py)."""
 
@@ -10,17 +12,22 @@ import logging
 import time
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSizePolicy, QToolBar, QWidget
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSizePolicy, QToolBar, QVBoxLayout, QWidget
 
 from console.alarms.alarm_desk import AlarmDesk
 from console.alarms.discovery_rules import RuleEngine
+from console.feed.protocol import Level, Status
 from console.feed.source import Source
 from console.incidents.audit_log import AuditLog
 from console.incidents.command_sender import CommandSender
 from console.incidents.escalation import AutoEscalator
+from console.incidents.levels import LevelView
 from console.incidents.operator import Operator, Role
 from console.incidents.sla import SlaBook
+from console.model.areas import CITY_CODE, level_of
 from console.model.city_state import Changes, CityState
 from console.model.clock import Clock
 from console.ui.alarm_panel import AlarmPanel
@@ -36,13 +43,17 @@ from console.ui.layout_controller import LayoutController
 from console.ui.state_bridge import StateBridge
 from console.ui.wall_launcher import WallLauncher
 from console.ui.window_menu import retranslate_menus, setup_menus
+from console.views.area_rollup import area_choices, child_statuses, place_name, rollup, rollup_text
 from console.views.board_model import BoardModel
+from console.views.drill import Drill
 from console.views.forecast import forecast
 from console.views.history import display_series
 from console.views.incident_text import describe
-from console.views.labels import DOMAIN_ZH
+from console.views.labels import DOMAIN_ZH, STATUS_COLOR
 from widgets.banner import Banner
+from widgets.drill_bar import DrillBar
 from widgets.feed_status_bar import FeedStatusBar
+from widgets.fit_label import FitLabel
 from widgets.incident_queue import IncidentQueue
 from widgets.indicator_chart import IndicatorChart
 from widgets.resource_panel import ResourcePanel
@@ -69,7 +80,8 @@ class MainWindow(QMainWindow):
                  map_widget: QWidget | None = None, language=None, sender: CommandSender | None = None,
                  sla: SlaBook | None = None, audit: AuditLog | None = None, rules: RuleEngine | None = None,
                  bridge: StateBridge | None = None, operator: Operator | None = None,
-                 emergency: EmergencyController | None = None, escalator: AutoEscalator | None = None):
+                 emergency: EmergencyController | None = None, escalator: AutoEscalator | None = None,
+                 scope: str = CITY_CODE, levels: LevelView | None = None):
         super().__init__()
         self.setObjectName("CityOpsMainWindow")
         self.state, self.source, self.clock, self.settings = state, source, clock, settings
@@ -81,11 +93,16 @@ class MainWindow(QMainWindow):
         self.emergency = emergency
         self.timeshift = None  # console.recording.time_shift.TimeShift on a recorded live session
         self.freshness: dict = {}  # what every view last showed (FreshnessView.show)
+        # where the views look: inside the console's scope (what it subscribes to), never above it
+        self.drill = Drill(scope)
         self.board_model = BoardModel(state)
+        self.board_model.region = scope
         # the alarm decisions; the window runs it on its timers and shows what it says (AlarmPanel)
-        self.desk = AlarmDesk(state, rules, audit, sender.operator if sender is not None else None, escalator)
+        # the console's scope: the queue, the flood and the walls opened from here hold what its level handles
+        self.levels = levels
+        self.desk = AlarmDesk(state, rules, audit, sender.operator if sender is not None else None, escalator, levels)
 
-        self.incident_model = IncidentTableModel(state, clock, self, sla=sla)
+        self.incident_model = IncidentTableModel(state, clock, self, sla=sla, levels=levels)
         self.sound = AlertSound(self)
         self._rules_timer = QTimer(self)
         self._rules_timer.setInterval(5000)
@@ -101,17 +118,37 @@ class MainWindow(QMainWindow):
         self.board_scroll.setWidgetResizable(True)
         self.board_scroll.setMinimumWidth(2 * (self.board.tile_size.width() + 6) + 24)  # two tile columns
         self.chart = IndicatorChart()
-        self.chart_key: tuple[str, str] | None = None
+        self.chart_key: tuple[str, str] | None = None  # the board's tile the chart is about
+        self.chart_region = ""  # a region the operator picked in the chart instead of the tile's
+        self._chart_sid: int | None = None  # the series last drawn
         self._n_series_seen = 0
         self._chart_drawn = 0.0
 
         # no map: a stand-in that takes every call, so nothing below asks whether there is one
         self.map: CityMap = map_widget if map_widget is not None else NoMap()
-        self.setCentralWidget(self.map)
+        self.drill_bar = DrillBar()
+        central = QWidget()
+        central_lay = QVBoxLayout(central)
+        central_lay.setContentsMargins(0, 0, 0, 0)
+        central_lay.setSpacing(0)
+        central_lay.addWidget(self.drill_bar)
+        central_lay.addWidget(self.map, 1)
+        self.setCentralWidget(central)
+        self.map.set_view(scope)  # the map frames the console's area from the start
         # side docks run the full height; the chart sits under the map only
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
-        self.dock_board = self._dock("board", self.board_scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
+        # the board's roll-up of the level below ("12 街镇均正常 · 1 处预警") heads its tiles
+        self.board_rollup = FitLabel(13, bold=True)
+        self.board_rollup.setObjectName("boardRollup")
+        self.board_rollup.setContentsMargins(8, 2, 8, 2)
+        board_panel = QWidget()
+        board_lay = QVBoxLayout(board_panel)
+        board_lay.setContentsMargins(0, 0, 0, 0)
+        board_lay.setSpacing(0)
+        board_lay.addWidget(self.board_rollup)
+        board_lay.addWidget(self.board_scroll, 1)
+        self.dock_board = self._dock("board", board_panel, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.dock_chart = self._dock("chart", self.chart, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.dock_queue = self._dock("queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
         self.resources = ResourcePanel()
@@ -132,7 +169,7 @@ class MainWindow(QMainWindow):
                                         [self.dock_board, self.dock_chart, self.dock_queue], self.dock_resources,
                                         self.dock_queue, self.desk.record, self.queue.show_message)
         self.wall_launcher = WallLauncher(state, source, clock, self.bridge, self.map, emergency,
-                                          self._back_to_live, self.desk.record)
+                                          self._back_to_live, self.desk.record, scope, levels)
         self.walls: list[QWidget] = self.wall_launcher.walls
         setup_menus(self)
         self.actions = IncidentActions(self.queue, state, sender, self.refresh_pending, self)
@@ -143,7 +180,15 @@ class MainWindow(QMainWindow):
         self.bridge.changed.connect(self._on_changes)
         self.bridge.second.connect(self._on_second)
         self.board.tileActivated.connect(self.show_indicator)
+        self.board.tileDrilled.connect(self._drill_to_tile)
+        self.board.tooltip_for = self._tile_tip
+        self.map.areaClicked.connect(self.drill_to)
+        self.drill_bar.areaChosen.connect(self.drill_to)
+        self.drill_bar.followToggled.connect(self.queue.set_following)
+        # Backspace goes up a level; a text field being typed in keeps its Backspace (Qt asks it first)
+        self.back_shortcut = QShortcut(QKeySequence(Qt.Key.Key_Backspace), self, activated=self.drill_up)
         self.chart.rangeChanged.connect(lambda _s: self._refresh_chart())
+        self.chart.regionChosen.connect(self._chart_region_chosen)
         self.queue.incidentSelected.connect(self.map.select_incident)
         self.map.incidentClicked.connect(self.select_incident)
         self._render_timer = QTimer(self)  # spreads tile re-renders over ticks (see VitalBoard)
@@ -181,7 +226,7 @@ class MainWindow(QMainWindow):
     def retranslate(self) -> None:
         self.setWindowTitle(_t("城运态势台 CityOps Console"))
         retranslate_menus(self)
-        self.dock_board.setWindowTitle(_t("城市生命体征"))
+        self._title_board()
         self.dock_chart.setWindowTitle(_t("指标详情"))
         self.dock_queue.setWindowTitle(_t("事件队列"))
         self.dock_resources.setWindowTitle(_t("应急资源"))
@@ -189,8 +234,10 @@ class MainWindow(QMainWindow):
         self.queue.retranslate()
         self.actions.retranslate()
         self.chart.retranslate()
+        self.drill_bar.retranslate()
         self.board_model.english = self.english
         self._rebuild_board()
+        self._show_drill_bar()
         self.incident_model.headerDataChanged.emit(Qt.Orientation.Horizontal, 0, self.incident_model.columnCount() - 1)
         self.incident_model.refresh_clocks()
         self.map.retranslate()
@@ -247,11 +294,69 @@ class MainWindow(QMainWindow):
 
     # ---------------------------------------------------------------- live updates
     def _rebuild_board(self) -> None:
-        specs = self.board_model.specs()
+        specs = self.board_model.specs(self.drill.current)
         self._n_series_seen = len(self.state.series_keys)
         self.board.set_tiles(specs, self._tile_data, domain_title=lambda d: _label(DOMAIN_ZH.get(d, d)))
-        if self.chart_key is None and specs:
-            self.show_indicator(specs[0].key)
+        keys = [s.key for s in specs]
+        if self.chart_key in keys:
+            self.show_indicator(self.chart_key, self.chart_region)  # the same tile: the region picked stays
+        elif keys:  # a new view: the same indicator when it has a tile here
+            self.show_indicator(next((k for k in keys if self.chart_key and k[0] == self.chart_key[0]), keys[0]))
+
+    # ---------------------------------------------------------------- drill-down
+    def drill_to(self, code: str) -> bool:
+        """Look at `code` (a district or street clicked on the map, a tile, a crumb): the map frames it, the
+        board rolls up below it, the chart offers its regions, the queue may follow. False, with
+        nothing moved, when it is outside the console's scope."""
+        if not self.drill.drill_to(code):
+            return False
+        self._show_view()
+        return True
+
+    def drill_up(self) -> bool:
+        """Back up one level (Backspace); never above the console's scope."""
+        if not self.drill.up():
+            return False
+        self._show_view()
+        return True
+
+    def _show_view(self) -> None:
+        view = self.drill.current
+        self.map.set_view(view)
+        self._rebuild_board()
+        self._title_board()
+        self._show_drill_bar()
+        self.queue.follow_area("" if level_of(view) is Level.CITY else view)
+
+    def _title_board(self) -> None:
+        view = self.drill.current
+        where = "" if level_of(view) is Level.CITY else " · " + place_name(self.state, view, self.english)
+        self.dock_board.setWindowTitle(_t("城市生命体征") + where)
+
+    def _show_drill_bar(self) -> None:
+        """The crumbs, the regions one level down with their colours, and their roll-up line over the board."""
+        view, english = self.drill.current, self.english
+        roll = self.state.region_status()
+        below = child_statuses(self.state, view, roll)
+        self.drill_bar.show_path([(c, place_name(self.state, c, english)) for c in self.drill.crumbs()],
+                                 [(c, place_name(self.state, c, english), STATUS_COLOR[st]) for c, st in below.items()])
+        r = rollup(self.state, view, roll)
+        text = rollup_text(r, _label)
+        self.board_rollup.setText(text)
+        self.board_rollup.setToolTip(text)  # the whole line, when a narrow dock cuts it short
+        self.board_rollup.setVisible(bool(text))
+        self.board_rollup.set_color(STATUS_COLOR[r.worst if r.worst is not Status.NODATA else Status.NORMAL])
+
+    def _drill_to_tile(self, key) -> None:
+        region = self.board_model.region_shown(key)
+        if region is not None and region != self.drill.current:
+            self.drill_to(region)
+
+    def _tile_tip(self, key) -> str:
+        region = self.board_model.region_shown(key)
+        if region is None or region == self.drill.current:
+            return ""
+        return _t("双击下钻到 {0}").format(place_name(self.state, region, self.english))
 
     def _on_changes(self, ch: Changes) -> None:
         if ch.reset:  # the state was rebuilt (a replay seek): every view starts over
@@ -263,12 +368,16 @@ class MainWindow(QMainWindow):
         elif len(ch.series):
             keys = self.board_model.tiles_touched(ch.series)
             self.board.mark_changed(keys)
-            if self.chart_key in keys and time.monotonic() - self._chart_drawn >= 1.0:
+            drawn = self._chart_sid is not None and bool(np.any(ch.series == self._chart_sid))
+            if (self.chart_key in keys or drawn) and time.monotonic() - self._chart_drawn >= 1.0:
                 self._refresh_chart()  # a chart of hours needs no more than one redraw a second
         self.incident_model.apply_changes(ch)
         if ch.events:  # platform incidents here; console alarms count when announced (AlarmDesk.announce)
             self.desk.observe_incidents((self.state.incidents.open.get(eid) for eid in ch.events), self.clock.now())
         self.queue.refresh_selected_detail(ch.events)
+        if ch.catalog:  # regions named (or new ones below the view)
+            self._title_board()
+            self._show_drill_bar()
         if self.queue.selected_id in ch.events:
             self.actions.refresh()
         self.map.apply_changes(ch)
@@ -278,6 +387,7 @@ class MainWindow(QMainWindow):
         self.incident_model.refresh_clocks()
         self.status.show_health(health, self.clock.now(), self.english)
         self.freshness = self.freshness_view.show()
+        self._show_drill_bar()  # the level below's colours and roll-up line
         # a past picture's breaches are not news
         self.alarm_panel.tick(live_picture=self.timeshift is None or not self.timeshift.shifted)
         if self.emergency_view is not None:
@@ -324,7 +434,7 @@ class MainWindow(QMainWindow):
         stamp = dt.datetime.fromtimestamp(end, dt.timezone(dt.timedelta(hours=8))).strftime("%Y%m%d-%H%M")
         path = path or data_dir() / "reports" / f"handover-{stamp}.pdf"
         summary = summarize(self.state, self.incident_model.sla, end - hours * 3600, end, self.desk.operator_name,
-                            self.rules)
+                            self.rules, self.levels)
         write_handover_pdf(summary, path, self.state.region_label)
         self.desk.record("handover_report", str(path), {"opened": len(summary.opened), "open": len(summary.still_open)})
         self.queue.show_message(_t("交接班报告已生成：{0}").format(str(path)), "ok")
@@ -334,18 +444,27 @@ class MainWindow(QMainWindow):
     def _tile_data(self, key):
         return self.board_model.data(key, self.clock.now())
 
-    def show_indicator(self, key: tuple[str, str]) -> None:
-        """Select a tile and chart its indicator (a tile's click, the first tile, an emergency's hotline)."""
-        self.chart_key = key
+    def show_indicator(self, key: tuple[str, str], region: str = "") -> None:
+        """Select a tile and chart its indicator (a tile's click, the first tile, an emergency's hotline);
+        the chart offers the view's regions that publish it, `region` the one picked ("": the tile's)."""
+        self.chart_key, self.chart_region = key, region
         self.board.select(key)
+        regions = self.board_model.series_in_view(key[0])
+        self.chart.set_regions([(c, place_name(self.state, c, self.english)) for c in regions], region)
+        self._refresh_chart()
+
+    def _chart_region_chosen(self, region: str) -> None:
+        self.chart_region = region
         self._refresh_chart()
 
     def _refresh_chart(self) -> None:
         if self.chart_key is None:
             return
         self._chart_drawn = time.monotonic()
-        d = self.board_model.data(self.chart_key, self.clock.now())
-        ind = self.state.indicators.get(self.chart_key[0])
+        key = (self.chart_key[0], self.chart_region) if self.chart_region else self.chart_key
+        d = self.board_model.data(key, self.clock.now())
+        ind = self.state.indicators.get(key[0])
+        self._chart_sid = d.sid
         if ind is None or d.sid is None:
             return
         ts, vals = self.state.rings.series(d.sid)
@@ -370,8 +489,7 @@ class MainWindow(QMainWindow):
             self.incident_model.set_pending({eid: _action_label(op) for eid, op in pending.items()})
 
     def _district_choices(self) -> list[tuple[str, str]]:
-        return [(r.code, r.name_zh) for r in sorted(self.state.regions.values(), key=lambda r: r.code)
-                if r.level == "district"]
+        return area_choices(self.state, self.drill.crumbs(), self.english)
 
     def _domain_choices(self) -> list[tuple[str, str]]:
         domains = sorted({e.domain for e in self.state.incidents.open.values()} | set(DOMAIN_ZH) - {"other"})

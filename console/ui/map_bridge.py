@@ -1,7 +1,8 @@
 """The city map in Qt WebEngine: the page is built once; CityState changes reach it as small JSON diffs
-(district colours, incident markers, crowd heat) through runJavaScript. Clicks come back as console
-messages. Requests to anything but local files (and a configured tile server) are blocked. CityMapView
-is the CityMap a window talks to (console/ui/city_map.py)."""
+(district colours, a drilled district's street points, incident markers, crowd heat) through
+runJavaScript. Clicks (an incident, a district, a street) come back as console messages. Requests to
+anything but local files (and a configured tile server) are blocked. CityMapView is the CityMap a
+window talks to (console/ui/city_map.py)."""
 
 from __future__ import annotations
 
@@ -20,10 +21,12 @@ from PySide6.QtWebEngineCore import (
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from console.feed.frames import Event
-from console.feed.protocol import Status
+from console.feed.protocol import Level, Status
+from console.model.areas import level_of
 from console.model.city_state import Changes, CityState
 from console.model.clock import Clock
 from console.ui.i18n import is_english
+from console.views.area_rollup import street_points
 from console.views.labels import SEVERITY_ZH, STATE_ZH, STATUS_COLOR, STATUS_ZH
 from console.views.map_page import MapOptions, build_page
 
@@ -74,7 +77,7 @@ class MapPage(QWebEnginePage):
 
 class CityMapView(QWebEngineView):
     incidentClicked = Signal(str)
-    districtClicked = Signal(str)
+    areaClicked = Signal(str)  # a district's outline or a street's point: the window drills to it
     ready = Signal()
 
     def __init__(self, state: CityState, clock: Clock, options: MapOptions | None = None, parent=None):
@@ -103,6 +106,8 @@ class CityMapView(QWebEngineView):
         self.wall_mode = False  # no controls on the page: a wall is looked at, not touched
         self._markers: set[str] = set()
         self._district_status: dict[str, str] = {}
+        self._view = "310000"  # the region the map frames (console/views/drill.py)
+        self._street_status: dict[str, str] = {}  # the streets drawn, with the status last sent
         self._heat_sent = 0.0
         self.freshness: tuple[bool, str] = (False, "")
         self._fresh_sent: tuple[bool, str] | None = None
@@ -122,8 +127,8 @@ class CityMapView(QWebEngineView):
             self.ready.emit()
         elif isinstance(obj.get("select"), str):
             self.incidentClicked.emit(obj["select"])
-        elif isinstance(obj.get("district"), str):
-            self.districtClicked.emit(obj["district"])
+        elif isinstance(obj.get("area"), str):
+            self.areaClicked.emit(obj["area"])
 
     # ---------------------------------------------------------------- console -> page
     def js(self, call: str, payload, callback=None) -> None:
@@ -144,6 +149,7 @@ class CityMapView(QWebEngineView):
                               "labels": _t("区名"), "lang": lang, "legend": legend})
         self._markers.clear()
         self._send_incidents(set(self.state.incidents.open))
+        self._send_view()  # street names in the new language
 
     def _marker(self, ev: Event) -> dict | None:
         if ev.location is None:
@@ -159,10 +165,12 @@ class CityMapView(QWebEngineView):
         self._district_status = {}
         self._markers.clear()
         self._send_districts()
+        self._send_view()
         self._send_incidents(set(self.state.incidents.open))
         self._send_heat(force=True)
 
     def _send_districts(self) -> None:
+        """District colours and the drawn streets' colours, each only when changed."""
         roll = self.state.region_status()
         diff = {}
         for code, r in self.state.regions.items():
@@ -174,6 +182,21 @@ class CityMapView(QWebEngineView):
         if diff:
             self._district_status.update(diff)
             self.js("setDistrictStatus", diff)
+        streets = {c: st for c, old in self._street_status.items()
+                   if (st := roll.get(c, Status.NODATA).value) != old}
+        if streets:
+            self._street_status.update(streets)
+            self.js("setStreetStatus", streets)
+
+    def _send_view(self) -> None:
+        code = self._view
+        level = level_of(code)
+        region = self.state.regions.get(code)
+        pts = street_points(self.state, code, self.state.region_status(), is_english())
+        self._street_status = {p["code"]: p["st"] for p in pts}
+        point = list(region.centroid) if level is Level.STREET and region and region.centroid else None
+        self.js("setView", {"code": code, "district": None if level is Level.CITY else code[:6], "point": point,
+                            "streets": pts})
 
     def _send_incidents(self, ids: set[str]) -> None:
         upsert, remove = [], []
@@ -244,6 +267,13 @@ class CityMapView(QWebEngineView):
     def twin(self) -> CityMapView:
         """Another view of the same city with the same options (a wall's map: each view keeps its own page)."""
         return CityMapView(self.state, self.clock, self.options)
+
+    def set_view(self, code: str) -> None:
+        """Frame this region (the drilled view): the city, a district with its streets' points, or a
+        street's seat among its neighbours; kept across a page reload."""
+        self._view = code
+        if self.is_ready:
+            self._send_view()
 
     def focus_districts(self, codes: list[str]) -> None:
         """Zoom to these districts and outline them (empty: the whole city); kept across a page reload."""

@@ -76,6 +76,11 @@ class ConsoleOptions:
     screenshot: Path | None = None
     quit_after: float | None = None
     status_file: Path | None = None
+    # whose console: the city (310000), a district (310104) or a street (310104003) centre's. The feeds
+    # already subscribe to its area (console/app/commands/run.py); the views frame it and drill only
+    # inside it; the queue, the wall's list and the alarm flood hold what its level handles
+    # (resources/config/levels.json)
+    scope: str = "310000"
 
 
 @dataclass
@@ -152,6 +157,7 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
     from console.incidents.command_journal import CommandJournal
     from console.incidents.command_sender import CommandSender
     from console.incidents.escalation import AutoEscalator, EscalationPolicy
+    from console.incidents.levels import LevelView, load_level_rules
     from console.incidents.operator import Operator
     from console.incidents.sla import SlaBook
     from console.model.clock import Clock
@@ -181,6 +187,7 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
 
         wall_config = load_wall_config(resource("config", "wall.json"), opt.wall_views, opt.wall_dwell)
     escalation = EscalationPolicy.load(resource("config", "escalation.json"))
+    levels = LevelView(load_level_rules(resource("config", "levels.json")), opt.scope)
     journal_dir = opt.journal_dir or active().journal
     journal_dir.mkdir(parents=True, exist_ok=True)
 
@@ -236,7 +243,7 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
 
         if map_widget is not None:
             map_widget.set_wall_mode(True)
-        win = WallWindow(state, source, clock, bridge, wall_config, wall, map_widget)
+        win = WallWindow(state, source, clock, bridge, wall_config, wall, map_widget, opt.scope, levels=levels)
         bridge.second.connect(emergency.observe)
         emergency.changed.connect(lambda _a: win.set_emergency(emergency.banner_text(), emergency.mode.regions))
         if opt.language != "zh":
@@ -250,7 +257,7 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
     escalator = AutoEscalator(escalation, sender) if sender is not None else None
     win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang, sender=sender, sla=sla,
                      audit=audit, rules=rules, bridge=bridge, operator=operator, emergency=emergency,
-                     escalator=escalator)
+                     escalator=escalator, scope=opt.scope, levels=levels)
     if opt.layout_file is not None:
         win.import_layout(opt.layout_file)  # a control room's standard layout for this role
     controller = bar = None

@@ -9,6 +9,7 @@ from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QWidget
 
 from console.feed.source import Source
+from console.incidents.levels import LevelView
 from console.model.city_state import CityState
 from console.model.clock import Clock
 from console.resources import resource
@@ -20,8 +21,11 @@ from console.ui.state_bridge import StateBridge
 class WallLauncher:
     def __init__(self, state: CityState, source: Source | None, clock: Clock, bridge: StateBridge,
                  city_map: CityMap, emergency: EmergencyController | None, back_to_live: Callable[[], None],
-                 record: Callable[[str, str, dict], None]):
+                 record: Callable[[str, str, dict], None], scope: str = "310000",
+                 levels: LevelView | None = None):
         self.state, self.source, self.clock, self.bridge = state, source, clock, bridge
+        self.scope = scope  # the console's: its wall shows the same area
+        self.levels = levels  # and lists what the console's level handles
         self.map, self.emergency, self.back_to_live, self.record = city_map, emergency, back_to_live, record
         self.walls: list[QWidget] = []  # the window's `walls`: time-shift is refused while one is up
 
@@ -34,7 +38,8 @@ class WallLauncher:
         if options is None:
             options = WallOptions(screen=1 if len(QGuiApplication.screens()) > 1 else 0)
         wall = WallWindow(self.state, self.source, self.clock, self.bridge,
-                          load_wall_config(resource("config", "wall.json")), options, self.map.twin())
+                          load_wall_config(resource("config", "wall.json")), options, self.map.twin(), self.scope,
+                          levels=self.levels)
         em = self.emergency
         if em is not None:
             em.changed.connect(lambda _a, w=wall: w.set_emergency(em.banner_text(), em.mode.regions))

@@ -1,7 +1,9 @@
 """The big-screen wall (大屏模式): the whole city at a glance for the command hall, read from across
 the room and left alone for days. No window chrome, no cursor, no dialogs; sizes come from the
 panel's real size and the viewing distance (console/views/wall_scale.py); what it shows comes from
-console/views/wall_model.py. The window only lays out and draws."""
+console/views/wall_model.py. A district or street centre's wall shows its own area: its views are about
+the scope (views_for_scope), the map frames the view's region with its streets, and a line above the
+map rolls up the level below ("12 街镇均正常 · 1 处预警"). The window only lays out and draws."""
 
 from __future__ import annotations
 
@@ -14,13 +16,16 @@ from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
 from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
 
-from console.feed.protocol import Severity
+from console.feed.protocol import Level, Severity, Status
 from console.feed.source import Source
+from console.incidents.levels import LevelView
+from console.model.areas import CITY_CODE, level_of
 from console.model.city_state import Changes, CityState
 from console.model.clock import Clock
 from console.ui.i18n import is_english
+from console.views.area_rollup import place_name, rollup, rollup_text
 from console.views.board_model import BoardModel
-from console.views.labels import SEVERITY_COLOR, SEVERITY_ZH, format_age
+from console.views.labels import SEVERITY_COLOR, SEVERITY_ZH, STATUS_COLOR, format_age
 from console.views.wall_model import (
     Carousel,
     WallConfig,
@@ -29,6 +34,7 @@ from console.views.wall_model import (
     freshness,
     headline_specs,
     top_incidents,
+    views_for_scope,
 )
 from console.views.wall_scale import WallScale, panel_width_mm, wall_scale
 from widgets.banner import Banner
@@ -74,13 +80,17 @@ class WallWindow(QWidget):
     closed = Signal()
 
     def __init__(self, state: CityState, source: Source | None, clock: Clock, bridge, config: WallConfig,
-                 options: WallOptions | None = None, map_widget: QWidget | None = None):
+                 options: WallOptions | None = None, map_widget: QWidget | None = None, scope: str = CITY_CODE,
+                 levels: LevelView | None = None):
         super().__init__()
         self.setObjectName("CityOpsWall")
-        self.state, self.source, self.clock, self.config = state, source, clock, config
+        self.scope = scope
+        self.state, self.source, self.clock = state, source, clock
+        self.config = views_for_scope(config, scope)
+        self.levels = levels  # the console's level: the list holds what it handles (None: every incident)
         self.options = options or WallOptions()
         self.board = BoardModel(state)
-        self.carousel = Carousel(config.views, config.dwell_s, self.options.rotate)
+        self.carousel = Carousel(self.config.views, self.config.dwell_s, self.options.rotate)
         self.emergency_text = ""
         self.emergency_regions: tuple[str, ...] = ()
         self._specs = []
@@ -102,8 +112,15 @@ class WallWindow(QWidget):
         if map_widget is not None:
             map_widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
             map_widget.setMinimumSize(0, 0)
+        self.rollup_line = FitLabel(12, TEXT, bold=True)
+        self.rollup_line.setObjectName("wallRollup")
+        left = QVBoxLayout()
+        left.setContentsMargins(0, 0, 0, 0)
+        left.addWidget(self.rollup_line)
+        left.addWidget(map_widget if map_widget is not None else QWidget(), 1)
+        self._left = left
         body = QHBoxLayout()
-        body.addWidget(map_widget if map_widget is not None else QWidget(), 62)
+        body.addLayout(left, 62)
         body.addWidget(self.incidents, 38)
         self._body = body
         lay = QVBoxLayout(self)
@@ -177,6 +194,8 @@ class WallWindow(QWidget):
         self.top.set_px(s.small_px, s.body_px, s.pad_px)
         self.headline.set_px(s.small_px, s.body_px, s.value_px, s.pad_px)
         self.incidents.set_px(s.small_px, s.body_px, s.pad_px)
+        self.rollup_line.set_px(s.small_px)
+        self._left.setSpacing(max(2, s.pad_px // 2))
         self.layout().setContentsMargins(s.pad_px, s.pad_px, s.pad_px, s.pad_px)
         self.layout().setSpacing(s.pad_px)
         self._body.setSpacing(s.pad_px)
@@ -203,11 +222,11 @@ class WallWindow(QWidget):
         return max(3, int((self.width() - 2 * self.scale.pad_px) / (8.5 * self.scale.small_px)))
 
     def show_view(self, view: WallView) -> None:
-        self._specs = headline_specs(self.board, self.state, view)[:self.headline_capacity()]
+        self._specs = headline_specs(self.board, self.state, view, self.scope)[:self.headline_capacity()]
         self.headline.set_count(len(self._specs))
-        if self.map is not None and hasattr(self.map, "focus_districts"):
-            regions = list(self.emergency_regions) if self.emergency_text else [view.region] if view.region else []
-            self.map.focus_districts(regions)
+        if self.map is not None and hasattr(self.map, "set_view"):
+            self.map.set_view(view.region or self.scope)  # a district's outline with its streets' points
+            self.map.focus_districts(list(self.emergency_regions) if self.emergency_text else [])
         self.refresh_all()
 
     def _advance(self) -> None:
@@ -257,18 +276,18 @@ class WallWindow(QWidget):
 
     def refresh_incidents(self) -> None:
         view, now, english = self.view, self.clock.now(), is_english()
-        events = top_incidents(self.state, view, self.config.severities, limit=50)
+        handles = None if self.levels is None else (lambda e: self.levels.handles(e, now))
+        events = top_incidents(self.state, view, self.config.severities, limit=50, handles=handles)
         # level and age first: if the place is long, it is the place that gets cut short
         rows = [WallRow(" · ".join((_label(SEVERITY_ZH[e.severity]), format_age(now - e.created_ts, english),
                                     self._place(e.region, english))),
                         e.title, SEVERITY_COLOR[e.severity]) for e in events]
-        n = count_open(self.state, view)
+        n = count_open(self.state, view, handles)
         header = _t("未结 红色 {0} · 橙色 {1}").format(n[Severity.RED], n[Severity.ORANGE])
         self.incidents.show_rows(header, rows, _t("暂无红色、橙色事件"))
 
     def _place(self, code: str, english: bool) -> str:
-        r = self.state.regions.get(code)
-        return code if r is None else (r.name_en if english and r.name_en else r.name_zh)
+        return place_name(self.state, code, english)
 
     def _freshness(self, now: float):
         health = self.source.health() if self.source is not None else []
@@ -279,7 +298,13 @@ class WallWindow(QWidget):
         view = self.view
         pos = "" if self.emergency_text or len(self.carousel.views) < 2 else \
             f"  {self.carousel.index + 1}/{len(self.carousel.views)}"
-        self.top.title.setText(_t("城运态势台") + " · " + view.title(english) + pos)
+        where = "" if level_of(self.scope) is Level.CITY else place_name(self.state, self.scope, english) + " · "
+        self.top.title.setText(_t("城运态势台") + " · " + where + view.title(english) + pos)
+        region = view.region or self.scope
+        r = rollup(self.state, region)
+        text = rollup_text(r, _label)
+        self.rollup_line.setText(f"{place_name(self.state, region, english)} · {text}" if text else "")
+        self.rollup_line.set_color(STATUS_COLOR[r.worst if r.worst is not Status.NODATA else Status.NORMAL])
         self.top.clock.setText(_hhmmss(now))
         f = self._freshness(now)
         age = "" if f.age_s is None else format_age(f.age_s, english)

@@ -1,8 +1,12 @@
 """What the vital-sign board shows (城市生命体征): which series each tile stands for, and each tile's
 current value, status, trend, sparkline and early warning. Qt-free; the board widget only paints.
 
-At city level, an indicator published per district gets one tile showing its worst district, so one
-screen covers the whole city; at district level, every series of that district and its streets.
+A board looks at one region (the view, console/views/drill.py) and rolls up over the level below
+it: for the city, one tile per indicator following its worst district (the city's own series only
+where no district publishes the indicator: a city centre watches its districts, and the city's own
+total is one pick in the chart); for a district, its own series and, per indicator, a tile
+following its worst street; for a street, its own series. A street seen from the city (a hotspot
+published by street only) rolls up the same way, over whatever lies below.
 """
 
 from __future__ import annotations
@@ -11,8 +15,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from console.feed.protocol import Status
+from console.feed.protocol import Level, Status
+from console.model.areas import child_level, in_area, level_of, parent_of
 from console.model.city_state import CityState
+from console.views.area_rollup import place_name
 from console.views.forecast import forecast
 from console.views.freshness import Fresh, judge, stale_bound
 from console.views.labels import DOMAIN_ZH, STATUS_ZH
@@ -67,35 +73,61 @@ class BoardModel:
         self.state = state
         self.spark_window_s = spark_window_s
         self.feeds_down = False  # set by the window once a second (console.views.freshness.feeds_down)
-        self.region = CITY
+        self.region = CITY  # the view (console/views/drill.py)
         self.english = False  # names from the catalog in English instead of Chinese
         self._candidates: dict[tuple[str, str], list[int]] = {}
+        self._sid_of: dict[tuple[str, str], int] = {}  # every series inside the view
 
     def specs(self, region: str | None = None) -> list[TileSpec]:
-        """Tiles for a region (the city by default), grouped by domain."""
+        """Tiles for a region (the last one asked for, the city at first), grouped by domain."""
         if region is not None:
             self.region = region
-        st = self.state
-        by_ind: dict[str, list[int]] = {}
-        for sid, (ind, _) in enumerate(st.series_keys):
-            by_ind.setdefault(ind, []).append(sid)
+        view, st = self.region, self.state
+        # asked of each of the view's few hundred regions once, not of each of its thousands of series
+        inside = {r for r in st.regions if in_area(r, view)}
+        children = {r for r in inside if level_of(r) is child_level(view)}
+        by_ind: dict[str, dict[str, int]] = {}
+        self._sid_of = {}
+        for sid, key in enumerate(st.series_keys):
+            if key[1] in inside:
+                by_ind.setdefault(key[0], {})[key[1]] = sid
+                self._sid_of[key] = sid
         out: list[TileSpec] = []
         self._candidates = {}
-        for ind_id, sids in by_ind.items():
+        for ind_id, regs in by_ind.items():
             ind = st.indicators[ind_id]
-            regs = {st.series_keys[s][1]: s for s in sids}
-            if self.region == CITY:
-                # published for the city as a whole, or else one tile following the worst region
-                keys = [((ind_id, CITY), [regs[CITY]])] if CITY in regs else [((ind_id, WORST), sids)]
-            else:
-                keys = [((ind_id, r), [s]) for r, s in sorted(regs.items())
-                        if r == self.region or (len(r) > len(self.region) and r.startswith(self.region))]
+            own = regs.get(view)
+            below = [s for r, s in regs.items() if r != view]
+            # the level below; anything deeper when that level does not publish it (a hotspot street)
+            worst = [s for r, s in regs.items() if r in children] or below
+            keys = []
+            if own is not None and (level_of(view) is not Level.CITY or not worst):
+                keys.append(((ind_id, view), [own]))
+            if worst:
+                keys.append(((ind_id, WORST), worst))
             for key, cands in keys:
                 self._candidates[key] = cands
                 out.append(TileSpec(key, ind.name_en if self.english else ind.name_zh, ind.unit, ind.domain))
         rank = {d: i for i, d in enumerate(DOMAIN_ORDER)}
-        out.sort(key=lambda t: (rank.get(t.domain, 99), t.key[0], t.key[1]))
+        out.sort(key=lambda t: (rank.get(t.domain, 99), t.key[0], t.key[1] == WORST))
         return out
+
+    def series_in_view(self, ind_id: str) -> list[str]:
+        """The regions of the view that publish `ind_id`, for the chart to offer: the view's own first,
+        then the level below (its districts, its streets; deeper when that level does not publish it)."""
+        regs = sorted(r for (i, r) in self._sid_of if i == ind_id)
+        below = [r for r in regs if r != self.region]
+        return [r for r in regs if r == self.region] + ([r for r in below if parent_of(r) == self.region] or below)
+
+    def sid_of(self, ind_id: str, region: str) -> int | None:
+        """The series of (indicator, region) if it lies in the view."""
+        return self._sid_of.get((ind_id, region))
+
+    def region_shown(self, key: tuple[str, str]) -> str | None:
+        """The region whose series a tile shows right now (a worst tile's worst region): where a
+        double-click on the tile drills to."""
+        cands = self._candidates.get(key)
+        return self.state.series_keys[self._shown_series(cands)][1] if cands else None
 
     def specs_for_series(self, sids: list[int]) -> list[TileSpec]:
         """One tile per given series (a custom board, the benchmark's 200 tiles)."""
@@ -120,7 +152,7 @@ class BoardModel:
 
     def data(self, key: tuple[str, str], now: float) -> TileData:
         st = self.state
-        cands = self._candidates.get(key, [])
+        cands = self._cands(key)
         ind = st.indicators.get(key[0])
         if not cands or ind is None:
             return TileData("—", "", Status.NODATA, 0, np.empty(0), None, None, "", True, None)
@@ -138,7 +170,9 @@ class BoardModel:
                 fc_text = f"{'alarm' if fc.level is Status.ALARM else 'warning'} in ~{mins} min"
             else:
                 fc_text = f"预计 {mins} 分钟后{'越限' if fc.level is Status.ALARM else '预警'}"
-        subtitle = st.region_label(region, self.english)
+        # inside its own district a street needs no district before its name
+        subtitle = (place_name(st, region, self.english) if parent_of(region) == self.region
+                    else st.region_label(region, self.english))
         if key[1] == WORST:
             bad = status.rank >= Status.WARN.rank
             if self.english:
@@ -159,12 +193,20 @@ class BoardModel:
             fresh_text=fresh.text(self.english),
         )
 
+    def _cands(self, key: tuple[str, str]) -> list[int]:
+        """A tile's series, or any one series of the view by its (indicator, region) (the chart's pick)."""
+        cands = self._candidates.get(key)
+        if cands is None:
+            sid = self._sid_of.get(key)
+            cands = [] if sid is None else [sid]
+        return cands
+
     def _shown_series(self, cands: list[int]) -> int:
         return cands[0] if len(cands) == 1 else self.state.worst_series(cands)
 
     def freshness(self, key: tuple[str, str], now: float) -> Fresh | None:
         """The freshness of what a tile shows (cheap: for the once-a-second check of every tile)."""
-        cands = self._candidates.get(key, [])
+        cands = self._cands(key)
         ind = self.state.indicators.get(key[0])
         if not cands or ind is None:
             return None

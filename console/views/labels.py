@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from console.alarms.states import AlarmState
-from console.feed.protocol import DiscoverySource, IncidentState, Severity, Status
+from console.feed.protocol import DiscoverySource, IncidentState, Level, Severity, Status
 
 SEVERITY_ZH = {Severity.RED: "红色", Severity.ORANGE: "橙色", Severity.YELLOW: "黄色", Severity.BLUE: "蓝色"}
 STATE_ZH = {
@@ -32,6 +32,9 @@ ALARM_STATE_ZH = {
 }
 CONSOLE_SOURCE_ZH = "控制台预警"  # items the console's own rules raised
 STATUS_ZH = {Status.NODATA: "无数据", Status.NORMAL: "正常", Status.WARN: "预警", Status.ALARM: "告警"}
+# the roll-up line of a view's level below (console/views/area_rollup.py); {0} is a count
+ROLLUP_NORMAL_ZH = {Level.DISTRICT: "{0} 区均正常", Level.STREET: "{0} 街镇均正常"}
+ROLLUP_STATUS_ZH = {Status.ALARM: "{0} 处告警", Status.WARN: "{0} 处预警", Status.NODATA: "{0} 处无数据"}
 DOMAIN_ZH = {
     "traffic": "交通", "metro": "轨交", "power": "电力", "water": "水务", "gas": "燃气", "weather": "气象",
     "air": "空气", "environment": "环境", "crowd": "人流", "health": "卫健", "hotline": "12345热线",
@@ -48,7 +51,8 @@ STATUS_COLOR = {Status.NODATA: "#5c6370", Status.NORMAL: "#30a46c", Status.WARN:
 def all_label_strings() -> list[str]:
     """Every label, for the translation catalogue."""
     out: list[str] = []
-    for d in (SEVERITY_ZH, STATE_ZH, SOURCE_ZH, STATUS_ZH, DOMAIN_ZH, ALARM_STATE_ZH):
+    for d in (SEVERITY_ZH, STATE_ZH, SOURCE_ZH, STATUS_ZH, DOMAIN_ZH, ALARM_STATE_ZH, ROLLUP_NORMAL_ZH,
+              ROLLUP_STATUS_ZH):
         out.extend(d.values())
     out.append(CONSOLE_SOURCE_ZH)
     return out

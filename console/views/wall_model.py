@@ -5,7 +5,8 @@ the wall is live, stale or cut off (a wall must never look live when it is not).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import numpy as np
 from console.feed.feed_health import FeedHealth, FeedState
 from console.feed.frames import Event
 from console.feed.protocol import Severity
+from console.model.areas import in_area
 from console.model.city_state import CityState
 from console.views.board_model import CITY, WORST, BoardModel, TileSpec
 
@@ -81,6 +83,22 @@ def load_wall_config(path: Path, only: list[str] | None = None, dwell_s: float |
     return cfg
 
 
+def views_for_scope(config: WallConfig, scope: str) -> WallConfig:
+    """The wall of a district or street centre: a view about no region in particular is about the scope
+    (a district wall's overview shows its district), and a view about a region outside the scope is
+    left out (a Xuhui wall does not rotate to Huangpu). The views inside it stay as they are."""
+    if scope == CITY:
+        return config
+
+    def about_scope(v: WallView) -> WallView:
+        return v if v.region is not None else replace(v, region=scope)
+
+    views = tuple(about_scope(v) for v in config.views if v.region is None or in_area(v.region, scope))
+    if not views:
+        raise WallConfigError(f"no wall view lies inside {scope}")
+    return replace(config, views=views, emergency_view=about_scope(config.emergency_view))
+
+
 class Carousel:
     """Rotates among views, `dwell_s` each; `advance` is driven by the window's timer (elapsed real
     seconds), so the rotation is a property of the screen, not of the data's clock."""
@@ -118,9 +136,10 @@ class Carousel:
         raise KeyError(view_id)
 
 
-def headline_specs(board: BoardModel, state: CityState, view: WallView) -> list[TileSpec]:
+def headline_specs(board: BoardModel, state: CityState, view: WallView, scope: str = CITY) -> list[TileSpec]:
     """One tile per headline indicator: the view's district's own value, else its worst street, else
-    the city's value (or worst district). Indicators with no data yet are left out."""
+    the city's value (or worst district), but never a value from outside the wall's `scope` (a
+    district wall shows its district). Indicators with no data yet are left out."""
     region = view.region or CITY
     specs: list[TileSpec] = []
     cands: dict[tuple[str, str], list[int]] = {}
@@ -134,8 +153,10 @@ def headline_specs(board: BoardModel, state: CityState, view: WallView) -> list[
             continue
         if region in regs:
             key, c = (ind_id, region), [regs[region]]
-        elif region != CITY and (inside := [s for r, s in regs.items() if r.startswith(region)]):
+        elif region != CITY and (inside := [s for r, s in regs.items() if in_area(r, region)]):
             key, c = (ind_id, WORST), inside
+        elif scope != CITY:
+            continue  # nothing of it inside a district's (or street's) wall
         elif CITY in regs:
             key, c = (ind_id, CITY), [regs[CITY]]
         else:
@@ -146,20 +167,25 @@ def headline_specs(board: BoardModel, state: CityState, view: WallView) -> list[
     return specs
 
 
-def top_incidents(state: CityState, view: WallView, severities: tuple[Severity, ...], limit: int) -> list[Event]:
-    """The open incidents a leader should see first: most severe, then longest open."""
+def _shown(e: Event, view: WallView, handles: Callable[[Event], bool] | None) -> bool:
+    return ((not view.domains or e.domain in view.domains) and (view.region is None or in_area(e.region, view.region))
+            and (handles is None or handles(e)))
+
+
+def top_incidents(state: CityState, view: WallView, severities: tuple[Severity, ...], limit: int,
+                  handles: Callable[[Event], bool] | None = None) -> list[Event]:
+    """The open incidents a leader should see first: most severe, then longest open. `handles`: what
+    the console's level handles (console/incidents/levels.py); None, every incident."""
     sev = set(severities)
-    out = [e for e in state.incidents.open.values()
-           if e.severity in sev and (not view.domains or e.domain in view.domains)
-           and (view.region is None or e.region.startswith(view.region))]
+    out = [e for e in state.incidents.open.values() if e.severity in sev and _shown(e, view, handles)]
     out.sort(key=lambda e: (-e.severity.rank, e.created_ts, e.id))
     return out[:limit]
 
 
-def count_open(state: CityState, view: WallView) -> dict[Severity, int]:
+def count_open(state: CityState, view: WallView, handles: Callable[[Event], bool] | None = None) -> dict[Severity, int]:
     n = dict.fromkeys(Severity, 0)
     for e in state.incidents.open.values():
-        if (not view.domains or e.domain in view.domains) and (view.region is None or e.region.startswith(view.region)):
+        if _shown(e, view, handles):
             n[e.severity] += 1
     return n
 

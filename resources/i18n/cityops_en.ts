@@ -72,6 +72,33 @@
     </message>
   </context>
   <context>
+    <name>DrillBar</name>
+    <message>
+      <source>上级</source>
+      <translation>Up</translation>
+    </message>
+    <message>
+      <source>下级</source>
+      <translation>Below</translation>
+    </message>
+    <message>
+      <source>下钻到下级区域</source>
+      <translation>Drill down to an area below</translation>
+    </message>
+    <message>
+      <source>事件队列的区域筛选跟随当前查看的区域</source>
+      <translation>The incident queue's area filter follows the area in view</translation>
+    </message>
+    <message>
+      <source>返回上级 (Backspace)</source>
+      <translation>Back up a level (Backspace)</translation>
+    </message>
+    <message>
+      <source>队列跟随</source>
+      <translation>Queue follows</translation>
+    </message>
+  </context>
+  <context>
     <name>Emergency</name>
     <message>
       <source> 等 {0} 区</source>
@@ -217,8 +244,8 @@
   <context>
     <name>IncidentQueue</name>
     <message>
-      <source>全部区</source>
-      <translation>All districts</translation>
+      <source>全部区域</source>
+      <translation>All areas</translation>
     </message>
     <message>
       <source>全部状态</source>
@@ -295,12 +322,40 @@
       <source>4 小时</source>
       <translation>4 h</translation>
     </message>
+    <message>
+      <source>图表所示区域</source>
+      <translation>The area charted</translation>
+    </message>
+    <message>
+      <source>随看板</source>
+      <translation>As on the board</translation>
+    </message>
   </context>
   <context>
     <name>Labels</name>
     <message>
       <source>12345热线</source>
       <translation>12345 hotline</translation>
+    </message>
+    <message>
+      <source>{0} 区均正常</source>
+      <translation>{0} districts normal</translation>
+    </message>
+    <message>
+      <source>{0} 处告警</source>
+      <translation>{0} in alarm</translation>
+    </message>
+    <message>
+      <source>{0} 处无数据</source>
+      <translation>{0} without data</translation>
+    </message>
+    <message>
+      <source>{0} 处预警</source>
+      <translation>{0} in warning</translation>
+    </message>
+    <message>
+      <source>{0} 街镇均正常</source>
+      <translation>{0} streets normal</translation>
     </message>
     <message>
       <source>上级交办</source>
@@ -580,6 +635,10 @@
     <message>
       <source>原因（必填）</source>
       <translation>Reason (required)</translation>
+    </message>
+    <message>
+      <source>双击下钻到 {0}</source>
+      <translation>Double-click to drill down to {0}</translation>
     </message>
     <message>
       <source>只能搁置控制台报警（◆）</source>

@@ -7,7 +7,10 @@
   var SEV_RANK = { red: 4, orange: 3, yellow: 2, blue: 1 };
   var STATUS_FILL = { nodata: "#1d2633", normal: "#1f4d3a", warn: "#7a5f14", alarm: "#7d1f24" };
   var STATUS_EDGE = { nodata: "#6b7f99", normal: "#30a46c", warn: "#ffc53d", alarm: "#ff5a5f" };
-  var S = { markers: {}, districtLayers: {}, labels: null, selected: null, control: null, legend: null };
+  var S = { markers: {}, districtLayers: {}, districtLabels: {}, labels: null, selected: null, control: null,
+            legend: null, status: {}, focus: [], stale: false, view: { code: null, district: null, point: null },
+            streets: {} };
+  var STREET_ZOOM = 13;  /* a street has a seat point, not an outline: the map closes in on it */
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -27,6 +30,49 @@
     return L.divIcon({ html: d, className: "", iconSize: [34, 34] });
   }
 
+  /* one style for a district from everything that decides it: its status, the emergency's focus, the
+     drilled view (its district outlined, the others dimmed), and whether the picture is live */
+  function districtStyle(code) {
+    var st = S.status[code] || "nodata";
+    var viewed = S.view.district;
+    var weight = S.focus.indexOf(code) >= 0 ? 5 : viewed === code ? 3 : st === "alarm" ? 2.5 : 1;
+    var opacity = S.stale ? 0.3 : viewed && viewed !== code ? 0.35 : 0.85;
+    return { fillColor: STATUS_FILL[st] || STATUS_FILL.nodata, color: STATUS_EDGE[st] || STATUS_EDGE.nodata,
+             weight: weight, fillOpacity: opacity, dashArray: S.stale ? "4 4" : null };
+  }
+  function restyle(codes) {
+    (codes || Object.keys(S.districtLayers)).forEach(function (code) {
+      if (S.districtLayers[code]) S.districtLayers[code].setStyle(districtStyle(code));
+    });
+  }
+  function streetStyle(st, here) {
+    /* the bright edge colours: a street's point must read against its district's dark fill */
+    return { radius: here ? 9 : 6, color: here ? "#ffffff" : "#0b1a2a", weight: here ? 3 : 1.5,
+             fillColor: STATUS_EDGE[st] || STATUS_EDGE.nodata, fillOpacity: 1 };
+  }
+
+  var STATUS_RANK = { nodata: 0, normal: 1, warn: 2, alarm: 3 };
+  function overlaps(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
+  /* a street's name must not sit on another name: the street looked at, then the worst, keep theirs; a
+     name that would overlap one already kept (or a district's) is hidden, its point stays */
+  function declutter() {
+    var kept = [];
+    S.labels.eachLayer(function (t) { var e = t.getElement(); if (e) kept.push(e.getBoundingClientRect()); });
+    var order = Object.keys(S.streets).map(function (c) { return S.streets[c]; });
+    var rank = function (m) { return m._cityopsCode === S.view.code ? 9 : STATUS_RANK[m._cityopsSt] || 0; };
+    order.sort(function (a, b) { return rank(b) - rank(a) || (a._cityopsCode < b._cityopsCode ? -1 : 1); });
+    var hidden = 0;
+    order.forEach(function (m) {
+      var e = m.getTooltip() && m.getTooltip().getElement();
+      if (!e) return;
+      e.style.visibility = "";
+      var r = e.getBoundingClientRect();
+      if (kept.some(function (k) { return overlaps(r, k); })) { e.style.visibility = "hidden"; hidden += 1; }
+      else kept.push(r);
+    });
+    return hidden;
+  }
+
   function popupFor(inc) {
     var box = el("div", "cityops-popup");
     box.appendChild(el("div", "title", inc.title));
@@ -43,25 +89,31 @@
       S.heat = window[names.heat];
       S.cluster.options.iconCreateFunction = clusterIcon;
       S.labels = L.layerGroup().addTo(S.map);
+      /* streets' seat points above the district outlines, under the stale hatch (z-index 450) */
+      S.map.createPane("cityopsStreets").style.zIndex = 420;
+      S.streetLayer = L.layerGroup().addTo(S.map);
       S.districts.eachLayer(function (layer) {
         var p = layer.feature.properties;
         S.districtLayers[p.code] = layer;
-        layer.on("click", function () { send({ district: p.code }); });
+        layer.on("click", function () { send({ area: p.code }); });
         var c = layer.getBounds().getCenter();
         var t = L.tooltip({ permanent: true, direction: "center", className: "cityops-label", interactive: false })
           .setLatLng(c).setContent(el("span", null, p.name_zh));
         t._cityopsNames = { zh: p.name_zh, en: p.name_en };
+        S.districtLabels[p.code] = t;
         S.labels.addLayer(t);
       });
       var fit = function () {
-        /* the whole city, or the districts in focus (a wall's district view, an emergency's area) */
+        /* the districts in focus (an emergency's area), else the view: a district, a street's seat, the city */
         var b = null;
-        (S.focus || []).forEach(function (code) {
+        var codes = S.focus.length ? S.focus : S.view.district ? [S.view.district] : [];
+        codes.forEach(function (code) {
           var l = S.districtLayers[code];
           if (l) b = b ? b.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast());
         });
         S.map.invalidateSize();  /* the page may have been zoomed or resized since Leaflet last looked */
         S.map.fitBounds(b || S.districts.getBounds(), { padding: [10, 10], animate: false });
+        if (!S.focus.length && S.view.point) S.map.setView(S.view.point, Math.max(S.map.getZoom(), STREET_ZOOM), { animate: false });
       };
       fit();
       /* follow the window while nobody has moved the map by hand (a wall screen, a resized dock) */
@@ -69,6 +121,7 @@
       ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (ev) {
         container.addEventListener(ev, function () { S.userMoved = true; }, { passive: true });
       });
+      S.map.on("zoomend", function () { declutter(); });
       window.addEventListener("resize", function () {
         S.map.invalidateSize();
         if (!S.userMoved) fit();
@@ -82,10 +135,7 @@
       };
       api.focus = function (codes) {
         S.focus = codes || [];
-        Object.keys(S.districtLayers).forEach(function (code) {
-          if (S.focus.indexOf(code) >= 0) S.districtLayers[code].setStyle({ weight: 5 });
-          else S.districtLayers[code].setStyle({ weight: 1 });
-        });
+        restyle();
         return api.fit();
       };
       api.ready = true;
@@ -122,13 +172,55 @@
       return true;
     },
     setDistrictStatus: function (statuses) {
-      Object.keys(statuses).forEach(function (code) {
-        var layer = S.districtLayers[code];
-        var st = statuses[code];
-        if (layer) layer.setStyle({ fillColor: STATUS_FILL[st] || STATUS_FILL.nodata, color: STATUS_EDGE[st] || STATUS_EDGE.nodata,
-                                   weight: (S.focus || []).indexOf(code) >= 0 ? 5 : st === "alarm" ? 2.5 : 1 });
-      });
+      Object.keys(statuses).forEach(function (code) { S.status[code] = statuses[code]; });
+      restyle(Object.keys(statuses));
       return Object.keys(statuses).length;
+    },
+    setView: function (v) {
+      /* the drilled view {code, district, point:[lat,lon]|null, streets:[{code,name,lat,lon,st}]}: the map
+         frames it, dims the other districts and draws the district's streets by their worst status */
+      var before = S.view.district;
+      S.view = { code: v.code, district: v.district || null, point: v.point || null };
+      S.streetLayer.clearLayers();
+      S.streets = {};
+      (v.streets || []).forEach(function (p) {
+        var m = L.circleMarker([p.lat, p.lon], Object.assign({ pane: "cityopsStreets" }, streetStyle(p.st, p.code === v.code)));
+        m.on("click", function () { send({ area: p.code }); });
+        m.bindTooltip(el("span", null, p.name), { permanent: true, direction: "right", offset: [6, 0],
+                                                  className: "cityops-street-label" });
+        m._cityopsCode = p.code;
+        m._cityopsSt = p.st;
+        S.streets[p.code] = m;
+        S.streetLayer.addLayer(m);
+      });
+      /* the drilled district's name is in the breadcrumb; its label would sit on its streets */
+      if (before && S.districtLabels[before]) S.labels.addLayer(S.districtLabels[before]);
+      if (S.view.district && S.districtLabels[S.view.district]) S.labels.removeLayer(S.districtLabels[S.view.district]);
+      restyle();
+      api.fit();
+      declutter();
+      return Object.keys(S.streets).length;
+    },
+    setStreetStatus: function (statuses) {
+      var n = 0;
+      Object.keys(statuses).forEach(function (code) {
+        var m = S.streets[code];
+        if (m) { m.setStyle(streetStyle(statuses[code], code === S.view.code)); m._cityopsSt = statuses[code]; n += 1; }
+      });
+      if (n) declutter();  /* a street gone bad takes its name back */
+      return n;
+    },
+    viewState: function () {
+      /* what the map shows, for tests: the view, the streets drawn with their fill, the centre and zoom */
+      var streets = {};
+      Object.keys(S.streets).forEach(function (code) { streets[code] = S.streets[code].options.fillColor; });
+      var c = S.map.getCenter();
+      var named = Object.keys(S.streets).filter(function (code) {
+        var e = S.streets[code].getTooltip().getElement();
+        return e && e.style.visibility !== "hidden";
+      });
+      return { code: S.view.code, district: S.view.district, streets: streets, named: named, zoom: S.map.getZoom(),
+               center: [c.lat, c.lng], labelHidden: !!(S.view.district && !S.labels.hasLayer(S.districtLabels[S.view.district])) };
     },
     upsertIncidents: function (list) {
       var added = [], changed = [];
@@ -184,9 +276,8 @@
       /* {marked, text}: not live, the map keeps its picture but greyed and hatched, and says how old it is */
       var c = S.map.getContainer();
       if (f.marked) c.classList.add("cityops-stale"); else c.classList.remove("cityops-stale");
-      Object.keys(S.districtLayers).forEach(function (code) {
-        S.districtLayers[code].setStyle({ dashArray: f.marked ? "4 4" : null, fillOpacity: f.marked ? 0.3 : 0.85 });
-      });
+      S.stale = !!f.marked;
+      restyle();
       if (!S.fresh) {
         S.fresh = L.control({ position: "topleft" });
         S.fresh.onAdd = function () { S.freshBox = el("div", "cityops-freshness"); return S.freshBox; };
@@ -196,6 +287,7 @@
       S.freshBox.style.display = f.marked ? "block" : "none";
       return f.marked;
     },
+    declutter: declutter,
     count: function () { return Object.keys(S.markers).length; },
     popupText: function (id) {
       var m = S.markers[id];

@@ -11,7 +11,7 @@ from console.alarms.discovery_rules import Rule, RuleEngine
 from console.alarms.states import AlarmState
 from console.feed.decoder import Decoder
 from console.feed.frames import Event
-from console.feed.protocol import CommandOp, IncidentState, Severity
+from console.feed.protocol import CommandOp, IncidentState, Level, Severity
 from console.incidents.audit_log import AuditLog
 from console.incidents.escalation import AutoEscalator, EscalationPolicy
 from console.incidents.operator import Operator, Role
@@ -177,3 +177,36 @@ def test_auto_escalation_sends_each_due_incident_once_and_never_runs_twice_at_on
         assert sender.sent == [("R-1", CommandOp.ESCALATE), ("R-2", CommandOp.ESCALATE)]
 
     asyncio.run(main())
+
+
+def test_a_scoped_desk_counts_sounds_and_escalates_only_what_its_level_handles():
+    from console.incidents.levels import LevelView, load_level_rules
+    from console.resources import resource
+
+    rules = load_level_rules(resource("config", "levels.json"))
+    street = [incident(f"S-{i}", T + i * 10).evolve(region="310104014") for i in range(15)]  # yellow street work
+    city_desk = AlarmDesk(city(), levels=LevelView(rules, "310000"))
+    city_desk.observe_incidents(street, T + 200)
+    assert not city_desk.update_flood(T + 200).in_flood and city_desk.flood.count(T + 200) == 0
+    # the streets hand three up to the city a minute later: they arrive then, not at their discovery
+    up = [e.evolve(version=2, level=Level.CITY, updated_ts=T + 260) for e in street[:3]]
+    city_desk.observe_incidents(up, T + 260)
+    assert city_desk.flood.count(T + 859) == 3 and city_desk.flood.count(T + 861) == 0
+    # the district sees its streets' work once it is overdue, at its deadline
+    district_desk = AlarmDesk(city(), levels=LevelView(rules, "310104"))
+    late = [e.evolve(sla_due_ts=T + 300) for e in street[3:]]
+    district_desk.observe_incidents(late, T + 200)
+    assert district_desk.flood.count(T + 200) == 0
+    district_desk.state.incidents.open.update({e.id: e for e in late})
+    assert district_desk.update_flood(T + 301).in_flood  # 12 at the deadline: a flood at the district
+    assert district_desk.flood.count(T + 301) == 12
+    # a red breach cues the city; a yellow street one does not reach it
+    red = incident("R-1", T, Severity.RED).evolve(region="310104014")
+    assert city_desk.new_breaches([*street, red], lambda e: True, T) == ["R-1"]
+    # a yellow alarm on Huangpu's series is the district's, not the city's: not news at the city
+    state = city()
+    city_alarms = AlarmDesk(state, held(Severity.YELLOW), levels=LevelView(rules, "310000"))
+    assert city_alarms.evaluate(state, [], T).changed == {HUANGPU} and city_alarms.flood.count(T) == 0
+    huangpu_alarms = AlarmDesk(state := city(), held(Severity.YELLOW), levels=LevelView(rules, "310101"))
+    huangpu_alarms.evaluate(state, [], T)
+    assert huangpu_alarms.flood.count(T) == 1

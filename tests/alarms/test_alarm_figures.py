@@ -103,3 +103,25 @@ def test_a_simulated_hour_gives_every_figure_and_a_csv(tmp_path):
     assert {"avg_per_10min", "peak_10min", "flood_pct", "chattering_sources", "stale_alarms", "low_pct"} <= set(
         summary.columns)
     assert len(pd.read_csv(paths[1])) == 20 and "ack_met_pct" in pd.read_csv(paths[2]).columns
+
+
+def test_the_city_queue_is_calm_in_normal_times_and_floods_in_a_storm():
+    """The demo's city (2 incidents a minute, 70% handled by the districts' own officers) for an hour:
+    the city centre's queue holds what its level handles (resources/config/levels.json)."""
+    from console.alarms.discovery_rules import RuleEngine, load_rules
+    from console.incidents.levels import LevelView, load_level_rules
+    from console.simulator.sample_shift import simulate_shift
+
+    level_rules = load_level_rules(resource("config", "levels.json"))
+
+    def hour(storm):
+        rules, city = RuleEngine(load_rules(resource("config", "rules.json"))), LevelView(level_rules, "310000")
+        state, start, end = simulate_shift(1.0, seed=7, incident_rate_per_min=2.0, auto_handle=0.7, rules=rules,
+                                           storm=storm, levels=city)
+        return figures(records(state, rules, city), start, end, SLA)[0], figures(records(state, rules), start, end)[0]
+
+    calm, everything = hour(0)
+    assert calm.per_10min <= 1.0 and calm.flood_pct == 0.0  # EEMUA 191: about one per 10 minutes
+    assert everything.flood_pct > 50  # every street's report at the city would flood it most of the hour
+    storm, _ = hour(40)  # a downpour floods one district's streets: they hand it up to the city
+    assert storm.peak_10min > 10 and storm.flood_pct > 0

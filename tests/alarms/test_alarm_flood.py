@@ -42,7 +42,7 @@ def test_flood_periods_over_a_shift_and_sounds_held_in_flood():
 
 def test_a_simulated_storm_enters_and_leaves_flood_mode():
     async def main():
-        opts = ServerOptions(speed=1200, storm=20, storm_at_s=30, storm_over_s=60)  # the flood lasts ~10 simulated min
+        opts = ServerOptions(speed=1200)  # the flood lasts ~10 simulated min: half a second here
         server = make_server(CityOptions(seed=5, incident_rate_per_min=0.2, auto_handle=1.0, history_s=0), opts)
         port = await server.start()
         state = CityState()
@@ -60,7 +60,11 @@ def test_a_simulated_storm_enters_and_leaves_flood_mode():
 
         await source.start()
         try:
+            await until(lambda: bool(state.regions), what="the catalog")
             assert not watch()  # the ordinary rate is far below a flood
+            # the storm starts once the console is listening: at 1200x, connecting can take longer
+            # than the 10 simulated minutes a storm stays in the window
+            server.city.schedule_storm(server.sim_now() + 30, 20, over_s=60)
             await until(watch, timeout=20, what="flood mode")
             every = [*state.incidents.open.values(), *state.incidents.archive.values()]
             storm = [e for e in every if e.category == "road_waterlogging" and e.created_ts > server.sim_now() - 600]

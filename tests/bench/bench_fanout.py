@@ -1,6 +1,7 @@
-"""Fan-out through NATS JetStream: Shanghai at street level (215 streets x 100 indicators = 21,500
-series, each at 1 Hz, plus incident traffic) published to a local 3-node cluster and fanned out by one
-hub to 10, 20 and 50 consoles.
+"""Fan-out through NATS JetStream: Shanghai at street level, the catalog of `cityops simulate
+--street-indicators 100` (215 streets x 100 indicators = 21,500 street series, their 1,700 district and
+city roll-ups and the 483 city, district and hotspot series: 23,683 series, each at 1 Hz, plus incident
+traffic) published to a local 3-node cluster and fanned out by one hub to 10, 20 and 50 consoles.
 
     ./dev bench-fanout                          # 0, 10, 20, 50 consoles, 20 s each; prints JSON
     ./dev bench-fanout --consoles 10 50 --seconds 30
@@ -39,43 +40,15 @@ import orjson
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from console.feed.frames import Indicator, Region  # noqa: E402
 from console.jetstream.cluster import LocalCluster, prepare  # noqa: E402
 from console.jetstream.connect import NatsUser  # noqa: E402
-from console.simulator.city_catalog import SimIndicator, load_indicators, load_regions  # noqa: E402
+from console.simulator.city_catalog import sim_catalog  # noqa: E402
 from console.site.process import free_ports  # noqa: E402
 
-STREETS = 215
-INDICATORS = 100
+INDICATORS = 100  # per street, as `--street-indicators 100`
 LATENCY_EVERY = 50  # every 50th reading of a timed frame is timed
 PARSE_EVERY = 5  # every 5th samples frame is parsed and timed; all are counted and seq-checked
 _HEAD = re.compile(rb'\{"type":"(samples|event|snapshot)","seq":(\d+)')
-
-
-def street_city() -> tuple[tuple[Region, ...], tuple[SimIndicator, ...]]:
-    """The real districts and streets of resources/, topped up with synthetic streets to 215, and 100
-    street-level indicators at 1 Hz made from the simulator's own indicator shapes."""
-    regions = list(load_regions())
-    districts = [r for r in regions if r.level == "district"]
-    streets = [r for r in regions if r.level == "street"]
-    k = 0
-    while len(streets) < STREETS:
-        d = districts[k % len(districts)]
-        n = 900 + k // len(districts)
-        lat, lon = d.centroid or (31.23, 121.47)
-        streets.append(Region(f"{d.code}{n:03d}", f"{d.name_zh}合成街道{n}", f"{d.name_en} synthetic {n}", "street",
-                              d.code, (lat + 0.001 * (k % 7), lon + 0.001 * (k % 5))))
-        k += 1
-    regions = [r for r in regions if r.level != "street"] + streets[:STREETS]
-    shapes = list(load_indicators())
-    inds = []
-    for j in range(INDICATORS):
-        s = shapes[j % len(shapes)]
-        i = s.indicator
-        ind = Indicator(f"{i.id}.s{j}", f"{i.name_zh}{j}", f"{i.name_en} {j}", i.domain, i.unit, "street",
-                        i.warn, i.alarm, i.direction, 1.0)
-        inds.append(SimIndicator(ind, s.base, s.amp, s.rhythm, s.noise, s.lo, s.hi, s.kind))
-    return tuple(regions), tuple(inds)
 
 
 # ---------------------------------------------------------------------------------------- roles
@@ -85,10 +58,9 @@ async def publisher_main(urls: list[str], creds: Path, seconds: float) -> None:
     from console.simulator.city_model import SimCity
 
     users = json.loads(creds.read_text(encoding="utf-8"))
-    regions, inds = street_city()
     now = time.time()
     city = SimCity(seed=11, start_ts=now - 60, incident_rate_per_min=60, auto_handle=0.9, history_s=0,
-                   regions=regions, sim_indicators=inds)
+                   sim_indicators=sim_catalog(INDICATORS))
     city.rate_samples(city.n_series, now - 1)  # every series has a latest value before the first snapshot
     opts = PublisherOptions(source="shanghai-streets", rate=float(city.n_series), tick_s=0.25, batch=2000)
     pub, _, close = await start_publisher(urls, NatsUser(**users["publisher"]), NatsUser(**users["authority"]),

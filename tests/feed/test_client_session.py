@@ -146,6 +146,26 @@ def test_outbox_is_bounded_by_frames_and_bytes_and_a_drop_still_uses_its_seq():
     assert full.dropped == 1 and out(full)[-1] == UNAUTHORIZED
 
 
+def test_a_big_snapshot_arrives_in_frames_under_the_budget_and_in_order():
+    """The whole city at street level: 24,000 latest readings would be ~1.1 MB in one frame, over a
+    client's 1 MiB limit; they come as samples frames, then a snapshot with the rest and the events."""
+    s = session(queue_frames=0)
+    out(s)
+    rows = [["x.i", f"310101{k % 1000:03d}", 1_763_856_000.0 + k, k * 0.5] for k in range(24_000)]
+    s.send_snapshot(rows, [{"id": "E1"}])
+    frames = [orjson.dumps(f) for f in out(s)]
+    got = [orjson.loads(f) for f in frames]
+    assert max(len(f) for f in frames) < 600_000 and len(got) > 2
+    assert [f["type"] for f in got] == ["samples"] * (len(got) - 1) + ["snapshot"]
+    assert [f["seq"] for f in got] == list(range(1, len(got) + 1))
+    assert [r for f in got[:-1] for r in f["samples"]] + got[-1]["values"] == rows
+    assert got[-1]["events"] == [{"id": "E1"}]
+    small = session()
+    out(small)
+    small.send_snapshot(rows[:3], [])
+    assert [f["type"] for f in out(small)] == ["snapshot"]  # one frame when it fits
+
+
 def test_heartbeat_after_heartbeat_s_of_silence():
     clock = Clock()
     s = session(clock, heartbeat_s=2.0)

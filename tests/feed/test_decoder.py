@@ -5,7 +5,7 @@ import pytest
 
 from console.feed.decoder import Decoder, Reason
 from console.feed.frames import Catalog, EventFrame, Heartbeat, Hello, Reply, Samples, Snapshot, Unknown
-from console.feed.protocol import IncidentState, Severity
+from console.feed.protocol import IncidentState, Level, Severity
 from tests.frames_factory import IND, REGIONS, catalog, dumps, event, hello, samples
 
 dec = Decoder()
@@ -85,6 +85,17 @@ def test_bad_event_fields_are_named():
     )
 
 
+def test_the_optional_level_field():
+    d = Decoder()
+    plain = d.decode(dumps({"type": "event", "seq": 1, "event": event()})).frame.event
+    assert plain.level is None and "level" not in plain.to_wire()  # absent: the level of its region code
+    up = d.decode(dumps({"type": "event", "seq": 1, "event": event(level="district")})).frame.event
+    assert up.level is Level.DISTRICT and up.to_wire()["level"] == "district"
+    assert d.decode(dumps({"type": "event", "seq": 1, "event": up.to_wire()})).frame.event == up  # round trip
+    assert reason_of(dumps({"type": "event", "seq": 1, "event": event(level="province")})) == "bad_value"
+    assert reason_of(dumps({"type": "event", "seq": 1, "event": event(level=2)})) == "wrong_type"
+
+
 def test_oversized_frame_refused_before_parsing():
     big = samples(1, [["a", "310101", 1.0, float(i)] for i in range(200_000)])
     assert len(big) > 5_000_000
@@ -127,6 +138,21 @@ def test_unknown_types_and_fields_are_counted_not_rejected():
 def test_catalog_with_bad_centroid_is_rejected():
     regs = [dict(REGIONS[0], centroid=[31.2])]
     assert reason_of(dumps({"type": "catalog", "indicators": [IND], "regions": regs})) == "wrong_type"
+
+
+def test_a_regions_kind_of_point_and_an_indicators_rollup_travel_and_round_trip():
+    regs = [dict(REGIONS[3], point="schematic"), REGIONS[1]]
+    inds = [dict(IND, scope="street", rollup="sum"), IND]
+    cat = dec.decode(dumps({"type": "catalog", "indicators": inds, "regions": regs})).frame
+    assert [r.point for r in cat.regions] == ["schematic", None]
+    assert [i.rollup for i in cat.indicators] == ["sum", None]
+    # what a feed (the simulator, a hub's catalog) sends again is what it received; unset stays absent
+    assert [r.to_wire() for r in cat.regions] == regs and [i.to_wire() for i in cat.indicators] == inds
+
+
+def test_catalog_with_an_unknown_rollup_is_rejected():
+    inds = [dict(IND, rollup="median")]
+    assert reason_of(dumps({"type": "catalog", "indicators": inds, "regions": REGIONS})) == "bad_value"
 
 
 def test_decoder_never_raises_on_random_bytes():

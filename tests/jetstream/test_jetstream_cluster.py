@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import shutil
 import ssl
@@ -131,6 +132,68 @@ def test_hub_serves_snapshot_stream_filters_and_commands(stack, caplog):
         finally:
             await src.stop()
             await street_src.stop()
+            await _close(hub)
+
+    asyncio.run(main())
+
+
+def test_district_and_street_consoles_through_the_hub_get_their_area_only(stack):
+    """`cityops run --scope` through `cityops hub`: the hub's region filter serves a district centre and
+    a street centre their area; an incident the street escalates reaches the district's view."""
+    from console.app.cli import build_parser
+    from console.app.commands.run import resolve_feeds
+    from console.feed.protocol import Level
+    from console.incidents.levels import LevelView, load_level_rules
+    from console.resources import resource
+    from console.site.config import Config
+
+    rules = load_level_rules(resource("config", "levels.json"))
+    district, street = "310104", "310104014"  # 徐汇区 and one of its streets
+
+    def scoped(url, scope):
+        args = build_parser().parse_args(["run", "--feed", f"{scope}={url}", "--scope", scope])
+        state, replies = CityState(), []
+        # a street's feed is quiet: give the hub's 2-second heartbeats room before calling it dead
+        src = LiveSource(resolve_feeds(args, Config()), dataclasses.replace(FAST, stale_after_s=3.0,
+                                                                             heartbeat_timeout_s=6.0))
+        src.add_listener(Ingest(state))
+        src.add_listener(lambda env: replies.append(env.decoded.frame) if isinstance(env.decoded.frame, Reply)
+                         else None)
+        return src, state, replies
+
+    async def main():
+        hub = await _hub(stack)
+        url = f"ws://127.0.0.1:{hub.port}"
+        d_src, d_state, _ = scoped(url, district)
+        s_src, s_state, s_replies = scoped(url, street)
+        await d_src.start()
+        await s_src.start()
+        try:
+            await until(lambda: d_state.series_keys and d_state.incidents.open and s_state.series_keys
+                        and s_state.incidents.open, 30, "both consoles' snapshots")
+            before = d_src.health()[0].samples
+            await until(lambda: d_src.health()[0].samples > before + 20, 20, "readings from the stream")
+            assert {r[:6] for _, r in d_state.series_keys} == {district}
+            assert all(e.region.startswith(district) for e in d_state.incidents.open.values())
+            assert {r for _, r in s_state.series_keys} == {street}
+            assert {e.region for e in s_state.incidents.open.values()} == {street}
+
+            ev = next(e for e in s_state.incidents.open.values() if e.level is Level.STREET
+                      and e.severity.value == "blue" and e.state.value != "resolved")
+            view = LevelView(rules, district)
+            assert not view.handles(d_state.incidents.get(ev.id) or ev, ev.updated_ts)
+            cmd = {"type": "command", "id": "test-scope-esc", "op": "escalate", "event_id": ev.id,
+                   "expected_version": ev.version, "operator": "街道值班员", "args": {"note": "上报"}}
+            assert await s_src.send(street, cmd)
+            await until(lambda: any(r.ref == "test-scope-esc" and r.ok for r in s_replies), 20, "the reply")
+            await until(lambda: (d_state.incidents.get(ev.id) or ev).version > ev.version, 20, "the district's copy")
+            up = d_state.incidents.get(ev.id)
+            assert up.level is Level.DISTRICT and view.reason(up, up.updated_ts).id == "escalated"
+            assert all(e.region.startswith(district) for e in d_state.incidents.open.values())
+            assert d_src.health()[0].reject_total == 0 and s_src.health()[0].reject_total == 0
+        finally:
+            await d_src.stop()
+            await s_src.stop()
             await _close(hub)
 
     asyncio.run(main())

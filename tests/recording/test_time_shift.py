@@ -74,8 +74,9 @@ def test_pause_rewind_play_and_back_to_live(tmp_path):
             assert_same(view, rebuild(path, paused_at), "paused")
             frozen = view.latest_values()
             # the live city goes on (a heartbeat alone can carry the receive clock past the 60 s) ...
-            await until(lambda: shift.live_ts - paused_at > 60 and shift.live.latest_values() != frozen,
-                        what="60 s of feed while paused, with new readings")
+            # (and at least one new incident: the check below needs one to have come while away)
+            await until(lambda: shift.live_ts - paused_at > 60 and shift.live.latest_values() != frozen
+                        and shift.new_since_pause, what="60 s of feed while paused, with new readings and incidents")
             assert view.latest_values() == frozen  # ... while the picture holds
 
             target = paused_at - 600

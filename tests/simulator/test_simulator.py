@@ -74,9 +74,10 @@ def test_rate_mode_gives_strictly_increasing_times_per_series():
     assert np.all(ts2 > city.last_ts[sids2] - 1) and len(sids2) == n
 
 
-async def _server_session(opts: ServerOptions, script, history_s: float = 300.0):
+async def _server_session(opts: ServerOptions, script, history_s: float = 300.0, incident_rate: float = 30.0):
     """A client's session with the simulator; five minutes of simulated past unless the test reads more."""
-    server = make_server(CityOptions(seed=4, incident_rate_per_min=30, auto_handle=0.0, history_s=history_s), opts)
+    server = make_server(CityOptions(seed=4, incident_rate_per_min=incident_rate, auto_handle=0.0,
+                                     history_s=history_s), opts)
     port = await server.start()
     try:
         async with connect(f"ws://127.0.0.1:{port}") as ws:
@@ -91,7 +92,7 @@ def test_server_speaks_the_protocol_and_is_the_authority():
     async def script(ws, server):
         frames = []
 
-        async def read_until(pred, n=200):
+        async def read_until(pred, n=1000):  # an hour's backfill of 215 streets is ~250 frames
             for _ in range(n):
                 f = dec.decode(await asyncio.wait_for(ws.recv(), 5)).frame
                 frames.append(f)
@@ -124,7 +125,9 @@ def test_server_speaks_the_protocol_and_is_the_authority():
         seqs = [f.seq for f in frames if hasattr(f, "seq")]
         assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
 
-    asyncio.run(_server_session(ServerOptions(speed=60), script, history_s=3600))
+    # an hour of past at 10 incidents a minute, none handled: 600 open incidents in the snapshot (at 30 a
+    # minute, 1,800 would outgrow one frame: a snapshot splits its readings, not yet its events)
+    asyncio.run(_server_session(ServerOptions(speed=60), script, history_s=3600, incident_rate=10))
 
 
 def test_server_filters_by_region_and_domain():
@@ -161,3 +164,23 @@ def test_server_answers_garbage_with_error_frames_and_stays_up():
         await until(lambda: server.frames_sent > 3)
 
     asyncio.run(_server_session(ServerOptions(), script))
+
+
+def test_the_authority_says_each_incidents_level_and_a_surge_is_handed_up_to_the_city():
+    from console.feed.protocol import Level
+
+    city = SimCity(seed=4, start_ts=T0, incident_rate_per_min=2, auto_handle=0.7)
+    city.schedule_storm(T0 + 1800, 30)
+    first, events = {}, {}  # incident id -> its first version, its last
+    for k in range(1, 61):
+        for e in city.new_incidents(T0 + k * 60) + city.auto_progress(T0 + k * 60):
+            first.setdefault(e.id, e)
+            events[e.id] = e
+    assert {(len(e.region), e.level) for e in first.values()} == {(9, Level.STREET), (6, Level.DISTRICT)}
+    storm = [e for e in events.values() if e.category == "road_waterlogging" and e.created_ts >= T0 + 1800]
+    handed_up = [e for e in storm if e.level is Level.CITY]
+    assert len(storm) >= 30 and len(handed_up) >= 20  # all but the first few of the surge
+    for e in handed_up:  # street, district, city: one escalation a level, each in the history
+        assert sum("handed up" in h.note for h in e.history) == (2 if len(e.region) == 9 else 1)
+    ordinary = [e for e in events.values() if e.id not in {s.id for s in storm}]
+    assert all(e.level is (Level.STREET if len(e.region) == 9 else Level.DISTRICT) for e in ordinary)

@@ -33,8 +33,15 @@ def test_the_shipped_example_is_valid_and_documented():
     assert cfg.retention_days == 30 and cfg.log_backups == 5
     documented = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
     for table in ("[operator]", "[roles.", "[[feeds]]", "[map]", "[sla]", "[rules]", "[recording]", "[logging]",
-                  "[ui]", "[paths]"):
+                  "[ui]", "[paths]", "[scope]"):
         assert table in documented
+    assert cfg.scope == "310000"  # the city's console unless the site says otherwise
+
+
+def test_a_scope_names_a_district_or_a_street_centre():
+    assert parse_config('[scope]\nregion = "310104"\n', None, {}).scope == "310104"  # 徐汇区
+    assert parse_config('[scope]\nregion = "310104014"\n', None, {}).scope == "310104014"  # one of its streets
+    assert parse_config("", None, {}).scope == "310000"
 
 
 def test_no_file_means_the_defaults(tmp_path):
@@ -62,6 +69,13 @@ def test_no_file_means_the_defaults(tmp_path):
     ('[[feeds]]\nname = "a"\nurl = "ws://a"\n[[feeds]]\nname = "a"\nurl = "ws://b"\n', 5, "feeds[1].name", "unique"),
     ('[[feeds]]\nurl = "wss://a/ws?token=s3cret"\n', 2, "feeds[0].url", "token in the URL"),
     ('[sla]\nfile = "nowhere.json"\n', 2, "sla.file", "no such file"),
+    ('[scope]\n\nregion = 310104\n', 3, "scope.region", "must be a string"),
+    ('[scope]\nregion = "徐汇"\n', 2, "scope.region", "6-digit district code"),
+    ('[scope]\nregion = "3101040"\n', 2, "scope.region", "9-digit street/town code"),
+    ('[scope]\nregion = "320104"\n', 2, "scope.region", "not a Shanghai code"),
+    ('[scope]\nregion = "310199"\n', 2, "scope.region", "not a region of resources/shanghai/regions.json"),
+    ('[scope]\nregion = "310104999"\n', 2, "scope.region", "not a region of"),
+    ('[scope]\ndistrict = "310104"\n', 2, "scope.district", "known here: region"),
 ])
 def test_a_bad_value_names_its_line_and_key(text, line, key, words):
     e = error(text)

@@ -22,7 +22,7 @@ def test_every_map_has_every_member_of_the_interface():
     for cls in map_classes():
         for name in METHODS:
             assert callable(getattr(cls, name, None)), f"{cls.__name__}.{name}"
-        assert isinstance(cls.incidentClicked, Signal), cls.__name__
+        assert isinstance(cls.incidentClicked, Signal) and isinstance(cls.areaClicked, Signal), cls.__name__
 
 
 def test_no_map_takes_every_call_and_has_nothing_for_a_wall(qtbot):
@@ -34,4 +34,5 @@ def test_no_map_takes_every_call_and_has_nothing_for_a_wall(qtbot):
     m.select_incident("E1")
     m.set_freshness(True, "3 分钟前")
     m.focus_districts(["310101"])
+    m.set_view("310104")
     assert m.twin() is None

@@ -12,7 +12,7 @@ def test_replay_window_shows_actions_on_the_timeline_and_the_queue_at_the_instan
     make_recording(tmp_path / "s.cityrec")
     write_audit(tmp_path / "audit.jsonl")  # the session's audit log, in its journal folder
     session = build_console(ConsoleOptions(replay=tmp_path / "s.cityrec", with_map=False, journal_dir=tmp_path,
-                                           settings_path=tmp_path / "l.ini"))
+                                           settings_path=tmp_path / "l.ini", scope="310101"))  # 黄浦区's own
     win, ctl, bar = session.window, session.controller, session.bar
     qtbot.addWidget(win)
     tl = bar.timeline

@@ -12,7 +12,7 @@ def test_replay_window_seeks_jumps_and_bookmarks(qtbot, tmp_path):
     path = tmp_path / "s.cityrec"
     make_recording(path)
     session = build_console(ConsoleOptions(replay=path, with_map=False, journal_dir=tmp_path / "j",
-                                           settings_path=tmp_path / "l.ini"))
+                                           settings_path=tmp_path / "l.ini", scope="310101"))  # 黄浦区's own
     state, clock, replay, win, ctl = session.state, session.clock, session.source, session.window, session.controller
     qtbot.addWidget(win)
     win.show()

@@ -36,7 +36,8 @@ def test_time_shift_in_the_window(qapp, tmp_path):
         session.show()
         await session.start()
         try:
-            await until(lambda: any(e.state is IncidentState.NEW for e in state.incidents.open.values()),
+            await until(lambda: any(e.state is IncidentState.NEW and win.levels.handles(e, clock.now())
+                                    for e in state.incidents.open.values()),
                         what="a new incident")
             win.bridge.flush()
             assert not bar.live.isVisible() and "实时" in bar.time.text()
@@ -68,7 +69,9 @@ def test_time_shift_in_the_window(qapp, tmp_path):
             assert shift.shifted and clock.pinned and bar.live.isVisible()
             frozen = state.latest_values()
 
-            ev = next(e for e in state.incidents.open.values() if e.state is IncidentState.NEW)
+            # one the city's queue holds (resources/config/levels.json: red, escalated, cross-district, upper-level)
+            ev = next(e for e in state.incidents.open.values()
+                      if e.state is IncidentState.NEW and win.levels.handles(e, clock.now()))
             assert win.queue.select_incident(ev.id)
             win.actions.trigger(CommandOp.ACKNOWLEDGE)
             assert "时移中" in win.queue.message.text()
@@ -91,10 +94,12 @@ def test_time_shift_in_the_window(qapp, tmp_path):
             assert all(state.incidents.get(i) is not None for i in away)
             win.bridge.flush()
             shown = {win.incident_model.event_at(r).id for r in range(win.incident_model.rowCount())}
-            # every open incident has its row, or is folded into its group's (the simulator's 60 a minute put
-            # the queue in flood mode, which groups near-duplicates by cause and area)
-            model = win.incident_model
-            assert {model.leader_of.get(i, i) for i in state.incidents.open} <= shown
+            # every open incident the city's level handles has its row, or is folded into its group's (a flood
+            # groups near-duplicates by cause and area); the rest is the districts' and streets' work
+            model, now = win.incident_model, clock.now()
+            ours = [i for i, e in state.incidents.open.items() if win.levels.handles(e, now)]
+            assert ours and {model.leader_of.get(i, i) for i in ours} <= shown
+            assert len(shown) < len(state.incidents.open)
             assert win.actions.buttons[CommandOp.ACKNOWLEDGE].isEnabled() == (
                 state.incidents.get(ev.id).state is IncidentState.NEW)
         finally:

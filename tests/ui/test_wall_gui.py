@@ -35,7 +35,7 @@ def shift():
     return simulate_shift(1.0, incident_rate_per_min=3, auto_handle=0.3)
 
 
-def make_wall(qtbot, shift, size, views=None, dwell=None, with_map=True):
+def make_wall(qtbot, shift, size, views=None, dwell=None, with_map=True, scope="310000"):
     state, _, end = shift
     clock = Clock()
     clock.set_fixed(end)
@@ -43,7 +43,7 @@ def make_wall(qtbot, shift, size, views=None, dwell=None, with_map=True):
     bridge = StateBridge(state, source, clock)
     m = CityMapView(state, clock) if with_map else None
     wall = WallWindow(state, source, clock, bridge, load_wall_config(resource("config", "wall.json"), views, dwell),
-                      WallOptions(diagonal_in=65, size=size), m)
+                      WallOptions(diagonal_in=65, size=size), m, scope)
     qtbot.addWidget(wall)
     wall.place()
     if m is not None:
@@ -99,6 +99,25 @@ def test_the_wall_has_no_clipped_or_overlapping_text(qtbot, shift, size):
     assert wall.scale.body_px == pytest.approx(size[0] / 3840 * 97, abs=2)
 
 
+@pytest.mark.parametrize("size", [(3840, 2160), (1920, 1080)], ids=["4k", "1080p"])
+def test_a_district_wall_shows_its_district_with_its_streets_rolled_up(qtbot, shift, size):
+    state, _, _ = shift
+    wall, _, _, _ = make_wall(qtbot, shift, size, scope="310104")
+    assert [v.id for v in wall.carousel.views] == ["overview", "traffic", "safety"]  # not Huangpu's view
+    assert "徐汇区" in wall.top.title.full_text()
+    assert wall.rollup_line.full_text().startswith("徐汇区 · ") and "街镇" in wall.rollup_line.full_text()
+    # every headline value is Xuhui's (or its worst street's), none the city's
+    shown = [wall.board.region_shown(spec.key) for spec in wall._specs]
+    assert shown and all(r.startswith("310104") for r in shown)
+    qtbot.waitUntil(lambda: js_value(qtbot, wall.map, "cityops.viewState().code") == "310104", timeout=10_000)
+    streets = js_value(qtbot, wall.map, "Object.keys(cityops.viewState().streets).length")
+    assert streets == sum(1 for r in state.regions.values() if r.parent == "310104" and r.centroid)
+    qtbot.wait(1000)  # the page paints its new frame before the picture is taken
+    assert not text_problems(wall), text_problems(wall)
+    OUT.mkdir(exist_ok=True)
+    assert wall.screenshot(OUT / f"wall-xuhui-{size[0]}x{size[1]}.png")
+
+
 def test_the_carousel_rotates_and_a_district_view_zooms_the_map_there(qtbot, shift):
     wall, _, _, _ = make_wall(qtbot, shift, (1920, 1080), views=["overview", "huangpu", "traffic"], dwell=0.4)
     seen = []
@@ -112,7 +131,7 @@ def test_the_carousel_rotates_and_a_district_view_zooms_the_map_there(qtbot, shi
                         ["overview", "huangpu", "traffic"])  # in the configured order, one step at a time
     wall.carousel.show("huangpu")
     wall.show_view(wall.carousel.current)
-    assert wall.map._focus == ["310101"] and "黄浦区" in wall.top.title.full_text()
+    assert wall.map._view == "310101" and wall.map._focus == [] and "黄浦区" in wall.top.title.full_text()
     assert wall.top.progress.isVisible()
 
 

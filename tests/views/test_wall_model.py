@@ -23,6 +23,7 @@ from console.views.wall_model import (
     headline_specs,
     load_wall_config,
     top_incidents,
+    views_for_scope,
 )
 from console.views.wall_scale import char_height_mm, panel_width_mm, wall_scale
 
@@ -73,6 +74,22 @@ def test_wall_config_names_its_errors(tmp_path):
         load_wall_config(bad)
 
 
+def test_a_district_wall_shows_its_district_and_no_other():
+    cfg = load_wall_config(resource("config", "wall.json"))
+    assert views_for_scope(cfg, CITY) is cfg
+    xuhui = views_for_scope(cfg, "310104")
+    # the city-wide views become Xuhui's; the Huangpu view is not on a Xuhui wall
+    assert [v.id for v in xuhui.views] == ["overview", "traffic", "safety"]
+    assert {v.region for v in xuhui.views} == {"310104"} and xuhui.emergency_view.region == "310104"
+    huangpu = views_for_scope(cfg, "310101")
+    assert [v.region for v in huangpu.views] == ["310101"] * 4
+    street = views_for_scope(cfg, "310101013")
+    assert "huangpu" not in [v.id for v in street.views]  # its district is above a street wall
+    only_huangpu = load_wall_config(resource("config", "wall.json"), only=["huangpu"])
+    with pytest.raises(WallConfigError, match="inside 310104"):
+        views_for_scope(only_huangpu, "310104")
+
+
 def test_headline_takes_the_district_value_or_its_worst_street_else_the_city(shift):
     state, _, _ = shift
     board = BoardModel(state)
@@ -82,6 +99,12 @@ def test_headline_takes_the_district_value_or_its_worst_street_else_the_city(shi
                                                                  "power.load"), region="310101"))
     assert [s.key for s in hp] == [("traffic.congestion_index", "310101"), ("crowd.density", WORST),
                                     ("power.load", CITY)]
+    # on Huangpu's own wall the city's power load is not Huangpu's: left out
+    own = headline_specs(board, state, WallView("h", "h", "h", ("traffic.congestion_index", "power.load"),
+                                                region="310101"), scope="310101")
+    assert [s.key for s in own] == [("traffic.congestion_index", "310101")]
+    headline_specs(board, state, WallView("h", "h", "h", ("traffic.congestion_index", "crowd.density",
+                                                                 "power.load"), region="310101"))  # its tiles again
     # the hotspot tile follows the worst hotspot inside Huangpu only
     d = board.data(("crowd.density", WORST), state.rings.last_ts[:len(state.series_keys)].max())
     assert state.series_keys[d.sid][1].startswith("310101")

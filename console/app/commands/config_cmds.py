@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 
+from console.model.areas import level_of
 from console.site.config import Config
 
 
@@ -28,6 +29,7 @@ def check_config(args: argparse.Namespace, cfg: Config) -> int:
         return 0
     print(f"{cfg.path}: OK")
     print(f"  operator  {cfg.operator_name or '(login name)'}, role {cfg.role.value}")
+    print(f"  scope     {cfg.scope} ({level_of(cfg.scope).value} centre: its area, what its level handles)")
     for f in cfg.feeds:
         print(f"  feed      {f.name or f.url}  {f.url}  token: {f.token_source or 'none'}")
     print(f"  map tiles {cfg.tile_url or '(none: boundaries only)'}")

@@ -1,16 +1,19 @@
 """`cityops run`, `demo` and `wall`: the console on real feeds, on the built-in simulated city, or as
 the big-screen wall. `console()` starts it (headless, the workstation window or the wall) for these
-and for `cityops replay`; `resolve_feeds()` turns --feed (or the config file's [[feeds]]) into feed configs."""
+and for `cityops replay`; `resolve_feeds()` turns --feed (or the config file's [[feeds]]) into feed configs,
+each subscribing to the console's scope only (`scope_of`, `scoped_regions`)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import logging
 
 from console.app.commands.common import read_token, refuse
 from console.app.commands.simulate import city_server
 from console.feed.live_source import FeedConfig
+from console.model.areas import CITY_CODE, area_prefix, in_area
 from console.model.city_state import StateConfig
 from console.site.config import Config
 
@@ -19,6 +22,40 @@ log = logging.getLogger("cityops")
 
 def run(args: argparse.Namespace, cfg: Config) -> int:
     return console(args, cfg, resolve_feeds(args, cfg))
+
+
+def scope_of(args: argparse.Namespace, cfg: Config | None) -> str:
+    """--scope, else the config's [scope] region, else the city (both already checked)."""
+    return getattr(args, "scope", None) or (cfg.scope if cfg is not None else CITY_CODE)
+
+
+def scoped_regions(regions: tuple[str, ...], scope: str) -> tuple[str, ...]:
+    """A feed's region filters inside the console's scope: none given -> the scope's area; one inside
+    the scope stays; one around it narrows to the scope. The city's console keeps what it was given.
+    Raises ValueError for a filter outside the scope (it would subscribe to nothing of it)."""
+    if scope == CITY_CODE:
+        return regions
+    area = area_prefix(scope)
+    if not regions:
+        return (area,)
+    out: list[str] = []
+    for r in regions:
+        if in_area(r, scope):
+            keep = r
+        elif area.startswith(r):  # a filter around the scope ("31", "3101")
+            keep = area
+        else:
+            raise ValueError(f"the region filter {r} lies outside the console's scope {scope}")
+        if keep not in out:
+            out.append(keep)
+    return tuple(out)
+
+
+def _scoped(args: argparse.Namespace, feeds: list[FeedConfig], scope: str) -> list[FeedConfig]:
+    try:
+        return [dataclasses.replace(f, regions=scoped_regions(f.regions, scope)) for f in feeds]
+    except ValueError as exc:
+        refuse(args, str(exc))
 
 
 def wall(args: argparse.Namespace, cfg: Config) -> int:
@@ -36,7 +73,8 @@ def demo(args: argparse.Namespace, cfg: Config) -> int:
     port = sim.start()
     log.info("built-in simulated Shanghai on ws://127.0.0.1:%d", port)
     try:
-        return console(args, cfg, [FeedConfig(f"ws://127.0.0.1:{port}", "上海市城运平台(模拟)")])
+        feeds = _scoped(args, [FeedConfig(f"ws://127.0.0.1:{port}", "上海市城运平台(模拟)")], scope_of(args, cfg))
+        return console(args, cfg, feeds)
     finally:
         sim.stop()
 
@@ -50,7 +88,12 @@ def feed_spec(spec: str) -> tuple[str, str]:
 
 
 def resolve_feeds(args: argparse.Namespace, cfg: Config) -> list[FeedConfig]:
-    """--feed on the command line replaces the config file's [[feeds]]; one or the other must give some."""
+    """--feed on the command line replaces the config file's [[feeds]]; one or the other must give some.
+    Each subscribes to the console's scope only."""
+    return _scoped(args, _given_feeds(args, cfg), scope_of(args, cfg))
+
+
+def _given_feeds(args: argparse.Namespace, cfg: Config) -> list[FeedConfig]:
     if args.feed:
         tok = read_token(args)
         out = []
@@ -101,7 +144,7 @@ def console(args: argparse.Namespace, cfg: Config, feeds: list[FeedConfig]) -> i
 
         stats = asyncio.run(run_headless(feeds, args.duration, args.stats_json, state_config(args),
                                          record=getattr(args, "record", None),
-                                         state_path=getattr(args, "state_json", None)))
+                                         state_path=getattr(args, "state_json", None), scope=scope_of(args, cfg)))
         if not args.stats_json:
             print(f"frames {stats['frames']} samples {stats['samples']} events {stats['events']} "
                   f"rejects {stats['reject_total']} reconnects {stats['reconnects']} gaps {stats['gaps']}")
@@ -126,4 +169,4 @@ def console(args: argparse.Namespace, cfg: Config, feeds: list[FeedConfig]) -> i
         tile_url=args.tile_url or cfg.tile_url, language=args.lang or cfg.language,
         wall_views=args.wall_views.split(",") if args.wall_views else None, wall_dwell=args.wall_dwell,
         screenshot=args.screenshot, quit_after=args.quit_after if args.quit_after is not None else args.duration,
-        status_file=args.status_file))
+        status_file=args.status_file, scope=scope_of(args, cfg)))

@@ -1,0 +1,244 @@
+"""The whole city at street level in one workstation console (issue 16's bar).
+
+    ./dev bench-street-city                      # an hour, the city console, 215 streets x 100 indicators
+    ./dev bench-street-city --minutes 10 --scope 310104
+
+The simulator (its own process, `cityops simulate --street-indicators 100 --speed 1`) publishes
+215 x 100 street series plus their district and city roll-ups at 1 Hz (about 23,700 series and as many
+readings a second). The console is the real one, built by `build_console` with the map, at 1920x1080
+offscreen, on the city view (or `--scope`'s). Measured after a warm-up:
+
+- memory: the console process's RSS and, apart, its Qt WebEngine helper processes' RSS (every 10 s);
+- ingest + model: the time spent in `Ingest` (decoded frames into CityState), as a share of one core;
+  the whole GUI process's CPU beside it;
+- GUI stall: how late a 16 ms timer fires (p50/p99/max), and the share of time beyond one 16 ms frame;
+- drill-down: every 10 s (`--drill-every`) the window drills to a district (from the city; to a street from a district)
+  and back; timed from the call to the board and chart repainted and the map page's answer that it
+  frames the region (p50/p99 over >= 300 drills in an hour).
+Prints JSON; the anchor is the bare websockets + orjson loop of `./dev bench` (same machine, same day).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import resource as rlimit
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+
+import numpy as np  # noqa: E402
+
+from console.site.process import free_ports  # noqa: E402
+
+
+def rss_kb(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid` (Qt WebEngine's zygote, renderer and GPU processes)."""
+    children: dict[int, list[int]] = {}
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open(f"/proc/{d}/stat", encoding="ascii", errors="replace") as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+        except (OSError, ValueError, IndexError):
+            continue
+        children.setdefault(ppid, []).append(int(d))
+    out, todo = [], [pid]
+    while todo:
+        for c in children.get(todo.pop(), []):
+            out.append(c)
+            todo.append(c)
+    return out
+
+
+def start_simulator(port: int, per_street: int) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "console.app.cli", "--log-level", "WARNING", "simulate", "--port", str(port),
+         "--street-indicators", str(per_street), "--speed", "1", "--seed", "3"],
+        cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    assert "listening" in proc.stdout.readline()
+    return proc
+
+
+def pct(a, q) -> float:
+    return round(float(np.percentile(np.asarray(a), q)), 1) if len(a) else float("nan")
+
+
+def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series: int,
+        drill_every_s: float) -> dict:
+    import qasync
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    from console.feed.live_source import FeedConfig
+    from console.model.areas import child_level, in_area
+    from console.model.city_state import StateConfig
+    from console.model.ingest import Ingest
+    from console.ui.session import ConsoleOptions, build_console
+
+    app = QApplication.instance() or QApplication([])
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    port = free_ports(1)[0]
+    sim = start_simulator(port, per_street)
+    tmp = Path(os.environ.get("TMPDIR", "/tmp")) / f"bench-street-city-{os.getpid()}"
+    session = build_console(ConsoleOptions(
+        feeds=[FeedConfig(f"ws://127.0.0.1:{port}", "city")], scope=scope, journal_dir=tmp,
+        settings_path=tmp / "layout.ini", state_config=StateConfig(max_series=max_series)))
+    win, state = session.window, session.state
+    win.escalator = None  # a benchmark sends no commands
+    win.resize(1920, 1080)
+
+    # time spent turning frames into model state: wrap the one Ingest listener the session registered
+    ingest_s = [0.0]
+    for listener in list(getattr(session.source, "_listeners", [])):
+        if isinstance(listener, Ingest):
+            original = listener.__call__
+
+            def timed(env, _orig=original):
+                t = time.perf_counter()
+                try:
+                    return _orig(env)
+                finally:
+                    ingest_s[0] += time.perf_counter() - t
+
+            session.source._listeners[session.source._listeners.index(listener)] = timed
+    result: dict = {"scope": scope, "per_street": per_street}
+    ticks: list[float] = []
+    drills: list[float] = []
+    rss_main: list[int] = []
+    rss_web: list[int] = []
+
+    async def drill_once(code: str) -> float:
+        t0 = time.perf_counter()
+        assert win.drill_to(code), code
+        win.board.repaint()
+        win.chart.repaint()
+        answered = asyncio.get_running_loop().create_future()
+        win.map.page().runJavaScript("cityops.viewState().code",
+                                     lambda v: answered.done() or answered.set_result(v))
+        got = await asyncio.wait_for(answered, 10)
+        dt = time.perf_counter() - t0
+        assert got == code, (got, code)
+        win.drill_up()
+        return dt
+
+    async def main() -> None:
+        session.show()
+        await session.start()
+        t_end = time.monotonic() + 120
+        while len(state.series_keys) < 20_000 * per_street // 100 and time.monotonic() < t_end:
+            await asyncio.sleep(0.5)
+        result["series"] = len(state.series_keys)
+        await asyncio.sleep(warmup_s)
+        targets = sorted(c for c, r in state.regions.items()
+                         if in_area(c, scope) and c != scope and r.level == child_level(scope))
+        last = [time.perf_counter()]
+
+        def tick():
+            t = time.perf_counter()
+            ticks.append(t - last[0])
+            last[0] = t
+
+        timer = QTimer(win)
+        timer.setInterval(16)
+        timer.timeout.connect(tick)
+        ing0, cpu0 = ingest_s[0], time.process_time()
+        ru0 = rlimit.getrusage(rlimit.RUSAGE_SELF)
+        samples0 = state.samples_total
+        t0 = time.monotonic()
+        timer.start()
+        k = 0
+        next_rss = t0
+        while time.monotonic() - t0 < minutes * 60:
+            await asyncio.sleep(drill_every_s)
+            if time.monotonic() >= next_rss:
+                next_rss += 10
+                rss_main.append(rss_kb(os.getpid()))
+                rss_web.append(sum(rss_kb(p) for p in descendants(os.getpid())))
+            if targets:
+                drills.append(await drill_once(targets[k % len(targets)]))
+                k += 1
+        timer.stop()
+        t1 = time.monotonic()
+        ru1 = rlimit.getrusage(rlimit.RUSAGE_SELF)
+        result.update({
+            "seconds": round(t1 - t0, 1),
+            "samples_per_s": round((state.samples_total - samples0) / (t1 - t0)),
+            "ingest_model_core_share": round((ingest_s[0] - ing0) / (t1 - t0), 3),
+            "gui_process_cpu_share": round((time.process_time() - cpu0) / (t1 - t0), 3),
+            "max_rss_mb_self": round(ru1.ru_maxrss / 1024),
+            "ru_maxrss_before_mb": round(ru0.ru_maxrss / 1024),
+        })
+        await session.stop()
+
+    try:
+        loop.run_until_complete(main())
+    finally:
+        session.close()
+        sim.terminate()
+        sim.wait(10)
+    stall = (np.array(ticks) - 0.016) * 1000
+    late = np.clip(np.array(ticks) - 0.016, 0, None)
+    result.update({
+        "ticks": len(ticks),
+        "stall_ms_p50": pct(stall, 50), "stall_ms_p99": pct(stall, 99),
+        "stall_ms_max": round(float(stall.max()), 1) if len(stall) else float("nan"),
+        "time_share_beyond_16ms": round(float(late.sum() / max(sum(ticks), 1e-9)), 4),
+        "drills": len(drills),
+        "drill_ms_p50": pct(np.array(drills) * 1000, 50), "drill_ms_p99": pct(np.array(drills) * 1000, 99),
+        "rss_mb_console_end": round(rss_main[-1] / 1024) if rss_main else None,
+        "rss_mb_console_max": round(max(rss_main) / 1024) if rss_main else None,
+        "rss_mb_webengine_max": round(max(rss_web) / 1024) if rss_web else None,
+        "rss_mb_console_first": round(rss_main[0] / 1024) if rss_main else None,
+        "bytes_per_series_model": round(state.rings.bytes_allocated / max(1, len(state.series_keys)))
+        if hasattr(state.rings, "bytes_allocated") else None,
+    })
+    return result
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--minutes", type=float, default=60.0)
+    ap.add_argument("--warmup", type=float, default=30.0, help="seconds after the catalog is in")
+    ap.add_argument("--scope", default="310000")
+    ap.add_argument("--street-indicators", type=int, default=100)
+    ap.add_argument("--max-series", type=int, default=32_768)
+    ap.add_argument("--drill-every", type=float, default=10.0,
+                    help="seconds between drills (a p99 needs >= 300: an hour at 10 s, or 10 min at 2 s)")
+    ap.add_argument("--out", type=Path, default=None)
+    args = ap.parse_args()
+    res = run(args.minutes, args.warmup, args.scope, args.street_indicators, args.max_series, args.drill_every)
+    doc = {"benchmark": "street_city", "python": platform.python_version(),
+           "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
+           "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **res}
+    text = json.dumps(doc, indent=2, ensure_ascii=False)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n", encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
