@@ -70,6 +70,20 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Area:
+    """Where an incident applies, as its source drew it (a CAP warning's `<area>`s): polygons of
+    (lat, lon) points, WGS-84, and circles (lat, lon, radius in km). For the map to draw."""
+
+    desc: str
+    polygons: tuple[tuple[tuple[float, float], ...], ...] = ()
+    circles: tuple[tuple[float, float, float], ...] = ()
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"desc": self.desc, "polygons": [[[lat, lon] for lat, lon in p] for p in self.polygons],
+                "circles": [{"lat": lat, "lon": lon, "radius_km": r} for lat, lon, r in self.circles]}
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """An incident as the platform (the authority) last described it. Text fields are plain text."""
 
@@ -90,6 +104,7 @@ class Event:
     detail: str = ""
     history: tuple[HistoryEntry, ...] = ()
     merged_into: str | None = None
+    area: Area | None = None
 
     @property
     def is_open(self) -> bool:
@@ -119,6 +134,8 @@ class Event:
         }
         if self.merged_into is not None:
             d["merged_into"] = self.merged_into
+        if self.area is not None:
+            d["area"] = self.area.to_wire()
         return d
 
 
