@@ -143,11 +143,12 @@ def build_parser() -> argparse.ArgumentParser:
     cc = sub.add_parser("check-config", help="check the config file (and its tokens, SLA and rules files)")
     _add_place_args(cc)
 
-    ex = sub.add_parser("export", help="a time range of a recording to CSV or Parquet (pandas)")
+    ex = sub.add_parser("export", help="a time range of a recording to CSV, Parquet or MCAP")
     ex.add_argument("file", type=Path)
     ex.add_argument("--from", dest="start", default=None, help="start: ISO time (Shanghai if no zone) or UNIX s")
     ex.add_argument("--to", dest="end", default=None, help="end: ISO time or UNIX seconds")
-    ex.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    ex.add_argument("--format", choices=["csv", "parquet", "mcap"], default="csv",
+                    help="mcap: one file of JSON-schema channels that Foxglove and Lichtblick open")
     ex.add_argument("--out", type=Path, default=Path("out/export"))
     ex.add_argument("--unmask", action="store_true", help="keep personal data (only where the role allows it)")
     ex.add_argument("--role", choices=["duty_officer", "leader", "analyst"], default="analyst",
