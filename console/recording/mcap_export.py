@@ -95,6 +95,7 @@ def export_mcap(rec: Recording, out_dir: Path, start: float | None = None, end: 
         incident_ch = w.register_channel("/incidents", "json", incident_schema)
         channels: dict[str, int] = {}
         seq: dict[int, int] = {}
+        region_json: dict[str, bytes] = {}  # a day has 43 M readings over a few hundred regions
 
         def put(ch: int, ts_ns: int, body: bytes, pub_ns: int | None = None) -> None:
             seq[ch] = seq.get(ch, 0) + 1
@@ -117,8 +118,10 @@ def export_mcap(rec: Recording, out_dir: Path, start: float | None = None, end: 
                     ch = channels.get(ind)
                     if ch is None:
                         ch = channels[ind] = w.register_channel(f"/samples/{ind}", "json", sample_schema)
-                    put(ch, _ns(ts), b'{"region":%s,"value":%r,"ts":%r}' % (json.dumps(reg).encode(), val, ts),
-                        recv_ns)
+                    rj = region_json.get(reg)
+                    if rj is None:
+                        rj = region_json[reg] = json.dumps(reg).encode()
+                    put(ch, _ns(ts), b'{"region":%s,"value":%r,"ts":%r}' % (rj, val, ts), recv_ns)
                     n_samples += 1
             events = [fr.event] if isinstance(fr, EventFrame) else fr.events if isinstance(fr, Snapshot) else []
             for ev in events:
