@@ -124,3 +124,38 @@ def test_devices_and_bridges_have_least_privilege(stack):
             await admin.close()
 
     asyncio.run(main())
+
+
+def test_the_command_line_bridge_maps_and_counts(stack, tmp_path):
+    import json
+
+    from tests.nats_stack import cityops
+
+    stats = tmp_path / "stats.json"
+    proc = cityops("bridge", "mqtt", "--nats", stack.url_list(), "--nats-creds", str(stack.creds_path),
+                   "--mapping", str(resource("config", "mqtt_mapping.json")), "--stats-json", str(stats),
+                   "--duration", "60", log=tmp_path / "bridge.log")
+
+    async def main():
+        deadline = time.monotonic() + 30
+        while not stats.exists():  # written once it listens
+            assert proc.poll() is None, (tmp_path / "bridge.log").read_text()
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.2)
+        host, port = stack.mqtt_endpoints[0]
+        user = stack.users["sensor"]
+        async with aiomqtt.Client(host, port, username=user["user"], password=user["password"],
+                                  identifier="manhole-M9", protocol=aiomqtt.ProtocolVersion.V311) as dev:
+            for k in range(5):
+                await dev.publish("sensors/310101/manhole/M9/alarm_rate", b'{"count_per_hour": %d}' % k, qos=1)
+            await dev.publish("sensors/310101/manhole/M9/alarm_rate", b'{"count_per_hour": null}', qos=1)
+        while json.loads(stats.read_text())["received"] < 6:
+            assert time.monotonic() < deadline + 30, stats.read_text()
+            await asyncio.sleep(0.2)
+
+    try:
+        asyncio.run(main())
+        doc = json.loads(stats.read_text())
+        assert (doc["received"], doc["mapped"], doc["rejected"]) == (6, 5, {"not_a_number": 1})
+    finally:
+        stop(proc)
