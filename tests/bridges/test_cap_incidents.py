@@ -139,6 +139,16 @@ def test_a_restarted_book_still_knows_the_chain():
     assert (upd.id, upd.version) == (red.id, 2)
 
 
+def test_a_restarted_book_continues_the_versions_of_ended_warnings():
+    b = book()
+    red = one(b, "rainstorm_red.xml").events[0]
+    assert b.expire(red.created_ts + 12 * 3600)[0].version == 2  # expired
+    again = book()
+    again.restore(json.loads(json.dumps(b.state())))
+    reissued = one(again, "rainstorm_orange_update.xml", now=red.created_ts + 7200).events[0]
+    assert (reissued.id, reissued.version, reissued.state) == (red.id, 3, IncidentState.NEW)
+
+
 def test_the_level_table_is_the_sites_to_change(tmp_path):
     doc = json.loads(resource("config", "cap_mapping.json").read_text(encoding="utf-8"))
     doc["levels"].insert(0, {"severity": ["Severe"], "level": "red"})

@@ -126,6 +126,27 @@ def test_an_rss_feed_and_bad_entries_do_not_stop_the_rest(site):
     assert reasons == {"entity_declaration": 1, "read_error": 2, "too_large": 1}  # missing + file://
 
 
+def test_a_redirect_away_from_http_is_refused(tmp_path):
+    class Away(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(302)
+            self.send_header("Location", "ftp://192.0.2.1/alert.xml")
+            self.end_headers()
+
+        def log_message(self, *a):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Away)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        items = FeedSource(f"http://127.0.0.1:{server.server_address[1]}/feed.xml", timeout_s=3).poll()
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert len(items) == 1 and items[0].refused.reason.value == "read_error"
+    assert "http(s) only" in items[0].refused.detail
+
+
 def test_a_feed_that_is_no_feed_or_is_down_is_a_counted_reason(site):
     root, base = site
     (root / "page.html").write_bytes(b"<html><body>hello</body></html>")

@@ -179,14 +179,17 @@ class CapIncidentBook:
         return new
 
     # ------------------------------------------------------------------ surviving a restart
-    def state(self) -> dict:
-        return {"events": [e.to_wire() for e in self.events.values()],
+    def state(self, closed: int = 200) -> dict:
+        """What a restart needs: open incidents, their expiry, the chains, and the latest ended ones (an
+        Update re-issuing an ended warning must continue its versions, or hubs would ignore it)."""
+        recent = list(self.closed.values())[-closed:] if closed else []
+        return {"events": [e.to_wire() for e in self.events.values()], "closed": [e.to_wire() for e in recent],
                 "expires": self.expires, "chains": [[s, i, c] for (s, i), c in self.chain_of.items()]}
 
     def restore(self, doc: dict) -> None:
         from console.feed.decoder import decode_event
 
-        for w in doc.get("events", []):
+        for w in [*doc.get("closed", []), *doc.get("events", [])]:
             self._store(decode_event(w))
         self.expires.update({k: float(v) for k, v in doc.get("expires", {}).items() if k in self.events})
         for s, i, c in doc.get("chains", []):

@@ -82,6 +82,15 @@ class FolderSource:
 
 
 # ---------------------------------------------------------------------- feeds
+class _HttpOnlyRedirects(urllib.request.HTTPRedirectHandler):
+    """urllib follows a redirect to ftp:// too; a feed's server must not send us anywhere but http(s)."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
+            raise urllib.error.URLError(f"redirect to {newurl[:100]!r} refused: http(s) only")
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
 def fetch(url: str, max_bytes: int, timeout_s: float = 10.0, context: ssl.SSLContext | None = None) -> bytes:
     """GET `url` (http or https only: a feed must not make us read local files) with a size limit."""
     scheme = urllib.parse.urlsplit(url).scheme.lower()
@@ -91,7 +100,8 @@ def fetch(url: str, max_bytes: int, timeout_s: float = 10.0, context: ssl.SSLCon
                                                          "application/rss+xml, application/xml;q=0.9, */*;q=0.5",
                                                "User-Agent": "cityops-cap-bridge"})
     try:
-        with urllib.request.urlopen(req, timeout=timeout_s, context=context) as resp:
+        opener = urllib.request.build_opener(urllib.request.HTTPSHandler(context=context), _HttpOnlyRedirects())
+        with opener.open(req, timeout=timeout_s) as resp:
             length = resp.headers.get("Content-Length")
             if length and length.isdigit() and int(length) > max_bytes:
                 raise Refused(Reason.TOO_LARGE, f"{length} bytes announced, the limit is {max_bytes}")
