@@ -1,5 +1,5 @@
-"""`cityops`: the command line. Subcommands: demo, run, wall, replay, export, simulate, hub, cluster, handover,
-alarm-figures, paths, check-config. This module holds the parser and the dispatch; each subcommand's body
+"""`cityops`: the command line. Subcommands: demo, run, wall, replay, export, simulate, hub, cluster, bridge,
+handover, alarm-figures, paths, check-config. This module holds the parser and the dispatch; each subcommand's body
 lives in console/app/commands/.
 
 Everything that could stop a start (the config file, its tokens, SLA and rules files, the folders) is
@@ -13,6 +13,7 @@ from pathlib import Path
 
 from console.app.commands import (
     alarm_figures,
+    bridge,
     cluster,
     config_cmds,
     export,
@@ -169,11 +170,12 @@ def build_parser() -> argparse.ArgumentParser:
     cc = sub.add_parser("check-config", help="check the config file (and its tokens, SLA and rules files)")
     _add_place_args(cc)
 
-    ex = sub.add_parser("export", help="a time range of a recording to CSV or Parquet (pandas)")
+    ex = sub.add_parser("export", help="a time range of a recording to CSV, Parquet or MCAP")
     ex.add_argument("file", type=Path)
     ex.add_argument("--from", dest="start", default=None, help="start: ISO time (Shanghai if no zone) or UNIX s")
     ex.add_argument("--to", dest="end", default=None, help="end: ISO time or UNIX seconds")
-    ex.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    ex.add_argument("--format", choices=["csv", "parquet", "mcap"], default="csv",
+                    help="mcap: one file of JSON-schema channels that Foxglove and Lichtblick open")
     ex.add_argument("--out", type=Path, default=Path("out/export"))
     ex.add_argument("--unmask", action="store_true", help="keep personal data (only where the role allows it)")
     ex.add_argument("--role", choices=["duty_officer", "leader", "analyst"], default="analyst",
@@ -222,6 +224,27 @@ def build_parser() -> argparse.ArgumentParser:
     cl.add_argument("--duration", type=float, default=None, help="stop after S seconds")
     _add_sim_args(cl)
 
+    br = sub.add_parser("bridge", help="real systems into the city stream: CAP 1.2 warnings, MQTT sensors")
+    br_sub = br.add_subparsers(dest="kind", required=True)
+    cap = br_sub.add_parser("cap", help="CAP 1.2 alerts (folder, Atom/RSS feeds) -> incidents of source upper_level")
+    cap.add_argument("--folder", type=Path, default=None, help="watch this folder for alert files (*.xml, *.cap)")
+    cap.add_argument("--feed", action="append", default=[], metavar="URL", help="an http(s) Atom/RSS feed (repeat)")
+    cap.add_argument("--mapping", type=Path, default=None,
+                     help="the level/domain/region table (default: resources/config/cap_mapping.json)")
+    cap.add_argument("--folder-poll", type=float, default=2.0, metavar="S", help="seconds between folder scans")
+    cap.add_argument("--feed-poll", type=float, default=30.0, metavar="S", help="seconds between feed polls")
+    cap.add_argument("--max-kb", type=int, default=2048, help="largest alert or feed accepted, KiB")
+    cap.add_argument("--ca-file", type=Path, default=None, help="https feeds: trust this CA bundle (PEM)")
+    mq = br_sub.add_parser("mqtt", help="MQTT sensor readings (nats-server's MQTT listener) -> samples")
+    mq.add_argument("--mapping", type=Path, required=True, help="topic patterns to indicators, JSON")
+    mq.add_argument("--flush-s", type=float, default=0.05, help="readings gathered this long into one message")
+    for b in (cap, mq):
+        b.add_argument("--nats", metavar="URL[,URL…]", required=True, help="the NATS cluster's servers")
+        b.add_argument("--nats-creds", type=Path, default=None, metavar="FILE",
+                       help="NATS users by role, JSON (the `bridge` role)")
+        b.add_argument("--stats-json", type=Path, default=None, help="write the bridge's counters here")
+        b.add_argument("--duration", type=float, default=None, help="stop after S seconds")
+
     rep = sub.add_parser("handover", help="write a shift handover report (PDF)")
     rep.add_argument("--sample", action="store_true", required=True,
                      help="from a simulated shift (the live console writes its own from the menu)")
@@ -249,7 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "demo": run.demo, "run": run.run, "wall": run.wall, "replay": replay.replay, "export": export.export,
     "simulate": simulate.simulate, "hub": hub.hub, "cluster": cluster.cluster, "handover": handover.handover,
-    "alarm-figures": alarm_figures.alarm_figures, "paths": config_cmds.paths, "check-config": config_cmds.check_config,
+    "alarm-figures": alarm_figures.alarm_figures, "bridge": bridge.bridge, "paths": config_cmds.paths,
+    "check-config": config_cmds.check_config,
 }
 
 

@@ -16,6 +16,7 @@ import numpy as np
 import orjson
 
 from console.feed.frames import (
+    Area,
     Catalog,
     Decoded,
     ErrorFrame,
@@ -76,7 +77,7 @@ _KNOWN_FIELDS: dict[str, frozenset[str]] = {
 }
 _EVENT_FIELDS = frozenset(
     {"id", "version", "title", "category", "domain", "severity", "source", "region", "location", "state",
-     "created_ts", "updated_ts", "sla_due_ts", "assignee", "detail", "history", "merged_into", "level"}
+     "created_ts", "updated_ts", "sla_due_ts", "assignee", "detail", "history", "merged_into", "level", "area"}
 )
 
 
@@ -193,6 +194,48 @@ def decode_region(d: Any) -> Region:
     )
 
 
+MAX_AREA_POINTS = 10_000  # all polygons of one incident together: a district's outline is a few hundred
+
+
+def _lat_lon(p: Any, what: str) -> tuple[float, float]:
+    if type(p) is not list or len(p) != 2 or any(type(x) not in _NUM_TYPES for x in p):
+        raise _Bad(Reason.WRONG_TYPE, f"{what} must be [lat, lon]")
+    lat, lon = float(p[0]), float(p[1])
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise _Bad(Reason.NON_FINITE, what)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise _Bad(Reason.BAD_VALUE, f"{what} is off the globe")
+    return lat, lon
+
+
+def decode_area(d: Any) -> Area:
+    if type(d) is not dict:
+        raise _Bad(Reason.WRONG_TYPE, "event.area must be an object")
+    polys, circles = d.get("polygons") or [], d.get("circles") or []
+    if type(polys) is not list or type(circles) is not list:
+        raise _Bad(Reason.WRONG_TYPE, "event.area.polygons/circles must be lists")
+    polygons = []
+    n = 0
+    for poly in polys:
+        if type(poly) is not list:
+            raise _Bad(Reason.WRONG_TYPE, "an area polygon must be a list of [lat, lon]")
+        n += len(poly)
+        if n > MAX_AREA_POINTS:
+            raise _Bad(Reason.BAD_VALUE, f"event.area has more than {MAX_AREA_POINTS} points")
+        polygons.append(tuple(_lat_lon(p, "an area point") for p in poly))
+    out_circles = []
+    for c in circles:
+        if type(c) is not dict:
+            raise _Bad(Reason.WRONG_TYPE, "an area circle must be {lat, lon, radius_km}")
+        lat, lon = _lat_lon([c.get("lat"), c.get("lon")], "a circle's centre")
+        r = _num(c, "radius_km")
+        if r < 0:
+            raise _Bad(Reason.BAD_VALUE, "radius_km must not be negative")
+        out_circles.append((lat, lon, r))
+    return Area(desc=_str(d, "desc", required=False, default=""), polygons=tuple(polygons),
+                circles=tuple(out_circles))
+
+
 def decode_event(d: Any) -> Event:
     if type(d) is not dict:
         raise _Bad(Reason.WRONG_TYPE, "event must be an object")
@@ -241,6 +284,7 @@ def decode_event(d: Any) -> Event:
         merged_into=_str(d, "merged_into", required=False),
         # optional: absent means the level of the region code (street 9 digits, district 6, city xx0000)
         level=_enum(Level, d, "level") if d.get("level") is not None else None,
+        area=decode_area(d["area"]) if d.get("area") is not None else None,
     )
 
 

@@ -81,6 +81,20 @@ class HistoryEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class Area:
+    """Where an incident applies, as its source drew it (a CAP warning's `<area>`s): polygons of
+    (lat, lon) points, WGS-84, and circles (lat, lon, radius in km). For the map to draw."""
+
+    desc: str
+    polygons: tuple[tuple[tuple[float, float], ...], ...] = ()
+    circles: tuple[tuple[float, float, float], ...] = ()
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"desc": self.desc, "polygons": [[[lat, lon] for lat, lon in p] for p in self.polygons],
+                "circles": [{"lat": lat, "lon": lon, "radius_km": r} for lat, lon, r in self.circles]}
+
+
+@dataclass(frozen=True, slots=True)
 class Event:
     """An incident as the platform (the authority) last described it. Text fields are plain text."""
 
@@ -104,6 +118,7 @@ class Event:
     # the level whose centre handles it (street / district / city); None: the level of its region code
     # (console/incidents/levels.py reads it through handling_level)
     level: Level | None = None
+    area: Area | None = None
 
     @property
     def is_open(self) -> bool:
@@ -135,6 +150,8 @@ class Event:
             d["merged_into"] = self.merged_into
         if self.level is not None:
             d["level"] = self.level.value
+        if self.area is not None:
+            d["area"] = self.area.to_wire()
         return d
 
 

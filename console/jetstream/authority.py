@@ -16,16 +16,21 @@ log = logging.getLogger(__name__)
 
 
 class Authority:
-    def __init__(self, nc, publisher: CityPublisher):
+    """`publisher` is the simulator's CityPublisher, or anything with the same three parts: `city` (whose
+    `apply(command, now)` changes an incident), `sim_now()` and `publish_event(event)` (a bridge's
+    incidents: console/bridges/cap/run.py). Commands arrive on `subject`, one replica of `queue` each."""
+
+    def __init__(self, nc, publisher: CityPublisher, subject: str = COMMANDS, queue: str = AUTHORITY_QUEUE):
         self.nc = nc
         self.publisher = publisher
+        self.subject, self.queue = subject, queue
         self.desk = CommandDesk(publisher.city)
         self._sub = None
         self.answered = 0
 
     async def start(self) -> None:
         # a queue group: several authority replicas could stand by, each command goes to one of them
-        self._sub = await self.nc.subscribe(COMMANDS, queue=AUTHORITY_QUEUE, cb=self._on_request)
+        self._sub = await self.nc.subscribe(self.subject, queue=self.queue, cb=self._on_request)
 
     async def stop(self) -> None:
         if self._sub is not None:

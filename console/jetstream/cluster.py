@@ -6,6 +6,12 @@ temporary folder for their configuration and data, and one user per role with le
   publisher  publishes readings, events and checkpoints; cannot read commands or anything else
   authority  answers commands; cannot publish readings or events to the stream
   hub        reads the stream and the bucket, sends commands; cannot publish readings or events
+  bridge     a CAP or MQTT bridge: publishes readings, events and its checkpoints, reads sensors' subjects,
+             answers commands on its own incidents (`city.commands.<owner>`), never the main authority's
+  sensor     an MQTT device: publishes under `sensors/…` through nats-server's MQTT listener, nothing else
+
+Every node also listens for MQTT 3.1.1 (`mqtt { listen }`, `mqtt_ports`): nats-server's own listener,
+no other broker. Topic `sensors/310101/water/level` arrives as subject `sensors.310101.water.level`.
 
 Passwords are random per cluster, kept in a 0600 credentials file, never on a command line or in a log.
 """
@@ -26,7 +32,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from console.jetstream.layout import BUCKET, COMMANDS, EVENTS, SAMPLES, STREAM
+from console.jetstream.layout import BUCKET, COMMANDS, EVENTS, SAMPLES, SENSORS, STREAM
 from console.site.process import free_ports
 
 log = logging.getLogger(__name__)
@@ -46,7 +52,7 @@ PERMISSIONS: dict[str, dict] = {
         "subscribe": {"allow": [COMMANDS], "deny": [f"{SAMPLES}.>", f"{EVENTS}.>"]},
     },
     "hub": {
-        "publish": {"allow": [COMMANDS, *_JS_LOOKUP,
+        "publish": {"allow": [COMMANDS, f"{COMMANDS}.>", *_JS_LOOKUP,
                               f"$JS.API.CONSUMER.CREATE.{STREAM}.>", f"$JS.API.CONSUMER.CREATE.{STREAM}",
                               f"$JS.API.CONSUMER.CREATE.{KV_STREAM}.>", f"$JS.API.CONSUMER.CREATE.{KV_STREAM}",
                               f"$JS.API.CONSUMER.DELETE.{STREAM}.>", f"$JS.API.CONSUMER.DELETE.{KV_STREAM}.>",
@@ -54,7 +60,20 @@ PERMISSIONS: dict[str, dict] = {
                               f"$JS.API.DIRECT.GET.{KV_STREAM}.>", f"$JS.API.DIRECT.GET.{KV_STREAM}",
                               f"$JS.API.STREAM.MSG.GET.{KV_STREAM}", "$JS.FC.>"],
                     "deny": [f"{SAMPLES}.>", f"{EVENTS}.>", "$KV.>"]},
-        "subscribe": {"allow": ["_INBOX.>"], "deny": [COMMANDS]},
+        "subscribe": {"allow": ["_INBOX.>"], "deny": [COMMANDS, f"{COMMANDS}.>"]},
+    },
+    "bridge": {
+        "publish": {"allow": [f"{SAMPLES}.>", f"{EVENTS}.>", f"$KV.{BUCKET}.>", "_INBOX.>", *_JS_LOOKUP,
+                              f"$JS.API.DIRECT.GET.{KV_STREAM}.>", f"$JS.API.DIRECT.GET.{KV_STREAM}",
+                              f"$JS.API.STREAM.MSG.GET.{KV_STREAM}"],
+                    "deny": [COMMANDS]},
+        "subscribe": {"allow": ["_INBOX.>", f"{COMMANDS}.>", f"{SENSORS}.>"],
+                      "deny": [COMMANDS, f"{SAMPLES}.>", f"{EVENTS}.>"]},
+    },
+    # what nats-server's MQTT listener needs for a device that only publishes (QoS 0 and 1)
+    "sensor": {
+        "publish": {"allow": [f"{SENSORS}.>"]},
+        "subscribe": {"deny": [">"]},
     },
 }
 
@@ -85,8 +104,9 @@ class LocalCluster:
         self._own_dir = base_dir is None
         self.dir = Path(base_dir) if base_dir else Path(tempfile.mkdtemp(prefix="cityops-nats-"))
         self.users = {role: {"user": role, "password": secrets.token_urlsafe(18)}
-                      for role in ("admin", "publisher", "authority", "hub")}
+                      for role in ("admin", "publisher", "authority", "hub", "bridge", "sensor")}
         self.client_ports: list[int] = []
+        self.mqtt_ports: list[int] = []
         self.route_ports: list[int] = []
         self.procs: list[subprocess.Popen | None] = []
         self.creds_path = self.dir / "users.json"
@@ -102,6 +122,10 @@ class LocalCluster:
     def url_list(self) -> str:
         return ",".join(self.urls)
 
+    @property
+    def mqtt_endpoints(self) -> list[tuple[str, int]]:
+        return [(self.host, p) for p in self.mqtt_ports]
+
     # ------------------------------------------------------------------ configuration
     def _config(self, i: int) -> str:
         users = [{"user": u["user"], "password": u["password"], **({"permissions": PERMISSIONS[role]}
@@ -114,6 +138,8 @@ class LocalCluster:
             f"jetstream {{ store_dir: {_conf_value(str(self.dir / f'n{i + 1}'))}, "
             "max_memory_store: 256MB, max_file_store: 2GB }",
             f"accounts {{ CITY {{ jetstream: enabled, users: {_conf_value(users)} }} }}",
+            # MQTT 3.1.1 devices log in as the `sensor` user (any CITY user may; permissions decide)
+            f"mqtt {{ listen: {self.host}:{self.mqtt_ports[i]} }}",
         ]
         if self.n > 1:
             routes = [f"nats-route://{self.host}:{p}" for k, p in enumerate(self.route_ports) if k != i]
@@ -124,8 +150,9 @@ class LocalCluster:
     def start(self, timeout: float = 30.0) -> LocalCluster:
         self.dir.mkdir(parents=True, exist_ok=True)
         os.chmod(self.dir, 0o700)
-        ports = free_ports(2 * self.n, self.host)
-        self.client_ports, self.route_ports = ports[: self.n], ports[self.n :]
+        ports = free_ports(3 * self.n, self.host)
+        self.client_ports, self.route_ports = ports[: self.n], ports[self.n : 2 * self.n]
+        self.mqtt_ports = ports[2 * self.n :]
         fd = os.open(self.creds_path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             json.dump(self.users, f)

@@ -14,7 +14,7 @@ from nats.aio.client import Client
 
 log = logging.getLogger(__name__)
 
-ROLES = ("admin", "publisher", "authority", "hub")
+ROLES = ("admin", "publisher", "authority", "hub", "bridge", "sensor")
 
 
 @dataclass(frozen=True)

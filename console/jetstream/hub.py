@@ -35,11 +35,11 @@ from console.feed.session_server import Client, SessionServer
 from console.jetstream.layout import (
     BUCKET,
     CATALOG_KEY,
-    CHECKPOINT_PREFIX,
-    COMMANDS,
     EVENTS,
     SAMPLES,
     STREAM,
+    checkpoint_group,
+    commands_subject,
     parse_subject,
 )
 from console.jetstream.mirror import CityMirror
@@ -134,11 +134,11 @@ class Hub:
             keys = []
         uptos = []
         for key in keys:
-            if not key.startswith(CHECKPOINT_PREFIX + "."):
+            group = checkpoint_group(key)  # the main publisher's and each bridge's
+            if group is None:
                 continue
             body = orjson.loads((await kv.get(key)).value)
-            _, district, domain = key.split(".", 2)
-            self.mirror.load_group((district, domain), body["values"], body["events"])
+            self.mirror.load_group(group, body["values"], body["events"])
             uptos.append(int(body["upto"]))
         # every checkpoint includes the stream up to its `upto`: replaying from the oldest one is complete,
         # and re-applying what a checkpoint already had changes nothing
@@ -334,7 +334,8 @@ class Hub:
         self.stats["commands"] += 1
         cid = obj.get("id")
         try:
-            resp = await self.nc.request(COMMANDS, orjson.dumps(obj), timeout=self.opt.command_timeout_s)
+            resp = await self.nc.request(commands_subject(obj.get("event_id")), orjson.dumps(obj),
+                                         timeout=self.opt.command_timeout_s)
             s.send_bytes(resp.data)
         except (nats.errors.TimeoutError, nats.errors.NoRespondersError, nats.errors.ConnectionReconnectingError):
             self.stats["command_timeouts"] += 1

@@ -28,6 +28,29 @@ from console.simulator.pacing import SamplePacer
 log = logging.getLogger(__name__)
 
 
+async def publish_until_acked(js, subject: str, payload: bytes, msg_id: str, ack_timeout_s: float = 2.0):
+    """Publish until the stream acknowledges, however long that takes; (the ack, the retries it took).
+
+    What a publisher computed must reach the stream, or the consoles and the authority would disagree. A
+    node going down means a few seconds of leader election; meanwhile the caller waits (readings then
+    catch up, as after a pause). Every retry carries the same message id, so the stream's duplicate
+    window keeps one copy whatever happened. The simulator's publisher and the bridges all publish so."""
+    headers = {"Nats-Msg-Id": msg_id}
+    delay, attempt = 0.1, 0
+    while True:
+        try:
+            return await js.publish(subject, payload, headers=headers, timeout=ack_timeout_s), attempt
+        except nats.errors.ConnectionClosedError:
+            raise  # we are shutting down
+        except nats.errors.Error as exc:  # every other NATS and JetStream error derives from it
+            attempt += 1
+            if attempt == 5 or attempt % 30 == 0:
+                log.warning("the stream has not acknowledged %s for %d attempts (%s); still trying", subject,
+                            attempt, type(exc).__name__)
+            await asyncio.sleep(delay)
+            delay = min(2.0, delay * 2)
+
+
 @dataclass
 class PublisherOptions:
     source: str = "shanghai-city"
@@ -137,26 +160,11 @@ class CityPublisher:
             self.events += 1
 
     async def _publish(self, subject: str, payload: bytes):
-        """Publish until the stream acknowledges, however long that takes: what the city computed must
-        reach the stream, or the consoles and the authority would disagree. A node going down means a
-        few seconds of leader election; meanwhile the tick waits (readings then catch up, as after a
-        pause). A retry carries the same message id, so the stream keeps one copy whatever happened."""
         self._msg_no += 1
-        headers = {"Nats-Msg-Id": f"{self._run_id}-{self._msg_no}"}
-        delay, attempt = 0.1, 0
-        while True:
-            try:
-                return await self.js.publish(subject, payload, headers=headers, timeout=self.opt.ack_timeout_s)
-            except nats.errors.ConnectionClosedError:
-                raise  # we are shutting down
-            except nats.errors.Error as exc:  # every other NATS and JetStream error derives from it
-                attempt += 1
-                self.retries += 1
-                if attempt == 5 or attempt % 30 == 0:
-                    log.warning("the stream has not acknowledged %s for %d attempts (%s); still trying", subject,
-                                attempt, type(exc).__name__)
-                await asyncio.sleep(delay)
-                delay = min(2.0, delay * 2)
+        ack, attempts = await publish_until_acked(self.js, subject, payload, f"{self._run_id}-{self._msg_no}",
+                                                  self.opt.ack_timeout_s)
+        self.retries += attempts
+        return ack
 
     async def checkpoint(self) -> None:
         """Every group's latest readings and open incidents, each stamped with the stream sequence they

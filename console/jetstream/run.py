@@ -136,6 +136,7 @@ async def run_stack(city: SimCity, options: PublisherOptions, hubs: int, hub_por
         urls = ",".join(f"ws://127.0.0.1:{p}" for p in ports)
         await asyncio.sleep(2.0)
         print(f"NATS: {cluster.url_list()}  (data and logs in {cluster.dir}, removed on exit)")
+        print(f"MQTT 3.1.1 (user `sensor`): {', '.join(f'mqtt://{h}:{p}' for h, p in cluster.mqtt_endpoints)}")
         print(f"hubs: {urls}")
         print(f"console: cityops run --feed '上海市城运平台={urls}'", flush=True)
         try:

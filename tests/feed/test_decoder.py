@@ -166,3 +166,22 @@ def test_decoder_never_raises_on_random_bytes():
                 {"type": "catalog", "indicators": [5]}, {"type": "event", "seq": 1, "event": {"history": 3}}]:
         d = dec.decode(dumps(obj))
         assert d.frame is not None or d.rejects
+
+
+def test_an_events_area_decodes_and_bad_ones_are_named():
+    area = {"desc": "黄浦区", "polygons": [[[31.2, 121.4], [31.3, 121.5], [31.2, 121.5], [31.2, 121.4]]],
+            "circles": [{"lat": 30.9, "lon": 121.9, "radius_km": 25}]}
+    d = Decoder().decode(dumps({"type": "event", "seq": 1, "event": event(area=area)}))
+    assert d.unknown_fields == 0
+    ev = d.frame.event
+    assert ev.area.polygons[0][1] == (31.3, 121.5) and ev.area.circles == ((30.9, 121.9, 25.0),)
+    assert ev.to_wire()["area"] == {**area, "circles": [{"lat": 30.9, "lon": 121.9, "radius_km": 25.0}]}
+    assert Decoder().decode(dumps({"type": "event", "seq": 1, "event": event()})).frame.event.area is None
+    for bad, reason in (({"polygons": [[[91.0, 121.4]]]}, Reason.BAD_VALUE),
+                        ({"polygons": [[[31.2]]]}, Reason.WRONG_TYPE),
+                        ({"polygons": [[[31.2, 121.4]] * 10_001]}, Reason.BAD_VALUE),
+                        ({"circles": [{"lat": 30.9, "lon": 121.9, "radius_km": -1}]}, Reason.BAD_VALUE),
+                        ({"circles": [{"lat": 30.9, "lon": 121.9}]}, Reason.MISSING_FIELD),
+                        ("黄浦区", Reason.WRONG_TYPE)):
+        d = Decoder().decode(dumps({"type": "event", "seq": 1, "event": event(area=bad)}))
+        assert d.frame is None and d.rejects == {reason.value: 1}, (bad, d.rejects)

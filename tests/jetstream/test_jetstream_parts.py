@@ -12,7 +12,15 @@ from console.feed.client_session import Filters
 from console.feed.live_source import FeedConfig, LiveSource
 from console.jetstream.connect import load_creds, redact, split_urls
 from console.jetstream.hub import Hub, HubOptions
-from console.jetstream.layout import checkpoint_key, district_of, events_subject, parse_subject, samples_subject
+from console.jetstream.layout import (
+    checkpoint_group,
+    checkpoint_key,
+    commands_subject,
+    district_of,
+    events_subject,
+    parse_subject,
+    samples_subject,
+)
 from console.jetstream.mirror import CityMirror
 from console.model.city_state import CityState
 from console.model.ingest import Ingest
@@ -32,6 +40,18 @@ def test_subjects_carry_district_and_domain():
     assert parse_subject(events_subject("310115", "a.b*")) == ("events", "310115", "a_b_")
     assert parse_subject("city.commands") is None and parse_subject("city.samples.x") is None
     assert checkpoint_key("310000", "power") == "state.310000.power"
+
+
+def test_each_publisher_checkpoints_under_its_own_key_and_owns_its_commands():
+    assert checkpoint_key("310101", "weather") == "state.310101.weather"
+    assert checkpoint_key("310101", "weather", owner="cap") == "state.310101.weather.cap"
+    assert checkpoint_group("state.310101.weather") == checkpoint_group("state.310101.weather.cap") == ("310101",
+                                                                                                         "weather")
+    assert checkpoint_group("bridge.cap") is None and checkpoint_group("catalog") is None
+    assert commands_subject("SH-20400-000001") == "city.commands"  # the main authority's incidents
+    assert commands_subject("cap:3a2c8faffe85-0") == "city.commands.cap"
+    assert commands_subject("a.b*:x") == "city.commands.a_b_"  # an owner never adds subject tokens or wildcards
+    assert commands_subject(None) == commands_subject(":x") == "city.commands"
 
 
 def test_mirror_is_idempotent_and_order_proof():

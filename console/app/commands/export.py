@@ -1,5 +1,6 @@
-"""`cityops export FILE`: a time range of a recording to CSV or Parquet (pandas), with the operators'
-actions from the audit log, as far as the role policy allows (export at all, unmasked personal data)."""
+"""`cityops export FILE`: a time range of a recording to CSV or Parquet (pandas), or to one MCAP file
+for Foxglove/Lichtblick, with the operators' actions from the audit log, as far as the role policy
+allows (export at all, unmasked personal data)."""
 
 from __future__ import annotations
 
@@ -49,6 +50,18 @@ def export(args: argparse.Namespace, cfg: Config) -> int:
     audit = args.audit or (data_dir() / "audit.jsonl")
     if args.audit is not None and not audit.exists():
         raise SystemExit(f"cityops: no such audit log: {audit}")
+    if args.format == "mcap":
+        import time
+
+        from console.recording.mcap_export import export_mcap
+
+        t0 = time.monotonic()
+        m = export_mcap(Recording(args.file), args.out, parse_time(args.start), parse_time(args.end),
+                        unmask=args.unmask, progress=progress, audit=audit if audit.exists() else None)
+        print(file=sys.stderr)
+        print(f"{m.samples} readings, {m.incidents} incident versions, {m.actions} operator actions on "
+              f"{m.channels} channels -> {m.path} ({time.monotonic() - t0:.1f} s)")
+        return 0
     res = export_recording(Recording(args.file), args.out, args.format, parse_time(args.start), parse_time(args.end),
                            unmask=args.unmask, progress=progress, audit=audit if audit.exists() else None)
     print(file=sys.stderr)
