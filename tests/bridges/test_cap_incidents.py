@@ -35,14 +35,14 @@ def one(b: CapIncidentBook, name: str, now: float | None = None):
 # (fixture, level, domain, region, title, location) as docs/integration.md's table has them
 DOCUMENTED = [
     ("a1_homeland_security.xml", "orange", "safety", "310000", "Homeland Security Sets Code ORANGE",
-     (31.2304, 121.4737)),
+     (31.2129, 121.4845)),
     ("a2_severe_thunderstorm.xml", "orange", "weather", "310000", "SEVERE THUNDERSTORM WARNING", (38.4875, -119.93)),
     ("a3_earthquake_update.xml", "blue", "safety", "310000", "EQ 3.4 Imperial County CA", (32.9525, -115.5527)),
-    ("a4_amber_alert.xml", "orange", "safety", "310000", "Amber Alert in Los Angeles County", (31.2304, 121.4737)),
+    ("a4_amber_alert.xml", "orange", "safety", "310000", "Amber Alert in Los Angeles County", (31.2129, 121.4845)),
     ("rainstorm_red.xml", "red", "weather", "310000", "上海市气象台发布暴雨红色预警信号", (31.1975, 121.4625)),
     ("typhoon_blue.xml", "blue", "weather", "310115", "浦东新区气象局发布台风蓝色预警信号", (30.9, 121.9)),
     ("heat_yellow_street.xml", "yellow", "health", "310101", "黄浦区发布高温黄色预警信号（外滩、南京东路街道）",
-     (31.225, 121.485)),
+     (31.218, 121.479)),
 ]
 
 
