@@ -59,8 +59,8 @@ def _add_view_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--screenshot", type=Path, default=None, help="write a PNG of the window")
     g.add_argument("--quit-after", type=float, default=None, help="quit the window after S seconds")
     g.add_argument("--history-hours", type=float, default=24.0,
-                   help="history kept in memory per series (older than 15 minutes: per-minute min/max/mean/last)")
-    g.add_argument("--max-series", type=int, default=StateConfig.max_series,
+                   help="history kept in memory per series (before its last 960 readings: min/max/mean/last a minute)")
+    g.add_argument("--max-series", type=int, default=StateConfig().max_series,
                    help="most (indicator, region) series kept (memory: about 32 KB each at the defaults)")
     g.add_argument("--tile-url", default=None,  # default: the config file's [map] tile_url
                    help="an intranet map tile server, e.g. http://tiles.local/{z}/{x}/{y}.png (default: none, "
