@@ -28,7 +28,7 @@ _STATUS_OF_CODE = (Status.NODATA, Status.NORMAL, Status.WARN, Status.ALARM)
 class StateConfig:
     history_s: float = 24 * 3600  # how far back each series is kept in memory, as per-bucket envelopes
     bucket_s: float = 60.0  # the envelopes' interval (the recording's history blocks are minutes too)
-    recent_points: int = 900  # readings kept as received per series: 15 min at 1 Hz, whatever the cadence
+    recent_points: int = 960  # readings kept as received per series: 16 min at 1 Hz, whatever the cadence
     max_series: int = 32_768  # the whole city at street level (215 x 100 + roll-ups) fits
     max_archive: int = 5000  # closed incidents kept for lookups
 

@@ -2,8 +2,8 @@
 `max_series` x (recent readings + buckets), never cadence x uptime.
 
 - **recent**: a ring of each series' last `recent_points` readings exactly as received (float64 time
-  and value): 15 minutes at 1 Hz with the defaults, hours for slower series. The chart's shortest
-  range, sparklines, forecasts and the console's rules read only this part.
+  and value): 16 minutes at 1 Hz with the defaults, hours for slower series. The chart's shortest
+  range (15 minutes), sparklines, forecasts (15 minutes) and the console's rules read only this part.
 - **envelopes**: a ring of `bucket_s` intervals (60 s, the recording's minutes) covering `history_s`:
   per interval the min and max (float32) and the mean and last reading, each stored as where it lies
   between that min and max in 1/65535ths (uint16: 2 bytes instead of 4, off by at most 1/131070 of
@@ -37,7 +37,7 @@ class SeriesLimitError(Exception):
 
 
 class HistoryRings:
-    def __init__(self, max_series: int = 32_768, recent_points: int = 900, history_s: float = 86_400.0,
+    def __init__(self, max_series: int = 32_768, recent_points: int = 960, history_s: float = 86_400.0,
                  bucket_s: float = 60.0):
         if max_series <= 0 or recent_points <= 0 or not (history_s > 0) or not (bucket_s > 0):
             raise ValueError("max_series, recent_points, history_s and bucket_s must be positive")
@@ -411,12 +411,16 @@ class HistoryRings:
     def series(self, sid: int, since: float | None = None) -> tuple[np.ndarray, np.ndarray]:
         """What a chart draws, oldest first, within the history window (and at or after `since`): each
         bucket whose readings are all in the recent ring as those readings; each older bucket as its
-        min at its start and its max half a bucket later (one point when they are equal)."""
+        min at its start and its max half a bucket later (one point when they are equal). When `since`
+        is within the ring, every reading from then on is in it: those readings alone."""
         t, v = self.recent(sid)
         if not len(t):
             return t, v
         w = self.bucket_s
         rb = self._bucket_of(t)
+        if since is not None and since >= t[0]:
+            keep = (t >= since) & (rb > int(self._bucket[sid]) - self.n_buckets)
+            return t[keep], v[keep]
         # the ring's oldest bucket may have lost readings to it once the ring is full: drawn as a bucket
         covered = int(rb[0]) + (1 if self._count[sid] == self.recent_points else 0)
         k = self._window(sid, since, covered)

@@ -54,7 +54,10 @@ def test_history_is_the_recent_readings_and_minute_envelopes_before_them():
     assert ts.tolist() == [900, 930, 960, 990, 1020, 1050, 1080, 1110, 1140, 1170, 1200, 1230, 1260, 1290,
                            1320, 1350, 1380, 1410, 1440, 1470]
     assert v.tolist() == [float(t) for t in range(30, 50)]
-    assert s.history("traffic.congestion_index", "310101", since=1420)[0].tolist() == [1420, 1420, 1440, 1470]
+    # from within the ring: every reading from then on is in it; from before: the bucket holding it is cut there
+    assert s.history("traffic.congestion_index", "310101", since=1420)[0].tolist() == [1440, 1470]
+    assert s.history("traffic.congestion_index", "310101", since=1300)[0].tolist() == [1300, 1300, 1320, 1350, 1380,
+                                                                                       1410, 1440, 1470]
 
 
 def test_series_limit_rejects_instead_of_growing():

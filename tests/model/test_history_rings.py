@@ -103,7 +103,7 @@ def test_memory_is_fixed_by_configuration_not_by_cadence_or_uptime():
     def arrays(r):
         return {k: (id(a), a.nbytes) for k, a in vars(r).items() if isinstance(a, np.ndarray)}
 
-    r = HistoryRings(max_series=64, recent_points=900, history_s=86_400, bucket_s=W)
+    r = HistoryRings(max_series=64)  # the defaults
     fast = np.array([r.add_series() for _ in range(32)])
     slow = np.array([r.add_series() for _ in range(32)])
     before, allocated = arrays(r), r.bytes_allocated
@@ -124,8 +124,8 @@ def test_memory_is_fixed_by_configuration_not_by_cadence_or_uptime():
     after_1h = arrays(r), r.bytes_allocated
     simulate(1, 24)
     assert (arrays(r), r.bytes_allocated) == after_1h == (before, allocated)
-    assert r.count(int(fast[0])) == 900 and len(r.envelopes(int(fast[0]))[0]) == 1440
-    assert r.bytes_per_series <= 34 * 1024  # the budget at the defaults: ~32 KB per series
+    assert r.count(int(fast[0])) == 960 and len(r.envelopes(int(fast[0]))[0]) == 1440
+    assert r.bytes_per_series <= 32 * 1024  # the budget at the defaults
 
 
 def test_old_and_duplicate_readings_are_dropped_and_leave_the_envelopes_alone():
