@@ -296,23 +296,17 @@ class CityState:
         self.load_history(history)
 
     def load_history(self, history) -> int:
-        """Append past readings, (indicator, region, ts, values) per series in arrival order, all in
-        one batch (the rings' rules apply); returns those kept. Unknown series are left out."""
-        sids, ts, vals = [], [], []
+        """Append past readings, (indicator, region, ts, values) per series in arrival order, all at
+        once (the rings' rules apply); returns those kept. Unknown series are left out."""
+        items = []
         for ind, reg, t, v in history:
             sid = self._series_for(ind, reg)
             if sid is not None and len(t):
-                sids.append(np.full(len(t), sid, dtype=np.int64))
-                ts.append(t)
-                vals.append(v)
-        if not sids:
-            return 0
-        sid_a = np.concatenate(sids)
-        kept = self.rings.append(sid_a, np.concatenate(ts), np.concatenate(vals))
-        written = sid_a if kept is None else sid_a[kept]
-        self.samples_total += len(written)
-        self._dirty[written] = self._status_due[written] = True
-        return len(written)
+                items.append((sid, t, v))
+                self._dirty[sid] = self._status_due[sid] = True
+        n = self.rings.load(items)
+        self.samples_total += n
+        return n
 
     def _series_for(self, indicator: str, region: str) -> int | None:
         """The series' id, made if the catalog knows both and there is room; else None."""
@@ -328,18 +322,25 @@ class CityState:
         """Older readings, after the fact: each series' (ts, values) from before what it holds now
         (a replay fills the charts in once the exact state shows). The result is what appending
         them first would have kept."""
-        fresh, older = [], []
-        for ind, reg, ts, vals in history:
-            if not len(ts):
-                continue
+        self.prepend_reduced(self.reduce_history(history))
+
+    def reduce_history(self, history) -> list:
+        """`prepend_history`'s work on the readings themselves: (indicator, region, ts, values) per series
+        to what `prepend_reduced` takes. Reads only the configuration: safe on another thread."""
+        return [(ind, reg, o) for ind, reg, ts, vals in history if (o := self.rings.reduce(ts, vals)) is not None]
+
+    def prepend_reduced(self, reduced: list) -> None:
+        items = []
+        for ind, reg, older in reduced:
             sid = self._index.get((ind, reg))
             if sid is None:
-                fresh.append((ind, reg, ts, vals))
-            else:
-                older.append((sid, ts, vals))
-                self._dirty[sid] = self._status_due[sid] = True
-        self.rings.prepend(older)
-        self.load_history(fresh)
+                sid = self._series_for(ind, reg)
+                if sid is None:
+                    continue
+                self.samples_total += int(older.n.sum())
+            items.append((sid, older))
+            self._dirty[sid] = self._status_due[sid] = True
+        self.rings.prepend(items)
 
     def restore(self, body: dict) -> None:
         """Merge a keyframe in: its catalog, latest values and open incidents (what is already newer

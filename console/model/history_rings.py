@@ -23,6 +23,7 @@ touch: only the rows of series that exist take memory (rows past `n_series` are 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -34,6 +35,20 @@ _PER_SERIES = 7 * 8  # head, count, newest bucket, its count and sum, last time 
 
 class SeriesLimitError(Exception):
     """More series than the configured `max_series`."""
+
+
+@dataclass(frozen=True, slots=True)
+class Older:
+    """One series' older readings reduced for `HistoryRings.prepend`: the newest `recent_points` as
+    they are, and per bucket its number, [min, max] (float32), count, sum and last reading."""
+
+    ts: np.ndarray
+    vals: np.ndarray
+    k: np.ndarray
+    ext: np.ndarray
+    n: np.ndarray
+    total: np.ndarray
+    last: np.ndarray
 
 
 class HistoryRings:
@@ -206,16 +221,46 @@ class HistoryRings:
     def _append_grouped(self, sids, ts, values) -> np.ndarray:
         keep = self._newer(sids, ts)
         kept = np.flatnonzero(keep)
-        if len(kept) == 0:
-            return keep
-        k_idx = kept[np.argsort(sids[kept], kind="stable")]  # by series; within one, arrival = time order
-        ks, kt, kv = sids[k_idx], ts[k_idx], values[k_idx]
+        if len(kept):
+            k_idx = kept[np.argsort(sids[kept], kind="stable")]  # by series; within one, arrival = time order
+            self._write_grouped(sids[k_idx], ts[k_idx], values[k_idx])
+        return keep
+
+    def load(self, items: list[tuple[int, np.ndarray, np.ndarray]]) -> int:
+        """Append past readings, (sid, ts, values) per series in arrival order (a replay's history):
+        the same as `append` of them all, without sorting what already comes grouped. Returns those kept."""
+        sids = [int(s) for s, t, _ in items if len(t)]
+        if not _unique(np.array(sids, dtype=np.int64), self.max_series):
+            ts = [t for _, t, _ in items]
+            kept = self.append(np.concatenate([np.full(len(t), s) for s, t, _ in items]), np.concatenate(ts),
+                               np.concatenate([v for _, _, v in items]))
+            return sum(map(len, ts)) if kept is None else int(kept.sum())
+        parts = [(sid, *_newer_than(self.last_ts[sid], t, v)) for sid, t, v in items if len(t)]
+        return self._write_parts(parts)
+
+    def _write_parts(self, parts: list[tuple[int, np.ndarray, np.ndarray]]) -> int:
+        """Write readings given per series (each series once, times increasing, newer than its latest)."""
+        parts = [p for p in parts if len(p[1])]
+        if not parts:
+            return 0
+        ks = np.repeat(np.array([s for s, _, _ in parts], dtype=np.int64), [len(t) for _, t, _ in parts])
+        self._write_grouped(ks, np.concatenate([t for _, t, _ in parts]), np.concatenate([v for _, _, v in parts]))
+        return len(ks)
+
+    def _write_grouped(self, ks: np.ndarray, kt: np.ndarray, kv: np.ndarray) -> None:
+        """Write readings grouped by series, each group in time order and newer than its series' latest."""
+        # envelopes first: a bucket closing is written down with the series' latest value before these
+        r_k, r_ext, r_n, r_sum, rstart = _runs(self._bucket_of(kt), kv, np.r_[True, ks[1:] != ks[:-1]])
+        self._write_runs(ks[rstart], r_k, r_ext, r_n, r_sum, kv[np.r_[rstart[1:], len(ks)] - 1])
+        self._write_recent(ks, kt, kv)
+
+    def _write_recent(self, ks: np.ndarray, kt: np.ndarray, kv: np.ndarray) -> None:
+        """The recent rings' part of `_write_grouped`, and each series' latest reading."""
         gstart = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
         glen = np.diff(np.r_[gstart, len(ks)])
         gsid, glast = ks[gstart], gstart + glen - 1
-        # recent ring: each reading's rank in its series; only the newest `recent_points` are written
         p = self.recent_points
-        rank = np.arange(len(ks)) - np.repeat(gstart, glen)
+        rank = np.arange(len(ks)) - np.repeat(gstart, glen)  # within its series; the newest p are written
         fits = rank >= np.repeat(glen - p, glen)
         w_s = ks[fits]
         slots = w_s * p + (self._head[w_s] + rank[fits]) % p
@@ -223,17 +268,20 @@ class HistoryRings:
         self._val.reshape(-1)[slots] = kv[fits]
         self._head[gsid] = (self._head[gsid] + glen) % p
         self._count[gsid] = np.minimum(self._count[gsid] + glen, p)
-        # envelopes: one run per (series, bucket), aggregated at once. A series' first run may continue
-        # its newest bucket; every run but its last is a bucket closed, written whole.
-        b = self._bucket_of(kt)
-        r_k, r_ext, r_n, r_sum, rstart = _runs(b, kv, np.r_[True, ks[1:] != ks[:-1]])
-        r_sid = ks[rstart]
-        r_gid = np.searchsorted(gstart, rstart, side="right") - 1  # each run's series
-        g_lastrun = np.searchsorted(rstart, glast, side="right") - 1  # each series' last run
+        self.last_ts[gsid] = kt[glast]
+        self.last_val[gsid] = kv[glast]
+
+    def _write_runs(self, r_sid, r_k, r_ext, r_n, r_sum, r_last) -> None:
+        """Buckets aggregated elsewhere, grouped by series and in time order, each newer than or the
+        same as its series' newest: [min, max] (float32), count, sum and last reading of each. A series'
+        first may continue its newest bucket; every one but its last is a bucket closed, written whole."""
+        gstart = np.flatnonzero(np.r_[True, r_sid[1:] != r_sid[:-1]])
+        gsid = r_sid[gstart]
+        g_lastrun = np.r_[gstart[1:], len(r_sid)] - 1
+        r_gid = np.repeat(np.arange(len(gstart)), np.diff(np.r_[gstart, len(r_sid)]))
         cur, final_b = self._bucket[gsid], r_k[g_lastrun]
-        merge = r_k == self._bucket[r_sid]  # only ever a series' first run
-        moving = final_b != cur
-        self._seal(gsid[moving & ~merge[np.searchsorted(rstart, gstart)]])  # closing as they were
+        merge = r_k == self._bucket[r_sid]  # only ever a series' first
+        self._seal(gsid[(final_b != cur) & ~merge[gstart]])  # closing as they were
         self._empty(gsid, cur + 1, final_b + 1)
         cnt = np.where(merge, self._bucket_n[r_sid] + r_n, r_n)
         total = np.where(merge, self._bucket_sum[r_sid] + r_sum, r_sum)
@@ -241,19 +289,17 @@ class HistoryRings:
         flat = r_sid * self.n_buckets + r_k % self.n_buckets
         if merge.any():
             old = ext[flat[merge]]
+            r_ext = r_ext.copy()
             r_ext[merge, 0] = np.fmin(old[:, 0], r_ext[merge, 0])
             r_ext[merge, 1] = np.fmax(old[:, 1], r_ext[merge, 1])
-        live = r_k > final_b[r_gid] - self.n_buckets  # older runs fell out of the window in this batch
+        live = r_k > final_b[r_gid] - self.n_buckets  # older ones fell out of the window already
         ext[flat[live]] = r_ext[live]
         closed = live.copy()
         closed[g_lastrun] = False
-        self._write_pos(flat[closed], (total / cnt)[closed], kv[np.r_[rstart[1:], len(ks)] - 1][closed])
+        self._write_pos(flat[closed], (total / cnt)[closed], r_last[closed])
         self._bucket[gsid] = final_b
         self._bucket_n[gsid] = cnt[g_lastrun]
         self._bucket_sum[gsid] = total[g_lastrun]
-        self.last_ts[gsid] = kt[glast]
-        self.last_val[gsid] = kv[glast]
-        return keep
 
     def _newer(self, sids: np.ndarray, ts: np.ndarray) -> np.ndarray:
         """Which readings are newer than their series' latest and than every one before them in the
@@ -285,72 +331,99 @@ class HistoryRings:
         return keep
 
     # ------------------------------------------------------------------ putting older readings first
-    def prepend(self, items: list[tuple[int, np.ndarray, np.ndarray]]) -> None:
-        """Put older readings before what each series holds, as if they had come first: (sid, ts, values),
-        one item per series, ts in arrival order. Readings a series holds that are not newer than the
-        last of these go. The series whose recent ring still holds every reading they have (the usual
-        case after a seek) are rebuilt with one batched append; the others one by one, in place."""
-        simple, full = [], []
-        for sid, ts, vals in items:
-            if not len(ts):
-                continue
-            running = np.maximum.accumulate(ts)
-            keep = np.r_[True, ts[1:] > running[:-1]]  # the ring's rule, from an empty ring
-            item = (int(sid), ts[keep], vals[keep])
-            (full if self._count[sid] == self.recent_points else simple).append(item)
-        if simple:
-            sids = np.array([s for s, _, _ in simple], dtype=np.int64)
-            t_last = np.array([t[-1] for _, t, _ in simple])
-            cnt = self._count[sids]
-            held_t, held_v = self._recent_rows(sids)
-            newer = held_t > np.repeat(t_last, cnt)
-            self._reset(sids)
-            self.append(np.concatenate([np.full(len(t), s) for s, t, _ in simple] + [np.repeat(sids, cnt)[newer]]),
-                        np.concatenate([t for _, t, _ in simple] + [held_t[newer]]),
-                        np.concatenate([v for _, _, v in simple] + [held_v[newer]]))
-        for sid, ts, vals in full:
-            self._prepend_in_place(sid, ts, vals)
+    def reduce(self, ts: np.ndarray, vals: np.ndarray) -> Older | None:
+        """One series' older readings (arrival order) as `prepend` needs them: the ring's rule applied
+        from an empty series, the newest `recent_points` kept, the rest only as buckets. Reads no state:
+        safe on another thread (the window reduces a replay's hour there, off the GUI thread)."""
+        if not len(ts):
+            return None
+        ts, vals = _newer_than(-np.inf, ts, vals)
+        k, ext, n, total, start = _runs(self._bucket_of(ts), vals)
+        last = vals[np.r_[start[1:], len(ts)] - 1]
+        return Older(ts[-self.recent_points:], vals[-self.recent_points:], k, ext, n, total, last)
 
-    def _prepend_in_place(self, sid: int, ts: np.ndarray, vals: np.ndarray) -> None:
+    def prepend(self, items: list[tuple[int, Older]]) -> None:
+        """Put older readings (`reduce`d) before what each series holds, as if they had come first, one
+        item per series. Readings a series holds that are not newer than the last of these go. The
+        series whose recent ring still holds every reading they have (the usual case after a seek) are
+        rebuilt together; the others one by one, in place."""
+        items = [(int(sid), o) for sid, o in items if o is not None]
+        simple = [(sid, o) for sid, o in items if self._count[sid] < self.recent_points]
+        full = [(sid, o) for sid, o in items if self._count[sid] == self.recent_points]
+        if simple:
+            sids = np.array([s for s, _ in simple], dtype=np.int64)
+            cnt = self._count[sids]
+            held_t, held_v = self._recent_rows(sids)  # series after series, in the order of `sids`
+            newer = held_t > np.repeat([o.ts[-1] for _, o in simple], cnt)
+            h_gi = np.repeat(np.arange(len(sids)), cnt)[newer]  # which item each reading still held is of
+            held_t, held_v = held_t[newer], held_v[newer]
+            self._reset(sids)
+            # envelopes: each series' older buckets, then those of what it still holds (the first of
+            # which may be the older ones' last bucket: taken together)
+            o_gi = np.repeat(np.arange(len(sids)), [len(o.k) for _, o in simple])
+            older = [np.concatenate(x) for x in zip(*((o.k, o.ext, o.n, o.total, o.last) for _, o in simple),
+                                                     strict=True)]
+            if len(held_t):
+                h_k, h_ext, h_n, h_sum, h_start = _runs(self._bucket_of(held_t), held_v,
+                                                         np.r_[True, h_gi[1:] != h_gi[:-1]])
+                h_last = held_v[np.r_[h_start[1:], len(held_t)] - 1]
+                gi = np.r_[o_gi, h_gi[h_start]]
+                order = np.argsort(gi, kind="stable")
+                runs = [np.concatenate(x)[order] for x in zip(older, (h_k, h_ext, h_n, h_sum, h_last), strict=True)]
+                gi = gi[order]
+            else:
+                runs, gi = older, o_gi
+            self._write_runs(*_coalesce(sids[gi], *runs))
+            # recent rings: the newest of the older readings, then what each still holds after them
+            ends = np.cumsum(np.bincount(h_gi, minlength=len(sids)))
+            starts = np.r_[0, ends[:-1]]
+            parts_t = [np.concatenate((o.ts, held_t[a:b])) for (_, o), a, b in zip(simple, starts, ends, strict=True)]
+            parts_v = [np.concatenate((o.vals, held_v[a:b])) for (_, o), a, b in zip(simple, starts, ends, strict=True)]
+            self._write_recent(np.repeat(sids, [len(t) for t in parts_t]), np.concatenate(parts_t),
+                               np.concatenate(parts_v))
+        for sid, o in full:
+            self._prepend_in_place(sid, o)
+
+    def _prepend_in_place(self, sid: int, o: Older) -> None:
         """`prepend` for a series whose recent ring is full: its older buckets exist only as envelopes."""
-        t_last = ts[-1]
+        t_last = o.ts[-1]
         if self.last_ts[sid] <= t_last:  # all it holds goes
             self._reset(np.array([sid]))
-            self.append(np.full(len(ts), sid), ts, vals)
+            self._write_runs(np.full(len(o.k), sid), o.k, o.ext, o.n, o.total, o.last)
+            self._write_recent(np.full(len(o.ts), sid), o.ts, o.vals)
             return
         nb, p = self.n_buckets, self.recent_points
         held_t, held_v = self._recent_rows(np.array([sid]))
         covered = int(self._bucket_of(held_t[:1])[0]) + 1  # buckets from here on: every reading in the ring
         newer = held_t > t_last
-        rt = np.concatenate((ts, held_t[newer]))[-p:]  # the recent ring: the newest of both
-        rv = np.concatenate((vals, held_v[newer]))[-p:]
+        rt = np.concatenate((o.ts, held_t[newer]))[-p:]  # the recent ring: the newest of both
+        rv = np.concatenate((o.vals, held_v[newer]))[-p:]
         self._ts[sid, : len(rt)], self._val[sid, : len(rt)] = rt, rv
         self._head[sid], self._count[sid] = len(rt) % p, len(rt)
         # envelopes: before bucket k0 only these readings, k0 shared, after it what was held
-        k0 = int(self._bucket_of(ts[-1:])[0])
+        k0 = int(o.k[-1])
         cur = int(self._bucket[sid])
         lo = cur - nb + 1
         if k0 < lo:  # they all end before the window
             return
         self._ext[sid, np.arange(lo, k0) % nb] = np.nan
-        b = self._bucket_of(ts)
-        pk, pe, pn, psum, _ = _runs(b, vals)
-        pe = np.column_stack((pe, psum / pn, vals[np.r_[np.flatnonzero(np.diff(b)), len(b) - 1]]))
-        older = (pk >= lo) & (pk < k0)
-        self._put(sid, pk[older], pe[older])
+        pe = np.column_stack((o.ext, o.total / o.n, o.last))
+        older = (o.k >= lo) & (o.k < k0)
+        self._put(sid, o.k[older], pe[older])
         if k0 >= covered:  # the ring holds every reading of k0 that stays: the bucket again, exactly
-            both_v = np.concatenate((vals[b == k0], held_v[newer & (self._bucket_of(held_t) == k0)]))
-            n, total = len(both_v), float(both_v.sum())
-            extremes = _f32(np.r_[both_v.min(), both_v.max()])
-            self._put(sid, np.array([k0]), np.array([[*extremes, total / n, both_v[-1]]]))
+            mine = newer & (self._bucket_of(held_t) == k0)
+            n, total = int(o.n[-1]) + int(mine.sum()), float(o.total[-1]) + float(held_v[mine].sum())
+            extremes = np.r_[_f32(held_v[mine]), o.ext[-1]]
+            last = held_v[mine][-1] if mine.any() else o.last[-1]
+            self._put(sid, np.array([k0]), np.array([[extremes.min(), extremes.max(), total / n, last]]))
             if cur == k0:
                 self._bucket_n[sid], self._bucket_sum[sid] = n, total
-        elif pk[-1] == k0:  # held only as an envelope: its extremes take these in, mean and last stay
+        else:  # held only as an envelope: its extremes take these in, mean and last stay
             held = self._get(sid, np.array([k0]))[0]
             if np.isnan(held[0]):
-                self._put(sid, pk[-1:], pe[-1:])
+                self._put(sid, o.k[-1:], pe[-1:])
             else:
-                self._put(sid, pk[-1:], np.array([[min(held[0], pe[-1, 0]), max(held[1], pe[-1, 1]), *held[2:]]]))
+                self._put(sid, o.k[-1:], np.array([[min(held[0], pe[-1, 0]), max(held[1], pe[-1, 1]), *held[2:]]]))
 
     def _get(self, sid: int, k: np.ndarray) -> np.ndarray:
         """Buckets k of a series as rows of [min, max, mean, last] (NaN where empty)."""
@@ -439,6 +512,13 @@ class HistoryRings:
         return np.concatenate((et, t[keep])), np.concatenate((ev, v[keep]))
 
 
+def _newer_than(latest: float, ts: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """One series' readings in arrival order, less those not newer than `latest` or than one before them."""
+    prev = np.maximum.accumulate(np.r_[latest, ts[:-1]])
+    keep = ts > prev
+    return (ts, vals) if keep.all() else (ts[keep], vals[keep])
+
+
 def _unique(sids: np.ndarray, size: int) -> bool:
     """No series twice among `sids` (each below `size`)."""
     if len(sids) <= 32:
@@ -466,6 +546,16 @@ def _encode(x: np.ndarray, lo: np.ndarray, span: np.ndarray) -> np.ndarray:
     return np.rint(np.minimum(np.maximum(f, 0.0), 1.0) * _Q).astype(np.uint16)
 
 
+def _coalesce(r_sid, k, ext, n, total, last):
+    """Runs of one series and bucket next to each other taken together (its last reading the later's)."""
+    start = np.flatnonzero(np.r_[True, (r_sid[1:] != r_sid[:-1]) | (k[1:] != k[:-1])])
+    if len(start) == len(k):
+        return r_sid, k, ext, n, total, last
+    ext = np.column_stack((np.minimum.reduceat(ext[:, 0], start), np.maximum.reduceat(ext[:, 1], start)))
+    return (r_sid[start], k[start], ext, np.add.reduceat(n, start), np.add.reduceat(total, start),
+            last[np.r_[start[1:], len(k)] - 1])
+
+
 def _runs(b: np.ndarray, values: np.ndarray, breaks: np.ndarray | None = None):
     """Per run of one bucket number in `b` (readings in time order; `breaks` marks more run starts):
     its bucket number, [min, max] (float32), count, sum, and where it starts."""
@@ -473,7 +563,7 @@ def _runs(b: np.ndarray, values: np.ndarray, breaks: np.ndarray | None = None):
     if breaks is not None:
         starts |= breaks
     start = np.flatnonzero(starts)
-    v32 = _f32(values)
-    ext = np.column_stack((np.minimum.reduceat(v32, start), np.maximum.reduceat(v32, start)))
+    # extremes found in float64, then rounded: rounding keeps order, so the same as those of float32 values
+    ext = _f32(np.column_stack((np.minimum.reduceat(values, start), np.maximum.reduceat(values, start))))
     n = np.diff(np.r_[start, len(b)])
     return b[start], ext, n, np.add.reduceat(values, start), start

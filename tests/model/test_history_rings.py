@@ -210,6 +210,30 @@ def test_a_batch_of_many_series_equals_the_same_readings_one_by_one(scale):
     np.testing.assert_array_equal(a.last_val, b.last_val)
 
 
+def test_loading_a_replays_history_per_series_equals_appending_it():
+    rng = np.random.default_rng(8)
+    items = []
+    for s in range(4):
+        ts = 1_763_900_000.0 + np.cumsum(rng.uniform(0.1, 3, 800))
+        ts[rng.integers(0, 800, 20)] -= 50  # stragglers the rule drops
+        items.append((s, ts, rng.normal(size=800)))
+    loaded, appended = HistoryRings(4, 50, 3600, W), HistoryRings(4, 50, 3600, W)
+    for r in (loaded, appended):
+        for _ in range(4):
+            r.add_series()
+        r.append(np.array([1]), np.array([1_763_900_300.0]), np.array([7.0]))  # one series already holds a reading
+    n = loaded.load(items)
+    kept = appended.append(np.concatenate([np.full(800, s) for s, _, _ in items]),
+                           np.concatenate([t for _, t, _ in items]), np.concatenate([v for _, _, v in items]))
+    assert n == int(kept.sum())
+    for s in range(4):
+        for x, y in zip(reads(loaded, s), reads(appended, s), strict=True):
+            np.testing.assert_array_equal(x, y)
+    twice = HistoryRings(2, 50, 3600, W)  # a series named twice: the general path
+    twice.add_series()
+    assert twice.load([(0, np.array([1.0, 2.0]), np.ones(2)), (0, np.array([1.5, 3.0]), np.ones(2))]) == 3
+
+
 def reads(r: HistoryRings, s: int) -> list:
     return [*r.recent(s), *r.envelopes(s), *r.series(s), r.last_ts[s], r.last_val[s]]
 
@@ -234,10 +258,21 @@ def test_older_readings_put_first_equal_appending_them_first(held):
     newer[2] = (older[2][0][-1] - 30 + np.arange(40) * 2.0 if held < 100 else k0 * W - 100 + np.arange(120) * 2.0,
                 rng.normal(size=40 if held < 100 else 120))
     got, want = held_and_reference(older, newer)
-    got.prepend([(s, *older[s]) for s in range(3)])
+    got.prepend([(s, got.reduce(*older[s])) for s in range(3)])
     for s in range(3):
         for x, y in zip(reads(got, s), reads(want, s), strict=True):
             np.testing.assert_array_equal(x, y, err_msg=f"series {s}")
+
+
+@pytest.mark.parametrize("held", [10, 60])  # the ring holds all it has / it is full
+def test_older_readings_reaching_past_all_a_series_holds_replace_it(held):
+    rng = np.random.default_rng(9)
+    ot, ov = irregular(rng, 500)
+    nt = ot[100] + np.arange(held) * 0.5  # all before the older readings end: they all go
+    got, want = held_and_reference([(ot, ov)], [(nt, rng.normal(size=held))], P=20)
+    got.prepend([(0, got.reduce(ot, ov))])
+    for x, y in zip(reads(got, 0), reads(want, 0), strict=True):
+        np.testing.assert_array_equal(x, y)
 
 
 def test_older_readings_sharing_a_bucket_known_only_as_an_envelope_widen_its_extremes():
@@ -251,7 +286,7 @@ def test_older_readings_sharing_a_bucket_known_only_as_an_envelope_widen_its_ext
     ov[-1] = 1e4  # older's last reading: a peak in the shared bucket
     got, want = held_and_reference([(ot, ov)], [(nt, nv)])
     before = dict(zip(*(x.tolist() if x.ndim == 1 else [tuple(r) for r in x] for x in got.envelopes(0)), strict=True))
-    got.prepend([(0, ot, ov)])
+    got.prepend([(0, got.reduce(ot, ov))])
     start, env = got.envelopes(0)
     shared = env[start.tolist().index(k0 * W)]
     assert (shared[1], shared[2], shared[3]) == (1e4, before[k0 * W][2], before[k0 * W][3])
