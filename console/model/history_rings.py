@@ -250,14 +250,14 @@ class HistoryRings:
     def _write_grouped(self, ks: np.ndarray, kt: np.ndarray, kv: np.ndarray) -> None:
         """Write readings grouped by series, each group in time order and newer than its series' latest."""
         # envelopes first: a bucket closing is written down with the series' latest value before these
-        r_k, r_ext, r_n, r_sum, rstart = _runs(self._bucket_of(kt), kv, np.r_[True, ks[1:] != ks[:-1]])
-        self._write_runs(ks[rstart], r_k, r_ext, r_n, r_sum, kv[np.r_[rstart[1:], len(ks)] - 1])
+        r_k, r_ext, r_n, r_sum, rstart = _runs(self._bucket_of(kt), kv, _changes(ks))
+        self._write_runs(ks[rstart], r_k, r_ext, r_n, r_sum, kv[_lasts(rstart, len(ks))])
         self._write_recent(ks, kt, kv)
 
     def _write_recent(self, ks: np.ndarray, kt: np.ndarray, kv: np.ndarray) -> None:
         """The recent rings' part of `_write_grouped`, and each series' latest reading."""
-        gstart = np.flatnonzero(np.r_[True, ks[1:] != ks[:-1]])
-        glen = np.diff(np.r_[gstart, len(ks)])
+        gstart = np.flatnonzero(_changes(ks))
+        glen = _lasts(gstart, len(ks)) + 1 - gstart
         gsid, glast = ks[gstart], gstart + glen - 1
         p = self.recent_points
         rank = np.arange(len(ks)) - np.repeat(gstart, glen)  # within its series; the newest p are written
@@ -275,10 +275,10 @@ class HistoryRings:
         """Buckets aggregated elsewhere, grouped by series and in time order, each newer than or the
         same as its series' newest: [min, max] (float32), count, sum and last reading of each. A series'
         first may continue its newest bucket; every one but its last is a bucket closed, written whole."""
-        gstart = np.flatnonzero(np.r_[True, r_sid[1:] != r_sid[:-1]])
+        gstart = np.flatnonzero(_changes(r_sid))
         gsid = r_sid[gstart]
-        g_lastrun = np.r_[gstart[1:], len(r_sid)] - 1
-        r_gid = np.repeat(np.arange(len(gstart)), np.diff(np.r_[gstart, len(r_sid)]))
+        g_lastrun = _lasts(gstart, len(r_sid))
+        r_gid = np.repeat(np.arange(len(gstart)), g_lastrun + 1 - gstart)
         cur, final_b = self._bucket[gsid], r_k[g_lastrun]
         merge = r_k == self._bucket[r_sid]  # only ever a series' first
         self._seal(gsid[(final_b != cur) & ~merge[gstart]])  # closing as they were
@@ -307,7 +307,7 @@ class HistoryRings:
         n = len(sids)
         order = np.argsort(sids, kind="stable")
         s_sorted, t_sorted = sids[order], ts[order]
-        starts = np.flatnonzero(np.r_[True, s_sorted[1:] != s_sorted[:-1]])
+        starts = np.flatnonzero(_changes(s_sorted))
         gid = np.zeros(n, dtype=np.int64)
         gid[starts[1:]] = 1
         gid = np.cumsum(gid)
@@ -339,7 +339,7 @@ class HistoryRings:
             return None
         ts, vals = _newer_than(-np.inf, ts, vals)
         k, ext, n, total, start = _runs(self._bucket_of(ts), vals)
-        last = vals[np.r_[start[1:], len(ts)] - 1]
+        last = vals[_lasts(start, len(ts))]
         return Older(ts[-self.recent_points:], vals[-self.recent_points:], k, ext, n, total, last)
 
     def prepend(self, items: list[tuple[int, Older]]) -> None:
@@ -365,9 +365,9 @@ class HistoryRings:
                                                      strict=True)]
             if len(held_t):
                 h_k, h_ext, h_n, h_sum, h_start = _runs(self._bucket_of(held_t), held_v,
-                                                         np.r_[True, h_gi[1:] != h_gi[:-1]])
-                h_last = held_v[np.r_[h_start[1:], len(held_t)] - 1]
-                gi = np.r_[o_gi, h_gi[h_start]]
+                                                         _changes(h_gi))
+                h_last = held_v[_lasts(h_start, len(held_t))]
+                gi = np.concatenate((o_gi, h_gi[h_start]))
                 order = np.argsort(gi, kind="stable")
                 runs = [np.concatenate(x)[order] for x in zip(older, (h_k, h_ext, h_n, h_sum, h_last), strict=True)]
                 gi = gi[order]
@@ -505,7 +505,7 @@ class HistoryRings:
         lo_ts = -np.inf if since is None else since
         et = np.empty(len(k) + int(two.sum()))
         ev = np.empty(len(et))
-        at = np.arange(len(k)) + np.r_[0, np.cumsum(two)[:-1]].astype(np.int64)  # each bucket's first point
+        at = np.arange(len(k)) + np.concatenate(([0], np.cumsum(two)[:-1])).astype(np.int64)  # each one's first point
         et[at], ev[at] = np.maximum(start, lo_ts), ext[:, 0]
         et[at[two] + 1], ev[at[two] + 1] = np.maximum(start[two] + w / 2, lo_ts), ext[two, 1]
         keep = (rb >= max(covered, int(self._bucket[sid]) - self.n_buckets + 1)) & (t >= lo_ts)
@@ -514,7 +514,7 @@ class HistoryRings:
 
 def _newer_than(latest: float, ts: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One series' readings in arrival order, less those not newer than `latest` or than one before them."""
-    prev = np.maximum.accumulate(np.r_[latest, ts[:-1]])
+    prev = np.maximum.accumulate(np.concatenate(([latest], ts[:-1])))
     keep = ts > prev
     return (ts, vals) if keep.all() else (ts[keep], vals[keep])
 
@@ -546,24 +546,42 @@ def _encode(x: np.ndarray, lo: np.ndarray, span: np.ndarray) -> np.ndarray:
     return np.rint(np.minimum(np.maximum(f, 0.0), 1.0) * _Q).astype(np.uint16)
 
 
+def _changes(a: np.ndarray) -> np.ndarray:
+    """True where a run of equal values starts (np.r_ costs tens of microseconds a call: not here)."""
+    out = np.empty(len(a), dtype=bool)
+    if len(a):
+        out[0] = True
+        np.not_equal(a[1:], a[:-1], out=out[1:])
+    return out
+
+
+def _lasts(start: np.ndarray, n: int) -> np.ndarray:
+    """The last index of each run, given where the runs start among n items."""
+    out = np.empty(len(start), dtype=np.int64)
+    out[:-1] = start[1:] - 1
+    if len(start):
+        out[-1] = n - 1
+    return out
+
+
 def _coalesce(r_sid, k, ext, n, total, last):
     """Runs of one series and bucket next to each other taken together (its last reading the later's)."""
-    start = np.flatnonzero(np.r_[True, (r_sid[1:] != r_sid[:-1]) | (k[1:] != k[:-1])])
+    start = np.flatnonzero(_changes(r_sid) | _changes(k))
     if len(start) == len(k):
         return r_sid, k, ext, n, total, last
     ext = np.column_stack((np.minimum.reduceat(ext[:, 0], start), np.maximum.reduceat(ext[:, 1], start)))
     return (r_sid[start], k[start], ext, np.add.reduceat(n, start), np.add.reduceat(total, start),
-            last[np.r_[start[1:], len(k)] - 1])
+            last[_lasts(start, len(k))])
 
 
 def _runs(b: np.ndarray, values: np.ndarray, breaks: np.ndarray | None = None):
     """Per run of one bucket number in `b` (readings in time order; `breaks` marks more run starts):
     its bucket number, [min, max] (float32), count, sum, and where it starts."""
-    starts = np.r_[True, b[1:] != b[:-1]]
+    starts = _changes(b)
     if breaks is not None:
         starts |= breaks
     start = np.flatnonzero(starts)
     # extremes found in float64, then rounded: rounding keeps order, so the same as those of float32 values
     ext = _f32(np.column_stack((np.minimum.reduceat(values, start), np.maximum.reduceat(values, start))))
-    n = np.diff(np.r_[start, len(b)])
+    n = _lasts(start, len(b)) + 1 - start
     return b[start], ext, n, np.add.reduceat(values, start), start
