@@ -187,9 +187,9 @@ def test_a_series_slower_than_the_bucket_has_one_reading_per_bucket():
 @pytest.mark.parametrize("scale", [1.0, 1e8])  # 1e8: times so spread the vectorised check steps aside
 def test_a_batch_of_many_series_equals_the_same_readings_one_by_one(scale):
     rng = np.random.default_rng(3)
-    a, b = HistoryRings(20, 30, 1800, W), HistoryRings(20, 30, 1800, W)
+    a, b, c = HistoryRings(20, 30, 1800, W), HistoryRings(20, 30, 1800, W), HistoryRings(20, 30, 1800, W)
     for _ in range(20):
-        a.add_series(), b.add_series()
+        a.add_series(), b.add_series(), c.add_series()
     t = np.zeros(20)
     for _ in range(30):
         n = 200
@@ -199,15 +199,22 @@ def test_a_batch_of_many_series_equals_the_same_readings_one_by_one(scale):
             t[s] += rng.uniform(1, 40)
             ts[i] = (t[s] - (50.0 if rng.random() < 0.1 else 0.0)) * scale
         vals = rng.normal(size=n)
-        a.append(sids, ts, vals)
+        a.append(sids, ts, vals)  # series several times in a batch
         for i in range(n):
-            b.append(sids[i:i + 1], ts[i:i + 1], vals[i:i + 1])
+            b.append(sids[i:i + 1], ts[i:i + 1], vals[i:i + 1])  # one at a time
+        start = 0
+        for i in range(1, n + 1):  # batches in which each series is at most once
+            if i == n or sids[i] in sids[start:i]:
+                c.append(sids[start:i], ts[start:i], vals[start:i])
+                start = i
     for s in range(20):
-        for read in (a.recent, a.envelopes, a.series):
-            x, y = read(s), getattr(b, read.__name__)(s)
-            np.testing.assert_array_equal(x[0], y[0])
-            np.testing.assert_array_equal(x[1], y[1])
+        for other in (b, c):
+            for read in ("recent", "envelopes", "series"):
+                x, y = getattr(a, read)(s), getattr(other, read)(s)
+                np.testing.assert_array_equal(x[0], y[0])
+                np.testing.assert_array_equal(x[1], y[1])
     np.testing.assert_array_equal(a.last_val, b.last_val)
+    np.testing.assert_array_equal(a.last_val, c.last_val)
 
 
 def test_loading_a_replays_history_per_series_equals_appending_it():
