@@ -8,7 +8,8 @@
   per interval the min and max (float32) and the mean and last reading, each stored as where it lies
   between that min and max in 1/65535ths (uint16: 2 bytes instead of 4, off by at most 1/131070 of
   the interval's spread, far below a pixel). 12 bytes an interval; its time is implicit: bucket
-  number k = floor(ts / bucket_s) lives in slot k mod n_buckets.
+  number k = floor(ts / bucket_s) lives in slot k mod n_buckets. The newest interval's mean and last
+  stay exact in the series' running sum, count and latest value until it closes, then are written once.
 
 A reading not newer than its series' latest is dropped (charts need time-ordered series), so only a
 series' newest bucket is ever added to. `series()` gives a chart both tiers as one (ts, values) line:
