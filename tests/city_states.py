@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from console.feed.decoder import Decoder, decode_event
 from console.model.city_state import CityState, StateConfig
+from console.model.history_rings import HistoryRings
 from console.model.incident_book import IncidentBook
-from console.model.ring_buffer import RingStore
 from tests.frames_factory import catalog, dumps, event, samples
 
-CONFIG = StateConfig(history_s=600, max_points=64, max_series=16, max_archive=3)
+CONFIG = StateConfig(history_s=600, recent_points=4, max_series=16, max_archive=3)  # rings that wrap
 OVERRIDES = {"traffic.congestion_index": (5.0, 7.5)}  # an emergency mode's tighter thresholds
 # the configuration every state of a test shares: it stays as it was made
-CONFIGURATION = {"config", "rings.max_series", "rings.max_points", "incidents.max_archive"}
+CONFIGURATION = {"config", "rings.max_series", "rings.recent_points", "rings.bucket_s", "rings.n_buckets",
+                 "incidents.max_archive"}
 
 
 def populated_state(config: StateConfig = CONFIG) -> CityState:
@@ -45,7 +46,7 @@ def fields(obj, prefix: str = "") -> dict[str, object]:
     """Every attribute of a state, its rings' and its incident book's, by dotted name."""
     out: dict[str, object] = {}
     for name, value in vars(obj).items():
-        if isinstance(value, (RingStore, IncidentBook)):
+        if isinstance(value, (HistoryRings, IncidentBook)):
             out.update(fields(value, f"{prefix}{name}."))
         else:
             out[prefix + name] = value

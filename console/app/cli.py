@@ -24,6 +24,7 @@ from console.app.commands import (
     simulate,
 )
 from console.app.commands.common import FILE_LOG_COMMANDS, refuse
+from console.model.city_state import StateConfig
 from console.site.config import Config, ConfigError, load_config, scope_problem
 from console.site.logs import setup_logging
 
@@ -82,8 +83,10 @@ def _add_view_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--stats-json", type=Path, default=None, help="write counters here (headless)")
     g.add_argument("--screenshot", type=Path, default=None, help="write a PNG of the window")
     g.add_argument("--quit-after", type=float, default=None, help="quit the window after S seconds")
-    g.add_argument("--history-hours", type=float, default=24.0, help="history kept in memory per series")
-    g.add_argument("--max-series", type=int, default=4096, help="most (indicator, region) series kept")
+    g.add_argument("--history-hours", type=float, default=24.0,
+                   help="history kept in memory per series (before its last 960 readings: min/max/mean/last a minute)")
+    g.add_argument("--max-series", type=int, default=StateConfig().max_series,
+                   help="most (indicator, region) series kept (memory: about 32 KB each at the defaults)")
     g.add_argument("--tile-url", default=None,  # default: the config file's [map] tile_url
                    help="an intranet map tile server, e.g. http://tiles.local/{z}/{x}/{y}.png (default: none, "
                         "the map draws boundaries only)")

@@ -1,6 +1,7 @@
 """CityState: the Qt-free model of the whole city as the console knows it.
 
-Catalog and regions, the latest value and a bounded history of every (indicator, region) series,
+Catalog and regions, the latest value and a bounded history of every (indicator, region) series (in
+tiers: console/model/history_rings.py),
 each series' status against its thresholds, and the incident book. Frames go in through `apply`;
 widgets learn what changed through `take_changes`, which a GUI timer calls a few times a second
 (never per frame).
@@ -17,17 +18,18 @@ from console.feed.decoder import Reason
 from console.feed.frames import Catalog, Event, EventFrame, Frame, Indicator, Region, SampleBatch, Samples, Snapshot
 from console.feed.protocol import Status
 from console.model import keyframe
+from console.model.history_rings import HistoryRings, SeriesLimitError
 from console.model.incident_book import IncidentBook
-from console.model.ring_buffer import RingStore, SeriesLimitError
 
 _STATUS_OF_CODE = (Status.NODATA, Status.NORMAL, Status.WARN, Status.ALARM)
 
 
 @dataclass(frozen=True, slots=True)
 class StateConfig:
-    history_s: float = 24 * 3600  # how far back each series is kept in memory
-    max_points: int = 86_400  # per series, whatever its cadence
-    max_series: int = 4096
+    history_s: float = 24 * 3600  # how far back each series is kept in memory, as per-bucket envelopes
+    bucket_s: float = 60.0  # the envelopes' interval (the recording's history blocks are minutes too)
+    recent_points: int = 960  # readings kept as received per series: 16 min at 1 Hz, whatever the cadence
+    max_series: int = 32_768  # the whole city at street level (215 x 100 + roll-ups) fits
     max_archive: int = 5000  # closed incidents kept for lookups
 
 
@@ -63,7 +65,7 @@ class CityState:
         self._feed_indicators: dict[str, Indicator] = {}  # as the feed described them
         self._overrides: dict[str, tuple[float | None, float | None]] = {}
         self.regions: dict[str, Region] = {}
-        self.rings = RingStore(cfg.max_series, cfg.max_points)
+        self.rings = HistoryRings(cfg.max_series, cfg.recent_points, cfg.history_s, cfg.bucket_s)
         self.incidents = IncidentBook(cfg.max_archive)
         # items the console's own rules raised (id "C:…"): never in the platform's book, never commanded
         self.console_alerts: dict[str, Event] = {}
@@ -137,7 +139,7 @@ class CityState:
 
     def _new_series(self, key: tuple[str, str]) -> int:
         ind = self.indicators[key[0]]
-        sid = self.rings.add_series(math.ceil(self.config.history_s / ind.cadence_s) + 1)
+        sid = self.rings.add_series()
         self._index[key] = sid
         self.series_keys.append(key)
         self._set_thresholds(sid, ind)
@@ -291,39 +293,54 @@ class CityState:
         self.clear()
         if body:
             self.apply_catalog(keyframe.decode(body).catalog)
-        for ind, reg, ts, vals in history:
-            self.load_history(ind, reg, ts, vals)
-    def load_history(self, indicator: str, region: str, ts: np.ndarray, values: np.ndarray) -> int:
-        """Append one series' past readings (arrival order, the ring's rules apply); returns those kept."""
-        if indicator not in self.indicators or region not in self.regions or not len(ts):
-            return 0
+        self.load_history(history)
+
+    def load_history(self, history) -> int:
+        """Append past readings, (indicator, region, ts, values) per series in arrival order, all at
+        once (the rings' rules apply); returns those kept. Unknown series are left out."""
+        items = []
+        for ind, reg, t, v in history:
+            sid = self._series_for(ind, reg)
+            if sid is not None and len(t):
+                items.append((sid, t, v))
+                self._dirty[sid] = self._status_due[sid] = True
+        n = self.rings.load(items)
+        self.samples_total += n
+        return n
+
+    def _series_for(self, indicator: str, region: str) -> int | None:
+        """The series' id, made if the catalog knows both and there is room; else None."""
         sid = self._index.get((indicator, region))
-        if sid is None:
+        if sid is None and indicator in self.indicators and region in self.regions:
             try:
                 sid = self._new_series((indicator, region))
             except SeriesLimitError:
-                return 0
-        kept = self.rings.append(np.full(len(ts), sid, dtype=np.int64), ts, values)
-        n = len(ts) if kept is None else int(kept.sum())
-        self.samples_total += n
-        self._dirty[sid] = self._status_due[sid] = True
-        return n
+                return None
+        return sid
 
     def prepend_history(self, history) -> None:
         """Older readings, after the fact: each series' (ts, values) from before what it holds now
         (a replay fills the charts in once the exact state shows). The result is what appending
         them first would have kept."""
-        for ind, reg, ts, vals in history:
+        self.prepend_reduced(self.reduce_history(history))
+
+    def reduce_history(self, history) -> list:
+        """`prepend_history`'s work on the readings themselves: (indicator, region, ts, values) per series
+        to what `prepend_reduced` takes. Reads only the configuration: safe on another thread."""
+        return [(ind, reg, o) for ind, reg, ts, vals in history if (o := self.rings.reduce(ts, vals)) is not None]
+
+    def prepend_reduced(self, reduced: list) -> None:
+        items = []
+        for ind, reg, older in reduced:
             sid = self._index.get((ind, reg))
             if sid is None:
-                self.load_history(ind, reg, ts, vals)
-                continue
-            if not len(ts):
-                continue
-            running = np.maximum.accumulate(ts)
-            keep = np.r_[True, ts[1:] > running[:-1]]  # the ring's rule, from an empty ring
-            self.rings.prepend(sid, ts[keep], vals[keep])
+                sid = self._series_for(ind, reg)
+                if sid is None:
+                    continue
+                self.samples_total += int(older.n.sum())
+            items.append((sid, older))
             self._dirty[sid] = self._status_due[sid] = True
+        self.rings.prepend(items)
 
     def restore(self, body: dict) -> None:
         """Merge a keyframe in: its catalog, latest values and open incidents (what is already newer
@@ -346,7 +363,7 @@ class CityState:
     def latest(self, indicator: str, region: str) -> tuple[float, float] | None:
         """(ts, value) of the newest reading, or None."""
         sid = self._index.get((indicator, region))
-        if sid is None or self.rings.count(sid) == 0:
+        if sid is None or not np.isfinite(self.rings.last_ts[sid]):
             return None
         return float(self.rings.last_ts[sid]), float(self.rings.last_val[sid])
 
@@ -360,6 +377,8 @@ class CityState:
         return Status.NODATA if sid is None else _STATUS_OF_CODE[int(self.status_code[sid])]
 
     def history(self, indicator: str, region: str, since: float | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """What a chart draws (HistoryRings.series): the recent readings as received, older intervals as
+        their min and max."""
         sid = self._index.get((indicator, region))
         if sid is None:
             return np.empty(0), np.empty(0)
@@ -416,8 +435,8 @@ class CityState:
             "open_incidents": len(self.incidents.open),
             "archived_incidents": len(self.incidents.archive),
             "status_counts": {s.value: c for s, c in self.status_counts().items()},
-            "ring_bytes_allocated": self.rings.bytes_allocated,
-            "ring_bytes_worst_case": self.rings.worst_case_bytes,
+            "history_bytes_allocated": self.rings.bytes_allocated,
+            "history_bytes_worst_case": self.rings.worst_case_bytes,
         }
 
 

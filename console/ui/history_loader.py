@@ -1,5 +1,6 @@
-"""After a seek the exact state shows at once; the charts' older hour is read off the GUI thread and
-put in front of it, unless another seek came first (then it belongs to an instant no longer shown)."""
+"""After a seek the exact state shows at once; the charts' older hour is read and reduced to what the
+model keeps (its last readings, minute envelopes) off the GUI thread, then put in front of it, unless
+another seek came first (then it belongs to an instant no longer shown)."""
 
 from __future__ import annotations
 
@@ -46,7 +47,8 @@ class HistoryLoader(QObject):
         if read is None:
             return
         gen = self._generation
-        future = self._pool.submit(read)
+        state = self.state
+        future = self._pool.submit(lambda: state.reduce_history(read()))  # the per-reading work here too
         if wait:
             self._apply(gen, future.result())
         else:
@@ -68,4 +70,4 @@ class HistoryLoader(QObject):
 
     def _apply(self, gen: int, history: list) -> None:
         if gen == self._generation:
-            self.state.prepend_history(history)
+            self.state.prepend_reduced(history)

@@ -9,6 +9,7 @@ screens in wall_launcher.py, freshness in freshness_view.py; the map is any City
 from __future__ import annotations
 
 import logging
+import math
 import time
 from pathlib import Path
 
@@ -467,8 +468,9 @@ class MainWindow(QMainWindow):
         self._chart_sid = d.sid
         if ind is None or d.sid is None:
             return
-        ts, vals = self.state.rings.series(d.sid)
-        start = (ts[-1] if len(ts) else self.clock.now()) - self.chart.range_s
+        last = float(self.state.rings.last_ts[d.sid])
+        start = (last if math.isfinite(last) else self.clock.now()) - self.chart.range_s
+        ts, vals = self.state.rings.series(d.sid, since=start)  # older minutes come as their min and max
         t, v = display_series(ts, vals, start, max_points=2 * max(400, self.chart.width()))
         fc = forecast(ts, vals, ind.warn, ind.alarm, ind.direction) if len(ts) >= 5 else None
         title = f"{ind.name_en if self.english else ind.name_zh} · {d.subtitle}"

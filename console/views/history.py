@@ -1,5 +1,7 @@
 """History for display: a series cut to a time range and, when it has more points than the chart has
-pixels, resampled with pandas into min/max pairs so peaks survive the downsampling."""
+pixels, resampled with pandas into min/max pairs so peaks survive the downsampling. (The model's
+history already gives minutes older than its recent readings as min/max pairs: each lands in one
+pixel's bin, so its extremes stay that pixel's.)"""
 
 from __future__ import annotations
 

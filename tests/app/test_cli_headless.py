@@ -77,3 +77,17 @@ def test_run_refuses_a_non_websocket_url():
     p = subprocess.run([sys.executable, "-m", "console.app.cli", "run", "--headless", "--feed", "http://x"],
                        cwd=ROOT, capture_output=True, text=True, timeout=30)
     assert p.returncode != 0 and "ws://" in p.stderr
+
+
+def test_the_models_size_follows_the_flags_and_refuses_nonsense():
+    from console.app.cli import build_parser
+    from console.app.commands.run import state_config
+    from console.model.city_state import StateConfig
+
+    parse = build_parser().parse_args
+    assert state_config(parse(["run", "--headless"])) == StateConfig()  # the model's defaults, whole city
+    assert state_config(parse(["run", "--headless", "--max-series", "100", "--history-hours", "2"])) == StateConfig(
+        history_s=7200, max_series=100)
+    for bad in (["--max-series", "0"], ["--history-hours", "-1"]):
+        with pytest.raises(SystemExit):
+            state_config(parse(["run", "--headless", *bad]))

@@ -87,7 +87,7 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
     asyncio.set_event_loop(loop)
     port = free_ports(1)[0]
     sim = start_rate_simulator(port, rate)
-    state = CityState(StateConfig(history_s=86_400 * 60, max_points=86_400))
+    state = CityState(StateConfig())
     clock = Clock()
     src = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "bench")])
     src.add_listener(Ingest(state))
@@ -108,16 +108,12 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
         now = time.time()
         model = BoardModel(state)
         chart_sids = list(range(4))
-        # 24 h at 1 s in four series, ending just before the live stream continues them
+        # 24 h at 1 s in four series, ending just before the live stream continues them (put before what
+        # they hold: their history is then a day of minute envelopes and the last 15 minutes as received)
         for sid in chart_sids:
             ind, reg = state.series_keys[sid]
-            start_ts = float(state.rings.last_ts[sid]) - 86_400
-            ts = start_ts + np.arange(86_400, dtype=float) - 1
-            state.rings._head[sid] = state.rings._count[sid] = 0
-            state.rings.last_ts[sid] = -np.inf
-            from console.feed.frames import SampleBatch
-
-            state.apply_samples(SampleBatch([ind] * len(ts), [reg] * len(ts), ts, np.sin(ts / 600) + 5))
+            ts = float(state.rings.last_ts[sid]) - 86_400 + np.arange(86_400, dtype=float) - 1
+            state.prepend_history([(ind, reg, ts, np.sin(ts / 600) + 5)])
         if scenario == "board":
             board = VitalBoard()
             specs = model.specs_for_series(list(range(200)))
@@ -226,7 +222,7 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
             result["tiles"] = len(board.spec_by_key)
             result["tile_renders"] = board.renders
             result["charts"] = 4
-            result["chart_points_each"] = state.rings.count(0)
+            result["chart_points_each"] = len(state.rings.series(0)[0])
         for name, bucket in result.pop("_buckets", {}).items():
             if bucket:
                 result[name + "_p99"] = round(float(np.percentile(bucket, 99)), 1)

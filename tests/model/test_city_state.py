@@ -44,13 +44,20 @@ def test_unknown_indicator_and_region_are_rejected_and_counted():
     assert out.samples == 1
 
 
-def test_history_is_bounded_by_cadence_and_config():
-    s = state_with_catalog(history_s=300, max_points=1000)  # cadence 30 s -> 11 points
-    for t in range(1, 50):
+def test_history_is_the_recent_readings_and_minute_envelopes_before_them():
+    s = state_with_catalog(history_s=600, recent_points=4)  # ten minutes of minute buckets, four readings as received
+    for t in range(1, 50):  # every 30 s (the indicator's cadence)
         feed(s, samples(t, [["traffic.congestion_index", "310101", float(t * 30), float(t)]]))
     ts, v = s.history("traffic.congestion_index", "310101")
-    assert len(ts) == 11 and v[-1] == 49.0
-    assert s.history("traffic.congestion_index", "310101", since=49 * 30 - 60)[0].tolist() == [1410, 1440, 1470]
+    # 1470 s is the newest: buckets from 900 s on are held; each bucket's two readings as (min at its
+    # start, max half a minute on), the ring's oldest bucket (1380-1439 s) too, then 1440 and 1470 as received
+    assert ts.tolist() == [900, 930, 960, 990, 1020, 1050, 1080, 1110, 1140, 1170, 1200, 1230, 1260, 1290,
+                           1320, 1350, 1380, 1410, 1440, 1470]
+    assert v.tolist() == [float(t) for t in range(30, 50)]
+    # from within the ring: every reading from then on is in it; from before: the bucket holding it is cut there
+    assert s.history("traffic.congestion_index", "310101", since=1420)[0].tolist() == [1440, 1470]
+    assert s.history("traffic.congestion_index", "310101", since=1300)[0].tolist() == [1300, 1300, 1320, 1350, 1380,
+                                                                                       1410, 1440, 1470]
 
 
 def test_series_limit_rejects_instead_of_growing():

@@ -12,7 +12,6 @@ from tests.frames_factory import catalog, dumps, event, samples
 
 # containers a state may replace rather than refill: nobody outside holds them
 REPLACEABLE = {
-    "rings._ts", "rings._val",  # the flat arrays grow by replacement as series are added
     "_dirty_events",  # handed to the widgets by take_changes, then a new one
     "_overrides",  # replaced whenever the console's mode changes
 }

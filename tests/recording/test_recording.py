@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from console.feed.live_source import FeedConfig, LiveSource
-from console.model.city_state import CityState
+from console.model.city_state import CityState, StateConfig
 from console.model.ingest import Ingest
 from console.recording.replay_source import ReplaySource
 from console.recording.store import Recorder, Recording
@@ -125,7 +125,13 @@ def test_sigkill_mid_write_loses_at_most_the_last_second(tmp_path, free_port):
     assert json.loads(frames[0][3])["type"] == "hello"  # frames are stored exactly as received
 
 
-def test_replay_history_from_blocks_meets_the_replayed_frames_exactly(tmp_path):
+# the defaults (every reading of these ten minutes as received), and a ring of 20 readings (charts
+# mostly from minute envelopes; a seek's frames overflow the ring, so older history goes in in place)
+CONFIGS = pytest.mark.parametrize("config", [StateConfig(), StateConfig(recent_points=20)], ids=["raw", "envelopes"])
+
+
+@CONFIGS
+def test_replay_history_from_blocks_meets_the_replayed_frames_exactly(tmp_path, config):
     """Ten minutes at one frame a second with keyframes every minute: seeks far from any keyframe
     take history from the per-minute blocks and frames after; charts must match live exactly."""
     from console.feed.decoder import Decoder
@@ -134,7 +140,7 @@ def test_replay_history_from_blocks_meets_the_replayed_frames_exactly(tmp_path):
 
     path = tmp_path / "m.cityrec"
     t0 = 1_763_900_013.5  # not on a minute boundary
-    rec, dec, live = Recorder(path, flush_s=0.05), Decoder(), CityState()
+    rec, dec, live = Recorder(path, flush_s=0.05), Decoder(), CityState(config)
     checkpoints = []
     frames = [(t0, hello()), (t0 + 0.2, catalog())]
     for i in range(600):
@@ -157,7 +163,7 @@ def test_replay_history_from_blocks_meets_the_replayed_frames_exactly(tmp_path):
         if n % 97 == 0:
             checkpoints.append((ts, picture(live)))
     rec.close()
-    replay_state = CityState()
+    replay_state = CityState(config)
     replay = ReplaySource(Recording(path), history_s=30, chart_history_s=3600)
     replay.add_state_sink(replay_state)
     replay.add_listener(Ingest(replay_state))
@@ -166,15 +172,16 @@ def test_replay_history_from_blocks_meets_the_replayed_frames_exactly(tmp_path):
         assert picture(replay_state) == expected, f"at +{ts - t0:.1f} s"
 
 
-def test_history_filled_in_after_the_state_shows_is_the_same(tmp_path):
+@CONFIGS
+def test_history_filled_in_after_the_state_shows_is_the_same(tmp_path, config):
     """seek(with_history=False) then prepend_history(older_history()) == seek with history."""
     import shutil
 
     src = tmp_path / "m.cityrec"
-    test_replay_history_from_blocks_meets_the_replayed_frames_exactly(tmp_path)
+    test_replay_history_from_blocks_meets_the_replayed_frames_exactly(tmp_path, config)
     assert src.exists()
     shutil.copy(src, tmp_path / "copy.cityrec")
-    a, b = CityState(), CityState()
+    a, b = CityState(config), CityState(config)
     ra = ReplaySource(Recording(src), history_s=30)
     rb = ReplaySource(Recording(tmp_path / "copy.cityrec"), history_s=30)
     ra.add_state_sink(a)

@@ -17,3 +17,46 @@ def test_a_day_at_one_second_is_reduced_and_keeps_the_peak():
     assert len(t) <= 2002
     assert out.max() == 99.0
     assert np.all(np.diff(t) >= 0)
+
+
+def pixel_extremes(t: np.ndarray, v: np.ndarray, start: float, span: float, width: int):
+    """Per pixel column of a chart `width` wide showing [start, start + span]: the lowest and highest
+    value drawn in it (NaN where nothing is)."""
+    col = np.clip(((t - start) / span * width).astype(int), 0, width - 1)
+    lo, hi = np.full(width, np.nan), np.full(width, np.nan)
+    np.fmin.at(lo, col, v)
+    np.fmax.at(hi, col, v)
+    return lo, hi
+
+
+def test_a_day_held_in_tiers_draws_as_the_days_readings_do_to_the_pixel():
+    """The chart's 24 h range from the model's tiered history against the same chart from every reading:
+    in every pixel column the same extremes, give or take a column each way (a minute's min and max sit at
+    its start and middle, under 1 px here; display_series draws each of its bins at the bin's start,
+    another 1 px, for both); the 15-minute range identical, reading for reading."""
+    from console.model.history_rings import HistoryRings
+
+    rng = np.random.default_rng(7)
+    ts = 1.7e9 + np.arange(86_400.0) + rng.uniform(0, 0.5, 86_400)
+    v = np.round(np.cumsum(rng.normal(0, 1, 86_400)), 1)
+    v[rng.integers(0, 86_400, 30)] += 500  # one-second spikes
+    rings = HistoryRings(max_series=1)
+    sid = rings.add_series()
+    for a in range(0, 86_400, 3600):
+        rings.append(np.full(3600, sid), ts[a:a + 3600], v[a:a + 3600])
+    width = 1000
+    start = ts[-1] - 86_400
+    tiered = display_series(*rings.series(sid, since=start), start, max_points=2 * width)
+    every = display_series(ts, v, start, max_points=2 * width)
+    # older minutes are held as float32: compare in float32
+    lo_t, hi_t, lo_e, hi_e = (x.astype(np.float32) for x in (*pixel_extremes(*tiered, start, 86_400, width),
+                                                              *pixel_extremes(*every, start, 86_400, width)))
+    for c in range(2, width - 2):
+        near = slice(c - 2, c + 3)
+        assert np.nanmax(hi_t[near]) >= hi_e[c] and np.nanmax(hi_e[near]) >= hi_t[c], f"column {c}"
+        assert np.nanmin(lo_t[near]) <= lo_e[c] and np.nanmin(lo_e[near]) <= lo_t[c], f"column {c}"
+    assert tiered[1].max() == np.float32(v.max()) and tiered[1].min() == np.float32(v.min())
+    start15 = ts[-1] - 900
+    t15, v15 = display_series(*rings.series(sid, since=start15), start15, max_points=2 * width)
+    keep = ts >= start15
+    assert t15.tolist() == ts[keep].tolist() and v15.tolist() == v[keep].tolist()

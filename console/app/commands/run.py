@@ -116,6 +116,8 @@ def _given_feeds(args: argparse.Namespace, cfg: Config) -> list[FeedConfig]:
 
 
 def state_config(args: argparse.Namespace) -> StateConfig:
+    if not (args.history_hours > 0 and args.max_series > 0):
+        refuse(args, "--history-hours and --max-series must be positive")
     return StateConfig(history_s=args.history_hours * 3600, max_series=args.max_series)
 
 
