@@ -92,7 +92,7 @@ class CityState:
         if isinstance(frame, Snapshot):
             out = self.apply_samples(frame.values)
             for ev in frame.events:
-                self._upsert(ev, feed, out)
+                self._upsert(ev, feed, out, listed=True)
             out.vanished = self.incidents.retain_only(feed, {e.id for e in frame.events})
             self._dirty_events.update(out.vanished)
             return out
@@ -211,8 +211,8 @@ class CityState:
         code = np.where(v >= alarm, 3, code)
         self._status_code[sids] = code
 
-    def _upsert(self, ev: Event, feed: str, out: Applied) -> None:
-        if self.incidents.upsert(ev, feed).applied:
+    def _upsert(self, ev: Event, feed: str, out: Applied, listed: bool = False) -> None:
+        if self.incidents.upsert(ev, feed, listed).applied:
             out.events += 1
             self._dirty_events.add(ev.id)
 

@@ -203,3 +203,42 @@ def test_commands_go_out_and_replies_come_back():
 
 def test_frames_json_roundtrip_of_orjson_bytes():
     assert orjson.loads(samples(1, [])) == {"type": "samples", "seq": 1, "samples": []}
+
+
+def test_failover_to_a_hub_whose_snapshot_lags_keeps_the_incident_its_stream_brings_back():
+    """From outside, the protocol page alone: the first hub's snapshot lists E1; the connection drops;
+    the next hub's snapshot does not list E1 yet (it lags the stream), then its stream delivers E1 at
+    the same version. The console must show E1 open: an open incident the operator never sees is the
+    failure this guards against."""
+    connections = []
+
+    async def handler(ws):
+        connections.append(ws)
+        await ws.send(hello().decode())
+        await ws.recv()  # subscribe
+        await ws.send(catalog().decode())
+        if len(connections) == 1:
+            await ws.send(dumps({"type": "snapshot", "seq": 1, "values": [], "events": [event("E1", 2)]}).decode())
+            await ws.close(1012)
+            return
+        await ws.send(dumps({"type": "snapshot", "seq": 1, "values": [], "events": []}).decode())
+        await ws.send(dumps({"type": "event", "seq": 2, "event": event("E1", 2)}).decode())
+        await ws.send(samples(3, [["traffic.congestion_index", "310101", 10.0, 3.0]]).decode())  # a marker
+        await ws.wait_closed()
+
+    async def run():
+        async with serve(handler, "127.0.0.1", 0) as srv:
+            port = next(iter(srv.sockets)).getsockname()[1]
+            state = CityState()
+            src = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "hub")], FAST)
+            src.add_listener(Ingest(state))
+            await src.start()
+            try:
+                await until(lambda: state.latest("traffic.congestion_index", "310101") is not None,
+                            what="the second hub's stream")
+                assert src.health()[0].connects == 2
+                assert "E1" in state.incidents.open
+            finally:
+                await src.stop()
+
+    asyncio.run(run())
