@@ -17,7 +17,8 @@ CONFIGURATION = {"config", "rings.max_series", "rings.max_points", "incidents.ma
 
 def populated_state(config: StateConfig = CONFIG) -> CityState:
     """Overrides, two feeds' catalog, series of both directions in every status, statuses read and then
-    due again, open, archived, vanished and stale incidents, a console alert, changes not yet taken, a reset pending."""
+    due again, open, archived, vanished, stale and tombstoned incidents, a console alert, changes not yet
+    taken, a reset pending."""
     dec = Decoder()
     s = CityState(config)
 
@@ -40,6 +41,7 @@ def populated_state(config: StateConfig = CONFIG) -> CityState:
     feed(dumps({"type": "event", "seq": 13, "event": event("V1")}))
     # a resync snapshot that lists E1 and not V1: V1 vanished
     feed(dumps({"type": "snapshot", "seq": 14, "values": [], "events": [event("E1", 2, "acknowledged")]}))
+    s.restore({"closed": [["city", "T1", 4]]})  # a keyframe's closed incident: its version alone
     s.console_alerts["C:water.pressure:310101013"] = decode_event(event("C:water.pressure:310101013"))
     return s
 
