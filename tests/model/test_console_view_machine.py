@@ -36,7 +36,14 @@ from pathlib import Path
 import orjson
 from hypothesis import settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
 from console.feed.decoder import Decoder
 from console.feed.feed_health import FeedState
@@ -46,7 +53,7 @@ from console.model.city_state import CityState
 from console.recording.store import Recorder
 from console.recording.time_shift import TimeShift
 from tests.frames_factory import IND, IND_BELOW, REGIONS, event
-from tests.hypothesis_profiles import budget
+from tests.hypothesis_profiles import PROFILE, budget
 
 FEED = "city"
 SCRATCH = "/dev/shm" if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK) else None
@@ -151,6 +158,8 @@ class ConsoleView(RuleBasedStateMachine):
         self.health = self.source.health()[0]
         self.errors = ErrorsLogged()  # a listener that raises is logged by the source, not raised: catch it here
         logging.getLogger("console").addHandler(self.errors)
+        self.quiet = logging.getLogger("console.feed.live_source")  # the gaps this machine makes on purpose
+        self.level, self.quiet.level = self.quiet.level, logging.ERROR
         self.conn = None
         # the reference of what the console received (docs/feed-protocol.md's rules, written out here)
         self.step = 0
@@ -161,10 +170,13 @@ class ConsoleView(RuleBasedStateMachine):
         self.resyncs_expected = 0
         self.resyncs_sent_before = 0  # by earlier connections
         self.connect(0)
+        STEPS["examples"] += 1
+        STEPS["steps"] -= 1  # the invariants run once after this set-up too
 
     def teardown(self):
         if getattr(self, "errors", None) is not None:
             logging.getLogger("console").removeHandler(self.errors)
+            self.quiet.setLevel(self.level)
         if getattr(self, "recorder", None) is not None:
             self.shift.close()
             self.recorder.close()
@@ -340,6 +352,10 @@ class ConsoleView(RuleBasedStateMachine):
 
     # ------------------------------------------------------------ invariants
     @invariant()
+    def count_the_step(self):
+        STEPS["steps"] += 1
+
+    @invariant()
     def nothing_failed_quietly(self):
         assert self.errors.records == []
 
@@ -392,5 +408,10 @@ class ConsoleView(RuleBasedStateMachine):
         assert picture(self.view) == (then[-1] if then else picture(CityState()))
 
 
-ConsoleView.TestCase.settings = settings(max_examples=budget(40, 1500))
-test_console_view = ConsoleView.TestCase
+STEPS = {"examples": 0, "steps": 0}  # what a run did (the thorough run reports it)
+
+
+def test_console_view():
+    run_state_machine_as_test(ConsoleView, settings=settings(max_examples=budget(40, 1500)))
+    if PROFILE != "quick":
+        print(f"\nconsole view machine: {STEPS['examples']} examples, {STEPS['steps']} steps")
