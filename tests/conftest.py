@@ -35,6 +35,8 @@ if NO_QT:
 
 import pytest  # noqa: E402
 
+import tests.hypothesis_profiles  # noqa: E402, F401  (loads the profile CITYOPS_HYPOTHESIS names)
+
 
 def pytest_collection_modifyitems(config, items):
     ui_dir = os.path.join(str(config.rootpath), "tests", "ui") + os.sep

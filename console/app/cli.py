@@ -45,7 +45,8 @@ def _add_sim_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--batch", type=int, default=500, help="most samples in one frame")
     g.add_argument("--incident-rate", type=float, default=2.0, help="new incidents per simulated minute")
     g.add_argument("--auto-handle", type=float, default=0.7,
-                   help="share of incidents the simulated district officers handle by themselves (0..1)")
+                   help="share of incidents the simulated district officers handle at once (0..1); they take over "
+                        "the rest when its SLA runs out, unless 0 (then only the console acts)")
     g.add_argument("--hostile", action="store_true", help="some incident titles carry markup and scripts")
     g.add_argument("--emergency-at", type=float, default=None, metavar="S",
                    help="declare an emergency response S simulated seconds after start (emergency mode)")

@@ -14,7 +14,7 @@ from console.feed.frames import Event, Reply
 from console.feed.protocol import CommandOp
 from console.feed.source import Envelope, Source
 from console.incidents.audit_log import AuditLog
-from console.incidents.command_journal import CommandJournal, JournaledCommand
+from console.incidents.command_journal import CommandJournal, CommandState, JournaledCommand
 from console.incidents.lifecycle import allowed_ops
 from console.incidents.operator import Operator
 
@@ -92,6 +92,9 @@ class CommandSender:
         """Send again every unanswered command (same ids: the authority applies each once)."""
         n = 0
         for cmd in self.journal.pending(feed):
+            # each send may wait (a slow line); an answer may come meanwhile: never send what is answered
+            if self.journal.get(cmd.id).state is not CommandState.PENDING:
+                continue
             if await self._send(cmd):
                 n += 1
         if n:

@@ -94,7 +94,7 @@ class CityState:
         if isinstance(frame, Snapshot):
             out = self.apply_samples(frame.values)
             for ev in frame.events:
-                self._upsert(ev, feed, out)
+                self._upsert(ev, feed, out, listed=True)
             out.vanished = self.incidents.retain_only(feed, {e.id for e in frame.events})
             self._dirty_events.update(out.vanished)
             return out
@@ -213,8 +213,8 @@ class CityState:
         code = np.where(v >= alarm, 3, code)
         self._status_code[sids] = code
 
-    def _upsert(self, ev: Event, feed: str, out: Applied) -> None:
-        if self.incidents.upsert(ev, feed).applied:
+    def _upsert(self, ev: Event, feed: str, out: Applied, listed: bool = False) -> None:
+        if self.incidents.upsert(ev, feed, listed).applied:
             out.events += 1
             self._dirty_events.add(ev.id)
 
@@ -227,13 +227,15 @@ class CityState:
     # ----------------------------------------------------------------- keyframes (recordings)
     def keyframe_body(self) -> dict:
         """The state a replay needs to stand where we stand now, in the keyframe format (see
-        console/model/keyframe.py): the feed's catalog, latest values, open incidents with their feeds."""
+        console/model/keyframe.py): the feed's catalog, latest values, open incidents with their feeds,
+        and the versions of the others (so that a stale version after the keyframe is known for one)."""
         n = len(self.series_keys)
         ts, val = self.rings.last_ts[:n].tolist(), self.rings.last_val[:n].tolist()
         values = [(ind, reg, ts[i], val[i]) for i, (ind, reg) in enumerate(self.series_keys) if math.isfinite(ts[i])]
-        feed_of = self.incidents.feed_of
+        book = self.incidents
         return keyframe.encode(self._feed_indicators.values(), self.regions.values(), values,
-                               ((feed_of.get(e.id, ""), e) for e in self.incidents.open.values()))
+                               ((book.feed_of.get(e.id, ""), e) for e in book.open.values()),
+                               book.vanished_events(), book.closed_versions())
 
     def clear(self) -> None:
         """Forget everything (a replay seeking elsewhere), in place: whatever holds this state or one of
@@ -343,13 +345,17 @@ class CityState:
         self.rings.prepend(items)
 
     def restore(self, body: dict) -> None:
-        """Merge a keyframe in: its catalog, latest values and open incidents (what is already newer
-        here wins: rings keep newer readings, the book keeps higher versions)."""
+        """Merge a keyframe in: its catalog, latest values and incidents (what is already newer here wins:
+        rings keep newer readings, the book keeps higher versions; at the same version the keyframe says
+        whether an incident is open, vanished or closed)."""
         kf = keyframe.decode(body)
         self.apply_catalog(kf.catalog)
         self.apply_samples(kf.values)
-        for feed, ev in kf.events:
-            self._upsert(ev, feed, Applied())
+        before = {eid: self.incidents.get(eid) for eid in self.incidents.open}
+        self.incidents.restore(kf.events, kf.vanished, kf.closed)
+        after = self.incidents.open
+        self._dirty_events.update(eid for eid, ev in after.items() if before.get(eid) is not ev)
+        self._dirty_events.update(before.keys() - after.keys())
 
     # ----------------------------------------------------------------- reading
     def take_changes(self) -> Changes:

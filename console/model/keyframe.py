@@ -8,11 +8,15 @@ recording's per-minute blocks. Format `cityops.keyframe/1`, described in docs/re
     {"format": "cityops.keyframe/1",
      "catalog": {"indicators": [indicator…], "regions": [region…]},
      "values": [[indicator, region, ts, value]…],
-     "events": [[feed, event]…]}
+     "events": [[feed, event]…],
+     "vanished": [[feed, event]…],
+     "closed": [[feed, id, version]…]}
 
-in the wire formats of docs/feed-protocol.md. Recordings made before the `format` key existed hold the
-same layout without it; they are read as /1. Any other format is refused (`KeyframeError`), never
-guessed at.
+in the wire formats of docs/feed-protocol.md. `vanished` (open incidents a resync snapshot left out) and
+`closed` (the version of each closed incident the console holds) are optional: without them a replay
+may take a stale version after the keyframe for news; bodies written before they existed lack them.
+Recordings made before the `format` key existed hold the same layout without it; they are read as /1.
+Any other format is refused (`KeyframeError`), never guessed at.
 """
 
 from __future__ import annotations
@@ -36,16 +40,21 @@ class KeyframeBody:
     catalog: Catalog
     values: SampleBatch  # the latest reading of each series
     events: tuple[tuple[str, Event], ...]  # (feed, open incident)
+    vanished: tuple[tuple[str, Event], ...] = ()  # (feed, open incident a resync snapshot left out)
+    closed: tuple[tuple[str, str, int], ...] = ()  # (feed, id, version) of closed incidents
 
 
 def encode(indicators: Iterable[Indicator], regions: Iterable[Region],
-           values: Iterable[tuple[str, str, float, float]], events: Iterable[tuple[str, Event]]) -> dict[str, Any]:
+           values: Iterable[tuple[str, str, float, float]], events: Iterable[tuple[str, Event]],
+           vanished: Iterable[tuple[str, Event]] = (), closed: Iterable[tuple[str, str, int]] = ()) -> dict[str, Any]:
     """The JSON-ready body (the recorder serialises it with orjson)."""
     return {
         "format": FORMAT,
         "catalog": {"indicators": [i.to_wire() for i in indicators], "regions": [r.to_wire() for r in regions]},
         "values": [[ind, reg, float(ts), float(val)] for ind, reg, ts, val in values],
         "events": [[feed, e.to_wire()] for feed, e in events],
+        "vanished": [[feed, e.to_wire()] for feed, e in vanished],
+        "closed": [[feed, eid, int(version)] for feed, eid, version in closed],
     }
 
 
@@ -62,4 +71,7 @@ def decode(body: Any) -> KeyframeBody:
                       tuple(decode_region(r) for r in cat.get("regions", [])))
     values = decode_rows(body.get("values", []), {})
     events = tuple((feed, decode_event(ev)) for feed, ev in body.get("events", []))
-    return KeyframeBody(catalog, values, events)
+    vanished = tuple((feed, decode_event(ev)) for feed, ev in body.get("vanished", []))
+    closed = tuple((feed, eid, version) for feed, eid, version in body.get("closed", [])
+                   if type(feed) is str and type(eid) is str and type(version) is int)
+    return KeyframeBody(catalog, values, events, vanished, closed)

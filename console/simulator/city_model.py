@@ -154,6 +154,8 @@ class SimCity:
         self.closed: OrderedDict[str, Event] = OrderedDict()  # recently closed, for late commands
         self._plans: dict[str, list[_Plan]] = {}
         self._pending_sensor: list[tuple[float, int]] = []  # (when, series) of threshold incidents to raise
+        # the takeovers' own draws: the city's other random choices stay those of the same seed before them
+        self._takeover_rng = np.random.default_rng([seed, 1])
         self._storm: list[tuple[float, Template, Region]] = []  # (when, what, where) of a storm's incidents
         self._recent: dict[tuple[str, str], deque[float]] = {}  # (district, category) -> recent discoveries
         self._next_incident_ts = start_ts + self._exp(60.0 / max(incident_rate_per_min, 1e-9))
@@ -466,13 +468,19 @@ class SimCity:
 
     def _register(self, ev: Event) -> Event:
         self.events[ev.id] = ev
-        plans = self._plan(ev) if self.rng.random() < self.auto_handle else []
+        if self.rng.random() < self.auto_handle:
+            plans = self._plan(ev)
+        elif self.auto_handle > 0:
+            # left for the console's operator; still untouched when its SLA runs out, the district's
+            # officers take it over, so the open incidents level off over days (0: only the console acts)
+            plans = self._plan(ev, ev.sla_due_ts or ev.created_ts, self._takeover_rng)
+        else:
+            plans = []
         if self._surging(ev):
             plans = sorted([*plans, *self._hand_up(ev)], key=lambda p: p.due)
         if plans:
             self._plans[ev.id] = plans
         return ev
-
     def _surging(self, ev: Event) -> bool:
         """Whether `ev` is one of a surge: SURGE_COUNT or more of its cause in its district lately."""
         recent = self._recent.setdefault((ev.region[:6], ev.category), deque())
@@ -494,20 +502,23 @@ class SimCity:
             level = level_above(level)
         return steps
 
-    def _plan(self, ev: Event) -> list[_Plan]:
-        """How the district's own duty officers would handle it, if the console's operator does not."""
-        t = ev.created_ts
+    def _plan(self, ev: Event, start: float | None = None, rng: np.random.Generator | None = None) -> list[_Plan]:
+        """How the district's own duty officers would handle it, if the console's operator does not:
+        from `start` (its discovery), acknowledged within minutes; 5% cancelled as false alarms; the rest
+        dispatched, on scene, resolved and closed within hours (sooner the more severe)."""
+        rng = rng or self.rng
+        t = ev.created_ts if start is None else start
         steps: list[_Plan] = []
-        t += self.rng.uniform(30, 300)
+        t += rng.uniform(30, 300)
         steps.append(_Plan(t, CommandOp.ACKNOWLEDGE, {}))
-        if self.rng.random() < 0.05:
-            steps.append(_Plan(t + self.rng.uniform(60, 600), CommandOp.CANCEL, {"note": "核实为误报 / false alarm"}))
+        if rng.random() < 0.05:
+            steps.append(_Plan(t + rng.uniform(60, 600), CommandOp.CANCEL, {"note": "核实为误报 / false alarm"}))
             return steps
         scale = {RED: 0.2, ORA: 0.5, YEL: 1.0, BLU: 2.0}[ev.severity]
         for op, lo, hi in ((CommandOp.DISPATCH, 30, 600), (CommandOp.ARRIVE, 300, 1800),
                            (CommandOp.RESOLVE, 600, 3600), (CommandOp.CLOSE, 300, 1800)):
-            t += self.rng.uniform(lo, hi) * scale
-            args = {"assignee": str(self.rng.choice(UNITS))} if op is CommandOp.DISPATCH else {}
+            t += rng.uniform(lo, hi) * scale
+            args = {"assignee": str(rng.choice(UNITS))} if op is CommandOp.DISPATCH else {}
             steps.append(_Plan(t, op, args))
         return steps
 

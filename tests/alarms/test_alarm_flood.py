@@ -3,9 +3,12 @@ leaves by itself, and a storm from the real simulator drives a console into floo
 
 import asyncio
 
+from console.alarms.alarm_desk import AlarmDesk
 from console.alarms.flood import FloodDetector, flood_periods, should_sound
 from console.feed.live_source import FeedConfig, LiveSource
 from console.feed.protocol import Severity
+from console.incidents.audit_log import AuditLog
+from console.incidents.operator import Operator
 from console.model.city_state import CityState
 from console.model.ingest import Ingest
 from console.simulator.run import CityOptions, make_server
@@ -40,7 +43,9 @@ def test_flood_periods_over_a_shift_and_sounds_held_in_flood():
     assert should_sound(Severity.BLUE, False)
 
 
-def test_a_simulated_storm_enters_and_leaves_flood_mode():
+def test_a_simulated_storm_drives_a_consoles_alarm_desk_into_flood_and_out(tmp_path):
+    """The console's own path, as its window runs it: frames into CityState, the changed incidents to
+    the alarm desk as they arrive, the desk's flood moved on each look; its start and end are audited."""
     async def main():
         opts = ServerOptions(speed=1200)  # the flood lasts ~10 simulated min: half a second here
         server = make_server(CityOptions(seed=5, incident_rate_per_min=0.2, auto_handle=1.0, history_s=0), opts)
@@ -48,32 +53,37 @@ def test_a_simulated_storm_enters_and_leaves_flood_mode():
         state = CityState()
         source = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "city")], FAST)
         source.add_listener(Ingest(state))
-        det = FloodDetector()
+        audit = AuditLog(tmp_path / "audit.jsonl")
+        desk = AlarmDesk(state, audit=audit, operator=Operator("值班员甲"))
         seen = []
 
-        def watch():
+        def look() -> bool:  # what the window does a few times a second
             now = server.sim_now()
-            det.update(now)
-            det.observe([*state.incidents.open.values(), *state.incidents.archive.values()], now)
-            seen.append(det.in_flood)
-            return det.in_flood
+            changed = state.take_changes().events
+            desk.observe_incidents((state.incidents.open.get(eid) for eid in changed), now)
+            status = desk.update_flood(now)
+            seen.append(status.in_flood)
+            return status.in_flood
 
         await source.start()
         try:
             await until(lambda: bool(state.regions), what="the catalog")
-            assert not watch()  # the ordinary rate is far below a flood
+            assert not look()  # the ordinary rate is far below a flood
             # the storm starts once the console is listening: at 1200x, connecting can take longer
             # than the 10 simulated minutes a storm stays in the window
             server.city.schedule_storm(server.sim_now() + 30, 20, over_s=60)
-            await until(watch, timeout=20, what="flood mode")
+            await until(look, timeout=20, what="flood mode")
             every = [*state.incidents.open.values(), *state.incidents.archive.values()]
             storm = [e for e in every if e.category == "road_waterlogging" and e.created_ts > server.sim_now() - 600]
             assert len({e.region[:6] for e in storm}) == 1  # one cause, one district
-            await until(lambda: not watch(), timeout=30, what="the flood to end by itself")
-            assert len(det.periods) == 1 and det.periods[0][1] - det.periods[0][0] > 0
-            assert seen[0] is False and seen[-1] is False and True in seen
+            await until(lambda: not look(), timeout=30, what="the flood to end by itself")
         finally:
             await source.stop()
             await server.stop()
+        audit.close()
+        assert seen[0] is False and seen[-1] is False and True in seen
+        assert len(desk.flood.periods) == 1 and desk.flood.periods[0][1] > desk.flood.periods[0][0]
+        assert [e["action"] for e in AuditLog(tmp_path / "audit.jsonl").entries("queue")] == ["flood_start",
+                                                                                             "flood_end"]
 
     asyncio.run(main())

@@ -1,5 +1,6 @@
-"""Operator commands against the real simulator: the closed loop round-trips, a cut line or a killed
-console never loses or doubles a command, and a refusal comes back with its reason."""
+"""Operator commands against the real simulator: the closed loop round-trips, a cut line never loses or
+doubles a command, and a refusal comes back with its reason. A console process killed (SIGKILL) at
+each point of a command's life is tests/incidents/test_command_crashes.py."""
 
 import asyncio
 from pathlib import Path
@@ -108,37 +109,6 @@ def test_line_cut_mid_command_completes_exactly_once(tmp_path):
             acks = [h for h in c.history_ops(server, ev.id) if h[0] == "acknowledged"]
             assert acks == [("acknowledged", "值班员甲")]  # ...and applied once
             assert server.city.events[ev.id].version == ev.version + 1
-
-    asyncio.run(with_server(body))
-
-
-def test_killed_console_sends_pending_commands_exactly_once_after_restart(tmp_path):
-    journal = tmp_path / "j.db"
-
-    async def body(server, port):
-        first = Console(port, journal)
-        await first.start()
-        ev1, ev2 = [e for e in first.state.incidents.open.values() if e.state is IncidentState.NEW][:2]
-        # ev1: written and sent, applied by the server, console "killed" before the answer arrived
-        server.opt.drop_after_commands = 1
-        sent = await first.sender.submit(ev1, CommandOp.ACKNOWLEDGE)
-        # ev2: written to the journal, the process dies before sending
-        unsent = first.journal.record("city", CommandOp.ACKNOWLEDGE, ev2.id, ev2.version, "值班员甲", "duty_officer")
-        await first.source.stop()  # no graceful anything: the journal is all that survives
-        first.journal.close()
-        assert CommandJournal(journal).get(sent.id).state is CommandState.PENDING
-
-        second = Console(port, journal)
-        await second.source.start()
-        try:
-            await until(lambda: second.journal.get(sent.id).state is CommandState.DONE
-                        and second.journal.get(unsent.id).state is CommandState.DONE, what="both answered")
-            for ev in (ev1, ev2):
-                acks = [h for h in second.history_ops(server, ev.id) if h[0] == "acknowledged"]
-                assert len(acks) == 1, (ev.id, acks)
-            assert second.journal.pending() == []
-        finally:
-            await second.stop()
 
     asyncio.run(with_server(body))
 

@@ -8,8 +8,9 @@ import json
 import orjson
 import pytest
 
-from console.feed.client_session import Filters
+from console.feed.client_session import ClientSession, Filters, SessionOptions
 from console.feed.live_source import FeedConfig, LiveSource
+from console.feed.session_server import Client, SessionServer
 from console.jetstream.connect import load_creds, redact, split_urls
 from console.jetstream.hub import Hub, HubOptions
 from console.jetstream.layout import (
@@ -69,7 +70,7 @@ def test_mirror_is_idempotent_and_order_proof():
     assert rows == [] and [e["id"] for e in evs] == ["E2"]
 
 
-def test_hub_builds_each_filter_once_and_splices_rows_unchanged():
+def test_sample_bodies_split_at_the_budget_and_splice_rows_unchanged():
     hub = Hub.__new__(Hub)
     hub.opt = HubOptions(frame_budget=60)
     a = orjson.dumps([["g", "310101013", 1.0, 1.5], ["g", "310101014", 1.0, 2.5]])
@@ -82,6 +83,42 @@ def test_hub_builds_each_filter_once_and_splices_rows_unchanged():
     assert orjson.loads(b"[" + Hub._sample_bodies(hub, street, pending)[0] + b"]") == [["g", "310101014", 1.0, 2.5]]
     power = Filters(domains=("power",))
     assert Hub._sample_bodies(hub, power, pending) == [b[1:-1]]
+
+
+def test_a_flush_builds_each_filter_once_for_all_the_consoles_that_share_it():
+    """The hub's per-filter cache, through `_flush` and real sessions: three consoles, two of them with
+    the same filters; the rows are built twice, and every console gets its rows under its own seq."""
+    hub = Hub.__new__(Hub)
+    hub.opt = HubOptions(frame_budget=60)
+    hub.clients = SessionServer(hub, SessionOptions())
+    everything, street = Filters(), Filters(regions=("310101014",))
+    sessions = []
+    for f in (everything, street, everything):
+        s = ClientSession(SessionOptions(), source="hub", level="city", server_time=lambda: 1.0, now=0.0)
+        s.next_outgoing()  # the hello
+        s.start_stream(f)
+        s.take_seq()  # as after its snapshot: streams are at different points
+        hub.clients._clients.add(Client(None, s))
+        sessions.append(s)
+    a = orjson.dumps([["g", "310101013", 1.0, 1.5], ["g", "310101014", 1.0, 2.5]])
+    b = orjson.dumps([["p", "310115001", 1.0, 3.0]])
+    hub._pending = [("310101", "gas", a, orjson.loads(a)), ("310115", "power", b, orjson.loads(b))]
+    hub._pending_bytes = len(a) + len(b)
+    built = []
+    build = hub._sample_bodies
+    hub._sample_bodies = lambda f, pending: (built.append(f), build(f, pending))[1]
+    hub._flush()
+    assert sorted(built, key=repr) == sorted([everything, street], key=repr)  # once per distinct filters
+    got = []
+    for s in sessions:
+        frames = []
+        while (out := s.next_outgoing()) is not None:
+            frames.append(orjson.loads(out))
+        got.append(frames)
+    assert [[f["seq"] for f in frames] for frames in got] == [[2, 3], [2], [2, 3]]
+    assert [r for f in got[0] for r in f["samples"]] == orjson.loads(a) + orjson.loads(b)
+    assert got[2] == got[0] and [r for f in got[1] for r in f["samples"]] == [["g", "310101014", 1.0, 2.5]]
+    assert hub._pending == []
 
 
 def test_credentials_never_show(tmp_path):

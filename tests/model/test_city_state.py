@@ -86,6 +86,60 @@ def test_resync_snapshot_removes_incidents_closed_while_away_and_keeps_other_fee
     assert set(s.incidents.open) == {"B", "X"}
 
 
+def snapshot(seq: int, *events) -> bytes:
+    return dumps({"type": "snapshot", "seq": seq, "values": [], "events": list(events)})
+
+
+def test_incident_a_lagging_snapshot_vanished_comes_back_with_the_stream_at_the_same_version():
+    """docs/feed-protocol.md: a snapshot is the new truth, and the stream after it is newer than it.
+    A hub whose snapshot lags the stream leaves E1 out; its stream then delivers E1 at the version we
+    already had. The later word wins: E1 is open again, not taken for a stale update."""
+    s = state_with_catalog()
+    feed(s, snapshot(1, event("E1", 3, "dispatched")))
+    assert feed(s, snapshot(2)).vanished == ["E1"]  # the failover hub's snapshot does not list it yet
+    assert "E1" not in s.incidents.open
+    s.take_changes()
+    out = feed(s, dumps({"type": "event", "seq": 2, "event": event("E1", 3, "dispatched")}))
+    assert out.events == 1 and s.take_changes().events == {"E1"}  # widgets are told it is back
+    assert s.incidents.open["E1"].version == 3 and s.incidents.stale_updates == 0
+
+
+def test_incident_a_lagging_snapshot_vanished_comes_back_in_the_next_snapshot():
+    s = state_with_catalog()
+    feed(s, snapshot(1, event("E1", 2, "acknowledged")))
+    feed(s, snapshot(1))
+    out = feed(s, snapshot(1, event("E1", 2, "acknowledged")))  # resync: listed again, same version
+    assert out.events == 1 and out.vanished == []
+    assert s.incidents.open["E1"].state is IncidentState.ACKNOWLEDGED
+
+
+def test_a_snapshot_listing_a_vanished_incident_at_an_older_version_shows_the_newer_one_we_hold():
+    """Listed by a snapshot means open now; versions never go backwards: the newer copy we hold returns."""
+    s = state_with_catalog()
+    feed(s, snapshot(1, event("E1", 4, "on_scene")))
+    feed(s, snapshot(1))
+    feed(s, snapshot(1, event("E1", 3, "dispatched")))
+    assert s.incidents.open["E1"].version == 4
+
+
+def test_a_stale_event_does_not_bring_back_what_a_snapshot_took_away():
+    """An older version re-delivered is a statement about the past: it is not news that E1 is open."""
+    s = state_with_catalog()
+    feed(s, snapshot(1, event("E1", 4, "on_scene")))
+    feed(s, snapshot(1))
+    feed(s, dumps({"type": "event", "seq": 2, "event": event("E1", 3, "dispatched")}))
+    assert "E1" not in s.incidents.open and s.incidents.stale_updates == 1
+
+
+def test_a_closed_incident_is_not_reopened_by_its_own_version_again():
+    s = state_with_catalog()
+    feed(s, dumps({"type": "event", "seq": 1, "event": event("E1", 5, "closed")}))
+    feed(s, dumps({"type": "event", "seq": 2, "event": event("E1", 5, "closed")}))
+    feed(s, snapshot(3))
+    feed(s, dumps({"type": "event", "seq": 4, "event": event("E1", 5, "closed")}))
+    assert "E1" not in s.incidents.open and s.incidents.stale_updates == 2
+
+
 def test_changes_are_coalesced_until_taken():
     s = state_with_catalog()
     assert s.take_changes().catalog

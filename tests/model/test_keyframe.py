@@ -38,6 +38,10 @@ def readings(s: CityState) -> dict:
         "worst": s.worst_series(list(range(len(s.series_keys)))),
         "open": list(s.incidents.open.items()),
         "open_feeds": {eid: s.incidents.feed_of[eid] for eid in s.incidents.open},
+        # what the version rule needs of the others: each incident's version, and which were vanished
+        "versions": {eid: s.incidents.version_of(eid)
+                     for eid in [*s.incidents.open, *s.incidents.archive, *s.incidents.tombstones]},
+        "vanished": {eid: s.incidents.archive[eid] for eid in s.incidents.vanished},
         "summary": summary,
     }
 
@@ -48,11 +52,13 @@ def test_a_state_restored_from_its_keyframe_reads_the_same():
     assert body["format"] == keyframe.FORMAT
     dst = restored(body)
     assert readings(dst) == readings(src)
-    # what a keyframe leaves to the replayed frames: older readings, closed incidents, the console's own alerts
+    # what a keyframe leaves to the replayed frames: older readings, closed incidents but their versions,
+    # the console's own alerts
     for k in src.series_keys:
         ts, vals = dst.history(*k)
         assert ts.tolist() == [src.latest(*k)[0]] and vals.tolist() == [src.latest(*k)[1]]
-    assert not dst.incidents.archive and not dst.console_alerts
+    assert src.incidents.get("E2") is not None and dst.incidents.get("E2") is None
+    assert set(dst.incidents.archive) == {"V1"} and not dst.console_alerts
 
 
 def test_the_keyframe_records_the_feeds_thresholds_not_the_overrides():

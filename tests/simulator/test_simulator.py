@@ -184,3 +184,44 @@ def test_the_authority_says_each_incidents_level_and_a_surge_is_handed_up_to_the
         assert sum("handed up" in h.note for h in e.history) == (2 if len(e.region) == 9 else 1)
     ordinary = [e for e in events.values() if e.id not in {s.id for s in storm}]
     assert all(e.level is (Level.STREET if len(e.region) == 9 else Level.DISTRICT) for e in ordinary)
+
+
+def a_week(city: SimCity, step_s: float = 600.0) -> tuple[list[int], dict[str, int]]:
+    """The open incidents at each step of a simulated week, and how the others ended."""
+    open_counts, ended = [], {"closed": 0, "cancelled": 0}
+    for k in range(1, int(7 * 86_400 / step_s) + 1):
+        t = T0 + k * step_s
+        city.new_incidents(t)
+        for ev in city.auto_progress(t):
+            if ev.state.value in ended:
+                ended[ev.state.value] += 1
+        open_counts.append(len(city.events))
+    return open_counts, ended
+
+
+def test_the_city_is_stationary_over_a_week():
+    """With the default share handled by the districts' own officers, the rest (left for the console's
+    operator) are taken over when their SLA runs out: the open incidents level off instead of growing
+    for as long as the simulator runs (long demos and soaks)."""
+    city = SimCity(seed=8, start_ts=T0, incident_rate_per_min=2.0)  # the default auto_handle, 0.7
+    counts, ended = a_week(city)
+    per_day = len(counts) // 7
+    daily_mean = [float(np.mean(counts[d * per_day:(d + 1) * per_day])) for d in range(7)]
+    # after the first day (the longest SLA is a day) the level holds: the last days are no higher
+    # than the second, within the day-to-day swing of a random city
+    assert max(daily_mean[4:]) < 1.25 * daily_mean[1], daily_mean
+    assert max(counts) < 2 * daily_mean[1]
+    created = city._n_events
+    assert created > 7 * 1440 * 2 * 0.9  # 2 a minute for a week
+    # nearly everything created ended, mostly closed, some cancelled (false alarms)
+    assert ended["closed"] + ended["cancelled"] > created - 2 * max(daily_mean)
+    assert 0.02 < ended["cancelled"] / created < 0.1
+
+
+def test_with_auto_handle_zero_nobody_but_the_console_acts():
+    """Tests drive the incidents themselves: the simulated officers then never touch one."""
+    city = SimCity(seed=8, start_ts=T0, incident_rate_per_min=2.0, auto_handle=0.0)
+    for k in range(1, 3 * 24 + 1):
+        city.new_incidents(T0 + k * 3600)
+        assert city.auto_progress(T0 + k * 3600) == []
+    assert len(city.events) == city._n_events

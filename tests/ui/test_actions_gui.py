@@ -19,6 +19,7 @@ from console.incidents.lifecycle import Command
 from console.incidents.operator import Operator, Role
 from console.simulator.run import CityOptions, make_server
 from console.simulator.server import ServerOptions
+from console.ui.incident_model import COLUMNS
 from console.ui.session import ConsoleOptions, build_console
 from tests.aio import pump_qt, until
 from tests.live import FAST
@@ -86,10 +87,20 @@ def test_pending_then_refusal_is_shown(qapp, tmp_path):
                                   server.sim_now())
         assert other.version == ev.version + 1
         state.incidents.open[ev.id] = ev  # (the event frame for it may not have arrived yet)
+        model, col = win.incident_model, COLUMNS.index("state")
+
+        def state_cell() -> str:
+            row = model.row_of(ev.id)
+            return "" if row is None else model.data(model.index(row, col))
+
+        shown = []  # the incident's state cell each time the table is told it changed: a poll could miss one
+        model.dataChanged.connect(lambda top, bottom, *_: shown.append(state_cell()))
         task = win.actions.act(CommandOp.DISPATCH, {"assignee": "水务应急队"}, event_id=ev.id)
         await task
         await until(lambda: "被拒绝" in win.queue.message.text(), what="refusal shown")
         assert "stale version" in win.queue.message.text()
+        assert any("⏳" in text for text in shown), shown  # pending while the platform had not answered...
+        await until(lambda: "⏳" not in state_cell(), what="the pending mark gone")  # ...and no more after
 
     run_with_window(qapp, tmp_path, body)
 

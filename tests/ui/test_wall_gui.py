@@ -1,8 +1,9 @@
-"""The big-screen wall, offscreen, with the real map page: at 4K and at 1080p no text is clipped and no
-two texts overlap (checked by geometry, with both banners up), the carousel rotates and zooms the map to
+"""The big-screen wall, offscreen, with the real map page: at 4K and at 1080p no text is clipped or cut
+short and no two texts overlap (checked by geometry, with both banners up), the carousel rotates and zooms the map to
 a district, and old or cut-off data is said loudly, never shown as live."""
 
 import itertools
+import time
 from pathlib import Path
 
 import pytest
@@ -57,6 +58,13 @@ def js_value(qtbot, view, script):
     view.page().runJavaScript(script, 0, box.append)
     qtbot.waitUntil(lambda: bool(box), timeout=10_000)
     return box[0]
+
+
+def elided(wall) -> list[str]:
+    """Texts the wall cuts short: a FitLabel elides what does not fit, so measuring the text it shows
+    (as `text_problems` does) cannot see it; comparing with the full text can."""
+    return [f"elided: {lab.full_text()!r} shown as {lab.text()!r} in {lab.contentsRect().width()} px"
+            for lab in wall.text_labels() if lab.text() != lab.full_text()]
 
 
 def text_problems(wall) -> list[str]:
@@ -118,17 +126,31 @@ def test_a_district_wall_shows_its_district_with_its_streets_rolled_up(qtbot, sh
     assert wall.screenshot(OUT / f"wall-xuhui-{size[0]}x{size[1]}.png")
 
 
+@pytest.mark.xfail(strict=True, reason="found when this check was added: a headline tile's unit and region "
+                   "('万人次/小时 · 上海市') is cut short at 4K and at 1080p; the wall's layout (console/ui, "
+                   "widgets) is its owners' to fix, and this test then passes")
+@pytest.mark.parametrize("size", [(3840, 2160), (1920, 1080)], ids=["4k", "1080p"])
+def test_no_text_on_the_wall_is_cut_short(qtbot, shift, size):
+    wall, _, _, _ = make_wall(qtbot, shift, size, with_map=False)
+    assert wall.text_labels()
+    assert not elided(wall), elided(wall)
+
+
 def test_the_carousel_rotates_and_a_district_view_zooms_the_map_there(qtbot, shift):
     wall, _, _, _ = make_wall(qtbot, shift, (1920, 1080), views=["overview", "huangpu", "traffic"], dwell=0.4)
-    seen = []
     show = wall.show_view
     # every view the wall shows, recorded as it is shown: polling wall.view could miss one that lasted
-    # less than a poll on a loaded machine
+    # less than a poll on a loaded machine; counted from now (the map may have taken longer than a dwell)
+    seen, start = [wall.view.id], wall.carousel.rotations
     wall.show_view = lambda view: (seen.append(view.id), show(view))
     # (the carousel may have turned already while the wall was being built: count from here)
     qtbot.waitUntil(lambda: {"overview", "huangpu", "traffic"} <= set(seen), timeout=10_000)
     assert seen[:3] in (["huangpu", "traffic", "overview"], ["traffic", "overview", "huangpu"],
                         ["overview", "huangpu", "traffic"])  # in the configured order, one step at a time
+
+
+    qtbot.waitUntil(lambda: wall.carousel.rotations >= start + 3, timeout=10_000)
+    assert {"overview", "huangpu", "traffic"} <= set(seen)
     wall.carousel.show("huangpu")
     wall.show_view(wall.carousel.current)
     assert wall.map._view == "310101" and wall.map._focus == [] and "黄浦区" in wall.top.title.full_text()
@@ -155,12 +177,19 @@ def test_old_or_cut_off_data_is_said_loudly_and_cleared_when_live(qtbot, shift):
 
 
 def test_emergency_holds_the_emergency_view_and_ends_back_on_the_carousel(qtbot, shift):
-    wall, _, _, _ = make_wall(qtbot, shift, (1920, 1080))
+    wall, _, _, _ = make_wall(qtbot, shift, (1920, 1080), dwell=0.5)
+    qtbot.waitUntil(lambda: wall.top.progress.isVisible())  # the carousel's progress mark, while it rotates
     wall.set_emergency("紧急状态 · 台风", ("310115",))
     assert wall.view.id == "emergency" and wall.map._focus == ["310115"]
-    assert not wall.top.progress.isVisible() or wall.emergency_text
+    qtbot.waitUntil(lambda: not wall.top.progress.isVisible())  # held: no rotation to show
+    held = (wall.carousel.index, wall.carousel.rotations)
+    ticks = []  # the carousel's own timer ticks, after its handler: each one could have turned the view
+    wall._tick.timeout.connect(lambda: ticks.append(time.monotonic()))
+    qtbot.waitUntil(lambda: len(ticks) >= 3 and ticks[-1] - ticks[0] > 2 * wall.carousel.dwell_s, timeout=20_000)
+    assert (wall.carousel.index, wall.carousel.rotations) == held and wall.view.id == "emergency"
     wall.set_emergency("")
     assert wall.view.id == wall.carousel.current.id and not wall.banner_emergency.isVisible()
+    qtbot.waitUntil(lambda: wall.top.progress.isVisible())
 
 
 def test_the_wall_map_follows_new_incidents(qtbot, shift):

@@ -1,0 +1,71 @@
+"""Fuzzing the wire's two readers under Hypothesis (the long run is `./dev fuzz`; tests/feed/frame_fuzz.py
+has the corpus of real frames, the mutator and the harness): the console's decoder and the model it
+feeds, and the server's client-frame reader and the authority's command desk. Whatever the bytes, a
+frame is decoded or refused with a named reason, and nothing raises."""
+
+import json
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from console.feed.decoder import Reason
+from console.feed.protocol import FrameType
+from tests.feed.frame_fuzz import Harness, by_type, corpus, mutate
+from tests.hypothesis_profiles import budget
+
+REASONS = {r.value for r in Reason} | {"series_limit"}
+
+
+@pytest.fixture(scope="module")
+def harness():
+    server, client = corpus()
+    h = Harness()
+    h.prime(server)
+    return h, by_type(server), by_type(client), server, client
+
+
+def no_crash(h: Harness) -> None:
+    crashes, h.crashes = h.crashes, []  # one example's crash is not the next one's
+    assert crashes == [], crashes[0]
+
+
+@settings(max_examples=budget(300, 20_000))
+@given(kind=st.integers(0, 99), pick=st.integers(0, 10**6), seed=st.integers(0, 2**32), rounds=st.integers(1, 8))
+def test_mutated_real_server_frames_are_decoded_or_refused_with_a_reason(harness, kind, pick, seed, rounds):
+    h, server_types, _, server, _ = harness
+    group = server_types[kind % len(server_types)]
+    outcome = h.server_frame(mutate(random.Random(seed), group[pick % len(group)], server, rounds))
+    no_crash(h)
+    if outcome.startswith("rejected:"):
+        assert outcome.removeprefix("rejected:") in REASONS
+
+
+@settings(max_examples=budget(300, 20_000))
+@given(kind=st.integers(0, 99), pick=st.integers(0, 10**6), seed=st.integers(0, 2**32), rounds=st.integers(1, 8))
+def test_mutated_real_client_frames_are_answered_never_crash_the_server(harness, kind, pick, seed, rounds):
+    h, _, client_types, _, client = harness
+    group = client_types[kind % len(client_types)]
+    h.client_frame(mutate(random.Random(seed), group[pick % len(group)], client, rounds))
+    no_crash(h)
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+                    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner,
+                                                                                 max_size=4), max_leaves=12)
+FIELDS = ["seq", "samples", "values", "events", "event", "indicators", "regions", "protocol", "source", "level",
+          "server_time", "ref", "ok", "error", "code", "message", "token", "topics", "id", "op", "event_id",
+          "expected_version", "operator", "args"]
+FRAMES = st.fixed_dictionaries({"type": st.sampled_from([t.value for t in FrameType]) | st.text(max_size=8)},
+                                optional={f: JSON for f in FIELDS})
+
+
+@settings(max_examples=budget(300, 20_000))
+@given(frame=FRAMES)
+def test_any_json_frame_of_any_known_type_is_decoded_or_refused_in_both_directions(harness, frame):
+    raw = json.dumps(frame).encode()
+    h = harness[0]
+    h.server_frame(raw)
+    h.client_frame(raw)
+    no_crash(h)
