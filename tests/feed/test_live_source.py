@@ -145,19 +145,20 @@ def test_five_megabyte_frame_is_refused_counted_and_the_feed_recovers():
     async def frames(ws):
         connections.append(ws)
         if len(connections) > 1:  # the next connection: an ordinary reading, newer than the huge frame's
-            await ws.send(samples(1, [["traffic.congestion_index", "310101", 200_000.0, 2.0]]).decode())
+            await ws.send(samples(1, [["traffic.congestion_index", "310101", 20_000.0, 2.0]]).decode())
             return
         await ws.send(samples(1, [["traffic.congestion_index", "310101", 1.0, 1.0]]).decode())
-        huge = samples(2, [["traffic.congestion_index", "310101", float(i + 2), 1.0] for i in range(120_000)])
+        # (its readings within a day of the others: the model keeps 24 h of history)
+        huge = samples(2, [["traffic.congestion_index", "310101", 2.0 + i / 10, 1.0] for i in range(120_000)])
         assert len(huge) > 5_000_000
         await ws.send(huge.decode())
 
     async def body(src, state, h):
-        await until(lambda: state.latest("traffic.congestion_index", "310101") == (200_000.0, 2.0),
+        await until(lambda: state.latest("traffic.congestion_index", "310101") == (20_000.0, 2.0),
                     what="the reading sent after the reconnect")
         assert h.rejects == {"oversized_frame": 1} and h.connects == 2 and h.state is FeedState.CONNECTED
         assert "larger than 1048576 bytes refused" in h.last_error  # what the status bar says went wrong
-        assert state.history("traffic.congestion_index", "310101")[0].tolist() == [1.0, 200_000.0]
+        assert state.history("traffic.congestion_index", "310101")[0].tolist() == [1.0, 20_000.0]
 
     asyncio.run(with_raw_server(frames, body))
 
