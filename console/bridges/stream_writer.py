@@ -9,7 +9,9 @@ bridge's incidents and latest readings without replaying the stream from the beg
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
+from pathlib import Path
 
 import orjson
 
@@ -17,6 +19,9 @@ from console.feed.frames import Event
 from console.jetstream.layout import STREAM, checkpoint_key, district_of, events_subject, samples_subject
 from console.jetstream.mirror import CityMirror
 from console.jetstream.publisher import publish_until_acked
+from console.site.process import until_stopped, write_json_atomic
+
+log = logging.getLogger(__name__)
 
 
 class StreamWriter:
@@ -74,3 +79,26 @@ class StreamWriter:
     def summary(self) -> dict:
         return {"messages": self.messages, "samples": self.samples, "events": self.events, "retries": self.retries,
                 "checkpoints": self.checkpoints}
+
+
+async def run_bridge(bridge, nc, name: str, stats_json: Path | None, duration: float | None,
+                     stats_every_s: float) -> None:
+    """A started bridge until SIGINT/SIGTERM (or `duration`): its counters written to `stats_json` as it
+    goes and at the end, then the bridge stopped and its NATS connection closed. The CAP and MQTT
+    bridges differ in what they read, not in this."""
+    async def stats() -> None:
+        while True:
+            await asyncio.sleep(stats_every_s)
+            write_json_atomic(stats_json, bridge.summary())
+
+    stats_task = asyncio.create_task(stats()) if stats_json else None
+    try:
+        await until_stopped(duration)
+    finally:
+        if stats_task:
+            stats_task.cancel()
+        await bridge.stop()
+        await nc.close()
+        if stats_json:
+            write_json_atomic(stats_json, bridge.summary())
+        log.info("%s bridge done: %s", name, bridge.summary())

@@ -29,7 +29,7 @@ from console.bridges.cap.alert import parse_alert, read_alert
 from console.bridges.cap.book import OWNER, CapIncidentBook
 from console.bridges.cap.safe_xml import DEFAULT_MAX_BYTES, Refused
 from console.bridges.cap.sources import FeedSource, FolderSource, Item
-from console.bridges.stream_writer import StreamWriter
+from console.bridges.stream_writer import StreamWriter, run_bridge
 from console.feed.frames import Event
 from console.jetstream.authority import Authority
 from console.jetstream.layout import commands_subject
@@ -209,7 +209,6 @@ async def serve_cap_bridge(urls: list[str], creds: Path | None, options: CapBrid
     from console.bridges.cap.mapping import load_mapping
     from console.jetstream.connect import connect, load_creds
     from console.jetstream.layout import BUCKET
-    from console.site.process import until_stopped, write_json_atomic
 
     table = load_mapping(mapping)
     nc = await connect(urls, load_creds(creds, "bridge"), "cityops-bridge-cap")
@@ -220,19 +219,4 @@ async def serve_cap_bridge(urls: list[str], creds: Path | None, options: CapBrid
     await bridge.start()
     print(f"CAP bridge: folder {options.folder or '-'}, {len(options.feeds)} feed(s)", flush=True)
 
-    async def stats() -> None:
-        while True:
-            await asyncio.sleep(2.0)
-            write_json_atomic(stats_json, bridge.summary())
-
-    stats_task = asyncio.create_task(stats()) if stats_json else None
-    try:
-        await until_stopped(duration)
-    finally:
-        if stats_task:
-            stats_task.cancel()
-        await bridge.stop()
-        await nc.close()
-        if stats_json:
-            write_json_atomic(stats_json, bridge.summary())
-        log.info("CAP bridge done: %s", bridge.summary())
+    await run_bridge(bridge, nc, "CAP", stats_json, duration, stats_every_s=2.0)

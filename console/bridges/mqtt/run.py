@@ -22,7 +22,7 @@ import orjson
 from nats.js.errors import KeyNotFoundError
 
 from console.bridges.mqtt.mapper import Rule, SensorMapper, topic_of
-from console.bridges.stream_writer import StreamWriter
+from console.bridges.stream_writer import StreamWriter, run_bridge
 from console.jetstream.layout import CATALOG_KEY, SENSORS, district_of
 
 log = logging.getLogger(__name__)
@@ -122,7 +122,6 @@ async def serve_mqtt_bridge(urls: list[str], creds: Path | None, rules: list[Rul
                             duration: float | None, stats_json: Path | None) -> None:
     from console.jetstream.connect import connect, load_creds
     from console.jetstream.layout import BUCKET
-    from console.site.process import until_stopped, write_json_atomic
 
     nc = await connect(urls, load_creds(creds, "bridge"), "cityops-bridge-mqtt")
     js = nc.jetstream()
@@ -132,19 +131,4 @@ async def serve_mqtt_bridge(urls: list[str], creds: Path | None, rules: list[Rul
     await bridge.start()
     print(f"MQTT bridge: {len(rules)} rule(s), listening on {SENSORS}.>", flush=True)
 
-    async def stats() -> None:
-        while True:
-            await asyncio.sleep(1.0)
-            write_json_atomic(stats_json, bridge.summary())
-
-    stats_task = asyncio.create_task(stats()) if stats_json else None
-    try:
-        await until_stopped(duration)
-    finally:
-        if stats_task:
-            stats_task.cancel()
-        await bridge.stop()
-        await nc.close()
-        if stats_json:
-            write_json_atomic(stats_json, bridge.summary())
-        log.info("MQTT bridge done: %s", bridge.summary())
+    await run_bridge(bridge, nc, "MQTT", stats_json, duration, stats_every_s=1.0)
