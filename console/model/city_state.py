@@ -412,20 +412,35 @@ class CityState:
 
     def region_status(self) -> dict[str, Status]:
         """The worst status of any indicator in each region, rolled up to parents (street -> district
-        -> city), for colouring the map."""
-        worst: dict[str, int] = {}
-        codes = self.status_code
-        for sid, (_, reg) in enumerate(self.series_keys):
-            c = int(codes[sid])
-            r: str | None = reg
-            seen = 0
-            while r is not None and seen < 4:  # bounded walk: a cyclic parent chain must not hang us
-                if c > worst.get(r, 0):
-                    worst[r] = c
+        -> city), for colouring the map. Regions whose series all have no data are left out.
+
+        Vectorised: the map and the breadcrumb ask several times a second, and at street level there are
+        ~23,700 series (a walk per series took 20-45 ms of the GUI thread)."""
+        n = len(self.series_keys)
+        if n == 0:
+            return {}
+        index: dict[str, int] = {}
+        of_series = np.fromiter((index.setdefault(reg, len(index)) for _, reg in self.series_keys), np.int64, n)
+        for code in list(index):  # the parent chain of every region a series is in (bounded: 3 levels up)
+            r: str | None = code
+            for _ in range(3):
                 region = self.regions.get(r)
                 r = region.parent if region else None
-                seen += 1
-        return {r: _STATUS_OF_CODE[c] for r, c in worst.items()}
+                if r is None:
+                    break
+                index.setdefault(r, len(index))
+        names = list(index)
+        parent = np.full(len(names), -1, dtype=np.int64)
+        for code, i in index.items():
+            region = self.regions.get(code)
+            if region is not None and region.parent in index:
+                parent[i] = index[region.parent]
+        worst = np.zeros(len(names), dtype=np.int8)
+        np.maximum.at(worst, of_series, self.status_code[:n])
+        has = parent >= 0
+        for _ in range(3):  # street -> district -> city; a cyclic chain stops here, as the walk did
+            np.maximum.at(worst, parent[has], worst[has])
+        return {names[i]: _STATUS_OF_CODE[c] for i, c in enumerate(worst.tolist()) if c > 0}
 
     def status_counts(self) -> dict[Status, int]:
         n = len(self.series_keys)
