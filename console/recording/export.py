@@ -6,14 +6,14 @@ and reports progress as it goes."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
 from console.feed.decoder import Decoder
-from console.feed.frames import EventFrame, Samples, Snapshot
+from console.feed.frames import Event, EventFrame, SampleBatch, Samples, Snapshot
 from console.privacy.masking import mask_personal
 from console.recording.store import Recording
 
@@ -31,27 +31,54 @@ class ExportResult:
     actions_path: Path | None = None
 
 
+class FramesInRange:
+    """The frames of a recording received within [start, end] (receive time: what the screen showed
+    then), decoded, as (receive time, readings or None, incident versions). `read` counts every frame
+    looked at; `on_chunk(fraction done)` is called every `chunk_frames` of them. Both exports (tables and
+    MCAP) read a recording this way."""
+
+    def __init__(self, rec: Recording, start: float | None, end: float | None, chunk_frames: int = 20_000,
+                 on_chunk: Callable[[float], None] | None = None):
+        span = rec.span()
+        if span is None:
+            raise ValueError(f"{rec.path}: the recording holds no frames")
+        self.rec, self.chunk_frames, self.on_chunk = rec, chunk_frames, on_chunk
+        self.lo = span[0] if start is None else start
+        self.hi = span[1] if end is None else end
+        self.read = 0
+
+    def __iter__(self) -> Iterator[tuple[float, SampleBatch | None, list[Event]]]:
+        dec = Decoder(max_frame_bytes=1 << 30)  # what was recorded was accepted once; export all of it
+        total = max(1, self.rec.count())
+        for fid, recv_ts, _feed, raw in self.rec.frames():
+            self.read += 1
+            if self.read % self.chunk_frames == 0 and self.on_chunk is not None:
+                self.on_chunk(min(1.0, fid / total))
+            if recv_ts < self.lo:
+                continue
+            if recv_ts > self.hi:
+                break
+            f = dec.decode(raw).frame
+            batch = f.batch if isinstance(f, Samples) else f.values if isinstance(f, Snapshot) else None
+            events = [f.event] if isinstance(f, EventFrame) else list(f.events) if isinstance(f, Snapshot) else []
+            yield recv_ts, (batch if batch is not None and len(batch) else None), events
+
+
 def export_recording(rec: Recording, out_dir: Path, fmt: str = "csv", start: float | None = None,
                      end: float | None = None, unmask: bool = False, chunk_frames: int = 20_000,
                      progress: Callable[[float], None] | None = None, audit: Path | None = None) -> ExportResult:
     """With `audit` (an audit log), the operators' actions in the range go to `<stem>.actions.<fmt>`."""
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {FORMATS}")
-    span = rec.span()
-    if span is None:
-        raise ValueError(f"{rec.path}: the recording holds no frames")
-    lo = span[0] if start is None else start
-    hi = span[1] if end is None else end
+    frames = FramesInRange(rec, start, end, chunk_frames)
     out_dir.mkdir(parents=True, exist_ok=True)
     stem = rec.path.stem
     samples_path = out_dir / f"{stem}.samples.{fmt}"
     incidents_path = out_dir / f"{stem}.incidents.{fmt}"
     for p in (samples_path, incidents_path):
         p.unlink(missing_ok=True)
-    dec = Decoder(max_frame_bytes=1 << 30)  # what was recorded was accepted once; export all of it
-    total = max(1, rec.count())
     writer = None
-    n_samples = n_frames = 0
+    n_samples = 0
     incidents: dict[str, dict] = {}
     buf: dict[str, list] = {"ts": [], "indicator": [], "region": [], "value": []}
 
@@ -75,26 +102,20 @@ def export_recording(rec: Recording, out_dir: Path, fmt: str = "csv", start: flo
         for v in buf.values():
             v.clear()
 
-    for fid, recv_ts, _feed, raw in rec.frames():
-        n_frames += 1
-        if n_frames % chunk_frames == 0:
-            flush()
-            if progress:
-                progress(min(1.0, fid / total))
-        if recv_ts < lo:
-            continue
-        if recv_ts > hi:
-            break
-        f = dec.decode(raw).frame
-        batch = f.batch if isinstance(f, Samples) else f.values if isinstance(f, Snapshot) else None
-        if batch is not None and len(batch):
+    def chunk_done(fraction: float) -> None:
+        flush()
+        if progress:
+            progress(fraction)
+
+    frames.on_chunk = chunk_done
+    for _recv_ts, batch, events in frames:
+        if batch is not None:
             # the range selects frames by when the console received them (what the screen showed
             # then); a reading keeps its own time, even when its source's clock runs elsewhere
             buf["ts"].extend(batch.ts.tolist())
             buf["indicator"].extend(batch.indicators)
             buf["region"].extend(batch.regions)
             buf["value"].extend(batch.values.tolist())
-        events = [f.event] if isinstance(f, EventFrame) else f.events if isinstance(f, Snapshot) else []
         for ev in events:
             cur = incidents.get(ev.id)
             if cur is None or ev.version >= cur["version"]:
@@ -121,10 +142,10 @@ def export_recording(rec: Recording, out_dir: Path, fmt: str = "csv", start: flo
     n_actions, actions_path = 0, None
     if audit is not None:
         actions_path = out_dir / f"{stem}.actions.{fmt}"
-        n_actions = _export_actions(audit, actions_path, fmt, lo, hi, unmask)
+        n_actions = _export_actions(audit, actions_path, fmt, frames.lo, frames.hi, unmask)
     if progress:
         progress(1.0)
-    return ExportResult(samples_path, incidents_path, n_samples, len(inc), n_frames, n_actions, actions_path)
+    return ExportResult(samples_path, incidents_path, n_samples, len(inc), frames.read, n_actions, actions_path)
 
 
 def _export_actions(audit: Path, path: Path, fmt: str, lo: float, hi: float, unmask: bool) -> int:

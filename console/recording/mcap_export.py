@@ -21,9 +21,8 @@ from pathlib import Path
 
 from mcap.writer import CompressionType, Writer
 
-from console.feed.decoder import Decoder
-from console.feed.frames import EventFrame, Samples, Snapshot
 from console.privacy.masking import mask_personal
+from console.recording.export import FramesInRange
 from console.recording.store import Recording
 
 LIBRARY = "cityops-console"
@@ -77,16 +76,10 @@ def _ns(ts: float) -> int:
 def export_mcap(rec: Recording, out_dir: Path, start: float | None = None, end: float | None = None,
                 unmask: bool = False, progress: Callable[[float], None] | None = None,
                 audit: Path | None = None, chunk_frames: int = 20_000) -> McapResult:
-    span = rec.span()
-    if span is None:
-        raise ValueError(f"{rec.path}: the recording holds no frames")
-    lo = span[0] if start is None else start
-    hi = span[1] if end is None else end
+    frames = FramesInRange(rec, start, end, chunk_frames, progress)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{rec.path.stem}.mcap"
-    dec = Decoder(max_frame_bytes=1 << 30)  # what was recorded was accepted once; export all of it
-    total = max(1, rec.count())
-    n_samples = n_incidents = n_actions = n_frames = 0
+    n_samples = n_incidents = n_actions = 0
     with open(path, "wb") as f:
         w = Writer(f, compression=CompressionType.ZSTD)
         w.start(profile="", library=LIBRARY)
@@ -101,17 +94,8 @@ def export_mcap(rec: Recording, out_dir: Path, start: float | None = None, end: 
             seq[ch] = seq.get(ch, 0) + 1
             w.add_message(ch, ts_ns, body, pub_ns if pub_ns is not None else ts_ns, seq[ch])
 
-        for fid, recv_ts, _feed, raw in rec.frames():
-            n_frames += 1
-            if progress and n_frames % chunk_frames == 0:
-                progress(min(1.0, fid / total))
-            if recv_ts < lo:
-                continue
-            if recv_ts > hi:
-                break
-            fr = dec.decode(raw).frame
-            batch = fr.batch if isinstance(fr, Samples) else fr.values if isinstance(fr, Snapshot) else None
-            if batch is not None and len(batch):
+        for recv_ts, batch, events in frames:
+            if batch is not None:
                 recv_ns = _ns(recv_ts)
                 for ind, reg, ts, val in zip(batch.indicators, batch.regions, batch.ts.tolist(),
                                              batch.values.tolist(), strict=True):
@@ -123,7 +107,6 @@ def export_mcap(rec: Recording, out_dir: Path, start: float | None = None, end: 
                         rj = region_json[reg] = json.dumps(reg).encode()
                     put(ch, _ns(ts), b'{"region":%s,"value":%r,"ts":%r}' % (rj, val, ts), recv_ns)
                     n_samples += 1
-            events = [fr.event] if isinstance(fr, EventFrame) else fr.events if isinstance(fr, Snapshot) else []
             for ev in events:
                 wire = ev.to_wire()
                 if not unmask:
@@ -137,7 +120,7 @@ def export_mcap(rec: Recording, out_dir: Path, start: float | None = None, end: 
                                               json.dumps(ACTION_SCHEMA).encode())
             action_ch = w.register_channel("/operator_actions", "json", action_schema)
             for e in read_audit(audit):
-                if lo <= e["ts"] <= hi:
+                if frames.lo <= e["ts"] <= frames.hi:
                     detail = e.get("detail") or {}
                     if not unmask:
                         detail = json.loads(mask_personal(json.dumps(detail, ensure_ascii=False)))
@@ -149,4 +132,4 @@ def export_mcap(rec: Recording, out_dir: Path, start: float | None = None, end: 
         w.finish()
     if progress:
         progress(1.0)
-    return McapResult(path, n_samples, n_incidents, n_actions, n_frames, len(channels) + 1 + (audit is not None))
+    return McapResult(path, n_samples, n_incidents, n_actions, frames.read, len(channels) + 1 + (audit is not None))
