@@ -4,10 +4,12 @@ process (`cityops simulate --nats`), hubs in or out of process. Everything on lo
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from console.jetstream.cluster import LocalCluster, prepare
@@ -71,3 +73,19 @@ def start_cluster(nodes: int = 3) -> LocalCluster:
         cluster.stop()
         raise
     return cluster
+
+
+@contextlib.contextmanager
+def cluster_with_publisher(log_dir: Path, *publisher_args: str, nodes: int = 1) -> Iterator[LocalCluster]:
+    """A local cluster with the simulated city publishing into it (its log in `log_dir`), stopped
+    afterwards whatever happened: the bridges' end-to-end tests start from this."""
+    cluster = start_cluster(nodes)
+    pub = None
+    try:
+        pub = start_publisher(cluster, *publisher_args, log=log_dir / "publisher.log")
+        yield cluster
+    finally:
+        if pub is not None:
+            stop(pub)
+        cluster.stop()
+

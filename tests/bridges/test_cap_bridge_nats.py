@@ -18,7 +18,7 @@ from console.jetstream.layout import BUCKET
 from tests.aio import until
 from tests.bridges.cap_files import BILLION_LAUGHS, fixture
 from tests.bridges.stack import as_role, close_hub, console_on, start_hub
-from tests.nats_stack import start_cluster, start_publisher, stop
+from tests.nats_stack import cluster_with_publisher, stop
 
 pytestmark = pytest.mark.slow
 
@@ -34,16 +34,9 @@ def live(name: str) -> bytes:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory):
-    cluster = start_cluster(1)
-    pub = None
-    try:
-        pub = start_publisher(cluster, "--speed", "10", "--incident-rate", "2", "--checkpoint-s", "1",
-                              log=tmp_path_factory.mktemp("pub") / "publisher.log")
+    pub_logs = tmp_path_factory.mktemp("pub")
+    with cluster_with_publisher(pub_logs, "--speed", "10", "--incident-rate", "2", "--checkpoint-s", "1") as cluster:
         yield cluster
-    finally:
-        if pub is not None:
-            stop(pub)
-        cluster.stop()
 
 
 def test_alerts_in_the_folder_reach_the_console_and_operators_act_on_them(stack, tmp_path):
