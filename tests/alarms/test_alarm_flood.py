@@ -2,6 +2,7 @@
 leaves by itself, and a storm from the real simulator drives a console into flood mode and out."""
 
 import asyncio
+from collections import Counter
 
 from console.alarms.alarm_desk import AlarmDesk
 from console.alarms.flood import FloodDetector, flood_periods, should_sound
@@ -71,11 +72,16 @@ def test_a_simulated_storm_drives_a_consoles_alarm_desk_into_flood_and_out(tmp_p
             assert not look()  # the ordinary rate is far below a flood
             # the storm starts once the console is listening: at 1200x, connecting can take longer
             # than the 10 simulated minutes a storm stays in the window
-            server.city.schedule_storm(server.sim_now() + 30, 20, over_s=60)
+            start = server.sim_now() + 30
+            server.city.schedule_storm(start, 20, over_s=60)
             await until(look, timeout=20, what="flood mode")
             every = [*state.incidents.open.values(), *state.incidents.archive.values()]
-            storm = [e for e in every if e.category == "road_waterlogging" and e.created_ts > server.sim_now() - 600]
-            assert len({e.region[:6] for e in storm}) == 1  # one cause, one district
+            # the storm's window in simulated time, not "the last N seconds": on a loaded machine the
+            # look can come many simulated minutes after the storm (1200x)
+            storm = [e for e in every if e.category == "road_waterlogging" and start <= e.created_ts <= start + 60]
+            by_district = Counter(e.region[:6] for e in storm).most_common()
+            assert by_district and by_district[0][1] >= 11  # one cause, one district: the flood is the storm
+            assert sum(n for _, n in by_district[1:]) <= 1  # an ordinary arrival may share the minute
             await until(lambda: not look(), timeout=30, what="the flood to end by itself")
         finally:
             await source.stop()
