@@ -22,6 +22,7 @@ from widgets import theme
 from widgets.text import plain_tooltip
 
 TREND_MARK = {1: "▲", -1: "▼", 0: "▬"}
+_ARROWS = (Qt.Key.Key_Left, Qt.Key.Key_Right, Qt.Key.Key_Up, Qt.Key.Key_Down)
 
 
 def scaled_font(base: QFont, k: float) -> QFont:
@@ -271,6 +272,12 @@ class VitalBoard(QWidget):
                 QToolTip.showText(ev.globalPos(), plain_tooltip(text), self)
             else:
                 QToolTip.hideText()
+            return True
+        # The window's shortcuts (replay's ←/→ steps) would take the arrows before keyPressEvent:
+        # claiming them here, as text fields do, gives them to the board while it has the focus.
+        if (ev.type() == QEvent.Type.ShortcutOverride and ev.key() in _ARROWS
+                and ev.modifiers() == Qt.KeyboardModifier.NoModifier):
+            ev.accept()
             return True
         return super().event(ev)
 

@@ -39,3 +39,34 @@ def test_replay_window_seeks_jumps_and_bookmarks(qtbot, tmp_path):
     assert not replay.can_send
     assert not any(a.isEnabled() for a in win.actions.actions.values())
     session.close()
+
+
+def test_arrow_keys_move_the_board_when_it_has_focus_and_step_the_replay_otherwise(qtbot, tmp_path):
+    """Replay's ←/→ (10 s steps) are window shortcuts; the vital board walks its tiles with the same
+    keys. Whoever has the keyboard focus gets them: the board is not robbed of its arrows."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    path = tmp_path / "s.cityrec"
+    make_recording(path)
+    session = build_console(ConsoleOptions(replay=path, with_map=False, journal_dir=tmp_path / "j",
+                                           settings_path=tmp_path / "l.ini"))
+    replay, win, ctl = session.source, session.window, session.controller
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitExposed(win)
+    ctl.seek(T + 20, wait_for_history=True)
+    replay.pause()
+    board = win.board
+    win.bridge.flush()
+    qtbot.waitUntil(lambda: len(board._specs) >= 1, timeout=5000)
+    board.setFocus()
+    qtbot.waitUntil(board.hasFocus, timeout=5000)
+    with qtbot.waitSignal(board.tileActivated, timeout=2000):  # the board walked its tiles
+        QTest.keyClick(board, Qt.Key.Key_Right)
+    assert replay.position == T + 20  # and the replay did not
+    ctl.bar.setFocus()
+    qtbot.waitUntil(ctl.bar.hasFocus, timeout=5000)
+    QTest.keyClick(ctl.bar, Qt.Key.Key_Right)
+    qtbot.waitUntil(lambda: replay.position == T + 30, timeout=5000)  # elsewhere, → steps 10 s
+    session.close()
