@@ -20,9 +20,10 @@ class HeadlineTile(QFrame):
         self.setObjectName("headlineTile")
         self.title = FitLabel(13, TEXT_DIM)
         self.value = FitLabel(28, TEXT, bold=True, shrink=True)
-        self.sub = FitLabel(11, TEXT_DIM)
+        self.sub = FitLabel(11, TEXT_DIM)  # the unit
+        self.place = FitLabel(11, TEXT_DIM)  # the place, or how old a stale value is
         lay = QVBoxLayout(self)
-        for w in (self.title, self.value, self.sub):
+        for w in (self.title, self.value, self.sub, self.place):
             lay.addWidget(w)
         lay.addStretch(1)
         self._status = None
@@ -31,6 +32,7 @@ class HeadlineTile(QFrame):
         self.title.set_px(small)
         self.value.set_px(value)
         self.sub.set_px(small)
+        self.place.set_px(small)
         self.layout().setContentsMargins(pad, pad // 2, pad, pad // 2)
         self.layout().setSpacing(max(1, pad // 4))
 
@@ -38,8 +40,10 @@ class HeadlineTile(QFrame):
                   stale: bool, stale_text: str) -> None:
         self.title.setText(title)
         self.value.setText(value_text + (f" {TREND[trend]}" if TREND[trend] else ""))
-        # the unit rides with the place: the number alone stays big enough to read from the back
-        self.sub.setText(" · ".join(x for x in (unit, stale_text if stale else subtitle) if x))
+        # the number alone stays big enough to read from the back; unit and place get a line each, as
+        # one line "万人次/小时 · 上海市" was cut short on a five-tile row at 1080p and at 4K
+        self.sub.setText(unit)
+        self.place.setText(stale_text if stale else subtitle)
         color = STALE_COLOR if stale else STATUS_COLOR[status]
         self.value.set_color(STALE_COLOR if stale else (TEXT if status in (Status.NORMAL, Status.NODATA) else color))
         key = (color, stale)
@@ -70,7 +74,7 @@ class WallHeadline(QWidget):
             return 0
         t = self.tiles[0]
         m = t.layout().contentsMargins()
-        return (t.title.height() + t.value.height() + t.sub.height() + 2 * t.layout().spacing()
+        return (t.title.height() + t.value.height() + t.sub.height() + t.place.height() + 3 * t.layout().spacing()
                 + m.top() + m.bottom())
 
     def set_count(self, n: int) -> None:
