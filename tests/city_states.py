@@ -18,8 +18,8 @@ CONFIGURATION = {"config", "rings.max_series", "rings.recent_points", "rings.buc
 
 def populated_state(config: StateConfig = CONFIG) -> CityState:
     """Overrides, two feeds' catalog, series of both directions in every status, statuses read and then
-    due again, open, archived, vanished, stale and tombstoned incidents, a console alert, changes not yet
-    taken, a reset pending."""
+    due again, open, archived, vanished, stale and tombstoned incidents, a console alert, a snapshot
+    waiting for its followers, changes not yet taken, a reset pending."""
     dec = Decoder()
     s = CityState(config)
 
@@ -42,6 +42,10 @@ def populated_state(config: StateConfig = CONFIG) -> CityState:
     feed(dumps({"type": "event", "seq": 13, "event": event("V1")}))
     # a resync snapshot that lists E1 and not V1: V1 vanished
     feed(dumps({"type": "snapshot", "seq": 14, "values": [], "events": [event("E1", 2, "acknowledged")]}))
+    # the xuhui feed's snapshot is still waiting for one of the incidents that did not fit it
+    feed(dumps({"type": "snapshot", "seq": 4, "values": [], "events": [event("X1", severity="red", region="310104")],
+                "events_follow": 2}), "xuhui")
+    feed(dumps({"type": "event", "seq": 5, "event": event("X2", region="310104")}), "xuhui")
     s.restore({"closed": [["city", "T1", 4]]})  # a keyframe's closed incident: its version alone
     s.console_alerts["C:water.pressure:310101013"] = decode_event(event("C:water.pressure:310101013"))
     return s

@@ -68,7 +68,7 @@ _STR_TYPES = frozenset({str})
 _KNOWN_FIELDS: dict[str, frozenset[str]] = {
     FrameType.HELLO: frozenset({"type", "protocol", "source", "level", "server_time"}),
     FrameType.CATALOG: frozenset({"type", "indicators", "regions"}),
-    FrameType.SNAPSHOT: frozenset({"type", "seq", "values", "events"}),
+    FrameType.SNAPSHOT: frozenset({"type", "seq", "values", "events", "events_follow"}),
     FrameType.SAMPLES: frozenset({"type", "seq", "samples"}),
     FrameType.EVENT: frozenset({"type", "seq", "event"}),
     FrameType.HEARTBEAT: frozenset({"type", "server_time"}),
@@ -408,8 +408,11 @@ class Decoder:
             events = obj.get("events") or []
             if type(events) is not list:
                 raise _Bad(Reason.WRONG_TYPE, "snapshot.events must be a list")
+            follow = obj.get("events_follow", 0)
+            if type(follow) is not int or follow < 0:
+                raise _Bad(Reason.WRONG_TYPE, "snapshot.events_follow must be a count (an integer >= 0)")
             return Snapshot(_seq(obj), decode_rows(obj.get("values") or [], rejects),
-                            [decode_event(e) for e in events])
+                            [decode_event(e) for e in events], follow)
         if t == FrameType.CATALOG:
             inds, regs = obj.get("indicators") or [], obj.get("regions") or []
             if type(inds) is not list or type(regs) is not list:

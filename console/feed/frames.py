@@ -191,6 +191,7 @@ class Snapshot:
     seq: int
     values: SampleBatch
     events: list[Event]
+    events_follow: int = 0  # open incidents that did not fit: they follow at once as event frames
 
 
 @dataclass(slots=True)

@@ -79,6 +79,9 @@ class CityState:
         self._status_due = np.zeros(n, dtype=bool)  # series whose status awaits a refresh
         self._dirty = np.zeros(n, dtype=bool)
         self._dirty_events: set[str] = set()
+        # feed -> (ids a snapshot listed so far, event frames still to come): a snapshot whose open
+        # incidents did not fit one frame is whole only when its followers have arrived
+        self._snapshot_open: dict[str, tuple[set[str], int]] = {}
         self._catalog_dirty = False
         self._reset = False
         self.samples_total = 0
@@ -89,18 +92,32 @@ class CityState:
             return self.apply_samples(frame.batch)
         if isinstance(frame, EventFrame):
             out = Applied()
-            self._upsert(frame.event, feed, out)
+            pending = self._snapshot_open.get(feed)
+            self._upsert(frame.event, feed, out, listed=pending is not None)
+            if pending is not None:  # one of the snapshot's followers
+                listed, left = pending
+                listed.add(frame.event.id)
+                self._snapshot_open[feed] = (listed, left - 1)
+                if left == 1:
+                    self._close_snapshot(feed, out)
             return out
         if isinstance(frame, Snapshot):
             out = self.apply_samples(frame.values)
             for ev in frame.events:
                 self._upsert(ev, feed, out, listed=True)
-            out.vanished = self.incidents.retain_only(feed, {e.id for e in frame.events})
-            self._dirty_events.update(out.vanished)
+            self._snapshot_open[feed] = ({e.id for e in frame.events}, frame.events_follow)
+            if frame.events_follow == 0:
+                self._close_snapshot(feed, out)
             return out
         if isinstance(frame, Catalog):
             self.apply_catalog(frame)
         return Applied()
+
+    def _close_snapshot(self, feed: str, out: Applied) -> None:
+        """The snapshot and its followers are all here: what they did not list was closed meanwhile."""
+        listed, _ = self._snapshot_open.pop(feed)
+        out.vanished = self.incidents.retain_only(feed, listed)
+        self._dirty_events.update(out.vanished)
 
     def apply_catalog(self, catalog: Catalog) -> None:
         for r in catalog.regions:
@@ -256,6 +273,7 @@ class CityState:
         self._status_due.fill(False)
         self._dirty.fill(False)
         self._dirty_events = set()
+        self._snapshot_open.clear()
         self.samples_total = 0
         self._catalog_dirty = True
         self._reset = True
@@ -284,6 +302,7 @@ class CityState:
         np.copyto(self._status_due, other._status_due)
         np.copyto(self._dirty, other._dirty)
         self._dirty_events = set(other._dirty_events)
+        _replace(self._snapshot_open, {f: (set(ids), n) for f, (ids, n) in other._snapshot_open.items()})
         self.samples_total = other.samples_total
         self._catalog_dirty = True  # widgets redraw everything
         self._reset = True

@@ -166,6 +166,31 @@ def test_a_big_snapshot_arrives_in_frames_under_the_budget_and_in_order():
     assert [f["type"] for f in out(small)] == ["snapshot"]  # one frame when it fits
 
 
+def test_open_incidents_beyond_a_frame_follow_the_snapshot_and_a_console_holds_them_all():
+    """A city console with 2,500 open incidents (~2 MB of events): the snapshot carries what fits and
+    the rest follow at once as event frames; every frame stays under the client's 1 MiB limit, and a
+    console fed these frames (the real decoder and CityState) ends up holding every one of them open."""
+    from console.feed.decoder import Decoder
+    from console.model.city_state import CityState
+    from tests.frames_factory import catalog, event
+
+    s = session(queue_frames=0)
+    out(s)
+    events = [event(f"E{k:05d}", detail="路面积水，车辆缓行。" * 20) for k in range(2_500)]
+    s.send_snapshot([["traffic.congestion_index", "310101", 1_700_000_000.0, 3.0]], events)
+    frames = []
+    while (item := s.next_outgoing()) is not None:
+        frames.append(item)
+    assert max(len(f) for f in frames) < 1 << 20
+    kinds = [orjson.loads(f)["type"] for f in frames]
+    assert kinds[0] == "snapshot" and set(kinds[1:]) == {"event"} and len(kinds) > 100
+    dec, state = Decoder(), CityState()
+    state.apply("city", dec.decode(catalog()).frame)
+    for f in frames:
+        state.apply("city", dec.decode(f).frame)
+    assert set(state.incidents.open) == {e["id"] for e in events}
+
+
 def test_heartbeat_after_heartbeat_s_of_silence():
     clock = Clock()
     s = session(clock, heartbeat_s=2.0)

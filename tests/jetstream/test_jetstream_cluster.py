@@ -14,7 +14,7 @@ import pytest
 from nats.js.errors import NotFoundError
 
 from console.feed.feed_health import FeedState
-from console.feed.frames import Reply, Snapshot
+from console.feed.frames import EventFrame, Reply, Snapshot
 from console.feed.live_source import FeedConfig, LiveSource
 from console.jetstream.connect import NatsUser, connect
 from console.jetstream.hub import Hub, HubOptions
@@ -115,17 +115,24 @@ def test_hub_serves_snapshot_stream_filters_and_commands(stack, caplog):
             assert not refusal.ok and "stale version" in refusal.error
 
             # resync: a fresh snapshot on request, with every open incident and every series again
-            snapshots = []
+            snapshots, listed = [], set()
 
             def on_snapshot(env):  # runs after Ingest applied it: what the console holds at that moment
-                if isinstance(env.decoded.frame, Snapshot):
-                    snapshots.append((env.decoded.frame, set(state.incidents.open), len(state.series_keys)))
+                frame = env.decoded.frame
+                if isinstance(frame, Snapshot):
+                    listed.update(e.id for e in frame.events)
+                    snapshots.append([frame, frame.events_follow, set(state.incidents.open), len(state.series_keys)])
+                elif snapshots and snapshots[-1][1] > 0 and isinstance(frame, EventFrame):
+                    # the open incidents that did not fit the snapshot follow it as event frames
+                    listed.add(frame.event.id)
+                    snapshots[-1][1] -= 1
+                    snapshots[-1][2] = set(state.incidents.open)
 
             src.add_listener(on_snapshot)
             assert await src.send("city", {"type": "resync"})
-            await until(lambda: len(snapshots) == 1, 20, "the snapshot asked for")
-            snap, open_then, series_then = snapshots[0]
-            assert {e.id for e in snap.events} == open_then  # the snapshot is the whole truth
+            await until(lambda: len(snapshots) == 1 and snapshots[0][1] == 0, 20, "the snapshot asked for")
+            snap, _, open_then, series_then = snapshots[0]
+            assert listed == open_then  # the snapshot (with its followers) is the whole truth
             assert "closed while we were away" not in caplog.text  # and took nothing the console had seen
             assert len(set(zip(snap.values.indicators, snap.values.regions, strict=True))) == series_then
             assert h.gaps == 0 and h.reject_total == 0

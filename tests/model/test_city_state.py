@@ -122,6 +122,31 @@ def test_a_snapshot_listing_a_vanished_incident_at_an_older_version_shows_the_ne
     assert s.incidents.open["E1"].version == 4
 
 
+def test_a_snapshot_whose_incidents_follow_it_takes_nothing_away_until_they_have_all_arrived():
+    """A city's open incidents beyond one frame follow the snapshot as event frames, counted in its
+    `events_follow`: what the snapshot does not list itself is not closed until its followers are in;
+    then only what none of them listed leaves the open book (docs/feed-protocol.md)."""
+    s = state_with_catalog()
+    for k, eid in enumerate(("E1", "E2", "E3", "GONE"), start=1):
+        feed(s, dumps({"type": "event", "seq": k, "event": event(eid, 2, "acknowledged")}))
+    first = {"type": "snapshot", "seq": 1, "values": [], "events": [event("E1", 2, "acknowledged")],
+             "events_follow": 2}
+    assert feed(s, dumps(first)).vanished == []
+    assert feed(s, dumps({"type": "event", "seq": 2, "event": event("E2", 2, "acknowledged")})).vanished == []
+    assert set(s.incidents.open) == {"E1", "E2", "E3", "GONE"}  # one follower still to come
+    last = feed(s, dumps({"type": "event", "seq": 3, "event": event("E3", 2, "acknowledged")}))
+    assert last.vanished == ["GONE"] and set(s.incidents.open) == {"E1", "E2", "E3"}
+    # after it, event frames are the stream again: nothing more is taken away
+    assert feed(s, dumps({"type": "event", "seq": 4, "event": event("E4")})).vanished == []
+    assert set(s.incidents.open) == {"E1", "E2", "E3", "E4"}
+
+
+def test_a_snapshots_follower_count_must_be_a_count():
+    for bad in ("2", -1, 1.5, None, True):
+        d = dec.decode(dumps({"type": "snapshot", "seq": 1, "values": [], "events": [], "events_follow": bad}))
+        assert d.frame is None and d.rejects == {"wrong_type": 1}, bad
+
+
 def test_a_stale_event_does_not_bring_back_what_a_snapshot_took_away():
     """An older version re-delivered is a statement about the past: it is not news that E1 is open."""
     s = state_with_catalog()
