@@ -156,8 +156,11 @@ class CityMapView(QWebEngineView):
             return None
         meta = (f"{_label(SEVERITY_ZH[ev.severity])} · {_label(STATE_ZH[ev.state])} · "
                 f"{self.state.region_label(ev.region, is_english())}\n{ev.id}")
-        return {"id": ev.id, "lat": ev.location[0], "lon": ev.location[1], "sev": ev.severity.value,
-                "title": ev.title, "meta": meta}
+        out = {"id": ev.id, "lat": ev.location[0], "lon": ev.location[1], "sev": ev.severity.value,
+               "title": ev.title, "meta": meta}
+        if ev.area is not None:  # a warning's area (CAP <area>), drawn under its marker
+            out["area"] = ev.area.to_wire()
+        return out
 
     def _send_all(self) -> None:
         self._fresh_sent = None  # a reloaded page starts live-looking: say it again

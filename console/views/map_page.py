@@ -44,6 +44,7 @@ def asset_paths() -> dict[str, Path]:
         "cluster_default_css": cluster / "MarkerCluster.Default.css",
         "heat_js": Path(folium.__file__).parent / "templates" / "leaflet_heat.min.js",
         "page_js": resource("map", "city_map.js"),
+        "areas_js": resource("map", "incident_areas.js"),
         "page_css": resource("map", "city_map.css"),
         "districts": resource("shanghai", "districts.geojson"),
     }
@@ -83,6 +84,7 @@ def build_page(out_dir: Path, options: MapOptions | None = None) -> Path:
     }
     m.get_root().header.add_child(folium.Element(f'<link rel="stylesheet" href="{_uri(a["page_css"])}"/>'))
     m.get_root().html.add_child(folium.Element(
+        f'<script src="{_uri(a["areas_js"])}"></script>'
         f'<script src="{_uri(a["page_js"])}"></script>'
         f"<script>window.addEventListener('load', function () {{ cityops.init({json.dumps(boot)}); }});</script>"
     ))

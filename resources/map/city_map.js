@@ -89,6 +89,7 @@
       S.heat = window[names.heat];
       S.cluster.options.iconCreateFunction = clusterIcon;
       S.labels = L.layerGroup().addTo(S.map);
+      if (window.cityopsAreas) cityopsAreas.init(S.map);  /* warnings' areas (incident_areas.js) */
       /* streets' seat points above the district outlines, under the stale hatch (z-index 450) */
       S.map.createPane("cityopsStreets").style.zIndex = 420;
       S.streetLayer = L.layerGroup().addTo(S.map);
@@ -240,6 +241,7 @@
           changed.push(m);
         }
         m._cityops = inc;
+        if (window.cityopsAreas) cityopsAreas.set(inc.id, inc.area, inc.sev);
         m.unbindPopup();
         m.bindPopup(popupFor(inc));
         m.unbindTooltip();
@@ -253,6 +255,7 @@
       var gone = [];
       ids.forEach(function (id) {
         if (S.markers[id]) { gone.push(S.markers[id]); delete S.markers[id]; }
+        if (window.cityopsAreas) cityopsAreas.drop(id);
       });
       if (gone.length) S.cluster.removeLayers(gone);
       return Object.keys(S.markers).length;

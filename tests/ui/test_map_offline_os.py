@@ -46,7 +46,7 @@ def test_the_map_page_runs_whole_without_a_network_and_tries_nothing_remote():
     assert out["control"]["fetch"] == "refused", how
 
 
-@pytest.mark.parametrize("name", ["city_map.css", "city_map.js"])
+@pytest.mark.parametrize("name", ["city_map.css", "city_map.js", "incident_areas.js"])
 def test_the_pages_own_files_load_nothing_remote(name):
     """The HTML check cannot see what a style sheet or script pulls in itself (url(), @import, fetch)."""
     text = (ROOT / "resources" / "map" / name).read_text(encoding="utf-8")
