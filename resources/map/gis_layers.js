@@ -1,0 +1,230 @@
+/* CityOps map base and site layers (console/gis, console/views/map_page.py):
+   - water and coast (resources/shanghai/water.geojson: GSHHS/WDBII, overview scale): the land around the
+     city under the districts, lakes and rivers over them;
+   - street cells, coloured by each street's worst status, shown for the district looked at, and at the
+     city's view for every district from zoom 11: the site's street layer when it has one, else the schematic Voronoi cells (示意,
+     dashed edges);
+   - the site's own layers ([[map.layers]]), one tier script per zoom band, loaded when the zoom needs it.
+   Every name from a file is set with textContent: markup in a name shows literally. */
+(function () {
+  "use strict";
+  var STATUS_FILL = { nodata: "#1d2633", normal: "#1f4d3a", warn: "#7a5f14", alarm: "#7d1f24" };
+  var STATUS_EDGE = { nodata: "#6b7f99", normal: "#30a46c", warn: "#ffc53d", alarm: "#ff5a5f" };
+  var WATER = "#1e4a70", WATER_EDGE = "#2f6d9f", LAND = "#121a24", LAND_EDGE = "#2a3a4d";
+  var CELL_ZOOM = 11;  /* from here every district's streets show, not only the one looked at */
+  var G = { cells: {}, cellStatus: {}, view: { district: null, code: null }, site: [], loaded: {}, labelsOf: {} };
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text !== undefined && text !== null) e.textContent = String(text);
+    return e;
+  }
+  function send(obj) { console.log("cityops:" + JSON.stringify(obj)); }
+  function pane(name, z, clicks) {
+    var p = G.map.createPane(name);
+    p.style.zIndex = z;
+    if (!clicks) p.style.pointerEvents = "none";
+    return L.canvas({ pane: name, padding: 0.3 });
+  }
+
+  function cellStyle(code) {
+    var st = G.cellStatus[code] || "nodata", here = code === G.view.code;
+    return { fillColor: STATUS_FILL[st], fillOpacity: st === "nodata" ? 0.0 : 0.55,
+             color: here ? "#ffffff" : STATUS_EDGE[st] === STATUS_EDGE.nodata ? "#4d6178" : STATUS_EDGE[st],
+             weight: here ? 2.5 : 0.8, opacity: 0.9, dashArray: G.schematic ? "3 3" : null };
+  }
+  function showCells() {
+    /* a district looked at: its own cells (the others are dimmed); the city: every district's from CELL_ZOOM */
+    var all = !G.view.district && G.map.getZoom() >= CELL_ZOOM;
+    Object.keys(G.cells).forEach(function (code) {
+      var c = G.cells[code], want = all || (G.view.district && c._cityopsDistrict === G.view.district);
+      if (want && !G.cellGroup.hasLayer(c)) G.cellGroup.addLayer(c);
+      else if (!want && G.cellGroup.hasLayer(c)) G.cellGroup.removeLayer(c);
+    });
+  }
+  function addCells(fc, codeOf, districtOf) {
+    L.geoJSON(fc, {
+      renderer: G.cellRenderer, interactive: true,
+      onEachFeature: function (f, layer) {
+        var code = codeOf(f);
+        if (!code) return;
+        layer._cityopsDistrict = districtOf(f);
+        layer.setStyle(cellStyle(code));
+        layer.on("click", function () { send({ area: code }); });
+        G.cells[code] = layer;
+      }
+    });
+  }
+
+  function siteStyle(spec, f) {
+    var s = spec.style || {};
+    var st = spec.coded && f && G.cellStatus[f.properties.code];
+    return { color: s.color || "#7fb3ff", weight: s.weight === undefined ? 1.5 : s.weight,
+             opacity: s.opacity === undefined ? 0.9 : s.opacity,
+             fillColor: st ? STATUS_FILL[st] : s.fill_color || s.color || "#7fb3ff",
+             fillOpacity: s.fill_opacity === undefined ? (spec.kind === "points" ? 0.9 : 0.15) : s.fill_opacity,
+             dashArray: s.dash || null, radius: s.radius || 5 };
+  }
+  function tierFor(spec, zoom) {
+    /* the tier made for this zoom: the finest whose band starts at or below it (bands: tier-1 .. tier+1) */
+    var zs = Object.keys(spec.tiers).map(Number).sort(function (a, b) { return a - b; });
+    var best = zs[0];
+    zs.forEach(function (z) { if (zoom >= z - 1) best = z; });
+    return best;
+  }
+  function refreshSite() {
+    var zoom = G.map.getZoom();
+    G.site.forEach(function (spec) {
+      var inRange = zoom >= spec.min && zoom <= spec.max && G.map.hasLayer(spec.group);
+      var want = inRange ? tierFor(spec, zoom) : null;
+      if (want === spec.shown) return;
+      spec.content.clearLayers();
+      spec.shown = want;
+      if (want === null) return;
+      var id = spec.key + ":" + want;
+      if (G.loaded[id]) { spec.content.addLayer(G.loaded[id]); return; }
+      if (G.loading && G.loading[id]) return;
+      G.loading = G.loading || {};
+      G.loading[id] = true;
+      var s = document.createElement("script");
+      s.src = spec.tiers[String(want)];
+      document.head.appendChild(s);
+    });
+  }
+
+  var api = {
+    ready: false,
+    init: function (cfg) {
+      G.map = window[cfg.map];
+      if (!G.map || !window.cityops || !cityops.ready) return false;
+      G.schematic = !!cfg.schematic;
+      var base = window.cityopsGisBase || {};
+      var landR = pane("cityopsLand", 380, false), cellR = pane("cityopsCells", 410, true);
+      var waterR = pane("cityopsWater", 415, false), siteR = pane("cityopsSite", 417, true);
+      G.cellRenderer = cellR;
+      G.siteRenderer = siteR;
+      /* water and coast: land under the districts, lakes and rivers over them and their streets */
+      G.land = L.geoJSON(base.water, { renderer: landR, interactive: false,
+        filter: function (f) { return f.properties.kind === "land" || f.properties.kind === "island"; },
+        style: function () { return { color: LAND_EDGE, weight: 1, fillColor: LAND, fillOpacity: 1 }; } }).addTo(G.map);
+      G.water = L.geoJSON(base.water, { renderer: waterR, interactive: false,
+        filter: function (f) { return f.properties.kind === "lake" || f.properties.kind === "river"; },
+        style: function (f) {
+          return f.properties.kind === "river" ? { color: WATER_EDGE, weight: 2.5, opacity: 0.95 }
+                                               : { color: WATER_EDGE, weight: 1, fillColor: WATER, fillOpacity: 1 };
+        } }).addTo(G.map);
+      G.cellGroup = L.layerGroup().addTo(G.map);
+      if (base.cells) {
+        addCells(base.cells, function (f) { return f.properties.code; }, function (f) { return f.properties.district; });
+      }
+      /* the site's layers, in the order the configuration lists them (later ones drawn over earlier) */
+      (cfg.layers || []).forEach(function (spec) {
+        spec.group = L.layerGroup().addTo(G.map);
+        spec.content = L.layerGroup().addTo(spec.group);
+        spec.shown = undefined;
+        G.site.push(spec);
+      });
+      G.map.on("zoomend overlayadd overlayremove", function () { showCells(); refreshSite(); });
+      /* the view and street statuses the console already sends to cityops also colour the cells */
+      var setView = cityops.setView, setStreetStatus = cityops.setStreetStatus;
+      cityops.setView = function (v) {
+        G.view = { district: v.district || null, code: v.code };
+        (v.streets || []).forEach(function (p) { G.cellStatus[p.code] = p.st; });
+        var n = setView(v);
+        api.restyle();
+        return n;
+      };
+      cityops.setStreetStatus = function (statuses) {
+        var n = setStreetStatus(statuses);
+        api.setCellStatus(statuses);
+        return n;
+      };
+      showCells();
+      refreshSite();
+      api.ready = true;
+      return true;
+    },
+    tier: function (key, zoom, fc) {
+      /* a tier script arrived (refreshSite asked for it) */
+      var spec = G.site.filter(function (s) { return s.key === key; })[0];
+      if (!spec) return 0;
+      var id = key + ":" + zoom;
+      var layer = L.geoJSON(fc, {
+        renderer: G.siteRenderer,
+        pointToLayer: function (f, ll) { return L.circleMarker(ll, Object.assign({ renderer: G.siteRenderer, pane: "cityopsSite" }, siteStyle(spec, f))); },
+        style: function (f) { return siteStyle(spec, f); },
+        onEachFeature: function (f, l) {
+          var p = f.properties;
+          l._cityopsProps = p;
+          if (p.name || p.code) {
+            l.bindTooltip(el("span", null, p.name || p.code), { className: "cityops-site-tip", sticky: true });
+          }
+          if (spec.coded && p.code && (spec.level === "street" || spec.level === "district")) {
+            l.on("click", function () { send({ area: p.code }); });
+          }
+        }
+      });
+      G.loaded[id] = layer;
+      if (G.loading) delete G.loading[id];
+      if (spec.shown === zoom) spec.content.addLayer(layer);
+      return fc.features.length;
+    },
+    setCellStatus: function (statuses) {
+      var n = 0;
+      Object.keys(statuses).forEach(function (code) {
+        G.cellStatus[code] = statuses[code];
+        if (G.cells[code]) { G.cells[code].setStyle(cellStyle(code)); n += 1; }
+      });
+      if (n === 0) return 0;
+      G.site.forEach(function (spec) {
+        if (!spec.coded) return;
+        Object.keys(G.loaded).forEach(function (id) {
+          if (id.indexOf(spec.key + ":") === 0) G.loaded[id].setStyle(function (f) { return siteStyle(spec, f); });
+        });
+      });
+      return n;
+    },
+    restyle: function () {
+      Object.keys(G.cells).forEach(function (code) { G.cells[code].setStyle(cellStyle(code)); });
+      showCells();
+    },
+    addOverlays: function (control, t) {
+      /* the layer switch: water, the street cells (示意 when schematic), each site layer by its own name */
+      if (t.water) control.addOverlay(G.water, t.water);
+      if (Object.keys(G.cells).length) control.addOverlay(G.cellGroup, G.schematic ? t.cellsSchematic : t.cells);
+      G.site.forEach(function (spec) { control.addOverlay(spec.group, spec.name); });
+      if (G.note) G.map.removeControl(G.note);
+      G.note = null;
+      if (G.schematic && t.cellsNote) {
+        G.note = L.control({ position: "bottomleft" });
+        G.note.onAdd = function () { return el("div", "cityops-legend cityops-schematic-note", t.cellsNote); };
+        G.note.addTo(G.map);
+      }
+      return true;
+    },
+    state: function () {
+      /* for tests: what is drawn */
+      var cells = {};
+      G.cellGroup.eachLayer(function (l) {
+        Object.keys(G.cells).forEach(function (c) { if (G.cells[c] === l) cells[c] = l.options.fillColor; });
+      });
+      return { cells: cells, water: G.water.getLayers().length, land: G.land.getLayers().length,
+               site: G.site.map(function (s) { return { key: s.key, shown: s.shown, n: s.content.getLayers().length ? G.loaded[s.key + ":" + s.shown].getLayers().length : 0 }; }) };
+    },
+    openTip: function (key, fid) {
+      /* for tests: open a site feature's tooltip and say what the page shows in it */
+      var spec = G.site.filter(function (s) { return s.key === key; })[0];
+      var found = null;
+      if (spec && spec.shown !== null && G.loaded[key + ":" + spec.shown]) {
+        G.loaded[key + ":" + spec.shown].eachLayer(function (l) { if (l._cityopsProps.fid === fid) found = l; });
+      }
+      if (!found) return null;
+      found.openTooltip(found.getBounds ? found.getBounds().getCenter() : found.getLatLng());
+      var e = found.getTooltip().getElement();
+      return { text: e.textContent, imgs: e.getElementsByTagName("img").length,
+               scripts: e.getElementsByTagName("script").length, html: e.innerHTML };
+    }
+  };
+  window.cityopsGis = api;
+})();
