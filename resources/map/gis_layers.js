@@ -10,7 +10,7 @@
   "use strict";
   var STATUS_FILL = { nodata: "#1d2633", normal: "#1f4d3a", warn: "#7a5f14", alarm: "#7d1f24" };
   var STATUS_EDGE = { nodata: "#6b7f99", normal: "#30a46c", warn: "#ffc53d", alarm: "#ff5a5f" };
-  var WATER = "#1e4a70", WATER_EDGE = "#2f6d9f", LAND = "#121a24", LAND_EDGE = "#2a3a4d";
+  var WATER = "#1e4a70", WATER_EDGE = "#2f6d9f", LAND = "#1a232e";  /* no edge: the box it is cut to is not a coast */
   var CELL_ZOOM = 11;  /* from here every district's streets show, not only the one looked at */
   var G = { cells: {}, cellStatus: {}, view: { district: null, code: null }, site: [], loaded: {}, labelsOf: {} };
 
@@ -42,6 +42,8 @@
       if (want && !G.cellGroup.hasLayer(c)) G.cellGroup.addLayer(c);
       else if (!want && G.cellGroup.hasLayer(c)) G.cellGroup.removeLayer(c);
     });
+    /* the 示意 note shows while schematic cells do */
+    if (G.noteBox) G.noteBox.style.display = G.cellGroup.getLayers().length && G.map.hasLayer(G.cellGroup) ? "" : "none";
   }
   function addCells(fc, codeOf, districtOf) {
     L.geoJSON(fc, {
@@ -107,12 +109,15 @@
       /* water and coast: land under the districts, lakes and rivers over them and their streets */
       G.land = L.geoJSON(base.water, { renderer: landR, interactive: false,
         filter: function (f) { return f.properties.kind === "land" || f.properties.kind === "island"; },
-        style: function () { return { color: LAND_EDGE, weight: 1, fillColor: LAND, fillOpacity: 1 }; } }).addTo(G.map);
+        style: function () { return { stroke: false, fillColor: LAND, fillOpacity: 1 }; } }).addTo(G.map);
       G.water = L.geoJSON(base.water, { renderer: waterR, interactive: false,
         filter: function (f) { return f.properties.kind === "lake" || f.properties.kind === "river"; },
         style: function (f) {
-          return f.properties.kind === "river" ? { color: WATER_EDGE, weight: 2.5, opacity: 0.95 }
-                                               : { color: WATER_EDGE, weight: 1, fillColor: WATER, fillOpacity: 1 };
+          /* the Huangpu downtown (the districts' shared border) is a wide river; WDBII's lines are streams */
+          if (f.properties.kind === "river") {
+            return { color: WATER_EDGE, weight: f.properties.source === "districts" ? 4 : 2, opacity: 0.95 };
+          }
+          return { color: WATER_EDGE, weight: 1, fillColor: WATER, fillOpacity: 1 };
         } }).addTo(G.map);
       G.cellGroup = L.layerGroup().addTo(G.map);
       if (base.cells) {
@@ -198,8 +203,9 @@
       G.note = null;
       if (G.schematic && t.cellsNote) {
         G.note = L.control({ position: "bottomleft" });
-        G.note.onAdd = function () { return el("div", "cityops-legend cityops-schematic-note", t.cellsNote); };
+        G.note.onAdd = function () { G.noteBox = el("div", "cityops-legend cityops-schematic-note", t.cellsNote); return G.noteBox; };
         G.note.addTo(G.map);
+        showCells();
       }
       return true;
     },
