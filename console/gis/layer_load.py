@@ -73,6 +73,10 @@ def tiers_for(spec: LayerSpec) -> list[int]:
     return out if spec.kind != "points" else out[-1:]  # points are not simplified: one tier does
 
 
+def _round6(xy: np.ndarray) -> np.ndarray:
+    return np.round(xy, 6)
+
+
 def _text(v) -> str:
     if v is None or (isinstance(v, float) and math.isnan(v)):
         return ""
@@ -137,15 +141,12 @@ def read_layer(spec: LayerSpec) -> tuple[list[dict], list[str], list[Problem], t
         code = _text(codes[i]) if codes is not None else ""
         return f"{fid_text[i]} (code {code})" if code else fid_text[i]
 
-    geoms = np.empty(n, dtype=object)
-    for i, b in enumerate(wkb):  # one at a time: a corrupt blob names its feature
-        if b is None:
-            continue
-        try:
-            geoms[i] = shapely.from_wkb(b)
+    geoms = shapely.from_wkb(np.asarray(wkb, dtype=object), on_invalid="ignore") if n else np.empty(0, object)
+    for i in np.flatnonzero([g is None and b is not None for g, b in zip(geoms, wkb, strict=True)]):
+        try:  # one at a time again, only for the blobs that failed: the error names its feature
+            shapely.from_wkb(wkb[i])
         except shapely.errors.ShapelyError as exc:
             problems.append(Problem(fname, fid(i), f"geometry cannot be decoded: {exc}"))
-            geoms[i] = None
     keep = np.ones(n, dtype=bool)
     missing = np.array([g is None for g in geoms], dtype=bool)
     missing[~missing] = shapely.is_empty(geoms[~missing].astype(object))
@@ -192,7 +193,7 @@ def read_layer(spec: LayerSpec) -> tuple[list[dict], list[str], list[Problem], t
     tiers: list[dict] = [{} for _ in idx]
     for z in tiers_for(spec):
         simple = g if spec.kind == "points" else shapely.simplify(g, tolerance(z), preserve_topology=True)
-        simple = shapely.set_precision(simple, 1e-6)  # ~10 cm: shorter text, nothing visible lost
+        simple = shapely.transform(simple, _round6)  # ~10 cm: shorter text, nothing visible lost
         for k, s in enumerate(shapely.to_geojson(simple)):
             tiers[k][z] = s
     bounds = tuple(float(x) for x in shapely.total_bounds(g)) if len(g) else None
