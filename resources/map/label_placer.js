@@ -1,9 +1,9 @@
 /* CityOps map labels that never collide: the labels the page shows (district names, street names) are
    handed over with a priority and the places each may move to; in priority order, each label takes the
-   first of its places where its box meets no label already placed, or is hidden. Boxes are read from the
-   DOM in one pass (one layout), then moves are written in one pass: a label moves with the CSS
-   `translate` property, which adds to the transform Leaflet positions it with, so Leaflet's own
-   positioning is never fought. Run again at every zoom, resize, view or language change. */
+   first of its places where its box meets no label already placed (nor a map control), or is hidden.
+   Boxes are read from the DOM in one pass (one layout), then moves are written in one pass: a label moves
+   with the CSS `translate` property, which adds to the transform Leaflet positions it with, so Leaflet's
+   own positioning is never fought. Run again at every zoom, resize, view or language change. */
 (function () {
   "use strict";
   /* the places, as fractions of the label's own width/height plus pixels: the anchor's own place first */
@@ -25,7 +25,11 @@
     var boxes = items.map(function (it) { return it.el.getBoundingClientRect(); });
     var order = items.map(function (_it, i) { return i; });
     order.sort(function (a, b) { return items[b].prio - items[a].prio || a - b; });
-    var placed = [], moves = new Array(items.length), hidden = 0;
+    /* the map's controls (legend, 示意 note, layer switch, zoom buttons) are there first: no name under them */
+    var placed = Array.prototype.map.call(document.querySelectorAll(".leaflet-control"), function (e) {
+      return e.getBoundingClientRect();
+    }).filter(function (r) { return r.width && r.height; });
+    var moves = new Array(items.length), hidden = 0;
     order.forEach(function (i) {
       var r = boxes[i], w = r.right - r.left, h = r.bottom - r.top;
       if (!w || !h) { moves[i] = [0, 0]; return; }  /* not laid out (a hidden layer): nothing to avoid */
