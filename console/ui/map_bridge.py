@@ -220,6 +220,10 @@ class CityMapView(QWebEngineView):
         self.js("setView", {"code": code, "district": None if level is Level.CITY else code[:6], "point": point,
                             "streets": pts})
 
+    def _view_streets_changed(self) -> bool:
+        pts = street_points(self.state, self._view, {}, is_english())
+        return {p["code"] for p in pts} != set(self._street_status)
+
     def _send_incidents(self, ids: set[str]) -> None:
         upsert, remove = [], []
         for eid in ids:
@@ -258,6 +262,8 @@ class CityMapView(QWebEngineView):
     def apply_changes(self, ch: Changes) -> None:
         if not self.is_ready:
             return
+        if ch.catalog and self._view_streets_changed():
+            self._send_view()  # regions named after the page was ready: the viewed district's streets exist now
         if len(ch.series) or ch.catalog:
             self._send_districts()
             self._send_heat()

@@ -116,3 +116,30 @@ def test_a_site_layer_loads_and_a_hostile_name_shows_literally(qtbot, shift, tmp
     tip = json.loads(js(qtbot, view, f"JSON.stringify(cityopsGis.openTip({json.dumps(key)}, '0'))"))
     assert tip["text"] == HOSTILE and tip["imgs"] == 0 and tip["scripts"] == 0
     assert js(qtbot, view, "document.title") != "pwned"
+
+
+def test_a_district_named_after_the_page_is_ready_gets_its_streets(qtbot, shift):
+    """A district console whose feed's catalog arrives after the map page is up (the usual order on a
+    slow start): the streets' points and cells come with the catalog, not only at the next drill."""
+    from types import SimpleNamespace
+
+    from console.model.city_state import CityState
+
+    full, _, end = shift
+    empty = CityState()
+    clock = Clock()
+    clock.set_fixed(end)
+    view = CityMapView(empty, clock)
+    qtbot.addWidget(view)
+    view.resize(1280, 800)
+    view.show()
+    view.set_view("310115")
+    qtbot.waitUntil(lambda: view.is_ready, timeout=30_000)
+    empty.apply_catalog(SimpleNamespace(regions=list(full.regions.values()), indicators=[]))
+    view.apply_changes(empty.take_changes())
+    pudong = {c for c, r in full.regions.items() if r.level == "street" and r.parent == "310115"}
+
+    def drawn():
+        return set(json.loads(js(qtbot, view, "JSON.stringify(cityops.viewState())"))["streets"])
+
+    qtbot.waitUntil(lambda: drawn() == pudong, timeout=5_000)
