@@ -4,6 +4,8 @@ cache, as the console does at each start (console/gis/layer_cache.py).
 
     ./dev bench-gis                       # ~20 MB, 3 first loads (each into an empty cache), 10 cached loads
     ./dev bench-gis --mb 5 --rounds 2     # smaller and quicker
+    ./dev bench-gis --page                # also: the map page (offscreen Qt WebEngine) zoomed to 13 over
+                                          # the grid, until its tier is drawn, beside the same zoom without it
 
 The anchor, in the same run: a bare `pyogrio.raw.read` of the same file (GDAL reading every feature and
 its fields, nothing else), the least any load must do. Prints JSON.
@@ -54,6 +56,7 @@ def main() -> None:
     ap.add_argument("--mb", type=float, default=20.0, help="size of the GeoPackage to make (default 20)")
     ap.add_argument("--rounds", type=int, default=3, help="first loads (each into an empty cache)")
     ap.add_argument("--cached-rounds", type=int, default=10)
+    ap.add_argument("--page", action="store_true", help="also time the map page drawing the grid's tier")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="cityops-bench-gis-"))
     path = tmp / "grid.gpkg"
@@ -87,7 +90,60 @@ def main() -> None:
         "tier_mb": {z: round(f.stat().st_size / 1e6, 1) for z, f in layer.tiers.items()},
         "rounds": {"first": [round(x, 3) for x in first], "bare": [round(x, 3) for x in bare]},
     }
+    if args.page:
+        out["page"] = page_times(spec, tmp / "cache-0", n)
     print(json.dumps(out, ensure_ascii=False))
+
+
+def page_times(spec: LayerSpec, cache: Path, n: int, rounds: int = 3) -> dict:
+    """Seconds from a zoom to 13 over the grid until the page has drawn all `n` cells (the tier script
+    loaded, parsed and turned into Leaflet polygons), and the same zoom on a page without the layer."""
+    from console.ui.gui_app import application
+
+    app = application()
+    from console.model.city_state import CityState
+    from console.model.clock import Clock
+    from console.ui.map_bridge import CityMapView
+    from console.views.map_page import MapOptions
+
+    def wait(pred, timeout=120.0):
+        end = time.perf_counter() + timeout
+        while not pred():
+            app.processEvents()
+            time.sleep(0.005)
+            if time.perf_counter() > end:
+                raise TimeoutError
+        return True
+
+    def js(view, script):
+        box = []
+        view.page().runJavaScript(script, 0, box.append)
+        wait(lambda: bool(box))
+        return box[0]
+
+    zoom_in = ("(function(){var m=window[Object.keys(window).find(function(k){return k.indexOf('map_')===0"
+               "&&window[k].getZoom;})];m.setView([31.28,121.43],9,{animate:false});"
+               "m.setView([31.28,121.43],13,{animate:false});return 1;})()")
+    out = {}
+    for label, options in (("without_layer", MapOptions()), ("with_grid", MapOptions(layers=(spec,), gis_cache=cache))):
+        times = []
+        for _ in range(rounds):
+            view = CityMapView(CityState(), Clock(), options)
+            view.resize(1920, 1080)
+            view.show()
+            wait(lambda v=view: v.is_ready)
+            t = time.perf_counter()
+            js(view, zoom_in)
+            if label == "with_grid":
+                wait(lambda v=view: json.loads(js(v, "JSON.stringify(cityopsGis.state().site)"))[0]["n"] > 0)
+            else:
+                js(view, "1")
+            times.append(time.perf_counter() - t)
+            view.close()
+            view.deleteLater()
+            app.processEvents()
+        out[f"{label}_s"] = round(statistics.median(times), 3)
+    return out
 
 
 if __name__ == "__main__":
