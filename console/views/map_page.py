@@ -82,6 +82,11 @@ def site_layers(options: MapOptions, out_dir: Path) -> list[LoadedLayer]:
     return loaded
 
 
+def _script_json(obj) -> str:
+    """JSON to write inside an HTML <script>: a site's layer name holding "</script>" must not end it."""
+    return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
 def _gis_boot(a: dict[str, Path], options: MapOptions, out_dir: Path) -> dict:
     """What gis_layers.js is handed: the base layers (water, street cells) as a script beside the page,
     the site's layers as tier scripts to load by zoom."""
@@ -143,7 +148,7 @@ def build_page(out_dir: Path, options: MapOptions | None = None) -> Path:
         f'<script src="{_uri(a["labels_js"])}"></script><script src="{_uri(a["gis_js"])}"></script>'
         f'<script src="{gis["base"]}"></script>'
         f"<script>window.addEventListener('load', function () {{ cityops.init({json.dumps(boot)}); "
-        f"cityopsGis.init({json.dumps(gis)}); }});</script>"
+        f"cityopsGis.init({_script_json(gis)}); }});</script>"
     ))
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / "city_map.html"

@@ -21,6 +21,12 @@
     return e;
   }
   function send(obj) { console.log("cityops:" + JSON.stringify(obj)); }
+  /* Leaflet's layer switch writes a layer's name as HTML: a site's layer name goes in escaped */
+  function escaped(text) {
+    return String(text).replace(/[&<>"']/g, function (c) {
+      return { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" }[c];
+    });
+  }
   function pane(name, z, clicks) {
     var p = G.map.createPane(name);
     p.style.zIndex = z;
@@ -198,7 +204,7 @@
       /* the layer switch: water, the street cells (示意 when schematic), each site layer by its own name */
       if (t.water) control.addOverlay(G.water, t.water);
       if (Object.keys(G.cells).length) control.addOverlay(G.cellGroup, G.schematic ? t.cellsSchematic : t.cells);
-      G.site.forEach(function (spec) { control.addOverlay(spec.group, spec.name); });
+      G.site.forEach(function (spec) { control.addOverlay(spec.group, escaped(spec.name)); });
       if (G.note) G.map.removeControl(G.note);
       G.note = null;
       if (G.schematic && t.cellsNote) {

@@ -105,7 +105,7 @@ def test_a_site_layer_loads_and_a_hostile_name_shows_literally(qtbot, shift, tmp
               "geometry": {"type": "Point", "coordinates": [121.47, 31.23]}},
              {"type": "Feature", "properties": {"MC": "坏点", "BM": "P2"}, "geometry": None}]
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
-    spec = LayerSpec(file=path, kind="points", name="泵站", name_field="MC", code_field="BM")
+    spec = LayerSpec(file=path, kind="points", name="泵站" + HOSTILE, name_field="MC", code_field="BM")
     with caplog.at_level(logging.WARNING):
         view = make_view(qtbot, shift, MapOptions(layers=(spec,), gis_cache=tmp_path / "cache"))
     assert any("pumps.geojson: feature 1 (code P2): no geometry" in r.getMessage() for r in caplog.records)
@@ -115,6 +115,10 @@ def test_a_site_layer_loads_and_a_hostile_name_shows_literally(qtbot, shift, tmp
                     timeout=5_000)
     tip = json.loads(js(qtbot, view, f"JSON.stringify(cityopsGis.openTip({json.dumps(key)}, '0'))"))
     assert tip["text"] == HOSTILE and tip["imgs"] == 0 and tip["scripts"] == 0
+    switch = json.loads(js(qtbot, view, """JSON.stringify({text: document.querySelector(
+        '.leaflet-control-layers-overlays').textContent, imgs: document.querySelectorAll(
+        '.leaflet-control-layers img, .leaflet-control-layers script').length})"""))
+    assert "泵站" + HOSTILE in switch["text"] and switch["imgs"] == 0  # the layer's own name, in the switch
     assert js(qtbot, view, "document.title") != "pwned"
 
 
