@@ -16,7 +16,6 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import numpy as np
 import shapely
@@ -25,6 +24,7 @@ from console.gis.gcj02 import gcj_to_wgs_xy
 from console.gis.layer_spec import LayerSpec
 
 ZOOM_TIERS = (9, 11, 13, 15)  # each serves its zoom and the one either side (15: everything closer)
+CHUNK_DEG = {13: 0.05, 15: 0.05}  # close in, a tier is cut into squares: the page loads those in view
 NAME_MAX = 200
 _KIND_TYPES = {  # shapely type ids a kind accepts
     "boundary": {shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON},
@@ -50,11 +50,12 @@ class Problem:
 
 @dataclass
 class LoadedLayer:
-    """A layer ready for the page: one script per zoom tier (zoom -> file), plus what went wrong."""
+    """A layer ready for the page: per zoom tier, its chunks' scripts (zoom -> {"step": degrees or None,
+    "chunks": {chunk id: file}}), plus what went wrong."""
 
     spec: LayerSpec
     key: str
-    tiers: dict[int, Path] = field(default_factory=dict)
+    tiers: dict[int, dict] = field(default_factory=dict)
     count: int = 0
     problems: list[Problem] = field(default_factory=list)
     bounds: tuple[float, float, float, float] | None = None  # lon/lat west, south, east, north
@@ -104,9 +105,10 @@ def _to_lonlat(spec: LayerSpec, file_crs: str | None):
     return (lambda xy: np.column_stack(tr.transform(xy[:, 0], xy[:, 1]))), None
 
 
-def read_layer(spec: LayerSpec) -> tuple[list[dict], list[str], list[Problem], tuple | None]:
+def read_layer(spec: LayerSpec) -> tuple[list[dict], list[str], list[Problem], tuple | None, np.ndarray]:
     """Read and check the file: (GeoJSON geometry strings per tier as a list of dicts {zoom: str},
-    feature properties as JSON strings, problems, bounds). A file that cannot be read gives one Problem."""
+    feature properties as JSON strings, problems, bounds, each feature's anchor lon/lat (n, 2)). A file
+    that cannot be read gives one Problem."""
     import pyogrio
     import pyogrio.raw
 
@@ -127,10 +129,10 @@ def read_layer(spec: LayerSpec) -> tuple[list[dict], list[str], list[Problem], t
                                         skipped=False))
         meta, fids, wkb, data = pyogrio.raw.read(spec.file, layer=spec.layer, columns=columns, return_fids=True)
     except Exception as exc:  # GDAL's errors come in many classes; each means the file cannot be used
-        return [], [], [Problem(fname, None, f"cannot be read: {str(exc)[:300]}")], None
+        return [], [], [Problem(fname, None, f"cannot be read: {str(exc)[:300]}")], None, np.empty((0, 2))
     to_lonlat, crs_problem = _to_lonlat(spec, meta.get("crs"))
     if crs_problem:
-        return [], [], [*problems, Problem(fname, None, crs_problem)], None
+        return [], [], [*problems, Problem(fname, None, crs_problem)], None, np.empty((0, 2))
     values = dict(zip(columns, data, strict=True))
     names = values.get(spec.name_field) if spec.name_field else None
     codes = values.get(spec.code_field) if spec.code_field else None
@@ -197,4 +199,5 @@ def read_layer(spec: LayerSpec) -> tuple[list[dict], list[str], list[Problem], t
         for k, s in enumerate(shapely.to_geojson(simple)):
             tiers[k][z] = s
     bounds = tuple(float(x) for x in shapely.total_bounds(g)) if len(g) else None
-    return tiers, props, problems, bounds
+    anchors = shapely.get_coordinates(shapely.point_on_surface(g)) if len(g) else np.empty((0, 2))
+    return tiers, props, problems, bounds, anchors

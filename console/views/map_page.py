@@ -103,7 +103,9 @@ def _gis_boot(a: dict[str, Path], options: MapOptions, out_dir: Path) -> dict:
         "schematic": not site_streets,
         "layers": [{"key": x.key, "name": x.spec.name, "kind": x.spec.kind, "level": x.spec.level,
                     "coded": bool(x.spec.code_field), "style": x.spec.style, "min": x.spec.min_zoom,
-                    "max": x.spec.max_zoom, "tiers": {str(z): _uri(f) for z, f in x.tiers.items()}}
+                    "max": x.spec.max_zoom,
+                    "tiers": {str(z): {"step": t["step"], "chunks": {c: _uri(f) for c, f in t["chunks"].items()}}
+                              for z, t in x.tiers.items()}}
                    for x in layers if x.count],
     }
 

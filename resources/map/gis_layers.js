@@ -12,7 +12,7 @@
   var STATUS_EDGE = { nodata: "#6b7f99", normal: "#30a46c", warn: "#ffc53d", alarm: "#ff5a5f" };
   var WATER = "#1e4a70", WATER_EDGE = "#2f6d9f", LAND = "#1a232e";  /* no edge: the box it is cut to is not a coast */
   var CELL_ZOOM = 11;  /* from here every district's streets show, not only the one looked at */
-  var G = { cells: {}, cellStatus: {}, view: { district: null, code: null }, site: [], loaded: {}, labelsOf: {} };
+  var G = { cells: {}, cellStatus: {}, view: { district: null, code: null }, site: [], loaded: {}, loading: {} };
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -81,23 +81,39 @@
     zs.forEach(function (z) { if (zoom >= z - 1) best = z; });
     return best;
   }
+  function chunksInView(t) {
+    /* the chunk ids of a tier that the view (with a margin) reaches: all of an uncut tier */
+    if (!t.step) return Object.keys(t.chunks);
+    var b = G.map.getBounds().pad(0.2), out = [];
+    var x0 = Math.floor(b.getWest() / t.step), x1 = Math.floor(b.getEast() / t.step);
+    var y0 = Math.floor(b.getSouth() / t.step), y1 = Math.floor(b.getNorth() / t.step);
+    for (var x = x0; x <= x1; x++) {
+      for (var y = y0; y <= y1; y++) { if (t.chunks[x + "_" + y]) out.push(x + "_" + y); }
+    }
+    return out;
+  }
   function refreshSite() {
+    /* each site layer shows its tier for this zoom, only the chunks in view; the others leave the map */
     var zoom = G.map.getZoom();
     G.site.forEach(function (spec) {
       var inRange = zoom >= spec.min && zoom <= spec.max && G.map.hasLayer(spec.group);
-      var want = inRange ? tierFor(spec, zoom) : null;
-      if (want === spec.shown) return;
-      spec.content.clearLayers();
-      spec.shown = want;
-      if (want === null) return;
-      var id = spec.key + ":" + want;
-      if (G.loaded[id]) { spec.content.addLayer(G.loaded[id]); return; }
-      if (G.loading && G.loading[id]) return;
-      G.loading = G.loading || {};
-      G.loading[id] = true;
-      var s = document.createElement("script");
-      s.src = spec.tiers[String(want)];
-      document.head.appendChild(s);
+      var z = inRange ? tierFor(spec, zoom) : null;
+      var want = {};
+      if (z !== null) chunksInView(spec.tiers[String(z)]).forEach(function (c) { want[z + ":" + c] = c; });
+      spec.shown = z;
+      Object.keys(spec.onMap).forEach(function (id) {
+        if (!want[id]) { spec.content.removeLayer(spec.onMap[id]); delete spec.onMap[id]; }
+      });
+      Object.keys(want).forEach(function (id) {
+        var full = spec.key + ":" + id;
+        if (spec.onMap[id]) return;
+        if (G.loaded[full]) { spec.onMap[id] = G.loaded[full]; spec.content.addLayer(G.loaded[full]); return; }
+        if (G.loading[full]) return;
+        G.loading[full] = true;
+        var s = document.createElement("script");
+        s.src = spec.tiers[String(z)].chunks[want[id]];
+        document.head.appendChild(s);
+      });
     });
   }
 
@@ -133,10 +149,12 @@
       (cfg.layers || []).forEach(function (spec) {
         spec.group = L.layerGroup().addTo(G.map);
         spec.content = L.layerGroup().addTo(spec.group);
-        spec.shown = undefined;
+        spec.onMap = {};  /* "zoom:chunk" -> the chunk's layer, while on the map */
+        spec.shown = null;
         G.site.push(spec);
       });
       G.map.on("zoomend overlayadd overlayremove", function () { showCells(); refreshSite(); });
+      G.map.on("moveend", refreshSite);
       /* the view and street statuses the console already sends to cityops also colour the cells */
       var setView = cityops.setView, setStreetStatus = cityops.setStreetStatus;
       cityops.setView = function (v) {
@@ -156,11 +174,11 @@
       api.ready = true;
       return true;
     },
-    tier: function (key, zoom, fc) {
-      /* a tier script arrived (refreshSite asked for it) */
+    tier: function (key, zoom, chunk, fc) {
+      /* a tier's chunk arrived (refreshSite asked for it) */
       var spec = G.site.filter(function (s) { return s.key === key; })[0];
       if (!spec) return 0;
-      var id = key + ":" + zoom;
+      var id = key + ":" + zoom + ":" + chunk;
       var layer = L.geoJSON(fc, {
         renderer: G.siteRenderer,
         pointToLayer: function (f, ll) { return L.circleMarker(ll, Object.assign({ renderer: G.siteRenderer, pane: "cityopsSite" }, siteStyle(spec, f))); },
@@ -177,8 +195,8 @@
         }
       });
       G.loaded[id] = layer;
-      if (G.loading) delete G.loading[id];
-      if (spec.shown === zoom) spec.content.addLayer(layer);
+      delete G.loading[id];
+      refreshSite();  /* on the map if it is still wanted */
       return fc.features.length;
     },
     setCellStatus: function (statuses) {
@@ -187,8 +205,7 @@
         G.cellStatus[code] = statuses[code];
         if (G.cells[code]) { G.cells[code].setStyle(cellStyle(code)); n += 1; }
       });
-      if (n === 0) return 0;
-      G.site.forEach(function (spec) {
+      G.site.forEach(function (spec) {  /* a site's coded boundaries (its street layer) are coloured alike */
         if (!spec.coded) return;
         Object.keys(G.loaded).forEach(function (id) {
           if (id.indexOf(spec.key + ":") === 0) G.loaded[id].setStyle(function (f) { return siteStyle(spec, f); });
@@ -222,14 +239,21 @@
         Object.keys(G.cells).forEach(function (c) { if (G.cells[c] === l) cells[c] = l.options.fillColor; });
       });
       return { cells: cells, water: G.water.getLayers().length, land: G.land.getLayers().length,
-               site: G.site.map(function (s) { return { key: s.key, shown: s.shown, n: s.content.getLayers().length ? G.loaded[s.key + ":" + s.shown].getLayers().length : 0 }; }) };
+               pending: Object.keys(G.loading).length,
+               site: G.site.map(function (s) {
+                 var n = 0;
+                 Object.keys(s.onMap).forEach(function (id) { n += s.onMap[id].getLayers().length; });
+                 return { key: s.key, shown: s.shown, chunks: Object.keys(s.onMap).length, n: n };
+               }) };
     },
     openTip: function (key, fid) {
       /* for tests: open a site feature's tooltip and say what the page shows in it */
       var spec = G.site.filter(function (s) { return s.key === key; })[0];
       var found = null;
-      if (spec && spec.shown !== null && G.loaded[key + ":" + spec.shown]) {
-        G.loaded[key + ":" + spec.shown].eachLayer(function (l) { if (l._cityopsProps.fid === fid) found = l; });
+      if (spec) {
+        Object.keys(spec.onMap).forEach(function (id) {
+          spec.onMap[id].eachLayer(function (l) { if (l._cityopsProps.fid === fid) found = l; });
+        });
       }
       if (!found) return null;
       found.openTooltip(found.getBounds ? found.getBounds().getCenter() : found.getLatLng());

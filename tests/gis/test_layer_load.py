@@ -33,11 +33,14 @@ def write(path: Path, geoms, names, codes, driver: str, crs: str | None = "EPSG:
 
 
 def features(layer) -> list[dict]:
-    """The features of the layer's finest tier, as the page receives them."""
-    text = layer.tiers[max(layer.tiers)].read_text(encoding="utf-8")
-    m = re.fullmatch(r'cityopsGis\.tier\("(\w+)",(\d+),(.*)\);\n', text, re.S)
-    assert m and m.group(1) == layer.key
-    return json.loads(m.group(3))["features"]
+    """The features of the layer's finest tier, every chunk of it, as the page receives them."""
+    out = []
+    for chunk, path in layer.tiers[max(layer.tiers)]["chunks"].items():
+        text = path.read_text(encoding="utf-8")
+        m = re.fullmatch(r'cityopsGis\.tier\("(\w+)",(\d+),"([\w-]+)",(.*)\);\n', text, re.S)
+        assert m and m.group(1) == layer.key and m.group(3) == chunk
+        out += json.loads(m.group(4))["features"]
+    return sorted(out, key=lambda f: int(f["properties"]["fid"]))
 
 
 def spec(path: Path, **kw) -> LayerSpec:
@@ -172,3 +175,14 @@ def test_declarations_are_checked_by_key(tmp_path):
         with pytest.raises(LayerSpecError) as exc:
             parse_layer(table, tmp_path)
         assert exc.value.key == key
+
+
+def test_close_in_a_layer_is_cut_into_squares_the_page_loads_by_view(tmp_path):
+    pts = [Point(121.41, 31.21), Point(121.42, 31.22), Point(121.61, 31.21)]  # two 0.05° squares apart
+    path = write(tmp_path / "cams.gpkg", pts, ["a", "b", "c"], ["1", "2", "3"], "GPKG")
+    layer = load_layer(LayerSpec(file=path, kind="points", name="t", code_field="CODE"), tmp_path / "cache")
+    tier = layer.tiers[15]
+    assert tier["step"] == 0.05 and len(tier["chunks"]) == 2
+    by_chunk = {c: re.findall(r'"code": "(\d)"', p.read_text(encoding="utf-8")) for c, p in tier["chunks"].items()}
+    assert sorted(by_chunk.values()) == [["1", "2"], ["3"]]
+    assert by_chunk[f"{int(121.41 // 0.05)}_{int(31.21 // 0.05)}"] == ["1", "2"]
