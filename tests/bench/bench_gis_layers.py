@@ -87,7 +87,9 @@ def main() -> None:
         "cached_load_ms": round(statistics.median(cached) * 1000, 2),
         "first_over_bare": round(statistics.median(first) / statistics.median(bare), 1),
         "first_over_cached": round(statistics.median(first) / statistics.median(cached)),
-        "tier_mb": {z: round(f.stat().st_size / 1e6, 1) for z, f in layer.tiers.items()},
+        "tier_mb": {z: round(sum(f.stat().st_size for f in t["chunks"].values()) / 1e6, 1)
+                    for z, t in layer.tiers.items()},
+        "tier_chunks": {z: len(t["chunks"]) for z, t in layer.tiers.items()},
         "rounds": {"first": [round(x, 3) for x in first], "bare": [round(x, 3) for x in bare]},
     }
     if args.page:
