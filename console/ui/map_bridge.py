@@ -108,6 +108,7 @@ class CityMapView(QWebEngineView):
         self._district_status: dict[str, str] = {}
         self._view = "310000"  # the region the map frames (console/views/drill.py)
         self._street_status: dict[str, str] = {}  # the streets drawn, with the status last sent
+        self._cell_status: dict[str, str] = {}  # every street's status last sent to the street cells
         self._heat_sent = 0.0
         self.freshness: tuple[bool, str] = (False, "")
         self._fresh_sent: tuple[bool, str] | None = None
@@ -145,8 +146,11 @@ class CityMapView(QWebEngineView):
             return
         lang = "en" if is_english() else "zh"
         legend = [[STATUS_COLOR[s], _label(STATUS_ZH[s])] for s in (Status.NORMAL, Status.WARN, Status.ALARM)]
+        # water and street cells (gis_layers.js): schematic cells are a Voronoi of points, and the page says so
         self.js("setLabels", {"districts": _t("区域状态"), "incidents": _t("事件"), "heat": _t("人群热力"),
-                              "labels": _t("区名"), "lang": lang, "legend": legend})
+                              "labels": _t("区名"), "lang": lang, "legend": legend, "water": _t("水系与海岸"),
+                              "cells": _t("街镇"), "cellsSchematic": _t("街镇（示意）"),
+                              "cellsNote": _t("街镇分区为示意，非行政边界")})
         self._markers.clear()
         self._send_incidents(set(self.state.incidents.open))
         self._send_view()  # street names in the new language
@@ -166,6 +170,7 @@ class CityMapView(QWebEngineView):
         self._fresh_sent = None  # a reloaded page starts live-looking: say it again
         self.set_freshness(*self.freshness)
         self._district_status = {}
+        self._cell_status = {}
         self._markers.clear()
         self._send_districts()
         self._send_view()
@@ -190,6 +195,23 @@ class CityMapView(QWebEngineView):
         if streets:
             self._street_status.update(streets)
             self.js("setStreetStatus", streets)
+        self._send_cells(roll)
+
+    def _send_cells(self, roll) -> None:
+        """Every street's status for the street cells (zoomed in, all districts' show), each only when changed."""
+        cells = {}
+        for code, r in self.state.regions.items():
+            if r.level == "street" and self._cell_status.get(code) != (st := roll.get(code, Status.NODATA).value):
+                cells[code] = st
+        if cells:
+            self._cell_status.update(cells)
+            self.gis_js("setCellStatus", cells)
+
+    def gis_js(self, call: str, payload) -> None:
+        """Call `cityopsGis.<call>(payload)` (resources/map/gis_layers.js), as js() calls cityops."""
+        self.diffs_sent += 1
+        self._page.runJavaScript(f"window.cityopsGis && cityopsGis.ready && "
+                                 f"cityopsGis.{call}({json.dumps(payload, ensure_ascii=False)})")
 
     def _send_view(self) -> None:
         code = self._view
@@ -200,6 +222,10 @@ class CityMapView(QWebEngineView):
         point = list(region.centroid) if level is Level.STREET and region and region.centroid else None
         self.js("setView", {"code": code, "district": None if level is Level.CITY else code[:6], "point": point,
                             "streets": pts})
+
+    def _view_streets_changed(self) -> bool:
+        pts = street_points(self.state, self._view, {}, is_english())
+        return {p["code"] for p in pts} != set(self._street_status)
 
     def _send_incidents(self, ids: set[str]) -> None:
         upsert, remove = [], []
@@ -239,6 +265,8 @@ class CityMapView(QWebEngineView):
     def apply_changes(self, ch: Changes) -> None:
         if not self.is_ready:
             return
+        if ch.catalog and self._view_streets_changed():
+            self._send_view()  # regions named after the page was ready: the viewed district's streets exist now
         if len(ch.series) or ch.catalog:
             self._send_districts()
             self._send_heat()

@@ -231,7 +231,9 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
         from console.views.map_page import MapOptions
 
         map_widget = CityMapView(state, clock, MapOptions(tile_url=opt.tile_url,
-                                                          tile_attribution=config.tile_attribution))
+                                                          tile_attribution=config.tile_attribution,
+                                                          layers=config.map_layers,
+                                                          gis_cache=active().data / "gis-cache"))
     lang = Language(app)
     bridge = StateBridge(state, source, clock)
     emergency = EmergencyController(emergency_config, state, clock, rules, emergency_rules, audit, operator)

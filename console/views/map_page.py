@@ -9,8 +9,10 @@ the result references nothing else. Live changes reach the page later as small J
 from __future__ import annotations
 
 import json
+import logging
 import re
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import folium
@@ -18,8 +20,13 @@ import folium.plugins
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_cluster
 
+from console.gis.layer_cache import load_layer
+from console.gis.layer_load import LoadedLayer
+from console.gis.layer_spec import LayerSpec
+from console.gis.street_cells import street_cells
 from console.resources import resource
 
+log = logging.getLogger(__name__)
 SHANGHAI_CENTER = (31.2, 121.47)
 
 
@@ -28,6 +35,8 @@ class MapOptions:
     tile_url: str | None = None  # an intranet tile server, e.g. http://tiles.local/{z}/{x}/{y}.png
     tile_attribution: str = ""
     zoom: int = 9
+    layers: tuple[LayerSpec, ...] = ()  # the site's own GIS files ([[map.layers]]), over the shipped ones
+    gis_cache: Path | None = None  # where their processed tiers are kept (None: beside the page, not kept)
 
 
 def _uri(path: Path) -> str:
@@ -47,6 +56,58 @@ def asset_paths() -> dict[str, Path]:
         "areas_js": resource("map", "incident_areas.js"),
         "page_css": resource("map", "city_map.css"),
         "districts": resource("shanghai", "districts.geojson"),
+        "regions": resource("shanghai", "regions.json"),
+        "water": resource("shanghai", "water.geojson"),
+        "gis_js": resource("map", "gis_layers.js"),
+        "labels_js": resource("map", "label_placer.js"),
+    }
+
+
+@cache
+def _street_cells(districts: Path, regions: Path, _stamp: tuple) -> str:
+    """The schematic street cells as JSON, made once per process (and again if either input changes)."""
+    cells = street_cells(json.loads(districts.read_text(encoding="utf-8")),
+                         json.loads(regions.read_text(encoding="utf-8"))["regions"])
+    return json.dumps(cells, ensure_ascii=False, separators=(",", ":"))
+
+
+def site_layers(options: MapOptions, out_dir: Path) -> list[LoadedLayer]:
+    """The site's layers, read (or taken from the cache); every problem is logged with its file and feature."""
+    cache_dir = options.gis_cache or out_dir / "gis-cache"
+    loaded = []
+    for spec in options.layers:
+        layer = load_layer(spec, cache_dir)
+        for p in layer.problems:
+            log.warning("map layer %s: %s", spec.name, p)
+        loaded.append(layer)
+    return loaded
+
+
+def _script_json(obj) -> str:
+    """JSON to write inside an HTML <script>: a site's layer name holding "</script>" must not end it."""
+    return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _gis_boot(a: dict[str, Path], options: MapOptions, out_dir: Path) -> dict:
+    """What gis_layers.js is handed: the base layers (water, street cells) as a script beside the page,
+    the site's layers as tier scripts to load by zoom."""
+    layers = site_layers(options, out_dir)
+    site_streets = any(x.spec.kind == "boundary" and x.spec.level == "street" and x.spec.code_field and x.count
+                       for x in layers)
+    stamp = tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in (a["districts"], a["regions"]))
+    cells = "null" if site_streets else _street_cells(a["districts"], a["regions"], stamp)
+    base = out_dir / "gis_base.js"
+    base.write_text("window.cityopsGisBase = {water: " + a["water"].read_text(encoding="utf-8")
+                    + ", cells: " + cells + "};\n", encoding="utf-8")
+    return {
+        "base": _uri(base),
+        "schematic": not site_streets,
+        "layers": [{"key": x.key, "name": x.spec.name, "kind": x.spec.kind, "level": x.spec.level,
+                    "coded": bool(x.spec.code_field), "style": x.spec.style, "min": x.spec.min_zoom,
+                    "max": x.spec.max_zoom,
+                    "tiers": {str(z): {"step": t["step"], "chunks": {c: _uri(f) for c, f in t["chunks"].items()}}
+                              for z, t in x.tiers.items()}}
+                   for x in layers if x.count],
     }
 
 
@@ -82,11 +143,16 @@ def build_page(out_dir: Path, options: MapOptions | None = None) -> Path:
     boot = {
         "map": m.get_name(), "districts": gj.get_name(), "cluster": cluster.get_name(), "heat": heat.get_name(),
     }
+    out_dir.mkdir(parents=True, exist_ok=True)
+    gis = {"map": m.get_name(), **_gis_boot(a, opt, out_dir)}
     m.get_root().header.add_child(folium.Element(f'<link rel="stylesheet" href="{_uri(a["page_css"])}"/>'))
     m.get_root().html.add_child(folium.Element(
         f'<script src="{_uri(a["areas_js"])}"></script>'
         f'<script src="{_uri(a["page_js"])}"></script>'
-        f"<script>window.addEventListener('load', function () {{ cityops.init({json.dumps(boot)}); }});</script>"
+        f'<script src="{_uri(a["labels_js"])}"></script><script src="{_uri(a["gis_js"])}"></script>'
+        f'<script src="{gis["base"]}"></script>'
+        f"<script>window.addEventListener('load', function () {{ cityops.init({json.dumps(boot)}); "
+        f"cityopsGis.init({_script_json(gis)}); }});</script>"
     ))
     out_dir.mkdir(parents=True, exist_ok=True)
     page = out_dir / "city_map.html"

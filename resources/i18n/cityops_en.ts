@@ -70,6 +70,22 @@
       <source>区域状态</source>
       <translation>District status</translation>
     </message>
+    <message>
+      <source>水系与海岸</source>
+      <translation>Water and coast</translation>
+    </message>
+    <message>
+      <source>街镇</source>
+      <translation>Streets and towns</translation>
+    </message>
+    <message>
+      <source>街镇分区为示意，非行政边界</source>
+      <translation>Street cells are schematic, not boundaries</translation>
+    </message>
+    <message>
+      <source>街镇（示意）</source>
+      <translation>Streets and towns (schematic)</translation>
+    </message>
   </context>
   <context>
     <name>DrillBar</name>

@@ -53,24 +53,29 @@
 
   var STATUS_RANK = { nodata: 0, normal: 1, warn: 2, alarm: 3 };
   function overlaps(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
-  /* a street's name must not sit on another name: the street looked at, then the worst, keep theirs; a
-     name that would overlap one already kept (or a district's) is hidden, its point stays */
+  /* names never sit on each other (resources/map/label_placer.js): districts first (in focus, then the
+     worst, then the largest on screen), then the street looked at, then streets by their worst status;
+     each takes the first free place around its anchor, or is hidden (a street's point stays) */
   function declutter() {
-    var kept = [];
-    S.labels.eachLayer(function (t) { var e = t.getElement(); if (e) kept.push(e.getBoundingClientRect()); });
-    var order = Object.keys(S.streets).map(function (c) { return S.streets[c]; });
-    var rank = function (m) { return m._cityopsCode === S.view.code ? 9 : STATUS_RANK[m._cityopsSt] || 0; };
-    order.sort(function (a, b) { return rank(b) - rank(a) || (a._cityopsCode < b._cityopsCode ? -1 : 1); });
-    var hidden = 0;
-    order.forEach(function (m) {
-      var e = m.getTooltip() && m.getTooltip().getElement();
+    if (!window.cityopsLabels || !S.map) return 0;
+    var items = [];
+    if (S.map.hasLayer(S.labels)) {
+      Object.keys(S.districtLabels).forEach(function (code) {
+        var t = S.districtLabels[code], e = t.getElement(), l = S.districtLayers[code];
+        if (!e || !S.labels.hasLayer(t)) return;
+        var b = l.getBounds(), ne = S.map.latLngToLayerPoint(b.getNorthEast()), sw = S.map.latLngToLayerPoint(b.getSouthWest());
+        var size = Math.min(99, Math.log(1 + Math.abs((ne.x - sw.x) * (sw.y - ne.y))) * 6);
+        var prio = 3000 + (S.focus.indexOf(code) >= 0 ? 500 : 0) + (STATUS_RANK[S.status[code]] || 0) * 100 + size;
+        items.push({ el: e, prio: prio, places: window.cityopsLabels.AROUND_CENTRE });
+      });
+    }
+    Object.keys(S.streets).forEach(function (code) {
+      var m = S.streets[code], e = m.getTooltip() && m.getTooltip().getElement();
       if (!e) return;
-      e.style.visibility = "";
-      var r = e.getBoundingClientRect();
-      if (kept.some(function (k) { return overlaps(r, k); })) { e.style.visibility = "hidden"; hidden += 1; }
-      else kept.push(r);
+      var prio = code === S.view.code ? 2900 : 1000 + (STATUS_RANK[m._cityopsSt] || 0) * 100;
+      items.push({ el: e, prio: prio, places: window.cityopsLabels.AROUND_POINT });
     });
-    return hidden;
+    return window.cityopsLabels.place(items);
   }
 
   function popupFor(inc) {
@@ -122,16 +127,18 @@
       ["mousedown", "wheel", "touchstart", "keydown"].forEach(function (ev) {
         container.addEventListener(ev, function () { S.userMoved = true; }, { passive: true });
       });
-      S.map.on("zoomend", function () { declutter(); });
+      S.map.on("zoomend overlayadd", function () { declutter(); });
       window.addEventListener("resize", function () {
         S.map.invalidateSize();
         if (!S.userMoved) fit();
         if (S.pendingHeat) api.setHeat(S.pendingHeat);
+        declutter();
       });
       api.fit = function () { S.userMoved = false; fit(); return true; };
       api.wall = function (on) {
         var c = S.map.getContainer();
         if (on) c.classList.add("cityops-wall"); else c.classList.remove("cityops-wall");
+        declutter();
         return true;
       };
       api.focus = function (codes) {
@@ -170,6 +177,8 @@
         return box;
       };
       S.legend.addTo(S.map);
+      if (window.cityopsGis) window.cityopsGis.addOverlays(S.control, t);
+      declutter();
       return true;
     },
     setDistrictStatus: function (statuses) {

@@ -160,3 +160,19 @@ def test_the_command_line_refuses_a_bad_config_before_starting(tmp_path, capsys,
     assert main(["check-config", "--config", str(EXAMPLE)]) == 0
     out = capsys.readouterr().out
     assert "OK" in out and "token: env CITYOPS_FEED_TOKEN" in out and "t-123456" not in out
+
+
+def test_map_layers_are_read_relative_to_the_config_and_checked_by_line(tmp_path):
+    cfg = tmp_path / "cityops.toml"
+    cfg.write_text('[[map.layers]]\nfile = "gis/grid.gpkg"\nkind = "boundary"\nlevel = "grid"\ncrs = "CGCS2000"\n'
+                   'min_zoom = 12\n\n[[map.layers]]\nfile = "/srv/gis/pumps.shp"\nkind = "points"\n'
+                   'name = "泵站"\nname_field = "MC"\ncrs = "GCJ-02"\n', encoding="utf-8")
+    layers = load_config(cfg).map_layers  # the files need not exist yet: a missing one is reported at load
+    assert [(x.file, x.kind, x.level, x.crs, x.min_zoom) for x in layers] == [
+        (tmp_path / "gis" / "grid.gpkg", "boundary", "grid", "CGCS2000", 12.0),
+        (Path("/srv/gis/pumps.shp"), "points", None, "GCJ-02", 0.0)]
+    assert layers[1].name == "泵站" and layers[1].name_field == "MC"
+    with pytest.raises(ConfigError) as exc:
+        parse_config('[map]\ntile_url = "http://t/{z}/{x}/{y}"\n\n[[map.layers]]\nfile = "a.geojson"\n'
+                     'kind = "boundary"\nlevel = "county"\n')
+    assert exc.value.line == 7 and exc.value.key == "map.layers[0].level" and "grid" in exc.value.problem
