@@ -88,7 +88,7 @@ def test_decode_gives_the_catalog_values_and_events():
     assert [i.id for i in kf.catalog.indicators] == [IND["id"], IND_BELOW["id"]]
     assert len(kf.catalog.regions) == len(REGIONS)
     assert kf.values.indicators[:2] == ["traffic.congestion_index"] * 2 and np.all(kf.values.ts > 0)
-    assert [(feed, e.id) for feed, e in kf.events] == [("city", "E1"), ("xuhui", "X1")]
+    assert [(feed, e.id) for feed, e in kf.events] == [("city", "E1"), ("xuhui", "X1"), ("xuhui", "X2")]
 
 
 @pytest.mark.parametrize("body", [{"format": "cityops.keyframe/2", "catalog": {}}, [], "x"])
