@@ -117,17 +117,22 @@ def decode_keys(text: str, where: str) -> list[bytes]:
     return keys
 
 
-def read_key_file(path: Path) -> list[bytes]:
-    """The keys in a file that only its owner (the service user) may read; refused otherwise."""
+def check_owner_only(path: Path) -> None:
+    """Refuse a secret file that group or others may read or write, or that another user owns."""
     try:
         st = path.stat()
     except OSError as exc:
-        raise DataKeyError(f"data key file {path}: {exc.strerror}") from None
+        raise DataKeyError(f"key file {path}: {exc.strerror}") from None
     if st.st_mode & (stat.S_IRWXG | stat.S_IRWXO):
-        raise DataKeyError(f"data key file {path} is readable or writable by group/others "
+        raise DataKeyError(f"key file {path} is readable or writable by group/others "
                            f"(mode {stat.S_IMODE(st.st_mode):o}): refusing it; chmod 600 {path}")
     if hasattr(os, "geteuid") and st.st_uid != os.geteuid():
-        raise DataKeyError(f"data key file {path} belongs to uid {st.st_uid}, not to this service user")
+        raise DataKeyError(f"key file {path} belongs to uid {st.st_uid}, not to this service user")
+
+
+def read_key_file(path: Path) -> list[bytes]:
+    """The keys in a file that only its owner (the service user) may read; refused otherwise."""
+    check_owner_only(path)
     return decode_keys(path.read_text(encoding="utf-8"), str(path))
 
 
