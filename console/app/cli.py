@@ -150,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--region", action="append", default=[], help="subscribe only to these region codes")
     run.add_argument("--domain", action="append", default=[], help="subscribe only to these domains")
     run.add_argument("--record", type=Path, default=None, help="record every frame to this file (headless)")
+    run.add_argument("--keyframe-s", type=float, default=60.0, help="headless --record: a keyframe every S seconds")
     run.add_argument("--state-json", type=Path, default=None,
                      help="headless: at the end, write the open incidents' versions and every latest value")
     _add_scope_arg(run)
