@@ -32,7 +32,7 @@ def cluster():
 
 
 async def _refused(cluster, **opts) -> Exception:
-    with pytest.raises(Exception) as err:  # noqa: PT011 - which error depends on the stage that refuses
+    with pytest.raises(Exception) as err:  # which error depends on the stage that refuses
         nc = await nats.connect(servers=cluster.urls[:1], allow_reconnect=False, max_reconnect_attempts=0,
                                 connect_timeout=3, **opts)
         await nc.close()
