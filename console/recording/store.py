@@ -94,12 +94,15 @@ def pack_blob(cipher: BlobCipher | None, data: bytes, level: int, aad: bytes) ->
     return z if cipher is None else cipher.seal(z, aad)
 
 
+NO_KEY = ("this recording is encrypted and no data key is configured "
+          "(CITYOPS_DATA_KEY, CITYOPS_DATA_KEY_FILE or the key file: docs/security.md)")
+
+
 def unpack_blob(cipher: BlobCipher | None, blob: bytes, aad: bytes) -> bytes:
     """Plain blobs (older recordings, or one recorded without a key) and sealed ones both read."""
     if at_rest.is_sealed(blob):
         if cipher is None:
-            raise DataKeyError("this recording is encrypted and no data key is configured "
-                               "(CITYOPS_DATA_KEY, CITYOPS_DATA_KEY_FILE or the key file: docs/security.md)")
+            raise DataKeyError(NO_KEY)
         blob = cipher.open(blob, aad)
     return zlib.decompress(blob)
 
@@ -315,10 +318,10 @@ class Recording:
         if self.encrypted:
             try:  # the first frame tells at once whether this key opens the file (not mid-replay)
                 row = self._db.execute("SELECT raw FROM frames ORDER BY id LIMIT 1").fetchone()
+                if self._cipher is None:
+                    raise DataKeyError(NO_KEY)
                 if row is not None:
                     unpack_blob(self._cipher, row[0], AAD_FRAME)
-                elif self._cipher is None:
-                    unpack_blob(None, at_rest.MAGIC + bytes(40), AAD_FRAME)
             except DataKeyError as exc:
                 self._db.close()
                 raise DataKeyError(f"{path}: {exc}") from None

@@ -441,7 +441,8 @@ class MainWindow(QMainWindow):
 
             summary.audit_chain = verify(self.audit.path).summary()
         write_handover_pdf(summary, path, self.state.region_label)
-        self.desk.record("handover_report", str(path), {"opened": len(summary.opened), "open": len(summary.still_open)})
+        self.desk.record("handover_report", str(path), {"opened": len(summary.opened), "open": len(summary.still_open),
+                                                        "audit_chain": summary.audit_chain})
         self.queue.show_message(_t("交接班报告已生成：{0}").format(str(path)), "ok")
         return path
 
