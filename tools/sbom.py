@@ -5,8 +5,9 @@
 `cyclonedx-py environment` (cyclonedx-bom, Apache-2.0) describes every package installed in the build
 environment, with its version, licence and purl; the build environment also holds the test and build
 tools, which the bundle does not ship. This keeps the console's runtime closure: the packages that
-`cityops-console` requires, and what they require, as installed (extras left out), and drops the rest
-from the components and the dependency graph.
+`cityops-console` requires with its `nats` extra (the bundle carries `cityops hub` and `cityops cluster`:
+packaging/cityops.spec collects every console module), and what they require, as installed (their
+own extras left out), and drops the rest from the components and the dependency graph.
 """
 
 from __future__ import annotations
@@ -26,8 +27,10 @@ def _norm(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def runtime_closure(project: str = PROJECT) -> set[str]:
+def runtime_closure(project: str = PROJECT, extras: tuple[str, ...] = ("nats",)) -> set[str]:
     """Normalised names of the installed distributions the project needs at run time."""
+    from packaging.markers import Marker
+
     seen: set[str] = set()
     todo = [project]
     while todo:
@@ -39,15 +42,14 @@ def runtime_closure(project: str = PROJECT) -> set[str]:
         except metadata.PackageNotFoundError:
             continue
         seen.add(name)
+        wanted = extras if name == _norm(project) else ()
         for req in dist.requires or []:
             spec, _, marker = req.partition(";")
-            if "extra" in marker:
-                continue  # an optional extra: not what the console installs
-            if marker.strip():
-                from packaging.markers import Marker
-
-                if not Marker(marker).evaluate():
+            if "extra" in marker:  # an optional extra: only the project's own that the bundle carries
+                if not any(Marker(marker).evaluate({"extra": e}) for e in wanted):
                     continue
+            elif marker.strip() and not Marker(marker).evaluate():
+                continue
             todo.append(re.split(r"[\s<>=!~\[(]", spec.strip(), maxsplit=1)[0])
     return seen
 
