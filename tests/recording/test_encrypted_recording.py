@@ -129,3 +129,17 @@ def test_replay_with_a_key(tmp_path, keyed):
 def test_time_shift_with_a_key(tmp_path, keyed):
     test_time_shift.test_pause_rewind_play_and_back_to_live(tmp_path)
     assert Recording(tmp_path / "session.cityrec").encrypted
+
+
+def test_bookmark_notes_are_sealed_beside_an_encrypted_recording(tmp_path, keyed):
+    from console.recording.bookmarks import bookmarks_path, read_bookmarks, write_bookmarks
+
+    p = bookmarks_path(tmp_path / "s.cityrec")
+    write_bookmarks(p, [(T + 1, "回电 13912345678"), (T + 2, "复盘")])
+    assert b"1391234" not in p.read_bytes() and "复盘".encode() not in p.read_bytes()
+    assert read_bookmarks(p) == [(T + 1, "回电 13912345678"), (T + 2, "复盘")]
+    at_rest.use(None)
+    with pytest.raises(DataKeyError):
+        read_bookmarks(p)
+    write_bookmarks(p, [(T + 3, "plain")])  # without a key: the plain list, as before
+    assert p.read_text(encoding="utf-8").lstrip().startswith("[") and read_bookmarks(p) == [(T + 3, "plain")]
