@@ -39,7 +39,7 @@ def default_key_file(env: Mapping[str, str] | None = None) -> Path:
     return Path(env["CITYOPS_DATA_KEY_FILE"]) if env.get("CITYOPS_DATA_KEY_FILE") else key_folder() / KEY_NAME
 
 
-def _beside_the_data(path: Path, places: Places | None) -> Path | None:
+def beside_the_data(path: Path, places: Places | None) -> Path | None:
     if places is None:
         return None
     p = path.resolve()
@@ -51,7 +51,7 @@ def _beside_the_data(path: Path, places: Places | None) -> Path | None:
 
 
 def _checked_file(path: Path, places: Places | None) -> list[bytes]:
-    folder = _beside_the_data(path, places)
+    folder = beside_the_data(path, places)
     if folder is not None:
         raise DataKeyError(f"data key file {path} lies inside the data folder {folder}: whoever copies the data "
                            "would have the key too; keep it elsewhere (the configuration folder, /etc/cityops)")

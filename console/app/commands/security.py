@@ -57,7 +57,7 @@ def keys(args: argparse.Namespace, cfg: Config) -> int:
         if path.exists():
             print(f"cityops: {path} exists; `cityops keys rotate` makes a new key", file=sys.stderr)
             return 2
-        if data_key._beside_the_data(path, places) is not None:
+        if data_key.beside_the_data(path, places) is not None:
             print(f"cityops: {path} is inside the data folder; keep the key elsewhere", file=sys.stderr)
             return 2
         at_rest.write_key_file(path, [at_rest.generate_key()])
