@@ -81,3 +81,43 @@ def test_an_encrypted_recording_without_its_key_is_a_refusal_not_a_traceback(tmp
     p = subprocess.run([sys.executable, "-m", "console.app.cli", "export", str(tmp_path / "s.cityrec"), "--out",
                         str(tmp_path / "o")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert p.returncode == 2 and "Traceback" not in p.stderr and "which is not configured" in p.stderr
+
+
+def test_keys_rotate_reseals_recordings_and_the_journal_under_a_new_key(tmp_path):
+    from console.feed.protocol import CommandOp
+    from console.incidents.command_journal import CommandJournal
+    from console.recording.store import Recording
+    from tests.recordings import make_recording
+
+    data, key_file = tmp_path / "data", tmp_path / "etc" / "data.key"
+    env = {**os.environ, "CITYOPS_DATA_DIR": str(data), "CITYOPS_DATA_KEY_FILE": str(key_file),
+           "XDG_CONFIG_HOME": str(tmp_path / "cfg")}
+    env.pop("CITYOPS_DATA_KEY", None)
+
+    def cityops(*args):
+        return subprocess.run([sys.executable, "-m", "console.app.cli", *args], cwd=ROOT, env=env,
+                              capture_output=True, text=True, timeout=120)
+
+    assert cityops("keys", "init").returncode == 0
+    old = at_rest.read_key_file(key_file)
+    at_rest.use(BlobCipher(old))
+    try:
+        (data / "recordings").mkdir(parents=True)
+        make_recording(data / "recordings" / "a.cityrec")
+        j = CommandJournal(data / "journal.db")
+        cid = j.record("city", CommandOp.DISPATCH, "E1", 1, "o", "r", {"note": "回电 13912345678"}).id
+        j.close()
+    finally:
+        at_rest.use(None)
+    p = cityops("keys", "rotate")
+    assert p.returncode == 0, p.stderr
+    assert "a.cityrec: 48 blobs sealed again" in p.stdout and "journal.db: 1 commands sealed again" in p.stdout
+    keys = at_rest.read_key_file(key_file)
+    assert keys[1:] == old and len(keys) == 2  # the new key first, the old one kept for reading
+    only_new = BlobCipher(keys[:1])
+    assert len(list(Recording(data / "recordings" / "a.cityrec", only_new).frames())) == 45
+    assert CommandJournal(data / "journal.db", only_new).get(cid).args == {"note": "回电 13912345678"}
+    with pytest.raises(DataKeyError):
+        Recording(data / "recordings" / "a.cityrec", BlobCipher(old))
+    status = cityops("keys", "status")
+    assert status.returncode == 0 and f"current {at_rest.key_id(keys[0])}" in status.stdout
