@@ -1,6 +1,6 @@
 """`cityops`: the command line. Subcommands: demo, run, wall, replay, export, simulate, hub, cluster, bridge,
-handover, alarm-figures, paths, check-config. This module holds the parser and the dispatch; each subcommand's body
-lives in console/app/commands/.
+handover, alarm-figures, paths, check-config, audit, keys. This module holds the parser and the dispatch; each
+subcommand's body lives in console/app/commands/.
 
 Everything that could stop a start (the config file, its tokens, SLA and rules files, the folders) is
 checked in `main` before a window opens or a feed is dialled."""
@@ -21,6 +21,7 @@ from console.app.commands import (
     hub,
     replay,
     run,
+    security,
     simulate,
 )
 from console.app.commands.common import FILE_LOG_COMMANDS, refuse
@@ -149,6 +150,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--region", action="append", default=[], help="subscribe only to these region codes")
     run.add_argument("--domain", action="append", default=[], help="subscribe only to these domains")
     run.add_argument("--record", type=Path, default=None, help="record every frame to this file (headless)")
+    run.add_argument("--keyframe-s", type=float, default=60.0, help="headless --record: a keyframe every S seconds")
     run.add_argument("--state-json", type=Path, default=None,
                      help="headless: at the end, write the open incidents' versions and every latest value")
     _add_scope_arg(run)
@@ -256,6 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
     rep.add_argument("--seed", type=int, default=7)
     rep.add_argument("--out", type=Path, default=Path("out/handover-sample.pdf"))
 
+    security.add_parsers(sub)
+
     af = sub.add_parser("alarm-figures", help="alarm-system figures (EEMUA 191) of a shift: printed, CSV, PDF")
     af.add_argument("--sample", action="store_true", required=True,
                     help="from a simulated shift, accelerated, with the console's own rules running")
@@ -277,8 +281,9 @@ COMMANDS = {
     "demo": run.demo, "run": run.run, "wall": run.wall, "replay": replay.replay, "export": export.export,
     "simulate": simulate.simulate, "hub": hub.hub, "cluster": cluster.cluster, "handover": handover.handover,
     "alarm-figures": alarm_figures.alarm_figures, "bridge": bridge.bridge, "paths": config_cmds.paths,
-    "check-config": config_cmds.check_config,
+    "check-config": config_cmds.check_config, "audit": security.audit_verify, "keys": security.keys,
 }
+KEYED_COMMANDS = ("demo", "run", "wall", "replay", "export", "handover")  # they read or write the data folder
 
 
 PLACE_FLAGS = {"config": "config", "layouts": "layouts_dir", "recordings": "record_dir", "journal": "journal_dir",
@@ -302,7 +307,31 @@ def _prepare(args: argparse.Namespace) -> Config:
         setup_logging(level, places.logs, int(cfg.log_max_mb * 1e6), cfg.log_backups)
     else:
         setup_logging(level)
+    if args.cmd in KEYED_COMMANDS:
+        _data_key(args, places)
     return cfg
+
+
+def _data_key(args: argparse.Namespace, places) -> None:
+    """The data key, before anything is opened: a wrong or exposed key is a refusal; none is a warning."""
+    import logging
+
+    from console.privacy.at_rest import DataKeyError
+    from console.site import data_key
+
+    try:
+        source = data_key.configure(places)
+    except DataKeyError as exc:
+        refuse(args, f"data key: {exc}")
+    log = logging.getLogger("cityops")
+    if source == "none":
+        msg = ("no data key configured: recordings, the command journal and the audit log are written IN CLEAR "
+               "(`cityops keys init`, docs/security.md)")
+        log.warning(msg)
+        if args.cmd != "replay":
+            print(f"cityops: WARNING: {msg}", file=sys.stderr)
+    else:
+        log.info("data key: %s", source)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -316,11 +345,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.cmd is None:
         parser.print_help(sys.stderr)
         return 2
+    from console.privacy.at_rest import DataKeyError
+
     try:
         cfg = _prepare(args)
     except (ConfigError, OSError) as exc:
         refuse(args, f"configuration error: {exc}" if isinstance(exc, ConfigError) else str(exc))
-    return COMMANDS[args.cmd](args, cfg)
+    try:
+        return COMMANDS[args.cmd](args, cfg)
+    except DataKeyError as exc:  # an encrypted file and no key, or the wrong one: say so, never a traceback
+        refuse(args, f"data key: {exc}")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ class ShiftSummary:
     by_source: Counter = field(default_factory=Counter)
     charts: list[tuple[str, str, np.ndarray, np.ndarray, float | None, float | None]] = field(default_factory=list)
     alarm_figures: list[PeriodFigures] = field(default_factory=list)  # per shift and day, then the whole report
+    audit_chain: str = ""  # the audit log's chain check (console/incidents/audit_chain.py), when it was run
 
 
 def summarize(state: CityState, sla: SlaBook | None, start: float, end: float, operator: str,
@@ -156,6 +157,7 @@ def render_html(s: ShiftSummary, region_label, chart_images: dict[str, str], unm
         "<html><body style='font-family: \"Noto Sans CJK SC\"; font-size: 10pt;'>",
         f"<h2>城运中心交接班报告 Shift handover</h2><p>班次 {e(_t(s.start, '%Y-%m-%d %H:%M'))} — "
         f"{e(_t(s.end, '%H:%M'))}（北京时间）　交班人：{e(s.operator)}</p>",
+        f"<p>操作审计链 Audit trail: {e(s.audit_chain)}</p>" if s.audit_chain else "",
         "<h3>概况</h3><table width='100%' border='1' cellspacing='0' cellpadding='3'>",
         _row(["本班新发事件", str(len(s.opened)), "本班结案", str(len(s.closed)),
               "移交未结", str(len(s.still_open)), "超时", str(len(s.breached))]),

@@ -9,6 +9,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from console.incidents.audit_log import read_entry
+from console.privacy import at_rest
 from console.recording.store import Recording
 
 
@@ -20,7 +22,9 @@ class Mark:
 
 
 def read_audit(path: Path) -> list[dict]:
-    """Every entry of an audit log, oldest first; a torn line is skipped, a missing file is empty."""
+    """Every entry of an audit log, oldest first, decrypted with the site's data key when sealed; a torn
+    line is skipped, a missing file is empty."""
+    cipher = at_rest.active()
     out = []
     try:
         with open(path, encoding="utf-8") as f:
@@ -30,7 +34,7 @@ def read_audit(path: Path) -> list[dict]:
                 except ValueError:
                     continue
                 if isinstance(e, dict) and isinstance(e.get("ts"), (int, float)):
-                    out.append(e)
+                    out.append(read_entry(e, cipher))
     except FileNotFoundError:
         return []
     out.sort(key=lambda e: e["ts"])

@@ -13,7 +13,13 @@ temporary folder for their configuration and data, and one user per role with le
 Every node also listens for MQTT 3.1.1 (`mqtt { listen }`, `mqtt_ports`): nats-server's own listener,
 no other broker. Topic `sensors/310101/water/level` arrives as subject `sensors.310101.water.level`.
 
-Passwords are random per cluster, kept in a 0600 credentials file, never on a command line or in a log.
+Secured as nats-server's makers secure it: TLS on client and route connections (a local CA made with
+`cryptography` per cluster, or the site's own, console/jetstream/pki.py), routes verify each other's
+certificate, and every role but `sensor` is an NKEY identity (an Ed25519 seed that stays with the client;
+the server's configuration holds only public keys). A plaintext or unauthenticated client is refused.
+The seeds are kept in a 0600 credentials file with the CA's path, never on a command line or in a log.
+The MQTT listener stays plain TCP with a password for `sensor` (MQTT devices know neither NKEYs nor,
+on this loopback demo, certificates; docs/deployment.md says how a site adds TLS there).
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ import time
 from pathlib import Path
 
 from console.jetstream.layout import BUCKET, COMMANDS, EVENTS, SAMPLES, SENSORS, STREAM
+from console.jetstream.pki import SiteTls, make_local_ca, new_user_nkey, nkey_public
 from console.site.process import free_ports
 
 log = logging.getLogger(__name__)
@@ -95,16 +102,25 @@ def _conf_value(obj) -> str:
     return json.dumps(obj)
 
 
+NKEY_ROLES = ("admin", "publisher", "authority", "hub", "bridge")  # `sensor` logs in over MQTT, with a password
+
+
 class LocalCluster:
-    def __init__(self, nodes: int = 3, base_dir: Path | None = None, host: str = "127.0.0.1"):
+    def __init__(self, nodes: int = 3, base_dir: Path | None = None, host: str = "127.0.0.1",
+                 tls: SiteTls | None = None):
+        """`tls`: the site's node certificate, key and CA; None: a local CA is made in the cluster's folder."""
         if nodes < 1:
             raise ValueError("a cluster needs at least one node")
         self.n = nodes
         self.host = host
         self._own_dir = base_dir is None
         self.dir = Path(base_dir) if base_dir else Path(tempfile.mkdtemp(prefix="cityops-nats-"))
-        self.users = {role: {"user": role, "password": secrets.token_urlsafe(18)}
-                      for role in ("admin", "publisher", "authority", "hub", "bridge", "sensor")}
+        self.dir.mkdir(parents=True, exist_ok=True)
+        os.chmod(self.dir, 0o700)
+        self.tls = tls or make_local_ca(self.dir / "pki", [host, "localhost"])
+        self.users: dict[str, dict] = {role: {"user": role, "seed": new_user_nkey()[0], "ca": str(self.tls.ca)}
+                                       for role in NKEY_ROLES}
+        self.users["sensor"] = {"user": "sensor", "password": secrets.token_urlsafe(18)}
         self.client_ports: list[int] = []
         self.mqtt_ports: list[int] = []
         self.route_ports: list[int] = []
@@ -127,13 +143,20 @@ class LocalCluster:
         return [(self.host, p) for p in self.mqtt_ports]
 
     # ------------------------------------------------------------------ configuration
+    def _tls_block(self, verify: bool) -> str:
+        t = self.tls
+        return (f"tls {{ cert_file: {_conf_value(str(t.cert))}, key_file: {_conf_value(str(t.key))}, "
+                f"ca_file: {_conf_value(str(t.ca))}, timeout: 5{', verify: true' if verify else ''} }}")
+
     def _config(self, i: int) -> str:
-        users = [{"user": u["user"], "password": u["password"], **({"permissions": PERMISSIONS[role]}
-                                                                   if role in PERMISSIONS else {})}
-                 for role, u in self.users.items()]
+        users = []
+        for role, u in self.users.items():
+            ident = {"nkey": nkey_public(u["seed"])} if "seed" in u else {"user": u["user"], "password": u["password"]}
+            users.append({**ident, **({"permissions": PERMISSIONS[role]} if role in PERMISSIONS else {})})
         lines = [
             f"server_name: n{i + 1}",
             f"listen: {self.host}:{self.client_ports[i]}",
+            self._tls_block(verify=False),  # clients: TLS required, identity by NKEY
             "max_payload: 8MB",
             f"jetstream {{ store_dir: {_conf_value(str(self.dir / f'n{i + 1}'))}, "
             "max_memory_store: 256MB, max_file_store: 2GB }",
@@ -143,13 +166,12 @@ class LocalCluster:
         ]
         if self.n > 1:
             routes = [f"nats-route://{self.host}:{p}" for k, p in enumerate(self.route_ports) if k != i]
+            # routes: TLS both ways, each node checks the other's certificate against the CA
             lines.append(f"cluster {{ name: cityops, listen: {self.host}:{self.route_ports[i]}, "
-                         f"routes: {_conf_value(routes)} }}")
+                         f"routes: {_conf_value(routes)}, {self._tls_block(verify=True)} }}")
         return "\n".join(x for x in lines if x) + "\n"
 
     def start(self, timeout: float = 30.0) -> LocalCluster:
-        self.dir.mkdir(parents=True, exist_ok=True)
-        os.chmod(self.dir, 0o700)
         ports = free_ports(3 * self.n, self.host)
         self.client_ports, self.route_ports = ports[: self.n], ports[self.n : 2 * self.n]
         self.mqtt_ports = ports[2 * self.n :]

@@ -109,6 +109,23 @@ async def _hub_stats(hub: Hub, path: Path) -> None:
         write_json_atomic(path, hub.summary())
 
 
+async def _hubs_listening(ports: list[int], procs: list[subprocess.Popen], timeout: float = 60.0) -> None:
+    """Until every hub accepts connections (a hub starts in a few seconds: Python, TLS to the cluster,
+    the checkpoints), so the console line printed next works at once."""
+    deadline = time.monotonic() + timeout
+    for port, proc in zip(ports, procs, strict=True):
+        while True:
+            try:
+                _r, w = await asyncio.open_connection("127.0.0.1", port)
+                w.close()
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.error("hub on port %d did not start (exit %s)", port, proc.poll())
+                    break
+                await asyncio.sleep(0.2)
+
+
 def spawn_hub(nats_urls: str, creds: Path, port: int, extra: list[str] | None = None,
               log_path: Path | None = None) -> subprocess.Popen:
     """`cityops hub` in its own process (its own core, its own crash)."""
@@ -134,7 +151,7 @@ async def run_stack(city: SimCity, options: PublisherOptions, hubs: int, hub_por
         for k, p in enumerate(ports):
             procs.append(spawn_hub(cluster.url_list(), cluster.creds_path, p, log_path=cluster.dir / f"hub{k + 1}.log"))
         urls = ",".join(f"ws://127.0.0.1:{p}" for p in ports)
-        await asyncio.sleep(2.0)
+        await _hubs_listening(ports, procs)
         print(f"NATS: {cluster.url_list()}  (data and logs in {cluster.dir}, removed on exit)")
         print(f"MQTT 3.1.1 (user `sensor`): {', '.join(f'mqtt://{h}:{p}' for h, p in cluster.mqtt_endpoints)}")
         print(f"hubs: {urls}")

@@ -7,6 +7,10 @@ is lost. Raw frames are stored zlib-compressed, exactly as received (the decoder
 replay, so a recording of bad frames replays the same rejects). Every `keyframe_s` the recorder also
 stores a keyframe: the model's catalog, latest values and open incidents as protocol frames, so a
 seek never replays hours. The format is documented in docs/recording-format.md.
+
+With a data key configured (console/privacy/at_rest.py) the frame, keyframe and series-block blobs are
+compressed then sealed (AES-256-GCM): what a copied file shows is receive times and incident ids, never a
+caller's number. A recording's meta says so (`encryption`); opening one without its key is refused.
 """
 
 from __future__ import annotations
@@ -25,6 +29,8 @@ import numpy as np
 import orjson
 
 from console.feed.frames import EventFrame, Samples, Snapshot
+from console.privacy import at_rest
+from console.privacy.at_rest import BlobCipher, DataKeyError
 
 FORMAT = "cityops.recording/1"
 log = logging.getLogger(__name__)
@@ -76,6 +82,61 @@ def open_db(path: Path | str, readonly: bool = False) -> sqlite3.Connection:
     return db
 
 
+ENCRYPTION = "aes-256-gcm"
+# what each blob is: a blob moved into another table does not open
+AAD_FRAME, AAD_KEYFRAME = b"cityops.recording/frame", b"cityops.recording/keyframe"
+AAD_SERIES = b"cityops.recording/series"
+
+
+def pack_blob(cipher: BlobCipher | None, data: bytes, level: int, aad: bytes) -> bytes:
+    """zlib, then sealed when there is a key (compressing after encrypting would gain nothing)."""
+    z = zlib.compress(data, level)
+    return z if cipher is None else cipher.seal(z, aad)
+
+
+NO_KEY = ("this recording is encrypted and no data key is configured "
+          "(CITYOPS_DATA_KEY, CITYOPS_DATA_KEY_FILE or the key file: docs/security.md)")
+
+
+def unpack_blob(cipher: BlobCipher | None, blob: bytes, aad: bytes) -> bytes:
+    """Plain blobs (older recordings, or one recorded without a key) and sealed ones both read."""
+    if at_rest.is_sealed(blob):
+        if cipher is None:
+            raise DataKeyError(NO_KEY)
+        blob = cipher.open(blob, aad)
+    return zlib.decompress(blob)
+
+
+def reseal(path: Path | str, cipher: BlobCipher) -> int:
+    """Every blob of a finished recording sealed again under the cipher's current key (key rotation;
+    a plain recording gets encrypted): one transaction, so a crash leaves the old file whole. Returns the
+    blobs rewritten. The writer of a live recording must be closed first (retention keeps it open)."""
+    db = open_db(path)
+    n = 0
+    try:
+        db.execute("BEGIN IMMEDIATE")
+        for table, col, key, aad, level in (("frames", "raw", "id", AAD_FRAME, 1),
+                                            ("keyframes", "body", "id", AAD_KEYFRAME, 3),
+                                            ("series_blocks", "data", "rowid", AAD_SERIES, 1)):
+            rows = db.execute(f"SELECT {key}, {col} FROM {table}").fetchall()
+            for rid, blob in rows:
+                if at_rest.is_sealed(blob) and bytes(blob[4:8]).hex() == cipher.current_id:
+                    continue
+                db.execute(f"UPDATE {table} SET {col} = ? WHERE {key} = ?",
+                           (pack_blob(cipher, unpack_blob(cipher, blob, aad), level, aad), rid))
+                n += 1
+        db.execute("INSERT OR REPLACE INTO meta VALUES ('encryption', ?)", (ENCRYPTION,))
+        db.execute("COMMIT")
+        db.execute("VACUUM")  # the old blobs' pages are freed, not left readable in the file
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            db.execute("ROLLBACK")
+        raise
+    finally:
+        db.close()
+    return n
+
+
 @dataclass(frozen=True, slots=True)
 class Keyframe:
     recv_ts: float
@@ -87,11 +148,13 @@ class Recorder:
     """Appends frames from any thread; a writer thread commits them in batches."""
 
     def __init__(self, path: Path | str, flush_s: float = 0.5, max_queue: int = 200_000,
-                 keyframe_state=None, keyframe_s: float = 60.0):
+                 keyframe_state=None, keyframe_s: float = 60.0, cipher: BlobCipher | None = None):
         """With `keyframe_state` (a callable giving the CityState that holds the live city), a keyframe
         is taken every `keyframe_s` of the frames' own receive time, just before the frame that
-        crosses the mark: the same time base as the frames, whatever the workstation's clock says."""
+        crosses the mark: the same time base as the frames, whatever the workstation's clock says.
+        `cipher`: the data key (default: the one the site configured, console.privacy.at_rest.active())."""
         self.path = Path(path)
+        self._cipher = cipher if cipher is not None else at_rest.active()
         self._keyframe_state = keyframe_state
         self.keyframe_s = keyframe_s
         self._next_keyframe = 0.0
@@ -100,6 +163,8 @@ class Recorder:
         self._db = open_db(self.path)
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('format', ?)", (FORMAT,))
         self._db.execute("INSERT OR IGNORE INTO meta VALUES ('started', ?)", (repr(time.time()),))
+        if self._cipher is not None:
+            self._db.execute("INSERT OR REPLACE INTO meta VALUES ('encryption', ?)", (ENCRYPTION,))
         self._feeds = dict(self._db.execute("SELECT name, id FROM feeds").fetchall())
         self._q: queue.Queue = queue.Queue(max_queue)
         self._stop = threading.Event()
@@ -181,7 +246,7 @@ class Recorder:
                 elif kind == "e":
                     self._db.execute("INSERT INTO event_index VALUES (?, ?, ?, ?, ?)", (ts, feed, *payload))
                 elif kind == "f":
-                    blob = zlib.compress(bytes(payload), 1)
+                    blob = pack_blob(self._cipher, bytes(payload), 1, AAD_FRAME)
                     self._db.execute("INSERT INTO frames (recv_ts, feed, raw) VALUES (?, ?, ?)",
                                      (ts, self._feed_id(feed), blob))
                     self.frames_written += 1
@@ -189,7 +254,7 @@ class Recorder:
                 else:
                     last = self._db.execute("SELECT COALESCE(MAX(id), 0) FROM frames").fetchone()[0]
                     self._db.execute("INSERT INTO keyframes (recv_ts, last_frame, body) VALUES (?, ?, ?)",
-                                     (ts, last, zlib.compress(payload, 3)))
+                                     (ts, last, pack_blob(self._cipher, payload, 3, AAD_KEYFRAME)))
             self._db.execute("COMMIT")
         except sqlite3.Error:
             self.errors += 1
@@ -219,7 +284,8 @@ class Recorder:
         if not self._blocks:
             return
         rows = [(self._block_minute, ind, reg,
-                 zlib.compress(np.array(ts, dtype="<f8").tobytes() + np.array(vs, dtype="<f8").tobytes(), 1))
+                 pack_blob(self._cipher, np.array(ts, dtype="<f8").tobytes() + np.array(vs, dtype="<f8").tobytes(),
+                           1, AAD_SERIES))
                 for (ind, reg), (ts, vs) in self._blocks.items()]
         self._db.executemany("INSERT INTO series_blocks VALUES (?, ?, ?, ?)", rows)
         self._blocks = {}
@@ -237,14 +303,28 @@ class Recorder:
 class Recording:
     """A recording opened for reading (while it may still be written)."""
 
-    def __init__(self, path: Path | str):
+    def __init__(self, path: Path | str, cipher: BlobCipher | None = None):
+        """Refused (DataKeyError, its message says why) when the recording is encrypted and the key
+        configured is missing or is not the one it was written with."""
         self.path = Path(path)
         if not self.path.exists():
             raise FileNotFoundError(path)
+        self._cipher = cipher if cipher is not None else at_rest.active()
         self._db = open_db(self.path, readonly=True)
         meta = dict(self._db.execute("SELECT key, value FROM meta").fetchall())
         if meta.get("format") != FORMAT:
             raise ValueError(f"{path}: not a {FORMAT} file (format={meta.get('format')!r})")
+        self.encrypted = meta.get("encryption") == ENCRYPTION
+        if self.encrypted:
+            try:  # the first frame tells at once whether this key opens the file (not mid-replay)
+                row = self._db.execute("SELECT raw FROM frames ORDER BY id LIMIT 1").fetchone()
+                if self._cipher is None:
+                    raise DataKeyError(NO_KEY)
+                if row is not None:
+                    unpack_blob(self._cipher, row[0], AAD_FRAME)
+            except DataKeyError as exc:
+                self._db.close()
+                raise DataKeyError(f"{path}: {exc}") from None
         self.refresh_feeds()
 
     def refresh_feeds(self) -> None:
@@ -279,7 +359,7 @@ class Recording:
             q += " LIMIT ?"
             args.append(limit)
         for fid, ts, feed, blob in self._db.execute(q, args):
-            yield fid, ts, self.feeds.get(feed, str(feed)), zlib.decompress(blob)
+            yield fid, ts, self.feeds.get(feed, str(feed)), unpack_blob(self._cipher, blob, AAD_FRAME)
 
     def incident_density(self, bins: int, start: float, end: float) -> list[int]:
         """New incidents (first sighting of an id) per time bin, for the replay timeline."""
@@ -312,7 +392,7 @@ class Recording:
         q = ("SELECT indicator, region, data FROM series_blocks WHERE minute >= ? AND minute <= ? "
              "ORDER BY minute, rowid")
         for ind, reg, blob in self._db.execute(q, (int(start_ts // 60), int(until_ts // 60))):
-            arr = np.frombuffer(zlib.decompress(blob), dtype="<f8")
+            arr = np.frombuffer(unpack_blob(self._cipher, blob, AAD_SERIES), dtype="<f8")
             n = len(arr) // 2
             a = acc.get((ind, reg))
             if a is None:
@@ -339,7 +419,9 @@ class Recording:
         """The latest keyframe at or before `ts` (None: replay from the first frame)."""
         row = self._db.execute("SELECT recv_ts, last_frame, body FROM keyframes WHERE recv_ts <= ? "
                                "ORDER BY recv_ts DESC LIMIT 1", (ts,)).fetchone()
-        return None if row is None else Keyframe(row[0], row[1], orjson.loads(zlib.decompress(row[2])))
+        if row is None:
+            return None
+        return Keyframe(row[0], row[1], orjson.loads(unpack_blob(self._cipher, row[2], AAD_KEYFRAME)))
 
     def close(self) -> None:
         self._db.close()

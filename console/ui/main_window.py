@@ -436,8 +436,13 @@ class MainWindow(QMainWindow):
         path = path or data_dir() / "reports" / f"handover-{stamp}.pdf"
         summary = summarize(self.state, self.incident_model.sla, end - hours * 3600, end, self.desk.operator_name,
                             self.rules, self.levels)
+        if self.audit is not None:  # the next shift takes over a trail known to be whole (or told it is not)
+            from console.incidents.audit_chain import verify
+
+            summary.audit_chain = verify(self.audit.path).summary()
         write_handover_pdf(summary, path, self.state.region_label)
-        self.desk.record("handover_report", str(path), {"opened": len(summary.opened), "open": len(summary.still_open)})
+        self.desk.record("handover_report", str(path), {"opened": len(summary.opened), "open": len(summary.still_open),
+                                                        "audit_chain": summary.audit_chain})
         self.queue.show_message(_t("交接班报告已生成：{0}").format(str(path)), "ok")
         return path
 

@@ -3,7 +3,6 @@ replay position, rebuilds CityState on a seek, and keeps bookmarks (with notes) 
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
@@ -13,6 +12,8 @@ from PySide6.QtWidgets import QInputDialog, QWidget
 
 from console.model.city_state import CityState
 from console.model.clock import Clock
+from console.privacy.at_rest import DataKeyError
+from console.recording.bookmarks import bookmarks_path, read_bookmarks, write_bookmarks
 from console.recording.replay_source import ReplaySource
 from console.ui.crosshair import link_crosshair
 from console.ui.history_loader import HistoryLoader
@@ -20,10 +21,6 @@ from console.ui.operator_timeline import OperatorTimeline
 from widgets.replay_bar import ReplayBar
 
 log = logging.getLogger(__name__)
-
-
-def bookmarks_path(recording: Path) -> Path:
-    return recording.with_name(recording.name + ".bookmarks.json")
 
 
 def _t(text: str) -> str:
@@ -140,8 +137,10 @@ class ReplayController(QObject):
     def _load_bookmarks(self) -> list[tuple[float, str]]:
         p = bookmarks_path(self.replay.rec.path)
         try:
-            return [(float(b["ts"]), str(b["note"])) for b in json.loads(p.read_text(encoding="utf-8"))]
-        except FileNotFoundError:
+            return read_bookmarks(p)
+        except DataKeyError as exc:  # kept as they are: a new bookmark must not overwrite them
+            log.error("bookmarks %s: %s; not shown, and new ones are not saved", p, exc)
+            self._bookmarks_sealed_away = True
             return []
         except (ValueError, KeyError, TypeError) as exc:
             log.error("bookmarks file %s unreadable (%s); starting a new list", p, exc)
@@ -150,11 +149,8 @@ class ReplayController(QObject):
     def add_bookmark(self, note: str, ts: float | None = None) -> None:
         self.bookmarks.append((self.replay.position if ts is None else ts, note))
         self.bookmarks.sort()
-        p = bookmarks_path(self.replay.rec.path)
-        tmp = p.with_suffix(".tmp")
-        tmp.write_text(json.dumps([{"ts": t, "note": n} for t, n in self.bookmarks], ensure_ascii=False, indent=1),
-                       encoding="utf-8")
-        tmp.replace(p)
+        if not getattr(self, "_bookmarks_sealed_away", False):
+            write_bookmarks(bookmarks_path(self.replay.rec.path), self.bookmarks)
         self.bar.timeline.update()
 
     def ask_bookmark(self) -> None:

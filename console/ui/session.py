@@ -194,7 +194,9 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
     state = CityState(opt.state_config)
     clock = Clock()
     recorder = sender = journal = shift = None
-    audit = AuditLog(journal_dir / "audit.jsonl")
+    from console.site.data_key import signing_key
+
+    audit = AuditLog(journal_dir / "audit.jsonl", signing_key=signing_key())
     operator = opt.operator or Operator.from_login()
     if opt.replay is not None:
         from console.recording.replay_source import ReplaySource

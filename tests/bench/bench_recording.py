@@ -2,6 +2,9 @@
 
     ./dev bench-recording                  # 24 h at 500 samples/s (43.2 M samples); prints JSON
     ./dev bench-recording --hours 2        # a shorter day for a quick look
+    ./dev bench-recording --hours 0.25 --seeks 300 --encryption both
+                                           # plain and under a data key (AES-GCM per blob), same run:
+                                           # the recorder's cost of each, then the same seeks in turn
 
 The simulator's model generates the day at full speed (one frame of 500 readings per simulated
 second, plus its incidents); every frame goes through the console's decoder into CityState (the
@@ -33,6 +36,7 @@ from console.feed.protocol import PROTOCOL  # noqa: E402
 from console.feed.source import Envelope  # noqa: E402
 from console.model.city_state import CityState, StateConfig  # noqa: E402
 from console.model.ingest import Ingest  # noqa: E402
+from console.privacy import at_rest  # noqa: E402
 from console.recording.replay_source import ReplaySource  # noqa: E402
 from console.recording.store import Recorder, Recording  # noqa: E402
 from console.simulator.city_model import SimCity  # noqa: E402
@@ -90,7 +94,7 @@ def generate(path: Path, hours: float, rate: int, t0: float) -> dict:
             "recorder_core_percent_live": round(rec.cpu_s / seconds * 100, 3)}
 
 
-def measure(path: Path, seeks: int, play_s: float) -> dict:
+def measure(path: Path, seeks: int, play_s: float, history_fill: bool = True) -> dict:
     t = time.perf_counter()
     rec = Recording(path)
     start, end = rec.span()
@@ -108,9 +112,11 @@ def measure(path: Path, seeks: int, play_s: float) -> dict:
         t = time.perf_counter()
         replay.seek(float(ts), with_history=False)  # the exact state at ts, as the window shows it
         seek_ms.append((time.perf_counter() - t) * 1000)
-        t = time.perf_counter()
-        state.prepend_history(replay.older_history())  # then the charts' older hour (a background read)
-        fill_ms.append((time.perf_counter() - t) * 1000)
+        if history_fill:
+            t = time.perf_counter()
+            state.prepend_history(replay.older_history())  # then the charts' older hour (a background read)
+            fill_ms.append((time.perf_counter() - t) * 1000)
+    fill_ms = fill_ms or [float("nan")]
     # 64x: frames due by wall time x 64 must be applied as the wall clock runs
     replay.seek(start + (end - start) / 2)
     pos0, w0 = replay.position, time.perf_counter()
@@ -135,6 +141,42 @@ def measure(path: Path, seeks: int, play_s: float) -> dict:
             "play64_tick_ms_p99": round(float(np.percentile(np.array(behind) * 1000, 99)), 1)}
 
 
+def seeks_side_by_side(paths: dict[str, tuple[Path, object]], seeks: int) -> dict:
+    """The same random instants sought in each recording in turn (plain, encrypted, plain, ...), so
+    both see the same load on a shared machine: wall and CPU (this thread's) milliseconds per seek."""
+    replays = {}
+    for name, (path, cipher) in paths.items():
+        rec = Recording(path, cipher)
+        replay = ReplaySource(rec)
+        replay.add_state_sink(state := CityState(StateConfig(history_s=3600)))
+        replay.add_listener(Ingest(state))
+        replays[name] = (rec, replay)
+    start, end = next(iter(replays.values()))[0].span()
+    wall: dict[str, list[float]] = {n: [] for n in replays}
+    cpu: dict[str, list[float]] = {n: [] for n in replays}
+    for ts in np.random.default_rng(2).uniform(start + 600, end, seeks):
+        for name, (_rec, replay) in replays.items():
+            t, c = time.perf_counter(), time.thread_time()
+            replay.seek(float(ts), with_history=False)
+            cpu[name].append((time.thread_time() - c) * 1000)
+            wall[name].append((time.perf_counter() - t) * 1000)
+    out = {"seeks_each": seeks}
+    for name in replays:
+        for what, xs in (("wall", wall[name]), ("cpu", cpu[name])):
+            out[f"{name}_seek_{what}_ms_p50"] = round(float(np.percentile(xs, 50)), 2)
+            out[f"{name}_seek_{what}_ms_p99"] = round(float(np.percentile(xs, 99)), 2)
+    names = list(replays)
+    if len(names) == 2:
+        a, b = names
+        for what in ("wall", "cpu"):
+            for q in ("p50", "p99"):
+                out[f"{b}_over_{a}_seek_{what}_{q}"] = round(out[f"{b}_seek_{what}_ms_{q}"] /
+                                                             out[f"{a}_seek_{what}_ms_{q}"], 3)
+    for rec, _replay in replays.values():
+        rec.close()
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hours", type=float, default=24.0)
@@ -143,6 +185,10 @@ def main() -> None:
     ap.add_argument("--play-s", type=float, default=10.0)
     ap.add_argument("--dir", type=Path, default=None, help="where to write the recording (default: a temp dir)")
     ap.add_argument("--keep", action="store_true", help="keep the recording afterwards")
+    ap.add_argument("--encryption", choices=["off", "on", "both"], default="off",
+                    help="record under a fresh data key (on), or plain then encrypted in one run (both)")
+    ap.add_argument("--no-history-fill", action="store_true",
+                    help="time the seeks alone (the history fill-in is the slow part: 300 seeks fit in minutes)")
     args = ap.parse_args()
     folder = args.dir or Path(tempfile.mkdtemp(prefix="cityops-bench-"))
     path = folder / "day.cityrec"
@@ -151,11 +197,30 @@ def main() -> None:
     res = {"benchmark": "recording", "python": platform.python_version(),
            "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
            "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "hours": args.hours, "rate": args.rate}
-    res.update(generate(path, args.hours, args.rate, t0))
-    res.update(measure(path, args.seeks, args.play_s))
+    variants = {"off": [False], "on": [True], "both": [False, True]}[args.encryption]
+    runs, files = {}, {}
+    for encrypted in variants:
+        name = "encrypted" if encrypted else "plain"
+        cipher = at_rest.BlobCipher([at_rest.generate_key()]) if encrypted else None
+        at_rest.use(cipher)
+        p = path if len(variants) == 1 else folder / f"day-{name}.cityrec"
+        p.unlink(missing_ok=True)
+        runs[name] = generate(p, args.hours, args.rate, t0)
+        if len(variants) == 1:
+            runs[name].update(measure(p, args.seeks, args.play_s, not args.no_history_fill))
+        files[name] = (p, cipher)
+    at_rest.use(None)
+    if len(runs) == 1:
+        res.update(next(iter(runs.values())))
+    else:
+        res.update(runs)
+        pl, en = runs["plain"], runs["encrypted"]
+        res["encrypted_over_plain"] = {k: round(en[k] / pl[k], 3) for k in (
+            "recorder_writer_cpu_s", "process_cpu_s", "file_bytes")}
+        res["seeks"] = seeks_side_by_side(files, args.seeks)
     print(json.dumps(res, indent=2))
     if not args.keep:
-        for p in folder.glob("day.cityrec*"):
+        for p in folder.glob("day*.cityrec*"):
             p.unlink()
 
 

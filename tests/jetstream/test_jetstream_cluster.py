@@ -292,7 +292,7 @@ def test_tls_and_token_between_hub_and_consoles(stack, self_signed, monkeypatch,
     asyncio.run(main())
     logged = caplog.text
     assert token not in logged and "not-the-token" not in logged
-    assert all(u["password"] not in logged for u in stack.users.values())
+    assert all((u.get("seed") or u["password"]) not in logged for u in stack.users.values())  # NKEY seeds too
 
 
 def test_cityops_cluster_runs_the_stack_and_cleans_up():

@@ -3,7 +3,7 @@ jump to an incident; bookmarks are saved beside the file; no action can be sent.
 
 import json
 
-from console.ui.replay_controller import bookmarks_path
+from console.recording.bookmarks import bookmarks_path
 from console.ui.session import ConsoleOptions, build_console
 from tests.recordings import T, make_recording
 

@@ -146,6 +146,7 @@ def console(args: argparse.Namespace, cfg: Config, feeds: list[FeedConfig]) -> i
 
         stats = asyncio.run(run_headless(feeds, args.duration, args.stats_json, state_config(args),
                                          record=getattr(args, "record", None),
+                                         keyframe_s=getattr(args, "keyframe_s", 60.0),
                                          state_path=getattr(args, "state_json", None), scope=scope_of(args, cfg)))
         if not args.stats_json:
             print(f"frames {stats['frames']} samples {stats['samples']} events {stats['events']} "
