@@ -83,7 +83,7 @@ class CityState:
         self._reset = False
         self.samples_total = 0
         # region_status's last answer and what it was computed from (see there)
-        self._regions_version = 0
+        self.regions_version = 0
         self._roll_index: tuple | None = None
         self._roll_cache: tuple | None = None
 
@@ -107,7 +107,7 @@ class CityState:
         return Applied()
 
     def apply_catalog(self, catalog: Catalog) -> None:
-        self._regions_version += 1
+        self.regions_version += 1
         for r in catalog.regions:
             self.regions[r.code] = r
         for ind in catalog.indicators:
@@ -249,7 +249,7 @@ class CityState:
         self.indicators.clear()
         self._feed_indicators.clear()
         self.regions.clear()
-        self._regions_version, self._roll_index, self._roll_cache = 0, None, None
+        self.regions_version, self._roll_index, self._roll_cache = 0, None, None
         self.rings.clear()
         self.incidents.clear()
         self.console_alerts.clear()
@@ -279,8 +279,8 @@ class CityState:
         self._overrides = dict(other._overrides)
         _replace(self.regions, other.regions)
         # region_status's kept answer goes with what it was computed from (tuples, never changed in place)
-        self._regions_version, self._roll_index, self._roll_cache = (
-            other._regions_version, other._roll_index, other._roll_cache)
+        self.regions_version, self._roll_index, self._roll_cache = (
+            other.regions_version, other._roll_index, other._roll_cache)
         self.rings.copy_from(other.rings)
         self.incidents.copy_from(other.incidents)
         _replace(self.console_alerts, other.console_alerts)
@@ -433,7 +433,7 @@ class CityState:
         if n == 0:
             return {}
         codes = self.status_code[:n]
-        shape = (n, self._regions_version, len(self.regions))
+        shape = (n, self.regions_version, len(self.regions))
         cached = self._roll_cache
         if cached is not None and cached[0] == shape and np.array_equal(cached[1], codes):
             return dict(cached[2])

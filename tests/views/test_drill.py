@@ -1,6 +1,7 @@
 """Drill-down, Qt-free: the view moves inside the console's scope and never above it; the board and the
 roll-up line follow the view (the city over its districts, a district over its streets)."""
 
+import numpy as np
 import pytest
 
 from console.feed.decoder import Decoder
@@ -124,6 +125,39 @@ def test_a_district_board_shows_its_own_series_and_its_worst_street(state):
     # a street: its own series only
     assert [s.key for s in board.specs("310104003")] == [("traffic.congestion_index", "310104003"),
                                                           ("water.pressure", "310104003")]
+
+
+def test_the_board_keeps_its_tiles_until_a_series_appears_and_after_a_refill(state):
+    """specs() keeps each view's tiles between drills: a new series, a cleared state refilled in another
+    order, and the tiles a changed series touches must still come out right."""
+    board = BoardModel(state)
+    assert [s.key for s in board.specs("310101")] == [("traffic.congestion_index", "310101"),
+                                                      ("water.pressure", WORST)]
+    board.specs("310000")
+    dec, t = Decoder(), 1_700_000_010.0
+    state.apply("t", dec.decode(samples(2, [["water.pressure", "310101", t, 0.1]])).frame)  # Huangpu's own now
+    assert [s.key for s in board.specs("310101")] == [("traffic.congestion_index", "310101"),
+                                                      ("water.pressure", "310101"), ("water.pressure", WORST)]
+    assert board.region_shown(("water.pressure", WORST)) == "310101013"
+    sid = board.sid_of("water.pressure", "310101")
+    assert board.tiles_touched(np.array([sid])) == {("water.pressure", "310101")}
+    board.specs("310000")
+    street = board.sid_of("water.pressure", "310104003")  # the city's water tile follows its districts now
+    assert board.tiles_touched(np.array([street, board.sid_of("hotline.calls", "310000")])) == {
+        ("hotline.calls", "310000")}
+    assert board.tiles_touched(np.array([sid, street])) == {("water.pressure", WORST)}
+    assert board.tiles_touched(np.array([], dtype=int)) == set()
+    catalog = dumps({"type": "catalog", "indicators": [IND, IND_BELOW, CITY_WIDE], "regions": REGIONS})
+    state.clear()  # a seek: the same regions, more series than before, in another order
+    state.apply("t", dec.decode(catalog).frame)
+    rows = ([["water.pressure", "310104004", t, 0.3]]
+            + [["traffic.congestion_index", r["code"], t, 3.0] for r in REGIONS]
+            + [["water.pressure", c, t, 0.3] for c in ("310101013", "310104003", "310104007")])
+    state.apply("t", dec.decode(samples(3, rows)).frame)
+    assert len(state.series_keys) == 12
+    assert [s.key for s in board.specs("310101")] == [("traffic.congestion_index", "310101"),
+                                                      ("traffic.congestion_index", WORST), ("water.pressure", WORST)]
+    assert board.sid_of("traffic.congestion_index", "310101") == 2
 
 
 def test_the_map_draws_a_districts_streets_by_their_worst_status(state):
