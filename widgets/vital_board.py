@@ -86,6 +86,11 @@ class VitalBoard(QWidget):
         pending = set(self._pending)
         self._pending.extend(k for k in keys if k not in pending and k in self.spec_by_key)
 
+    @property
+    def specs(self) -> list[TileSpec]:
+        """The tiles laid out, in order."""
+        return list(self._specs)
+
     def spec(self, key) -> TileSpec | None:
         return self.spec_by_key.get(key)
 

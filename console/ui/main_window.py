@@ -294,9 +294,14 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
     # ---------------------------------------------------------------- live updates
-    def _rebuild_board(self) -> None:
+    def _rebuild_board(self, same_view: bool = False) -> None:
+        """Lay the view's tiles out anew (a drill, a catalog); `same_view`: new series came in, and when the
+        tiles are the same ones they are only marked changed (their pixmaps and the chart stay)."""
         specs = self.board_model.specs(self.drill.current)
         self._n_series_seen = len(self.state.series_keys)
+        if same_view and specs == self.board.specs:
+            self.board.mark_changed([s.key for s in specs])
+            return
         self.board.set_tiles(specs, self._tile_data, domain_title=lambda d: _label(DOMAIN_ZH.get(d, d)))
         keys = [s.key for s in specs]
         if self.chart_key in keys:
@@ -364,7 +369,7 @@ class MainWindow(QMainWindow):
             self.incident_model.reload()
             self.map.reload()
         if ch.catalog or len(self.state.series_keys) != self._n_series_seen:  # new tiles to lay out
-            self._rebuild_board()
+            self._rebuild_board(same_view=not ch.catalog and not ch.reset)
             self.queue.refresh_choices()
         elif len(ch.series):
             keys = self.board_model.tiles_touched(ch.series)

@@ -1,7 +1,7 @@
 """GUI-thread stall under load: the numbers behind "the console stays responsive".
 
-    ./dev bench-gui                       # both scenarios, prints JSON
-    ./dev bench-gui --scenario board --seconds 30
+    ./dev bench-gui                       # both scenarios and the naive board anchor, prints JSON
+    ./dev bench-gui --scenario board --seconds 30 --repeat 3   # the board beside its anchor, 3 times each
 
 Scenario `board`: the simulator (own process) pushes --rate samples/s (default 100,000) into the
 console's real path (LiveSource -> Decoder -> CityState -> StateBridge), while a board of 200 tiles
@@ -9,8 +9,14 @@ and 4 detail charts of 24 h at 1 s resolution are on screen and kept current.
 Scenario `map`: the same ingest, plus the city map with 10,000 incident markers; every second the 16
 districts change colour and 200 incidents change state (through CityState, the queue and the map).
 
-The stall is how late a 16 ms timer fires (interval minus 16 ms), measured after a warm-up; the
-report also gives the samples/s actually ingested and the GUI process's CPU.
+Scenario `anchor`: tests/bench/naive_board_stall.py 250, the naive board (200 PlotItems, the charts
+re-set every 250 ms, 100k samples/s parsed on the GUI thread), run beside the board in every repeat.
+
+The stall is how late a 16 ms timer fires (interval minus 16 ms), measured after a warm-up, per tick
+and weighted by time (tests/bench/stall.py: the share of wall time beyond 16 ms, the p99 lateness of
+the 16 ms frame slots); the report also gives the samples/s actually ingested and the GUI process's
+CPU. Each scenario runs in its own process; with --repeat N the summary gives each figure's median
+and its range.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from console.site.process import free_ports  # noqa: E402
+from tests.bench.stall import stall_figures  # noqa: E402
 
 
 def start_rate_simulator(port: int, rate: int):
@@ -227,13 +234,9 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
             if bucket:
                 result[name + "_p99"] = round(float(np.percentile(bucket, 99)), 1)
                 result[name + "_max"] = round(float(np.max(bucket)), 1)
-        stall = (np.array(ticks) - 0.016) * 1000
+        result.update(stall_figures(ticks))
         result.update({
             "seconds": round(t1 - t0, 1),
-            "ticks": len(ticks),
-            "stall_ms_p50": round(float(np.percentile(stall, 50)), 1),
-            "stall_ms_p99": round(float(np.percentile(stall, 99)), 1),
-            "stall_ms_max": round(float(stall.max()), 1),
             "samples_per_s_ingested": round((h1 - h0) / (t1 - t0)),
             "gui_process_cpu_percent": round((c1 - c0) / (t1 - t0) * 100),
             "series": len(state.series_keys),
@@ -250,30 +253,58 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
     return result
 
 
+SUMMARY = ("stall_ms_p50", "stall_ms_p99", "stall_ms_max", "time_share_beyond_16ms", "slot_lateness_ms_p99",
+           "gui_process_cpu_percent", "samples_per_s_ingested")
+
+
+def run_in_process(sc: str, args) -> dict:
+    import subprocess
+
+    if sc == "anchor":
+        cmd = [sys.executable, str(Path(__file__).with_name("naive_board_stall.py")), "250"]
+    else:
+        cmd = [sys.executable, __file__, "--in-process", "--scenario", sc, "--seconds", str(args.seconds),
+               "--warmup", str(args.warmup), "--rate", str(args.rate)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    line = [x for x in out.stdout.splitlines() if x.startswith("{")]
+    return json.loads(line[-1]) if line else {"scenario": sc, "error": out.stderr[-1500:]}
+
+
+def summarize(runs: list[dict]) -> dict:
+    """Each figure's median and range over the repeats of one scenario."""
+    out = {}
+    for k in SUMMARY:
+        v = [r[k] for r in runs if isinstance(r.get(k), (int, float))]
+        if v:
+            out[k] = {"median": round(float(np.median(v)), 4), "min": min(v), "max": max(v)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenario", choices=["board", "map"], default=None, help="default: both, one per process")
+    ap.add_argument("--scenario", choices=["board", "map", "anchor"], default=None,
+                    help="default: all three; board also runs its anchor")
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--warmup", type=float, default=8.0)
     ap.add_argument("--rate", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each scenario (alternating)")
+    ap.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.scenario:
+    if args.in_process:  # a child: one scenario, one line of JSON
         print(json.dumps(run(args.scenario, args.seconds, args.warmup, args.rate)))
         return
-    import subprocess
-
-    results = []
-    for sc in ("board", "map"):  # separate processes: one QApplication each, nothing shared
-        out = subprocess.run([sys.executable, __file__, "--scenario", sc, "--seconds", str(args.seconds),
-                              "--warmup", str(args.warmup), "--rate", str(args.rate)],
-                             capture_output=True, text=True, timeout=600)
-        line = [x for x in out.stdout.splitlines() if x.startswith("{")]
-        results.append(json.loads(line[-1]) if line else {"scenario": sc, "error": out.stderr[-1500:]})
-        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    scenarios = {"board": ["board", "anchor"], "map": ["map"], "anchor": ["anchor"]}.get(
+        args.scenario or "", ["board", "anchor", "map"])
+    runs: dict[str, list[dict]] = {sc: [] for sc in scenarios}
+    for _ in range(args.repeat):  # alternating, so load that comes and goes falls on each alike
+        for sc in scenarios:
+            runs[sc].append(run_in_process(sc, args))
+            print(json.dumps(runs[sc][-1]), file=sys.stderr, flush=True)
     print(json.dumps({"benchmark": "gui_stall", "python": platform.python_version(),
                       "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
                       "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                      "rate": args.rate, "results": results}, indent=2))
+                      "rate": args.rate, "repeat": args.repeat,
+                      "summary": {sc: summarize(r) for sc, r in runs.items()}, "runs": runs}, indent=2))
 
 
 if __name__ == "__main__":
