@@ -13,6 +13,7 @@ from console.views.drill import Drill
 from tests.frames_factory import IND, IND_BELOW, dumps, samples
 
 EN = {"{0} 区均正常": "{0} districts normal", "{0} 街镇均正常": "{0} streets normal", "{0} 处预警": "{0} in warning",
+      "{0} 区正常": "{0} district normal", "{0} 街镇正常": "{0} street normal",
       "{0} 处告警": "{0} in alarm", "{0} 处无数据": "{0} without data"}
 
 
@@ -83,12 +84,14 @@ def test_a_district_console_cannot_look_above_or_beside_its_district():
 def test_the_roll_up_line_counts_the_level_below(state):
     city = rollup(state, "310000")
     assert city.level is Level.DISTRICT
-    assert rollup_text(city) == "1 区均正常 · 1 处告警"  # Huangpu normal; Xuhui's worst street in alarm
+    assert rollup_text(city) == "1 区正常 · 1 处告警"  # Huangpu normal; Xuhui's worst street in alarm
     xuhui = rollup(state, "310104")
     assert xuhui.counts == {Status.NORMAL: 1, Status.ALARM: 1, Status.WARN: 1, Status.NODATA: 1}
     assert xuhui.worst is Status.ALARM
-    assert rollup_text(xuhui) == "1 街镇均正常 · 1 处告警 · 1 处预警 · 1 处无数据"
-    assert rollup_text(xuhui, EN.get) == "1 streets normal · 1 in alarm · 1 in warning · 1 without data"
+    assert rollup_text(xuhui) == "1 街镇正常 · 1 处告警 · 1 处预警 · 1 处无数据"
+    assert rollup_text(xuhui, EN.get) == "1 street normal · 1 in alarm · 1 in warning · 1 without data"
+    assert rollup_text(Rollup(Level.DISTRICT, {Status.NORMAL: 2, Status.WARN: 0, Status.ALARM: 0,
+                                               Status.NODATA: 0}), EN.get) == "2 districts normal"
     assert rollup_text(Rollup(Level.STREET, {Status.NORMAL: 12, Status.WARN: 1, Status.ALARM: 0,
                                              Status.NODATA: 0})) == "12 街镇均正常 · 1 处预警"
     assert rollup_text(rollup(state, "310104003")) == ""  # a street: nothing below
