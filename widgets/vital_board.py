@@ -2,7 +2,8 @@
 
 Measured (shared/design/measured.md): 200 pyqtgraph PlotItems repainted together stall the GUI for
 ~100 ms. So every tile is rendered into its own cached pixmap; a tile whose data changed is only
-marked; each tick re-renders at most `budget` marked tiles that are on screen, none more often than
+marked; each tick re-renders at most `budget` marked tiles that are on screen and stops once it has
+spent `time_budget_s` (a tile costs 1-2 ms; ten in one tick were a lost frame), none more often than
 `min_interval_s`, asking the provider for their data just then; a paint only copies pixmaps. A tile
 scrolled out of sight stays marked and is rendered when it comes into view (at street level the city
 board has ~200 tiles changing every second, of which a dock shows ~20: rendering the unseen ones took
@@ -42,10 +43,12 @@ class VitalBoard(QWidget):
     tileActivated = Signal(object)  # the tile's key
     tileDrilled = Signal(object)  # the tile's key, double-clicked: drill to the region it shows
 
-    def __init__(self, parent=None, tile_size: QSize | None = None, budget: int = 10, min_interval_s: float = 1.0):
+    def __init__(self, parent=None, tile_size: QSize | None = None, budget: int = 10, min_interval_s: float = 1.0,
+                 time_budget_s: float = 0.006):
         super().__init__(parent)
         self.tile_size = tile_size or QSize(196, 92)
         self.budget = budget
+        self.time_budget_s = time_budget_s
         self.min_interval_s = min_interval_s
         self._rendered_at: dict[tuple, float] = {}
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -94,9 +97,12 @@ class VitalBoard(QWidget):
     def spec(self, key) -> TileSpec | None:
         return self.spec_by_key.get(key)
 
-    def render_pending(self, visible: QRect | None = None, now: float | None = None) -> int:
+    def render_pending(self, visible: QRect | None = None, now: float | None = None, budget: int | None = None,
+                       time_budget_s: float | None = None) -> int:
         """Re-render up to `budget` changed tiles inside `visible` (default: what is on screen; nothing
-        while the board is hidden), each at most once per min_interval_s. Returns how many were rendered."""
+        while the board is hidden), each at most once per min_interval_s, until `time_budget_s` is spent
+        (defaults: the board's; a drill renders everything in sight at once). Returns how many were
+        rendered."""
         if not self._pending:
             return 0
         now = time.monotonic() if now is None else now
@@ -106,13 +112,15 @@ class VitalBoard(QWidget):
             return 0
         todo = [k for k in self._pending
                 if now - self._rendered_at.get(k, -1e9) >= self.min_interval_s
-                and k in self._rects and self._rects[k].intersects(visible)][: self.budget]
+                and k in self._rects and self._rects[k].intersects(visible)][: budget or self.budget]
         if not todo:
             return 0
-        done = set(todo)
-        self._pending = [k for k in self._pending if k not in done]
-        dirty = QRect()
+        t0, limit = time.perf_counter(), self.time_budget_s if time_budget_s is None else time_budget_s
+        dirty, done = QRect(), set()
         for key in todo:
+            if done and time.perf_counter() - t0 > limit:
+                break  # the rest on the next tick
+            done.add(key)
             spec, rect = self.spec_by_key.get(key), self._rects[key]
             if spec is None:
                 continue
@@ -122,9 +130,10 @@ class VitalBoard(QWidget):
             self._rendered_at[key] = now
             self.renders += 1
             dirty = dirty.united(rect)
+        self._pending = [k for k in self._pending if k not in done]
         if not dirty.isNull():
             self.update(dirty)
-        return len(todo)
+        return len(done)
 
     def data(self, key) -> TileData | None:
         return self._data.get(key)

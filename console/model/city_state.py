@@ -399,6 +399,10 @@ class CityState:
             return np.empty(0), np.empty(0)
         return self.rings.series(sid, since)
 
+    def sign_of(self, sids) -> np.ndarray:
+        """+1 where a high value is bad, -1 where a low one is (per series)."""
+        return self._sign[sids]
+
     def worst_series(self, sids) -> int:
         """Of these series (a list or an array of ids), the one in the worst status; ties go to the value
         furthest to the bad side, then to the first. Vectorised: the board asks for each tile, and a

@@ -330,6 +330,8 @@ class MainWindow(QMainWindow):
         view = self.drill.current
         self.map.set_view(view)
         self._rebuild_board()
+        # the tiles in sight drawn at once: the view is drawn when the drill returns
+        self.board.render_pending(budget=len(self.board.spec_by_key), time_budget_s=1.0)
         self._title_board()
         self._show_drill_bar()
         self.queue.follow_area("" if level_of(view) is Level.CITY else view)

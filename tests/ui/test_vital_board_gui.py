@@ -1,6 +1,8 @@
 """The vital-sign board renders what is on screen: a changed tile out of sight waits, marked, until it is
 scrolled into view; a hidden board renders nothing; a sparkline with a missing reading still draws."""
 
+import time
+
 import numpy as np
 from PySide6.QtCore import QSize
 from PySide6.QtWidgets import QScrollArea
@@ -18,7 +20,7 @@ def tile_data(i: int, spark=None) -> TileData:
 
 
 def board_in_scroll(qtbot, asked: list):
-    board = VitalBoard(tile_size=QSize(196, 92), budget=1000, min_interval_s=0.0)
+    board = VitalBoard(tile_size=QSize(196, 92), budget=1000, min_interval_s=0.0, time_budget_s=60.0)
     scroll = QScrollArea()
     scroll.setWidget(board)
     scroll.setWidgetResizable(True)
@@ -65,3 +67,21 @@ def test_a_sparkline_with_a_missing_reading_is_drawn(qtbot):
     with_gap = board._render(spec, tile_data(1, np.array([1.0, 2.0, np.nan, 4.0, 3.0, 5.0]))).toImage()
     no_line = board._render(spec, tile_data(1, np.empty(0))).toImage()
     assert with_gap != no_line
+
+
+def test_a_tick_stops_rendering_once_its_time_is_spent_and_goes_on_next_tick(qtbot):
+    asked: list = []
+    scroll, board = board_in_scroll(qtbot, asked)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    slow = board._provider
+
+    def provider(key):
+        time.sleep(0.003)  # a tile dearer than the tick's whole time budget below
+        return slow(key)
+
+    board._provider = provider
+    assert board.render_pending(time_budget_s=0.001) == 1  # at least one, then the budget is spent
+    assert board.render_pending(time_budget_s=0.001) == 1
+    assert len(asked) == 2 and asked[0] != asked[1]
+    assert board.render_pending(time_budget_s=1.0) >= 4  # the rest of what is in sight

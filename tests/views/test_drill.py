@@ -179,3 +179,28 @@ def test_the_queues_area_choices_follow_the_view(state):
         ("310104", "徐汇区 (en)"), ("310104003", "  天平路街道 (en)"), ("310104004", "  湖南路街道 (en)"),
         ("310104007", "  斜土路街道 (en)"), ("310104011", "  漕河泾街道 (en)")]
     assert area_choices(state, ["310104", "310104003"]) == [("310104", "徐汇区"), ("310104003", "天平路街道")]
+
+
+def test_every_tiles_series_is_picked_at_once_as_one_by_one(state):
+    """shown_series (all tiles together, for the freshness check) picks what each tile shows: the worst
+    status, then the value furthest to the bad side (low water pressure is bad), then the first."""
+    board = BoardModel(state)
+    dec, t = Decoder(), 1_700_000_020.0
+    for view in ("310000", "310104", "310104003"):
+        board.specs(view)
+        picked = board.shown_series()
+        assert picked == {k: state.worst_series(c) for k, c in board._candidates.items()}
+        assert {k: state.series_keys[s][1] for k, s in picked.items()} == {
+            k: board.region_shown(k) for k in board._candidates}
+    board.specs("310104")
+    assert state.series_keys[board.shown_series()[("water.pressure", WORST)]][1] == "310104003"  # 0.13, alarm
+    state.apply("t", dec.decode(samples(2, [["water.pressure", "310104003", t, 0.135],
+                                            ["water.pressure", "310104004", t, 0.12]])).frame)
+    assert state.series_keys[board.shown_series()[("water.pressure", WORST)]][1] == "310104004"  # lower
+    state.apply("t", dec.decode(samples(3, [["water.pressure", "310104003", t + 1, 0.12]])).frame)
+    assert state.series_keys[board.shown_series()[("water.pressure", WORST)]][1] == "310104003"  # a tie: the first
+    water = ("water.pressure", WORST)
+    assert board.shown_series()[water] == state.worst_series(board._candidates[water])
+    fresh = board.freshness_all(t + 1)
+    assert fresh.keys() == board._candidates.keys()
+    assert all(f == board.freshness(k, t + 1) for k, f in fresh.items())
