@@ -101,10 +101,14 @@ def main(argv: list[str]) -> dict:
     t0 = time.process_time()
     app.exec()
     cpu = time.process_time() - t0
-    st = np.array(ticks[10:]) * 1000 - 16
-    print(f"ticks {len(st)}, stall p50 {np.percentile(st, 50):.1f} ms p99 {np.percentile(st, 99):.1f} ms "
-          f"max {st.max():.1f} ms, cpu {cpu / 15 * 100:.0f}% of a core", flush=True)
-    return {"scenario": "naive_board", "repaint_ms": repaint_ms, **stall_figures(ticks[10:]),
+    kept = ticks[10:]
+    st = np.array(kept) * 1000 - 16
+    if len(st):
+        print(f"ticks {len(st)}, stall p50 {np.percentile(st, 50):.1f} ms p99 {np.percentile(st, 99):.1f} ms "
+              f"max {st.max():.1f} ms, cpu {cpu / 15 * 100:.0f}% of a core", flush=True)
+    # on a loaded machine the board may tick fewer than 10 times in its 15 s: say so rather than fail
+    return {"scenario": "naive_board", "repaint_ms": repaint_ms, "ticks_all": len(ticks),
+            "seconds_all": round(sum(ticks), 1), **stall_figures(kept),
             "gui_process_cpu_percent": round(cpu / 15 * 100)}
 
 
