@@ -2,6 +2,7 @@
 
     ./dev bench-gui                       # both scenarios and the naive board anchor, prints JSON
     ./dev bench-gui --scenario board --seconds 30 --repeat 3   # the board beside its anchor, 3 times each
+    ./dev bench-gui --scenario board --repeat 3 --before /tmp/before   # and beside older code (git archive)
 
 Scenario `board`: the simulator (own process) pushes --rate samples/s (default 100,000) into the
 console's real path (LiveSource -> Decoder -> CityState -> StateBridge), while a board of 200 tiles
@@ -34,6 +35,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+if "--root" in sys.argv:  # a child measuring another tree's code (--before): its console and widgets first
+    sys.path.insert(0, sys.argv[sys.argv.index("--root") + 1])
 
 import numpy as np  # noqa: E402
 
@@ -102,7 +105,9 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
     win = QWidget()
     win.resize(1920, 1080)
     lay = QHBoxLayout(win)
-    result: dict = {"scenario": scenario}
+    import console
+
+    result: dict = {"scenario": scenario, "code": str(Path(console.__file__).resolve().parents[1])}
     ticks: list[float] = []
     board = charts = map_view = None
 
@@ -263,8 +268,10 @@ def run_in_process(sc: str, args) -> dict:
     if sc == "anchor":
         cmd = [sys.executable, str(Path(__file__).with_name("naive_board_stall.py")), "250"]
     else:
-        cmd = [sys.executable, __file__, "--in-process", "--scenario", sc, "--seconds", str(args.seconds),
-               "--warmup", str(args.warmup), "--rate", str(args.rate)]
+        name, _, tree = sc.partition("@")  # "board@before": this script, run on the --before tree's code
+        root = Path(args.before).resolve() if tree else ROOT
+        cmd = [sys.executable, __file__, "--in-process", "--root", str(root), "--scenario", name,
+               "--seconds", str(args.seconds), "--warmup", str(args.warmup), "--rate", str(args.rate)]
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     line = [x for x in out.stdout.splitlines() if x.startswith("{")]
     return json.loads(line[-1]) if line else {"scenario": sc, "error": out.stderr[-1500:]}
@@ -288,13 +295,19 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=8.0)
     ap.add_argument("--rate", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=1, help="runs of each scenario (alternating)")
+    ap.add_argument("--before", default=None, metavar="DIR",
+                    help="also run the board on the code in DIR (e.g. `git archive REV | tar -x -C DIR`), "
+                         "interleaved with this tree's and the anchor")
     ap.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--root", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.in_process:  # a child: one scenario, one line of JSON
         print(json.dumps(run(args.scenario, args.seconds, args.warmup, args.rate)))
         return
     scenarios = {"board": ["board", "anchor"], "map": ["map"], "anchor": ["anchor"]}.get(
         args.scenario or "", ["board", "anchor", "map"])
+    if args.before:
+        scenarios.insert(scenarios.index("board") + 1 if "board" in scenarios else 0, "board@before")
     runs: dict[str, list[dict]] = {sc: [] for sc in scenarios}
     for _ in range(args.repeat):  # alternating, so load that comes and goes falls on each alike
         for sc in scenarios:
