@@ -242,6 +242,7 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
         result.update(stall_figures(ticks))
         result.update({
             "seconds": round(t1 - t0, 1),
+            "load_average": [round(x, 1) for x in os.getloadavg()],
             "samples_per_s_ingested": round((h1 - h0) / (t1 - t0)),
             "gui_process_cpu_percent": round((c1 - c0) / (t1 - t0) * 100),
             "series": len(state.series_keys),
