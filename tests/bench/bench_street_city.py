@@ -59,6 +59,35 @@ def pct(a, q) -> float:
     return round(float(np.percentile(np.asarray(a), q)), 1) if len(a) else float("nan")
 
 
+HANDLERS = (("console.ui.main_window", "MainWindow", "_on_changes"),
+            ("console.ui.main_window", "MainWindow", "_on_second"),
+            ("console.ui.main_window", "MainWindow", "evaluate_rules"),
+            ("console.ui.main_window", "MainWindow", "drill_to"),
+            ("widgets.vital_board", "VitalBoard", "render_pending"),
+            ("console.ui.map_bridge", "CityMapView", "apply_changes"))
+
+
+def time_handlers() -> dict[str, list[float]]:
+    """The GUI thread's CPU time per call of the window's handlers (wrapped on their classes before the
+    window connects them): per-call CPU is what the code costs, whatever else the machine runs."""
+    import importlib
+
+    out: dict[str, list[float]] = {}
+    for module, cls_name, name in HANDLERS:
+        cls = getattr(importlib.import_module(module), cls_name)
+        calls = out.setdefault(f"{cls_name}.{name}", [])
+        fn = getattr(cls, name)
+
+        def timed(*a, _fn=fn, _calls=calls, **kw):
+            c0 = time.thread_time()
+            try:
+                return _fn(*a, **kw)
+            finally:
+                _calls.append(time.thread_time() - c0)
+        setattr(cls, name, timed)
+    return out
+
+
 def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series: int,
         drill_every_s: float) -> dict:
     import qasync
@@ -70,6 +99,8 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
     from console.model.city_state import StateConfig
     from console.model.ingest import Ingest
     from console.ui.session import ConsoleOptions, build_console
+
+    cpu_calls = time_handlers()
 
     app = QApplication.instance() or QApplication([])
     loop = qasync.QEventLoop(app)
@@ -148,6 +179,8 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
         timer.setInterval(16)
         timer.timeout.connect(tick)
         ing0, cpu0 = ingest_s[0], time.process_time()
+        for calls in cpu_calls.values():
+            calls.clear()  # the warm-up's calls are not counted
         ru0 = rlimit.getrusage(rlimit.RUSAGE_SELF)
         samples0 = state.samples_total
         t0 = time.monotonic()
@@ -189,6 +222,10 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
         "drill_gui_cpu_ms_p50": pct(np.array(drill_cpu) * 1000, 50),
         "drill_gui_cpu_ms_p99": pct(np.array(drill_cpu) * 1000, 99),
         "load_average": [round(x, 1) for x in os.getloadavg()],
+        # CPU ms per call (p50 / p99 / calls); _on_changes includes the map's apply_changes, _on_second the
+        # freshness check and the roll-up line, drill_to the tiles in sight rendered (this code)
+        "gui_cpu_ms_per_call": {k: [pct(np.array(v) * 1000, 50), pct(np.array(v) * 1000, 99), len(v)]
+                                for k, v in cpu_calls.items()},
         "drill_ms_p50": pct(np.array(drills) * 1000, 50), "drill_ms_p99": pct(np.array(drills) * 1000, 99),
         "rss_mb_console_end": round(rss_main[-1] / 1024) if rss_main else None,
         "rss_mb_console_max": round(max(rss_main) / 1024) if rss_main else None,
