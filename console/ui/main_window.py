@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         central_lay.addWidget(self.map, 1)
         self.setCentralWidget(central)
         self.map.set_view(scope)  # the map frames the console's area from the start
+        self.map.set_area(scope)  # and shows its area's incidents only
         # side docks run the full height; the chart sits under the map only
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
