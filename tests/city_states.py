@@ -34,6 +34,7 @@ def populated_state(config: StateConfig = CONFIG) -> CityState:
                          ["traffic.congestion_index", "310104", 100.0 + 30 * t, 9.0],
                          ["water.pressure", "310101013", 100.0 + 30 * t, 0.15]]))
     assert s.status_code[:3].tolist() == [1, 3, 2]  # statuses refreshed (normal, alarm, warn below)...
+    s.region_status()  # (its kept answer is part of the state too)
     feed(samples(9, [["traffic.congestion_index", "310101", 400.0, 6.0]]))  # ...and one due again
     feed(dumps({"type": "event", "seq": 10, "event": event("E1", 2, "acknowledged")}))
     feed(dumps({"type": "event", "seq": 11, "event": event("E1", 1)}))  # older: a stale update

@@ -69,6 +69,7 @@ class DrillBar(QWidget):
         self.setFixedHeight(self.up.sizeHint().height() + 4)
         self.crumbs: list[QToolButton] = []
         self._shown: list[tuple[str, str]] = []
+        self._below_shown: list[tuple[str, str, str]] = []
         self._parent: str | None = None
         self.retranslate()
 
@@ -114,7 +115,9 @@ class DrillBar(QWidget):
         self._parent = crumbs[-2][0] if len(crumbs) > 1 else None
         self.up.setEnabled(self._parent is not None)
         menu = self.below.menu()
-        if not menu.isVisible():  # never pull the menu from under the operator's pointer
+        # rebuilt when a colour or a name changed (asked once a second), never from under the operator's pointer
+        if below != self._below_shown and not menu.isVisible():
+            self._below_shown = list(below)
             menu.clear()
             for code, name, color in below:
                 menu.addAction(_dot(color), name).setData(code)

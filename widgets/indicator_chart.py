@@ -76,7 +76,8 @@ class IndicatorChart(QWidget):
         self.curve.setClipToView(True)
         self.forecast_curve = self.plot.plot(pen=pg.mkPen(STATUS_COLOR[Status.WARN], width=1.4,
                                                           style=Qt.PenStyle.DashLine))
-        self._bands: list[pg.LinearRegionItem] = []
+        self._bands: list[pg.LinearRegionItem] = []  # the bands shown now, taken from the pool in order
+        self._band_pool: list[pg.LinearRegionItem] = []  # kept across redraws: creating them was most of one
         self._lines: list[pg.InfiniteLine] = []
         self._ts, self._values = np.empty(0), np.empty(0)
         self.marked = False
@@ -180,7 +181,7 @@ class IndicatorChart(QWidget):
         self.curve.setSymbolSize(4)
         self.curve.setSymbolBrush(theme.ACCENT)
         self.curve.setSymbolPen(None)
-        for item in self._bands + self._lines:
+        for item in self._lines:
             self.plot.removeItem(item)
         self._bands, self._lines = [], []
         finite = values[np.isfinite(values)] if len(values) else values
@@ -194,6 +195,8 @@ class IndicatorChart(QWidget):
             self._band(warn, edge, STATUS_COLOR[Status.WARN])
         if alarm is not None:
             self._band(alarm, alarm - far if below else alarm + far, STATUS_COLOR[Status.ALARM])
+        for band in self._band_pool[len(self._bands):]:
+            band.hide()
         self.forecast_curve.setData([], [])
         if fc is not None and fc.eta_s is not None and len(ts):
             t_end = ts[-1]
@@ -208,10 +211,22 @@ class IndicatorChart(QWidget):
             self.plot.setYRange(min(ys), max(ys), padding=0.1)
 
     def _band(self, a: float, b: float, color: str) -> None:
-        c = pg.mkColor(color)
-        c.setAlpha(38)
-        band = pg.LinearRegionItem(values=(min(a, b), max(a, b)), orientation="horizontal", movable=False, brush=c)
-        for line in band.lines:
-            line.setPen(pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine))
-        self.plot.addItem(band)
+        """The next band of this redraw: the pool's next one moved there (a new one when its colour differs)."""
+        i = len(self._bands)
+        band = self._band_pool[i] if i < len(self._band_pool) else None
+        if band is not None and band.property("bandColor") == color:
+            band.setRegion((min(a, b), max(a, b)))
+            band.show()
+        else:
+            if band is not None:
+                self.plot.removeItem(band)
+            c = pg.mkColor(color)
+            c.setAlpha(38)
+            band = pg.LinearRegionItem(values=(min(a, b), max(a, b)), orientation="horizontal", movable=False,
+                                       brush=c)
+            band.setProperty("bandColor", color)
+            for line in band.lines:
+                line.setPen(pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine))
+            self.plot.addItem(band)
+            self._band_pool[i:i + 1] = [band]
         self._bands.append(band)

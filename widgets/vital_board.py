@@ -2,8 +2,12 @@
 
 Measured (shared/design/measured.md): 200 pyqtgraph PlotItems repainted together stall the GUI for
 ~100 ms. So every tile is rendered into its own cached pixmap; a tile whose data changed is only
-marked; each tick re-renders at most `budget` marked tiles, visible ones first and none more often
-than `min_interval_s`, asking the provider for their data just then; a paint only copies pixmaps.
+marked; each tick re-renders at most `budget` marked tiles that are on screen and stops once it has
+spent `time_budget_s` (a tile costs 1-2 ms; ten in one tick were a lost frame), none more often than
+`min_interval_s`, asking the provider for their data just then; a paint only copies pixmaps. A tile
+scrolled out of sight stays marked and is rendered when it comes into view (at street level the city
+board has ~200 tiles changing every second, of which a dock shows ~20: rendering the unseen ones took
+a third of the GUI thread).
 """
 
 from __future__ import annotations
@@ -11,8 +15,9 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pyqtgraph.functions as pgfn
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPixmap, QPolygonF
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from console.feed.protocol import Status
@@ -39,10 +44,12 @@ class VitalBoard(QWidget):
     tileActivated = Signal(object)  # the tile's key
     tileDrilled = Signal(object)  # the tile's key, double-clicked: drill to the region it shows
 
-    def __init__(self, parent=None, tile_size: QSize | None = None, budget: int = 10, min_interval_s: float = 1.0):
+    def __init__(self, parent=None, tile_size: QSize | None = None, budget: int = 10, min_interval_s: float = 1.0,
+                 time_budget_s: float = 0.006):
         super().__init__(parent)
         self.tile_size = tile_size or QSize(196, 92)
         self.budget = budget
+        self.time_budget_s = time_budget_s
         self.min_interval_s = min_interval_s
         self._rendered_at: dict[tuple, float] = {}
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
@@ -83,27 +90,40 @@ class VitalBoard(QWidget):
         pending = set(self._pending)
         self._pending.extend(k for k in keys if k not in pending and k in self.spec_by_key)
 
+    @property
+    def specs(self) -> list[TileSpec]:
+        """The tiles laid out, in order."""
+        return list(self._specs)
+
     def spec(self, key) -> TileSpec | None:
         return self.spec_by_key.get(key)
 
-    def render_pending(self, visible: QRect | None = None, now: float | None = None) -> int:
-        """Re-render up to `budget` changed tiles: visible first, each at most once per min_interval_s.
-        Returns how many were rendered."""
+    def render_pending(self, visible: QRect | None = None, now: float | None = None, budget: int | None = None,
+                       time_budget_s: float | None = None) -> int:
+        """Re-render up to `budget` changed tiles inside `visible` (default: what is on screen; nothing
+        while the board is hidden), each at most once per min_interval_s, until `time_budget_s` is spent
+        (defaults: the board's; a drill renders everything in sight at once). Returns how many were
+        rendered."""
         if not self._pending:
             return 0
         now = time.monotonic() if now is None else now
-        vis = visible or self.visibleRegion().boundingRect()
-        due = [k for k in self._pending if now - self._rendered_at.get(k, -1e9) >= self.min_interval_s]
-        if not due:
+        if visible is None:
+            visible = self.visibleRegion().boundingRect() if self.isVisible() else QRect()
+        if visible.isEmpty():
             return 0
-        first = [k for k in due if k in self._rects and self._rects[k].intersects(vis)]
-        todo = (first or due)[: self.budget]
-        done = set(todo)
-        self._pending = [k for k in self._pending if k not in done]
-        dirty = QRect()
+        todo = [k for k in self._pending
+                if now - self._rendered_at.get(k, -1e9) >= self.min_interval_s
+                and k in self._rects and self._rects[k].intersects(visible)][: budget or self.budget]
+        if not todo:
+            return 0
+        t0, limit = time.perf_counter(), self.time_budget_s if time_budget_s is None else time_budget_s
+        dirty, done = QRect(), set()
         for key in todo:
-            spec, rect = self.spec_by_key.get(key), self._rects.get(key)
-            if spec is None or rect is None:
+            if done and time.perf_counter() - t0 > limit:
+                break  # the rest on the next tick
+            done.add(key)
+            spec, rect = self.spec_by_key.get(key), self._rects[key]
+            if spec is None:
                 continue
             data = self._provider(key) if self._provider else None
             self._data[key] = data
@@ -111,9 +131,10 @@ class VitalBoard(QWidget):
             self._rendered_at[key] = now
             self.renders += 1
             dirty = dirty.united(rect)
+        self._pending = [k for k in self._pending if k not in done]
         if not dirty.isNull():
             self.update(dirty)
-        return len(todo)
+        return len(done)
 
     def data(self, key) -> TileData | None:
         return self._data.get(key)
@@ -229,10 +250,11 @@ class VitalBoard(QWidget):
 
     @staticmethod
     def _spark(p: QPainter, r: QRectF, d: TileData, color: QColor) -> None:
-        y = d.spark
-        if len(y) < 2:
+        y = np.asarray(d.spark, dtype=float)
+        finite = y[np.isfinite(y)]
+        if len(y) < 2 or not len(finite):
             return
-        lo, hi = float(np.min(y)), float(np.max(y))
+        lo, hi = float(finite.min()), float(finite.max())  # a missing reading must not blank the line
         for th in (d.warn, d.alarm):  # keep a nearby threshold in view so the line means something
             if th is not None and lo - (hi - lo) <= th <= hi + (hi - lo):
                 lo, hi = min(lo, th), max(hi, th)
@@ -247,10 +269,12 @@ class VitalBoard(QWidget):
             yy = r.bottom() - (d.alarm - lo) / span * r.height()
             p.setPen(QPen(QColor(STATUS_COLOR[Status.ALARM]), 1, Qt.PenStyle.DotLine))
             p.drawLine(QPointF(r.left(), yy), QPointF(r.right(), yy))
-        poly = QPolygonF([QPointF(float(a), float(b)) for a, b in zip(xs, ys, strict=True)])
+        # one path from the arrays (a QPointF per reading in Python was a tenth of the GUI thread);
+        # a missing reading breaks the line
+        path = pgfn.arrayToQPath(xs, ys, connect="finite")
         p.setPen(QPen(color.lighter(120), 1.4))
         p.setBrush(Qt.BrushStyle.NoBrush)
-        p.drawPolyline(poly)
+        p.drawPath(path)
 
     # ---------------------------------------------------------------- input
     def mousePressEvent(self, ev) -> None:

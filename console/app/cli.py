@@ -168,6 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     rp = sub.add_parser("replay", help="open a recording in the console (play, seek, speed, bookmarks)")
     rp.add_argument("file", type=Path)
+    _add_scope_arg(rp)  # a district's or a street's view of a (city) recording
     _add_view_args(rp)
     _add_place_args(rp)
 

@@ -85,6 +85,10 @@ class CityState:
         self._catalog_dirty = False
         self._reset = False
         self.samples_total = 0
+        # region_status's last answer and what it was computed from (see there)
+        self.regions_version = 0
+        self._roll_index: tuple | None = None
+        self._roll_cache: tuple | None = None
 
     # ----------------------------------------------------------------- frames in
     def apply(self, feed: str, frame: Frame) -> Applied:
@@ -120,6 +124,7 @@ class CityState:
         self._dirty_events.update(out.vanished)
 
     def apply_catalog(self, catalog: Catalog) -> None:
+        self.regions_version += 1
         for r in catalog.regions:
             self.regions[r.code] = r
         for ind in catalog.indicators:
@@ -261,6 +266,7 @@ class CityState:
         self.indicators.clear()
         self._feed_indicators.clear()
         self.regions.clear()
+        self.regions_version, self._roll_index, self._roll_cache = 0, None, None
         self.rings.clear()
         self.incidents.clear()
         self.console_alerts.clear()
@@ -290,6 +296,9 @@ class CityState:
         _replace(self._feed_indicators, other._feed_indicators)
         self._overrides = dict(other._overrides)
         _replace(self.regions, other.regions)
+        # region_status's kept answer goes with what it was computed from (tuples, never changed in place)
+        self.regions_version, self._roll_index, self._roll_cache = (
+            other.regions_version, other._roll_index, other._roll_cache)
         self.rings.copy_from(other.rings)
         self.incidents.copy_from(other.incidents)
         _replace(self.console_alerts, other.console_alerts)
@@ -409,14 +418,21 @@ class CityState:
             return np.empty(0), np.empty(0)
         return self.rings.series(sid, since)
 
-    def worst_series(self, sids: list[int]) -> int:
-        """Of these series, the one in the worst status; ties go to the value furthest to the bad side."""
+    def sign_of(self, sids) -> np.ndarray:
+        """+1 where a high value is bad, -1 where a low one is (per series)."""
+        return self._sign[sids]
+
+    def worst_series(self, sids) -> int:
+        """Of these series (a list or an array of ids), the one in the worst status; ties go to the value
+        furthest to the bad side, then to the first. Vectorised: the board asks for each tile, and a
+        city tile's candidates are its 16 districts or its 215 streets."""
+        sids = np.asarray(sids, dtype=np.intp)
         codes = self.status_code[sids]
-        tied = [s for s, c in zip(sids, codes.tolist(), strict=True) if c == int(codes.max())]
+        tied = sids[codes == codes.max()]
         if len(tied) == 1:
-            return tied[0]
+            return int(tied[0])
         badness = self.rings.last_val[tied] * self._sign[tied]
-        return tied[int(np.nanargmax(badness))] if np.isfinite(badness).any() else tied[0]
+        return int(tied[int(np.nanargmax(badness))]) if np.isfinite(badness).any() else int(tied[0])
 
     def region_label(self, code: str, english: bool = False) -> str:
         """'黄浦区 · 外滩街道' for a street, '黄浦区' for a district, the code when unknown."""
@@ -433,14 +449,35 @@ class CityState:
         """The worst status of any indicator in each region, rolled up to parents (street -> district
         -> city), for colouring the map. Regions whose series all have no data are left out.
 
-        Vectorised: the map and the breadcrumb ask several times a second, and at street level there are
-        ~23,700 series (a walk per series took 20-45 ms of the GUI thread)."""
+        The map, the breadcrumb and the board's roll-up line ask several times a second, and at street
+        level there are ~23,700 series: the series -> region index is kept until a series or a region
+        is added, and the answer until a status changes (a copy each time: callers may keep it)."""
         n = len(self.series_keys)
         if n == 0:
             return {}
+        codes = self.status_code[:n]
+        shape = (n, self.regions_version, len(self.regions))
+        cached = self._roll_cache
+        if cached is not None and cached[0] == shape and np.array_equal(cached[1], codes):
+            return dict(cached[2])
+        if self._roll_index is None or self._roll_index[0] != shape:
+            self._roll_index = (shape, *self._region_index(n))
+        _, of_series, names, parent = self._roll_index
+        worst = np.zeros(len(names), dtype=np.int8)
+        np.maximum.at(worst, of_series, codes)
+        has = parent >= 0
+        for _ in range(3):  # street -> district -> city; a cyclic chain stops here, as the walk did
+            np.maximum.at(worst, parent[has], worst[has])
+        out = {names[i]: _STATUS_OF_CODE[c] for i, c in enumerate(worst.tolist()) if c > 0}
+        self._roll_cache = (shape, codes.copy(), out)
+        return dict(out)
+
+    def _region_index(self, n: int) -> tuple[np.ndarray, list[str], np.ndarray]:
+        """For region_status: each series' region as an index into `names` (every region a series is in,
+        then their parent chains, bounded at 3 levels up), and each name's parent index (-1: none)."""
         index: dict[str, int] = {}
         of_series = np.fromiter((index.setdefault(reg, len(index)) for _, reg in self.series_keys), np.int64, n)
-        for code in list(index):  # the parent chain of every region a series is in (bounded: 3 levels up)
+        for code in list(index):
             r: str | None = code
             for _ in range(3):
                 region = self.regions.get(r)
@@ -454,12 +491,7 @@ class CityState:
             region = self.regions.get(code)
             if region is not None and region.parent in index:
                 parent[i] = index[region.parent]
-        worst = np.zeros(len(names), dtype=np.int8)
-        np.maximum.at(worst, of_series, self.status_code[:n])
-        has = parent >= 0
-        for _ in range(3):  # street -> district -> city; a cyclic chain stops here, as the walk did
-            np.maximum.at(worst, parent[has], worst[has])
-        return {names[i]: _STATUS_OF_CODE[c] for i, c in enumerate(worst.tolist()) if c > 0}
+        return of_series, names, parent
 
     def status_counts(self) -> dict[Status, int]:
         n = len(self.series_keys)

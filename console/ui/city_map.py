@@ -40,6 +40,10 @@ class CityMap(Protocol):
     def focus_districts(self, codes: list[str]) -> None:
         """Zoom to these districts (an emergency's area) over the view; empty: back to the view."""
 
+    def set_area(self, code: str) -> None:
+        """Show only the incidents inside this region (the console's scope: a district centre's map
+        shows its district's incidents, whatever the feed or a replayed city recording holds)."""
+
     def twin(self) -> QWidget | None:
         """A second view of the same map for a wall screen, or None when there is no map to show."""
 
@@ -69,6 +73,9 @@ class NoMap(QWidget):
         pass
 
     def focus_districts(self, codes: list[str]) -> None:
+        pass
+
+    def set_area(self, code: str) -> None:
         pass
 
     def twin(self) -> QWidget | None:

@@ -25,10 +25,11 @@ class FreshnessView:
         english = win.english
         model = win.board_model
         model.feeds_down = down
+        every = model.freshness_all(now)  # all tiles' series picked at once (a few hundred at street level)
         tiles: dict[tuple[str, str], Fresh] = {}
         redraw = []
         for key in win.board.spec_by_key:
-            f = model.freshness(key, now)
+            f = every.get(key)
             if f is None:
                 continue
             tiles[key] = f

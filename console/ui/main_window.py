@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         central_lay.addWidget(self.map, 1)
         self.setCentralWidget(central)
         self.map.set_view(scope)  # the map frames the console's area from the start
+        self.map.set_area(scope)  # and shows its area's incidents only
         # side docks run the full height; the chart sits under the map only
         self.setCorner(Qt.Corner.BottomLeftCorner, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.setCorner(Qt.Corner.BottomRightCorner, Qt.DockWidgetArea.RightDockWidgetArea)
@@ -294,9 +295,14 @@ class MainWindow(QMainWindow):
         self.closed.emit()
 
     # ---------------------------------------------------------------- live updates
-    def _rebuild_board(self) -> None:
+    def _rebuild_board(self, same_view: bool = False) -> None:
+        """Lay the view's tiles out anew (a drill, a catalog); `same_view`: new series came in, and when the
+        tiles are the same ones they are only marked changed (their pixmaps and the chart stay)."""
         specs = self.board_model.specs(self.drill.current)
         self._n_series_seen = len(self.state.series_keys)
+        if same_view and specs == self.board.specs:
+            self.board.mark_changed([s.key for s in specs])
+            return
         self.board.set_tiles(specs, self._tile_data, domain_title=lambda d: _label(DOMAIN_ZH.get(d, d)))
         keys = [s.key for s in specs]
         if self.chart_key in keys:
@@ -325,6 +331,8 @@ class MainWindow(QMainWindow):
         view = self.drill.current
         self.map.set_view(view)
         self._rebuild_board()
+        # the tiles in sight drawn at once: the view is drawn when the drill returns
+        self.board.render_pending(budget=len(self.board.spec_by_key), time_budget_s=1.0)
         self._title_board()
         self._show_drill_bar()
         self.queue.follow_area("" if level_of(view) is Level.CITY else view)
@@ -364,7 +372,7 @@ class MainWindow(QMainWindow):
             self.incident_model.reload()
             self.map.reload()
         if ch.catalog or len(self.state.series_keys) != self._n_series_seen:  # new tiles to lay out
-            self._rebuild_board()
+            self._rebuild_board(same_view=not ch.catalog and not ch.reset)
             self.queue.refresh_choices()
         elif len(ch.series):
             keys = self.board_model.tiles_touched(ch.series)

@@ -22,7 +22,7 @@ from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from console.feed.frames import Event
 from console.feed.protocol import Level, Status
-from console.model.areas import level_of
+from console.model.areas import in_area, level_of
 from console.model.city_state import Changes, CityState
 from console.model.clock import Clock
 from console.ui.i18n import is_english
@@ -107,6 +107,7 @@ class CityMapView(QWebEngineView):
         self._markers: set[str] = set()
         self._district_status: dict[str, str] = {}
         self._view = "310000"  # the region the map frames (console/views/drill.py)
+        self._area = "310000"  # the incidents shown lie inside it (the console's scope)
         self._street_status: dict[str, str] = {}  # the streets drawn, with the status last sent
         self._cell_status: dict[str, str] = {}  # every street's status last sent to the street cells
         self._heat_sent = 0.0
@@ -156,7 +157,7 @@ class CityMapView(QWebEngineView):
         self._send_view()  # street names in the new language
 
     def _marker(self, ev: Event) -> dict | None:
-        if ev.location is None:
+        if ev.location is None or not in_area(ev.region, self._area):
             return None
         meta = (f"{_label(SEVERITY_ZH[ev.severity])} · {_label(STATE_ZH[ev.state])} · "
                 f"{self.state.region_label(ev.region, is_english())}\n{ev.id}")
@@ -297,7 +298,9 @@ class CityMapView(QWebEngineView):
 
     def twin(self) -> CityMapView:
         """Another view of the same city with the same options (a wall's map: each view keeps its own page)."""
-        return CityMapView(self.state, self.clock, self.options)
+        twin = CityMapView(self.state, self.clock, self.options)
+        twin.set_area(self._area)
+        return twin
 
     def set_view(self, code: str) -> None:
         """Frame this region (the drilled view): the city, a district with its streets' points, or a
@@ -305,6 +308,14 @@ class CityMapView(QWebEngineView):
         self._view = code
         if self.is_ready:
             self._send_view()
+
+    def set_area(self, code: str) -> None:
+        """Show only the incidents inside `code` (the console's scope); markers outside it are removed."""
+        if code == self._area:
+            return
+        self._area = code
+        if self.is_ready:
+            self._send_incidents(set(self.state.incidents.open) | self._markers)
 
     def focus_districts(self, codes: list[str]) -> None:
         """Zoom to these districts and outline them (empty: the whole city); kept across a page reload."""

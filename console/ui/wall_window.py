@@ -130,6 +130,8 @@ class WallWindow(QWidget):
         if map_widget is not None:
             if hasattr(map_widget, "set_wall_mode"):
                 map_widget.set_wall_mode(True)
+            if hasattr(map_widget, "set_area"):
+                map_widget.set_area(scope)  # the wall's area's incidents only
             map_widget.setCursor(Qt.CursorShape.BlankCursor)
             map_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 

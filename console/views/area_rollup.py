@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from console.feed.protocol import Level, Status
 from console.model.areas import child_level, level_of, parent_of
 from console.model.city_state import CityState
-from console.views.labels import ROLLUP_NORMAL_ZH, ROLLUP_STATUS_ZH
+from console.views.labels import ROLLUP_NORMAL_ONE_ZH, ROLLUP_NORMAL_ZH, ROLLUP_STATUS_ZH
 
 # worst first after the healthy count: the eye goes to what is wrong
 _ORDER = (Status.ALARM, Status.WARN, Status.NODATA)
@@ -53,7 +53,8 @@ def rollup_text(r: Rollup, tr: Callable[[str], str] = lambda s: s) -> str:
         return ""
     parts = []
     if r.counts[Status.NORMAL]:
-        parts.append(tr(ROLLUP_NORMAL_ZH[r.level]).format(r.counts[Status.NORMAL]))
+        n = r.counts[Status.NORMAL]
+        parts.append(tr((ROLLUP_NORMAL_ONE_ZH if n == 1 else ROLLUP_NORMAL_ZH)[r.level]).format(n))
     parts += [tr(ROLLUP_STATUS_ZH[s]).format(r.counts[s]) for s in _ORDER if r.counts[s]]
     return " · ".join(parts)
 

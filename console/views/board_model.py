@@ -77,45 +77,76 @@ class BoardModel:
         self.english = False  # names from the catalog in English instead of Chinese
         self._candidates: dict[tuple[str, str], list[int]] = {}
         self._sid_of: dict[tuple[str, str], int] = {}  # every series inside the view
+        self._regions_of: dict[str, list[str]] = {}  # indicator -> the view's regions publishing it, sorted
+        self._touch: tuple[np.ndarray, np.ndarray, list] | None = None  # tiles_touched's arrays
+        # region -> indicator -> series, extended as series appear (a street-level city has ~23,700:
+        # walking them all on each drill took most of a drill-down)
+        self._by_region: dict[str, dict[str, int]] = {}
+        self._indexed: list[tuple[str, str]] = []  # the series_keys indexed so far, in order
+        self._views: dict[tuple, tuple] = {}  # the last views' tiles, until a series or a region appears
+
+    def _index(self) -> None:
+        keys = self.state.series_keys
+        n, done = len(keys), len(self._indexed)
+        if keys[:done] != self._indexed:  # cleared and refilled (a seek): start over
+            self._by_region, self._indexed, done = {}, [], 0
+        for sid in range(done, n):
+            ind_id, reg = keys[sid]
+            self._by_region.setdefault(reg, {})[ind_id] = sid
+        self._indexed.extend(keys[done:n])
 
     def specs(self, region: str | None = None) -> list[TileSpec]:
         """Tiles for a region (the last one asked for, the city at first), grouped by domain."""
         if region is not None:
             self.region = region
         view, st = self.region, self.state
+        self._index()
+        shape = (view, len(st.series_keys), len(st.regions), st.regions_version, self.english)
+        hit = self._views.get(shape)
+        if hit is None:
+            hit = self._views_of(view)
+            if len(self._views) >= 24:  # the views drills go between: the city, its 16 districts, a few streets
+                self._views.pop(next(iter(self._views)))
+            self._views[shape] = hit
+        out, self._candidates, self._sid_of, self._regions_of = hit[0], dict(hit[1]), hit[2], hit[3]
+        self._touch = None
+        return list(out)
+
+    def _views_of(self, view: str) -> tuple[list[TileSpec], dict, dict, dict]:
+        st = self.state
         # asked of each of the view's few hundred regions once, not of each of its thousands of series
-        inside = {r for r in st.regions if in_area(r, view)}
+        inside = [r for r in st.regions if in_area(r, view)]
         children = {r for r in inside if level_of(r) is child_level(view)}
         by_ind: dict[str, dict[str, int]] = {}
-        self._sid_of = {}
-        for sid, key in enumerate(st.series_keys):
-            if key[1] in inside:
-                by_ind.setdefault(key[0], {})[key[1]] = sid
-                self._sid_of[key] = sid
+        sid_of: dict[tuple[str, str], int] = {}
+        for reg in inside:
+            for ind_id, sid in self._by_region.get(reg, {}).items():
+                by_ind.setdefault(ind_id, {})[reg] = sid
+                sid_of[(ind_id, reg)] = sid
         out: list[TileSpec] = []
-        self._candidates = {}
+        candidates: dict[tuple[str, str], list[int]] = {}
         for ind_id, regs in by_ind.items():
             ind = st.indicators[ind_id]
             own = regs.get(view)
-            below = [s for r, s in regs.items() if r != view]
+            below = sorted(s for r, s in regs.items() if r != view)  # in series order, as they arrived
             # the level below; anything deeper when that level does not publish it (a hotspot street)
-            worst = [s for r, s in regs.items() if r in children] or below
+            worst = sorted(s for r, s in regs.items() if r in children) or below
             keys = []
             if own is not None and (level_of(view) is not Level.CITY or not worst):
                 keys.append(((ind_id, view), [own]))
             if worst:
                 keys.append(((ind_id, WORST), worst))
             for key, cands in keys:
-                self._candidates[key] = cands
+                candidates[key] = cands
                 out.append(TileSpec(key, ind.name_en if self.english else ind.name_zh, ind.unit, ind.domain))
         rank = {d: i for i, d in enumerate(DOMAIN_ORDER)}
         out.sort(key=lambda t: (rank.get(t.domain, 99), t.key[0], t.key[1] == WORST))
-        return out
+        return out, candidates, sid_of, {ind_id: sorted(regs) for ind_id, regs in by_ind.items()}
 
     def series_in_view(self, ind_id: str) -> list[str]:
         """The regions of the view that publish `ind_id`, for the chart to offer: the view's own first,
         then the level below (its districts, its streets; deeper when that level does not publish it)."""
-        regs = sorted(r for (i, r) in self._sid_of if i == ind_id)
+        regs = self._regions_of.get(ind_id, [])
         below = [r for r in regs if r != self.region]
         return [r for r in regs if r == self.region] + ([r for r in below if parent_of(r) == self.region] or below)
 
@@ -133,6 +164,7 @@ class BoardModel:
         """One tile per given series (a custom board, the benchmark's 200 tiles)."""
         out = []
         self._candidates = {}
+        self._touch = None
         for sid in sids:
             ind_id, reg = self.state.series_keys[sid]
             ind = self.state.indicators[ind_id]
@@ -143,12 +175,42 @@ class BoardModel:
     def use_candidates(self, candidates: dict[tuple[str, str], list[int]]) -> None:
         """Tiles chosen elsewhere (the wall's headline): each key with the series it may show."""
         self._candidates = dict(candidates)
+        self._touch = None
+
+    def _tile_arrays(self) -> tuple[np.ndarray, np.ndarray, list]:
+        """Every tile's series laid end to end, the tile (index into the keys) of each, and the keys."""
+        if self._touch is None:
+            keys = list(self._candidates)
+            sids = np.fromiter((s for c in self._candidates.values() for s in c), np.intp)
+            tile = np.repeat(np.arange(len(keys)), [len(c) for c in self._candidates.values()])
+            self._touch = (sids, tile, keys)
+        return self._touch
 
     def tiles_touched(self, changed_sids: np.ndarray) -> set[tuple[str, str]]:
-        if len(changed_sids) == 0:
+        """The tiles showing any of these series. As arrays (looked up in a mask): at street level every
+        one of ~23,700 series changes each second."""
+        if len(changed_sids) == 0 or not self._candidates:
             return set()
-        changed = set(changed_sids.tolist())
-        return {k for k, c in self._candidates.items() if not changed.isdisjoint(c)}
+        sids, tile, keys = self._tile_arrays()
+        changed = np.asarray(changed_sids, dtype=np.intp)
+        mask = np.zeros(max(int(changed.max()), int(sids.max(initial=0))) + 1, dtype=bool)
+        mask[changed] = True
+        return {keys[i] for i in np.unique(tile[mask[sids]]).tolist()}
+
+    def shown_series(self) -> dict[tuple[str, str], int]:
+        """Every tile's series shown now, the same choice as CityState.worst_series (worst status, then
+        the value furthest to the bad side, then the first) for all tiles at once: the freshness check
+        asks for every tile each second."""
+        if not self._candidates:
+            return {}
+        sids, tile, keys = self._tile_arrays()
+        st = self.state
+        codes = st.status_code[sids]
+        bad = st.rings.last_val[sids] * st.sign_of(sids)
+        bad = np.where(np.isnan(bad), -np.inf, bad)
+        order = np.lexsort((-np.arange(len(sids)), bad, codes, tile))  # the last of each tile is its pick
+        last = order[np.r_[np.flatnonzero(np.diff(tile[order])), len(order) - 1]]
+        return dict(zip([keys[i] for i in tile[last].tolist()], sids[last].tolist(), strict=True))
 
     def data(self, key: tuple[str, str], now: float) -> TileData:
         st = self.state
@@ -212,6 +274,16 @@ class BoardModel:
             return None
         sid = self._shown_series(cands)
         return judge(float(self.state.rings.last_ts[sid]), stale_bound(ind.cadence_s), now, self.feeds_down)
+
+    def freshness_all(self, now: float) -> dict[tuple[str, str], Fresh]:
+        """freshness() of every tile, their shown series picked together (shown_series)."""
+        out = {}
+        last_ts = self.state.rings.last_ts
+        for key, sid in self.shown_series().items():
+            ind = self.state.indicators.get(key[0])
+            if ind is not None:
+                out[key] = judge(float(last_ts[sid]), stale_bound(ind.cadence_s), now, self.feeds_down)
+        return out
 
     @staticmethod
     def domain_title(domain: str) -> str:

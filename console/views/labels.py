@@ -34,6 +34,8 @@ CONSOLE_SOURCE_ZH = "控制台预警"  # items the console's own rules raised
 STATUS_ZH = {Status.NODATA: "无数据", Status.NORMAL: "正常", Status.WARN: "预警", Status.ALARM: "告警"}
 # the roll-up line of a view's level below (console/views/area_rollup.py); {0} is a count
 ROLLUP_NORMAL_ZH = {Level.DISTRICT: "{0} 区均正常", Level.STREET: "{0} 街镇均正常"}
+# one region below, on its own: no 均 ("all") in Chinese, no plural in English ("1 street normal")
+ROLLUP_NORMAL_ONE_ZH = {Level.DISTRICT: "{0} 区正常", Level.STREET: "{0} 街镇正常"}
 ROLLUP_STATUS_ZH = {Status.ALARM: "{0} 处告警", Status.WARN: "{0} 处预警", Status.NODATA: "{0} 处无数据"}
 DOMAIN_ZH = {
     "traffic": "交通", "metro": "轨交", "power": "电力", "water": "水务", "gas": "燃气", "weather": "气象",
@@ -52,7 +54,7 @@ def all_label_strings() -> list[str]:
     """Every label, for the translation catalogue."""
     out: list[str] = []
     for d in (SEVERITY_ZH, STATE_ZH, SOURCE_ZH, STATUS_ZH, DOMAIN_ZH, ALARM_STATE_ZH, ROLLUP_NORMAL_ZH,
-              ROLLUP_STATUS_ZH):
+              ROLLUP_NORMAL_ONE_ZH, ROLLUP_STATUS_ZH):
         out.extend(d.values())
     out.append(CONSOLE_SOURCE_ZH)
     return out

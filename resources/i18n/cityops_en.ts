@@ -358,6 +358,10 @@
       <translation>{0} districts normal</translation>
     </message>
     <message>
+      <source>{0} 区正常</source>
+      <translation>{0} district normal</translation>
+    </message>
+    <message>
       <source>{0} 处告警</source>
       <translation>{0} in alarm</translation>
     </message>
@@ -372,6 +376,10 @@
     <message>
       <source>{0} 街镇均正常</source>
       <translation>{0} streets normal</translation>
+    </message>
+    <message>
+      <source>{0} 街镇正常</source>
+      <translation>{0} street normal</translation>
     </message>
     <message>
       <source>上级交办</source>

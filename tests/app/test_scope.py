@@ -48,9 +48,10 @@ def test_a_scope_narrows_every_feeds_subscription_to_its_area():
 
 def test_scope_on_the_command_line_and_in_the_config():
     p = build_parser()
-    for cmd in ("run", "demo", "wall"):
-        assert p.parse_args([cmd, "--scope", DISTRICT]).scope == DISTRICT
-        assert p.parse_args([cmd]).scope is None  # then the config's, else the city
+    for cmd in ("run", "demo", "wall", ("replay", "rec.cityrec")):
+        args = [cmd] if isinstance(cmd, str) else list(cmd)
+        assert p.parse_args([*args, "--scope", DISTRICT]).scope == DISTRICT
+        assert p.parse_args(args).scope is None  # then the config's, else the city
     with pytest.raises(SystemExit):
         p.parse_args(["run", "--scope", "310199"])  # no such district
     with pytest.raises(SystemExit):

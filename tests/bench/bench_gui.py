@@ -1,7 +1,8 @@
 """GUI-thread stall under load: the numbers behind "the console stays responsive".
 
-    ./dev bench-gui                       # both scenarios, prints JSON
-    ./dev bench-gui --scenario board --seconds 30
+    ./dev bench-gui                       # both scenarios and the naive board anchor, prints JSON
+    ./dev bench-gui --scenario board --seconds 30 --repeat 3   # the board beside its anchor, 3 times each
+    ./dev bench-gui --scenario board --repeat 3 --before /tmp/before   # and beside older code (git archive)
 
 Scenario `board`: the simulator (own process) pushes --rate samples/s (default 100,000) into the
 console's real path (LiveSource -> Decoder -> CityState -> StateBridge), while a board of 200 tiles
@@ -9,8 +10,14 @@ and 4 detail charts of 24 h at 1 s resolution are on screen and kept current.
 Scenario `map`: the same ingest, plus the city map with 10,000 incident markers; every second the 16
 districts change colour and 200 incidents change state (through CityState, the queue and the map).
 
-The stall is how late a 16 ms timer fires (interval minus 16 ms), measured after a warm-up; the
-report also gives the samples/s actually ingested and the GUI process's CPU.
+Scenario `anchor`: tests/bench/naive_board_stall.py 250, the naive board (200 PlotItems, the charts
+re-set every 250 ms, 100k samples/s parsed on the GUI thread), run beside the board in every repeat.
+
+The stall is how late a 16 ms timer fires (interval minus 16 ms), measured after a warm-up, per tick
+and weighted by time (tests/bench/stall.py: the share of wall time beyond 16 ms, the p99 lateness of
+the 16 ms frame slots); the report also gives the samples/s actually ingested and the GUI process's
+CPU. Each scenario runs in its own process; with --repeat N the summary gives each figure's median
+and its range.
 """
 
 from __future__ import annotations
@@ -28,10 +35,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+if "--root" in sys.argv:  # a child measuring another tree's code (--before): its console and widgets first
+    sys.path.insert(0, sys.argv[sys.argv.index("--root") + 1])
 
 import numpy as np  # noqa: E402
 
 from console.site.process import free_ports  # noqa: E402
+from tests.bench.stall import stall_figures  # noqa: E402
 
 
 def start_rate_simulator(port: int, rate: int):
@@ -95,7 +105,9 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
     win = QWidget()
     win.resize(1920, 1080)
     lay = QHBoxLayout(win)
-    result: dict = {"scenario": scenario}
+    import console
+
+    result: dict = {"scenario": scenario, "code": str(Path(console.__file__).resolve().parents[1])}
     ticks: list[float] = []
     board = charts = map_view = None
 
@@ -140,21 +152,30 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
                 charts[i].show_series(ind.name_zh, ind.unit, t, v, ind.warn, ind.alarm, ind.direction,
                                       forecast(ts, vals, ind.warn, ind.alarm, ind.direction))
 
-            bridge.changed.connect(on_changes)
-            def timed(fn, bucket):
+            def timed(fn, bucket, cpu_bucket):
                 def run_timed():
-                    t = time.perf_counter()
+                    t, c = time.perf_counter(), time.thread_time()
                     fn()
                     bucket.append((time.perf_counter() - t) * 1000)
+                    cpu_bucket.append((time.thread_time() - c) * 1000)  # the GUI thread's own work
                 return run_timed
 
-            render_ms, chart_ms = [], []
-            result["_buckets"] = {"tile_render_tick_ms": render_ms, "chart_refresh_ms": chart_ms}
+            render_ms, chart_ms, render_cpu, chart_cpu, changes_cpu = [], [], [], [], []
+            result["_buckets"] = {"tile_render_tick_ms": render_ms, "chart_refresh_ms": chart_ms,
+                                  "tile_render_tick_cpu_ms": render_cpu, "chart_refresh_cpu_ms": chart_cpu,
+                                  "on_changes_cpu_ms": changes_cpu}
+
+            def on_changes_timed(ch):
+                c = time.thread_time()
+                on_changes(ch)
+                changes_cpu.append((time.thread_time() - c) * 1000)
+
+            bridge.changed.connect(on_changes_timed)
             rt = QTimer(win)
-            rt.timeout.connect(timed(board.render_pending, render_ms))
+            rt.timeout.connect(timed(board.render_pending, render_ms, render_cpu))
             rt.start(50)
             ct = QTimer(win)
-            ct.timeout.connect(timed(refresh_one_chart, chart_ms))
+            ct.timeout.connect(timed(refresh_one_chart, chart_ms, chart_cpu))
             ct.start(250)
             win._timers = (rt, ct)
         else:
@@ -204,6 +225,8 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
         timer.start(16)
         await asyncio.sleep(warmup)
         ticks.clear()
+        for bucket in result.get("_buckets", {}).values():
+            bucket.clear()  # the warm-up's calls are not counted
         h0, c0, t0 = src.health()[0].samples, time.process_time(), time.perf_counter()
         await asyncio.sleep(seconds)
         h1, c1, t1 = src.health()[0].samples, time.process_time(), time.perf_counter()
@@ -225,15 +248,13 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
             result["chart_points_each"] = len(state.rings.series(0)[0])
         for name, bucket in result.pop("_buckets", {}).items():
             if bucket:
+                result[name + "_p50"] = round(float(np.percentile(bucket, 50)), 2)
                 result[name + "_p99"] = round(float(np.percentile(bucket, 99)), 1)
                 result[name + "_max"] = round(float(np.max(bucket)), 1)
-        stall = (np.array(ticks) - 0.016) * 1000
+        result.update(stall_figures(ticks))
         result.update({
             "seconds": round(t1 - t0, 1),
-            "ticks": len(ticks),
-            "stall_ms_p50": round(float(np.percentile(stall, 50)), 1),
-            "stall_ms_p99": round(float(np.percentile(stall, 99)), 1),
-            "stall_ms_max": round(float(stall.max()), 1),
+            "load_average": [round(x, 1) for x in os.getloadavg()],
             "samples_per_s_ingested": round((h1 - h0) / (t1 - t0)),
             "gui_process_cpu_percent": round((c1 - c0) / (t1 - t0) * 100),
             "series": len(state.series_keys),
@@ -250,30 +271,67 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
     return result
 
 
+SUMMARY = ("stall_ms_p50", "stall_ms_p99", "stall_ms_max", "time_share_beyond_16ms", "slot_lateness_ms_p99",
+           "gui_process_cpu_percent", "samples_per_s_ingested", "tile_render_tick_cpu_ms_p50",
+           "tile_render_tick_cpu_ms_p99", "chart_refresh_cpu_ms_p99", "on_changes_cpu_ms_p99")
+
+
+def run_in_process(sc: str, args) -> dict:
+    import subprocess
+
+    if sc == "anchor":
+        cmd = [sys.executable, str(Path(__file__).with_name("naive_board_stall.py")), "250"]
+    else:
+        name, _, tree = sc.partition("@")  # "board@before": this script, run on the --before tree's code
+        root = Path(args.before).resolve() if tree else ROOT
+        cmd = [sys.executable, __file__, "--in-process", "--root", str(root), "--scenario", name,
+               "--seconds", str(args.seconds), "--warmup", str(args.warmup), "--rate", str(args.rate)]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    line = [x for x in out.stdout.splitlines() if x.startswith("{")]
+    return json.loads(line[-1]) if line else {"scenario": sc, "error": out.stderr[-1500:]}
+
+
+def summarize(runs: list[dict]) -> dict:
+    """Each figure's median and range over the repeats of one scenario."""
+    out = {}
+    for k in SUMMARY:
+        v = [r[k] for r in runs if isinstance(r.get(k), (int, float))]
+        if v:
+            out[k] = {"median": round(float(np.median(v)), 4), "min": min(v), "max": max(v)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--scenario", choices=["board", "map"], default=None, help="default: both, one per process")
+    ap.add_argument("--scenario", choices=["board", "map", "anchor"], default=None,
+                    help="default: all three; board also runs its anchor")
     ap.add_argument("--seconds", type=float, default=30.0)
     ap.add_argument("--warmup", type=float, default=8.0)
     ap.add_argument("--rate", type=int, default=100_000)
+    ap.add_argument("--repeat", type=int, default=1, help="runs of each scenario (alternating)")
+    ap.add_argument("--before", default=None, metavar="DIR",
+                    help="also run the board on the code in DIR (e.g. `git archive REV | tar -x -C DIR`), "
+                         "interleaved with this tree's and the anchor")
+    ap.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--root", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if args.scenario:
+    if args.in_process:  # a child: one scenario, one line of JSON
         print(json.dumps(run(args.scenario, args.seconds, args.warmup, args.rate)))
         return
-    import subprocess
-
-    results = []
-    for sc in ("board", "map"):  # separate processes: one QApplication each, nothing shared
-        out = subprocess.run([sys.executable, __file__, "--scenario", sc, "--seconds", str(args.seconds),
-                              "--warmup", str(args.warmup), "--rate", str(args.rate)],
-                             capture_output=True, text=True, timeout=600)
-        line = [x for x in out.stdout.splitlines() if x.startswith("{")]
-        results.append(json.loads(line[-1]) if line else {"scenario": sc, "error": out.stderr[-1500:]})
-        print(json.dumps(results[-1]), file=sys.stderr, flush=True)
+    scenarios = {"board": ["board", "anchor"], "map": ["map"], "anchor": ["anchor"]}.get(
+        args.scenario or "", ["board", "anchor", "map"])
+    if args.before:
+        scenarios.insert(scenarios.index("board") + 1 if "board" in scenarios else 0, "board@before")
+    runs: dict[str, list[dict]] = {sc: [] for sc in scenarios}
+    for _ in range(args.repeat):  # alternating, so load that comes and goes falls on each alike
+        for sc in scenarios:
+            runs[sc].append(run_in_process(sc, args))
+            print(json.dumps(runs[sc][-1]), file=sys.stderr, flush=True)
     print(json.dumps({"benchmark": "gui_stall", "python": platform.python_version(),
                       "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
                       "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                      "rate": args.rate, "results": results}, indent=2))
+                      "rate": args.rate, "repeat": args.repeat,
+                      "summary": {sc: summarize(r) for sc, r in runs.items()}, "runs": runs}, indent=2))
 
 
 if __name__ == "__main__":

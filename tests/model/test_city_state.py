@@ -36,6 +36,27 @@ def test_latest_status_and_rollup():
     assert roll["310000"] is Status.ALARM
 
 
+def test_rollup_follows_each_status_change_and_each_new_series_after_being_asked():
+    """region_status keeps its last answer between asks: it must still see a status that changes, a
+    series that appears and a state cleared and refilled."""
+    s = state_with_catalog()
+    feed(s, samples(1, [["traffic.congestion_index", "310104", 10.0, 8.5]]))
+    assert s.region_status()["310104"] is Status.ALARM
+    feed(s, samples(2, [["traffic.congestion_index", "310104", 11.0, 5.0]]))
+    assert s.region_status()["310104"] is Status.NORMAL
+    assert s.region_status()["310000"] is Status.NORMAL
+    feed(s, samples(3, [["water.pressure", "310101013", 12.0, 0.15]]))  # a new series, in another district
+    roll = s.region_status()
+    assert roll["310101"] is Status.WARN and roll["310000"] is Status.WARN
+    s.region_status()["310000"] = Status.NODATA  # a caller's copy (of a kept answer): changing it changes nothing
+    assert s.region_status()["310000"] is Status.WARN
+    s.clear()
+    assert s.region_status() == {}
+    s.apply("city", dec.decode(catalog()).frame)
+    feed(s, samples(1, [["traffic.congestion_index", "310101", 10.0, 9.0]]))
+    assert s.region_status() == {"310101": Status.ALARM, "310000": Status.ALARM}
+
+
 def test_unknown_indicator_and_region_are_rejected_and_counted():
     s = state_with_catalog()
     out = feed(s, samples(1, [["nope", "310101", 1.0, 1.0], ["traffic.congestion_index", "999999", 1.0, 1.0],

@@ -1,6 +1,7 @@
 """Drill-down, Qt-free: the view moves inside the console's scope and never above it; the board and the
 roll-up line follow the view (the city over its districts, a district over its streets)."""
 
+import numpy as np
 import pytest
 
 from console.feed.decoder import Decoder
@@ -12,6 +13,7 @@ from console.views.drill import Drill
 from tests.frames_factory import IND, IND_BELOW, dumps, samples
 
 EN = {"{0} 区均正常": "{0} districts normal", "{0} 街镇均正常": "{0} streets normal", "{0} 处预警": "{0} in warning",
+      "{0} 区正常": "{0} district normal", "{0} 街镇正常": "{0} street normal",
       "{0} 处告警": "{0} in alarm", "{0} 处无数据": "{0} without data"}
 
 
@@ -82,12 +84,14 @@ def test_a_district_console_cannot_look_above_or_beside_its_district():
 def test_the_roll_up_line_counts_the_level_below(state):
     city = rollup(state, "310000")
     assert city.level is Level.DISTRICT
-    assert rollup_text(city) == "1 区均正常 · 1 处告警"  # Huangpu normal; Xuhui's worst street in alarm
+    assert rollup_text(city) == "1 区正常 · 1 处告警"  # Huangpu normal; Xuhui's worst street in alarm
     xuhui = rollup(state, "310104")
     assert xuhui.counts == {Status.NORMAL: 1, Status.ALARM: 1, Status.WARN: 1, Status.NODATA: 1}
     assert xuhui.worst is Status.ALARM
-    assert rollup_text(xuhui) == "1 街镇均正常 · 1 处告警 · 1 处预警 · 1 处无数据"
-    assert rollup_text(xuhui, EN.get) == "1 streets normal · 1 in alarm · 1 in warning · 1 without data"
+    assert rollup_text(xuhui) == "1 街镇正常 · 1 处告警 · 1 处预警 · 1 处无数据"
+    assert rollup_text(xuhui, EN.get) == "1 street normal · 1 in alarm · 1 in warning · 1 without data"
+    assert rollup_text(Rollup(Level.DISTRICT, {Status.NORMAL: 2, Status.WARN: 0, Status.ALARM: 0,
+                                               Status.NODATA: 0}), EN.get) == "2 districts normal"
     assert rollup_text(Rollup(Level.STREET, {Status.NORMAL: 12, Status.WARN: 1, Status.ALARM: 0,
                                              Status.NODATA: 0})) == "12 街镇均正常 · 1 处预警"
     assert rollup_text(rollup(state, "310104003")) == ""  # a street: nothing below
@@ -126,6 +130,39 @@ def test_a_district_board_shows_its_own_series_and_its_worst_street(state):
                                                           ("water.pressure", "310104003")]
 
 
+def test_the_board_keeps_its_tiles_until_a_series_appears_and_after_a_refill(state):
+    """specs() keeps each view's tiles between drills: a new series, a cleared state refilled in another
+    order, and the tiles a changed series touches must still come out right."""
+    board = BoardModel(state)
+    assert [s.key for s in board.specs("310101")] == [("traffic.congestion_index", "310101"),
+                                                      ("water.pressure", WORST)]
+    board.specs("310000")
+    dec, t = Decoder(), 1_700_000_010.0
+    state.apply("t", dec.decode(samples(2, [["water.pressure", "310101", t, 0.1]])).frame)  # Huangpu's own now
+    assert [s.key for s in board.specs("310101")] == [("traffic.congestion_index", "310101"),
+                                                      ("water.pressure", "310101"), ("water.pressure", WORST)]
+    assert board.region_shown(("water.pressure", WORST)) == "310101013"
+    sid = board.sid_of("water.pressure", "310101")
+    assert board.tiles_touched(np.array([sid])) == {("water.pressure", "310101")}
+    board.specs("310000")
+    street = board.sid_of("water.pressure", "310104003")  # the city's water tile follows its districts now
+    assert board.tiles_touched(np.array([street, board.sid_of("hotline.calls", "310000")])) == {
+        ("hotline.calls", "310000")}
+    assert board.tiles_touched(np.array([sid, street])) == {("water.pressure", WORST)}
+    assert board.tiles_touched(np.array([], dtype=int)) == set()
+    catalog = dumps({"type": "catalog", "indicators": [IND, IND_BELOW, CITY_WIDE], "regions": REGIONS})
+    state.clear()  # a seek: the same regions, more series than before, in another order
+    state.apply("t", dec.decode(catalog).frame)
+    rows = ([["water.pressure", "310104004", t, 0.3]]
+            + [["traffic.congestion_index", r["code"], t, 3.0] for r in REGIONS]
+            + [["water.pressure", c, t, 0.3] for c in ("310101013", "310104003", "310104007")])
+    state.apply("t", dec.decode(samples(3, rows)).frame)
+    assert len(state.series_keys) == 12
+    assert [s.key for s in board.specs("310101")] == [("traffic.congestion_index", "310101"),
+                                                      ("traffic.congestion_index", WORST), ("water.pressure", WORST)]
+    assert board.sid_of("traffic.congestion_index", "310101") == 2
+
+
 def test_the_map_draws_a_districts_streets_by_their_worst_status(state):
     roll = state.region_status()
     pts = street_points(state, "310104", roll)
@@ -142,3 +179,28 @@ def test_the_queues_area_choices_follow_the_view(state):
         ("310104", "徐汇区 (en)"), ("310104003", "  天平路街道 (en)"), ("310104004", "  湖南路街道 (en)"),
         ("310104007", "  斜土路街道 (en)"), ("310104011", "  漕河泾街道 (en)")]
     assert area_choices(state, ["310104", "310104003"]) == [("310104", "徐汇区"), ("310104003", "天平路街道")]
+
+
+def test_every_tiles_series_is_picked_at_once_as_one_by_one(state):
+    """shown_series (all tiles together, for the freshness check) picks what each tile shows: the worst
+    status, then the value furthest to the bad side (low water pressure is bad), then the first."""
+    board = BoardModel(state)
+    dec, t = Decoder(), 1_700_000_020.0
+    for view in ("310000", "310104", "310104003"):
+        board.specs(view)
+        picked = board.shown_series()
+        assert picked == {k: state.worst_series(c) for k, c in board._candidates.items()}
+        assert {k: state.series_keys[s][1] for k, s in picked.items()} == {
+            k: board.region_shown(k) for k in board._candidates}
+    board.specs("310104")
+    assert state.series_keys[board.shown_series()[("water.pressure", WORST)]][1] == "310104003"  # 0.13, alarm
+    state.apply("t", dec.decode(samples(2, [["water.pressure", "310104003", t, 0.135],
+                                            ["water.pressure", "310104004", t, 0.12]])).frame)
+    assert state.series_keys[board.shown_series()[("water.pressure", WORST)]][1] == "310104004"  # lower
+    state.apply("t", dec.decode(samples(3, [["water.pressure", "310104003", t + 1, 0.12]])).frame)
+    assert state.series_keys[board.shown_series()[("water.pressure", WORST)]][1] == "310104003"  # a tie: the first
+    water = ("water.pressure", WORST)
+    assert board.shown_series()[water] == state.worst_series(board._candidates[water])
+    fresh = board.freshness_all(t + 1)
+    assert fresh.keys() == board._candidates.keys()
+    assert all(f == board.freshness(k, t + 1) for k, f in fresh.items())

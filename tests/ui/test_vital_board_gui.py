@@ -1,0 +1,87 @@
+"""The vital-sign board renders what is on screen: a changed tile out of sight waits, marked, until it is
+scrolled into view; a hidden board renders nothing; a sparkline with a missing reading still draws."""
+
+import time
+
+import numpy as np
+from PySide6.QtCore import QSize
+from PySide6.QtWidgets import QScrollArea
+
+from console.feed.protocol import Status
+from console.views.board_model import TileData, TileSpec
+from widgets.vital_board import VitalBoard
+
+N = 60
+
+
+def tile_data(i: int, spark=None) -> TileData:
+    return TileData(f"{i}", f"region {i}", Status.NORMAL, 0, np.arange(30.0) if spark is None else spark,
+                    None, None, "", False, i)
+
+
+def board_in_scroll(qtbot, asked: list):
+    board = VitalBoard(tile_size=QSize(196, 92), budget=1000, min_interval_s=0.0, time_budget_s=60.0)
+    scroll = QScrollArea()
+    scroll.setWidget(board)
+    scroll.setWidgetResizable(True)
+    scroll.resize(440, 300)  # two columns, about three rows of tiles in view
+    qtbot.addWidget(scroll)
+    specs = [TileSpec((f"ind{i}", "310000"), f"指标 {i}", "", "traffic") for i in range(N)]
+
+    def provider(key):
+        asked.append(key)
+        return tile_data(int(key[0][3:]))
+
+    board.set_tiles(specs, provider)
+    return scroll, board
+
+
+def test_only_tiles_in_view_are_rendered_and_the_others_when_scrolled_to(qtbot):
+    asked: list = []
+    scroll, board = board_in_scroll(qtbot, asked)
+    assert board.render_pending() == 0  # not shown: nothing is rendered
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    board.render_pending()
+    first = set(asked)
+    assert 0 < len(first) <= 12 and ("ind0", "310000") in first
+    assert ("ind59", "310000") not in first
+    board.render_pending()
+    assert len(asked) == len(first)  # nothing else changed: nothing more is asked for
+    board.mark_changed([("ind0", "310000"), ("ind59", "310000")])
+    board.render_pending()
+    assert asked[len(first):] == [("ind0", "310000")]  # the one out of sight waits
+    bar = scroll.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() + scroll.viewport().height() >= board.height())  # laid out
+    bar.setValue(bar.maximum())
+    qtbot.wait(20)
+    board.render_pending()
+    assert ("ind59", "310000") in asked and board.data(("ind59", "310000")).value_text == "59"
+    assert board.data(("ind30", "310000")) is None  # in the middle, never seen: never rendered
+
+
+def test_a_sparkline_with_a_missing_reading_is_drawn(qtbot):
+    board = VitalBoard()
+    qtbot.addWidget(board)
+    spec = TileSpec(("a", "310000"), "指标", "", "traffic")
+    with_gap = board._render(spec, tile_data(1, np.array([1.0, 2.0, np.nan, 4.0, 3.0, 5.0]))).toImage()
+    no_line = board._render(spec, tile_data(1, np.empty(0))).toImage()
+    assert with_gap != no_line
+
+
+def test_a_tick_stops_rendering_once_its_time_is_spent_and_goes_on_next_tick(qtbot):
+    asked: list = []
+    scroll, board = board_in_scroll(qtbot, asked)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    slow = board._provider
+
+    def provider(key):
+        time.sleep(0.003)  # a tile dearer than the tick's whole time budget below
+        return slow(key)
+
+    board._provider = provider
+    assert board.render_pending(time_budget_s=0.001) == 1  # at least one, then the budget is spent
+    assert board.render_pending(time_budget_s=0.001) == 1
+    assert len(asked) == 2 and asked[0] != asked[1]
+    assert board.render_pending(time_budget_s=1.0) >= 4  # the rest of what is in sight
