@@ -66,6 +66,16 @@ class UnitBook:
         """(ts, lat, lon) of the last `trail_s` seconds, oldest first, ending at the latest report."""
         return list(self._trails.get(uid, ()))
 
+    def trail_since(self, uid: str, ts: float) -> list[tuple[float, float, float]]:
+        """The trail's points at or after `ts` (the tail a map already holding the rest needs)."""
+        out = []
+        for p in reversed(self._trails.get(uid, ())):
+            if p[0] < ts:
+                break
+            out.append(p)
+        out.reverse()
+        return out
+
     def clear(self) -> None:
         self.units.clear()
         self.feed_of.clear()

@@ -45,6 +45,8 @@ def asset_paths() -> dict[str, Path]:
         "heat_js": Path(folium.__file__).parent / "templates" / "leaflet_heat.min.js",
         "page_js": resource("map", "city_map.js"),
         "page_css": resource("map", "city_map.css"),
+        "units_js": resource("map", "city_units.js"),
+        "units_css": resource("map", "city_units.css"),
         "districts": resource("shanghai", "districts.geojson"),
     }
 
@@ -82,8 +84,10 @@ def build_page(out_dir: Path, options: MapOptions | None = None) -> Path:
         "map": m.get_name(), "districts": gj.get_name(), "cluster": cluster.get_name(), "heat": heat.get_name(),
     }
     m.get_root().header.add_child(folium.Element(f'<link rel="stylesheet" href="{_uri(a["page_css"])}"/>'))
+    m.get_root().header.add_child(folium.Element(f'<link rel="stylesheet" href="{_uri(a["units_css"])}"/>'))
     m.get_root().html.add_child(folium.Element(
         f'<script src="{_uri(a["page_js"])}"></script>'
+        f'<script src="{_uri(a["units_js"])}"></script>'
         f"<script>window.addEventListener('load', function () {{ cityops.init({json.dumps(boot)}); }});</script>"
     ))
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -128,6 +128,8 @@
         if (S.pendingHeat) api.setHeat(S.pendingHeat);
       });
       api.fit = function () { S.userMoved = false; fit(); return true; };
+      /* the map was moved on purpose (a unit picked in the dock): a resize no longer re-frames it */
+      api.hold = function () { S.userMoved = true; return true; };
       api.wall = function (on) {
         var c = S.map.getContainer();
         if (on) c.classList.add("cityops-wall"); else c.classList.remove("cityops-wall");

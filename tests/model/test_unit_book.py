@@ -1,6 +1,8 @@
 """The unit book: latest report per unit, a trail of the last 15 minutes at most one point per 5 s, stale
 reports dropped, bounded; carried through the city state, its keyframes, copies and clears."""
 
+import itertools
+
 import orjson
 
 from console.feed.frames import Unit, UnitFrame
@@ -31,7 +33,7 @@ def test_trail_keeps_fifteen_minutes_one_point_per_five_seconds_ending_at_the_un
     assert trail[-1] == (T0 + 1199, 31.0 + 1199 * 1e-5, 121.4)  # ends where the unit is
     assert trail[0][0] >= T0 + 1199 - 900  # nothing older than 15 minutes
     assert trail[0][0] <= T0 + 1199 - 900 + 5  # ... and the 15 minutes are all there
-    gaps = [b2[0] - a[0] for a, b2 in zip(trail[:-2], trail[1:-1], strict=True)]
+    gaps = [b2[0] - a[0] for a, b2 in itertools.pairwise(trail[:-1])]
     assert min(gaps) >= 5  # one point per 5 s (the newest may be closer: it follows the unit)
     assert 175 <= len(trail) <= 182
 
