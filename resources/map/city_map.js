@@ -85,9 +85,15 @@
     init: function (names) {
       S.map = window[names.map];
       S.districts = window[names.districts];
-      S.cluster = window[names.cluster];
       S.heat = window[names.heat];
-      S.cluster.options.iconCreateFunction = clusterIcon;
+      if (names.incidents === "grid") {  /* canvas tiles (city_incidents.js); else the older markercluster */
+        S.cluster = window.cityopsIncidentLayer(window[names.map], { colors: SEV_COLOR, popupFor: popupFor, send: send })
+          .addTo(window[names.map]);
+        S.grid = S.cluster.cityops;
+      } else {
+        S.cluster = window[names.cluster];
+        S.cluster.options.iconCreateFunction = clusterIcon;
+      }
       S.labels = L.layerGroup().addTo(S.map);
       /* streets' seat points above the district outlines, under the stale hatch (z-index 450) */
       S.map.createPane("cityopsStreets").style.zIndex = 420;
@@ -225,6 +231,7 @@
                center: [c.lat, c.lng], labelHidden: !!(S.view.district && !S.labels.hasLayer(S.districtLabels[S.view.district])) };
     },
     upsertIncidents: function (list) {
+      if (S.grid) return S.grid.upsert(list);
       var added = [], changed = [];
       list.forEach(function (inc) {
         var m = S.markers[inc.id];
@@ -252,6 +259,7 @@
       return Object.keys(S.markers).length;
     },
     removeIncidents: function (ids) {
+      if (S.grid) return S.grid.remove(ids);
       var gone = [];
       ids.forEach(function (id) {
         if (S.markers[id]) { gone.push(S.markers[id]); delete S.markers[id]; }
@@ -268,6 +276,7 @@
       return points.length;
     },
     select: function (id) {
+      if (S.grid) { S.selected = S.grid.select(id) ? id : S.selected; return S.selected === id; }
       var m = S.markers[id];
       if (!m) return false;
       S.selected = id;
@@ -290,11 +299,11 @@
       return f.marked;
     },
     declutter: declutter,
-    count: function () { return Object.keys(S.markers).length; },
+    count: function () { return S.grid ? S.grid.count() : Object.keys(S.markers).length; },
     popupText: function (id) {
-      var m = S.markers[id];
-      if (!m) return null;
-      var box = popupFor(m._cityops);
+      var inc = S.grid ? S.grid.get(id) : S.markers[id] && S.markers[id]._cityops;
+      if (!inc) return null;
+      var box = popupFor(inc);
       return { text: box.textContent, html: box.innerHTML, scripts: box.getElementsByTagName("script").length,
                imgs: box.getElementsByTagName("img").length };
     }
