@@ -274,9 +274,9 @@ def run(variant: str, seconds: float, warmup: float, n_incidents: int, n_units: 
 
         async def timed_zoom(call: str):
             await wait_js(call)
-            for _ in range(200):
+            for _ in range(1000):
                 ms = await wait_js("__bench.zoomMs")
-                if ms is not None:
+                if isinstance(ms, (int, float)):  # null comes back as '' until the frame is drawn
                     return ms
                 await asyncio.sleep(0.02)
             return None
