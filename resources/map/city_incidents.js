@@ -16,40 +16,46 @@
   function layer(map, opts) {
     /* opts: {colors: {sev: css}, popupFor: fn(inc) -> element, send: fn(obj)} */
     var points = {};  /* id -> {inc, x, y (pixels at REF_Z), b (bucket key)} */
-    var buckets = {};  /* "bx|by" at BUCKET_Z -> {id: point} */
+    var buckets = new Map();  /* bx * 4096 + by at BUCKET_Z -> Map(id -> point): Maps iterate fast */
     var dirty = {}, dirtyAll = false, frame = null;
+    var PER_ROW = TILE / CELL;
     map.createPane("cityopsIncidents").style.zIndex = 430;  /* over districts and streets, under units */
 
     function bucketOf(p) {
       var s = Math.pow(2, REF_Z - BUCKET_Z) * TILE;
-      return Math.floor(p.x / s) + "|" + Math.floor(p.y / s);
+      return Math.floor(p.x / s) * 4096 + Math.floor(p.y / s);
     }
-    function inRect(z, x0, y0, x1, y1) {
-      /* the points drawn within pixel rect [x0,x1)x[y0,y1) at zoom z */
-      var k = Math.pow(2, REF_Z - z), s = Math.pow(2, REF_Z - BUCKET_Z) * TILE, out = [];
+    function scan(z, x0, y0, x1, y1, fn) {
+      /* fn(point) for the points drawn within pixel rect [x0,x1)x[y0,y1) at zoom z */
+      var k = Math.pow(2, REF_Z - z), s = Math.pow(2, REF_Z - BUCKET_Z) * TILE;
       var bx0 = Math.floor(x0 * k / s), bx1 = Math.floor((x1 * k - 1) / s);
       var by0 = Math.floor(y0 * k / s), by1 = Math.floor((y1 * k - 1) / s);
+      var X0 = x0 * k, X1 = x1 * k, Y0 = y0 * k, Y1 = y1 * k;  /* compared at REF_Z: no division per point */
       for (var bx = bx0; bx <= bx1; bx++) {
         for (var by = by0; by <= by1; by++) {
-          var b = buckets[bx + "|" + by];
+          var b = buckets.get(bx * 4096 + by);
           if (!b) continue;
-          for (var id in b) {
-            var p = b[id], px = p.x / k, py = p.y / k;
-            if (px >= x0 && px < x1 && py >= y0 && py < y1) out.push(p);
+          for (var p of b.values()) {
+            if (p.x >= X0 && p.x < X1 && p.y >= Y0 && p.y < Y1) fn(p);
           }
         }
       }
+    }
+    function inRect(z, x0, y0, x1, y1) {
+      var out = [];
+      scan(z, x0, y0, x1, y1, function (p) { out.push(p); });
       return out;
     }
     function cellsOf(z, x0, y0) {
-      /* the tile's 32-px cells: {count, worst, one (the point when alone), cx, cy} */
-      var k = Math.pow(2, REF_Z - z), cells = {};
-      inRect(z, x0, y0, x0 + TILE, y0 + TILE).forEach(function (p) {
-        var key = Math.floor((p.x / k - x0) / CELL) + "|" + Math.floor((p.y / k - y0) / CELL);
-        var c = cells[key];
-        if (!c) c = cells[key] = { count: 0, worst: "blue", one: p, key: key };
+      /* the tile's 32-px cells, by index (row-major): {count, worst, one (the point when alone), i} */
+      var kc = Math.pow(2, REF_Z - z) * CELL, gx = x0 / CELL, gy = y0 / CELL, cells = new Array(PER_ROW * PER_ROW);
+      scan(z, x0, y0, x0 + TILE, y0 + TILE, function (p) {
+        var i = Math.floor(p.x / kc - gx) + PER_ROW * Math.floor(p.y / kc - gy);
+        var c = cells[i];
+        if (!c) c = cells[i] = { count: 0, rank: 0, worst: "blue", one: p, i: i };
         c.count += 1;
-        if (SEV_RANK[p.inc.sev] > SEV_RANK[c.worst]) c.worst = p.inc.sev;
+        var r = SEV_RANK[p.inc.sev];
+        if (r > c.rank) { c.rank = r; c.worst = p.inc.sev; }
       });
       return cells;
     }
@@ -76,16 +82,16 @@
       ctx.font = "bold 11px sans-serif";
       ctx.textAlign = "center";
       ctx.textBaseline = "middle";
-      Object.keys(cells).forEach(function (key) {
-        var c = cells[key], ij = key.split("|"), cx, cy, r;
+      cells.forEach(function (c) {
+        var ci = c.i % PER_ROW, cj = Math.floor(c.i / PER_ROW), cx, cy, r;
         if (c.count === 1) {  /* alone: at its place, kept inside its cell */
           r = 4.5;
-          cx = Math.min(Math.max(c.one.x / k - x0, +ij[0] * CELL + r + 1), (+ij[0] + 1) * CELL - r - 1);
-          cy = Math.min(Math.max(c.one.y / k - y0, +ij[1] * CELL + r + 1), (+ij[1] + 1) * CELL - r - 1);
+          cx = Math.min(Math.max(c.one.x / k - x0, ci * CELL + r + 1), (ci + 1) * CELL - r - 1);
+          cy = Math.min(Math.max(c.one.y / k - y0, cj * CELL + r + 1), (cj + 1) * CELL - r - 1);
         } else {
           r = Math.min(CELL / 2 - 1, 7 + 2.2 * Math.log(c.count));
-          cx = (+ij[0] + 0.5) * CELL;
-          cy = (+ij[1] + 0.5) * CELL;
+          cx = (ci + 0.5) * CELL;
+          cy = (cj + 0.5) * CELL;
         }
         ctx.beginPath();
         ctx.arc(cx, cy, r, 0, 2 * Math.PI);
@@ -140,8 +146,9 @@
       var q = map.project([inc.lat, inc.lon], REF_Z);
       var p = { inc: inc, x: q.x, y: q.y };
       p.b = bucketOf(p);
-      if (old) { delete buckets[old.b][inc.id]; touch(old); }
-      (buckets[p.b] = buckets[p.b] || {})[inc.id] = p;
+      if (old) { buckets.get(old.b).delete(inc.id); touch(old); }
+      if (!buckets.has(p.b)) buckets.set(p.b, new Map());
+      buckets.get(p.b).set(inc.id, p);
       points[inc.id] = p;
       touch(p);
     }
@@ -157,7 +164,7 @@
         return best ? { one: best } : null;
       }
       var x0 = Math.floor(pt.x / TILE) * TILE, y0 = Math.floor(pt.y / TILE) * TILE;
-      var c = cellsOf(z, x0, y0)[Math.floor((pt.x - x0) / CELL) + "|" + Math.floor((pt.y - y0) / CELL)];
+      var c = cellsOf(z, x0, y0)[Math.floor((pt.x - x0) / CELL) + PER_ROW * Math.floor((pt.y - y0) / CELL)];
       if (!c) return null;
       return c.count === 1 ? { one: c.one } : { cell: c, z: z };
     }
@@ -182,7 +189,7 @@
       remove: function (ids) {
         ids.forEach(function (id) {
           var p = points[id];
-          if (p) { delete buckets[p.b][id]; delete points[id]; touch(p); }
+          if (p) { buckets.get(p.b).delete(id); delete points[id]; touch(p); }
         });
         return Object.keys(points).length;
       },
