@@ -304,8 +304,10 @@ def run(variant: str, seconds: float, warmup: float, n_incidents: int, n_units: 
         while time.monotonic() < end:
             web = sum(rss_kb(p) for p in descendants(me))
             samples.append((round(time.monotonic()), rss_kb(me), web))
+            print(json.dumps({"soak_sample": samples[-1]}), file=sys.stderr, flush=True)  # kept if the end fails
             await asyncio.sleep(10)
-        page = json.loads(await wait_js("JSON.stringify(cityops.unitState())"))
+        answer = await wait_js("JSON.stringify(cityops.unitState())", timeout=600)  # a loaded machine is slow
+        page = json.loads(answer) if isinstance(answer, str) and answer else {}
         n = len(samples)
         after_warm = samples[n // 5:]  # the first fifth is warm-up
 
@@ -316,8 +318,8 @@ def run(variant: str, seconds: float, warmup: float, n_incidents: int, n_units: 
                     "growth_percent": round((last - first) / first * 100, 2)}
 
         return {"soak_minutes": minutes, "samples": n, "console_rss": growth(1), "webengine_rss": growth(2),
-                "page_layers_units": page["layers"], "page_trail_lines": page["trailLines"],
-                "page_trail_points": page["trailPoints"]}
+                "page_layers_units": page.get("layers"), "page_trail_lines": page.get("trailLines"),
+                "page_trail_points": page.get("trailPoints")}
 
     with loop:
         loop.run_until_complete(main())
