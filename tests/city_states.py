@@ -7,13 +7,14 @@ from console.feed.decoder import Decoder, decode_event
 from console.model.city_state import CityState, StateConfig
 from console.model.history_rings import HistoryRings
 from console.model.incident_book import IncidentBook
+from console.model.unit_book import UnitBook
 from tests.frames_factory import catalog, dumps, event, samples
 
 CONFIG = StateConfig(history_s=600, recent_points=4, max_series=16, max_archive=3)  # rings that wrap
 OVERRIDES = {"traffic.congestion_index": (5.0, 7.5)}  # an emergency mode's tighter thresholds
 # the configuration every state of a test shares: it stays as it was made
 CONFIGURATION = {"config", "rings.max_series", "rings.recent_points", "rings.bucket_s", "rings.n_buckets",
-                 "incidents.max_archive"}
+                 "incidents.max_archive", "units.trail_s", "units.trail_step_s", "units.max_units"}
 
 
 def populated_state(config: StateConfig = CONFIG) -> CityState:
@@ -49,6 +50,9 @@ def populated_state(config: StateConfig = CONFIG) -> CityState:
     feed(dumps({"type": "event", "seq": 5, "event": event("X2", region="310104")}), "xuhui")
     s.restore({"closed": [["city", "T1", 4]]})  # a keyframe's closed incident: its version alone
     s.console_alerts["C:water.pressure:310101013"] = decode_event(event("C:water.pressure:310101013"))
+    for t in (100.0, 110.0):  # a unit with a trail of two points, its change not yet taken
+        feed(dumps({"type": "unit", "units": [{"id": "U1", "name": "车", "kind": "fire", "lat": 31.2 + t / 1e4,
+                                               "lon": 121.4, "state": "en_route", "incident": "E1", "ts": t}]}))
     return s
 
 
@@ -56,7 +60,7 @@ def fields(obj, prefix: str = "") -> dict[str, object]:
     """Every attribute of a state, its rings' and its incident book's, by dotted name."""
     out: dict[str, object] = {}
     for name, value in vars(obj).items():
-        if isinstance(value, (HistoryRings, IncidentBook)):
+        if isinstance(value, (HistoryRings, IncidentBook, UnitBook)):
             out.update(fields(value, f"{prefix}{name}."))
         else:
             out[prefix + name] = value

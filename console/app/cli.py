@@ -59,6 +59,8 @@ def _add_sim_args(p: argparse.ArgumentParser) -> None:
                    help="alarm-flood drill: N incidents of one cause in one district within 2 simulated minutes")
     g.add_argument("--storm-at", type=float, default=60.0, metavar="S",
                    help="when the storm starts, in simulated seconds after the start")
+    g.add_argument("--units", type=int, default=112, metavar="N",
+                   help="dispatch units driving to their incidents, reported in `unit` frames (0: none)")
     g.add_argument("--street-indicators", type=_count, default=None, metavar="N",
                    help="N indicators per street at 1 Hz for each of the 215 streets, plus their district and "
                         "city roll-ups (100: ~23,700 series, ~23,700 readings/s); default: the shipped 5 per "

@@ -31,9 +31,19 @@ from console.feed.frames import (
     SampleBatch,
     Samples,
     Snapshot,
+    Unit,
+    UnitFrame,
     Unknown,
 )
-from console.feed.protocol import DEFAULT_MAX_FRAME_BYTES, FrameType, IncidentState, Level, Severity
+from console.feed.protocol import (
+    DEFAULT_MAX_FRAME_BYTES,
+    FrameType,
+    IncidentState,
+    Level,
+    Severity,
+    UnitKind,
+    UnitState,
+)
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +84,7 @@ _KNOWN_FIELDS: dict[str, frozenset[str]] = {
     FrameType.HEARTBEAT: frozenset({"type", "server_time"}),
     FrameType.REPLY: frozenset({"type", "ref", "ok", "error", "event"}),
     FrameType.ERROR: frozenset({"type", "code", "message"}),
+    FrameType.UNIT: frozenset({"type", "units"}),
 }
 _EVENT_FIELDS = frozenset(
     {"id", "version", "title", "category", "domain", "severity", "source", "region", "location", "state",
@@ -288,6 +299,46 @@ def decode_event(d: Any) -> Event:
     )
 
 
+MAX_UNIT_ID = 64  # characters of a unit's id and of its kind kept; a longer id is refused
+MAX_UNIT_NAME = 200
+
+
+def decode_unit(d: Any) -> Unit:
+    """One unit upsert `{id, name, kind, lat, lon, state, incident, ts}` or `_Bad` naming its defect."""
+    if type(d) is not dict:
+        raise _Bad(Reason.WRONG_TYPE, "a unit must be an object")
+    uid = _str(d, "id")
+    if not uid or len(uid) > MAX_UNIT_ID:
+        raise _Bad(Reason.BAD_VALUE, f"unit.id must be 1-{MAX_UNIT_ID} characters")
+    lat, lon = _num(d, "lat"), _num(d, "lon")
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise _Bad(Reason.BAD_VALUE, "a unit's lat/lon is off the globe")
+    ts = _num(d, "ts")
+    if ts <= 0:
+        raise _Bad(Reason.BAD_VALUE, "unit.ts must be positive")
+    kind_text = _str(d, "kind", required=False, default=UnitKind.OTHER.value)[:MAX_UNIT_ID]
+    try:
+        kind: UnitKind | str = UnitKind(kind_text)
+    except ValueError:
+        kind = kind_text  # a kind this version does not know: kept, drawn as "other"
+    return Unit(id=uid, name=_str(d, "name", required=False, default=uid)[:MAX_UNIT_NAME], kind=kind,
+                lat=lat, lon=lon, state=_enum(UnitState, d, "state"), ts=ts,
+                incident=_str(d, "incident", required=False))
+
+
+def decode_units(items: Any, rejects: dict[str, int]) -> tuple[Unit, ...]:
+    """A list of unit upserts: each bad one is dropped alone and counted by its defect's reason."""
+    if type(items) is not list:
+        raise _Bad(Reason.WRONG_TYPE if items is not None else Reason.MISSING_FIELD, "unit.units must be a list")
+    out = []
+    for d in items:
+        try:
+            out.append(decode_unit(d))
+        except _Bad as bad:
+            rejects[bad.reason.value] = rejects.get(bad.reason.value, 0) + 1
+    return tuple(out)
+
+
 def _decode_rows_slow(rows: list, rejects: dict[str, int]) -> SampleBatch:
     """Row by row: keeps every good reading and counts each bad one by its reason."""
     inds, regs, ts, vals = [], [], [], []
@@ -432,6 +483,8 @@ class Decoder:
             ev = obj.get("event")
             return Reply(_str(obj, "ref"), ok, _str(obj, "error", required=False),
                          decode_event(ev) if ev is not None else None)
+        if t == FrameType.UNIT:
+            return UnitFrame(decode_units(obj.get("units"), rejects))
         if t == FrameType.ERROR:
             return ErrorFrame(_str(obj, "code", required=False, default="error"),
                               _str(obj, "message", required=False, default=""))

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from console.feed.protocol import IncidentState, Level, Severity
+from console.feed.protocol import IncidentState, Level, Severity, UnitKind, UnitState
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,13 +226,39 @@ class ErrorFrame:
 
 
 @dataclass(frozen=True, slots=True)
+class Unit:
+    """A dispatch unit where and as it last reported. `name` is plain text; `incident` is the id of the
+    incident it is assigned to, if any (WGS-84 position, `ts` in the feed's UNIX seconds)."""
+
+    id: str
+    name: str
+    kind: UnitKind | str  # an unknown kind is kept as text (drawn as "other")
+    lat: float
+    lon: float
+    state: UnitState
+    ts: float
+    incident: str | None = None
+
+    def to_wire(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "kind": str(self.kind), "lat": self.lat, "lon": self.lon,
+                "state": self.state.value, "incident": self.incident, "ts": self.ts}
+
+
+@dataclass(frozen=True, slots=True)
+class UnitFrame:
+    """Unit upserts (unsequenced: a lost one is replaced by the next report)."""
+
+    units: tuple[Unit, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class Unknown:
     """A frame of a type this version does not know: ignored, but counted (forward compatibility)."""
 
     type: str
 
 
-Frame = Hello | Catalog | Snapshot | Samples | EventFrame | Heartbeat | Reply | ErrorFrame | Unknown
+Frame = Hello | Catalog | Snapshot | Samples | EventFrame | Heartbeat | Reply | ErrorFrame | UnitFrame | Unknown
 
 
 @dataclass(slots=True)

@@ -21,6 +21,7 @@ class FrameType(StrEnum):
     HEARTBEAT = "heartbeat"
     REPLY = "reply"
     ERROR = "error"
+    UNIT = "unit"  # optional: dispatch units' positions and states (older consoles ignore it)
     # client -> server
     AUTH = "auth"
     SUBSCRIBE = "subscribe"
@@ -73,6 +74,26 @@ class IncidentState(StrEnum):
     def is_open(self) -> bool:
         return self not in (IncidentState.CLOSED, IncidentState.CANCELLED)
 
+
+
+class UnitKind(StrEnum):
+    """What a dispatch unit is; the map draws each with its own icon."""
+
+    FIRE = "fire"
+    POLICE = "police"
+    MEDICAL = "medical"
+    UTILITY = "utility"  # power, gas, water repair crews
+    CITY_MGMT = "city_mgmt"  # 城管
+    GRID = "grid"  # a grid officer's team
+    OTHER = "other"
+
+
+class UnitState(StrEnum):
+    AVAILABLE = "available"  # at base, free
+    EN_ROUTE = "en_route"  # travelling to its incident
+    ON_SCENE = "on_scene"
+    RETURNING = "returning"  # back to base, not yet free
+    OFFLINE = "offline"
 
 
 class CommandOp(StrEnum):

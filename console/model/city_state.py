@@ -15,11 +15,23 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from console.feed.decoder import Reason
-from console.feed.frames import Catalog, Event, EventFrame, Frame, Indicator, Region, SampleBatch, Samples, Snapshot
+from console.feed.frames import (
+    Catalog,
+    Event,
+    EventFrame,
+    Frame,
+    Indicator,
+    Region,
+    SampleBatch,
+    Samples,
+    Snapshot,
+    UnitFrame,
+)
 from console.feed.protocol import Status
 from console.model import keyframe
 from console.model.history_rings import HistoryRings, SeriesLimitError
 from console.model.incident_book import IncidentBook
+from console.model.unit_book import UnitBook
 
 _STATUS_OF_CODE = (Status.NODATA, Status.NORMAL, Status.WARN, Status.ALARM)
 
@@ -39,11 +51,12 @@ class Changes:
 
     series: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     events: set[str] = field(default_factory=set)
+    units: set[str] = field(default_factory=set)  # dispatch units moved or changed state
     catalog: bool = False
     reset: bool = False  # the state was cleared and rebuilt (a replay seek): redraw everything
 
     def __bool__(self) -> bool:
-        return bool(len(self.series) or self.events or self.catalog or self.reset)
+        return bool(len(self.series) or self.events or self.units or self.catalog or self.reset)
 
 
 @dataclass(slots=True)
@@ -67,6 +80,7 @@ class CityState:
         self.regions: dict[str, Region] = {}
         self.rings = HistoryRings(cfg.max_series, cfg.recent_points, cfg.history_s, cfg.bucket_s)
         self.incidents = IncidentBook(cfg.max_archive)
+        self.units = UnitBook()  # dispatch units: latest report and a 15-minute trail each
         # items the console's own rules raised (id "C:…"): never in the platform's book, never commanded
         self.console_alerts: dict[str, Event] = {}
         self._index: dict[tuple[str, str], int] = {}
@@ -82,6 +96,7 @@ class CityState:
         # feed -> (ids a snapshot listed so far, event frames still to come): a snapshot whose open
         # incidents did not fit one frame is whole only when its followers have arrived
         self._snapshot_open: dict[str, tuple[set[str], int]] = {}
+        self._dirty_units: set[str] = set()
         self._catalog_dirty = False
         self._reset = False
         self.samples_total = 0
@@ -113,6 +128,9 @@ class CityState:
             if frame.events_follow == 0:
                 self._close_snapshot(feed, out)
             return out
+        if isinstance(frame, UnitFrame):
+            self._dirty_units.update(self.units.upsert_all(frame.units, feed))
+            return Applied()
         if isinstance(frame, Catalog):
             self.apply_catalog(frame)
         return Applied()
@@ -257,7 +275,7 @@ class CityState:
         book = self.incidents
         return keyframe.encode(self._feed_indicators.values(), self.regions.values(), values,
                                ((book.feed_of.get(e.id, ""), e) for e in book.open.values()),
-                               book.vanished_events(), book.closed_versions())
+                               book.vanished_events(), book.closed_versions(), self.units.to_keyframe())
 
     def clear(self) -> None:
         """Forget everything (a replay seeking elsewhere), in place: whatever holds this state or one of
@@ -269,6 +287,7 @@ class CityState:
         self.regions_version, self._roll_index, self._roll_cache = 0, None, None
         self.rings.clear()
         self.incidents.clear()
+        self.units.clear()
         self.console_alerts.clear()
         self._index.clear()
         self.series_keys.clear()
@@ -280,6 +299,7 @@ class CityState:
         self._dirty.fill(False)
         self._dirty_events = set()
         self._snapshot_open.clear()
+        self._dirty_units = set()
         self.samples_total = 0
         self._catalog_dirty = True
         self._reset = True
@@ -301,6 +321,7 @@ class CityState:
             other.regions_version, other._roll_index, other._roll_cache)
         self.rings.copy_from(other.rings)
         self.incidents.copy_from(other.incidents)
+        self.units.copy_from(other.units)
         _replace(self.console_alerts, other.console_alerts)
         _replace(self._index, other._index)
         self.series_keys[:] = other.series_keys
@@ -312,6 +333,7 @@ class CityState:
         np.copyto(self._dirty, other._dirty)
         self._dirty_events = set(other._dirty_events)
         _replace(self._snapshot_open, {f: (set(ids), n) for f, (ids, n) in other._snapshot_open.items()})
+        self._dirty_units = set(other._dirty_units)
         self.samples_total = other.samples_total
         self._catalog_dirty = True  # widgets redraw everything
         self._reset = True
@@ -384,13 +406,16 @@ class CityState:
         after = self.incidents.open
         self._dirty_events.update(eid for eid, ev in after.items() if before.get(eid) is not ev)
         self._dirty_events.update(before.keys() - after.keys())
+        self._dirty_units.update(self.units.restore(kf.units))
 
     # ----------------------------------------------------------------- reading
     def take_changes(self) -> Changes:
-        ch = Changes(np.flatnonzero(self._dirty), self._dirty_events, self._catalog_dirty, self._reset)
+        ch = Changes(np.flatnonzero(self._dirty), self._dirty_events, self._dirty_units, self._catalog_dirty,
+                     self._reset)
         if len(ch.series):
             self._dirty[ch.series] = False
         self._dirty_events = set()
+        self._dirty_units = set()
         self._catalog_dirty = self._reset = False
         return ch
 

@@ -22,8 +22,9 @@ import orjson
 from console.feed.client_session import ClientSession, Filters, SessionOptions
 from console.feed.protocol import DEFAULT_MAX_FRAME_BYTES, FrameType
 from console.feed.session_server import Client, SessionServer
-from console.simulator.city_model import SimCity
+from console.simulator.city_model import UNITS, SimCity
 from console.simulator.command_desk import BadCommand, CommandDesk
+from console.simulator.fleet import Fleet
 from console.simulator.pacing import SamplePacer
 
 log = logging.getLogger(__name__)
@@ -48,6 +49,8 @@ class ServerOptions:
     drop_after_commands: int = 0  # fault injection: apply the next N commands, then cut the line unanswered
     compression: str | None = None
     max_frame_bytes: int = DEFAULT_MAX_FRAME_BYTES
+    units: int = 112  # dispatch units driving to their incidents (0: none, no `unit` frames)
+    units_every_s: float = 1.0  # real seconds between `unit` frames (the units that moved)
 
 
 class SimServer:
@@ -73,6 +76,9 @@ class SimServer:
             city.schedule_storm(self._t0_sim + self.opt.storm_at_s, self.opt.storm, self.opt.storm_over_s)
         self.port: int | None = None
         self.commands = 0
+        districts = tuple(r for r in city.regions if r.level == "district")
+        self.fleet = Fleet(UNITS, districts, self.opt.units) if self.opt.units > 0 else None
+        self._next_units_mono = 0.0
 
     def sim_now(self) -> float:
         return self._t0_sim + (time.monotonic() - self._t0_mono) * self.opt.speed
@@ -117,11 +123,13 @@ class SimServer:
         if not self.opt.burst and not self.opt.rate:
             self._send_backfill(s)
         self._send_snapshot(s)
+        self._send_units(s)
         if self.opt.burst:
             self._send_burst(client)
 
     def on_resync(self, client: Client) -> None:
         self._send_snapshot(client.session)
+        self._send_units(client.session)
 
     def on_command(self, client: Client, frame: dict[str, Any]) -> None:
         self.commands += 1
@@ -152,6 +160,14 @@ class SimServer:
         f = s.filters or Filters()
         s.send_snapshot(self._rows(f, sids, ts, vals),
                         [e.to_wire() for e in self.city.events.values() if f.wants_event(e.region, e.domain)])
+
+    def _send_units(self, s: ClientSession, units=None) -> None:
+        """Every unit (after subscribe and resync) or those given; unsequenced (docs/feed-protocol.md)."""
+        if self.fleet is None:
+            return
+        reports = self.fleet.reports(self.sim_now()) if units is None else units
+        if reports:
+            s.send({"type": FrameType.UNIT, "units": [u.to_wire() for u in reports]})
 
     def _mask(self, f: Filters | None) -> np.ndarray | None:
         """Per series: does a client with these filters want it (None: everything). Built once per
@@ -228,6 +244,11 @@ class SimServer:
                     self._broadcast_samples(sids, ts, vals)
                     for ev in self.city.new_incidents(now) + self.city.auto_progress(now):
                         self._broadcast_event(ev)
+                    if self.fleet is not None and mono >= self._next_units_mono:
+                        self._next_units_mono = mono + self.opt.units_every_s
+                        moved = self.fleet.step(now, self.city.events)
+                        for c in self.clients.subscribed():
+                            self._send_units(c.session, moved)
                 self.clients.tick(mono)
             except Exception:  # the simulator must keep running whatever one tick did
                 log.exception("simulator tick failed")

@@ -18,6 +18,7 @@ class CityMap(Protocol):
 
     incidentClicked: SignalInstance  # (event id) the operator clicked an incident's marker
     areaClicked: SignalInstance  # (region code) the operator clicked a district or a street's point
+    unitClicked: SignalInstance  # (unit id) the operator clicked a dispatch unit's badge
 
     def apply_changes(self, ch: Changes) -> None:
         """The state changed: send the map what moved."""
@@ -30,6 +31,9 @@ class CityMap(Protocol):
 
     def select_incident(self, event_id: str) -> None:
         """Point at the incident the queue selected."""
+
+    def select_unit(self, unit_id: str) -> None:
+        """Ring the dispatch unit the resources dock selected and bring it into view."""
 
     def set_freshness(self, marked: bool, text: str) -> None:
         """Mark the map as not live (greyed, with the age said), or live again."""
@@ -53,6 +57,7 @@ class NoMap(QWidget):
 
     incidentClicked = Signal(str)
     areaClicked = Signal(str)
+    unitClicked = Signal(str)
 
     def apply_changes(self, ch: Changes) -> None:
         pass
@@ -64,6 +69,9 @@ class NoMap(QWidget):
         pass
 
     def select_incident(self, event_id: str) -> None:
+        pass
+
+    def select_unit(self, unit_id: str) -> None:
         pass
 
     def set_freshness(self, marked: bool, text: str) -> None:

@@ -16,7 +16,16 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QEvent, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QScrollArea, QSizePolicy, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QMainWindow,
+    QScrollArea,
+    QSizePolicy,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.alarms.alarm_desk import AlarmDesk
 from console.alarms.discovery_rules import RuleEngine
@@ -42,6 +51,7 @@ from console.ui.incident_actions import OP_ZH, IncidentActions
 from console.ui.incident_model import IncidentTableModel
 from console.ui.layout_controller import LayoutController
 from console.ui.state_bridge import StateBridge
+from console.ui.unit_view import UnitView
 from console.ui.wall_launcher import WallLauncher
 from console.ui.window_menu import retranslate_menus, setup_menus
 from console.views.area_rollup import area_choices, child_statuses, place_name, rollup, rollup_text
@@ -58,6 +68,7 @@ from widgets.fit_label import FitLabel
 from widgets.incident_queue import IncidentQueue
 from widgets.indicator_chart import IndicatorChart
 from widgets.resource_panel import ResourcePanel
+from widgets.unit_table import UnitTable
 from widgets.vital_board import VitalBoard
 
 log = logging.getLogger(__name__)
@@ -154,7 +165,11 @@ class MainWindow(QMainWindow):
         self.dock_chart = self._dock("chart", self.chart, Qt.DockWidgetArea.BottomDockWidgetArea)
         self.dock_queue = self._dock("queue", self.queue, Qt.DockWidgetArea.RightDockWidgetArea)
         self.resources = ResourcePanel()
-        self.dock_resources = self._dock("resources", self.resources, Qt.DockWidgetArea.RightDockWidgetArea)
+        self.unit_table = UnitTable()  # the dispatch units (vehicles), under the stations' load
+        resources_split = QSplitter(Qt.Orientation.Vertical)
+        resources_split.addWidget(self.resources)
+        resources_split.addWidget(self.unit_table)
+        self.dock_resources = self._dock("resources", resources_split, Qt.DockWidgetArea.RightDockWidgetArea)
         self.dock_resources.hide()  # part of the emergency layout
         self.banner = Banner(18)
         self.banner_bar = QToolBar()
@@ -202,6 +217,7 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.dock_chart], [300], Qt.Orientation.Vertical)
         self.retranslate()
         self.layouts.restore()
+        self.unit_view = UnitView(state, self.map, self.unit_table, self.dock_resources)
         self.emergency_view = None if emergency is None else EmergencyView(
             emergency, self, state, self.layouts, self.act_emergency, self.banner_bar, self.banner,
             self.dock_resources, self.resources, self.map, self.show_indicator, self.queue.show_message)
@@ -233,6 +249,8 @@ class MainWindow(QMainWindow):
         self.dock_queue.setWindowTitle(_t("事件队列"))
         self.dock_resources.setWindowTitle(_t("应急资源"))
         self.resources.set_headers([_t("处置单位"), _t("在办"), _t("最紧急事件")])
+        if hasattr(self, "unit_view"):  # the first retranslate runs before it exists
+            self.unit_view.retranslate()
         self.queue.retranslate()
         self.actions.retranslate()
         self.chart.retranslate()
@@ -390,6 +408,7 @@ class MainWindow(QMainWindow):
         if self.queue.selected_id in ch.events:
             self.actions.refresh()
         self.map.apply_changes(ch)
+        self.unit_view.apply_changes(ch)
 
     def _on_second(self) -> None:
         health = self.source.health() if self.source is not None else []
@@ -401,6 +420,7 @@ class MainWindow(QMainWindow):
         self.alarm_panel.tick(live_picture=self.timeshift is None or not self.timeshift.shifted)
         if self.emergency_view is not None:
             self.emergency_view.tick()
+        self.unit_view.tick()
 
     # ---------------------------------------------------------------- alarms (the desk decides, the panel shows)
     def evaluate_rules(self) -> set[str]:

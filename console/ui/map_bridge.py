@@ -26,6 +26,7 @@ from console.model.areas import in_area, level_of
 from console.model.city_state import Changes, CityState
 from console.model.clock import Clock
 from console.ui.i18n import is_english
+from console.ui.map_units import MapUnits
 from console.views.area_rollup import street_points
 from console.views.labels import SEVERITY_ZH, STATE_ZH, STATUS_COLOR, STATUS_ZH
 from console.views.map_page import MapOptions, build_page
@@ -78,6 +79,7 @@ class MapPage(QWebEnginePage):
 class CityMapView(QWebEngineView):
     incidentClicked = Signal(str)
     areaClicked = Signal(str)  # a district's outline or a street's point: the window drills to it
+    unitClicked = Signal(str)  # a dispatch unit's badge
     ready = Signal()
 
     def __init__(self, state: CityState, clock: Clock, options: MapOptions | None = None, parent=None):
@@ -114,6 +116,7 @@ class CityMapView(QWebEngineView):
         self.freshness: tuple[bool, str] = (False, "")
         self._fresh_sent: tuple[bool, str] | None = None
         self.diffs_sent = 0
+        self.units = MapUnits(self.js, state)
         self.load(QUrl.fromLocalFile(str(self.page_path)))
 
     # ---------------------------------------------------------------- page -> console
@@ -131,6 +134,8 @@ class CityMapView(QWebEngineView):
             self.incidentClicked.emit(obj["select"])
         elif isinstance(obj.get("area"), str):
             self.areaClicked.emit(obj["area"])
+        elif isinstance(obj.get("unit"), str):
+            self.unitClicked.emit(obj["unit"])
 
     # ---------------------------------------------------------------- console -> page
     def js(self, call: str, payload, callback=None) -> None:
@@ -155,6 +160,7 @@ class CityMapView(QWebEngineView):
         self._markers.clear()
         self._send_incidents(set(self.state.incidents.open))
         self._send_view()  # street names in the new language
+        self.units.send_all()  # kinds and states in the new language
 
     def _marker(self, ev: Event) -> dict | None:
         if ev.location is None or not in_area(ev.region, self._area):
@@ -177,6 +183,7 @@ class CityMapView(QWebEngineView):
         self._send_view()
         self._send_incidents(set(self.state.incidents.open))
         self._send_heat(force=True)
+        self.units.send_all()
 
     def _send_districts(self) -> None:
         """District colours and the drawn streets' colours, each only when changed."""
@@ -273,6 +280,8 @@ class CityMapView(QWebEngineView):
             self._send_heat()
         if ch.events:
             self._send_incidents(ch.events)
+        if ch.units:
+            self.units.send(ch.units)
 
     def reload(self) -> None:
         """The state was rebuilt: drop every marker and send the picture again."""
@@ -283,6 +292,11 @@ class CityMapView(QWebEngineView):
     def select_incident(self, event_id: str) -> None:
         if self.is_ready:
             self.js("select", event_id)
+
+    def select_unit(self, unit_id: str) -> None:
+        """Ring the unit the resources dock selected and bring it into view."""
+        if self.is_ready:
+            self.js("selectUnit", unit_id)
 
     def set_freshness(self, marked: bool, text: str) -> None:
         """Not live: the map greyed and hatched with the age said (console.views.freshness); sent on change."""

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from console.alarms.states import AlarmState
-from console.feed.protocol import DiscoverySource, IncidentState, Level, Severity, Status
+from console.feed.protocol import DiscoverySource, IncidentState, Level, Severity, Status, UnitKind, UnitState
 
 SEVERITY_ZH = {Severity.RED: "红色", Severity.ORANGE: "橙色", Severity.YELLOW: "黄色", Severity.BLUE: "蓝色"}
 STATE_ZH = {
@@ -48,13 +48,24 @@ SEVERITY_COLOR = {Severity.RED: "#e5484d", Severity.ORANGE: "#f76b15", Severity.
                   Severity.BLUE: "#3e8cf7"}
 STATUS_COLOR = {Status.NODATA: "#5c6370", Status.NORMAL: "#30a46c", Status.WARN: "#ffc53d",
                 Status.ALARM: "#e5484d"}
+# dispatch units (处置力量) on the map and in the resources dock; a kind the console does not know is "other"
+UNIT_KIND_ZH = {UnitKind.FIRE: "消防", UnitKind.POLICE: "公安交警", UnitKind.MEDICAL: "医疗急救",
+                UnitKind.UTILITY: "抢修", UnitKind.CITY_MGMT: "城管", UnitKind.GRID: "网格", UnitKind.OTHER: "其他"}
+UNIT_STATE_ZH = {UnitState.AVAILABLE: "待命", UnitState.EN_ROUTE: "赶赴", UnitState.ON_SCENE: "到场处置",
+                 UnitState.RETURNING: "返回", UnitState.OFFLINE: "离线"}
+
+# the glyph on a unit's badge (one character: its English is one letter) and the badge's colour by state
+UNIT_GLYPH_ZH = {UnitKind.FIRE: "消", UnitKind.POLICE: "警", UnitKind.MEDICAL: "医", UnitKind.UTILITY: "修",
+                 UnitKind.CITY_MGMT: "城", UnitKind.GRID: "网", UnitKind.OTHER: "其"}
+UNIT_STATE_COLOR = {UnitState.AVAILABLE: "#30a46c", UnitState.EN_ROUTE: "#0090ff", UnitState.ON_SCENE: "#8e4ec6",
+                    UnitState.RETURNING: "#12a594", UnitState.OFFLINE: "#5c6370"}
 
 
 def all_label_strings() -> list[str]:
     """Every label, for the translation catalogue."""
     out: list[str] = []
     for d in (SEVERITY_ZH, STATE_ZH, SOURCE_ZH, STATUS_ZH, DOMAIN_ZH, ALARM_STATE_ZH, ROLLUP_NORMAL_ZH,
-              ROLLUP_NORMAL_ONE_ZH, ROLLUP_STATUS_ZH):
+              ROLLUP_NORMAL_ONE_ZH, ROLLUP_STATUS_ZH, UNIT_KIND_ZH, UNIT_STATE_ZH, UNIT_GLYPH_ZH):
         out.extend(d.values())
     out.append(CONSOLE_SOURCE_ZH)
     return out

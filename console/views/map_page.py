@@ -37,6 +37,9 @@ class MapOptions:
     zoom: int = 9
     layers: tuple[LayerSpec, ...] = ()  # the site's own GIS files ([[map.layers]]), over the shipped ones
     gis_cache: Path | None = None  # where their processed tiers are kept (None: beside the page, not kept)
+    # "grid": incidents on canvas tiles (resources/map/city_incidents.js); "cluster": Leaflet.markercluster,
+    # kept for comparison (./dev bench-map): it cannot hold 50,000 incidents (docs/benchmarks.md)
+    incidents: str = "grid"
 
 
 def _uri(path: Path) -> str:
@@ -55,6 +58,9 @@ def asset_paths() -> dict[str, Path]:
         "page_js": resource("map", "city_map.js"),
         "areas_js": resource("map", "incident_areas.js"),
         "page_css": resource("map", "city_map.css"),
+        "units_js": resource("map", "city_units.js"),
+        "incidents_js": resource("map", "city_incidents.js"),
+        "units_css": resource("map", "city_units.css"),
         "districts": resource("shanghai", "districts.geojson"),
         "regions": resource("shanghai", "regions.json"),
         "water": resource("shanghai", "water.geojson"),
@@ -131,24 +137,30 @@ def build_page(out_dir: Path, options: MapOptions | None = None) -> Path:
                         style_function=lambda _f: {"color": "#6b7f99", "weight": 1, "fillColor": "#1d2633",
                                                    "fillOpacity": 0.85})
     gj.add_to(m)
-    cluster = folium.plugins.MarkerCluster(name="incidents", control=False,
-                                           options={"showCoverageOnHover": False, "maxClusterRadius": 50})
-    cluster.default_js = [("markerclusterjs", _uri(a["cluster_js"]))]
-    cluster.default_css = [("markerclustercss", _uri(a["cluster_css"])),
-                           ("markerclusterdefaultcss", _uri(a["cluster_default_css"]))]
-    cluster.add_to(m)
+    cluster = None
+    if opt.incidents == "cluster":
+        cluster = folium.plugins.MarkerCluster(name="incidents", control=False,
+                                               options={"showCoverageOnHover": False, "maxClusterRadius": 50})
+        cluster.default_js = [("markerclusterjs", _uri(a["cluster_js"]))]
+        cluster.default_css = [("markerclustercss", _uri(a["cluster_css"])),
+                               ("markerclusterdefaultcss", _uri(a["cluster_default_css"]))]
+        cluster.add_to(m)
     heat = folium.plugins.HeatMap([], name="heat", control=False, radius=28, blur=22, min_opacity=0.25)
     heat.default_js = [("leaflet-heat.js", _uri(a["heat_js"]))]
     heat.add_to(m)
     boot = {
-        "map": m.get_name(), "districts": gj.get_name(), "cluster": cluster.get_name(), "heat": heat.get_name(),
+        "map": m.get_name(), "districts": gj.get_name(), "cluster": cluster.get_name() if cluster else None,
+        "heat": heat.get_name(), "incidents": opt.incidents,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
     gis = {"map": m.get_name(), **_gis_boot(a, opt, out_dir)}
     m.get_root().header.add_child(folium.Element(f'<link rel="stylesheet" href="{_uri(a["page_css"])}"/>'))
+    m.get_root().header.add_child(folium.Element(f'<link rel="stylesheet" href="{_uri(a["units_css"])}"/>'))
     m.get_root().html.add_child(folium.Element(
         f'<script src="{_uri(a["areas_js"])}"></script>'
         f'<script src="{_uri(a["page_js"])}"></script>'
+        f'<script src="{_uri(a["incidents_js"])}"></script>'
+        f'<script src="{_uri(a["units_js"])}"></script>'
         f'<script src="{_uri(a["labels_js"])}"></script><script src="{_uri(a["gis_js"])}"></script>'
         f'<script src="{gis["base"]}"></script>'
         f"<script>window.addEventListener('load', function () {{ cityops.init({json.dumps(boot)}); "

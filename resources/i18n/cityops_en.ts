@@ -394,12 +394,24 @@
       <translation>Crowds</translation>
     </message>
     <message>
+      <source>修</source>
+      <translation>U</translation>
+    </message>
+    <message>
       <source>停用</source>
       <translation>Out of service</translation>
     </message>
     <message>
       <source>公共安全</source>
       <translation>Public safety</translation>
+    </message>
+    <message>
+      <source>公安交警</source>
+      <translation>Police</translation>
+    </message>
+    <message>
+      <source>其</source>
+      <translation>O</translation>
     </message>
     <message>
       <source>其他</source>
@@ -410,8 +422,20 @@
       <translation>on scene</translation>
     </message>
     <message>
+      <source>到场处置</source>
+      <translation>On scene</translation>
+    </message>
+    <message>
       <source>区域</source>
       <translation>Area</translation>
+    </message>
+    <message>
+      <source>医</source>
+      <translation>M</translation>
+    </message>
+    <message>
+      <source>医疗急救</source>
+      <translation>Medical</translation>
     </message>
     <message>
       <source>卫健</source>
@@ -438,7 +462,15 @@
       <translation>replay</translation>
     </message>
     <message>
+      <source>城</source>
+      <translation>C</translation>
+    </message>
+    <message>
       <source>城市管理</source>
+      <translation>City management</translation>
+    </message>
+    <message>
+      <source>城管</source>
       <translation>City management</translation>
     </message>
     <message>
@@ -502,6 +534,14 @@
       <translation>New</translation>
     </message>
     <message>
+      <source>待命</source>
+      <translation>Available</translation>
+    </message>
+    <message>
+      <source>抢修</source>
+      <translation>Repair crew</translation>
+    </message>
+    <message>
       <source>报警已确认</source>
       <translation>Alarm acknowledged</translation>
     </message>
@@ -554,6 +594,14 @@
       <translation>dispatch</translation>
     </message>
     <message>
+      <source>消</source>
+      <translation>F</translation>
+    </message>
+    <message>
+      <source>消防</source>
+      <translation>Fire</translation>
+    </message>
+    <message>
       <source>渠道</source>
       <translation>Channel</translation>
     </message>
@@ -578,6 +626,10 @@
       <translation>Power</translation>
     </message>
     <message>
+      <source>离线</source>
+      <translation>Offline</translation>
+    </message>
+    <message>
       <source>空气</source>
       <translation>Air</translation>
     </message>
@@ -598,12 +650,24 @@
       <translation>Id</translation>
     </message>
     <message>
+      <source>网</source>
+      <translation>G</translation>
+    </message>
+    <message>
+      <source>网格</source>
+      <translation>Grid</translation>
+    </message>
+    <message>
       <source>网格巡查</source>
       <translation>Grid officer</translation>
     </message>
     <message>
       <source>蓝色</source>
       <translation>Blue</translation>
+    </message>
+    <message>
+      <source>警</source>
+      <translation>P</translation>
     </message>
     <message>
       <source>认证失败</source>
@@ -614,8 +678,16 @@
       <translation>Suppressed by design</translation>
     </message>
     <message>
+      <source>赶赴</source>
+      <translation>En route</translation>
+    </message>
+    <message>
       <source>轨交</source>
       <translation>Metro</translation>
+    </message>
+    <message>
+      <source>返回</source>
+      <translation>Returning</translation>
     </message>
     <message>
       <source>连接中</source>
@@ -891,6 +963,25 @@
     <message>
       <source>时移中：回到实时（End）后才能处置事件</source>
       <translation>Time-shifted: go back to live (End) to act on incidents</translation>
+    </message>
+  </context>
+  <context>
+    <name>UnitView</name>
+    <message>
+      <source>任务</source>
+      <translation>Task</translation>
+    </message>
+    <message>
+      <source>处置力量</source>
+      <translation>Dispatch unit</translation>
+    </message>
+    <message>
+      <source>状态</source>
+      <translation>State</translation>
+    </message>
+    <message>
+      <source>类型</source>
+      <translation>Kind</translation>
     </message>
   </context>
   <context>

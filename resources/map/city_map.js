@@ -90,9 +90,15 @@
     init: function (names) {
       S.map = window[names.map];
       S.districts = window[names.districts];
-      S.cluster = window[names.cluster];
       S.heat = window[names.heat];
-      S.cluster.options.iconCreateFunction = clusterIcon;
+      if (names.incidents === "grid") {  /* canvas tiles (city_incidents.js); else the older markercluster */
+        S.cluster = window.cityopsIncidentLayer(window[names.map], { colors: SEV_COLOR, popupFor: popupFor, send: send })
+          .addTo(window[names.map]);
+        S.grid = S.cluster.cityops;
+      } else {
+        S.cluster = window[names.cluster];
+        S.cluster.options.iconCreateFunction = clusterIcon;
+      }
       S.labels = L.layerGroup().addTo(S.map);
       if (window.cityopsAreas) cityopsAreas.init(S.map);  /* warnings' areas (incident_areas.js) */
       /* streets' seat points above the district outlines, under the stale hatch (z-index 450) */
@@ -135,6 +141,8 @@
         declutter();
       });
       api.fit = function () { S.userMoved = false; fit(); return true; };
+      /* the map was moved on purpose (a unit picked in the dock): a resize no longer re-frames it */
+      api.hold = function () { S.userMoved = true; return true; };
       api.wall = function (on) {
         var c = S.map.getContainer();
         if (on) c.classList.add("cityops-wall"); else c.classList.remove("cityops-wall");
@@ -233,6 +241,9 @@
                center: [c.lat, c.lng], labelHidden: !!(S.view.district && !S.labels.hasLayer(S.districtLabels[S.view.district])) };
     },
     upsertIncidents: function (list) {
+      /* a warning's area (incident_areas.js), whichever layer draws the markers */
+      if (window.cityopsAreas) list.forEach(function (inc) { cityopsAreas.set(inc.id, inc.area, inc.sev); });
+      if (S.grid) return S.grid.upsert(list);
       var added = [], changed = [];
       list.forEach(function (inc) {
         var m = S.markers[inc.id];
@@ -250,7 +261,6 @@
           changed.push(m);
         }
         m._cityops = inc;
-        if (window.cityopsAreas) cityopsAreas.set(inc.id, inc.area, inc.sev);
         m.unbindPopup();
         m.bindPopup(popupFor(inc));
         m.unbindTooltip();
@@ -261,10 +271,11 @@
       return Object.keys(S.markers).length;
     },
     removeIncidents: function (ids) {
+      if (window.cityopsAreas) ids.forEach(function (id) { cityopsAreas.drop(id); });
+      if (S.grid) return S.grid.remove(ids);
       var gone = [];
       ids.forEach(function (id) {
         if (S.markers[id]) { gone.push(S.markers[id]); delete S.markers[id]; }
-        if (window.cityopsAreas) cityopsAreas.drop(id);
       });
       if (gone.length) S.cluster.removeLayers(gone);
       return Object.keys(S.markers).length;
@@ -278,6 +289,7 @@
       return points.length;
     },
     select: function (id) {
+      if (S.grid) { S.selected = S.grid.select(id) ? id : S.selected; return S.selected === id; }
       var m = S.markers[id];
       if (!m) return false;
       S.selected = id;
@@ -300,11 +312,11 @@
       return f.marked;
     },
     declutter: declutter,
-    count: function () { return Object.keys(S.markers).length; },
+    count: function () { return S.grid ? S.grid.count() : Object.keys(S.markers).length; },
     popupText: function (id) {
-      var m = S.markers[id];
-      if (!m) return null;
-      var box = popupFor(m._cityops);
+      var inc = S.grid ? S.grid.get(id) : S.markers[id] && S.markers[id]._cityops;
+      if (!inc) return null;
+      var box = popupFor(inc);
       return { text: box.textContent, html: box.innerHTML, scripts: box.getElementsByTagName("script").length,
                imgs: box.getElementsByTagName("img").length };
     }

@@ -56,7 +56,7 @@ JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_
                                                                                  max_size=4), max_leaves=12)
 FIELDS = ["seq", "samples", "values", "events", "event", "indicators", "regions", "protocol", "source", "level",
           "server_time", "ref", "ok", "error", "code", "message", "token", "topics", "id", "op", "event_id",
-          "expected_version", "operator", "args"]
+          "expected_version", "operator", "args", "units"]
 FRAMES = st.fixed_dictionaries({"type": st.sampled_from([t.value for t in FrameType]) | st.text(max_size=8)},
                                 optional={f: JSON for f in FIELDS})
 
@@ -69,3 +69,27 @@ def test_any_json_frame_of_any_known_type_is_decoded_or_refused_in_both_directio
     h.server_frame(raw)
     h.client_frame(raw)
     no_crash(h)
+
+
+# each field either plausible (so a unit gets past its first checks and reaches the later ones) or anything
+UNIT_FIELDS = {"id": st.text(min_size=1, max_size=70), "name": st.text(max_size=8),
+               "kind": st.sampled_from(["fire", "police", "drone"]), "lat": st.floats(-100, 100),
+               "lon": st.floats(-200, 200), "state": st.sampled_from(["available", "en_route", "parked"]),
+               "incident": st.text(max_size=8), "ts": st.floats(-1, 2e9)}
+UNITS = st.lists(st.fixed_dictionaries({}, optional={f: v | JSON for f, v in UNIT_FIELDS.items()}) | JSON,
+                 max_size=5)
+
+
+@settings(max_examples=budget(300, 20_000))
+@given(units=UNITS)
+def test_any_unit_frame_is_decoded_unit_by_unit_or_refused_and_the_book_stays_bounded(harness, units):
+    h = harness[0]
+    outcome = h.server_frame(json.dumps({"type": "unit", "units": units}).encode())
+    no_crash(h)
+    if outcome.startswith("rejected:"):
+        assert outcome.removeprefix("rejected:") in REASONS
+    else:  # every unit either kept or counted: none vanishes without a reason
+        d = h.decoder.decode(json.dumps({"type": "unit", "units": units}).encode())
+        assert len(d.frame.units) + sum(d.rejects.values()) == len(units)
+        assert set(d.rejects) <= REASONS
+    assert len(h.state.units) <= h.state.units.max_units

@@ -13,6 +13,7 @@ from tests.frames_factory import catalog, dumps, event, samples
 # containers a state may replace rather than refill: nobody outside holds them
 REPLACEABLE = {
     "_dirty_events",  # handed to the widgets by take_changes, then a new one
+    "_dirty_units",  # the same
     "_overrides",  # replaced whenever the console's mode changes
 }
 IMMUTABLE = (int, float, str, bool, type(None), tuple, frozenset, StateConfig)

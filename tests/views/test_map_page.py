@@ -12,7 +12,10 @@ def test_page_references_only_local_files(tmp_path):
     assert check_offline(page) == []
     html = page.read_text(encoding="utf-8")
     assert "cdn" not in html.lower() and "unpkg" not in html.lower()
-    assert "city_map.js" in html and "leaflet.markercluster.js" in html and "leaflet_heat.min.js" in html
+    assert "city_map.js" in html and "city_incidents.js" in html and "leaflet_heat.min.js" in html
+    assert "leaflet.markercluster.js" not in html  # the incidents are canvas tiles now
+    older = build_page(tmp_path / "older", MapOptions(incidents="cluster")).read_text(encoding="utf-8")
+    assert "leaflet.markercluster.js" in older  # kept for the benchmark's comparison
 
 
 def test_a_configured_tile_server_is_the_only_remote_reference(tmp_path):

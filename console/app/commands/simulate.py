@@ -24,7 +24,7 @@ def city_server(args: argparse.Namespace, token: str | None = None, burst: int =
                        hostile=args.hostile, emergency=emergency, street_indicators=args.street_indicators)
     opts = ServerOptions(speed=args.speed, rate=args.rate, batch=args.batch, burst=burst, token=token,
                          skip_seq_every=skip, source=getattr(args, "source", "shanghai-city"),
-                         storm=args.storm, storm_at_s=args.storm_at)
+                         storm=args.storm, storm_at_s=args.storm_at, units=getattr(args, "units", 112))
     return make_server(city, opts)
 
 
