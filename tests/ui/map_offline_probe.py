@@ -67,7 +67,7 @@ def main() -> int:
     view.set_view("310000")
     wait(800)
     page = json.loads(js(view, """JSON.stringify({
-        leaflet: typeof L === 'object', cluster: typeof L.markerClusterGroup === 'function',
+        leaflet: typeof L === 'object', gis: typeof cityopsGis === 'object', areas: typeof cityopsAreas === 'object',
         heat: typeof L.heatLayer === 'function', api: typeof cityops === 'object', markers: cityops.count(),
         css: getComputedStyle(document.querySelector('.leaflet-container')).overflow})"""))
     in_use = list(SEEN)

@@ -35,9 +35,9 @@ def test_the_map_page_runs_whole_without_a_network_and_tries_nothing_remote():
     assert run.returncode == 0, run.stderr[-2000:]
     out = json.loads(run.stdout.strip().splitlines()[-1])
     assert out["ready"], how
-    # every library and style sheet arrived from local files: Leaflet, its plugins, the page's own API
+    # every library and style sheet arrived from local files: Leaflet, its plugins, the page's own parts
     page = out["page"]
-    assert page["leaflet"] and page["cluster"] and page["heat"] and page["api"], (how, page)
+    assert page["leaflet"] and page["gis"] and page["areas"] and page["heat"] and page["api"], (how, page)
     assert page["css"] == "hidden" and page["markers"] == 1, (how, page)  # Leaflet's CSS applied
     # drawn, drilled into a district and back: nothing remote was asked for
     assert out["in_use"] == [], (how, out["in_use"])
@@ -46,7 +46,7 @@ def test_the_map_page_runs_whole_without_a_network_and_tries_nothing_remote():
     assert out["control"]["fetch"] == "refused", how
 
 
-@pytest.mark.parametrize("name", ["city_map.css", "city_map.js", "incident_areas.js"])
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "resources" / "map").iterdir()))
 def test_the_pages_own_files_load_nothing_remote(name):
     """The HTML check cannot see what a style sheet or script pulls in itself (url(), @import, fetch)."""
     text = (ROOT / "resources" / "map" / name).read_text(encoding="utf-8")
