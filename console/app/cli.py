@@ -1,6 +1,6 @@
 """`cityops`: the command line. Subcommands: demo, run, wall, replay, export, simulate, hub, cluster, bridge,
-handover, alarm-figures, paths, check-config. This module holds the parser and the dispatch; each subcommand's body
-lives in console/app/commands/.
+handover, alarm-figures, paths, check-config, simulate-history, build-usual. This module holds the parser and the
+dispatch; each subcommand's body lives in console/app/commands/.
 
 Everything that could stop a start (the config file, its tokens, SLA and rules files, the folders) is
 checked in `main` before a window opens or a feed is dialled."""
@@ -22,6 +22,7 @@ from console.app.commands import (
     replay,
     run,
     simulate,
+    usual,
 )
 from console.app.commands.common import FILE_LOG_COMMANDS, refuse
 from console.model.city_state import StateConfig
@@ -268,6 +269,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="whose queue: the city (310000, default), a district or a street centre's console")
     af.add_argument("--out", type=Path, default=Path("out/alarm-figures"), help="folder for the CSV files")
     af.add_argument("--pdf", type=Path, default=None, help="also write the handover report with the figures")
+    usual.add_parsers(sub)
     return p
 
 
@@ -277,7 +279,8 @@ COMMANDS = {
     "demo": run.demo, "run": run.run, "wall": run.wall, "replay": replay.replay, "export": export.export,
     "simulate": simulate.simulate, "hub": hub.hub, "cluster": cluster.cluster, "handover": handover.handover,
     "alarm-figures": alarm_figures.alarm_figures, "bridge": bridge.bridge, "paths": config_cmds.paths,
-    "check-config": config_cmds.check_config,
+    "check-config": config_cmds.check_config, "simulate-history": usual.simulate_history,
+    "build-usual": usual.build_usual,
 }
 
 
