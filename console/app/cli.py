@@ -49,6 +49,9 @@ def _add_sim_args(p: argparse.ArgumentParser) -> None:
                    help="share of incidents the simulated district officers handle at once (0..1); they take over "
                         "the rest when its SLA runs out, unless 0 (then only the console acts)")
     g.add_argument("--hostile", action="store_true", help="some incident titles carry markup and scripts")
+    g.add_argument("--rest-days", action="store_true",
+                   help="weekends follow rest-day rhythms (later, softer rush hours), as `cityops simulate-history` "
+                        "writes them: use both for the typical days (同期)")
     g.add_argument("--emergency-at", type=float, default=None, metavar="S",
                    help="declare an emergency response S simulated seconds after start (emergency mode)")
     g.add_argument("--emergency-for", type=float, default=1800.0, metavar="S", help="how long it lasts")

@@ -1,6 +1,6 @@
 """Weeks of simulated history in seconds (a known normal, and a ground truth for anomaly detection):
 every series of a simulated city at one reading a minute, from the same day-rhythm model as the live
-city (console/simulator/city_model.py) with its rest-day shapes (weekends: later, softer commutes,
+city (console/simulator/city_model.py, `--rest-days`) with its rest-day shapes (weekends: later, softer commutes,
 busier evenings), noise and roll-ups, plus injected anomalies written to a labels file:
 
 - spike: a jump up or down by 35–80 % of the series' usual level (at least 5 noise sds), 3–30 min;
@@ -24,32 +24,10 @@ from pathlib import Path
 import numpy as np
 
 from console.normal.day_class import DAY_S, TZ_OFFSET_S, Calendar
-from console.simulator.city_model import SimCity, rhythm
+from console.simulator.city_model import SimCity, week_rhythm
 
 KINDS = ("spike", "drift", "stuck", "dropout")
 _PHI = 0.9  # the noise's minute-to-minute memory (AR(1)), as the live city's
-
-
-def rest_day_rhythm(kind: str, ts: np.ndarray) -> np.ndarray:
-    """A rest day's daily shape in [0, 1]: no morning rush (a late, soft one), busier evenings."""
-    h = ((ts + TZ_OFFSET_S) % 86_400) / 3600.0
-    if kind == "commute":
-        return np.minimum(1.0, 0.45 * np.exp(-(((h - 10.5) / 2.2) ** 2)) + 0.6 * np.exp(-(((h - 17.0) / 2.6) ** 2)))
-    if kind == "day":
-        return 0.85 * rhythm(kind, ts)
-    if kind == "evening":
-        return np.minimum(1.0, 1.2 * rhythm(kind, ts))
-    return rhythm(kind, ts)
-
-
-def week_rhythm(kind: str, ts: np.ndarray, calendar: Calendar | None = None) -> np.ndarray:
-    """The daily shape with workdays and rest days told apart."""
-    rest = (calendar or Calendar()).class_at(ts) == 1
-    if not rest.any():
-        return rhythm(kind, ts)
-    if rest.all():
-        return rest_day_rhythm(kind, ts)
-    return np.where(rest, rest_day_rhythm(kind, ts), rhythm(kind, ts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,9 +87,12 @@ class HistorySim:
         out.sort(key=lambda a: a.start_ts)
         return out
 
-    def day(self, day: int, clean: bool = False) -> np.ndarray:
-        """Minute values [series, 1440] of Shanghai day `day` (they must come in order: the noise runs on);
-        `clean`: without the injected anomalies (the same noise)."""
+    def day(self, day: int) -> np.ndarray:
+        """Minute values [series, 1440] of Shanghai day `day` (they must come in order: the noise runs on)."""
+        return self.day_pair(day)[0]
+
+    def day_pair(self, day: int) -> tuple[np.ndarray, np.ndarray]:
+        """The day with its anomalies and the same day without them (the same noise)."""
         c = self.city
         ts = day * DAY_S - TZ_OFFSET_S + 60.0 * np.arange(1440) + 30.0
         shape = np.zeros((self.n, 1440))
@@ -128,10 +109,9 @@ class HistorySim:
         v = np.clip(v, c._lo[:, None], c._hi[:, None])
         self._rollups(v)
         v = np.where(c._declared[:, None], 0.0, v)
-        if not clean:
-            self._inject(v, ts)
-        v = np.where(c._count[:, None], np.round(v), np.round(v, 4))
-        return v.astype(np.float32)
+        clean = v.copy()
+        self._inject(v, ts)
+        return tuple(np.where(c._count[:, None], np.round(x), np.round(x, 4)).astype(np.float32) for x in (v, clean))
 
     def _rollups(self, v: np.ndarray) -> None:
         c = self.city

@@ -31,7 +31,7 @@ def simulate_history(args: argparse.Namespace, cfg: Config) -> int:
     last_day = (end - dt.date(1970, 1, 1)).days if end else int(local_day_number(time.time())) - 1
     days = round(args.weeks * 7)
     first_day = last_day - days + 1
-    city = SimCity(seed=args.seed, sim_indicators=sim_catalog(args.street_indicators))
+    city = SimCity(seed=args.seed, sim_indicators=sim_catalog(args.street_indicators), rest_days=True)
     clean = frozenset(range(last_day - args.clean_days + 1, last_day + 1)) if args.clean_days else frozenset()
     sim = HistorySim(city, first_day, days, args.anomalies, seed=args.seed + 1, clean_days=clean)
     folder = usual_dir(_recordings(args))
