@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,7 +16,7 @@ import numpy as np
 from console.normal.day_class import Calendar, local_day_number
 from console.normal.minute_archive import MinuteArchive, add_recording
 from console.normal.profiles import SLOT_S, Profiles, build_profiles
-from console.normal.usual import PROFILES_FILE, usual_dir
+from console.normal.usual import PROFILES_FILE, Usual, usual_dir
 
 log = logging.getLogger(__name__)
 
@@ -74,3 +75,34 @@ def refresh(recordings: Path, weeks: float = 4.0, now: float | None = None, cale
     log.info("typical days rebuilt from %d days of %d series in %.1f s", len(days), len(p.keys),
              time.monotonic() - t)
     return Refreshed(p, len(days), read, time.monotonic() - t)
+
+
+class DailyRefresh:
+    """On a daemon thread: read the profiles at once (never on the GUI thread), then, whenever they are
+    a day old, rebuild them from the recordings and swap them in."""
+
+    def __init__(self, usual: Usual, recordings: Path, weeks: float = 4.0, check_s: float = 3600.0):
+        self.usual, self.recordings, self.weeks, self.check_s = usual, recordings, weeks, check_s
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="usual-refresh", daemon=True)
+
+    def start(self) -> DailyRefresh:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _run(self) -> None:
+        while True:
+            try:
+                self.usual.reload()
+                p = self.usual.profiles
+                if p is None or time.time() - p.built_ts >= 86_400:
+                    r = refresh(self.recordings, self.weeks)
+                    if r.profiles is not None:
+                        self.usual.reload()
+            except Exception:  # the typical days are an aid: their failure never stops the console
+                log.exception("typical days not refreshed")
+            if self._stop.wait(self.check_s):
+                return

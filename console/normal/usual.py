@@ -28,8 +28,7 @@ class Usual:
         self.calendar = calendar or Calendar()
         self.path = path  # re-read by reload() when it changes
         self._mtime = 0.0
-        self._rows = np.empty(0, np.int64)
-        self._keys_seen = 0
+        self._rows = (None, np.empty(0, np.int64))  # (the profiles they index, each series' row): swapped whole
         self.error = ""  # why the file could not be read, if it could not
 
     @classmethod
@@ -59,8 +58,8 @@ class Usual:
         return True
 
     def use(self, profiles: Profiles) -> None:
+        """New profiles (from a worker thread: readers see the old or the new, each whole)."""
         self.profiles = profiles
-        self._rows, self._keys_seen = np.empty(0, np.int64), 0
 
     def rows(self, series_keys: list[tuple[str, str]]) -> np.ndarray:
         """Each series' row in the profiles (-1: none); series are only ever appended, so only new ones
@@ -69,11 +68,14 @@ class Usual:
         n = len(series_keys)
         if p is None:
             return np.full(n, -1, np.int64)
-        if n > self._keys_seen:
-            new = [p.index.get(f"{i}@{r}", -1) for i, r in series_keys[self._keys_seen:n]]
-            self._rows = np.concatenate([self._rows[:self._keys_seen], np.array(new, np.int64)])
-            self._keys_seen = n
-        return self._rows[:n]
+        of, rows = self._rows
+        if of is not p:
+            rows = np.empty(0, np.int64)
+        if n > len(rows):
+            new = [p.index.get(f"{i}@{r}", -1) for i, r in series_keys[len(rows):n]]
+            rows = np.concatenate([rows, np.array(new, np.int64)])
+            self._rows = (p, rows)
+        return rows[:n]
 
     def bands(self, series_keys: list[tuple[str, str]], ts: float):
         """(lo, typ, hi, basis) of every series at `ts` (basis 0: no claim, 1: thin, 2: full)."""
