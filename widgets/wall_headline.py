@@ -35,11 +35,13 @@ class HeadlineTile(QFrame):
         self.layout().setSpacing(max(1, pad // 4))
 
     def show_data(self, title: str, unit: str, value_text: str, subtitle: str, status: Status, trend: int,
-                  stale: bool, stale_text: str) -> None:
+                  stale: bool, stale_text: str, usual_text: str = "") -> None:
+        """`usual_text`: the value against its typical day ("高于同期 18%"), "" when the basis is thin."""
         self.title.setText(title)
         self.value.setText(value_text + (f" {TREND[trend]}" if TREND[trend] else ""))
         # the unit rides with the place: the number alone stays big enough to read from the back
-        self.sub.setText(" · ".join(x for x in (unit, stale_text if stale else subtitle) if x))
+        said = (stale_text,) if stale else (subtitle, usual_text)
+        self.sub.setText(" · ".join(x for x in (unit, *said) if x))
         color = STALE_COLOR if stale else STATUS_COLOR[status]
         self.value.set_color(STALE_COLOR if stale else (TEXT if status in (Status.NORMAL, Status.NODATA) else color))
         key = (color, stale)
