@@ -83,8 +83,8 @@ class IndicatorChart(QWidget):
         self.forecast_curve = self.plot.plot(pen=pg.mkPen(STATUS_COLOR[Status.WARN], width=1.4,
                                                           style=Qt.PenStyle.DashLine))
         # the typical band: two edges (not drawn) and the fill between them, behind everything
-        self._usual_lo = pg.PlotDataItem(pen=None)
-        self._usual_hi = pg.PlotDataItem(pen=None)
+        self._usual_lo = pg.PlotCurveItem(pen=pg.mkPen((0, 0, 0, 0)))  # a path for the fill, not drawn
+        self._usual_hi = pg.PlotCurveItem(pen=pg.mkPen((0, 0, 0, 0)))
         self.usual_fill = pg.FillBetweenItem(self._usual_lo, self._usual_hi, brush=pg.mkBrush((*USUAL_RGB, 60)))
         self.usual_typ = pg.PlotDataItem(pen=pg.mkPen((*USUAL_RGB, 200), width=1, style=Qt.PenStyle.DashLine))
         for item, z in ((self._usual_lo, -12), (self._usual_hi, -12), (self.usual_fill, -11), (self.usual_typ, -10)):
@@ -245,6 +245,9 @@ class IndicatorChart(QWidget):
         self.usual_typ.setPen(pg.mkPen((*USUAL_RGB, 200 if basis >= 2 else 90), width=1, style=Qt.PenStyle.DashLine))
         self.usual_fill.show()
         self.usual_typ.show()
+        if ok.any():  # the band in view too: a value far from usual shows how far
+            y0, y1 = self.plot.getViewBox().viewRange()[1]
+            self.plot.setYRange(min(y0, float(np.nanmin(lo))), max(y1, float(np.nanmax(hi))), padding=0.02)
         self.usual_label.setText(QCoreApplication.translate("IndicatorChart", "同期带 · {0}").format(basis_text))
 
     def _band(self, a: float, b: float, color: str) -> None:
