@@ -68,7 +68,7 @@ class Silence:
 
 
 _DEFAULT_ON_DELAY = {"threshold_hold": 60.0, "forecast": 0.0, "feed_stale": 30.0, "usual": 300.0}
-_JUDGEMENT = ("min_pct", "band_margin", "stuck_s", "flat_share_max", "silent_s", "feed_share")
+_JUDGEMENT = ("min_pct", "band_margin", "spread_floor", "stuck_s", "flat_share_max", "silent_s", "feed_share")
 _OLD_ON_DELAY = {"threshold_hold": "hold_s", "feed_stale": "after_s"}  # earlier spellings, still read
 
 
@@ -228,7 +228,7 @@ class RuleEngine:
         vals, last_ts = state.rings.last_val[:n], state.rings.last_ts[:n]
         last_ts = np.where(np.isfinite(last_ts), last_ts, np.nan)
         cond = conditions(vals, last_ts, flat_since, lo, typ, hi, self.usual.flat_share(keys), now,
-                          rule.judgement or Judgement())
+                          rule.judgement or Judgement(), self.usual.spread(keys))
         flagged = set(np.flatnonzero(cond).tolist())
         for key in [k for k in self._since if k[0] == rule.id]:  # conditions gone: their clocks stop
             sid = self._usual_sid.get(key[1])

@@ -18,7 +18,8 @@ _EPS = 1e-9
 @dataclass(frozen=True, slots=True)
 class Judgement:
     min_pct: float = 0.2  # at least this far from the typical value (fraction of it)
-    band_margin: float = 0.5  # and beyond the band by this fraction of its width
+    band_margin: float = 1.0  # and beyond the band by this fraction of its width ...
+    spread_floor: float = 1.0  # ... the width taken as at least this share of the series' usual width
     stuck_s: float = 900.0  # one value repeated this long ...
     flat_share_max: float = 0.05  # ... by a series whose minutes repeat less often than this in its history
     silent_s: float = 900.0  # no reading this long from a series that has reported
@@ -32,11 +33,19 @@ def departure_pct(v: np.ndarray, typ: np.ndarray) -> np.ndarray:
         return np.where(np.abs(typ) > _EPS, (v - typ) / np.abs(typ), np.nan)
 
 
-def outside_band(v: np.ndarray, lo: np.ndarray, typ: np.ndarray, hi: np.ndarray, j: Judgement) -> np.ndarray:
+def outside_band(v: np.ndarray, lo: np.ndarray, typ: np.ndarray, hi: np.ndarray, j: Judgement,
+                 spread: np.ndarray | None = None) -> np.ndarray:
     """0 within normal, ABOVE or BELOW where the reading is beyond the band by the margin and at least
-    the minimum size from the typical value (NaN anywhere: 0)."""
+    the minimum size from the typical value (NaN anywhere: 0). `spread`: each series' usual band width
+    (Profiles.spread); a slot's band narrower than `spread_floor` of it is widened about the typical
+    value first (a count that is 2 in nearly every reading of a slot has a band 0 wide there)."""
     v = np.asarray(v, dtype=np.float64)
-    width = np.asarray(hi, dtype=np.float64) - lo
+    lo, typ, hi = (np.asarray(x, dtype=np.float64) for x in (lo, typ, hi))
+    width = hi - lo
+    if spread is not None:
+        with np.errstate(invalid="ignore"):
+            width = np.fmax(width, j.spread_floor * np.asarray(spread, dtype=np.float64))
+            lo, hi = np.fmin(lo, typ - width / 2), np.fmax(hi, typ + width / 2)
     with np.errstate(invalid="ignore"):
         big = np.abs(v - typ) >= j.min_pct * np.abs(typ)
         above = (v > hi + j.band_margin * width) & big
@@ -64,10 +73,11 @@ class FlatWatch:
 
 
 def conditions(v: np.ndarray, last_ts: np.ndarray, flat_since: np.ndarray, lo: np.ndarray, typ: np.ndarray,
-               hi: np.ndarray, flat_share: np.ndarray, now: float, j: Judgement) -> np.ndarray:
+               hi: np.ndarray, flat_share: np.ndarray, now: float, j: Judgement,
+               spread: np.ndarray | None = None) -> np.ndarray:
     """Per series: 0, ABOVE, BELOW, STUCK or SILENT (only where a profile exists: typ finite)."""
     known = np.isfinite(typ)
-    out = np.where(known, outside_band(v, lo, typ, hi, j), 0)
+    out = np.where(known, outside_band(v, lo, typ, hi, j, spread), 0)
     reported = np.isfinite(last_ts)
     with np.errstate(invalid="ignore"):
         silent = known & reported & (now - last_ts >= j.silent_s)

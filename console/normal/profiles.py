@@ -58,6 +58,12 @@ class Profiles:
 
     def __post_init__(self) -> None:
         self.index = {k: i for i, k in enumerate(self.keys)}
+        # each series' usual band width: the median over its slots of both classes (NaN: none)
+        w = (self.hi - self.lo).reshape(len(self.keys), -1)
+        has = np.isfinite(w).any(axis=1)
+        self.spread = np.full(len(self.keys), np.nan, np.float32)
+        if has.any():
+            self.spread[has] = np.nanmedian(w[has], axis=1)
 
     @property
     def n_slots(self) -> int:

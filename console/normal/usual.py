@@ -106,6 +106,13 @@ class Usual:
             return np.ones(len(rows), np.float32)
         return np.where(rows >= 0, self.profiles.flat_share[np.maximum(rows, 0)], 1.0)
 
+    def spread(self, series_keys: list[tuple[str, str]]) -> np.ndarray:
+        """Each series' usual band width (NaN: no profile)."""
+        rows = self.rows(series_keys)
+        if self.profiles is None:
+            return np.full(len(rows), np.nan)
+        return np.where(rows >= 0, self.profiles.spread[np.maximum(rows, 0)], np.nan)
+
     def basis_text(self, english: bool = False) -> str:
         if self.profiles is None:
             return "not enough history" if english else "历史不足"

@@ -18,7 +18,8 @@ dec = Decoder()
 T = 1_700_000_000.0
 IND, REG = "traffic.congestion_index", "310101"
 AID = f"C:usual:{IND}@{REG}"
-RULE = Rule("usual", "usual", "偏离同期", Severity.YELLOW, on_delay_s=300, off_delay_s=120, judgement=Judgement())
+RULE = Rule("usual", "usual", "偏离同期", Severity.YELLOW, on_delay_s=300, off_delay_s=120,
+            judgement=Judgement(band_margin=0.5))  # beyond 5.0 or below 1.0 (band 2.0–4.0)
 
 
 def usual(days=(20, 8), flat_share=0.5) -> Usual:

@@ -51,3 +51,12 @@ def test_words():
     assert usual_text(5.0, 0.0) == "" and usual_text(100.2, 100.0) == "与同期持平"
     assert anomaly_text(ABOVE, 135.0, 100.0, 12 * 60) == "异常：高于同期 35%，持续 12 分钟"
     assert anomaly_text(SILENT, np.nan, 100.0, 900, english=True) == "anomaly: no readings, for 15 min"
+
+
+def test_a_slot_band_narrower_than_the_series_usual_width_is_widened_first():
+    # a count that is 2 in nearly every reading of this slot: its band is 0 wide there, its usual width 2
+    v, lo, typ, hi = np.array([4.5, 6.0]), np.full(2, 2.0), np.full(2, 2.0), np.full(2, 2.0)
+    j = Judgement(min_pct=0.2, band_margin=1.0, spread_floor=1.0)
+    assert list(outside_band(v, lo, typ, hi, j)) == [ABOVE, ABOVE]  # without the series' width: both
+    # widened to 1.0–3.0, then beyond it by its width: above 5.0 only
+    assert list(outside_band(v, lo, typ, hi, j, spread=np.full(2, 2.0))) == [0, ABOVE]
