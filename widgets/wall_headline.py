@@ -21,8 +21,10 @@ class HeadlineTile(QFrame):
         self.title = FitLabel(13, TEXT_DIM)
         self.value = FitLabel(28, TEXT, bold=True, shrink=True)
         self.sub = FitLabel(11, TEXT_DIM)
+        self.usual = FitLabel(11, TEXT_DIM)  # against the typical day (同期), its own line: never cut short
+        self.usual.setObjectName("headlineUsual")
         lay = QVBoxLayout(self)
-        for w in (self.title, self.value, self.sub):
+        for w in (self.title, self.value, self.sub, self.usual):
             lay.addWidget(w)
         lay.addStretch(1)
         self._status = None
@@ -31,6 +33,7 @@ class HeadlineTile(QFrame):
         self.title.set_px(small)
         self.value.set_px(value)
         self.sub.set_px(small)
+        self.usual.set_px(small)
         self.layout().setContentsMargins(pad, pad // 2, pad, pad // 2)
         self.layout().setSpacing(max(1, pad // 4))
 
@@ -40,8 +43,8 @@ class HeadlineTile(QFrame):
         self.title.setText(title)
         self.value.setText(value_text + (f" {TREND[trend]}" if TREND[trend] else ""))
         # the unit rides with the place: the number alone stays big enough to read from the back
-        said = (stale_text,) if stale else (subtitle, usual_text)
-        self.sub.setText(" · ".join(x for x in (unit, *said) if x))
+        self.sub.setText(" · ".join(x for x in (unit, stale_text if stale else subtitle) if x))
+        self.usual.setText("" if stale else usual_text)
         color = STALE_COLOR if stale else STATUS_COLOR[status]
         self.value.set_color(STALE_COLOR if stale else (TEXT if status in (Status.NORMAL, Status.NODATA) else color))
         key = (color, stale)
@@ -72,7 +75,7 @@ class WallHeadline(QWidget):
             return 0
         t = self.tiles[0]
         m = t.layout().contentsMargins()
-        return (t.title.height() + t.value.height() + t.sub.height() + 2 * t.layout().spacing()
+        return (t.title.height() + t.value.height() + t.sub.height() + t.usual.height() + 3 * t.layout().spacing()
                 + m.top() + m.bottom())
 
     def set_count(self, n: int) -> None:
