@@ -18,7 +18,7 @@ def test_chart_draws_the_band_faded_when_thin_and_hides_it_without_a_basis(qtbot
     edges = T - 900 + 900.0 * np.arange(6)
     band = (edges, np.full(5, 2.0), np.full(5, 3.0), np.full(5, 9.0))
     c.show_usual((*band, 2), "基于 4 周历史")
-    assert c.usual_fill.isVisible() and c.usual_label.text() == "同期带 · 基于 4 周历史"
+    assert c.usual_fill.isVisible() and c.usual_label.full_text() == "同期带 · 基于 4 周历史"
     assert c.usual_fill.brush().color().alpha() == 60
     path = c._usual_hi.getPath().boundingRect()
     assert path.left() == edges[0] and path.right() == edges[-1] and path.top() == 9.0
@@ -26,7 +26,7 @@ def test_chart_draws_the_band_faded_when_thin_and_hides_it_without_a_basis(qtbot
     c.show_usual((*band, 1), "基于 1 周历史")
     assert c.usual_fill.brush().color().alpha() == 22
     c.show_usual(None)
-    assert not c.usual_fill.isVisible() and not c.usual_typ.isVisible() and c.usual_label.text() == ""
+    assert not c.usual_fill.isVisible() and not c.usual_typ.isVisible() and c.usual_label.full_text() == ""
 
 
 def test_wall_headline_says_vs_usual_on_its_own_line_but_not_on_stale_data(qtbot):
