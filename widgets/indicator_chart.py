@@ -229,6 +229,7 @@ class IndicatorChart(QWidget):
             for item in (self.usual_fill, self.usual_typ):
                 item.hide()
             self.usual_label.setText("")
+            self.usual_label.setToolTip("")
             return
         edges, lo, typ, hi, basis = band
         x = np.repeat(np.asarray(edges, dtype=float), 2)[1:-1]  # each slot's value held across it
@@ -248,7 +249,9 @@ class IndicatorChart(QWidget):
         if ok.any():  # the band in view too: a value far from usual shows how far
             y0, y1 = self.plot.getViewBox().viewRange()[1]
             self.plot.setYRange(min(y0, float(np.nanmin(lo))), max(y1, float(np.nanmax(hi))), padding=0.02)
-        self.usual_label.setText(QCoreApplication.translate("IndicatorChart", "同期带 · {0}").format(basis_text))
+        text = QCoreApplication.translate("IndicatorChart", "同期带 · {0}").format(basis_text)
+        self.usual_label.setText(text)
+        self.usual_label.setToolTip(text)  # whole, when the dock is too narrow for it
 
     def _band(self, a: float, b: float, color: str) -> None:
         c = pg.mkColor(color)
