@@ -1,5 +1,6 @@
-"""The detail chart of one indicator: its history over a chosen range, warn/alarm bands, and the
-early-warning forecast line to where the trend crosses a threshold. Handed arrays; reads nothing."""
+"""The detail chart of one indicator: its history over a chosen range, warn/alarm bands, the typical
+day's band behind the line (同期: 10th–90th percentile, the median dashed; faded on a thin basis), and
+the early-warning forecast line to where the trend crosses a threshold. Handed arrays; reads nothing."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from widgets.text import plain_label
 
 _TZ = dt.timezone(dt.timedelta(hours=8))
 SHANGHAI_UTC_OFFSET = -8 * 3600  # pyqtgraph counts the offset westwards, like time.timezone
+USUAL_RGB = (120, 160, 200)
 RANGES = (("15 分钟", 900), ("1 小时", 3600), ("4 小时", 4 * 3600), ("24 小时", 86400))
 
 
@@ -40,7 +42,7 @@ class IndicatorChart(QWidget):
         # elided, never wider than its share: a long street name must not widen the dock (and the map)
         self.title = FitLabel(14, bold=True)
         self.title.setObjectName("chartTitle")
-        top.addWidget(self.title, 1)
+        top.addWidget(self.title, 2)
         self.fresh_label = plain_label()
         self.fresh_label.setObjectName("chartFreshness")
         self.fresh_label.setStyleSheet(f"color: {theme.AMBER}; font-weight: bold;")
@@ -48,6 +50,10 @@ class IndicatorChart(QWidget):
         self.forecast_label = plain_label()
         self.forecast_label.setStyleSheet(f"color: {STATUS_COLOR[Status.WARN]};")
         top.addWidget(self.forecast_label)
+        # what the typical band rests on: elided before the title is (it shares the title's room, a third)
+        self.usual_label = FitLabel(12, theme.TEXT_DIM)
+        self.usual_label.setObjectName("chartUsual")
+        top.addWidget(self.usual_label, 1)
         self.region_box = QComboBox()  # the view's own series and the level below's (a district's streets)
         self.region_box.setObjectName("chartRegion")
         self.region_box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
@@ -76,6 +82,15 @@ class IndicatorChart(QWidget):
         self.curve.setClipToView(True)
         self.forecast_curve = self.plot.plot(pen=pg.mkPen(STATUS_COLOR[Status.WARN], width=1.4,
                                                           style=Qt.PenStyle.DashLine))
+        # the typical band: two edges (not drawn) and the fill between them, behind everything
+        self._usual_lo = pg.PlotCurveItem(pen=pg.mkPen((0, 0, 0, 0)))  # a path for the fill, not drawn
+        self._usual_hi = pg.PlotCurveItem(pen=pg.mkPen((0, 0, 0, 0)))
+        self.usual_fill = pg.FillBetweenItem(self._usual_lo, self._usual_hi, brush=pg.mkBrush((*USUAL_RGB, 60)))
+        self.usual_typ = pg.PlotDataItem(pen=pg.mkPen((*USUAL_RGB, 200), width=1, style=Qt.PenStyle.DashLine))
+        for item, z in ((self._usual_lo, -12), (self._usual_hi, -12), (self.usual_fill, -11), (self.usual_typ, -10)):
+            item.setZValue(z)
+            self.plot.addItem(item)
+        self.usual_fill.hide()
         self._bands: list[pg.LinearRegionItem] = []  # the bands shown now, taken from the pool in order
         self._band_pool: list[pg.LinearRegionItem] = []  # kept across redraws: creating them was most of one
         self._lines: list[pg.InfiniteLine] = []
@@ -209,6 +224,37 @@ class IndicatorChart(QWidget):
             ys = [lo - span / 2, hi + span / 2]
             ys += [t for t in (warn, alarm) if t is not None and lo - 2 * span <= t <= hi + 2 * span]
             self.plot.setYRange(min(ys), max(ys), padding=0.1)
+
+    def show_usual(self, band: tuple | None, basis_text: str = "") -> None:
+        """The typical band as steps, (slot edges, lo, typ, hi, basis), or None to hide it; a thin basis
+        (1) draws it faded, and `basis_text` says what it rests on."""
+        if band is None:
+            for item in (self.usual_fill, self.usual_typ):
+                item.hide()
+            self.usual_label.setText("")
+            self.usual_label.setToolTip("")
+            return
+        edges, lo, typ, hi, basis = band
+        x = np.repeat(np.asarray(edges, dtype=float), 2)[1:-1]  # each slot's value held across it
+
+        def steps(v):
+            return np.repeat(np.asarray(v, dtype=float), 2)
+
+        ok = np.isfinite(steps(lo)) & np.isfinite(steps(hi))
+        self._usual_lo.setData(x[ok], steps(lo)[ok])
+        self._usual_hi.setData(x[ok], steps(hi)[ok])
+        self.usual_typ.setData(x, steps(typ), connect="finite")
+        alpha = 60 if basis >= 2 else 22
+        self.usual_fill.setBrush(pg.mkBrush((*USUAL_RGB, alpha)))
+        self.usual_typ.setPen(pg.mkPen((*USUAL_RGB, 200 if basis >= 2 else 90), width=1, style=Qt.PenStyle.DashLine))
+        self.usual_fill.show()
+        self.usual_typ.show()
+        if ok.any():  # the band in view too: a value far from usual shows how far
+            y0, y1 = self.plot.getViewBox().viewRange()[1]
+            self.plot.setYRange(min(y0, float(np.nanmin(lo))), max(y1, float(np.nanmax(hi))), padding=0.02)
+        text = QCoreApplication.translate("IndicatorChart", "同期带 · {0}").format(basis_text)
+        self.usual_label.setText(text)
+        self.usual_label.setToolTip(text)  # whole, when the dock is too narrow for it
 
     def _band(self, a: float, b: float, color: str) -> None:
         """The next band of this redraw: the pool's next one moved there (a new one when its colour differs)."""

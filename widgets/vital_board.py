@@ -237,9 +237,18 @@ class VitalBoard(QWidget):
             p.setFont(small)
             p.setPen(QColor(theme.TEXT_DIM))
             p.drawText(QRectF(10, 64, w * 0.5, 14), Qt.AlignmentFlag.AlignLeft, spec.unit)
+            usual_w = 0.0
+            if d.usual_text:  # against the typical day; faded on a thin basis
+                usual = QColor(theme.TEXT_DIM)
+                usual.setAlpha(255 if d.usual_basis >= 2 else 110)
+                p.setPen(usual)
+                usual_w = min(w * 0.5, p.fontMetrics().horizontalAdvance(d.usual_text) + 4.0)
+                p.drawText(QRectF(w - 4 - usual_w, h - 16, usual_w, 14), Qt.AlignmentFlag.AlignRight, d.usual_text)
             if d.forecast_text:
                 p.setPen(QColor(STATUS_COLOR[Status.WARN]))
-                p.drawText(QRectF(10, h - 16, w - 14, 14), Qt.AlignmentFlag.AlignLeft, d.forecast_text)
+                room = int(w - 14 - usual_w)
+                p.drawText(QRectF(10, h - 16, room, 14), Qt.AlignmentFlag.AlignLeft,
+                           p.fontMetrics().elidedText(d.forecast_text, Qt.TextElideMode.ElideRight, room))
             self._spark(p, QRectF(w * 0.52, 40, w * 0.46, 34), d, color)
         if stale:  # hatched: the last value stays visible, but nobody mistakes it for live
             p.setPen(Qt.PenStyle.NoPen)

@@ -22,8 +22,10 @@ class HeadlineTile(QFrame):
         self.value = FitLabel(28, TEXT, bold=True, shrink=True)
         self.sub = FitLabel(11, TEXT_DIM)  # the unit
         self.place = FitLabel(11, TEXT_DIM)  # the place, or how old a stale value is
+        self.usual = FitLabel(11, TEXT_DIM)  # against the typical day (同期), its own line: never cut short
+        self.usual.setObjectName("headlineUsual")
         lay = QVBoxLayout(self)
-        for w in (self.title, self.value, self.sub, self.place):
+        for w in (self.title, self.value, self.sub, self.place, self.usual):
             lay.addWidget(w)
         lay.addStretch(1)
         self._status = None
@@ -33,17 +35,20 @@ class HeadlineTile(QFrame):
         self.value.set_px(value)
         self.sub.set_px(small)
         self.place.set_px(small)
+        self.usual.set_px(small)
         self.layout().setContentsMargins(pad, pad // 2, pad, pad // 2)
         self.layout().setSpacing(max(1, pad // 4))
 
     def show_data(self, title: str, unit: str, value_text: str, subtitle: str, status: Status, trend: int,
-                  stale: bool, stale_text: str) -> None:
+                  stale: bool, stale_text: str, usual_text: str = "") -> None:
+        """`usual_text`: the value against its typical day ("高于同期 18%"), "" when the basis is thin."""
         self.title.setText(title)
         self.value.setText(value_text + (f" {TREND[trend]}" if TREND[trend] else ""))
         # the number alone stays big enough to read from the back; unit and place get a line each, as
         # one line "万人次/小时 · 上海市" was cut short on a five-tile row at 1080p and at 4K
         self.sub.setText(unit)
         self.place.setText(stale_text if stale else subtitle)
+        self.usual.setText("" if stale else usual_text)
         color = STALE_COLOR if stale else STATUS_COLOR[status]
         self.value.set_color(STALE_COLOR if stale else (TEXT if status in (Status.NORMAL, Status.NODATA) else color))
         key = (color, stale)
@@ -74,7 +79,8 @@ class WallHeadline(QWidget):
             return 0
         t = self.tiles[0]
         m = t.layout().contentsMargins()
-        return (t.title.height() + t.value.height() + t.sub.height() + t.place.height() + 3 * t.layout().spacing()
+        return (t.title.height() + t.value.height() + t.sub.height() + t.place.height() + t.usual.height()
+                + 4 * t.layout().spacing()
                 + m.top() + m.bottom())
 
     def set_count(self, n: int) -> None:

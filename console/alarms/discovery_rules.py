@@ -1,5 +1,6 @@
 """Machine discovery on the console side (主动发现): rules over indicator series and feed health that
-raise early-warning items into the queue. Each item is clearly console-raised (source "console",
+raise early-warning items into the queue (kind `usual`: a series departing from its typical day,
+console/normal). Each item is clearly console-raised (source "console",
 id "C:…"), lives outside the platform's incident book (no command can be sent for it), is
 deduplicated (one alarm per rule and region or feed) and follows the ISA-18.2 states of
 console/alarms/states.py: a condition must hold for the rule's on-delay before it activates and be gone
@@ -14,11 +15,15 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from console.alarms.states import AlarmBook, AlarmState
 from console.feed.feed_health import FeedHealth, FeedState
 from console.feed.frames import Event, HistoryEntry
 from console.feed.protocol import IncidentState, Severity, Status
 from console.model.city_state import CityState
+from console.normal.departure import FlatWatch, Judgement, anomaly_text, conditions
+from console.normal.usual import Usual
 from console.views.forecast import forecast
 
 CONSOLE_SOURCE = "console"
@@ -41,6 +46,7 @@ class Rule:
     off_delay_s: float = 0.0  # ... and be gone this long before it clears
     deadband: float = 0.0  # threshold_hold: once active, clear only this fraction of the threshold beyond it
     within_s: float = 1800.0
+    judgement: Judgement | None = None  # kind "usual": what departs from the typical day (console/normal)
 
     def covers(self, indicator: str) -> bool:
         return "*" in self.indicators or indicator in self.indicators
@@ -61,7 +67,8 @@ class Silence:
             self.kind == "region" and region.startswith(self.target))
 
 
-_DEFAULT_ON_DELAY = {"threshold_hold": 60.0, "forecast": 0.0, "feed_stale": 30.0}
+_DEFAULT_ON_DELAY = {"threshold_hold": 60.0, "forecast": 0.0, "feed_stale": 30.0, "usual": 300.0}
+_JUDGEMENT = ("min_pct", "band_margin", "spread_floor", "stuck_s", "flat_share_max", "silent_s", "feed_share")
 _OLD_ON_DELAY = {"threshold_hold": "hold_s", "feed_stale": "after_s"}  # earlier spellings, still read
 
 
@@ -79,11 +86,16 @@ def load_rules(path: Path) -> list[Rule]:
             timing = (float(on), float(r.get("off_delay_s", 0)), float(r.get("deadband", 0)))
             if min(timing) < 0 or timing[2] >= 1:
                 raise RulesConfigError(f"{name}: delays must be >= 0 s and deadband a fraction in [0, 1)")
+            judgement = None
+            if r["kind"] == "usual":
+                judgement = Judgement(**{k: float(r[k]) for k in _JUDGEMENT if k in r})
+                if min(getattr(judgement, k) for k in _JUDGEMENT) < 0:
+                    raise RulesConfigError(f"{name}: {', '.join(_JUDGEMENT)} must be >= 0")
             rules.append(Rule(id=r["id"], kind=r["kind"], title=r.get("title", r["id"]),
                               severity=Severity(r.get("severity", "yellow")),
                               indicators=tuple(r.get("indicators", ["*"])), level=r.get("level", "alarm"),
                               on_delay_s=timing[0], off_delay_s=timing[1], deadband=timing[2],
-                              within_s=float(r.get("within_s", 1800))))
+                              within_s=float(r.get("within_s", 1800)), judgement=judgement))
     except RulesConfigError:
         raise
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -109,6 +121,9 @@ class RuleEngine:
     _shown: dict[str, tuple] = field(default_factory=dict)  # alarm id -> what its queue item last showed
     suppressed: int = 0  # raises held back by a silence
     announced: list[str] = field(default_factory=list)  # alarms to announce, from the last evaluation
+    usual: Usual | None = None  # the typical days, for rules of kind "usual" (none: those rules rest)
+    _flat: FlatWatch = field(default_factory=FlatWatch)
+    _usual_sid: dict[str, int] = field(default_factory=dict)  # "indicator@region" -> series
 
     def silence(self, kind: str, target: str, reason: str, author: str, duration_s: float,
                 now: float | None = None) -> Silence:
@@ -184,6 +199,8 @@ class RuleEngine:
                             active[f"C:{rule.id}:{ind}@{region}"] = (rule, region, spec.domain, eta)
                     else:
                         self._since.pop(key, None)
+            elif rule.kind == "usual":
+                self._usual(state, rule, now, active)
             elif rule.kind == "feed_stale":
                 for h in health:
                     key = (rule.id, h.name)
@@ -196,6 +213,39 @@ class RuleEngine:
                         self._since.pop(key, None)
         self.announced = self._follow(active, now)
         return self.sync(state, now)
+
+    def _usual(self, state: CityState, rule: Rule, now: float, active: dict) -> None:
+        """Series departing from their typical day (console/normal): only those with a full basis (a
+        thin one is shown faded and raises nothing); the departure's condition runs through the
+        rule's on-delay, and the alarm's off-delay, like any other."""
+        keys = state.series_keys
+        n = len(keys)
+        flat_since = self._flat.update(state.rings.last_val[:n], now)
+        if self.usual is None or self.usual.profiles is None or n == 0:
+            return
+        lo, typ, hi, basis = self.usual.bands(keys, now)
+        typ = np.where(basis >= 2, typ, np.nan)
+        vals, last_ts = state.rings.last_val[:n], state.rings.last_ts[:n]
+        last_ts = np.where(np.isfinite(last_ts), last_ts, np.nan)
+        cond = conditions(vals, last_ts, flat_since, lo, typ, hi, self.usual.flat_share(keys), now,
+                          rule.judgement or Judgement(), self.usual.spread(keys))
+        flagged = set(np.flatnonzero(cond).tolist())
+        for key in [k for k in self._since if k[0] == rule.id]:  # conditions gone: their clocks stop
+            sid = self._usual_sid.get(key[1])
+            if sid is None or sid not in flagged:
+                self._since.pop(key, None)
+        for sid in flagged:
+            ind, region = keys[sid]
+            if not rule.covers(ind):
+                continue
+            name = f"{ind}@{region}"
+            self._usual_sid[name] = sid
+            held = self._held((rule.id, name), rule, now)
+            if held is not None:
+                kind = int(cond[sid])
+                spec = state.indicators[ind]
+                what = anomaly_text(kind, float(vals[sid]), float(typ[sid]), held)
+                active[f"C:{rule.id}:{name}"] = (rule, region, spec.domain, f"{spec.name_zh} {what}")
 
     def _follow(self, active: dict[str, tuple[Rule, str, str, str]], now: float) -> list[str]:
         announce = []

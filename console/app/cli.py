@@ -1,6 +1,6 @@
 """`cityops`: the command line. Subcommands: demo, run, wall, replay, export, simulate, hub, cluster, bridge,
-handover, alarm-figures, paths, check-config, audit, keys. This module holds the parser and the dispatch; each
-subcommand's body lives in console/app/commands/.
+handover, alarm-figures, paths, check-config, audit, keys, simulate-history, build-usual. This module holds
+the parser and the dispatch; each subcommand's body lives in console/app/commands/.
 
 Everything that could stop a start (the config file, its tokens, SLA and rules files, the folders) is
 checked in `main` before a window opens or a feed is dialled."""
@@ -23,6 +23,7 @@ from console.app.commands import (
     run,
     security,
     simulate,
+    usual,
 )
 from console.app.commands.common import FILE_LOG_COMMANDS, refuse
 from console.model.city_state import StateConfig
@@ -49,6 +50,9 @@ def _add_sim_args(p: argparse.ArgumentParser) -> None:
                    help="share of incidents the simulated district officers handle at once (0..1); they take over "
                         "the rest when its SLA runs out, unless 0 (then only the console acts)")
     g.add_argument("--hostile", action="store_true", help="some incident titles carry markup and scripts")
+    g.add_argument("--rest-days", action="store_true",
+                   help="weekends follow rest-day rhythms (later, softer rush hours), as `cityops simulate-history` "
+                        "writes them: use both for the typical days (同期)")
     g.add_argument("--emergency-at", type=float, default=None, metavar="S",
                    help="declare an emergency response S simulated seconds after start (emergency mode)")
     g.add_argument("--emergency-for", type=float, default=1800.0, metavar="S", help="how long it lasts")
@@ -275,6 +279,7 @@ def build_parser() -> argparse.ArgumentParser:
                     help="whose queue: the city (310000, default), a district or a street centre's console")
     af.add_argument("--out", type=Path, default=Path("out/alarm-figures"), help="folder for the CSV files")
     af.add_argument("--pdf", type=Path, default=None, help="also write the handover report with the figures")
+    usual.add_parsers(sub)
     return p
 
 
@@ -285,6 +290,7 @@ COMMANDS = {
     "simulate": simulate.simulate, "hub": hub.hub, "cluster": cluster.cluster, "handover": handover.handover,
     "alarm-figures": alarm_figures.alarm_figures, "bridge": bridge.bridge, "paths": config_cmds.paths,
     "check-config": config_cmds.check_config, "audit": security.audit_verify, "keys": security.keys,
+    "simulate-history": usual.simulate_history, "build-usual": usual.build_usual,
 }
 KEYED_COMMANDS = ("demo", "run", "wall", "replay", "export", "handover")  # they read or write the data folder
 

@@ -19,6 +19,7 @@ from console.feed.protocol import CommandOp, DiscoverySource, IncidentState, Lev
 from console.incidents.levels import handling_level, level_above
 from console.incidents.lifecycle import Command, CommandRejected, apply_command
 from console.model.areas import level_of
+from console.normal.day_class import Calendar
 from console.simulator.city_catalog import SimIndicator, load_indicators, load_regions, regions_for_scope
 
 _TZ_OFFSET_S = 8 * 3600  # Shanghai local time drives the daily rhythms
@@ -41,6 +42,28 @@ def rhythm(kind: str, ts: np.ndarray) -> np.ndarray:
     if kind == "tide":
         return 0.5 + 0.5 * np.cos(2 * np.pi * ts / (12.42 * 3600.0))
     return np.zeros_like(ts)
+
+
+def rest_day_rhythm(kind: str, ts: np.ndarray) -> np.ndarray:
+    """A rest day's daily shape in [0, 1]: no morning rush (a late, soft one), busier evenings."""
+    h = ((ts + _TZ_OFFSET_S) % 86_400) / 3600.0
+    if kind == "commute":
+        return np.minimum(1.0, 0.45 * np.exp(-(((h - 10.5) / 2.2) ** 2)) + 0.6 * np.exp(-(((h - 17.0) / 2.6) ** 2)))
+    if kind == "day":
+        return 0.85 * rhythm(kind, ts)
+    if kind == "evening":
+        return np.minimum(1.0, 1.2 * rhythm(kind, ts))
+    return rhythm(kind, ts)
+
+
+def week_rhythm(kind: str, ts: np.ndarray, calendar: Calendar | None = None) -> np.ndarray:
+    """The daily shape with workdays and rest days told apart."""
+    rest = (calendar or Calendar()).class_at(ts) == 1
+    if not rest.any():
+        return rhythm(kind, ts)
+    if rest.all():
+        return rest_day_rhythm(kind, ts)
+    return np.where(rest, rest_day_rhythm(kind, ts), rhythm(kind, ts))
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,8 +156,10 @@ class SimCity:
     def __init__(self, seed: int = 7, start_ts: float = 0.0, incident_rate_per_min: float = 2.0,
                  auto_handle: float = 0.7, hostile: bool = False, episode_rate_per_hour: float = 6.0,
                  history_s: float = 3600.0, regions: tuple[Region, ...] | None = None,
-                 sim_indicators: tuple[SimIndicator, ...] | None = None, history_max_samples: int = 4_000_000):
+                 sim_indicators: tuple[SimIndicator, ...] | None = None, history_max_samples: int = 4_000_000,
+                 rest_days: bool = False):
         self.rng = np.random.default_rng(seed)
+        self.rest_days = rest_days  # weekends follow the rest-day rhythms (as `cityops simulate-history`)
         # another catalog than resources/ (the fan-out benchmark's 215 streets x 100 indicators)
         self.regions: tuple[Region, ...] = load_regions() if regions is None else regions
         self.region_by_code = {r.code: r for r in self.regions}
@@ -290,7 +315,7 @@ class SimCity:
         for kind, members in self._rhythm_groups.items():
             m = np.isin(sids, members)
             if m.any():
-                shape[m] = rhythm(kind, ts[m])
+                shape[m] = week_rhythm(kind, ts[m]) if self.rest_days else rhythm(kind, ts[m])
         phi = 0.9
         self._ar[sids] = phi * self._ar[sids] + self._noise[sids] * math.sqrt(1 - phi * phi) * \
             self.rng.standard_normal(len(sids))

@@ -28,6 +28,7 @@ class CityOptions:
     history_s: float = 3600.0  # simulated past sent to each new subscriber (0: none) ...
     history_max_samples: int = 4_000_000  # ... at most this many readings of it (24 B each) ...
     street_indicators: int | None = None  # N per street at 1 Hz instead of the shipped few (city_catalog)
+    rest_days: bool = False  # weekends follow rest-day rhythms (as `cityops simulate-history` writes them)
     # (seconds after start, duration s, level 1–4, district codes): a declared emergency response
     emergency: tuple[float, float, int, tuple[str, ...]] | None = None
 
@@ -48,7 +49,7 @@ def make_server(city_opt: CityOptions, server_opt: ServerOptions, start_ts: floa
                    auto_handle=city_opt.auto_handle, hostile=city_opt.hostile,
                    episode_rate_per_hour=city_opt.episode_rate_per_hour, history_s=city_opt.history_s,
                    history_max_samples=_history_budget(city_opt, server_opt),
-                   sim_indicators=sim_catalog(city_opt.street_indicators))
+                   sim_indicators=sim_catalog(city_opt.street_indicators), rest_days=city_opt.rest_days)
     # ... less when its readings would not fit in the history kept (the whole city at street level at
     # 1 Hz): the readings before what is kept are skipped, not made
     city.history_s = min(city_opt.history_s, city.history_max_samples / city.samples_per_s)

@@ -508,6 +508,9 @@ class MainWindow(QMainWindow):
         fc = forecast(ts, vals, ind.warn, ind.alarm, ind.direction) if len(ts) >= 5 else None
         title = f"{ind.name_en if self.english else ind.name_zh} · {d.subtitle}"
         self.chart.show_series(title, ind.unit, t, v, ind.warn, ind.alarm, ind.direction, fc, d.forecast_text)
+        usual = self.board_model.usual
+        self.chart.show_usual(self.board_model.usual_band(d.sid, start, start + self.chart.range_s),
+                              usual.basis_text(self.english) if usual is not None else "")
 
     # ---------------------------------------------------------------- incidents
     def _describe(self, event_id: str) -> str:

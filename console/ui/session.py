@@ -241,6 +241,7 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
     emergency = EmergencyController(emergency_config, state, clock, rules, emergency_rules, audit, operator)
     parts = dict(options=opt, state=state, clock=clock, source=source, bridge=bridge, operator=operator,
                  audit=audit, emergency=emergency, language=lang, map=map_widget, recorder=recorder)
+    usual = typical_days(opt.record_dir or active().recordings, rules)
 
     if wall is not None:
         from console.ui.wall_window import WallWindow
@@ -248,6 +249,7 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
         if map_widget is not None:
             map_widget.set_wall_mode(True)
         win = WallWindow(state, source, clock, bridge, wall_config, wall, map_widget, opt.scope, levels=levels)
+        win.board.usual = usual
         bridge.second.connect(emergency.observe)
         emergency.changed.connect(lambda _a: win.set_emergency(emergency.banner_text(), emergency.mode.regions))
         if opt.language != "zh":
@@ -262,6 +264,7 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
     win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang, sender=sender, sla=sla,
                      audit=audit, rules=rules, bridge=bridge, operator=operator, emergency=emergency,
                      escalator=escalator, scope=opt.scope, levels=levels)
+    win.board_model.usual = usual
     if opt.layout_file is not None:
         win.import_layout(opt.layout_file)  # a control room's standard layout for this role
     controller = bar = None
@@ -273,6 +276,19 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
         win.set_language(opt.language)
     return ConsoleSession(window=win, settings=settings, shift=shift, journal=journal, sender=sender,
                           escalator=escalator, controller=controller, bar=bar, **parts)
+
+
+def typical_days(recordings: Path, rules):
+    """The typical days (同期) beside the recordings, read and kept up to date on a worker thread (rebuilt
+    daily once the site keeps them: `cityops build-usual` or `simulate-history` made the folder)."""
+    from console.normal.refresh import DailyRefresh
+    from console.normal.usual import PROFILES_FILE, Usual, usual_dir
+
+    usual = Usual(path=usual_dir(recordings) / PROFILES_FILE)
+    rules.usual = usual
+    if usual_dir(recordings).is_dir():
+        DailyRefresh(usual, recordings).start()
+    return usual
 
 
 def _bar_toolbar(win, name: str):

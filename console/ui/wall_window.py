@@ -274,7 +274,7 @@ class WallWindow(QWidget):
             d = self.board.data(spec.key, now)
             stale = d.stale or fresh.loud
             tile.show_data(spec.title, spec.unit, d.value_text, d.subtitle, d.status, d.trend, stale,
-                           _t("数据停滞") if stale else "")
+                           _t("数据停滞") if stale else "", d.usual_text if d.usual_basis >= 2 else "")
 
     def refresh_incidents(self) -> None:
         view, now, english = self.view, self.clock.now(), is_english()

@@ -18,6 +18,8 @@ import numpy as np
 from console.feed.protocol import Level, Status
 from console.model.areas import child_level, in_area, level_of, parent_of
 from console.model.city_state import CityState
+from console.normal.departure import usual_text
+from console.normal.usual import Usual
 from console.views.area_rollup import place_name
 from console.views.forecast import forecast
 from console.views.freshness import Fresh, judge, stale_bound
@@ -51,6 +53,8 @@ class TileData:
     stale: bool  # not live: drawn greyed and hatched (console.views.freshness)
     sid: int | None
     fresh_text: str = ""  # "停滞 · 3 分钟前" when not live
+    usual_text: str = ""  # "高于同期 18%" against the typical day (console/normal); "" without a basis
+    usual_basis: int = 0  # 0 no claim, 1 thin (drawn faded), 2 full
 
 
 def format_value(v: float) -> str:
@@ -94,6 +98,7 @@ class BoardModel:
             ind_id, reg = keys[sid]
             self._by_region.setdefault(reg, {})[ind_id] = sid
         self._indexed.extend(keys[done:n])
+        self.usual: Usual | None = None  # the typical days, once a worker has read them
 
     def specs(self, region: str | None = None) -> list[TileSpec]:
         """Tiles for a region (the last one asked for, the city at first), grouped by domain."""
@@ -253,7 +258,26 @@ class BoardModel:
             stale=fresh.marked,
             sid=sid,
             fresh_text=fresh.text(self.english),
+            **self._usual(sid, last_v, now),
         )
+
+    def _usual(self, sid: int, v: float, now: float) -> dict:
+        """Where the value sits against its typical value, if the basis allows a claim."""
+        if self.usual is None or not np.isfinite(v):
+            return {}
+        _, typ, _, basis = self.usual.band_one(self.state.series_keys, sid, now)
+        text = usual_text(v, typ, self.english) if basis else ""
+        return {"usual_text": text, "usual_basis": basis if text else 0}
+
+    def usual_band(self, sid: int, t0: float, t1: float):
+        """The typical band over a chart's range, (edges, lo, typ, hi, basis) as steps, or None."""
+        if self.usual is None:
+            return None
+        band = self.usual.band_between(self.state.series_keys, sid, t0, t1)
+        if band is None or not np.isfinite(band[2]).any():
+            return None
+        basis = self.usual.band_one(self.state.series_keys, sid, t1)[3]
+        return (*band, basis)
 
     def _cands(self, key: tuple[str, str]) -> list[int]:
         """A tile's series, or any one series of the view by its (indicator, region) (the chart's pick)."""

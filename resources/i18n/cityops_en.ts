@@ -339,6 +339,10 @@
       <translation>4 h</translation>
     </message>
     <message>
+      <source>同期带 · {0}</source>
+      <translation>usual band · {0}</translation>
+    </message>
+    <message>
       <source>图表所示区域</source>
       <translation>The area charted</translation>
     </message>

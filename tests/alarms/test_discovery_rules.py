@@ -142,7 +142,7 @@ def test_silence_by_region_holds_back_and_expires():
 
 def test_shipped_rules_load_and_bad_ones_are_named(tmp_path):
     rules = load_rules(resource("config", "rules.json"))
-    assert {r.kind for r in rules} == {"threshold_hold", "forecast", "feed_stale"}
+    assert {r.kind for r in rules} == {"threshold_hold", "forecast", "feed_stale", "usual"}
     bad = tmp_path / "r.json"
     bad.write_text('{"rules": [{"id": "x", "kind": "vibes"}]}')
     with pytest.raises(RulesConfigError, match="unknown kind"):

@@ -21,7 +21,8 @@ def city_server(args: argparse.Namespace, token: str | None = None, burst: int =
         emergency = (args.emergency_at, args.emergency_for, args.emergency_level,
                      tuple(args.emergency_district or ["310101"]))
     city = CityOptions(seed=args.seed, incident_rate_per_min=args.incident_rate, auto_handle=args.auto_handle,
-                       hostile=args.hostile, emergency=emergency, street_indicators=args.street_indicators)
+                       hostile=args.hostile, emergency=emergency, street_indicators=args.street_indicators,
+                       rest_days=getattr(args, "rest_days", False))
     opts = ServerOptions(speed=args.speed, rate=args.rate, batch=args.batch, burst=burst, token=token,
                          skip_seq_every=skip, source=getattr(args, "source", "shanghai-city"),
                          storm=args.storm, storm_at_s=args.storm_at, units=getattr(args, "units", 112))
