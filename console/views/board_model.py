@@ -88,6 +88,7 @@ class BoardModel:
         self._by_region: dict[str, dict[str, int]] = {}
         self._indexed: list[tuple[str, str]] = []  # the series_keys indexed so far, in order
         self._views: dict[tuple, tuple] = {}  # the last views' tiles, until a series or a region appears
+        self.usual: Usual | None = None  # the typical days, once a worker has read them
 
     def _index(self) -> None:
         keys = self.state.series_keys
@@ -98,7 +99,6 @@ class BoardModel:
             ind_id, reg = keys[sid]
             self._by_region.setdefault(reg, {})[ind_id] = sid
         self._indexed.extend(keys[done:n])
-        self.usual: Usual | None = None  # the typical days, once a worker has read them
 
     def specs(self, region: str | None = None) -> list[TileSpec]:
         """Tiles for a region (the last one asked for, the city at first), grouped by domain."""
