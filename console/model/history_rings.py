@@ -151,7 +151,7 @@ class HistoryRings:
         if n == 0:
             return None
         if n == 1:  # a frame of one reading: in Python scalars, a tenth of the numpy path's fixed cost
-            kept = self._append_one(int(sids[0]), float(ts[0]), float(values[0]))
+            kept = self.append_one(int(sids[0]), float(ts[0]), float(values[0]))
             return None if kept else np.zeros(1, dtype=bool)
         sids = np.asarray(sids, dtype=np.int64)
         ts = np.asarray(ts, dtype=np.float64)
@@ -196,7 +196,7 @@ class HistoryRings:
         self.last_val[sids] = values
         return None if all_kept else keep
 
-    def _append_one(self, sid: int, t: float, v: float) -> bool:
+    def append_one(self, sid: int, t: float, v: float) -> bool:
         """`append`'s hot path for one reading, step for step (tests hold the two to the same result)."""
         if not t > self.last_ts[sid]:
             return False
