@@ -5,8 +5,9 @@ keyframe at or before the target, replays the frames from the start of that keyf
 (merging the keyframe in at its exact place in the stream) up to the target: the latest values and
 the open incidents are then exactly the live console's. The charts' hour before that comes from the
 recording's per-minute series blocks, which meet the replayed frames at the minute boundary; the
-window reads them off the GUI thread after the state shows (`older_history`). Commands are never
-sent from a replay.
+window reads them off the GUI thread after the state shows (`older_history`). A time-shift's drag
+(`with_history=False`) stands at the keyframe and replays only the frames after it; the keyframe's
+minute before it then comes with the older history. Commands are never sent from a replay.
 """
 
 from __future__ import annotations
