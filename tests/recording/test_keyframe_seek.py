@@ -42,8 +42,8 @@ def record(path, minutes: float) -> float:
         sids, ts, vals = city.due_samples(now)
         if len(sids):
             seq += 1
-            put({"type": "samples", "seq": seq, "samples": [[ind[i], reg[i], t, v] for i, t, v in
-                                                             zip(sids.tolist(), ts.tolist(), vals.tolist(), strict=True)]})
+            rows = zip(sids.tolist(), ts.tolist(), vals.tolist(), strict=True)
+            put({"type": "samples", "seq": seq, "samples": [[ind[i], reg[i], t, v] for i, t, v in rows]})
         for ev in city.new_incidents(now) + city.auto_progress(now):
             seq += 1
             put({"type": "event", "seq": seq, "event": ev.to_wire()})

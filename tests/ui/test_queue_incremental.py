@@ -33,7 +33,8 @@ def expected(state: CityState, column: str, descending: bool, text: str, severit
         return {"severity": (e.severity.rank, -e.created_ts), "title": e.title, "district": e.region,
                 "age": -e.created_ts, "holder": e.assignee or "", "sla": e.sla_due_ts}[column]
     evs = [e for e in state.incidents.open.values()
-           if (not text or text.casefold() in e.title.casefold()) and (not severities or e.severity.value in severities)]
+           if (not text or text.casefold() in e.title.casefold())
+           and (not severities or e.severity.value in severities)]
     evs.sort(key=key, reverse=descending)
     return [key(e) for e in evs]
 
