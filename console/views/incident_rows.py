@@ -201,12 +201,6 @@ class IncidentRows:
             self._free.append(slot)
         return slot
 
-    def clear(self) -> None:
-        """No incident any more; the sort and the filters stay."""
-        sort_column, filters = self.sort_column, self.filters
-        self.__init__()
-        self.sort_column, self.filters = sort_column, filters
-
     # ------------------------------------------------------------------ keys
     def _number(self, col: str, build: bool = False) -> None:
         """Every live slot's order number of its text in this column (first building the order)."""
