@@ -240,7 +240,13 @@ class HistoryRings:
         self._pos.reshape(-1, 2)[flat] = pos
 
     def _empty(self, sids: np.ndarray, first: np.ndarray, stop: np.ndarray) -> None:
-        """Empty buckets first..stop-1 of each series (only the last n_buckets of them can be held)."""
+        """Empty buckets first..stop-1 of each series (only the last n_buckets of them can be held). A
+        series without a bucket yet (first is just after _NO_BUCKET) is empty already: add_series and
+        _reset leave every bucket of it NaN. (Emptying its whole day anyway was most of a replay seek:
+        the keyframe's first reading of every series.)"""
+        had = first != _NO_BUCKET + 1
+        if not had.all():
+            sids, first, stop = sids[had], first[had], stop[had]
         first = np.maximum(first, stop - self.n_buckets)
         cnt = np.maximum(stop - first, 0)
         total = int(cnt.sum())
