@@ -107,9 +107,12 @@ class Feed:
 
 
 def percentiles(ms: list[float]) -> dict:
+    """p99 only from >= 300 samples (the default drag has 300 positions); fewer give the max as such."""
     a = np.array(ms)
-    return {"n": len(a), "p50_ms": round(float(np.percentile(a, 50)), 1),
-            "p99_ms": round(float(np.percentile(a, 99)), 1), "max_ms": round(float(a.max()), 1)}
+    out = {"n": len(a), "p50_ms": round(float(np.percentile(a, 50)), 1), "max_ms": round(float(a.max()), 1)}
+    if len(a) >= 300:
+        out["p99_ms"] = round(float(np.percentile(a, 99)), 1)
+    return out
 
 
 def drag_positions(start: float, end: float, steps: int, jumps: int) -> list[float]:
