@@ -216,6 +216,16 @@ class CityState:
         n = len(batch)
         if n == 0:
             return out
+        if n == 1:  # a frame of one reading: Python scalars, no arrays made
+            sid = self._index.get((batch.indicators[0], batch.regions[0]))
+            if sid is not None:
+                if self.rings.append_one(sid, float(batch.ts[0]), float(batch.values[0])):
+                    out.samples = 1
+                    self.samples_total += 1
+                    self._dirty[sid] = self._status_due[sid] = True
+                else:
+                    out.old_samples = 1
+                return out
         sids = list(map(self._index.get, zip(batch.indicators, batch.regions, strict=True)))
         ts, vals = batch.ts, batch.values
         if None in sids:

@@ -151,7 +151,7 @@ class HistoryRings:
         if n == 0:
             return None
         if n == 1:  # a frame of one reading: in Python scalars, a tenth of the numpy path's fixed cost
-            kept = self._append_one(int(sids[0]), float(ts[0]), float(values[0]))
+            kept = self.append_one(int(sids[0]), float(ts[0]), float(values[0]))
             return None if kept else np.zeros(1, dtype=bool)
         sids = np.asarray(sids, dtype=np.int64)
         ts = np.asarray(ts, dtype=np.float64)
@@ -196,7 +196,7 @@ class HistoryRings:
         self.last_val[sids] = values
         return None if all_kept else keep
 
-    def _append_one(self, sid: int, t: float, v: float) -> bool:
+    def append_one(self, sid: int, t: float, v: float) -> bool:
         """`append`'s hot path for one reading, step for step (tests hold the two to the same result)."""
         if not t > self.last_ts[sid]:
             return False
@@ -240,7 +240,13 @@ class HistoryRings:
         self._pos.reshape(-1, 2)[flat] = pos
 
     def _empty(self, sids: np.ndarray, first: np.ndarray, stop: np.ndarray) -> None:
-        """Empty buckets first..stop-1 of each series (only the last n_buckets of them can be held)."""
+        """Empty buckets first..stop-1 of each series (only the last n_buckets of them can be held). A
+        series without a bucket yet (first is just after _NO_BUCKET) is empty already: add_series and
+        _reset leave every bucket of it NaN. (Emptying its whole day anyway was most of a replay seek:
+        the keyframe's first reading of every series.)"""
+        had = first != _NO_BUCKET + 1
+        if not had.all():
+            sids, first, stop = sids[had], first[had], stop[had]
         first = np.maximum(first, stop - self.n_buckets)
         cnt = np.maximum(stop - first, 0)
         total = int(cnt.sum())

@@ -5,8 +5,9 @@ keyframe at or before the target, replays the frames from the start of that keyf
 (merging the keyframe in at its exact place in the stream) up to the target: the latest values and
 the open incidents are then exactly the live console's. The charts' hour before that comes from the
 recording's per-minute series blocks, which meet the replayed frames at the minute boundary; the
-window reads them off the GUI thread after the state shows (`older_history`). Commands are never
-sent from a replay.
+window reads them off the GUI thread after the state shows (`older_history`). A time-shift's drag
+(`with_history=False`) stands at the keyframe and replays only the frames after it; the keyframe's
+minute before it then comes with the older history. Commands are never sent from a replay.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import asyncio
 import contextlib
 import logging
 import time
+
+import numpy as np
 
 from console.feed.decoder import Decoder
 from console.feed.feed_health import FeedHealth, FeedState
@@ -50,6 +53,7 @@ class ReplaySource(Source):
         self._reset_listeners: list = []
         self._task: asyncio.Task | None = None
         self._history_window: tuple[float, float] | None = None
+        self._partial: tuple[int, int] | None = None  # frames (after id, through id) older_history adds
 
     def add_state_sink(self, sink) -> None:
         """What a seek rebuilds (CityState is one): `sink.reset_to(keyframe body or None, history)`,
@@ -93,6 +97,9 @@ class ReplaySource(Source):
         # start of the keyframe's minute, so the two meet exactly
         minute_start = int(kf.recv_ts // 60) * 60 if kf else 0.0
         self._history_window = (ts - self.chart_history_s, minute_start - 1) if kf is not None else None
+        self._partial = None
+        if kf is not None and not with_history and self.history_s <= 0:
+            return self._seek_from_keyframe(ts, kf, minute_start)
         history = self.older_history() if with_history else []
         for sink in self._reset_listeners:
             sink.reset_to(body, history)
@@ -105,6 +112,20 @@ class ReplaySource(Source):
             for sink in self._reset_listeners:
                 sink.restore(body)  # exactly where the keyframe was taken in the stream
         return n + self._advance_to(ts)
+
+    def _seek_from_keyframe(self, ts: float, kf, minute_start: float) -> int:
+        """`seek` when the older history comes later anyway (a time-shift's drag): stand at the keyframe
+        and replay only the frames after it, so a step replays at most the keyframe interval (seconds),
+        not the minute the history blocks are cut in. The frames of the keyframe's minute before it
+        are readings only for the charts: `older_history` adds them, off the GUI thread."""
+        for sink in self._reset_listeners:
+            sink.reset_to(kf.body, [])
+            sink.restore(kf.body)
+        self._partial = (self.rec.frame_before(minute_start), kf.last_frame)
+        self._decoders.clear()
+        self._last_id = kf.last_frame
+        self.position = ts
+        return self._advance_to(ts)
 
     def refresh_span(self) -> None:
         """The recording is still being written (time-shift of a live session): take in its new end."""
@@ -120,7 +141,10 @@ class ReplaySource(Source):
             return []
         rec = Recording(self.rec.path)  # its own connection: SQLite connections are not shared across threads
         try:
-            return list(rec.history(*self._history_window))
+            blocks = list(rec.history(*self._history_window))
+            if self._partial is None:
+                return blocks
+            return _joined(blocks, _readings(rec.frames(self._partial[0], until_id=self._partial[1])))
         finally:
             rec.close()
 
@@ -176,3 +200,35 @@ class ReplaySource(Source):
         if self.position >= self.end_ts:
             self.playing = False
         return n
+
+
+def _readings(frames) -> dict[tuple[str, str], tuple[list, list]]:
+    """The readings of these recorded frames, per series in arrival order (bad frames skipped: the
+    replay of them counted their rejects already)."""
+    out: dict[tuple[str, str], tuple[list, list]] = {}
+    dec = Decoder()
+    for _fid, _ts, _feed, raw in frames:
+        f = dec.decode(raw).frame
+        if not isinstance(f, Samples):
+            continue
+        b = f.batch
+        for ind, reg, t, v in zip(b.indicators, b.regions, b.ts.tolist(), b.values.tolist(), strict=True):
+            acc = out.get((ind, reg))
+            if acc is None:
+                acc = out[(ind, reg)] = ([], [])
+            acc[0].append(t)
+            acc[1].append(v)
+    return out
+
+
+def _joined(blocks: list, later: dict[tuple[str, str], tuple[list, list]]) -> list:
+    """Each series' block readings followed by its later ones: one item per series, arrival order."""
+    out = []
+    for ind, reg, ts, vals in blocks:
+        more = later.pop((ind, reg), None)
+        if more is not None:
+            ts, vals = np.concatenate((ts, more[0])), np.concatenate((vals, more[1]))
+        out.append((ind, reg, ts, vals))
+    out.extend((ind, reg, np.array(t, dtype=np.float64), np.array(v, dtype=np.float64))
+               for (ind, reg), (t, v) in later.items())
+    return out

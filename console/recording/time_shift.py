@@ -23,6 +23,9 @@ from console.recording.replay_source import ReplaySource
 from console.recording.store import Recorder, Recording
 
 log = logging.getLogger(__name__)
+# a keyframe of the live city every 15 s of recording: a drag step stands at the nearest one and replays
+# at most these seconds of frames (the keyframe's minute before it reaches the charts with their older hour)
+KEYFRAME_S = 15.0
 
 
 class TimeShift:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from console.feed.live_source import FeedConfig, LiveOptions
 from console.model.city_state import CityState, StateConfig
+from console.recording.time_shift import KEYFRAME_S  # where a time-shift's seek starts replaying
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QSettings
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
     from widgets.replay_bar import ReplayBar
 
 log = logging.getLogger(__name__)
-KEYFRAME_S = 60.0  # a keyframe of the live city per minute of recording: where a seek starts replaying
 
 
 def session_recording_path(folder: Path) -> Path:

@@ -8,7 +8,8 @@ Scenario `board`: the simulator (own process) pushes --rate samples/s (default 1
 console's real path (LiveSource -> Decoder -> CityState -> StateBridge), while a board of 200 tiles
 and 4 detail charts of 24 h at 1 s resolution are on screen and kept current.
 Scenario `map`: the same ingest, plus the city map with 10,000 incident markers; every second the 16
-districts change colour and 200 incidents change state (through CityState, the queue and the map).
+districts change colour and 200 incidents change state (each a new version and state applied through
+CityState.apply, then the bridge to the queue, drawn in a table beside the map, and to the map).
 
 Scenario `anchor`: tests/bench/naive_board_stall.py 250, the naive board (200 PlotItems, the charts
 re-set every 250 ms, 100k samples/s parsed on the GUI thread), run beside the board in every repeat.
@@ -179,6 +180,10 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
             ct.start(250)
             win._timers = (rt, ct)
         else:
+            from PySide6.QtWidgets import QTableView
+
+            from console.feed.frames import EventFrame
+            from console.feed.protocol import IncidentState
             from console.ui.incident_model import IncidentTableModel
             from console.ui.map_bridge import CityMapView
 
@@ -186,6 +191,9 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
             lay.addWidget(map_view)
             win.show()  # a hidden page does not load
             qmodel = IncidentTableModel(state, clock)
+            queue_view = QTableView()  # the queue is drawn, as in the window
+            queue_view.setModel(qmodel)
+            lay.addWidget(queue_view)
             bridge.changed.connect(qmodel.apply_changes)
             bridge.changed.connect(map_view.apply_changes)
             while not map_view.is_ready:
@@ -201,11 +209,14 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
                 sts = ["normal", "warn", "alarm"]
                 map_view.js("setDistrictStatus", {c: sts[(i + flip[0]) % 3] for i, c in enumerate(codes)})
                 rng = np.random.default_rng(flip[0])
+                cycle = (IncidentState.NEW, IncidentState.ACKNOWLEDGED, IncidentState.DISPATCHED,
+                         IncidentState.ON_SCENE)
                 for i in rng.choice(10_000, 200, replace=False):
                     ev = state.incidents.open.get(f"B-{i:05d}")
-                    if ev is not None:
-                        state.incidents.upsert(ev.evolve(version=ev.version + 1, severity=ev.severity), "bench")
-                        state._dirty_events.add(ev.id)
+                    if ev is not None:  # a new state, as the feed would send it: through CityState.apply
+                        nxt = cycle[(cycle.index(ev.state) + 1) % len(cycle)] if ev.state in cycle else cycle[0]
+                        state.apply("bench", EventFrame(0, ev.evolve(version=ev.version + 1, state=nxt,
+                                                                     updated_ts=clock.now())))
 
             st = QTimer(win)
             st.timeout.connect(every_second)

@@ -3,6 +3,7 @@ websockets + orjson.loads loop over the same stream from the same local simulato
 
     ./dev bench                      # batch sizes 1, 10, 100, 1000; prints JSON
     ./dev bench --batches 100 --samples 500000 --rounds 5
+    ./dev bench --code /tmp/before   # the console's side from another tree (the simulator stays this one)
 
 The simulator runs in its own process (`cityops simulate --burst N`), pre-renders the frames once and
 sends every client the same bytes as fast as it can. Rounds alternate bare/ours so drift on a noisy
@@ -29,6 +30,8 @@ from websockets.asyncio.client import connect
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+if "--code" in sys.argv:  # another tree's console/ (the code before a change) on the console's side
+    sys.path.insert(0, str(Path(sys.argv[sys.argv.index("--code") + 1]).resolve()))
 
 from console.feed.live_source import FeedConfig, LiveSource  # noqa: E402
 from console.model.city_state import CityState  # noqa: E402
@@ -131,6 +134,7 @@ def main() -> None:
     ap.add_argument("--samples", type=int, default=300_000, help="samples per round (batch 1 uses a fifth)")
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--out", type=Path, default=None, help="also write the JSON here")
+    ap.add_argument("--code", type=Path, default=None, help="the console's side from this tree (git archive)")
     args = ap.parse_args()
     results = []
     for b in (int(x) for x in args.batches.split(",")):
@@ -143,6 +147,7 @@ def main() -> None:
         "python": platform.python_version(),
         "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
         "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "code": str(Path(sys.modules["console"].__file__).parent.parent),
         "results": results,
     }
     text = json.dumps(report, indent=2)

@@ -3,16 +3,19 @@
     ./dev bench-timeshift                 # a 4-hour live session at the simulator's default rate; JSON
     ./dev bench-timeshift --hours 1       # a shorter session for a quick look
     ./dev bench-timeshift --no-gui        # the Qt-free part only (TimeShift.seek)
+    ./dev bench-timeshift --code /tmp/before   # the same on another tree's console/ (git archive)
 
 The simulator's model generates the session at full speed, as its server would send it by default
 (every series at its own cadence, one frame per 50 ms tick, its incidents and their progress): every
-frame goes to the Recorder (keyframes each minute of receive time, as live) and through the
+frame goes to the Recorder (a keyframe every KEYFRAME_S of receive time, as live) and through the
 TimeShift's Ingest into the console's CityState; an operator's action is audited every two minutes.
 The recorder stays open: the session is still live. Then the operator pauses and drags the timeline:
 a sweep back across the whole session in small steps, then random jumps, one simulated second of
 live feed arriving between two positions (the live city goes on while shifted). Where a drag stops,
 the charts' older hour is read (off the GUI thread) once the position has held for 150 ms; that
-stop is timed apart. With the window
+stop is timed apart. After the drag, the last positions are checked against an independent replay
+(its own connection, the full seek), and back at live the view against a state that took every frame
+straight from the feed. With the window
 (offscreen, without the map, which renders in Chromium's own process), a step is what the operator
 waits for: the controller's seek, the model's changes handed to the views, and the repaint.
 """
@@ -30,6 +33,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
+if "--code" in sys.argv:  # another tree's console/ (the code before a change), with this benchmark
+    sys.path.insert(0, str(Path(sys.argv[sys.argv.index("--code") + 1]).resolve()))
 
 import numpy as np  # noqa: E402
 import orjson  # noqa: E402
@@ -40,8 +45,13 @@ from console.feed.protocol import PROTOCOL  # noqa: E402
 from console.feed.source import Envelope  # noqa: E402
 from console.incidents.audit_log import AuditLog  # noqa: E402
 from console.model.city_state import CityState  # noqa: E402
-from console.recording.store import Recorder  # noqa: E402
+from console.model.ingest import Ingest  # noqa: E402
+from console.recording import time_shift as time_shift_module  # noqa: E402
+from console.recording.replay_source import ReplaySource  # noqa: E402
+from console.recording.store import Recorder, Recording  # noqa: E402
 from console.recording.time_shift import TimeShift  # noqa: E402
+
+KEYFRAME_S = getattr(time_shift_module, "KEYFRAME_S", 60.0)  # the live console's cadence (60 s before it was set here)
 from console.simulator.city_model import SimCity  # noqa: E402
 from console.simulator.server import ServerOptions  # noqa: E402
 
@@ -56,6 +66,9 @@ class Feed:
         self.recorder, self.shift, self.audit = recorder, shift, audit
         self.dec = Decoder()
         self.health = FeedHealth("sim", "bench")
+        # the independent truth: a state that takes every frame straight from the feed, no time-shift between
+        self.truth = CityState()
+        self._truth_ingest = Ingest(self.truth)
         self._next_action = t0 + 120
         c = self.city
         self._put(orjson.dumps({"type": "hello", "protocol": PROTOCOL, "source": "sim", "level": "city",
@@ -67,6 +80,7 @@ class Feed:
         env = Envelope("sim", self.now, raw, self.dec.decode(raw), self.health)
         self.recorder(env)
         self.shift(env)
+        self._truth_ingest(env)
         self.frames += 1
 
     def run(self, seconds: float) -> None:
@@ -93,9 +107,12 @@ class Feed:
 
 
 def percentiles(ms: list[float]) -> dict:
+    """p99 only from >= 300 samples (the default drag has 300 positions); fewer give the max as such."""
     a = np.array(ms)
-    return {"n": len(a), "p50_ms": round(float(np.percentile(a, 50)), 1),
-            "p99_ms": round(float(np.percentile(a, 99)), 1), "max_ms": round(float(a.max()), 1)}
+    out = {"n": len(a), "p50_ms": round(float(np.percentile(a, 50)), 1), "max_ms": round(float(a.max()), 1)}
+    if len(a) >= 300:
+        out["p99_ms"] = round(float(np.percentile(a, 99)), 1)
+    return out
 
 
 def drag_positions(start: float, end: float, steps: int, jumps: int) -> list[float]:
@@ -104,21 +121,53 @@ def drag_positions(start: float, end: float, steps: int, jumps: int) -> list[flo
     return sweep + list(rng.uniform(start + 60, end - 5, jumps))
 
 
+def incidents(state: CityState) -> dict[str, int]:
+    return {eid: ev.version for eid, ev in state.incidents.open.items()}
+
+
+def check_live(view: CityState, truth: CityState) -> None:
+    """Back to live, the view is the city as a state fed every frame directly has it."""
+    assert view.latest_values() == truth.latest_values(), "latest values differ from the independent state"
+    assert incidents(view) == incidents(truth), "open incidents differ from the independent state"
+
+
+def exact_at(shift: TimeShift, recorder: Recorder, positions: list[float]) -> dict:
+    """A drag step's picture against an independent replay of the same instant (its own recording
+    connection, the full seek that replays the keyframe's whole minute): the same latest values and
+    the same open incidents."""
+    ok = 0
+    for ts in positions:
+        shift.seek(float(ts))
+        recorder.flush()
+        other = CityState()
+        replay = ReplaySource(Recording(recorder.path))
+        replay.add_listener(Ingest(other))
+        replay.add_state_sink(other)
+        replay.seek(float(ts), with_history=True)
+        replay.rec.close()
+        assert shift.view.latest_values() == other.latest_values(), f"latest values differ at {ts}"
+        assert incidents(shift.view) == incidents(other), f"open incidents differ at {ts}"
+        ok += 1
+    return {"positions_checked": ok, "same_as_independent_replay": True}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--hours", type=float, default=4.0)
     ap.add_argument("--steps", type=int, default=200, help="positions of the sweep")
     ap.add_argument("--jumps", type=int, default=100, help="random positions after it")
     ap.add_argument("--no-gui", action="store_true")
+    ap.add_argument("--code", type=Path, default=None, help="import console/ from this tree (read at start-up)")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="cityops-bench-ts-"))
     t0 = 1_763_913_600.0 + 8 * 3600  # 2025-11-24 08:00 Shanghai
     res = {"benchmark": "timeshift", "python": platform.python_version(),
            "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
-           "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "hours": args.hours}
+           "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "hours": args.hours,
+           "code": str(Path(sys.modules["console"].__file__).parent.parent), "keyframe_s": KEYFRAME_S}
     view = CityState()
     shift = TimeShift(view, None)
-    recorder = Recorder(folder / "session.cityrec", keyframe_state=lambda: shift.live)
+    recorder = Recorder(folder / "session.cityrec", keyframe_state=lambda: shift.live, keyframe_s=KEYFRAME_S)
     shift.recorder = recorder
     audit = AuditLog(folder / "audit.jsonl")
     feed = Feed(t0, recorder, shift, audit)
@@ -138,8 +187,9 @@ def main() -> None:
         core.append((time.perf_counter() - t) * 1000)
         feed.run(1.0)  # the live city goes on meanwhile
     res["seek_core"] = percentiles(core)
+    res["seek_exact"] = exact_at(shift, recorder, positions[-5:])
     shift.back_to_live()
-    assert view.latest_values() == shift.live.latest_values()
+    check_live(view, feed.truth)
 
     if not args.no_gui:
         res["seek_window"] = drag_in_window(shift, feed, audit, positions, folder)
@@ -192,6 +242,7 @@ def drag_in_window(shift: TimeShift, feed: Feed, audit: AuditLog, positions: lis
     ctl.marks.refresh(*shift.span)
     marks_ms = (time.perf_counter() - t) * 1000
     ctl.back_to_live()
+    check_live(shift.view, feed.truth)
     win.close()
     return {**percentiles(ms), "controller_seek": percentiles(seek_ms), "views_and_repaint": percentiles(views_ms),
             "stop_with_chart_history_ms": round(settled_ms, 1), **marks, "timeline_marks_read_ms": round(marks_ms, 1)}

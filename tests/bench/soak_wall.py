@@ -1,7 +1,9 @@
 """Soak of the big-screen wall: hours unattended on an accelerated feed, with the feed server gone for a
 long stretch in the middle. Prints JSON: the wall's memory (its own process and Qt WebEngine's children)
 over time, growth after warm-up, what the screen said during the outage (it must say the data is old,
-never show a dialog) and after the server came back (live again).
+in its freshness and in a banner, never show a dialog) and after the server came back (live again);
+and at every look, that the status file was written lately (its own `ts`): a hung wall would keep
+reporting its last state.
 
     ./dev soak                                # 120 min, feed at 10x, server gone from minute 30 to 90
     ./dev soak --minutes 20 --outage-at 5 --outage-min 5 --speed 20
@@ -100,8 +102,11 @@ def main() -> int:
             st = {}
             with contextlib.suppress(OSError, ValueError):  # not written yet, or mid-replace
                 st = json.loads(status.read_text())
+            # the file's own time: a hung wall would leave its last state there (it is written every 5 s)
+            status_age = round(time.time() - st["ts"], 1) if isinstance(st.get("ts"), int | float) else None
             row = {"t_min": round(t / 60, 2), "wall_rss_mb": round(main_kb / 1024, 1),
                    "webengine_rss_mb": round(kids_kb / 1024, 1), "freshness": st.get("freshness"),
+                   "banner": st.get("banner"), "status_age_s": status_age,
                    "age_s": st.get("age_s"), "modal": st.get("modal"), "series": st.get("series"),
                    "open_incidents": st.get("open_incidents"), "sim_down": sim_down}
             samples.append(row)
@@ -133,6 +138,11 @@ def main() -> int:
         "wall_process": growth("wall_rss_mb"), "webengine_processes": growth("webengine_rss_mb"),
         "outage_samples": len(during_outage),
         "outage_all_flagged": all(r["freshness"] in ("down", "stale") for r in during_outage),
+        "outage_banner_always_shown": bool(during_outage) and all(r["banner"] for r in during_outage),
+        # written within the last 15 s at every look (every 5 s when the wall's GUI thread is alive)
+        "status_file_always_current": bool(samples) and all(r["status_age_s"] is not None and r["status_age_s"] < 15
+                                                            for r in samples if r["t_min"] >= a.warmup_min),
+        "status_age_s_max": max((r["status_age_s"] or 0 for r in samples), default=None),
         "outage_max_age_s": max((r["age_s"] or 0 for r in during_outage), default=None),
         "live_again_after_outage": bool(after_outage) and all(r["freshness"] == "live" for r in after_outage[1:]),
         "modal_dialogs_seen": any(r["modal"] for r in samples),

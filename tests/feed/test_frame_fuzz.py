@@ -93,3 +93,52 @@ def test_any_unit_frame_is_decoded_unit_by_unit_or_refused_and_the_book_stays_bo
         assert len(d.frame.units) + sum(d.rejects.values()) == len(units)
         assert set(d.rejects) <= REASONS
     assert len(h.state.units) <= h.state.units.max_units
+
+
+def _same(a, b) -> bool:
+    """Two Decoded results alike: the frame (arrays by value), the rejects, the unknown fields."""
+    fa, fb = a.frame, b.frame
+    if (fa is None) != (fb is None) or a.rejects != b.rejects or a.unknown_fields != b.unknown_fields:
+        return False
+    if fa is None:
+        return True
+    if type(fa) is not type(fb) or getattr(fa, "seq", None) != getattr(fb, "seq", None):
+        return False
+    ba, bb = getattr(fa, "batch", None), getattr(fb, "batch", None)
+    if ba is None:
+        return fa == fb
+    return (ba.indicators == bb.indicators and ba.regions == bb.regions
+            and ba.ts.tolist() == bb.ts.tolist() and ba.values.tolist() == bb.values.tolist())
+
+
+@settings(max_examples=budget(300, 20_000))
+@given(kind=st.integers(0, 99), pick=st.integers(0, 10**6), seed=st.integers(0, 2**32), rounds=st.integers(0, 8))
+def test_the_compiled_samples_schema_accepts_only_what_the_general_way_accepts_alike(harness, kind, pick, seed,
+                                                                                       rounds):
+    """The msgspec fast path (console/feed/decoder.py `_fast_samples`) takes clean `samples` frames; on
+    real and mutated frames of every type, whatever it returns is what the general way returns."""
+    from console.feed.decoder import Decoder, _fast_samples
+
+    _, server_types, _, server, _ = harness
+    group = server_types[kind % len(server_types)]
+    raw = mutate(random.Random(seed), group[pick % len(group)], server, rounds) if rounds else group[pick % len(group)]
+    fast = _fast_samples(raw)
+    if fast is not None:
+        assert _same(fast, Decoder()._decode(raw)), raw[:200]
+
+
+@pytest.mark.parametrize("raw", [
+    b'{"type":"samples","seq":1,"samples":[["a","b",1,2]],"extra":1}',  # an unknown field is counted
+    b'{"type":"samples","seq":-1,"samples":[]}',
+    b'{"type":"samples","seq":1,"samples":[["a","b",0,2]]}',  # ts must be positive
+    b'{"type":"samples","seq":1,"samples":[["a","b",1e308,2],["a","c",1e308,2]]}',
+    b'{"type":"samples","seq":1,"samples":[["a","b",true,2]]}',
+    b'{"type":"samples","seq":1.0,"samples":[]}',
+    b'{"type":"samples","seq":1,"samples":[["a","b",1,2,3]]}',
+])
+def test_frames_the_compiled_schema_must_leave_to_the_general_way(raw):
+    from console.feed.decoder import Decoder, _fast_samples
+
+    fast = _fast_samples(raw)
+    assert fast is None or _same(fast, Decoder()._decode(raw))
+    assert fast is None, Decoder()._decode(raw)

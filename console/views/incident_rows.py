@@ -1,0 +1,341 @@
+"""The incident queue's rows as columns: one slot per open incident in numpy arrays, the rows in view
+as an array of slots kept in ascending key order, and a filter as a mask over the arrays.
+
+Why arrays: with 100,000 incidents a sort or a filter change must not call Python per row. A sort is
+one key column (numbers; text as an order-keeping number from `TextOrder`) and one argsort; a filter
+is a few comparisons of small-integer columns; a search is one regular-expression scan over all the
+rows' text joined. Incident updates re-place only the rows that changed (`place`): the caller gets
+the rows removed and inserted, in an order it can hand to Qt one row at a time.
+
+Qt-free: the table model (console/ui/incident_model.py) asks and draws; what an incident's key is,
+whether it passes the console's level and its near-duplicate grouping, stays the model's to say.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from console.feed.frames import Event
+
+COLUMNS = ("severity", "title", "district", "source", "state", "age", "sla", "holder")
+TEXT_COLUMNS = {"title": "title", "district": "region", "source": "source", "holder": "assignee"}
+_STATE_ORDER = {s: i for i, s in enumerate(("new", "acknowledged", "dispatched", "on_scene", "resolved"))}
+_SEP = "\x1e"  # between two rows' search text (a needle holding it falls back to the row-by-row test)
+
+
+class TextOrder:
+    """Order-keeping numbers for text: a < b as text exactly when key(a) < key(b), so text columns sort
+    as floats. A new text gets a number between its neighbours'; when the gap runs out, all are renumbered."""
+
+    def __init__(self) -> None:
+        self._sorted: list[str] = []
+        self._key: dict[str, float] = {}
+        self.generation = 0  # goes up when existing keys change (a renumbering)
+
+    def build(self, texts) -> None:
+        self._sorted = sorted(set(texts))
+        self._key = {t: float(i) for i, t in enumerate(self._sorted)}
+        self.generation += 1
+
+    def key(self, text: str) -> float:
+        k = self._key.get(text)
+        if k is not None:
+            return k
+        i = bisect.bisect_left(self._sorted, text)
+        lo = self._key[self._sorted[i - 1]] if i > 0 else -1.0
+        hi = self._key[self._sorted[i]] if i < len(self._sorted) else lo + 2.0
+        k = (lo + hi) / 2
+        if not lo < k < hi:  # no float left between them
+            self._sorted.insert(i, text)
+            self.build(self._sorted)
+            return self._key[text]
+        self._sorted.insert(i, text)
+        self._key[text] = k
+        return k
+
+    def keys(self, texts: list[str]) -> np.ndarray:
+        out = list(map(self._key.get, texts))
+        if None in out:  # new texts: each between its neighbours (a renumbering bumps `generation`)
+            out = [self.key(t) for t in texts]
+        return np.array(out, dtype=np.float64)
+
+    def __len__(self) -> int:
+        return len(self._sorted)
+
+
+@dataclass
+class Filters:
+    """The operator's filters; empty means no filter of that kind."""
+
+    severities: frozenset[str] = frozenset()
+    states: frozenset[str] = frozenset()
+    domains: frozenset[str] = frozenset()
+    district: str = ""  # region code prefix
+    text: str = ""
+    group_duplicates: bool = False
+
+    def any(self) -> bool:
+        return bool(self.severities or self.states or self.domains or self.district or self.text
+                    or self.group_duplicates)
+
+
+@dataclass
+class Placed:
+    """What `place` did: rows (ascending positions) removed from the old order and inserted in the new,
+    and positions whose row stayed where it was but whose content changed."""
+
+    removed: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    inserted: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    changed: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+
+
+class _Vocab:
+    """Small-integer codes for a column of few distinct texts (severities, states, domains, regions)."""
+
+    def __init__(self) -> None:
+        self.code: dict[str, int] = {}
+        self.text: list[str] = []
+
+    def __call__(self, text: str) -> int:
+        c = self.code.get(text)
+        if c is None:
+            c = self.code[text] = len(self.text)
+            self.text.append(text)
+        return c
+
+
+class IncidentRows:
+    def __init__(self, capacity: int = 1024) -> None:
+        self.slot_of: dict[str, int] = {}
+        self.id_of: list[str | None] = []
+        self._free: list[int] = []
+        self._cap = 0
+        self._sev = self._state = self._domain = self._region = np.empty(0, dtype=np.int32)
+        self._sev_rank = self._state_ord = np.empty(0, dtype=np.int8)
+        self._created = self._due = np.empty(0, dtype=np.float64)
+        self.alive = self.ours = self.leader = np.empty(0, dtype=bool)
+        self._text: dict[str, list[str]] = {c: [] for c in TEXT_COLUMNS}
+        self._tkey = {c: np.empty(0, dtype=np.float64) for c in TEXT_COLUMNS}  # the texts' order numbers
+        self._renumbered = False  # a text order was renumbered since the last `place`
+        self._hay: list[str] = []  # casefolded "title id detail" (the search's haystack)
+        self._hay_joined: tuple[str, np.ndarray] | None = None
+        self._v_sev, self._v_state, self._v_domain, self._v_region = _Vocab(), _Vocab(), _Vocab(), _Vocab()
+        self._grow(capacity)
+        self.orders = {c: TextOrder() for c in TEXT_COLUMNS}
+        self.sort_column = "severity"
+        self.filters = Filters()
+        # the rows in view: slots in ascending key order, and their keys
+        self.view = np.empty(0, dtype=np.int64)
+        self.view_keys = np.empty(0, dtype=np.float64)
+        self._in_view = np.zeros(self._cap, dtype=bool)
+        self._key = np.zeros(self._cap, dtype=np.float64)  # each slot's key for the current sort
+
+    # ------------------------------------------------------------------ slots
+    def _grow(self, cap: int) -> None:
+        def grown(a, fill=0):
+            out = np.full(cap, fill, dtype=a.dtype)
+            out[: len(a)] = a
+            return out
+
+        self._sev, self._state = grown(self._sev), grown(self._state)
+        self._domain, self._region = grown(self._domain), grown(self._region)
+        self._sev_rank, self._state_ord = grown(self._sev_rank), grown(self._state_ord)
+        self._created, self._due = grown(self._created), grown(self._due)
+        self.alive, self.ours, self.leader = grown(self.alive, False), grown(self.ours, False), grown(self.leader, True)
+        if hasattr(self, "_in_view"):
+            self._in_view, self._key = grown(self._in_view, False), grown(self._key)
+        for c in TEXT_COLUMNS:
+            self._text[c].extend([""] * (cap - self._cap))
+            self._tkey[c] = grown(self._tkey[c])
+        self._hay.extend([""] * (cap - self._cap))
+        self.id_of.extend([None] * (cap - self._cap))
+        self._cap = cap
+
+    def put(self, ev: Event, due: float) -> int:
+        """Store an incident's columns (a new one gets a slot); `due` is its next SLA deadline."""
+        slot = self.slot_of.get(ev.id)
+        if slot is None:
+            if not self._free:
+                self._free = list(range(self._cap * 2 - 1, self._cap - 1, -1))
+                self._grow(self._cap * 2)
+            slot = self._free.pop()
+            self.slot_of[ev.id] = slot
+            self.id_of[slot] = ev.id
+            self.alive[slot] = True
+        self._sev[slot] = self._v_sev(ev.severity.value)
+        self._sev_rank[slot] = ev.severity.rank
+        self._state[slot] = self._v_state(ev.state.value)
+        self._state_ord[slot] = _STATE_ORDER.get(ev.state.value, 9)
+        self._domain[slot] = self._v_domain(ev.domain)
+        self._region[slot] = self._v_region(ev.region)
+        self._created[slot] = ev.created_ts
+        self._due[slot] = due
+        for c, attr in TEXT_COLUMNS.items():
+            text = self._text[c][slot] = getattr(ev, attr) or ""
+            order = self.orders[c] if hasattr(self, "orders") else None
+            if order is not None and len(order):
+                generation = order.generation
+                self._tkey[c][slot] = order.key(text)
+                if order.generation != generation:  # every number changed: take them all again
+                    self._number(c)
+                    self._renumbered = True
+        hay = f"{ev.title.casefold()}\x1f{ev.id.casefold()}\x1f{ev.detail.casefold()}"
+        if self._hay[slot] != hay:
+            self._hay[slot] = hay
+            self._hay_joined = None
+        return slot
+
+    def drop(self, event_id: str) -> int | None:
+        """Forget an incident (it must be out of view first: `place` it with passes False)."""
+        slot = self.slot_of.pop(event_id, None)
+        if slot is not None:
+            self.alive[slot] = self.ours[slot] = False
+            self.leader[slot] = True
+            self.id_of[slot] = None
+            self._hay[slot] = ""
+            self._hay_joined = None
+            self._free.append(slot)
+        return slot
+
+    # ------------------------------------------------------------------ keys
+    def _number(self, col: str, build: bool = False) -> None:
+        """Every live slot's order number of its text in this column (first building the order)."""
+        slots = np.flatnonzero(self.alive[: self._cap])
+        texts = self._text[col]
+        column = [texts[s] for s in slots.tolist()]
+        if build:
+            self.orders[col].build(column)
+        self._tkey[col][slots] = self.orders[col].keys(column)
+
+    def _keys_of(self, slots: np.ndarray) -> np.ndarray:
+        col = self.sort_column
+        if col == "severity":  # worst first (when descending), then oldest
+            return self._sev_rank[slots] * 1e11 - self._created[slots]
+        if col == "state":
+            return self._state_ord[slots] * 1e11 - self._created[slots]
+        if col == "age":
+            return -self._created[slots]
+        if col == "sla":
+            return self._due[slots]
+        return self._tkey[col][slots]
+
+    # ------------------------------------------------------------------ filters
+    def mask(self, slots: np.ndarray) -> np.ndarray:
+        """Which of these (live) slots pass the level and the operator's filters."""
+        f = self.filters
+        m = self.ours[slots].copy()
+        if f.severities:
+            m &= np.isin(self._sev[slots], [self._v_sev.code.get(s, -1) for s in f.severities])
+        if f.states:
+            m &= np.isin(self._state[slots], [self._v_state.code.get(s, -1) for s in f.states])
+        if f.domains:
+            m &= np.isin(self._domain[slots], [self._v_domain.code.get(s, -1) for s in f.domains])
+        if f.district:
+            inside = np.array([t.startswith(f.district) for t in self._v_region.text], dtype=bool)
+            m &= inside[self._region[slots]] if len(inside) else False
+        if f.group_duplicates:
+            m &= self.leader[slots]
+        if f.text:
+            needle = f.text.casefold()
+            if len(slots) <= 256 or _SEP in needle or "\x1f" in needle:  # a few rows: each on its own
+                hay = self._hay
+                m &= np.fromiter((any(needle in part for part in hay[s].split("\x1f")) for s in slots.tolist()),
+                                 dtype=bool, count=len(slots))
+            else:
+                m &= self._matches(needle)[slots]
+        return m
+
+    def _matches(self, needle: str) -> np.ndarray:
+        """Per slot: the needle is in its title, id or detail (casefolded). One scan of all the text."""
+        out = np.zeros(self._cap, dtype=bool)
+        if self._hay_joined is None:
+            lengths = np.array(list(map(len, self._hay)), dtype=np.int64) + 1
+            self._hay_joined = (_SEP.join(self._hay), np.cumsum(lengths) - lengths)
+        text, starts = self._hay_joined
+        at = [m.start() for m in re.finditer(re.escape(needle), text)]
+        if at:
+            out[np.searchsorted(starts, np.array(at), side="right") - 1] = True
+        return out
+
+    # ------------------------------------------------------------------ the rows in view
+    def rebuild(self, resort: bool = True) -> None:
+        """The rows in view from scratch: a mask and an argsort. `resort` False (a filter change): every
+        live slot's key for this sort is current already."""
+        slots = np.flatnonzero(self.alive[: self._cap])
+        # number each text column once (the first fill pays, not the first sort by it), and again when
+        # most of what it numbered is gone
+        for col, order in self.orders.items():
+            if len(slots) and (not len(order) or len(order) > 2 * len(slots) + 1000):
+                self._number(col, build=True)
+        if resort:
+            self._key[slots] = self._keys_of(slots)
+        m = self.mask(slots) if len(slots) else np.zeros(0, dtype=bool)
+        slots = slots[m]
+        keys = self._key[slots]
+        order = np.argsort(keys)  # ties in any order: `position` looks among equal keys
+        self.view, self.view_keys = slots[order], keys[order]
+        self._in_view[:] = False
+        self._in_view[self.view] = True
+        self._renumbered = False
+
+    def position(self, slot: int) -> int | None:
+        """Where a slot stands in the ascending view (None: not in view)."""
+        if not self._in_view[slot]:
+            return None
+        k = self._key[slot]
+        lo = int(np.searchsorted(self.view_keys, k, side="left"))
+        hi = int(np.searchsorted(self.view_keys, k, side="right"))
+        if hi - lo == 1:
+            return lo
+        return lo + int(np.flatnonzero(self.view[lo:hi] == slot)[0])
+
+    def place(self, slots: np.ndarray, passes: np.ndarray) -> Placed | None:
+        """Re-place these slots (their columns were just `put`): those in view that no longer pass or
+        whose key changed leave, those that pass and are not in view (any more) come in where their key
+        puts them. Returns the positions removed (in the old view) and inserted (in the new one); None
+        when the text order had to be renumbered and the view was rebuilt instead."""
+        slots = np.asarray(slots, dtype=np.int64)
+        if len(slots) == 0:
+            return Placed()
+        if self._renumbered:  # the keys of rows not touched changed too
+            self.rebuild()
+            return None
+        was = self._in_view[slots]
+        new_keys = self._keys_of(slots)
+        same = was & passes & (new_keys == self._key[slots])
+        leave = slots[was & ~same]
+        come = slots[passes & ~same]
+        come_keys = new_keys[passes & ~same]
+        changed = np.array([self.position(int(s)) for s in slots[same]], dtype=np.int64)
+        removed = np.array([self.position(int(s)) for s in leave], dtype=np.int64)
+        if len(removed):
+            keep = np.ones(len(self.view), dtype=bool)
+            keep[removed] = False
+            self.view, self.view_keys = self.view[keep], self.view_keys[keep]
+            self._in_view[leave] = False
+        self._key[slots] = new_keys
+        inserted = np.empty(0, dtype=np.int64)
+        if len(come):
+            order = np.argsort(come_keys)
+            come, come_keys = come[order], come_keys[order]
+            at = np.searchsorted(self.view_keys, come_keys, side="right")
+            self.view = np.insert(self.view, at, come)
+            self.view_keys = np.insert(self.view_keys, at, come_keys)
+            inserted = at + np.arange(len(come))  # positions in the new view, ascending
+            self._in_view[come] = True
+        if len(changed) and len(removed):  # rows that stayed shift by the removals before them
+            changed = changed - np.searchsorted(np.sort(removed), changed)
+        if len(changed) and len(inserted):
+            changed = changed + np.searchsorted(inserted - np.arange(len(inserted)), changed, side="right")
+        return Placed(np.sort(removed), inserted, changed)
+
+    # ------------------------------------------------------------------ questions
+    def red_overdue(self, red_code_rank: int, now: float) -> list[str]:
+        """Ids of open incidents of this severity rank whose next SLA stage is overdue at `now`."""
+        n = self._cap
+        hit = np.flatnonzero(self.alive[:n] & (self._sev_rank[:n] == red_code_rank) & (self._due[:n] < now))
+        return [self.id_of[s] for s in hit.tolist()]

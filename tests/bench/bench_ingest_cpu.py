@@ -1,0 +1,80 @@
+"""Ingest without sockets, in CPU time: the simulator's pre-rendered `samples` frames through Decoder and
+CityState.apply, beside `orjson.loads` of the same frames (the bare loop's parse), per frame.
+
+    python tests/bench/bench_ingest_cpu.py                    # batches of 1, 10, 100, 1000; prints JSON
+    python tests/bench/bench_ingest_cpu.py --code /tmp/before # the console of another tree (git archive)
+
+Process CPU time, not wall time: on a shared machine the socket benchmark (`./dev bench`) varies twice
+over between runs; this one isolates what the console spends per frame. The first 10% of the frames
+warm the state up (every series' first reading), as in `./dev bench`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))
+if "--code" in sys.argv:
+    sys.path.insert(0, str(Path(sys.argv[sys.argv.index("--code") + 1]).resolve()))
+
+import orjson  # noqa: E402
+
+from console.feed.decoder import Decoder  # noqa: E402
+from console.model.city_state import CityState  # noqa: E402
+from console.simulator.city_model import SimCity  # noqa: E402
+
+
+def frames_of(batch: int, total: int) -> tuple[bytes, list[bytes]]:
+    city = SimCity(seed=1, start_ts=1.7e9)
+    cat = orjson.dumps({"type": "catalog", "indicators": [i.to_wire() for i in city.indicators],
+                        "regions": [r.to_wire() for r in city.regions]})
+    ind, reg = city.series_indicator, city.series_region
+    out, now, seq, left = [], 1.7e9 + 10, 2, total
+    while left > 0:  # as the simulator's --burst: a second of its clock per frame
+        n = min(batch, left)
+        sids, ts, vals = city.rate_samples(n, now)
+        rows = [[ind[i], reg[i], t, v] for i, t, v in zip(sids.tolist(), ts.tolist(), vals.tolist(), strict=True)]
+        out.append(orjson.dumps({"type": "samples", "seq": seq, "samples": rows}))
+        seq, left, now = seq + 1, left - n, now + 1.0
+    return cat, out
+
+
+def run(batch: int, total: int) -> dict:
+    cat, frames = frames_of(batch, total)
+    dec, state = Decoder(), CityState()
+    state.apply("bench", dec.decode(cat).frame)
+    warm = len(frames) // 10
+    for f in frames[:warm]:
+        state.apply("bench", dec.decode(f).frame)
+    rest = frames[warm:]
+    c = time.process_time()
+    for f in rest:
+        orjson.loads(f)
+    bare = (time.process_time() - c) / len(rest)
+    c = time.process_time()
+    for f in rest:
+        state.apply("bench", dec.decode(f).frame)
+    ours = (time.process_time() - c) / len(rest)
+    return {"batch": batch, "frames": len(rest), "orjson_us_per_frame": round(bare * 1e6, 1),
+            "console_us_per_frame": round(ours * 1e6, 1), "ratio": round(bare / ours, 3)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--batches", default="1,10,100,1000")
+    ap.add_argument("--samples", type=int, default=100_000, help="readings per batch size (batch 1: a fifth)")
+    ap.add_argument("--code", type=Path, default=None, help="import console/ from this tree")
+    args = ap.parse_args()
+    import console
+    res = [run(b, args.samples // 5 if b == 1 else args.samples) for b in map(int, args.batches.split(","))]
+    print(json.dumps({"benchmark": "ingest_cpu", "code": str(Path(console.__file__).parent.parent),
+                      "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "results": res}, indent=2))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""A time-shift's drag stands at the nearest keyframe and replays only the frames after it
+(ReplaySource.seek with_history=False); the frames of the keyframe's minute before it reach the charts
+with the older hour (`older_history`). After both, the city is what the full seek gives (which replays
+the keyframe's whole minute and loads the hour with it): the same latest values, incidents and every
+series' readings. And a step replays at most the keyframe interval's frames."""
+
+import numpy as np
+import orjson
+
+from console.feed.decoder import Decoder
+from console.feed.feed_health import FeedHealth
+from console.feed.source import Envelope
+from console.model.city_state import CityState
+from console.model.ingest import Ingest
+from console.recording.replay_source import ReplaySource
+from console.recording.store import Recorder, Recording
+from console.recording.time_shift import KEYFRAME_S
+from console.simulator.city_model import SimCity
+
+T0 = 1_763_913_600.0
+
+
+def record(path, minutes: float) -> float:
+    """A simulated feed's frames into a recording with the live console's keyframe cadence."""
+    live = CityState()
+    ingest = Ingest(live)
+    recorder = Recorder(path, keyframe_state=lambda: live, keyframe_s=KEYFRAME_S)
+    city = SimCity(seed=3, start_ts=T0, incident_rate_per_min=6.0, history_s=0)
+    ind, reg = city.series_indicator, city.series_region
+    dec, health, now, seq = Decoder(), FeedHealth("sim", "test"), T0, 0
+
+    def put(obj) -> None:
+        raw = orjson.dumps(obj)
+        env = Envelope("sim", now, raw, dec.decode(raw), health)
+        recorder(env)
+        ingest(env)
+
+    put({"type": "catalog", "indicators": [i.to_wire() for i in city.indicators],
+         "regions": [r.to_wire() for r in city.regions]})
+    while now < T0 + minutes * 60:
+        now += 0.5
+        sids, ts, vals = city.due_samples(now)
+        if len(sids):
+            seq += 1
+            rows = zip(sids.tolist(), ts.tolist(), vals.tolist(), strict=True)
+            put({"type": "samples", "seq": seq, "samples": [[ind[i], reg[i], t, v] for i, t, v in rows]})
+        for ev in city.new_incidents(now) + city.auto_progress(now):
+            seq += 1
+            put({"type": "event", "seq": seq, "event": ev.to_wire()})
+    recorder.close()
+    return now
+
+
+def at(path, ts: float, with_history: bool) -> tuple[CityState, int]:
+    state = CityState()
+    replay = ReplaySource(Recording(path))
+    replay.add_listener(Ingest(state))
+    replay.add_state_sink(state)
+    n = replay.seek(ts, with_history=with_history)
+    if not with_history:
+        state.prepend_history(replay.older_history())
+    replay.rec.close()
+    return state, n
+
+
+def test_a_drag_step_from_the_keyframe_is_the_full_seek_once_the_history_is_in(tmp_path):
+    path = tmp_path / "s.cityrec"
+    end = record(path, 3)
+    rec = Recording(path)
+    frames_per_s = rec.count() / (end - T0)
+    rec.close()
+    for ts in (T0 + 100.2, T0 + 134.9, end - 3):
+        step, replayed = at(path, ts, with_history=False)
+        full, _ = at(path, ts, with_history=True)
+        assert step.latest_values() == full.latest_values()
+        assert {k: e.version for k, e in step.incidents.open.items()} == \
+               {k: e.version for k, e in full.incidents.open.items()}
+        assert set(step.series_keys) == set(full.series_keys)
+        for key in full.series_keys:
+            a = step.history(*key)
+            b = full.history(*key)
+            assert np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1], equal_nan=True), key
+        assert replayed <= (KEYFRAME_S + 1) * frames_per_s * 1.5  # seconds of frames, not the minute
