@@ -16,7 +16,7 @@ import numpy as np
 from console.normal.day_class import Calendar, local_day_number
 from console.normal.minute_archive import MinuteArchive, add_recording
 from console.normal.profiles import SLOT_S, Profiles, build_profiles
-from console.normal.usual import PROFILES_FILE, Usual, usual_dir
+from console.normal.usual import PROFILES_FILE, Usual, site_calendar, usual_dir
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +57,9 @@ def import_recordings(recordings: Path, archive: MinuteArchive) -> int:
 def refresh(recordings: Path, weeks: float = 4.0, now: float | None = None, calendar: Calendar | None = None,
             read_recordings: bool = True, rows_per_chunk: int = 1000, slot_s: int = SLOT_S) -> Refreshed:
     """Rebuild `usual/profiles.npz` beside `recordings` from the archive's days before today (at most
-    `weeks` of them)."""
+    `weeks` of them). The days are classed by `calendar`, else the site's (`usual/calendar.json`)."""
     t = time.monotonic()
+    calendar = calendar if calendar is not None else site_calendar(recordings)
     now = time.time() if now is None else now
     folder = usual_dir(recordings)
     archive = MinuteArchive(folder / "days")

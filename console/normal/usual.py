@@ -9,16 +9,26 @@ from pathlib import Path
 
 import numpy as np
 
-from console.normal.day_class import Calendar
+from console.normal.day_class import Calendar, load_calendar
 from console.normal.profiles import Profiles, ProfilesError, band_at, band_between
 
 log = logging.getLogger(__name__)
 PROFILES_FILE = "profiles.npz"
+CALENDAR_FILE = "calendar.json"  # the site's holidays and make-up workdays (console/normal/day_class.py)
 
 
 def usual_dir(recordings: Path) -> Path:
     """Where the typical days live: beside the recordings."""
     return recordings / "usual"
+
+
+def site_calendar(recordings: Path) -> Calendar:
+    """The site's holiday calendar, `usual/calendar.json` beside the recordings: the State Council's
+    yearly notice as {"holidays": [...], "workdays": [...]}, so that 国庆 counts as a rest day and a
+    make-up Sunday (调休) as a workday; weekends alone without one. The same file serves the build of
+    the profiles and their use. A broken file raises CalendarError naming it."""
+    path = usual_dir(recordings) / CALENDAR_FILE
+    return load_calendar(path) if path.exists() else Calendar()
 
 
 class Usual:

@@ -281,10 +281,16 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
 def typical_days(recordings: Path, rules):
     """The typical days (同期) beside the recordings, read and kept up to date on a worker thread (rebuilt
     daily once the site keeps them: `cityops build-usual` or `simulate-history` made the folder)."""
+    from console.normal.day_class import Calendar, CalendarError
     from console.normal.refresh import DailyRefresh
-    from console.normal.usual import PROFILES_FILE, Usual, usual_dir
+    from console.normal.usual import PROFILES_FILE, Usual, site_calendar, usual_dir
 
-    usual = Usual(path=usual_dir(recordings) / PROFILES_FILE)
+    try:
+        calendar = site_calendar(recordings)
+    except CalendarError as exc:  # an aid, not a reason to keep the console from starting: said, and weekends
+        log.warning("holiday calendar not used (weekends only): %s", exc)
+        calendar = Calendar()
+    usual = Usual(path=usual_dir(recordings) / PROFILES_FILE, calendar=calendar)
     rules.usual = usual
     if usual_dir(recordings).is_dir():
         DailyRefresh(usual, recordings).start()

@@ -50,9 +50,14 @@ def simulate_history(args: argparse.Namespace, cfg: Config) -> int:
 
 
 def build_usual(args: argparse.Namespace, cfg: Config) -> int:
+    from console.normal.day_class import CalendarError
     from console.normal.refresh import refresh
 
-    r = refresh(_recordings(args), weeks=args.weeks)
+    try:
+        r = refresh(_recordings(args), weeks=args.weeks)
+    except CalendarError as exc:
+        print(f"holiday calendar: {exc}")
+        return 2
     if r.profiles is None:
         print("not enough history: no whole day recorded yet")
         return 1
