@@ -171,7 +171,9 @@ class RuleEngine:
         codes = state.status_code
         for rule in self.rules:
             if rule.kind == "threshold_hold":
-                for sid, (ind, region) in enumerate(state.series_keys):
+                keys = state.series_keys
+                for sid in self._threshold_candidates(state, rule, codes):
+                    ind, region = keys[sid]
                     if not rule.covers(ind):
                         continue
                     key, aid = (rule.id, f"{ind}@{region}"), f"C:{rule.id}:{ind}@{region}"
@@ -185,9 +187,12 @@ class RuleEngine:
                     else:
                         self._since.pop(key, None)
             elif rule.kind == "forecast":
+                if "*" in rule.indicators:
+                    continue  # forecasts cost a fit each: only for the indicators named
+                named = set(rule.indicators)
                 for sid, (ind, region) in enumerate(state.series_keys):
-                    if not rule.covers(ind) or "*" in rule.indicators:
-                        continue  # forecasts cost a fit each: only for the indicators named
+                    if ind not in named:
+                        continue
                     spec = state.indicators[ind]
                     key = (rule.id, f"{ind}@{region}")
                     ts, vals = state.rings.series(sid, since=now - 1800)
@@ -213,6 +218,24 @@ class RuleEngine:
                         self._since.pop(key, None)
         self.announced = self._follow(active, now)
         return self.sync(state, now)
+
+    def _threshold_candidates(self, state: CityState, rule: Rule, codes: np.ndarray) -> list[int]:
+        """The series a threshold_hold rule must look at, in series order: those past its level now,
+        and those it already follows (a condition's clock running, an alarm active in its deadband),
+        whose clocks stop when the condition is gone. The rest cannot change anything: walking every
+        series in Python took 100 ms every 5 s for the whole city at street level."""
+        n = len(state.series_keys)
+        sids = set(np.flatnonzero(codes[:n] >= _LEVEL[rule.level]).tolist())
+        names = [k[1] for k in self._since if k[0] == rule.id]
+        if rule.deadband:
+            prefix = f"C:{rule.id}:"
+            names += [aid[len(prefix):] for aid, a in self.alarms.alarms.items() if a.active and aid.startswith(prefix)]
+        for name in names:
+            ind, _, region = name.partition("@")
+            sid = state.series_id(ind, region)
+            if sid is not None:
+                sids.add(sid)
+        return sorted(sids)
 
     def _usual(self, state: CityState, rule: Rule, now: float, active: dict) -> None:
         """Series departing from their typical day (console/normal): only those with a full basis (a

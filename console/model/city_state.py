@@ -429,6 +429,10 @@ class CityState:
         self._catalog_dirty = self._reset = False
         return ch
 
+    def series_id(self, indicator: str, region: str) -> int | None:
+        """The series' index into the per-series arrays (`status_code`, the rings), or None."""
+        return self._index.get((indicator, region))
+
     def latest(self, indicator: str, region: str) -> tuple[float, float] | None:
         """(ts, value) of the newest reading, or None."""
         sid = self._index.get((indicator, region))

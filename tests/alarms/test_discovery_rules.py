@@ -72,6 +72,57 @@ def test_off_delay_and_deadband_hold_a_flickering_value():
     assert not eng.alarms.alarms[aid].active
 
 
+def test_a_value_held_in_the_deadband_past_the_off_delay_keeps_the_alarm():
+    """The deadband alone holds it: below the threshold, within 5 % of it, for longer than the off-delay."""
+    st = state_with(9.0)  # alarm 8
+    rule = Rule("alarm-held", "threshold_hold", "持续越限", Severity.ORANGE, on_delay_s=0, off_delay_s=10,
+                deadband=0.05)
+    eng = RuleEngine([rule])
+    aid = "C:alarm-held:traffic.congestion_index@310101"
+    eng.evaluate(st, [], T)
+    st.apply("city", dec.decode(samples(2, [["traffic.congestion_index", "310101", T + 10, 7.8]])).frame)
+    for t in (T + 11, T + 30, T + 60):
+        eng.evaluate(st, [], t)
+        assert eng.alarms.alarms[aid].active, t - T
+    st.apply("city", dec.decode(samples(3, [["traffic.congestion_index", "310101", T + 70, 7.0]])).frame)
+    eng.evaluate(st, [], T + 71)
+    eng.evaluate(st, [], T + 82)
+    assert not eng.alarms.alarms[aid].active
+
+
+def test_back_into_the_deadband_during_the_off_delay_holds_the_alarm_again():
+    """Past the deadband the off-delay starts; back within it before the off-delay ends, the still active
+    alarm's condition holds again (the deadband counts for an active alarm, whatever happened between)."""
+    st = state_with(9.0)  # alarm 8
+    rule = Rule("alarm-held", "threshold_hold", "持续越限", Severity.ORANGE, on_delay_s=0, off_delay_s=30,
+                deadband=0.05)
+    eng = RuleEngine([rule])
+    aid = "C:alarm-held:traffic.congestion_index@310101"
+    eng.evaluate(st, [], T)
+    st.apply("city", dec.decode(samples(2, [["traffic.congestion_index", "310101", T + 10, 7.0]])).frame)
+    eng.evaluate(st, [], T + 11)  # past the deadband: the off-delay runs
+    st.apply("city", dec.decode(samples(3, [["traffic.congestion_index", "310101", T + 20, 7.8]])).frame)
+    eng.evaluate(st, [], T + 21)  # within it again, the alarm still active
+    eng.evaluate(st, [], T + 50)  # 39 s after the value left the deadband, 29 s within it since
+    assert eng.alarms.alarms[aid].active
+
+
+def test_a_dip_below_the_threshold_restarts_the_on_delay():
+    """The condition's clock stops when it stops holding: back above, it must hold the whole on-delay again."""
+    st = state_with(9.0)  # alarm 8
+    eng = RuleEngine([HELD])  # on-delay 60 s
+    aid = "C:alarm-held:traffic.congestion_index@310101"
+    eng.evaluate(st, [], T)
+    st.apply("city", dec.decode(samples(2, [["traffic.congestion_index", "310101", T + 30, 3.0]])).frame)
+    eng.evaluate(st, [], T + 31)  # a dip
+    st.apply("city", dec.decode(samples(3, [["traffic.congestion_index", "310101", T + 40, 9.0]])).frame)
+    eng.evaluate(st, [], T + 41)
+    eng.evaluate(st, [], T + 70)  # 70 s since the first crossing, 29 s since the second
+    assert aid not in eng.alarms.alarms or not eng.alarms.alarms[aid].active
+    eng.evaluate(st, [], T + 102)  # 61 s since the second
+    assert eng.alarms.alarms[aid].active
+
+
 def test_a_chattering_condition_is_one_entry_with_a_count_and_announced_twice_only():
     st = state_with(9.0)
     eng = RuleEngine([Rule("alarm-held", "threshold_hold", "持续越限", Severity.ORANGE, on_delay_s=0)])
