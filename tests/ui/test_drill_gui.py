@@ -19,6 +19,7 @@ from console.ui.incident_model import EVENT_ID_ROLE
 from console.ui.main_window import MainWindow
 from console.ui.map_bridge import CityMapView
 from console.views.board_model import WORST
+from tests.ui.page_js import js_value
 
 XUHUI, HUANGPU, XUJIAHUI = "310104", "310101", "310104014"
 MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
@@ -40,13 +41,6 @@ def make_window(qtbot, tmp_path, shift, scope="310000"):
     win.show()
     qtbot.waitUntil(lambda: view.is_ready, timeout=30_000)
     return state, win, view
-
-
-def js_value(qtbot, view, script):
-    box = []
-    view.page().runJavaScript(script, 0, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
-    return box[0]
 
 
 def map_state(qtbot, view) -> dict:

@@ -19,16 +19,10 @@ from console.simulator.city_catalog import load_regions
 from console.ui.map_bridge import CityMapView
 from console.views.labels import SEVERITY_COLOR
 from tests.frames_factory import dumps, event
+from tests.ui.page_js import js_value
 
 MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
 SPOT = (31.1500, 121.6500)  # 浦东, away from every district's label
-
-
-def js_value(qtbot, view, script):
-    box = []
-    view.page().runJavaScript(script, 0, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
-    return box[0]
 
 
 def click_at(qtbot, view, lat, lon):

@@ -20,6 +20,7 @@ from console.ui.main_window import MainWindow
 from console.ui.map_bridge import CityMapView
 from console.views.map_page import check_offline
 from tests.frames_factory import catalog, dumps, event, samples
+from tests.ui.page_js import js_value
 
 HOSTILE = '<script>document.title="pwned"</script><img src=x onerror="document.title=\'pwned\'"> 井盖 & "引号"'
 dec = Decoder()
@@ -47,13 +48,6 @@ def world(qtbot, tmp_path, qapp):
         pass
     yield state, win, map_view, lang
     lang.switch("zh")
-
-
-def js_value(qtbot, view, script):
-    box = []
-    view.page().runJavaScript(script, 0, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
-    return box[0]
 
 
 def test_event_reaches_queue_and_map_and_hostile_text_stays_text(qtbot, world):

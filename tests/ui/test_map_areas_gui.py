@@ -13,18 +13,12 @@ from console.model.city_state import CityState
 from console.model.clock import Clock
 from console.ui.map_bridge import CityMapView
 from tests.frames_factory import catalog, dumps, event
+from tests.ui.page_js import js_value
 
 OUT = Path(__file__).resolve().parents[2] / "out"
 HOSTILE = '<img src=x onerror="document.title=\'pwned\'">暴雨红色预警区'
 RING = [[31.10, 121.30], [31.10, 121.60], [31.35, 121.60], [31.35, 121.30], [31.10, 121.30]]
 AREA = {"desc": HOSTILE, "polygons": [RING], "circles": [{"lat": 31.0, "lon": 121.9, "radius_km": 10.0}]}
-
-
-def js_value(qtbot, view, script):
-    box = []
-    view.page().runJavaScript(script, 0, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
-    return box[0]
 
 
 def test_a_warnings_area_is_drawn_with_its_incident_and_leaves_with_it(qtbot):

@@ -14,6 +14,7 @@ from console.model.clock import Clock
 from console.simulator.sample_shift import simulate_shift
 from console.ui.map_bridge import CityMapView
 from console.views.map_page import MapOptions
+from tests.ui.page_js import js_value as js
 
 XUHUI = "310104"
 MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
@@ -35,13 +36,6 @@ def make_view(qtbot, shift, options=None, size=(1920, 1080)):
     view.show()
     qtbot.waitUntil(lambda: view.is_ready, timeout=30_000)
     return view
-
-
-def js(qtbot, view, script):
-    box = []
-    view.page().runJavaScript(script, 0, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
-    return box[0]
 
 
 def overlaps(boxes):

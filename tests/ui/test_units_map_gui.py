@@ -18,6 +18,7 @@ from console.simulator.sample_shift import simulate_shift
 from console.ui.main_window import MainWindow
 from console.ui.map_bridge import CityMapView
 from console.views.labels import UNIT_GLYPH_ZH, UNIT_STATE_COLOR
+from tests.ui.page_js import js_value
 
 MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
 HOSTILE = '<img src=x onerror="document.title=\'pwned\'">救援车'
@@ -39,13 +40,6 @@ def make_window(qtbot, tmp_path, shift):
     win.show()
     qtbot.waitUntil(lambda: view.is_ready, timeout=30_000)
     return state, win, view, end
-
-
-def js_value(qtbot, view, script):
-    box = []
-    view.page().runJavaScript(script, 0, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
-    return box[0]
 
 
 def units_on_page(qtbot, view) -> dict:

@@ -19,6 +19,7 @@ from console.ui.map_bridge import CityMapView
 from console.ui.state_bridge import StateBridge
 from console.ui.wall_window import WallOptions, WallWindow
 from console.views.wall_model import load_wall_config
+from tests.ui.page_js import js_value
 
 OUT = Path(__file__).resolve().parents[2] / "out"
 
@@ -51,13 +52,6 @@ def make_wall(qtbot, shift, size, views=None, dwell=None, with_map=True, scope="
         qtbot.waitUntil(lambda: m.is_ready, timeout=30_000)
     qtbot.waitUntil(lambda: wall.width() == size[0] and wall.height() == size[1])
     return wall, source, clock, bridge
-
-
-def js_value(qtbot, view, script):
-    box = []
-    view.page().runJavaScript(script, 0, box.append)
-    qtbot.waitUntil(lambda: bool(box), timeout=10_000)
-    return box[0]
 
 
 def elided(wall) -> list[str]:
