@@ -321,5 +321,7 @@
                imgs: box.getElementsByTagName("img").length };
     }
   };
+  api.el = el;  /* for the page's other parts (gis_layers.js): one way to make text and report clicks */
+  api.send = send;
   window.cityops = api;
 })();

@@ -14,13 +14,8 @@
   var CELL_ZOOM = 11;  /* from here every district's streets show, not only the one looked at */
   var G = { cells: {}, cellStatus: {}, view: { district: null, code: null }, site: [], loaded: {}, loading: {} };
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text !== undefined && text !== null) e.textContent = String(text);
-    return e;
-  }
-  function send(obj) { console.log("cityops:" + JSON.stringify(obj)); }
+  /* the page's own: text always as textContent, clicks reported to the console (city_map.js, loaded first) */
+  var el = window.cityops.el, send = window.cityops.send;
   /* Leaflet's layer switch writes a layer's name as HTML: a site's layer name goes in escaped */
   function escaped(text) {
     return String(text).replace(/[&<>"']/g, function (c) {
