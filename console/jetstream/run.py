@@ -18,7 +18,7 @@ from console.jetstream.hub import Hub, HubOptions
 from console.jetstream.layout import BUCKET, ensure_layout
 from console.jetstream.publisher import CityPublisher, PublisherOptions
 from console.simulator.city_model import SimCity
-from console.site.process import until_stopped, write_json_atomic
+from console.site.process import stop_processes, until_stopped, write_json_atomic
 
 log = logging.getLogger(__name__)
 
@@ -161,13 +161,7 @@ async def run_stack(city: SimCity, options: PublisherOptions, hubs: int, hub_por
         finally:
             await close()
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(procs)
         t0 = time.monotonic()
         cluster.stop()
         log.info("cluster stopped in %.1f s", time.monotonic() - t0)

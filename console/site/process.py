@@ -1,6 +1,7 @@
 """What every long-running cityops process does alike (the simulator, a hub, a publisher, a headless
-console): stop cleanly on SIGINT/SIGTERM, write its status as JSON that a reader never sees half of, and
-pick free local ports (a local cluster, the tests and the benchmarks)."""
+console): stop cleanly on SIGINT/SIGTERM, write its status as JSON that a reader never sees half of,
+pick free local ports (a local cluster, the tests and the benchmarks), and stop the child processes
+it started."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import json
 import os
 import signal
 import socket
+import subprocess
 from pathlib import Path
 
 
@@ -53,3 +55,14 @@ def free_ports(n: int, host: str = "127.0.0.1") -> list[int]:
         for s in socks:
             s.close()
     return ports
+
+
+def stop_processes(procs, grace_s: float = 10.0) -> None:
+    """Ask every child to stop (SIGTERM) at once, give each `grace_s` to go, kill those that do not."""
+    for p in procs:
+        p.terminate()
+    for p in procs:
+        try:
+            p.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            p.kill()

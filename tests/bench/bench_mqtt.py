@@ -43,7 +43,7 @@ from console.jetstream.layout import BUCKET, CATALOG_KEY  # noqa: E402
 from console.model.city_state import CityState  # noqa: E402
 from console.model.ingest import Ingest  # noqa: E402
 from console.simulator.city_catalog import load_indicators, load_regions  # noqa: E402
-from console.site.process import free_ports  # noqa: E402
+from console.site.process import free_ports, stop_processes  # noqa: E402
 
 INDICATOR = "water.pump_sump_level"
 DEVICES = 1000
@@ -210,13 +210,7 @@ async def measure(args) -> dict:
             "cpu_cores": cpu,
         }
     finally:
-        for p in procs:
-            p.terminate()
-        for p in procs:
-            try:
-                p.wait(10)
-            except subprocess.TimeoutExpired:
-                p.kill()
+        stop_processes(procs)
         cluster.stop()
 
 
