@@ -9,6 +9,7 @@ bridge's incidents and latest readings without replaying the stream from the beg
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import secrets
 from pathlib import Path
@@ -79,6 +80,31 @@ class StreamWriter:
     def summary(self) -> dict:
         return {"messages": self.messages, "samples": self.samples, "events": self.events, "retries": self.retries,
                 "checkpoints": self.checkpoints}
+
+
+async def every(fn, period_s: float, bridge: str, first_now: bool) -> None:
+    """Call `fn` every `period_s` until cancelled, the first time at once or after one period. A failure
+    is logged and the next round comes: a hiccup (the stream electing a leader, a feed down) must not
+    end the bridge."""
+    if not first_now:
+        await asyncio.sleep(period_s)
+    while True:
+        try:
+            await fn()
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s bridge: %s failed; going on", bridge, fn.__name__)
+        await asyncio.sleep(period_s)
+
+
+async def cancel_all(tasks: list[asyncio.Task]) -> None:
+    """Cancel the bridge's rounds and wait until each has ended."""
+    for t in tasks:
+        t.cancel()
+    for t in tasks:
+        with contextlib.suppress(asyncio.CancelledError):
+            await t
 
 
 async def run_bridge(bridge, nc, name: str, stats_json: Path | None, duration: float | None,

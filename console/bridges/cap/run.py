@@ -29,7 +29,7 @@ from console.bridges.cap.alert import parse_alert, read_alert
 from console.bridges.cap.book import OWNER, CapIncidentBook
 from console.bridges.cap.safe_xml import DEFAULT_MAX_BYTES, Refused
 from console.bridges.cap.sources import FeedSource, FolderSource, Item
-from console.bridges.stream_writer import StreamWriter, run_bridge
+from console.bridges.stream_writer import StreamWriter, cancel_all, every, run_bridge
 from console.feed.frames import Event
 from console.jetstream.authority import Authority
 from console.jetstream.layout import commands_subject
@@ -114,27 +114,14 @@ class CapBridge:
             loops.append((self.folder_round, self.opt.folder_poll_s))
         if self.feeds:
             loops.append((self.feed_round, self.opt.feed_poll_s))
-        self._tasks = [asyncio.create_task(self._every(fn, s), name=f"cap-{fn.__name__}") for fn, s in loops]
+        self._tasks = [asyncio.create_task(every(fn, s, "CAP", first_now=True), name=f"cap-{fn.__name__}")
+                       for fn, s in loops]
 
     async def stop(self) -> None:
         await self.authority.stop()
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
+        await cancel_all(self._tasks)
         with contextlib.suppress(Exception):
             await self.writer.checkpoint()
-
-    async def _every(self, fn, period_s: float) -> None:
-        while True:
-            try:
-                await fn()
-            except asyncio.CancelledError:
-                raise
-            except Exception:  # a hiccup (the stream electing a leader, a feed down) must not end the bridge
-                log.exception("CAP bridge: %s failed; going on", fn.__name__)
-            await asyncio.sleep(period_s)
 
     # ------------------------------------------------------------------ rounds
     async def folder_round(self) -> None:

@@ -22,7 +22,7 @@ import orjson
 from nats.js.errors import KeyNotFoundError
 
 from console.bridges.mqtt.mapper import Rule, SensorMapper, topic_of
-from console.bridges.stream_writer import StreamWriter, run_bridge
+from console.bridges.stream_writer import StreamWriter, cancel_all, every, run_bridge
 from console.jetstream.layout import CATALOG_KEY, SENSORS, district_of
 
 log = logging.getLogger(__name__)
@@ -69,32 +69,19 @@ class MqttBridge:
     async def start(self) -> None:
         self._sub = await self.nc.subscribe(f"{SENSORS}.>", queue=QUEUE, cb=self._on_msg,
                                             pending_msgs_limit=1 << 20, pending_bytes_limit=256 << 20)
-        self._tasks = [asyncio.create_task(self._every(self.flush, self.opt.flush_s), name="mqtt-flush"),
-                       asyncio.create_task(self._every(self.writer.checkpoint, self.opt.checkpoint_s),
-                                           name="mqtt-checkpoint")]
+        self._tasks = [asyncio.create_task(every(self.flush, self.opt.flush_s, "MQTT", first_now=False),
+                                           name="mqtt-flush"),
+                       asyncio.create_task(every(self.writer.checkpoint, self.opt.checkpoint_s, "MQTT",
+                                                 first_now=False), name="mqtt-checkpoint")]
 
     async def stop(self) -> None:
         if self._sub is not None:
             with contextlib.suppress(Exception):
                 await self._sub.drain()
-        for t in self._tasks:
-            t.cancel()
-        for t in self._tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
+        await cancel_all(self._tasks)
         with contextlib.suppress(Exception):
             await self.flush()
             await self.writer.checkpoint()
-
-    async def _every(self, fn, period_s: float) -> None:
-        while True:
-            await asyncio.sleep(period_s)
-            try:
-                await fn()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("MQTT bridge: %s failed; going on", fn.__name__)
 
     async def _on_msg(self, msg) -> None:
         self.received += 1
