@@ -7,13 +7,24 @@
   and passes with no Qt at all, as napari's headless CI does for its model.
 """
 
+import atexit
 import importlib.abc
 import os
+import shutil
 import sys
+import tempfile
 
 # Qt and WebEngine must be told before any Qt import: no display here, and root needs --no-sandbox.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
+
+# The user's own config, data, state and cache folders are not the tests' business: a data key or a
+# layout written there by `./dev demo` once made the suite pass or fail by machine. Every test (and
+# every process a test starts) gets empty ones of its own, removed at exit.
+_HOME = tempfile.mkdtemp(prefix="cityops-test-home-")
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
+for _var in ("XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_STATE_HOME", "XDG_CACHE_HOME"):
+    os.environ[_var] = os.path.join(_HOME, _var.split("_")[1].lower())
 
 QT_MODULES = ("PySide6", "shiboken6", "pyqtgraph", "qasync", "pytestqt")
 QT_FIXTURES = {"qtbot", "qapp", "qtmodeltester", "qtlog"}
