@@ -16,7 +16,7 @@ import time
 
 import numpy as np
 import pyqtgraph.functions as pgfn
-from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
@@ -69,15 +69,23 @@ class VitalBoard(QWidget):
         self.selected: tuple | None = None
         self.renders = 0  # pixmaps rendered so far (the benchmark reads it)
         self.tooltip_for = None  # key -> text under the pointer (what a double-click drills to), if given
+        # a new view's tiles in sight, rendered a slice at a time on the next turns of the event loop
+        self._slicer = QTimer(self)
+        self._slicer.setInterval(0)
+        self._slicer.timeout.connect(self._render_slice)
+        self._slice_s = 0.008
 
     # ---------------------------------------------------------------- content
-    def set_tiles(self, specs: list[TileSpec], provider, domain_title=None) -> None:
-        """Lay out these tiles; `provider(key) -> TileData` is asked for a tile's data when it is drawn."""
+    def set_tiles(self, specs: list[TileSpec], provider, domain_title=None, keep: bool = True) -> None:
+        """Lay out these tiles; `provider(key) -> TileData` is asked for a tile's data when it is drawn.
+        `keep`: the same view re-laid (new series), so a tile kept keeps its picture until re-rendered;
+        a new view starts blank, since the same key can mean another region there (the worst district's
+        tile at the city is the worst street's in a district)."""
         self._specs = list(specs)
         self._provider = provider
         if domain_title is not None:
             self._domain_title = domain_title
-        keys = {s.key for s in specs}
+        keys = {s.key for s in specs} if keep else set()
         self._cache = {k: v for k, v in self._cache.items() if k in keys}
         self._data = {k: v for k, v in self._data.items() if k in keys}
         self._rendered_at = {}
@@ -135,6 +143,24 @@ class VitalBoard(QWidget):
         if not dirty.isNull():
             self.update(dirty)
         return len(done)
+
+    def render_soon(self, slice_s: float = 0.008) -> None:
+        """Render every changed tile in sight over the next turns of the event loop, `slice_s` of work at
+        a time. A drill's ~20 new tiles (2-3 ms each) rendered in one go held the GUI thread for 60-90 ms:
+        sliced, the view is drawn a few frames later and nothing else (input, the feed, the map's
+        answers) waits more than a slice."""
+        self._slice_s = slice_s
+        if not self._slicer.isActive():
+            self._slicer.start()
+
+    def _render_slice(self) -> None:
+        if not self.render_pending(budget=len(self._specs) or 1, time_budget_s=self._slice_s):
+            self._slicer.stop()
+
+    def drawn(self) -> bool:
+        """Every tile in sight has been rendered since it was laid out (a drill's view is drawn)."""
+        vis = self.visibleRegion().boundingRect() if self.isVisible() else QRect()
+        return all(k in self._cache for k, r in self._rects.items() if r.intersects(vis))
 
     def data(self, key) -> TileData | None:
         return self._data.get(key)

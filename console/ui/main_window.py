@@ -321,7 +321,7 @@ class MainWindow(QMainWindow):
         if same_view and specs == self.board.specs:
             self.board.mark_changed([s.key for s in specs])
             return
-        self.board.set_tiles(specs, self._tile_data, domain_title=lambda d: _label(DOMAIN_ZH.get(d, d)))
+        self.board.set_tiles(specs, self._tile_data, domain_title=lambda d: _label(DOMAIN_ZH.get(d, d)), keep=same_view)
         keys = [s.key for s in specs]
         if self.chart_key in keys:
             self.show_indicator(self.chart_key, self.chart_region)  # the same tile: the region picked stays
@@ -349,8 +349,8 @@ class MainWindow(QMainWindow):
         view = self.drill.current
         self.map.set_view(view)
         self._rebuild_board()
-        # the tiles in sight drawn at once: the view is drawn when the drill returns
-        self.board.render_pending(budget=len(self.board.spec_by_key), time_budget_s=1.0)
+        # the tiles in sight drawn over the next few frames, a slice at a time (widgets/vital_board.py)
+        self.board.render_soon()
         self._title_board()
         self._show_drill_bar()
         self.queue.follow_area("" if level_of(view) is Level.CITY else view)

@@ -85,3 +85,43 @@ def test_a_tick_stops_rendering_once_its_time_is_spent_and_goes_on_next_tick(qtb
     assert board.render_pending(time_budget_s=0.001) == 1
     assert len(asked) == 2 and asked[0] != asked[1]
     assert board.render_pending(time_budget_s=1.0) >= 4  # the rest of what is in sight
+
+
+def test_a_new_view_is_rendered_a_slice_at_a_time_while_the_loop_turns(qtbot):
+    """render_soon (a drill) does no rendering in the call itself: the tiles in sight are rendered over
+    the next turns of the event loop, one slice each, until none in sight waits; those out of sight still wait."""
+    asked: list = []
+    scroll, board = board_in_scroll(qtbot, asked)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    slices: list[int] = []
+    render = board.render_pending
+
+    def counted(*a, **kw):
+        n = render(*a, **kw)
+        slices.append(n)
+        return n
+
+    board.render_pending = counted
+    board.render_soon(slice_s=0.0)  # a slice renders one tile, then its time is spent
+    assert asked == [] and not board.drawn()  # the call itself rendered nothing
+    qtbot.waitUntil(board.drawn, timeout=5_000)
+    in_sight = set(asked)
+    assert len(in_sight) >= 4 and all(n <= 1 for n in slices)  # one tile a slice, several slices
+    assert ("ind59", "310000") not in in_sight and ("ind59", "310000") in board._pending
+    qtbot.waitUntil(lambda: not board._slicer.isActive(), timeout=2_000)  # and then it stops
+
+
+def test_a_new_view_shows_no_picture_of_the_last_one_under_the_same_key(qtbot):
+    """The worst district's tile at the city and the worst street's in a district share a key: a drill
+    (keep=False) starts blank rather than show the city's picture; the same view re-laid keeps its own."""
+    asked: list = []
+    scroll, board = board_in_scroll(qtbot, asked)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    board.render_pending()
+    assert board.drawn()
+    board.set_tiles(board.specs, board._provider, keep=True)
+    assert board.drawn()
+    board.set_tiles(board.specs, board._provider, keep=False)
+    assert not board.drawn()
