@@ -20,6 +20,43 @@
   }
   function send(obj) { console.log("cityops:" + JSON.stringify(obj)); }
 
+  /* A permanent name (a district's, a street's) that measures itself once. Leaflet's tooltip reads its
+     own offsetWidth/offsetHeight and rewrites its direction classes each time it is positioned, so at
+     every zoom each of the ~30 names forced a layout of the page between two writes: a third of a
+     drill's time in the page (its profiler, issue 16). Its size changes only with its text (measured
+     again then) or a font arriving late (remeasureNames). Directions used here: "center" and "right". */
+  var NameLabel = L.Tooltip.extend({
+    _setPosition: function (pos) {
+      var c = this._container;
+      if (!this._size) this._size = [c.offsetWidth, c.offsetHeight];
+      if (this._dirClass !== this.options.direction) {
+        if (this._dirClass) L.DomUtil.removeClass(c, "leaflet-tooltip-" + this._dirClass);
+        this._dirClass = this.options.direction;
+        L.DomUtil.addClass(c, "leaflet-tooltip-" + this._dirClass);
+      }
+      var w = this._size[0], h = this._size[1];
+      var sub = this._dirClass === "right" ? L.point(0, h / 2, true) : L.point(w / 2, h / 2, true);
+      L.DomUtil.setPosition(c, pos.subtract(sub).add(L.point(this.options.offset)).add(this._getAnchor()));
+    },
+    _updateContent: function () {
+      this._size = null;
+      L.Tooltip.prototype._updateContent.call(this);
+    },
+    remeasure: function () {
+      this._size = null;
+      if (this._map) this.update();
+    }
+  });
+  if (document.fonts) document.fonts.addEventListener("loadingdone", function () { remeasureNames(); });
+  function remeasureNames() {
+    if (!S.labels) return;
+    S.labels.eachLayer(function (t) { if (t.remeasure) t.remeasure(); });
+    Object.keys(S.streets).forEach(function (code) {
+      var t = S.streets[code].getTooltip();
+      if (t && t.remeasure) t.remeasure();
+    });
+  }
+
   function clusterIcon(cluster) {
     var worst = "blue";
     cluster.getAllChildMarkers().forEach(function (m) {
@@ -109,7 +146,7 @@
         S.districtLayers[p.code] = layer;
         layer.on("click", function () { send({ area: p.code }); });
         var c = layer.getBounds().getCenter();
-        var t = L.tooltip({ permanent: true, direction: "center", className: "cityops-label", interactive: false })
+        var t = new NameLabel({ permanent: true, direction: "center", className: "cityops-label", interactive: false })
           .setLatLng(c).setContent(el("span", null, p.name_zh));
         t._cityopsNames = { zh: p.name_zh, en: p.name_en };
         S.districtLabels[p.code] = t;
@@ -204,8 +241,8 @@
       (v.streets || []).forEach(function (p) {
         var m = L.circleMarker([p.lat, p.lon], Object.assign({ pane: "cityopsStreets" }, streetStyle(p.st, p.code === v.code)));
         m.on("click", function () { send({ area: p.code }); });
-        m.bindTooltip(el("span", null, p.name), { permanent: true, direction: "right", offset: [6, 0],
-                                                  className: "cityops-street-label" });
+        m.bindTooltip(new NameLabel({ permanent: true, direction: "right", offset: [6, 0],
+                                      className: "cityops-street-label" }).setContent(el("span", null, p.name)));
         m._cityopsCode = p.code;
         m._cityopsSt = p.st;
         S.streets[p.code] = m;

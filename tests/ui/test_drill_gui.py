@@ -215,3 +215,41 @@ def test_street_names_never_sit_on_each_other(qtbot, tmp_path, shift):
     for i, a in enumerate(shown):
         for b in shown[i + 1:]:
             assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]), (a, b)
+
+
+# Each permanent name beside one Leaflet's own tooltip would draw with the same options, text and anchor:
+# [name's box, Leaflet's box] for every name the placer left where Leaflet put it.
+NAMES_BESIDE_LEAFLET = f"""(function () {{
+  var map = {MAP_VAR}, out = [];
+  Object.keys(map._layers).forEach(function (id) {{
+    var layer = map._layers[id], t = layer.getTooltip && layer.getTooltip();
+    if (!t || !t.options.permanent || !t.getElement() || t.getElement().style.translate) return;
+    out.push(t);
+  }});
+  map.eachLayer(function (t) {{
+    if (t instanceof L.Tooltip && t.options.permanent && t.getElement() && !t.getElement().style.translate) out.push(t);
+  }});
+  return JSON.stringify(out.map(function (t) {{
+    var ref = L.tooltip(Object.assign({{}}, t.options)).setLatLng(t.getLatLng())
+      .setContent(t.getElement().textContent).addTo(map);
+    var a = t.getElement().getBoundingClientRect(), b = ref.getElement().getBoundingClientRect();
+    map.removeLayer(ref);
+    return [t.getElement().textContent, [a.left, a.top, a.right, a.bottom], [b.left, b.top, b.right, b.bottom]];
+  }}));
+}})()"""
+
+
+def test_names_stand_where_leaflets_own_tooltips_would_at_a_drill_and_on_the_wall(qtbot, tmp_path, shift):
+    """The names measure themselves once (not at every zoom): they must still stand exactly where
+    Leaflet's own tooltip would, in a district (its streets' names, right of their points; the other
+    districts' names, centred), on the workstation and on the wall."""
+    _, win, view = make_window(qtbot, tmp_path, shift)
+    win.drill_to(XUHUI)
+    qtbot.waitUntil(lambda: map_state(qtbot, view)["code"] == XUHUI, timeout=5_000)
+    for wall in (False, True):
+        js_value(qtbot, view, f"cityops.wall({'true' if wall else 'false'})")
+        names = json.loads(js_value(qtbot, view, NAMES_BESIDE_LEAFLET))
+        texts = {n[0] for n in names}
+        assert "天平路街道" in texts and "黄浦区" in texts, texts  # a street's name and a district's
+        for text, ours, leaflets in names:
+            assert all(abs(a - b) <= 1 for a, b in zip(ours, leaflets, strict=True)), (wall, text, ours, leaflets)
