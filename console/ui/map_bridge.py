@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import logging
 import tempfile
+from collections import deque
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QUrl, Signal
@@ -33,6 +34,9 @@ from console.views.map_page import MapOptions, build_page
 
 log = logging.getLogger(__name__)
 CROWD_INDICATOR = "crowd.density"
+# incidents per call: a page's first 50,000 go in pieces, the next when the page has taken the last, so
+# neither the GUI thread (building the markers) nor the page (taking them) has one long turn
+INCIDENT_CHUNK = 1000
 
 
 def _t(text: str) -> str:
@@ -107,6 +111,8 @@ class CityMapView(QWebEngineView):
         self._focus: list[str] = []
         self.wall_mode = False  # no controls on the page: a wall is looked at, not touched
         self._markers: set[str] = set()
+        self._incident_queue: deque[list[str]] = deque()  # ids still to send, in pieces (INCIDENT_CHUNK)
+        self._incident_in_flight = False  # a piece is with the page: the next waits for its answer
         self._district_status: dict[str, str] = {}
         self._view = "310000"  # the region the map frames (console/views/drill.py)
         self._area = "310000"  # the incidents shown lie inside it (the console's scope)
@@ -179,6 +185,8 @@ class CityMapView(QWebEngineView):
         self._district_status = {}
         self._cell_status = {}
         self._markers.clear()
+        self._incident_queue.clear()  # every open incident is queued again below
+        self._incident_in_flight = False
         self._send_districts()
         self._send_view()
         self._send_incidents(set(self.state.incidents.open))
@@ -236,6 +244,29 @@ class CityMapView(QWebEngineView):
         return {p["code"] for p in pts} != set(self._street_status)
 
     def _send_incidents(self, ids: set[str]) -> None:
+        """Draw, move or remove these incidents. A few go at once; many (a page's first 50,000), or any
+        while pieces are still queued, go in order in pieces of INCIDENT_CHUNK, each built from the state
+        as it is when sent (a piece never carries an incident's older version)."""
+        if not self._incident_queue and not self._incident_in_flight and len(ids) <= INCIDENT_CHUNK:
+            self._send_incident_piece(ids)
+            return
+        order = list(ids)
+        self._incident_queue.extend(order[i:i + INCIDENT_CHUNK] for i in range(0, len(order), INCIDENT_CHUNK))
+        if not self._incident_in_flight:
+            self._next_incident_piece()
+
+    def _next_incident_piece(self) -> None:
+        """Send queued pieces until one goes to the page; the next waits for the page's answer to it."""
+        while self._incident_queue and not self._incident_in_flight:
+            self._incident_in_flight = self._send_incident_piece(self._incident_queue.popleft(),
+                                                                 self._incident_piece_taken)
+
+    def _incident_piece_taken(self, _answer) -> None:
+        self._incident_in_flight = False
+        self._next_incident_piece()
+
+    def _send_incident_piece(self, ids, answered=None) -> bool:
+        """Send these incidents; True when a call went (then `answered` is called with its answer)."""
         upsert, remove = [], []
         for eid in ids:
             ev = self.state.incidents.open.get(eid)
@@ -247,9 +278,10 @@ class CityMapView(QWebEngineView):
                 remove.append(eid)
                 self._markers.discard(eid)
         if remove:
-            self.js("removeIncidents", remove)
+            self.js("removeIncidents", remove, None if upsert else answered)
         if upsert:
-            self.js("upsertIncidents", upsert)
+            self.js("upsertIncidents", upsert, answered)
+        return bool(remove or upsert)
 
     def _send_heat(self, force: bool = False) -> None:
         now = self.clock.now()

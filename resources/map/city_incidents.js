@@ -7,15 +7,19 @@
    fixed grid (zoom-12 tiles); a tile draws the points of the buckets under it. Below CLUSTER_BELOW the
    points of each 32-pixel cell of a tile are one disc (the count, the worst severity's colour); cells
    are tile-aligned, so a disc never straddles two tiles. A change redraws the tiles it touches, once a
-   frame; a pan draws only the new tiles. Text reaches the page only through popupFor (textContent). */
+   frame, and no more than a frame's budget of them (the rest in the next frames); a big batch (a page's
+   first 50,000) marks every tile at once instead of tile by tile. A pan draws only the new tiles. Text
+   reaches the page only through popupFor (textContent). */
 (function () {
   "use strict";
   var BUCKET_Z = 12, REF_Z = 18, CELL = 32, CLUSTER_BELOW = 14, TILE = 256, MARGIN = 10;
   var SEV_RANK = { red: 4, orange: 3, yellow: 2, blue: 1 };
+  var BULK = 256;  /* a batch larger than this redraws every tile on screen rather than tracking each point */
+  var BUDGET_MS = 8;  /* tile redraws per frame stop after this much (at least one is drawn) */
 
   function layer(map, opts) {
     /* opts: {colors: {sev: css}, popupFor: fn(inc) -> element, send: fn(obj)} */
-    var points = {};  /* id -> {inc, x, y (pixels at REF_Z), b (bucket key)} */
+    var points = {}, count = 0;  /* id -> {inc, x, y (pixels at REF_Z), b (bucket key)} */
     var buckets = new Map();  /* bx * 4096 + by at BUCKET_Z -> Map(id -> point): Maps iterate fast */
     var dirty = {}, dirtyAll = false, frame = null;
     var PER_ROW = TILE / CELL;
@@ -59,48 +63,59 @@
       });
       return cells;
     }
+    /* a disc (and its count) is drawn once into a small canvas and copied onto tiles from then on: a copy
+       costs far less than a path, its antialiasing and a text's layout, and a zoom draws ~50 tiles */
+    var sprites = new Map(), SPRITES_MAX = 2048;
+    function sprite(sev, r, text) {
+      var key = sev + "|" + r + "|" + text, s = sprites.get(key);
+      if (s) return s;
+      if (sprites.size >= SPRITES_MAX) sprites.clear();  /* counts vary without end over a shift: bounded */
+      var size = Math.ceil(2 * r + 3), c = document.createElement("canvas"), g;
+      c.width = c.height = size;
+      g = c.getContext("2d");
+      g.lineWidth = 1.5;
+      g.strokeStyle = "#ffffff";
+      g.beginPath();
+      g.arc(size / 2, size / 2, r, 0, 2 * Math.PI);
+      g.fillStyle = opts.colors[sev];
+      g.fill();
+      g.stroke();
+      if (text) {
+        g.font = "bold 11px sans-serif";
+        g.textAlign = "center";
+        g.textBaseline = "middle";
+        g.fillStyle = sev === "yellow" ? "#1a1a1a" : "#ffffff";
+        g.fillText(text, size / 2, size / 2);
+      }
+      s = { c: c, h: size / 2 };
+      sprites.set(key, s);
+      return s;
+    }
+    function stamp(ctx, s, cx, cy) { ctx.drawImage(s.c, Math.round(cx - s.h), Math.round(cy - s.h)); }
     function draw(canvas, coords) {
       var ctx = canvas.getContext("2d"), z = coords.z, k = Math.pow(2, REF_Z - z);
       var x0 = coords.x * TILE, y0 = coords.y * TILE;
       ctx.clearRect(0, 0, TILE, TILE);
-      ctx.lineWidth = 1.5;
-      ctx.strokeStyle = "#ffffff";
       if (z >= CLUSTER_BELOW) {
         /* each incident at its place, red last (on top); neighbours' points near the edge drawn too */
         var pts = inRect(z, x0 - MARGIN, y0 - MARGIN, x0 + TILE + MARGIN, y0 + TILE + MARGIN);
         pts.sort(function (a, b) { return SEV_RANK[a.inc.sev] - SEV_RANK[b.inc.sev]; });
         pts.forEach(function (p) {
-          ctx.beginPath();
-          ctx.arc(p.x / k - x0, p.y / k - y0, p.inc.sev === "red" ? 7 : 5.5, 0, 2 * Math.PI);
-          ctx.fillStyle = opts.colors[p.inc.sev];
-          ctx.fill();
-          ctx.stroke();
+          stamp(ctx, sprite(p.inc.sev, p.inc.sev === "red" ? 7 : 5.5, ""), p.x / k - x0, p.y / k - y0);
         });
         return;
       }
-      var cells = cellsOf(z, x0, y0);
-      ctx.font = "bold 11px sans-serif";
-      ctx.textAlign = "center";
-      ctx.textBaseline = "middle";
-      cells.forEach(function (c) {
+      cellsOf(z, x0, y0).forEach(function (c) {
         var ci = c.i % PER_ROW, cj = Math.floor(c.i / PER_ROW), cx, cy, r;
         if (c.count === 1) {  /* alone: at its place, kept inside its cell */
           r = 4.5;
           cx = Math.min(Math.max(c.one.x / k - x0, ci * CELL + r + 1), (ci + 1) * CELL - r - 1);
           cy = Math.min(Math.max(c.one.y / k - y0, cj * CELL + r + 1), (cj + 1) * CELL - r - 1);
-        } else {
-          r = Math.min(CELL / 2 - 1, 7 + 2.2 * Math.log(c.count));
-          cx = (ci + 0.5) * CELL;
-          cy = (cj + 0.5) * CELL;
-        }
-        ctx.beginPath();
-        ctx.arc(cx, cy, r, 0, 2 * Math.PI);
-        ctx.fillStyle = opts.colors[c.worst];
-        ctx.fill();
-        ctx.stroke();
-        if (c.count > 1) {
-          ctx.fillStyle = c.worst === "yellow" ? "#1a1a1a" : "#ffffff";
-          ctx.fillText(c.count > 999 ? Math.round(c.count / 1000) + "k" : String(c.count), cx, cy);
+          stamp(ctx, sprite(c.worst, r, ""), cx, cy);
+        } else {  /* the radius by half pixels: one sprite per colour and count shown */
+          r = Math.round(2 * Math.min(CELL / 2 - 1, 7 + 2.2 * Math.log(c.count))) / 2;
+          stamp(ctx, sprite(c.worst, r, c.count > 999 ? Math.round(c.count / 1000) + "k" : String(c.count)),
+                (ci + 0.5) * CELL, (cj + 0.5) * CELL);
         }
       });
     }
@@ -111,6 +126,13 @@
         c.width = c.height = TILE;
         draw(c, coords);
         return c;
+      },
+      _tileReady: function (coords, err, tile) {
+        /* a tile is drawn when made: shown at once, not faded in (Leaflet's fade sets every new tile's
+           opacity each frame for 200 ms after a zoom and keeps the old zoom's tiles 250 ms longer) */
+        var fade = this._map._fadeAnimated;
+        this._map._fadeAnimated = false;
+        try { L.GridLayer.prototype._tileReady.call(this, coords, err, tile); } finally { this._map._fadeAnimated = fade; }
       }
     });
     var grid = new Grid({ pane: "cityopsIncidents", className: "cityops-incidents", tileSize: TILE,
@@ -119,16 +141,20 @@
     function redraw() {
       frame = null;
       /* the tiles on screen, as Leaflet's GridLayer keeps them (_tiles, _tileZoom: the integer zoom they are
-         drawn at; a fractional map zoom scales them) */
-      var z = grid._tileZoom, tiles = grid._tiles;
+         drawn at; a fractional map zoom scales them); the dirty ones left when the budget is spent wait for
+         the next frame, marks for tiles no longer on screen are dropped (a new tile is drawn when made) */
+      var z = grid._tileZoom, tiles = grid._tiles, start = performance.now(), left = {}, more = false;
       Object.keys(tiles).forEach(function (key) {
-        var t = tiles[key];
-        if (t.coords.z !== z) return;
-        if (dirtyAll || dirty[t.coords.x + "|" + t.coords.y + "|" + t.coords.z]) draw(t.el, t.coords);
+        var t = tiles[key], k = t.coords.x + "|" + t.coords.y + "|" + t.coords.z;
+        if (t.coords.z !== z || !(dirtyAll || dirty[k])) return;
+        if (performance.now() - start < BUDGET_MS) draw(t.el, t.coords);
+        else { left[k] = true; more = true; }
       });
-      dirty = {};
+      dirty = left;
       dirtyAll = false;
+      if (more) frame = requestAnimationFrame(redraw);
     }
+    function redrawAll() { dirtyAll = true; if (!frame) frame = requestAnimationFrame(redraw); }
     function touch(p) {
       /* the tiles at the current zoom where p is drawn (its own and, near an edge, a neighbour) */
       var z = grid._tileZoom;
@@ -141,16 +167,17 @@
       });
       if (!frame) frame = requestAnimationFrame(redraw);
     }
-    function put(inc) {
+    function put(inc, quiet) {
+      /* quiet: part of a bulk batch, whose tiles are all redrawn after it */
       var old = points[inc.id];
       var q = map.project([inc.lat, inc.lon], REF_Z);
       var p = { inc: inc, x: q.x, y: q.y };
       p.b = bucketOf(p);
-      if (old) { buckets.get(old.b).delete(inc.id); touch(old); }
+      if (old) { buckets.get(old.b).delete(inc.id); if (!quiet) touch(old); } else count += 1;
       if (!buckets.has(p.b)) buckets.set(p.b, new Map());
       buckets.get(p.b).set(inc.id, p);
       points[inc.id] = p;
-      touch(p);
+      if (!quiet) touch(p);
     }
     function hit(e) {
       /* the incident (or cell of incidents) under a click, else null */
@@ -185,13 +212,20 @@
     }, true);
 
     grid.cityops = {
-      upsert: function (list) { list.forEach(put); return Object.keys(points).length; },
+      upsert: function (list) {
+        var bulk = list.length > BULK;
+        list.forEach(function (inc) { put(inc, bulk); });
+        if (bulk) redrawAll();
+        return count;
+      },
       remove: function (ids) {
+        var bulk = ids.length > BULK;
         ids.forEach(function (id) {
           var p = points[id];
-          if (p) { buckets.get(p.b).delete(id); delete points[id]; touch(p); }
+          if (p) { buckets.get(p.b).delete(id); delete points[id]; count -= 1; if (!bulk) touch(p); }
         });
-        return Object.keys(points).length;
+        if (bulk) redrawAll();
+        return count;
       },
       select: function (id) {
         var p = points[id];
@@ -200,9 +234,9 @@
         open(p);
         return true;
       },
-      count: function () { return Object.keys(points).length; },
+      count: function () { return count; },
       get: function (id) { return points[id] ? points[id].inc : null; },
-      redrawAll: function () { dirtyAll = true; if (!frame) frame = requestAnimationFrame(redraw); }
+      redrawAll: redrawAll
     };
     return grid;
   }

@@ -195,15 +195,27 @@
       return fc.features.length;
     },
     setCellStatus: function (statuses) {
-      var n = 0;
-      Object.keys(statuses).forEach(function (code) {
+      var n = 0, codes = Object.keys(statuses);
+      codes.forEach(function (code) {
         G.cellStatus[code] = statuses[code];
         if (G.cells[code]) { G.cells[code].setStyle(cellStyle(code)); n += 1; }
       });
       G.site.forEach(function (spec) {  /* a site's coded boundaries (its street layer) are coloured alike */
         if (!spec.coded) return;
         Object.keys(G.loaded).forEach(function (id) {
-          if (id.indexOf(spec.key + ":") === 0) G.loaded[id].setStyle(function (f) { return siteStyle(spec, f); });
+          if (id.indexOf(spec.key + ":") !== 0) return;
+          /* only the features of the codes that changed: a grid layer holds tens of thousands */
+          var chunk = G.loaded[id], byCode = chunk._cityopsByCode;
+          if (!byCode) {  /* indexed once per chunk, the first time a status reaches it */
+            byCode = chunk._cityopsByCode = {};
+            chunk.eachLayer(function (l) {
+              var c = l.feature && l.feature.properties.code;
+              if (c) (byCode[c] = byCode[c] || []).push(l);
+            });
+          }
+          codes.forEach(function (c) {
+            (byCode[c] || []).forEach(function (l) { l.setStyle(siteStyle(spec, l.feature)); });
+          });
         });
       });
       return n;

@@ -8,15 +8,22 @@
 The console's real map (CityMapView, 1920x1080, offscreen) on the city view. The incidents and the units go
 through CityState and the map's own diffs (`apply_changes`); the units are the simulator's fleet
 (console/simulator/fleet.py) driving to 150 dispatched incidents at 10 simulated seconds a second. The 215
-street polygons are schematic hexagons around the streets' seats (the real outlines are another branch's:
-issue 17 item 2), drawn and recoloured by a bench script in the page, on the map's canvas.
+street polygons are schematic hexagons around the streets' seats, drawn and recoloured by a bench script in
+the page on a canvas of their own, as the map's street cells have (resources/map/gis_layers.js; the cells
+themselves show from zoom 11, not at the city's view measured here).
 
 Measured after a warm-up:
 - GUI-thread stall: how late a 16 ms timer fires (p50/p99/max) and the share of time beyond a 16 ms frame;
 - the page's own frame time: requestAnimationFrame deltas, reported back to Python once a second over a
   QWebChannel (p50/p99/max, and the share of time beyond 50 ms);
 - a zoom from the city to a district (浦东): from the call to the second animation frame after it (drawn),
-  `--zooms` times there and back (p50/max).
+  `--zooms` times there and back (p50/max);
+- where the time goes, in measures load does not stretch: the GUI thread's CPU time per second
+  (time.thread_time) and the bridge's share of it (the per-second diffs built and sent); the CPU time per
+  second of the console process (all its threads, Chromium's browser side included) and of each kind of
+  WebEngine child (the renderer: the page); in the page, performance.now() summed per kind of work (vector
+  canvases repainted or re-projected, incident tiles made, units moved, streets recoloured) and Chromium's
+  long tasks; the same for the zooms (per zoom) and for loading the incidents (GUI-thread CPU).
 Variants: `anchor` (the page with its districts only, on the same machine in the same run: the floor),
 `cluster` (the map before: Leaflet.markercluster over canvas circle markers, MapOptions(incidents="cluster")),
 `grid` (the map now: the incidents on canvas tiles, resources/map/city_incidents.js), and `canvas` (every
@@ -65,14 +72,21 @@ PAGE_JS = """
   };
   document.head.appendChild(s);
   window.__bench.addStreets = function (list) {
+    /* on a canvas of their own, as the map's street cells are (gis_layers.js: the cells' pane) */
+    map.createPane("benchStreets").style.zIndex = 410;
+    var canvas = L.canvas({ pane: "benchStreets" });
     list.forEach(function (p) {
       window.__bench.streets[p.code] = L.polygon(p.ring, { color: "#30a46c", weight: 1, fillColor: "#1f4d3a",
-                                                          fillOpacity: 0.7, interactive: false }).addTo(map);
+                                                          fillOpacity: 0.7, interactive: false,
+                                                          renderer: canvas }).addTo(map);
     });
     return Object.keys(window.__bench.streets).length;
   };
   window.__bench.recolour = function (fills) {
+    var t = performance.now();
     Object.keys(fills).forEach(function (c) { window.__bench.streets[c].setStyle({ fillColor: fills[c] }); });
+    var c = window.__bench.cost.recolour || (window.__bench.cost.recolour = [0, 0, 0]), d = performance.now() - t;
+    c[0] += d; c[1] += 1; if (d > c[2]) c[2] = d;
     return 1;
   };
   window.__bench.zoom = function (b, back) {
@@ -86,6 +100,38 @@ PAGE_JS = """
       requestAnimationFrame(function () { window.__bench.zoomMs = performance.now() - t0; });
     });
     return 1;
+  };
+  /* where the page's time goes: performance.now() around the map's own work, summed per kind
+     [ms, calls, max ms]; and the renderer's long tasks (over 50 ms) as Chromium reports them */
+  window.__bench.cost = {};
+  function meter(name, obj, key) {
+    var f = obj && obj[key];
+    if (!f) return;
+    obj[key] = function () {
+      var t = performance.now();
+      try { return f.apply(this, arguments); } finally {
+        var d = performance.now() - t, c = window.__bench.cost[name] || (window.__bench.cost[name] = [0, 0, 0]);
+        c[0] += d; c[1] += 1; if (d > c[2]) c[2] = d;
+      }
+    };
+  }
+  meter("vector_redraw", L.Canvas.prototype, "_redraw");    /* districts, streets, trails: a canvas repainted */
+  meter("vector_reproject", L.Canvas.prototype, "_update");  /* a canvas resized and moved (zoom, pan) */
+  meter("tile_add", L.GridLayer.prototype, "_addTile");      /* an incidents tile made and drawn */
+  meter("units", window.cityops, "upsertUnits");
+  meter("incidents", window.cityops, "upsertIncidents");
+  meter("cells", window.cityopsGis, "setCellStatus");
+  window.__bench.long = [0, 0];
+  try {
+    new PerformanceObserver(function (l) {
+      l.getEntries().forEach(function (e) { window.__bench.long[0] += e.duration; window.__bench.long[1] += 1; });
+    }).observe({ entryTypes: ["longtask"] });
+  } catch (e) { window.__bench.long = null; }
+  window.__bench.takeCost = function () {
+    var out = { cost: window.__bench.cost, long: window.__bench.long };
+    window.__bench.cost = {};
+    window.__bench.long = window.__bench.long && [0, 0];
+    return JSON.stringify(out);
   };
   window.__bench.canvasIncidents = function (list) {
     /* the fallback: every incident one canvas circle marker, no clustering */
@@ -123,6 +169,23 @@ def incidents(n: int, now: float, dispatched: int) -> list[bytes]:
               "sla_due_ts": now + 3600, "assignee": "城管执法中队" if i < dispatched else None, "detail": "",
               "history": []}
         out.append(orjson.dumps({"type": "event", "seq": 0, "event": ev}))
+    return out
+
+
+def cpu_by_kind(pid: int) -> dict[str, float]:
+    """CPU seconds (user + system) so far of this process and of each kind of its WebEngine children
+    (renderer, gpu, zygote, utility), from /proc: load stretches wall time, not these."""
+    tick = os.sysconf("SC_CLK_TCK")
+    t = os.times()
+    out = {"console": t.user + t.system}
+    for kid in descendants(pid):
+        try:
+            fields = Path(f"/proc/{kid}/stat").read_text().rsplit(")", 1)[1].split()
+            cmd = Path(f"/proc/{kid}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        kind = next((a.split(b"=", 1)[1].decode() for a in cmd if a.startswith(b"--type=")), "other")
+        out[kind] = out.get(kind, 0.0) + (int(fields[11]) + int(fields[12])) / tick
     return out
 
 
@@ -206,8 +269,19 @@ def run(variant: str, seconds: float, warmup: float, n_incidents: int, n_units: 
                 result["markers"] = await wait_js(f"__bench.canvasIncidents({json.dumps(marks)})")
                 state.take_changes()
             else:
+                await wait_js("__bench.takeCost()")
+                c0 = time.thread_time()
                 view.apply_changes(state.take_changes())
-                result["markers"] = await wait_js("cityops.count()")
+                result["load_bridge_gui_cpu_ms"] = round((time.thread_time() - c0) * 1000, 1)
+                end = time.monotonic() + 600
+                while time.monotonic() < end:  # the map may take its incidents in several calls
+                    result["markers"] = await wait_js("cityops.count()")
+                    if result["markers"] == len(state.incidents.open):
+                        break
+                    await asyncio.sleep(0.1)
+                result["load_gui_thread_cpu_ms"] = round((time.thread_time() - c0) * 1000, 1)
+                result["load_page_ms"] = {k: [round(v[0], 1), v[1], round(v[2], 1)]
+                                          for k, v in json.loads(await wait_js("__bench.takeCost()"))["cost"].items()}
             rings = [{"code": r.code, "ring": hexagon(*r.centroid)} for r in streets]
             await wait_js(f"__bench.addStreets({json.dumps(rings)})")
             result["load_s"] = round(time.perf_counter() - t, 1)
@@ -217,10 +291,12 @@ def run(variant: str, seconds: float, warmup: float, n_incidents: int, n_units: 
             state.apply("bench", UnitFrame(tuple(fleet.reports(sim_t[0]))))
             view.apply_changes(state.take_changes())
         flip = [0]
+        second_cpu: list[float] = []
 
         def every_second():
             if not loaded:
                 return
+            c0 = time.thread_time()
             flip[0] += 1
             js(f"__bench.recolour({json.dumps({r.code: FILLS[(i + flip[0]) % 4] for i, r in enumerate(streets)})})")
             sim_t[0] += 10.0  # ten simulated seconds a second: the units visibly drive
@@ -228,6 +304,7 @@ def run(variant: str, seconds: float, warmup: float, n_incidents: int, n_units: 
             if moved:
                 state.apply("bench", UnitFrame(tuple(moved)))
                 view.apply_changes(state.take_changes())
+            second_cpu.append((time.thread_time() - c0) * 1000)
 
         st = QTimer(view)
         st.timeout.connect(every_second)
@@ -248,10 +325,25 @@ def run(variant: str, seconds: float, warmup: float, n_incidents: int, n_units: 
             return
         ticks.clear()
         bench.deltas.clear()
+        second_cpu.clear()
+        await wait_js("__bench.takeCost()")
+        cpu0, gui0 = cpu_by_kind(os.getpid()), time.thread_time()
         t0 = time.perf_counter()
         await asyncio.sleep(seconds)
         t1 = time.perf_counter()
+        gui1, cpu1 = time.thread_time(), cpu_by_kind(os.getpid())
         timer.stop()
+        page_cost = json.loads(await wait_js("__bench.takeCost()"))
+        per_s = 1000 / (t1 - t0)
+        result.update({
+            "gui_thread_cpu_ms_per_s": round((gui1 - gui0) * per_s, 1),
+            "bridge_cpu_ms_per_second_p50": pct(second_cpu, 50),
+            "bridge_cpu_ms_per_second_max": round(max(second_cpu), 2) if second_cpu else None,
+            "cpu_ms_per_s": {k: round((cpu1[k] - cpu0.get(k, 0.0)) * per_s, 1) for k in cpu1},
+            "page_ms_per_s": {k: [round(v[0] * per_s / 1000, 1), v[1], round(v[2], 1)]
+                              for k, v in page_cost["cost"].items()},
+            "page_long_tasks": page_cost["long"],
+        })
         frames = list(bench.deltas)
         stall = (np.array(ticks) - 0.016) * 1000
         fr = np.array(frames)
@@ -281,11 +373,22 @@ def run(variant: str, seconds: float, warmup: float, n_incidents: int, n_units: 
                 await asyncio.sleep(0.02)
             return None
 
+        await wait_js("__bench.takeCost()")
+        zc0, zg0 = cpu_by_kind(os.getpid()), time.thread_time()
         for _ in range(zooms):
             there.append(await timed_zoom(f"__bench.zoom({json.dumps(bounds)}, null)"))
             await asyncio.sleep(0.3)
             back.append(await timed_zoom(f"__bench.zoom(null, {json.dumps(home)})"))
             await asyncio.sleep(0.3)
+        zg1, zc1 = time.thread_time(), cpu_by_kind(os.getpid())
+        zcost = json.loads(await wait_js("__bench.takeCost()"))
+        result.update({  # what the zooms (there and back, each) cost, per zoom
+            "zoom_gui_thread_cpu_ms": round((zg1 - zg0) * 1000 / (2 * zooms), 1),
+            "zoom_cpu_ms": {k: round((zc1[k] - zc0.get(k, 0.0)) * 1000 / (2 * zooms), 1) for k in zc1},
+            "zoom_page_ms": {k: [round(v[0] / (2 * zooms), 1), v[1], round(v[2], 1)]
+                             for k, v in zcost["cost"].items()},
+            "zoom_long_tasks": zcost["long"],
+        })
         there = [x for x in there if isinstance(x, (int, float))]
         back = [x for x in back if isinstance(x, (int, float))]
         result.update({"zooms": len(there), "zoom_to_district_ms_p50": pct(there, 50),
