@@ -100,6 +100,10 @@
         S.cluster.options.iconCreateFunction = clusterIcon;
       }
       S.labels = L.layerGroup().addTo(S.map);
+      /* names above every marker (incident discs 430, unit badges 640), under popups and hover tips; the
+         placer keeps them off markers where it can (label_placer.js) */
+      S.map.createPane("cityopsLabels").style.zIndex = 645;
+      S.map.getPane("cityopsLabels").style.pointerEvents = "none";
       if (window.cityopsAreas) cityopsAreas.init(S.map);  /* warnings' areas (incident_areas.js) */
       /* streets' seat points above the district outlines, under the stale hatch (z-index 450) */
       S.map.createPane("cityopsStreets").style.zIndex = 420;
@@ -109,7 +113,8 @@
         S.districtLayers[p.code] = layer;
         layer.on("click", function () { send({ area: p.code }); });
         var c = layer.getBounds().getCenter();
-        var t = L.tooltip({ permanent: true, direction: "center", className: "cityops-label", interactive: false })
+        var t = L.tooltip({ permanent: true, direction: "center", className: "cityops-label", interactive: false,
+                            pane: "cityopsLabels" })
           .setLatLng(c).setContent(el("span", null, p.name_zh));
         t._cityopsNames = { zh: p.name_zh, en: p.name_en };
         S.districtLabels[p.code] = t;
@@ -134,6 +139,8 @@
         container.addEventListener(ev, function () { S.userMoved = true; }, { passive: true });
       });
       S.map.on("zoomend overlayadd", function () { declutter(); });
+      /* the incidents' tiles of a new view are drawn after zoomend: the names are placed again around them */
+      if (S.grid) S.cluster.on("load", function () { declutter(); });
       window.addEventListener("resize", function () {
         S.map.invalidateSize();
         if (!S.userMoved) fit();
@@ -205,7 +212,7 @@
         var m = L.circleMarker([p.lat, p.lon], Object.assign({ pane: "cityopsStreets" }, streetStyle(p.st, p.code === v.code)));
         m.on("click", function () { send({ area: p.code }); });
         m.bindTooltip(el("span", null, p.name), { permanent: true, direction: "right", offset: [6, 0],
-                                                  className: "cityops-street-label" });
+                                                  className: "cityops-street-label", pane: "cityopsLabels" });
         m._cityopsCode = p.code;
         m._cityopsSt = p.st;
         S.streets[p.code] = m;
