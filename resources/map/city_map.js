@@ -9,7 +9,7 @@
   var STATUS_EDGE = { nodata: "#6b7f99", normal: "#30a46c", warn: "#ffc53d", alarm: "#ff5a5f" };
   var S = { markers: {}, districtLayers: {}, districtLabels: {}, labels: null, selected: null, control: null,
             legend: null, status: {}, focus: [], stale: false, view: { code: null, district: null, point: null },
-            streets: {} };
+            streets: {}, land: {} };
   var STREET_ZOOM = 13;  /* a street has a seat point, not an outline: the map closes in on it */
 
   function el(tag, cls, text) {
@@ -49,6 +49,26 @@
     /* the bright edge colours: a street's point must read against its district's dark fill */
     return { radius: here ? 9 : 6, color: here ? "#ffffff" : "#0b1a2a", weight: here ? 3 : 1.5,
              fillColor: STATUS_EDGE[st] || STATUS_EDGE.nodata, fillOpacity: 1 };
+  }
+
+  /* the part of a district a view frames: its polygons, less islets under 1% of its largest one (佘山岛,
+     0.1 km² some 25 km east of Chongming, would pull the whole city's frame off to the left) */
+  function landBounds(layer) {
+    var polys = layer.getLatLngs(), parts = [];
+    if (polys.length && polys[0].length && !Array.isArray(polys[0][0])) polys = [polys];  /* a Polygon */
+    polys.forEach(function (poly) {
+      var ring = poly[0], a = 0;
+      for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        a += (ring[j].lng - ring[i].lng) * (ring[j].lat + ring[i].lat);
+      }
+      parts.push({ area: Math.abs(a), bounds: L.latLngBounds(ring) });
+    });
+    var big = Math.max.apply(null, parts.map(function (p) { return p.area; }));
+    var b = null;
+    parts.forEach(function (p) {
+      if (p.area >= 0.01 * big) b = b ? b.extend(p.bounds) : L.latLngBounds(p.bounds.getSouthWest(), p.bounds.getNorthEast());
+    });
+    return b || layer.getBounds();
   }
 
   var STATUS_RANK = { nodata: 0, normal: 1, warn: 2, alarm: 3 };
@@ -111,6 +131,7 @@
       S.districts.eachLayer(function (layer) {
         var p = layer.feature.properties;
         S.districtLayers[p.code] = layer;
+        S.land[p.code] = landBounds(layer);
         layer.on("click", function () { send({ area: p.code }); });
         var c = layer.getBounds().getCenter();
         var t = L.tooltip({ permanent: true, direction: "center", className: "cityops-label", interactive: false,
@@ -123,10 +144,10 @@
       var fit = function () {
         /* the districts in focus (an emergency's area), else the view: a district, a street's seat, the city */
         var b = null;
-        var codes = S.focus.length ? S.focus : S.view.district ? [S.view.district] : [];
+        var codes = S.focus.length ? S.focus : S.view.district ? [S.view.district] : Object.keys(S.land);
         codes.forEach(function (code) {
-          var l = S.districtLayers[code];
-          if (l) b = b ? b.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast());
+          var l = S.land[code];
+          if (l) b = b ? b.extend(l) : L.latLngBounds(l.getSouthWest(), l.getNorthEast());
         });
         S.map.invalidateSize();  /* the page may have been zoomed or resized since Leaflet last looked */
         S.map.fitBounds(b || S.districts.getBounds(), { padding: [10, 10], animate: false });
