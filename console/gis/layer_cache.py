@@ -46,17 +46,29 @@ def _tiers(meta: dict, entry: Path) -> dict[int, dict]:
             for z, t in meta["tiers"].items()}
 
 
-def load_layer(spec: LayerSpec, cache_dir: Path) -> LoadedLayer:
+def cached_layer(spec: LayerSpec, cache_dir: Path) -> LoadedLayer | None:
+    """The layer without reading its file, when that is possible: from the cache (one small meta.json), or
+    the Problem of a file that is not there. None: the file must be read (load_layer, seconds for a big one)."""
     key = cache_key(spec)
     if key is None:
         return LoadedLayer(spec, "", problems=[Problem(str(spec.file), None, "no such file (or it cannot be read)")])
     entry = cache_dir / key
     meta_path = entry / "meta.json"
-    if meta_path.is_file():
-        meta = json.loads(meta_path.read_text(encoding="utf-8"))
-        return LoadedLayer(spec, key, tiers=_tiers(meta, entry),
-                           count=meta["count"], problems=[Problem(**p) for p in meta["problems"]],
-                           bounds=tuple(meta["bounds"]) if meta["bounds"] else None, cached=True)
+    if not meta_path.is_file():
+        return None
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    return LoadedLayer(spec, key, tiers=_tiers(meta, entry),
+                       count=meta["count"], problems=[Problem(**p) for p in meta["problems"]],
+                       bounds=tuple(meta["bounds"]) if meta["bounds"] else None, cached=True)
+
+
+def load_layer(spec: LayerSpec, cache_dir: Path) -> LoadedLayer:
+    """The layer from the cache, else read, checked, simplified and written to the cache."""
+    done = cached_layer(spec, cache_dir)
+    if done is not None:
+        return done
+    key = cache_key(spec) or ""
+    entry = cache_dir / key
     tiers, props, problems, bounds, anchors = read_layer(spec)
     if not props and any(p.feature is None and p.skipped for p in problems):
         return LoadedLayer(spec, key, problems=problems)  # the file could not be used: nothing to cache

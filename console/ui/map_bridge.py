@@ -12,7 +12,7 @@ import tempfile
 from collections import deque
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QTimer, QUrl, Signal
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
     QWebEngineProfile,
@@ -30,7 +30,7 @@ from console.ui.i18n import is_english
 from console.ui.map_units import MapUnits
 from console.views.area_rollup import street_points
 from console.views.labels import SEVERITY_ZH, STATE_ZH, STATUS_COLOR, STATUS_ZH
-from console.views.map_page import MapOptions, build_page
+from console.views.map_page import MapOptions, build_page, layer_json, log_problems, start_site_layers
 
 log = logging.getLogger(__name__)
 CROWD_INDICATOR = "crowd.density"
@@ -85,6 +85,7 @@ class CityMapView(QWebEngineView):
     areaClicked = Signal(str)  # a district's outline or a street's point: the window drills to it
     unitClicked = Signal(str)  # a dispatch unit's badge
     ready = Signal()
+    layerArrived = Signal(str)  # (layer name) a site layer read after the page was built is on the map now
 
     def __init__(self, state: CityState, clock: Clock, options: MapOptions | None = None, parent=None):
         super().__init__(parent)
@@ -106,7 +107,19 @@ class CityMapView(QWebEngineView):
         self.setPage(self._page)
         self._page.message.connect(self._on_message)
         self._dir = tempfile.TemporaryDirectory(prefix="cityops-map-")
-        self.page_path: Path = build_page(Path(self._dir.name), self.options)
+        # the site's layers: those the cache has are drawn from the start; a file read for the first time
+        # (seconds for a big one) is read in a child process and joins the map when it is ready
+        reads = dict(enumerate(start_site_layers(self.options, Path(self._dir.name))))
+        now = {i: f.result() for i, f in reads.items() if f.done()}
+        for layer in now.values():
+            log_problems(layer)
+        self._reading = {i: f for i, f in reads.items() if i not in now}
+        self._late_layers: list[dict] = []  # read after the page was built: sent at every page (re)load
+        self._read_timer = QTimer(self, interval=200)
+        self._read_timer.timeout.connect(self._poll_reads)
+        if self._reading:
+            self._read_timer.start()
+        self.page_path: Path = build_page(Path(self._dir.name), self.options, now)
         self.is_ready = False
         self._focus: list[str] = []
         self.wall_mode = False  # no controls on the page: a wall is looked at, not touched
@@ -135,6 +148,8 @@ class CityMapView(QWebEngineView):
                 self.js("focus", self._focus)
             if self.wall_mode:
                 self.js("wall", True)
+            for payload in self._late_layers:
+                self.gis_js("addLayer", payload)
             self.ready.emit()
         elif isinstance(obj.get("select"), str):
             self.incidentClicked.emit(obj["select"])
@@ -142,6 +157,26 @@ class CityMapView(QWebEngineView):
             self.areaClicked.emit(obj["area"])
         elif isinstance(obj.get("unit"), str):
             self.unitClicked.emit(obj["unit"])
+
+    def _poll_reads(self) -> None:
+        """A site layer read in the background is done: its problems logged, the layer to the page."""
+        for i, f in [(i, f) for i, f in self._reading.items() if f.done()]:
+            del self._reading[i]
+            layer = f.result()
+            log_problems(layer)
+            if layer.count:
+                payload = layer_json(layer, i)
+                self._late_layers.append(payload)
+                if self.is_ready:
+                    self.gis_js("addLayer", payload)
+            self.layerArrived.emit(layer.spec.name)
+        if not self._reading:
+            self._read_timer.stop()
+
+    @property
+    def layers_reading(self) -> int:
+        """How many site layers are still being read."""
+        return len(self._reading)
 
     # ---------------------------------------------------------------- console -> page
     def js(self, call: str, payload, callback=None) -> None:

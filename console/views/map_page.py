@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import logging
 import re
+from concurrent.futures import Future
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -20,9 +21,9 @@ import folium.plugins
 import xstatic.pkg.leaflet as xs_leaflet
 import xstatic.pkg.leaflet_markercluster as xs_cluster
 
-from console.gis.layer_cache import load_layer
 from console.gis.layer_load import LoadedLayer
 from console.gis.layer_spec import LayerSpec
+from console.gis.layer_worker import layer_later
 from console.gis.street_cells import street_cells
 from console.resources import resource
 
@@ -77,16 +78,34 @@ def _street_cells(districts: Path, regions: Path, _stamp: tuple) -> str:
     return json.dumps(cells, ensure_ascii=False, separators=(",", ":"))
 
 
-def site_layers(options: MapOptions, out_dir: Path) -> list[LoadedLayer]:
-    """The site's layers, read (or taken from the cache); every problem is logged with its file and feature."""
+def start_site_layers(options: MapOptions, out_dir: Path) -> list[Future]:
+    """Each site layer as a Future, in the configuration's order: done at once when the cache has it, else
+    read in a child process (console/gis/layer_worker.py): a big file's first read never holds the caller."""
     cache_dir = options.gis_cache or out_dir / "gis-cache"
-    loaded = []
-    for spec in options.layers:
-        layer = load_layer(spec, cache_dir)
-        for p in layer.problems:
-            log.warning("map layer %s: %s", spec.name, p)
-        loaded.append(layer)
-    return loaded
+    return [layer_later(spec, cache_dir) for spec in options.layers]
+
+
+def log_problems(layer: LoadedLayer) -> None:
+    """Every problem of a layer in the log, each with its file and feature."""
+    for p in layer.problems:
+        log.warning("map layer %s: %s", layer.spec.name, p)
+
+
+def site_streets(layer: LoadedLayer) -> bool:
+    """A site's own street layer: coded street boundaries, which replace the schematic cells."""
+    return bool(layer.spec.kind == "boundary" and layer.spec.level == "street" and layer.spec.code_field
+                and layer.count)
+
+
+def layer_json(layer: LoadedLayer, order: int) -> dict:
+    """What gis_layers.js is handed for one site layer: its place in the configuration (later ones are drawn
+    over earlier ones, whichever was read first), style and zoom band, its tier scripts by zoom."""
+    x = layer
+    return {"key": x.key, "order": order, "name": x.spec.name, "kind": x.spec.kind, "level": x.spec.level,
+            "coded": bool(x.spec.code_field), "style": x.spec.style, "min": x.spec.min_zoom, "max": x.spec.max_zoom,
+            "streets": site_streets(x),
+            "tiers": {str(z): {"step": t["step"], "chunks": {c: _uri(f) for c, f in t["chunks"].items()}}
+                      for z, t in x.tiers.items()}}
 
 
 def _script_json(obj) -> str:
@@ -94,38 +113,32 @@ def _script_json(obj) -> str:
     return json.dumps(obj, ensure_ascii=False).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
-def _gis_boot(a: dict[str, Path], options: MapOptions, out_dir: Path) -> dict:
+def _gis_boot(a: dict[str, Path], layers: dict[int, LoadedLayer], out_dir: Path) -> dict:
     """What gis_layers.js is handed: the base layers (water, street cells) as a script beside the page,
-    the site's layers as tier scripts to load by zoom."""
-    layers = site_layers(options, out_dir)
-    site_streets = any(x.spec.kind == "boundary" and x.spec.level == "street" and x.spec.code_field and x.count
-                       for x in layers)
+    the site's layers read so far as tier scripts to load by zoom (the others come later, addLayer)."""
+    site = any(site_streets(x) for x in layers.values())
     stamp = tuple((p.stat().st_mtime_ns, p.stat().st_size) for p in (a["districts"], a["regions"]))
-    cells = "null" if site_streets else _street_cells(a["districts"], a["regions"], stamp)
+    cells = "null" if site else _street_cells(a["districts"], a["regions"], stamp)
     base = out_dir / "gis_base.js"
     base.write_text("window.cityopsGisBase = {water: " + a["water"].read_text(encoding="utf-8")
                     + ", cells: " + cells + "};\n", encoding="utf-8")
-    return {
-        "base": _uri(base),
-        "schematic": not site_streets,
-        "layers": [{"key": x.key, "name": x.spec.name, "kind": x.spec.kind, "level": x.spec.level,
-                    "coded": bool(x.spec.code_field), "style": x.spec.style, "min": x.spec.min_zoom,
-                    "max": x.spec.max_zoom,
-                    "tiers": {str(z): {"step": t["step"], "chunks": {c: _uri(f) for c, f in t["chunks"].items()}}
-                              for z, t in x.tiers.items()}}
-                   for x in layers if x.count],
-    }
+    return {"base": _uri(base), "schematic": not site,
+            "layers": [layer_json(x, i) for i, x in sorted(layers.items()) if x.count]}
 
 
-def build_page(out_dir: Path, options: MapOptions | None = None) -> Path:
-    """Write the map page into `out_dir` and return its path."""
+def build_page(out_dir: Path, options: MapOptions | None = None,
+               layers: dict[int, LoadedLayer] | None = None) -> Path:
+    """Write the map page into `out_dir` and return its path; `layers`: the site layers read so far
+    (start_site_layers, by their place in options.layers), drawn from the start."""
     opt = options or MapOptions()
     a = asset_paths()
     missing = [k for k, p in a.items() if not p.exists()]
     if missing:
         raise FileNotFoundError(f"map assets missing: {missing}")
-    # maxZoom on the map itself: folium only gives max_zoom to tile layers, and we may have none
-    m = folium.Map(location=SHANGHAI_CENTER, zoom_start=opt.zoom, tiles=None, prefer_canvas=True, maxZoom=18, minZoom=7,
+    # maxZoom on the map itself: folium only gives max_zoom to tile layers, and we may have none. minZoom 6:
+    # a wall's map, zoomed for text read from metres away, has ~450x140 CSS pixels, where the whole city
+    # needs a zoom under 7 (at 7 it was clamped and cut top and bottom)
+    m = folium.Map(location=SHANGHAI_CENTER, zoom_start=opt.zoom, tiles=None, prefer_canvas=True, maxZoom=18, minZoom=6,
                    zoomSnap=0.25,
                    control_scale=True, zoom_control=True, attribution_control=bool(opt.tile_url))
     m.default_js = [("leaflet", _uri(a["leaflet_js"]))]
@@ -153,7 +166,7 @@ def build_page(out_dir: Path, options: MapOptions | None = None) -> Path:
         "heat": heat.get_name(), "incidents": opt.incidents,
     }
     out_dir.mkdir(parents=True, exist_ok=True)
-    gis = {"map": m.get_name(), **_gis_boot(a, opt, out_dir)}
+    gis = {"map": m.get_name(), **_gis_boot(a, layers or {}, out_dir)}
     m.get_root().header.add_child(folium.Element(f'<link rel="stylesheet" href="{_uri(a["page_css"])}"/>'))
     m.get_root().header.add_child(folium.Element(f'<link rel="stylesheet" href="{_uri(a["units_css"])}"/>'))
     m.get_root().html.add_child(folium.Element(

@@ -9,7 +9,7 @@
   var STATUS_EDGE = { nodata: "#6b7f99", normal: "#30a46c", warn: "#ffc53d", alarm: "#ff5a5f" };
   var S = { markers: {}, districtLayers: {}, districtLabels: {}, labels: null, selected: null, control: null,
             legend: null, status: {}, focus: [], stale: false, view: { code: null, district: null, point: null },
-            streets: {} };
+            streets: {}, land: {} };
   var STREET_ZOOM = 13;  /* a street has a seat point, not an outline: the map closes in on it */
 
   function el(tag, cls, text) {
@@ -88,6 +88,26 @@
              fillColor: STATUS_EDGE[st] || STATUS_EDGE.nodata, fillOpacity: 1 };
   }
 
+  /* the part of a district a view frames: its polygons, less islets under 1% of its largest one (佘山岛,
+     0.1 km² some 25 km east of Chongming, would pull the whole city's frame off to the left) */
+  function landBounds(layer) {
+    var polys = layer.getLatLngs(), parts = [];
+    if (polys.length && polys[0].length && !Array.isArray(polys[0][0])) polys = [polys];  /* a Polygon */
+    polys.forEach(function (poly) {
+      var ring = poly[0], a = 0;
+      for (var i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+        a += (ring[j].lng - ring[i].lng) * (ring[j].lat + ring[i].lat);
+      }
+      parts.push({ area: Math.abs(a), bounds: L.latLngBounds(ring) });
+    });
+    var big = Math.max.apply(null, parts.map(function (p) { return p.area; }));
+    var b = null;
+    parts.forEach(function (p) {
+      if (p.area >= 0.01 * big) b = b ? b.extend(p.bounds) : L.latLngBounds(p.bounds.getSouthWest(), p.bounds.getNorthEast());
+    });
+    return b || layer.getBounds();
+  }
+
   var STATUS_RANK = { nodata: 0, normal: 1, warn: 2, alarm: 3 };
   function overlaps(a, b) { return a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom; }
   /* names never sit on each other (resources/map/label_placer.js): districts first (in focus, then the
@@ -137,6 +157,10 @@
         S.cluster.options.iconCreateFunction = clusterIcon;
       }
       S.labels = L.layerGroup().addTo(S.map);
+      /* names above every marker (incident discs 430, unit badges 640), under popups and hover tips; the
+         placer keeps them off markers where it can (label_placer.js) */
+      S.map.createPane("cityopsLabels").style.zIndex = 645;
+      S.map.getPane("cityopsLabels").style.pointerEvents = "none";
       if (window.cityopsAreas) cityopsAreas.init(S.map);  /* warnings' areas (incident_areas.js) */
       /* streets' seat points above the district outlines, under the stale hatch (z-index 450) */
       S.map.createPane("cityopsStreets").style.zIndex = 420;
@@ -144,9 +168,11 @@
       S.districts.eachLayer(function (layer) {
         var p = layer.feature.properties;
         S.districtLayers[p.code] = layer;
+        S.land[p.code] = landBounds(layer);
         layer.on("click", function () { send({ area: p.code }); });
         var c = layer.getBounds().getCenter();
-        var t = new NameLabel({ permanent: true, direction: "center", className: "cityops-label", interactive: false })
+        var t = new NameLabel({ permanent: true, direction: "center", className: "cityops-label", interactive: false,
+                                pane: "cityopsLabels" })
           .setLatLng(c).setContent(el("span", null, p.name_zh));
         t._cityopsNames = { zh: p.name_zh, en: p.name_en };
         S.districtLabels[p.code] = t;
@@ -155,10 +181,10 @@
       var fit = function () {
         /* the districts in focus (an emergency's area), else the view: a district, a street's seat, the city */
         var b = null;
-        var codes = S.focus.length ? S.focus : S.view.district ? [S.view.district] : [];
+        var codes = S.focus.length ? S.focus : S.view.district ? [S.view.district] : Object.keys(S.land);
         codes.forEach(function (code) {
-          var l = S.districtLayers[code];
-          if (l) b = b ? b.extend(l.getBounds()) : L.latLngBounds(l.getBounds().getSouthWest(), l.getBounds().getNorthEast());
+          var l = S.land[code];
+          if (l) b = b ? b.extend(l) : L.latLngBounds(l.getSouthWest(), l.getNorthEast());
         });
         S.map.invalidateSize();  /* the page may have been zoomed or resized since Leaflet last looked */
         S.map.fitBounds(b || S.districts.getBounds(), { padding: [10, 10], animate: false });
@@ -171,6 +197,8 @@
         container.addEventListener(ev, function () { S.userMoved = true; }, { passive: true });
       });
       S.map.on("zoomend overlayadd", function () { declutter(); });
+      /* the incidents' tiles of a new view are drawn after zoomend: the names are placed again around them */
+      if (S.grid) S.cluster.on("load", function () { declutter(); });
       window.addEventListener("resize", function () {
         S.map.invalidateSize();
         if (!S.userMoved) fit();
@@ -242,7 +270,8 @@
         var m = L.circleMarker([p.lat, p.lon], Object.assign({ pane: "cityopsStreets" }, streetStyle(p.st, p.code === v.code)));
         m.on("click", function () { send({ area: p.code }); });
         m.bindTooltip(new NameLabel({ permanent: true, direction: "right", offset: [6, 0],
-                                      className: "cityops-street-label" }).setContent(el("span", null, p.name)));
+                                      className: "cityops-street-label", pane: "cityopsLabels" })
+          .setContent(el("span", null, p.name)));
         m._cityopsCode = p.code;
         m._cityopsSt = p.st;
         S.streets[p.code] = m;

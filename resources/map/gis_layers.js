@@ -112,6 +112,32 @@
     });
   }
 
+  function addSite(spec) {
+    /* a site layer, in the order the configuration lists them (later ones drawn over earlier, whichever
+       was read first: those after it leave the map and come back, to be drawn again over it) */
+    spec.group = L.layerGroup();
+    spec.content = L.layerGroup().addTo(spec.group);
+    spec.onMap = {};  /* "zoom:chunk" -> the chunk's layer, while on the map */
+    spec.shown = null;
+    var after = G.site.filter(function (s) { return s.order > spec.order; });
+    var again = after.filter(function (s) { return G.map.hasLayer(s.group); });
+    again.forEach(function (s) { G.map.removeLayer(s.group); });
+    spec.group.addTo(G.map);
+    again.forEach(function (s) { s.group.addTo(G.map); });
+    G.site.push(spec);
+    G.site.sort(function (a, b) { return a.order - b.order; });
+  }
+  function dropSchematic() {
+    /* the site's own street layer arrived: the schematic cells (and their 示意 note) give way to it */
+    Object.keys(G.cells).forEach(function (code) { G.cellGroup.removeLayer(G.cells[code]); });
+    G.cells = {};
+    G.schematic = false;
+    if (G.control) G.control.removeLayer(G.cellGroup);
+    if (G.note) G.map.removeControl(G.note);
+    G.note = null;
+    G.noteBox = null;
+  }
+
   var api = {
     ready: false,
     init: function (cfg) {
@@ -140,14 +166,8 @@
       if (base.cells) {
         addCells(base.cells, function (f) { return f.properties.code; }, function (f) { return f.properties.district; });
       }
-      /* the site's layers, in the order the configuration lists them (later ones drawn over earlier) */
-      (cfg.layers || []).forEach(function (spec) {
-        spec.group = L.layerGroup().addTo(G.map);
-        spec.content = L.layerGroup().addTo(spec.group);
-        spec.onMap = {};  /* "zoom:chunk" -> the chunk's layer, while on the map */
-        spec.shown = null;
-        G.site.push(spec);
-      });
+      /* the site's layers read so far (the others arrive through addLayer) */
+      (cfg.layers || []).forEach(addSite);
       G.map.on("zoomend overlayadd overlayremove", function () { showCells(); refreshSite(); });
       G.map.on("moveend", refreshSite);
       /* the view and street statuses the console already sends to cityops also colour the cells */
@@ -168,6 +188,15 @@
       refreshSite();
       api.ready = true;
       return true;
+    },
+    addLayer: function (spec) {
+      /* a site layer read after the page was built (console/gis/layer_worker.py): on the map from now */
+      if (G.site.some(function (s) { return s.key === spec.key; })) return 0;
+      if (spec.streets && G.schematic) dropSchematic();
+      addSite(spec);
+      if (G.control) G.control.addOverlay(spec.group, escaped(spec.name));
+      refreshSite();
+      return G.site.length;
     },
     tier: function (key, zoom, chunk, fc) {
       /* a tier's chunk arrived (refreshSite asked for it) */
@@ -226,6 +255,7 @@
     },
     addOverlays: function (control, t) {
       /* the layer switch: water, the street cells (示意 when schematic), each site layer by its own name */
+      G.control = control;
       if (t.water) control.addOverlay(G.water, t.water);
       if (Object.keys(G.cells).length) control.addOverlay(G.cellGroup, G.schematic ? t.cellsSchematic : t.cells);
       G.site.forEach(function (spec) { control.addOverlay(spec.group, escaped(spec.name)); });

@@ -3,7 +3,12 @@
    first of its places where its box meets no label already placed (nor a map control), or is hidden.
    Boxes are read from the DOM in one pass (one layout), then moves are written in one pass: a label moves
    with the CSS `translate` property, which adds to the transform Leaflet positions it with, so Leaflet's
-   own positioning is never fought. Run again at every zoom, resize, view or language change. */
+   own positioning is never fought. Run again at every zoom, resize, view or language change.
+   Markers are obstacles too, but soft ones: a label takes the first place that meets no label, control
+   or marker (a unit's badge, an incident's disc), else the first that meets no label or control, lying
+   over the marker (the labels' pane is above the markers' and the names have a halo, city_map.css):
+   a crowded downtown never loses a name to a disc. The discs are painted on canvas tiles, so what is
+   read is their painted pixels, under the boxes tried only. */
 (function () {
   "use strict";
   /* the places, as fractions of the label's own width/height plus pixels: the anchor's own place first */
@@ -19,6 +24,37 @@
     return { left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy };
   }
 
+  /* the markers under a box: unit badges (DOM boxes) and incidents' discs (any painted pixel of the
+     incidents' canvas tiles; each tile read once per placing, and only when a box reaches it) */
+  var BADGES = ".leaflet-cityopsUnits-pane .leaflet-marker-icon";
+  var DISC_TILES = ".leaflet-cityopsIncidents-pane canvas";
+  function markers() {
+    var badges = Array.prototype.map.call(document.querySelectorAll(BADGES), function (e) {
+      return e.getBoundingClientRect();
+    }).filter(function (r) { return r.width && r.height; });
+    var tiles = Array.prototype.map.call(document.querySelectorAll(DISC_TILES), function (c) {
+      return { c: c, r: c.getBoundingClientRect(), px: null };
+    }).filter(function (t) { return t.r.width && t.r.height && t.c.width && t.c.height; });
+    function painted(t, box) {
+      var r = t.r, sx = t.c.width / r.width, sy = t.c.height / r.height;  /* a fractional zoom scales tiles */
+      if (t.px === null) {
+        try { t.px = t.c.getContext("2d").getImageData(0, 0, t.c.width, t.c.height).data; }
+        catch (e) { t.px = false; }  /* unreadable: not counted as a disc */
+      }
+      if (!t.px) return false;
+      var x0 = Math.max(0, Math.floor((box.left - r.left) * sx)), x1 = Math.min(t.c.width, Math.ceil((box.right - r.left) * sx));
+      var y0 = Math.max(0, Math.floor((box.top - r.top) * sy)), y1 = Math.min(t.c.height, Math.ceil((box.bottom - r.top) * sy));
+      for (var y = y0; y < y1; y += 2) {
+        for (var x = x0; x < x1; x += 2) { if (t.px[(y * t.c.width + x) * 4 + 3] > 40) return true; }
+      }
+      return false;
+    }
+    return function under(box) {
+      return badges.some(function (q) { return meets(box, q); }) ||
+        tiles.some(function (t) { return meets(box, t.r) && painted(t, box); });
+    };
+  }
+
   /* items: [{el, prio, places}] (places: AROUND_CENTRE by default); returns how many were hidden */
   function place(items) {
     items.forEach(function (it) { it.el.style.translate = ""; it.el.style.visibility = ""; });
@@ -29,18 +65,24 @@
     var placed = Array.prototype.map.call(document.querySelectorAll(".leaflet-control"), function (e) {
       return e.getBoundingClientRect();
     }).filter(function (r) { return r.width && r.height; });
+    var onMarker = markers();
     var moves = new Array(items.length), hidden = 0;
     order.forEach(function (i) {
       var r = boxes[i], w = r.right - r.left, h = r.bottom - r.top;
       if (!w || !h) { moves[i] = [0, 0]; return; }  /* not laid out (a hidden layer): nothing to avoid */
-      var places = items[i].places || AROUND_CENTRE;
+      var places = items[i].places || AROUND_CENTRE, fallback = null;
       for (var k = 0; k < places.length; k++) {
         var p = places[k], dx = p[0] * w + p[2], dy = p[1] * h + p[3], box = shifted(r, dx, dy);
-        if (!placed.some(function (q) { return meets(box, q); })) {
-          placed.push(box);
-          moves[i] = [dx, dy];
-          return;
-        }
+        if (placed.some(function (q) { return meets(box, q); })) continue;
+        if (onMarker(box)) { if (!fallback) fallback = [dx, dy, box]; continue; }
+        placed.push(box);
+        moves[i] = [dx, dy];
+        return;
+      }
+      if (fallback) {  /* every free place lies over a marker: the first of them, above it */
+        placed.push(fallback[2]);
+        moves[i] = [fallback[0], fallback[1]];
+        return;
       }
       moves[i] = null;
       hidden += 1;

@@ -103,7 +103,7 @@ def measure(bundle: Path, quit_after: float = 8.0) -> dict:
         r["check"] = check_screenshot(png) if png.exists() else None
         runs.append(r)
     build = {}
-    info = bundle / "_internal" / "console" / "build_info.json"
+    info = bundle / "_internal" / "console" / "site" / "build_info.json"  # beside about.py, which reads it
     if info.exists():
         build = json.loads(info.read_text(encoding="utf-8"))
     return {

@@ -102,8 +102,11 @@ def test_a_site_layer_loads_and_a_hostile_name_shows_literally(qtbot, shift, tmp
     spec = LayerSpec(file=path, kind="points", name="泵站" + HOSTILE, name_field="MC", code_field="BM")
     with caplog.at_level(logging.WARNING):
         view = make_view(qtbot, shift, MapOptions(layers=(spec,), gis_cache=tmp_path / "cache"))
+        qtbot.waitUntil(lambda: view.layers_reading == 0, timeout=60_000)  # read in a child process
     assert any("pumps.geojson: feature 1 (code P2): no geometry" in r.getMessage() for r in caplog.records)
     js(qtbot, view, f"{MAP_VAR}.setView([31.23,121.47],14,{{animate:false}}); 1")
+    qtbot.waitUntil(lambda: bool(json.loads(js(qtbot, view, "JSON.stringify(cityopsGis.state())"))["site"]),
+                    timeout=5_000)
     key = json.loads(js(qtbot, view, "JSON.stringify(cityopsGis.state())"))["site"][0]["key"]
     qtbot.waitUntil(lambda: json.loads(js(qtbot, view, "JSON.stringify(cityopsGis.state())"))["site"][0]["n"] == 1,
                     timeout=5_000)

@@ -3,6 +3,7 @@ short and no two texts overlap (checked by geometry, with both banners up), the 
 a district, and old or cut-off data is said loudly, never shown as live."""
 
 import itertools
+import json
 import time
 from pathlib import Path
 
@@ -37,7 +38,7 @@ def shift():
     return simulate_shift(1.0, incident_rate_per_min=3, auto_handle=0.3)
 
 
-def make_wall(qtbot, shift, size, views=None, dwell=None, with_map=True, scope="310000"):
+def make_wall(qtbot, shift, size, views=None, dwell=None, with_map=True, scope="310000", diagonal=65):
     state, _, end = shift
     clock = Clock()
     clock.set_fixed(end)
@@ -45,7 +46,7 @@ def make_wall(qtbot, shift, size, views=None, dwell=None, with_map=True, scope="
     bridge = StateBridge(state, source, clock)
     m = CityMapView(state, clock) if with_map else None
     wall = WallWindow(state, source, clock, bridge, load_wall_config(resource("config", "wall.json"), views, dwell),
-                      WallOptions(diagonal_in=65, size=size), m, scope)
+                      WallOptions(diagonal_in=diagonal, size=size), m, scope)
     qtbot.addWidget(wall)
     wall.place()
     if m is not None:
@@ -210,3 +211,36 @@ def test_every_window_keeps_to_the_feeds_clock(qtbot):
     with qtbot.waitSignal(bridge.second, timeout=3000):
         pass
     assert clock.offset == 3600.0  # the median: one feed with a wild clock does not drag the rest
+
+
+# Shanghai's land, west to east and south to north (resources/shanghai/districts.geojson): Qingpu's west
+# edge, Hengsha island's east end, Jinshan's shore, Chongming's north shore. An islet beyond (佘山岛, 0.1 km²
+# at 122.24 E) is not what a wall frames.
+LAND = {"west": (31.1, 120.853), "east": (31.3, 122.118), "south": (30.678, 121.3), "north": (31.87, 121.6)}
+
+
+@pytest.mark.parametrize("size", [(3840, 2160), (1920, 1080)], ids=["4k", "1080p"])
+def test_the_wall_map_frames_shanghai_in_its_middle(qtbot, shift, size):
+    """All of the city's land in view and in the middle, on the short map a 50-inch wall has with a banner up
+    (its text, big to be read from 5 m, zooms the page to some 450x140 CSS pixels: too few for the zoom a
+    workstation's map stops at)."""
+    wall, source, _, _ = make_wall(qtbot, shift, size, diagonal=50)
+    source.feeds[0].state = FeedState.RECONNECTING  # the data banner: the map is shorter still
+    wall.refresh_status()
+    qtbot.waitUntil(lambda: js_value(qtbot, wall.map, "!!document.querySelector('.cityops-wall')"), timeout=10_000)
+    qtbot.wait(1000)  # the page takes the wall's zoom factor and new height, and frames the city again
+    where = js_value(qtbot, wall.map, f"""JSON.stringify((function () {{
+        var m = window[Object.keys(window).find(function (k) {{
+            return k.indexOf('map_') === 0 && window[k].getZoom; }})];
+        var land = {json.dumps(LAND)}, out = {{size: [m.getSize().x, m.getSize().y],
+            box: [document.documentElement.clientWidth, document.documentElement.clientHeight]}};
+        Object.keys(land).forEach(function (k) {{ var p = m.latLngToContainerPoint(land[k]); out[k] = [p.x, p.y]; }});
+        return out; }})())""")
+    g = json.loads(where)
+    w, h = g["size"]
+    # Leaflet knows the page's real size, the wall's zoom factor included (a fractional CSS pixel rounds)
+    assert abs(w - g["box"][0]) <= 1 and abs(h - g["box"][1]) <= 1, g
+    assert g["west"][0] >= 0 and g["east"][0] <= w and g["north"][1] >= 0 and g["south"][1] <= h, g  # all of it
+    left, right = g["west"][0], w - g["east"][0]
+    assert abs(left - right) <= 0.02 * w, g  # in the middle: as much room left of it as right of it
+    wall.screenshot(OUT / f"wall-city-{size[0]}x{size[1]}.png")
