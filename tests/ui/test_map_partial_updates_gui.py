@@ -89,8 +89,9 @@ def test_a_sites_street_layer_is_recoloured_street_by_street(qtbot, tmp_path):
                      style={"fill_color": "#204060", "fill_opacity": 1.0})
     _, view = make_view(qtbot, MapOptions(layers=(spec,), gis_cache=tmp_path / "cache"))
     js_value(qtbot, view, f"{MAP_VAR}.setView([31.23,121.48],14,{{animate:false}}); 1")
-    qtbot.waitUntil(lambda: json.loads(js_value(qtbot, view, "JSON.stringify(cityopsGis.state())"))["site"][0]["n"]
-                    == 2, timeout=10_000)
+    # the layer is read off the GUI thread and joins the page when ready (console/gis/layer_worker.py)
+    qtbot.waitUntil(lambda: [s["n"] for s in json.loads(js_value(qtbot, view, "JSON.stringify(cityopsGis.state())"))
+                             ["site"]] == [2], timeout=30_000)
     qtbot.waitUntil(lambda: fill_at(qtbot, view, 31.23, 121.47) == "#204060", timeout=5_000)
     view.gis_js("setCellStatus", {"X-901": "alarm"})
     qtbot.waitUntil(lambda: fill_at(qtbot, view, 31.23, 121.47) == "#7d1f24", timeout=5_000)
