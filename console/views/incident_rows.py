@@ -304,14 +304,14 @@ class IncidentRows:
         """The rows in view from scratch: one argsort of every live slot's key (`resort` False, a filter
         change: the order kept is current already) and a mask over that order."""
         if resort:
-            slots = np.flatnonzero(self.alive[: self._cap])  # ascending: a stable sort keeps ties by slot
+            slots = np.flatnonzero(self.alive[: self._cap])
             # number each text column once (the first fill pays, not the first sort by it), and again
             # when most of what it numbered is gone
             for col, order in self.orders.items():
                 if len(slots) and (not len(order) or len(order) > 2 * len(slots) + 1000):
                     self._number(col, build=True)
             keys = self._key[slots] = self._keys_of(slots)
-            order = np.argsort(keys, kind="stable")
+            order = _by_key_then_slot(slots, keys)
             self._all, self._all_keys = slots[order], keys[order]
             self._in_all[:] = False
             self._in_all[self._all] = True
@@ -395,6 +395,18 @@ class IncidentRows:
                              & (self._due[:n] < now))
         id_of = self.id_of
         return [id_of[s] for s in hit.tolist()]
+
+
+def _by_key_then_slot(slots: np.ndarray, keys: np.ndarray) -> np.ndarray:
+    """The argsort of (key, slot): numpy's quicksort (SIMD, ~4x its stable sort on 100,000 floats), then,
+    when keys tie, one sort of (tie group, slot) as integers."""
+    order = np.argsort(keys)
+    sorted_keys = keys[order]
+    new_group = sorted_keys[1:] != sorted_keys[:-1]
+    if len(order) > 1 and not new_group.all():
+        group = np.concatenate(([0], np.cumsum(new_group)))
+        order = order[np.argsort(group * (int(slots.max()) + 1) + slots[order])]
+    return order
 
 
 def _find(order: np.ndarray, keys: np.ndarray, slots: np.ndarray, slot_keys: np.ndarray) -> np.ndarray:
