@@ -324,8 +324,9 @@ class IncidentTableModel(QAbstractTableModel):
                 self._open.discard(eid)
                 self._ours_of.pop(eid, None)
         # only a change of membership (opened, closed, moved category or place) can regroup
-        regroup = {eid for eid in ids if self._group_of.get(eid) != self._group_key(eid)}
-        self._update(ids | self._regroup(regroup))
+        keys = {eid: self._group_key(eid) for eid in ids}
+        group_of = self._group_of
+        self._update(ids | self._regroup({eid for eid, key in keys.items() if group_of.get(eid) != key}, keys))
 
     def _update(self, ids) -> None:
         """Re-place these items' rows, telling Qt row by row (or with one reset when many moved)."""
@@ -380,16 +381,17 @@ class IncidentTableModel(QAbstractTableModel):
             r = self._shown_row(p)
             self.dataChanged.emit(self.index(r, 0), self.index(r, last))
 
-    def _regroup(self, ids: set[str]) -> set[str]:
-        """Keep near-duplicate groups current for events that joined or left one; returns the ids whose
-        leader or group size changed (their rows show ×N, or hide under grouping)."""
+    def _regroup(self, ids: set[str], group_keys: dict | None = None) -> set[str]:
+        """Keep near-duplicate groups current for events that joined or left one (`group_keys`: their
+        `_group_key`s, when known already); returns the ids whose leader or group size changed (their
+        rows show ×N, or hide under grouping)."""
         keys = set()
         for eid in ids:
             old = self._group_of.pop(eid, None)
             if old is not None:
                 self._groups[old].discard(eid)
                 keys.add(old)
-            key = self._group_key(eid)
+            key = group_keys[eid] if group_keys is not None and eid in group_keys else self._group_key(eid)
             if key is not None:
                 self._groups.setdefault(key, set()).add(eid)
                 self._group_of[eid] = key
@@ -397,7 +399,8 @@ class IncidentTableModel(QAbstractTableModel):
         touched: set[str] = set()
         for key in keys:
             members = self._groups.get(key, set())
-            order = sorted((self.lookup(m).created_ts, m) for m in members)
+            lookup = self.lookup
+            order = sorted([(lookup(m).created_ts, m) for m in members])
             leader, start, sizes = None, 0.0, {}
             leaders = {}
             for created, m in order:
@@ -441,8 +444,9 @@ class IncidentTableModel(QAbstractTableModel):
                 slot = rows.slot_of.get(eid)
                 if slot is not None and bool(rows.ours[slot]) != self._ours(self.lookup(eid)):
                     changed.add(eid)
-        regroup = {eid for eid in changed if self._group_of.get(eid) != self._group_key(eid)}
-        self._update(changed | self._regroup(regroup))
+        keys = {eid: self._group_key(eid) for eid in changed}
+        group_of = self._group_of
+        self._update(changed | self._regroup({eid for eid, key in keys.items() if group_of.get(eid) != key}, keys))
 
     def set_pending(self, pending: dict[str, str], holders: dict[str, str] | None = None) -> None:
         changed = set(pending) ^ set(self.pending) | {k for k in pending if self.pending.get(k) != pending[k]}

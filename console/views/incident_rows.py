@@ -190,14 +190,13 @@ class IncidentRows:
         if n == 0:
             return at
         self.alive[at] = True
-        sev, state = [ev.severity for ev in events], [ev.state for ev in events]
-        v_sev, v_state, v_domain, v_region = self._v_sev, self._v_state, self._v_domain, self._v_region
-        self._sev[at] = [v_sev(s.value) for s in sev]
-        self._sev_rank[at] = [s.rank for s in sev]
-        self._state[at] = [v_state(s.value) for s in state]
-        self._state_ord[at] = [_STATE_ORDER.get(s.value, 9) for s in state]
-        self._domain[at] = [v_domain(ev.domain) for ev in events]
-        self._region[at] = [v_region(ev.region) for ev in events]
+        # an enum's .value is a Python-level descriptor: asked once per member here, not per incident
+        sev = _codes([ev.severity for ev in events], lambda m: (self._v_sev(m.value), m.rank))
+        self._sev[at], self._sev_rank[at] = sev[:, 0], sev[:, 1]
+        state = _codes([ev.state for ev in events], lambda m: (self._v_state(m.value), _STATE_ORDER.get(m.value, 9)))
+        self._state[at], self._state_ord[at] = state[:, 0], state[:, 1]
+        self._domain[at] = _codes([ev.domain for ev in events], lambda t: (self._v_domain(t),))[:, 0]
+        self._region[at] = _codes([ev.region for ev in events], lambda t: (self._v_region(t),))[:, 0]
         self._created[at] = [ev.created_ts for ev in events]
         self._due[at] = dues
         for c, attr in TEXT_COLUMNS.items():
@@ -395,6 +394,13 @@ class IncidentRows:
                              & (self._due[:n] < now))
         id_of = self.id_of
         return [id_of[s] for s in hit.tolist()]
+
+
+def _codes(values: list, code) -> np.ndarray:
+    """`code(value)` (a tuple of small integers) for each value, asked once per distinct value."""
+    distinct = {v: i for i, v in enumerate(dict.fromkeys(values))}
+    table = np.array([code(v) for v in distinct], dtype=np.int64).reshape(len(distinct), -1)
+    return table[np.fromiter(map(distinct.__getitem__, values), dtype=np.int64, count=len(values))]
 
 
 def _by_key_then_slot(slots: np.ndarray, keys: np.ndarray) -> np.ndarray:
