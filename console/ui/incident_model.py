@@ -113,7 +113,7 @@ class IncidentTableModel(QAbstractTableModel):
         self.rows = IncidentRows()
         self._shown: dict[str, Event] = {}  # id -> the version whose columns the rows hold
         self._n = 0
-        # row -> (its item, breached): filled by a paint, emptied whenever a row or the clock moves
+        # row -> its cells: filled by a paint, dropped when its row changes or rows move, made again each second
         self._memo: dict[int, _Cells] = {}
         self._open: set[str] = {*state.incidents.open, *state.open_console_alerts()}
         self._regroup(set(self._open))

@@ -421,7 +421,9 @@ def _find(order: np.ndarray, keys: np.ndarray, slots: np.ndarray, slot_keys: np.
     lo = np.searchsorted(keys, slot_keys, side="left")
     if len(lo):
         hi = np.searchsorted(keys, slot_keys, side="right")
-        for i in np.flatnonzero(hi - lo > 0).tolist():
+        one, many = np.flatnonzero(hi - lo == 1), np.flatnonzero(hi - lo > 1)
+        lo[one] += order[lo[one]] < slots[one]  # one equal key: it, or before or after it
+        for i in many.tolist():
             lo[i] += int(np.searchsorted(order[lo[i]:hi[i]], slots[i]))
     return lo
 
