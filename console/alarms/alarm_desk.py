@@ -179,13 +179,16 @@ class AlarmDesk:
         breach, not every second); call it with the live picture only. With a scope, only those its
         level handles at `now` (without `now`, none counts as overdue)."""
         open_incidents = self._ours(open_incidents, now)
-        return self.new_red_breaches({e.id for e in open_incidents if e.severity is Severity.RED and breached(e)})
+        now_red = {e.id for e in open_incidents if e.severity is Severity.RED and breached(e)}
+        return self.red_breaches_moved(now_red - self._breached_red, self._breached_red - now_red)
 
-    def new_red_breaches(self, now_red: set[str]) -> list[str]:
-        """The same, given the ids of every red incident this level handles that is overdue now (the
-        queue's columns know them without a walk of 100,000 incidents every second)."""
-        fresh = sorted(now_red - self._breached_red)
-        self._breached_red = now_red
+    def red_breaches_moved(self, became: set[str], ceased: set[str]) -> list[str]:
+        """The same, given what changed since the last call: the ids of red incidents this level handles
+        that became overdue and of those that ceased to be (the queue's columns know them without a walk
+        of 100,000 incidents every second). An id in both (gone and back between two calls) stays as it was."""
+        self._breached_red -= ceased - became
+        fresh = sorted(became - self._breached_red)
+        self._breached_red.update(fresh)
         if fresh:
             log.warning("SLA breached by %d red incident(s): %s%s", len(fresh), ", ".join(fresh[:10]),
                         " …" if len(fresh) > 10 else "")

@@ -122,15 +122,20 @@ def test_rows_in_view_stay_as_a_fresh_sort_gives_them(column):
         assert [key(events[fresh.id_of[s]], column) for s in fresh.view.tolist()] == got
 
 
-def test_red_overdue_are_the_late_red_rows_this_level_handles():
+def test_red_overdue_changes_are_the_late_red_rows_this_level_handles():
     def ev(eid, severity, due):
         return Event(eid, 1, eid, "c", "traffic", severity, "hotline_12345", "310104", None, IncidentState.NEW,
                      T - 60, T - 60, sla_due_ts=due)
 
     rows = IncidentRows()
     evs = [ev("LATE", Severity.RED, T - 1), ev("ON-TIME", Severity.RED, T + 1), ev("YELLOW", Severity.YELLOW, T - 1),
-           ev("OTHER-LEVEL", Severity.RED, T - 1), ev("CLOSED", Severity.RED, T - 1)]
+           ev("OTHER-LEVEL", Severity.RED, T - 1), ev("CLOSING", Severity.RED, T - 1)]
     slots = rows.put(evs, [e.sla_due_ts for e in evs])
     rows.ours[slots] = [True, True, True, False, True]
-    rows.drop("CLOSED")
-    assert rows.red_overdue(Severity.RED.rank, T) == ["LATE"]
+    assert rows.red_overdue_changes(Severity.RED.rank, T) == (["LATE", "CLOSING"], [])
+    assert rows.red_overdue_changes(Severity.RED.rank, T) == ([], [])  # nothing moved
+    rows.drop("CLOSING")
+    rows.place(np.array([slots[4]]), np.array([False]))
+    again = rows.put([ev("NEW", Severity.RED, T - 1)], [T - 1])  # may take the closed one's slot
+    rows.ours[again] = True
+    assert rows.red_overdue_changes(Severity.RED.rank, T + 2) == (["ON-TIME", "NEW"], ["CLOSING"])
