@@ -61,8 +61,7 @@ class AlarmPanel:
         breaches are not news), the flood banner follows the desk, due incidents are escalated."""
         now = self.clock.now()
         # the queue's columns find the red overdue ones: no walk of 100,000 incidents every second
-        if live_picture and self.desk.new_breaches(self.incident_model.red_overdue(now),
-                                                   self.incident_model.breached, now):
+        if live_picture and self.desk.red_breaches_moved(*self.incident_model.red_overdue_changes(now)):
             self.sound.play()
         flood = self.desk.update_flood(now)
         if flood.in_flood:

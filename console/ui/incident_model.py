@@ -15,6 +15,7 @@ from __future__ import annotations
 import functools
 import heapq
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QAbstractTableModel, QCoreApplication, QModelIndex, Qt
@@ -48,8 +49,22 @@ HEADERS = {
 }
 _ROLES = frozenset({Qt.ItemDataRole.DisplayRole, EVENT_ID_ROLE, Qt.ItemDataRole.ForegroundRole,
                     Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole})
+_DISPLAY, _FG, _BG, _TIP = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
+                                                Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole))
+_SLA, _SOURCE = COLUMNS.index("sla"), COLUMNS.index("source")
+_PAINTED = (_DISPLAY, _FG, _BG)  # the roles a paint shows
+_NOTHING = (None,) * len(COLUMNS)
+_PAINTED_MAX = 300  # more rows than a screen shows: painted while scrolling, not all on screen
 _FILTERS = ("severities", "states", "domains", "district", "text", "group_duplicates")
 BULK = 2000  # more rows moving than this in one flush: one reset instead of a signal per row
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """One row as painted: its item and, per data role, one value per column."""
+
+    ev: Event
+    by_role: dict[int, tuple]
 
 
 @functools.cache
@@ -98,8 +113,8 @@ class IncidentTableModel(QAbstractTableModel):
         self.rows = IncidentRows()
         self._shown: dict[str, Event] = {}  # id -> the version whose columns the rows hold
         self._n = 0
-        # row -> (its item, breached): filled by a paint, emptied whenever a row or the clock moves
-        self._memo: dict[int, tuple[Event | None, bool]] = {}
+        # row -> its cells: filled by a paint, dropped when its row changes or rows move, made again each second
+        self._memo: dict[int, _Cells] = {}
         self._open: set[str] = {*state.incidents.open, *state.open_console_alerts()}
         self._regroup(set(self._open))
         self._fill(self._open)
@@ -143,33 +158,41 @@ class IncidentTableModel(QAbstractTableModel):
         return None
 
     def data(self, index: QModelIndex, role=Qt.ItemDataRole.DisplayRole):
-        if role not in _ROLES:  # a paint asks a dozen roles per cell: most answer nothing, at once
+        if role not in _ROLES:  # a paint asks seven roles per cell: most answer nothing, at once
             return None
-        row = index.row()
-        memo = self._memo.get(row)  # one lookup and one breach test per row and paint, not per cell
-        if memo is None:
-            ev = self.event_at(row)
-            memo = self._memo[row] = (ev, ev is not None and self.breached(ev))
-        ev, breached = memo
-        if ev is None:
+        cells = self._cells(index.row())
+        if cells is None:
             return None
-        col = COLUMNS[index.column()]
-        if role == Qt.ItemDataRole.DisplayRole:
-            return self._text(ev, col)
+        if role == _TIP:
+            return plain_tooltip(cells.ev.title) if COLUMNS[index.column()] == "title" else None
         if role == EVENT_ID_ROLE:
-            return ev.id
-        if role == Qt.ItemDataRole.ForegroundRole:
-            if col == "severity":
-                return _brush(SEVERITY_COLOR[ev.severity])
-            if col == "sla" and breached:
-                return _brush("#ff6b6b")
-            if col == "source" and ev.source == CONSOLE_SOURCE:
-                return _brush("#4fd1c5")  # console-raised: never mistaken for a platform incident
-        if role == Qt.ItemDataRole.BackgroundRole and breached:
-            return _brush((120, 20, 24, 110))  # breached: the whole row stands out
-        if role == Qt.ItemDataRole.ToolTipRole and col == "title":
-            return plain_tooltip(ev.title)
-        return None
+            return cells.ev.id
+        by_column = cells.by_role.get(role)
+        return None if by_column is None else by_column[index.column()]
+
+    def _cells(self, row: int) -> _Cells | None:
+        """A row's texts and colours, made once for all its cells and every paint until the row or the
+        clock moves (a paint asks for each cell separately)."""
+        cells = self._memo.get(row)
+        if cells is None:
+            ev = self.event_at(row)
+            if ev is None:
+                return None
+            cells = self._memo[row] = self._make_cells(ev)
+        return cells
+
+    def _make_cells(self, ev: Event) -> _Cells:
+        breached = self.breached(ev)
+        fg: list[QBrush | None] = [None] * len(COLUMNS)
+        fg[0] = _brush(SEVERITY_COLOR[ev.severity])
+        if breached:
+            fg[_SLA] = _brush("#ff6b6b")
+        if ev.source == CONSOLE_SOURCE:
+            fg[_SOURCE] = _brush("#4fd1c5")  # console-raised: never mistaken for a platform incident
+        by_role = {_DISPLAY: tuple(self._text(ev, c) for c in COLUMNS), _FG: tuple(fg)}
+        if breached:  # the whole row stands out
+            by_role[_BG] = (_brush((120, 20, 24, 110)),) * len(COLUMNS)
+        return _Cells(ev, by_role)
 
     def _text(self, ev: Event, col: str) -> str:
         now = self.clock.now()
@@ -237,24 +260,26 @@ class IncidentTableModel(QAbstractTableModel):
                 heapq.heappush(self._deadlines, (due, ev.id))
         return ours
 
-    def _fill(self, ids) -> list[int]:
-        """Store these items' columns (those no longer open lose the level: they leave the view when
-        placed). Returns their slots."""
-        rows, slots = self.rows, []
+    def _fill(self, ids) -> np.ndarray:
+        """Store these items' columns (those no longer open are dropped: they leave the rows when placed).
+        Returns their slots."""
+        rows, gone, events = self.rows, [], []
         for eid in ids:
             ev = self.lookup(eid)
             if ev is None:
-                slot = rows.slot_of.get(eid)
+                slot = rows.drop(eid)  # its row leaves when placed
                 if slot is not None:
-                    rows.ours[slot] = False
-                    slots.append(slot)
+                    gone.append(slot)
                 self._shown.pop(eid, None)
-                continue
-            slot = rows.put(ev, self._due(ev))
-            rows.ours[slot] = self._ours(ev)
-            rows.leader[slot] = self.leader_of.get(eid, eid) == eid
-            self._shown[eid] = ev
-            slots.append(slot)
+            else:
+                events.append(ev)
+                self._shown[eid] = ev
+        slots = rows.put(events, [self._due(ev) for ev in events])
+        leader_of = self.leader_of
+        rows.ours[slots] = [self._ours(ev) for ev in events]
+        rows.leader[slots] = [leader_of.get(ev.id, ev.id) == ev.id for ev in events]
+        if gone:
+            slots = np.concatenate((slots, np.array(gone, dtype=np.int64)))
         return slots
 
     def _due(self, ev: Event) -> float:
@@ -299,27 +324,30 @@ class IncidentTableModel(QAbstractTableModel):
                 self._open.discard(eid)
                 self._ours_of.pop(eid, None)
         # only a change of membership (opened, closed, moved category or place) can regroup
-        regroup = {eid for eid in ids if self._group_of.get(eid) != self._group_key(eid)}
-        self._update(ids | self._regroup(regroup))
+        keys = {eid: self._group_key(eid) for eid in ids}
+        group_of = self._group_of
+        self._update(ids | self._regroup({eid for eid, key in keys.items() if group_of.get(eid) != key}, keys))
 
     def _update(self, ids) -> None:
         """Re-place these items' rows, telling Qt row by row (or with one reset when many moved)."""
-        self._memo.clear()
         slots = self._fill(ids)
-        if not slots:
+        if not len(slots):
             return
         rows = self.rows
-        slots_a = np.array(slots, dtype=np.int64)
-        placed = rows.place(slots_a, rows.mask(slots_a))
+        placed = rows.place(slots, rows.mask(slots))
         if placed is None or len(placed.removed) + len(placed.inserted) > BULK:  # None: the view was rebuilt
             self.beginResetModel()  # the queue re-selects its incident on modelReset
+            rows.number_texts()  # a first fill numbers the text columns, not the first sort by one
+            self._memo.clear()
             self._n = len(rows.view)
             self.endResetModel()
-        else:
-            self._signal(placed)
-        for eid in ids:
-            if eid not in self._shown:
-                rows.drop(eid)
+            return
+        if len(placed.removed) or len(placed.inserted):  # rows moved: what was painted where is gone
+            self._memo.clear()
+        else:  # rows changed in place: only theirs
+            for p in placed.changed.tolist():
+                self._memo.pop(self._shown_row(p), None)
+        self._signal(placed)
 
     def _group_key(self, eid: str) -> tuple[str, str] | None:
         """Near-duplicates are grouped among the rows of this console's level only: a row must never be
@@ -353,16 +381,17 @@ class IncidentTableModel(QAbstractTableModel):
             r = self._shown_row(p)
             self.dataChanged.emit(self.index(r, 0), self.index(r, last))
 
-    def _regroup(self, ids: set[str]) -> set[str]:
-        """Keep near-duplicate groups current for events that joined or left one; returns the ids whose
-        leader or group size changed (their rows show ×N, or hide under grouping)."""
+    def _regroup(self, ids: set[str], group_keys: dict | None = None) -> set[str]:
+        """Keep near-duplicate groups current for events that joined or left one (`group_keys`: their
+        `_group_key`s, when known already); returns the ids whose leader or group size changed (their
+        rows show ×N, or hide under grouping)."""
         keys = set()
         for eid in ids:
             old = self._group_of.pop(eid, None)
             if old is not None:
                 self._groups[old].discard(eid)
                 keys.add(old)
-            key = self._group_key(eid)
+            key = group_keys[eid] if group_keys is not None and eid in group_keys else self._group_key(eid)
             if key is not None:
                 self._groups.setdefault(key, set()).add(eid)
                 self._group_of[eid] = key
@@ -370,7 +399,8 @@ class IncidentTableModel(QAbstractTableModel):
         touched: set[str] = set()
         for key in keys:
             members = self._groups.get(key, set())
-            order = sorted((self.lookup(m).created_ts, m) for m in members)
+            lookup = self.lookup
+            order = sorted([(lookup(m).created_ts, m) for m in members])
             leader, start, sizes = None, 0.0, {}
             leaders = {}
             for created, m in order:
@@ -414,8 +444,9 @@ class IncidentTableModel(QAbstractTableModel):
                 slot = rows.slot_of.get(eid)
                 if slot is not None and bool(rows.ours[slot]) != self._ours(self.lookup(eid)):
                     changed.add(eid)
-        regroup = {eid for eid in changed if self._group_of.get(eid) != self._group_key(eid)}
-        self._update(changed | self._regroup(regroup))
+        keys = {eid: self._group_key(eid) for eid in changed}
+        group_of = self._group_of
+        self._update(changed | self._regroup({eid for eid, key in keys.items() if group_of.get(eid) != key}, keys))
 
     def set_pending(self, pending: dict[str, str], holders: dict[str, str] | None = None) -> None:
         changed = set(pending) ^ set(self.pending) | {k for k in pending if self.pending.get(k) != pending[k]}
@@ -427,24 +458,43 @@ class IncidentTableModel(QAbstractTableModel):
         for eid in changed:
             row = self.row_of(eid)
             if row is not None:
+                self._memo.pop(row, None)
                 self.dataChanged.emit(self.index(row, col), self.index(row, col))
 
     def refresh_clocks(self) -> None:
-        """Ages, countdowns and holding times move every second: repaint those columns (the view asks only for
-        the rows it shows). Incidents whose deadline has just made them this level's come in."""
+        """Ages, countdowns and holding times move every second, and breaches come with time: the rows
+        painted so far are made again and only the cells that changed are repainted (mostly the
+        countdowns: a repaint of every shown cell is ~20 ms of text layout). Rows not painted yet are
+        made when they are. Incidents whose deadline has just made them this level's come in."""
         now = self.clock.now()
-        self._memo.clear()  # breaches come with time
         while self._deadlines and self._deadlines[0][0] <= now:
             due, eid = heapq.heappop(self._deadlines)
             if self._awaiting.get(eid) == due:
                 del self._awaiting[eid]
                 self._ours_of.pop(eid, None)  # its answer changes now
                 self._update({eid} | self._regroup({eid}))
-        if self._n:
-            a, b = COLUMNS.index("age"), len(COLUMNS) - 1
-            self.dataChanged.emit(self.index(0, a), self.index(self._n - 1, b))
+        painted, self._memo = self._memo, {}
+        last = len(COLUMNS) - 1
+        if len(painted) > _PAINTED_MAX:  # scrolled through many rows: repaint what is shown
+            if self._n:
+                self.dataChanged.emit(self.index(0, 0), self.index(self._n - 1, last))
+            return
+        for row, old in painted.items():
+            ev = self.event_at(row)
+            if ev is None:
+                continue
+            new = self._memo[row] = self._make_cells(ev)
+            if old.ev is not ev:
+                cols = [0, last]
+            else:
+                cols = [c for c in range(last + 1)
+                        if any(old.by_role.get(r, _NOTHING)[c] != new.by_role.get(r, _NOTHING)[c] for r in _PAINTED)]
+            if cols:
+                self.dataChanged.emit(self.index(row, cols[0]), self.index(row, cols[-1]))
 
-    def red_overdue(self, now: float) -> list[Event]:
-        """Open red incidents whose next SLA stage is overdue at `now` (from the columns: no walk of all)."""
-        out = (self.state.incidents.open.get(eid) for eid in self.rows.red_overdue(Severity.RED.rank, now))
-        return [ev for ev in out if ev is not None]
+    def red_overdue_changes(self, now: float) -> tuple[set[str], set[str]]:
+        """The open red platform incidents this level handles whose next SLA stage is overdue: the ids
+        that became so since the last call and those that ceased to be. From the columns, and costing
+        what changed: a day of 100,000 holds ~25,000 that stay overdue."""
+        became, ceased = self.rows.red_overdue_changes(Severity.RED.rank, now)
+        return set(became).difference(self.state.console_alerts), set(ceased)

@@ -210,3 +210,11 @@ def test_a_scoped_desk_counts_sounds_and_escalates_only_what_its_level_handles()
     huangpu_alarms = AlarmDesk(state := city(), held(Severity.YELLOW), levels=LevelView(rules, "310101"))
     huangpu_alarms.evaluate(state, [], T)
     assert huangpu_alarms.flood.count(T) == 1
+
+
+def test_a_red_breach_told_by_what_changed_is_news_once():
+    desk = AlarmDesk(city())
+    assert desk.red_breaches_moved({"R-1", "R-2"}, set()) == ["R-1", "R-2"]
+    assert desk.red_breaches_moved({"R-1"}, {"R-1"}) == []  # gone and back between two checks: not news again
+    assert desk.red_breaches_moved(set(), {"R-2"}) == []
+    assert desk.red_breaches_moved({"R-2"}, set()) == ["R-2"]  # no longer overdue, then overdue again: news

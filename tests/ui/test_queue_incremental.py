@@ -128,3 +128,39 @@ def test_a_reload_to_a_nearby_instant_moves_rows_without_a_reset(qapp):
     assert not resets and mirror.agrees()
     assert shown(model, "severity") == expected(state, "severity", True, "", set())
     assert model.rowCount() == 198
+
+
+def test_a_clock_second_repaints_only_the_cells_that_changed(qapp):
+    """Once a second the rows painted so far are made again; only cells whose text or colour moved are
+    signalled (a countdown each second, an age each minute, a whole row when it breaches), and what the
+    view then asks for is current, painted or not."""
+    state, clock = CityState(), Clock()
+    clock.set_fixed(T)
+    for i in range(40):  # ages of whole minutes and ten seconds: one second later they read the same
+        e = Event(f"E{i:04d}", 1, f"积水 {i}", "a", "traffic", Severity.BLUE, "hotline_12345", "310104", None,
+                  IncidentState.NEW, T - 600 - 60 * i - 10, T, sla_due_ts=T + 100 + i)
+        state.apply("city", EventFrame(0, e))
+    late = state.incidents.open["E0035"].evolve(version=2, sla_due_ts=T + 0.5)  # breaches in the next second
+    state.apply("city", EventFrame(0, late))
+    state.take_changes()
+    model = IncidentTableModel(state, clock)
+    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
+    sla, last = COLUMNS.index("sla"), len(COLUMNS) - 1
+    for r in range(10):  # a paint of the first ten rows
+        for c in range(len(COLUMNS)):
+            model.index(r, c).data()
+    row_late = model.row_of("E0035")
+    assert row_late < 10
+    seen = []
+    model.dataChanged.connect(lambda a, b, _roles=(): seen.append((a.row(), b.row(), a.column(), b.column())))
+    clock.set_fixed(T + 1)
+    model.refresh_clocks()
+    assert sorted(seen) == sorted((r, r, 0, last) if r == row_late else (r, r, sla, sla) for r in range(10))
+    for r in (0, 20):  # painted or not, what is asked for now is of this second
+        left = int(model.event_at(r).sla_due_ts - T - 1)
+        assert model.index(r, sla).data() == f"结案 {left // 60:02d}:{left % 60:02d}"
+    seen.clear()
+    clock.set_fixed(T + 60)  # a minute on: the ages too
+    model.refresh_clocks()
+    age = COLUMNS.index("age")
+    assert sorted(seen) == sorted((r, r, age, sla) for r in (*range(10), 20))  # row 20 asked for since
