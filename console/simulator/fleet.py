@@ -40,6 +40,7 @@ class _Vehicle:
     lat: float
     lon: float
     speed_ms: float
+    home: str  # the code of the district its base is in
     state: UnitState = UnitState.AVAILABLE
     incident: str | None = None
     target: tuple[float, float] | None = None
@@ -68,11 +69,16 @@ class Fleet:
             self.vehicles.append(_Vehicle(
                 id=f"U{i + 1:04d}", name=f"{station}·{seat.name_zh} {i // (len(stations) * len(seats)) + 1}号车",
                 station=station, kind=kind_of(station), base=base, lat=base[0], lon=base[1],
-                speed_ms=float(rng.uniform(25, 45)) / 3.6))
+                speed_ms=float(rng.uniform(25, 45)) / 3.6, home=seat.code))
         self.now: float | None = None
+        self._home = {v.id: v.home for v in self.vehicles}
 
     def reports(self, ts: float) -> list[Unit]:
         return [v.report(ts) for v in self.vehicles]
+
+    def home_of(self, uid: str) -> str | None:
+        """The code of the district a unit's base is in (None: no such unit)."""
+        return self._home.get(uid)
 
     def step(self, now: float, events: dict[str, Event]) -> list[Unit]:
         """Move every unit to `now` (dispatches, arrivals, returns); the reports of those that changed."""
