@@ -32,7 +32,6 @@ from console.jetstream.layout import (
     units_subject,
 )
 from console.jetstream.mirror import CityMirror
-from console.model.areas import CITY_CODE
 from console.simulator.city_model import UNITS, SimCity
 from console.simulator.fleet import Fleet
 from console.simulator.pacing import SamplePacer
@@ -179,19 +178,13 @@ class CityPublisher:
             self.messages += 1
             self.events += 1
 
-    def unit_district(self, unit: Unit) -> str:
-        """The district whose centre a unit works for: its assigned incident's, else its home station's."""
-        ev = self.city.events.get(unit.incident) if unit.incident else None
-        if ev is not None:
-            return district_of(ev.region)
-        home = self.fleet.home_of(unit.id) if self.fleet is not None else None
-        return district_of(home or CITY_CODE)
-
     async def publish_units(self, units: list[Unit]) -> None:
-        """One message per district with its units' reports (at most `batch` each)."""
+        """One message per district (Fleet.district_of) with its units' reports (at most `batch` each)."""
+        if self.fleet is None:
+            return
         by_district: dict[str, list[dict]] = {}
         for u in units:
-            by_district.setdefault(self.unit_district(u), []).append(u.to_wire())
+            by_district.setdefault(self.fleet.district_of(u, self.city.events), []).append(u.to_wire())
         batches = [(d, wires[k : k + self.opt.batch]) for d, wires in sorted(by_district.items())
                    for k in range(0, len(wires), self.opt.batch)]
         if not batches:
