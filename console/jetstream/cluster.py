@@ -3,9 +3,9 @@
 temporary folder for their configuration and data, and one user per role with least privilege.
 
   admin      creates the stream and the bucket, nothing else uses it
-  publisher  publishes readings, events and checkpoints; cannot read commands or anything else
-  authority  answers commands; cannot publish readings or events to the stream
-  hub        reads the stream and the bucket, sends commands; cannot publish readings or events
+  publisher  publishes readings, events, units and checkpoints; cannot read commands or anything else
+  authority  answers commands; cannot publish readings, events or units to the stream
+  hub        reads the stream and the bucket, sends commands; cannot publish readings, events or units
   bridge     a CAP or MQTT bridge: publishes readings, events and its checkpoints, reads sensors' subjects,
              answers commands on its own incidents (`city.commands.<owner>`), never the main authority's
   sensor     an MQTT device: publishes under `sensors/…` through nats-server's MQTT listener, nothing else
@@ -38,7 +38,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from console.jetstream.layout import BUCKET, COMMANDS, EVENTS, SAMPLES, SENSORS, STREAM
+from console.jetstream.layout import BUCKET, COMMANDS, EVENTS, SAMPLES, SENSORS, STREAM, STREAM_SUBJECTS
 from console.jetstream.pki import SiteTls, make_local_ca, new_user_nkey, nkey_public
 from console.site.process import free_ports
 
@@ -50,13 +50,13 @@ _JS_LOOKUP = ["$JS.API.INFO", f"$JS.API.STREAM.INFO.{STREAM}", f"$JS.API.STREAM.
 
 PERMISSIONS: dict[str, dict] = {
     "publisher": {
-        "publish": {"allow": [f"{SAMPLES}.>", f"{EVENTS}.>", f"$KV.{BUCKET}.>", *_JS_LOOKUP],
+        "publish": {"allow": [*STREAM_SUBJECTS, f"$KV.{BUCKET}.>", *_JS_LOOKUP],
                     "deny": [COMMANDS]},
-        "subscribe": {"allow": ["_INBOX.>"], "deny": [COMMANDS, f"{SAMPLES}.>", f"{EVENTS}.>"]},
+        "subscribe": {"allow": ["_INBOX.>"], "deny": [COMMANDS, *STREAM_SUBJECTS]},
     },
     "authority": {
-        "publish": {"allow": ["_INBOX.>"], "deny": [f"{SAMPLES}.>", f"{EVENTS}.>", "$KV.>", "$JS.>"]},
-        "subscribe": {"allow": [COMMANDS], "deny": [f"{SAMPLES}.>", f"{EVENTS}.>"]},
+        "publish": {"allow": ["_INBOX.>"], "deny": [*STREAM_SUBJECTS, "$KV.>", "$JS.>"]},
+        "subscribe": {"allow": [COMMANDS], "deny": [*STREAM_SUBJECTS]},
     },
     "hub": {
         "publish": {"allow": [COMMANDS, f"{COMMANDS}.>", *_JS_LOOKUP,
@@ -66,7 +66,7 @@ PERMISSIONS: dict[str, dict] = {
                               f"$JS.API.CONSUMER.INFO.{STREAM}.>", f"$JS.API.CONSUMER.INFO.{KV_STREAM}.>",
                               f"$JS.API.DIRECT.GET.{KV_STREAM}.>", f"$JS.API.DIRECT.GET.{KV_STREAM}",
                               f"$JS.API.STREAM.MSG.GET.{KV_STREAM}", "$JS.FC.>"],
-                    "deny": [f"{SAMPLES}.>", f"{EVENTS}.>", "$KV.>"]},
+                    "deny": [*STREAM_SUBJECTS, "$KV.>"]},
         "subscribe": {"allow": ["_INBOX.>"], "deny": [COMMANDS, f"{COMMANDS}.>"]},
     },
     "bridge": {
@@ -75,7 +75,7 @@ PERMISSIONS: dict[str, dict] = {
                               f"$JS.API.STREAM.MSG.GET.{KV_STREAM}"],
                     "deny": [COMMANDS]},
         "subscribe": {"allow": ["_INBOX.>", f"{COMMANDS}.>", f"{SENSORS}.>"],
-                      "deny": [COMMANDS, f"{SAMPLES}.>", f"{EVENTS}.>"]},
+                      "deny": [COMMANDS, *STREAM_SUBJECTS]},
     },
     # what nats-server's MQTT listener needs for a device that only publishes (QoS 0 and 1)
     "sensor": {

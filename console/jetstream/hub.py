@@ -9,8 +9,14 @@ The hub is a back end of the shared server (`console/feed/session_server.py`): w
 connection does alike (auth, subscribe checks, its own `seq` and bounded send queue: a slow console
 loses frames, sees the `seq` jump and resyncs, nobody else slows down) is the shared
 `ClientSession`'s. The hub adds where the data comes from: the mirror for snapshots, the stream for
-readings and incidents, the authority over NATS for commands. Readings arriving within `flush_s` go out
-as one `samples` frame, built once for all consoles with the same filters.
+readings, incidents and units, the authority over NATS for commands. Readings arriving within `flush_s`
+go out as one `samples` frame, built once for all consoles with the same filters; units likewise as one
+unsequenced `unit` frame (each unit's newest report only).
+
+Units go to the consoles that watch their district (a street's console: its district's units; domain
+filters do not apply, a unit has no domain). A unit published under another district than before is
+sent once more to the old district's consoles, so they see it leave (its new state and incident), and
+from then on only to the new one's.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from nats.js.api import ConsumerConfig, DeliverPolicy
 from nats.js.errors import KeyNotFoundError, NoKeysError
 
 from console.feed.client_session import ClientSession, Filters, SessionOptions
+from console.feed.decoder import Reason, decode_units
 from console.feed.protocol import DEFAULT_MAX_FRAME_BYTES, FrameType
 from console.feed.session_server import Client, SessionServer
 from console.jetstream.layout import (
@@ -38,15 +45,22 @@ from console.jetstream.layout import (
     EVENTS,
     SAMPLES,
     STREAM,
+    UNITS,
     checkpoint_group,
     commands_subject,
     parse_subject,
+    units_checkpoint_district,
 )
 from console.jetstream.mirror import CityMirror
 from console.privacy.websocket_logs import install as mask_secrets_in_logs
 
 log = logging.getLogger(__name__)
 mask_secrets_in_logs()
+
+
+def wants_units(f: Filters, district: str) -> bool:
+    """Does a console with these filters watch the units of this district (a street filter: its district's)."""
+    return not f.regions or any(district.startswith(p) or p.startswith(district) for p in f.regions)
 
 
 @dataclass
@@ -84,6 +98,9 @@ class Hub:
         self._pending_bytes = 0
         self._history: deque[tuple[float, tuple]] = deque()  # (wall time, pending entry)
         self._history_bytes = 0
+        # units reported since the last flush: id -> (districts whose consoles get it, its report as JSON)
+        self._pending_units: dict[str, tuple[tuple[str, ...], bytes]] = {}
+        self.unit_rejects: dict[str, int] = {}  # units (and unit messages) dropped, by reason
         self._sub = None
         self._tasks: list[asyncio.Task] = []
         self._last_msg_mono = time.monotonic()
@@ -135,21 +152,25 @@ class Hub:
         uptos = []
         for key in keys:
             group = checkpoint_group(key)  # the main publisher's and each bridge's
-            if group is None:
+            units_district = units_checkpoint_district(key)
+            if group is None and units_district is None:
                 continue
             body = orjson.loads((await kv.get(key)).value)
-            self.mirror.load_group(group, body["values"], body["events"])
+            if group is not None:
+                self.mirror.load_group(group, body["values"], body["events"])
+            else:
+                self._take_units(units_district, body["units"], f"checkpoint {key}")
             uptos.append(int(body["upto"]))
         # every checkpoint includes the stream up to its `upto`: replaying from the oldest one is complete,
         # and re-applying what a checkpoint already had changes nothing
         start = (min(uptos) + 1) if uptos else 1
         self.processed = start - 1
-        log.info("hub loaded %d checkpoint groups (%d series, %d open incidents)", len(uptos),
-                 len(self.mirror.latest()), len(self.mirror.events))
+        log.info("hub loaded %d checkpoints (%d series, %d open incidents, %d units)", len(uptos),
+                 len(self.mirror.latest()), len(self.mirror.events), len(self.mirror.units))
         return start
 
     async def _subscribe(self, start_seq: int) -> None:
-        cfg = ConsumerConfig(filter_subjects=[f"{SAMPLES}.>", f"{EVENTS}.>"],
+        cfg = ConsumerConfig(filter_subjects=[f"{SAMPLES}.>", f"{EVENTS}.>", f"{UNITS}.>"],
                              deliver_policy=DeliverPolicy.BY_START_SEQUENCE, opt_start_seq=max(1, start_seq))
         self._sub = await self.js.subscribe(f"{SAMPLES}.>", stream=STREAM, config=cfg, cb=self._on_msg,
                                             ordered_consumer=True, idle_heartbeat=self.opt.idle_heartbeat_s,
@@ -194,8 +215,12 @@ class Hub:
             body = orjson.loads(msg.data)
         except orjson.JSONDecodeError:
             log.warning("hub: message %d on %s is not JSON; skipped", sseq, msg.subject)
+            if kind == "units":
+                self._reject_units(Reason.BAD_JSON)
             return
-        if kind == "samples":
+        if kind == "units":
+            self._take_units(district, body, f"message {sseq} on {msg.subject}")
+        elif kind == "samples":
             if not isinstance(body, list):
                 return
             self.mirror.apply_rows(district, domain, body)
@@ -208,6 +233,60 @@ class Hub:
         elif isinstance(body, dict) and self.mirror.apply_event(body):
             self._flush()  # readings that came first go first
             self._broadcast_event(msg.data, body)
+
+    def _reject_units(self, reason: Reason, n: int = 1) -> None:
+        self.unit_rejects[reason.value] = self.unit_rejects.get(reason.value, 0) + n
+
+    def _take_units(self, district: str, body: Any, where: str) -> None:
+        """A message of unit reports (a JSON array, or one object): each checked as a console would
+        (console.feed.decoder), a bad one dropped alone and counted; the good ones into the mirror and,
+        when news, out at the next flush in the form the decoder read them."""
+        items = [body] if isinstance(body, dict) else body
+        if not isinstance(items, list):
+            self._reject_units(Reason.WRONG_TYPE)
+            log.warning("hub: %s is neither a unit nor a list of them; skipped", where)
+            return
+        rejects: dict[str, int] = {}
+        for unit in decode_units(items, rejects):
+            wire = unit.to_wire()
+            news, left = self.mirror.apply_unit(district, wire)
+            if news:
+                # the districts told since the last flush stay told: a unit that left one gets there once more
+                told = self._pending_units.get(unit.id, ((), b""))[0]
+                districts = tuple(dict.fromkeys((district, *([left] if left else []), *told)))
+                self._pending_units[unit.id] = (districts, orjson.dumps(wire))
+        if rejects:
+            for reason, n in rejects.items():
+                self.unit_rejects[reason] = self.unit_rejects.get(reason, 0) + n
+            log.warning("hub: %s: dropped %d bad unit(s) of %d (%s)", where, sum(rejects.values()), len(items),
+                        ", ".join(sorted(rejects)))
+
+    def _flush_units(self) -> None:
+        """The units reported since the last flush, one unsequenced `unit` frame per console (split at the
+        frame budget), built once for all consoles with the same filters."""
+        if not self._pending_units:
+            return
+        pending, self._pending_units = list(self._pending_units.values()), {}
+        frames: dict[Filters, list[bytes]] = {}
+        for c in self.clients.subscribed():
+            s = c.session
+            if s.filters not in frames:
+                frames[s.filters] = self._unit_frames(
+                    [raw for districts, raw in pending if any(wants_units(s.filters, d) for d in districts)])
+            for frame in frames[s.filters]:
+                s.send_bytes(frame)
+
+    def _unit_frames(self, raws: list[bytes]) -> list[bytes]:
+        out, cur, size = [], [], 0
+        for raw in raws:
+            if cur and size + len(raw) > self.opt.frame_budget:
+                out.append(b'{"type":"unit","units":[%s]}' % b",".join(cur))
+                cur, size = [], 0
+            cur.append(raw)
+            size += len(raw) + 1
+        if cur:
+            out.append(b'{"type":"unit","units":[%s]}' % b",".join(cur))
+        return out
 
     def _remember(self, entry: tuple) -> None:
         if self.opt.history_s <= 0 or self.opt.history_bytes <= 0:
@@ -329,6 +408,9 @@ class Hub:
                             if want == "all" or r.startswith(f.regions))
         events = [e for e in self.mirror.events.values() if f.wants_event(e["region"], e["domain"])]
         s.send_snapshot(rows, events, self.opt.frame_budget)
+        # then every unit of the console's districts, as the simulator sends them after a snapshot
+        for frame in self._unit_frames([orjson.dumps(u) for d, u in self.mirror.units.values() if wants_units(f, d)]):
+            s.send_bytes(frame)
 
     async def _forward_command(self, s: ClientSession, obj: dict) -> None:
         self.stats["commands"] += 1
@@ -350,6 +432,7 @@ class Hub:
             await asyncio.sleep(self.opt.flush_s)
             try:
                 self._flush()
+                self._flush_units()
             except Exception:
                 log.exception("hub flush failed")
 
@@ -365,4 +448,5 @@ class Hub:
                 "stream_seq": self.processed,
                 "nats_server": f"{url.hostname}:{url.port}" if url else None,  # no userinfo: never the password
                 "nats_reconnects": self.nc.stats.get("reconnects", 0),
-                "series": sum(len(g) for g in self.mirror.values.values()), "open_incidents": len(self.mirror.events)}
+                "series": sum(len(g) for g in self.mirror.values.values()), "open_incidents": len(self.mirror.events),
+                "units": len(self.mirror.units), "unit_rejects": dict(self.unit_rejects)}

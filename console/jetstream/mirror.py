@@ -1,9 +1,11 @@
 """The latest state of the city as the stream tells it: the newest reading of every series and every
-open incident, grouped by (district, domain) the way subjects and checkpoints are.
+open incident, grouped by (district, domain) the way subjects and checkpoints are, and the latest
+report of every dispatch unit with the district it was last published under.
 
 The publisher keeps one to write checkpoints; a hub keeps one to answer `snapshot` at once. Applying a
 message twice, or an older one after a newer one, changes nothing (readings by time, incidents by
-version), which is what lets a hub load a checkpoint and then replay the stream from a little before it.
+version, units by report time), which is what lets a hub load a checkpoint and then replay the stream
+from a little before it.
 """
 
 from __future__ import annotations
@@ -12,18 +14,21 @@ from collections import OrderedDict
 from typing import Any
 
 from console.jetstream.layout import district_of
+from console.model.unit_book import MAX_UNITS
 
 Row = list  # [indicator, region, ts, value], as on the wire
 
 
 class CityMirror:
-    def __init__(self, max_closed: int = 20_000):
+    def __init__(self, max_closed: int = 20_000, max_units: int = MAX_UNITS):
         # (district, domain) -> {(indicator, region): (ts, value)}
         self.values: dict[tuple[str, str], dict[tuple[str, str], tuple[float, float]]] = {}
         self.events: dict[str, dict[str, Any]] = {}  # open incidents by id, as wire dicts
         self._closed: OrderedDict[str, int] = OrderedDict()  # id -> version, so a late update cannot reopen
         self._max_closed = max_closed
         self.samples_applied = 0
+        self.units: dict[str, tuple[str, dict[str, Any]]] = {}  # id -> (district, latest report as a wire dict)
+        self._max_units = max_units
 
     def apply_rows(self, district: str, domain: str, rows: list[Row]) -> None:
         group = self.values.setdefault((district, domain), {})
@@ -53,6 +58,25 @@ class CityMirror:
             self._closed.pop(eid, None)
             self.events[eid] = ev
         return True
+
+    def apply_unit(self, district: str, unit: dict[str, Any]) -> tuple[bool, str | None]:
+        """Upsert by id, the newer `ts` wins (as in the consoles' unit book); (news, the district the unit
+        was under before if it moved to another one). A unit beyond `max_units` is refused: a feed
+        inventing ids cannot grow the mirror without bound."""
+        old = self.units.get(unit["id"])
+        if old is None:
+            if len(self.units) >= self._max_units:
+                return False, None
+        elif old[1]["ts"] >= unit["ts"]:
+            return False, None
+        self.units[unit["id"]] = (district, unit)
+        return True, old[0] if old is not None and old[0] != district else None
+
+    def unit_districts(self) -> set[str]:
+        return {d for d, _ in self.units.values()}
+
+    def units_of(self, district: str) -> list[dict[str, Any]]:
+        return [u for d, u in self.units.values() if d == district]
 
     @staticmethod
     def event_group(ev: dict[str, Any]) -> tuple[str, str]:

@@ -1,9 +1,11 @@
-"""The simulated city published to JetStream (`cityops simulate --nats URL`): readings and incident
-events to the stream, and every few seconds a checkpoint of the latest state to the key-value bucket,
-so a hub that starts (or restarts) loads the checkpoint and replays seconds of stream, never a day.
+"""The simulated city published to JetStream (`cityops simulate --nats URL`): readings, incident
+events and its dispatch units' reports to the stream, and every few seconds a checkpoint of the latest
+state to the key-value bucket, so a hub that starts (or restarts) loads the checkpoint and replays
+seconds of stream, never a day.
 
 Any real feed adapter publishes the same way: rows `[indicator, region, ts, value]` as a JSON array
-on `city.samples.<district>.<domain>`, one event object per message on `city.events.<district>.<domain>`.
+on `city.samples.<district>.<domain>`, one event object per message on `city.events.<district>.<domain>`,
+unit objects (docs/feed-protocol.md) as a JSON array on `city.units.<district>`.
 """
 
 from __future__ import annotations
@@ -19,10 +21,19 @@ import nats.errors
 import numpy as np
 import orjson
 
-from console.feed.frames import Event
-from console.jetstream.layout import CATALOG_KEY, checkpoint_key, district_of, events_subject, samples_subject
+from console.feed.frames import Event, Unit
+from console.jetstream.layout import (
+    CATALOG_KEY,
+    checkpoint_key,
+    district_of,
+    events_subject,
+    samples_subject,
+    units_checkpoint_key,
+    units_subject,
+)
 from console.jetstream.mirror import CityMirror
-from console.simulator.city_model import SimCity
+from console.simulator.city_model import UNITS, SimCity
+from console.simulator.fleet import Fleet
 from console.simulator.pacing import SamplePacer
 
 log = logging.getLogger(__name__)
@@ -61,6 +72,8 @@ class PublisherOptions:
     batch: int = 2000  # most readings in one message
     checkpoint_s: float = 5.0
     ack_timeout_s: float = 2.0
+    units: int = 112  # dispatch units driving to their incidents (0: none)
+    units_every_s: float = 1.0  # real seconds between the reports of the units that moved
 
 
 class CityPublisher:
@@ -80,12 +93,16 @@ class CityPublisher:
         index = {g: k for k, g in enumerate(self._group_names)}
         self._series_group = np.array([index[g] for g in groups], dtype=np.int64)
         self._checkpointed: set[tuple[str, str]] = set()
+        self._units_checkpointed: set[str] = set()
+        districts = tuple(r for r in city.regions if r.level == "district")
+        self.fleet = Fleet(UNITS, districts, self.opt.units) if self.opt.units > 0 else None
         self._tasks: list[asyncio.Task] = []
         self._running = False
         self.messages = 0
         self.samples = 0
         self.events = 0
         self.checkpoints = 0
+        self.unit_reports = 0
         self.retries = 0
         self._run_id = secrets.token_hex(6)  # message ids for the stream's duplicate window
         self._msg_no = 0
@@ -104,6 +121,8 @@ class CityPublisher:
         await self.publish_samples(sids, ts, vals)
         for ev in list(self.city.events.values()):
             await self.publish_event(ev)
+        if self.fleet is not None:
+            await self.publish_units(self.fleet.reports(self.sim_now()))
         await self.checkpoint()
         self._running = True
         self._tasks = [asyncio.create_task(self._tick_loop(), name="publisher-tick"),
@@ -159,6 +178,26 @@ class CityPublisher:
             self.messages += 1
             self.events += 1
 
+    async def publish_units(self, units: list[Unit]) -> None:
+        """One message per district (Fleet.district_of) with its units' reports (at most `batch` each)."""
+        if self.fleet is None:
+            return
+        by_district: dict[str, list[dict]] = {}
+        for u in units:
+            by_district.setdefault(self.fleet.district_of(u, self.city.events), []).append(u.to_wire())
+        batches = [(d, wires[k : k + self.opt.batch]) for d, wires in sorted(by_district.items())
+                   for k in range(0, len(wires), self.opt.batch)]
+        if not batches:
+            return
+        async with self._lock:
+            acks = await asyncio.gather(*(self._publish(units_subject(d), orjson.dumps(w)) for d, w in batches))
+            for (district, wires), ack in zip(batches, acks, strict=True):
+                for w in wires:
+                    self.mirror.apply_unit(district, w)
+                self.last_seq = max(self.last_seq, ack.seq)
+            self.messages += len(batches)
+            self.unit_reports += len(units)
+
     async def _publish(self, subject: str, payload: bytes):
         self._msg_no += 1
         ack, attempts = await publish_until_acked(self.js, subject, payload, f"{self._run_id}-{self._msg_no}",
@@ -167,21 +206,28 @@ class CityPublisher:
         return ack
 
     async def checkpoint(self) -> None:
-        """Every group's latest readings and open incidents, each stamped with the stream sequence they
-        include; a group that emptied is written empty, so a stale incident cannot come back from it."""
+        """Every group's latest readings and open incidents, and every district's units, each stamped with
+        the stream sequence they include; a group that emptied is written empty, so a stale incident (or
+        a unit that left the district) cannot come back from it."""
         async with self._lock:
             upto = self.last_seq
             groups = self.mirror.groups()
             bodies = {g: self.mirror.group_body(g) for g in groups | self._checkpointed}
+            unit_districts = self.mirror.unit_districts()
+            units = {d: self.mirror.units_of(d) for d in unit_districts | self._units_checkpointed}
         await asyncio.gather(*(self.kv.put(checkpoint_key(*g), orjson.dumps({"upto": upto, "values": rows,
                                                                                 "events": evs}))
-                               for g, (rows, evs) in bodies.items()))
+                               for g, (rows, evs) in bodies.items()),
+                             *(self.kv.put(units_checkpoint_key(d), orjson.dumps({"upto": upto, "units": us}))
+                               for d, us in units.items()))
         self._checkpointed = groups
+        self._units_checkpointed = unit_districts
         self.checkpoints += 1
 
     # ------------------------------------------------------------------ the clock
     async def _tick_loop(self) -> None:
         pacer = SamplePacer(self.city, self.opt.rate)
+        next_units_mono = 0.0
         while self._running:
             await asyncio.sleep(self.opt.tick_s)
             if not self._running:
@@ -193,6 +239,9 @@ class CityPublisher:
                 await self.publish_samples(sids, ts, vals)
                 for ev in self.city.new_incidents(now) + self.city.auto_progress(now):
                     await self.publish_event(ev)
+                if self.fleet is not None and mono >= next_units_mono:
+                    next_units_mono = mono + self.opt.units_every_s
+                    await self.publish_units(self.fleet.step(now, self.city.events))
             except asyncio.CancelledError:
                 raise
             except Exception:  # a broker hiccup (leader election, reconnect) must not end the feed

@@ -67,8 +67,9 @@ async def serve_publisher(urls: list[str], creds: Path | None, city: SimCity, op
         await close()
         if state_json:
             write_json_atomic(state_json, city_digest(city))
-        log.info("publisher done: %d messages, %d samples, %d events, %d checkpoints, %d retries, %d commands",
-                 pub.messages, pub.samples, pub.events, pub.checkpoints, pub.retries, auth.answered)
+        log.info("publisher done: %d messages, %d samples, %d events, %d unit reports, %d checkpoints, %d retries, "
+                 "%d commands", pub.messages, pub.samples, pub.events, pub.unit_reports, pub.checkpoints, pub.retries,
+                 auth.answered)
 
 
 def tls_context(cert: Path | None, key: Path | None) -> ssl.SSLContext | None:

@@ -16,6 +16,7 @@ import numpy as np
 
 from console.feed.frames import Event, Region, Unit
 from console.feed.protocol import IncidentState, UnitKind, UnitState
+from console.model.areas import CITY_CODE
 
 M_PER_DEG_LAT = 111_320.0
 _ASSIGNED = (IncidentState.DISPATCHED, IncidentState.ON_SCENE)
@@ -40,6 +41,7 @@ class _Vehicle:
     lat: float
     lon: float
     speed_ms: float
+    home: str  # the code of the district its base is in
     state: UnitState = UnitState.AVAILABLE
     incident: str | None = None
     target: tuple[float, float] | None = None
@@ -58,7 +60,7 @@ class Fleet:
     def __init__(self, stations: tuple[str, ...], districts: tuple[Region, ...], n_units: int, seed: int = 7):
         rng = np.random.default_rng([seed, 2])
         seats = [r for r in districts if r.centroid is not None] or [
-            Region("310000", "上海", "Shanghai", "city", None, (31.23, 121.47))]
+            Region(CITY_CODE, "上海", "Shanghai", "city", None, (31.23, 121.47))]
         self.vehicles: list[_Vehicle] = []
         for i in range(n_units):
             station = stations[i % len(stations)]
@@ -68,11 +70,18 @@ class Fleet:
             self.vehicles.append(_Vehicle(
                 id=f"U{i + 1:04d}", name=f"{station}·{seat.name_zh} {i // (len(stations) * len(seats)) + 1}号车",
                 station=station, kind=kind_of(station), base=base, lat=base[0], lon=base[1],
-                speed_ms=float(rng.uniform(25, 45)) / 3.6))
+                speed_ms=float(rng.uniform(25, 45)) / 3.6, home=seat.code))
         self.now: float | None = None
+        self._home = {v.id: v.home for v in self.vehicles}
 
     def reports(self, ts: float) -> list[Unit]:
         return [v.report(ts) for v in self.vehicles]
+
+    def district_of(self, unit: Unit, events: dict[str, Event]) -> str:
+        """The district whose centre a unit works for: its assigned incident's, else its home station's
+        (the city's code for a unit of neither); what a publisher files its reports under."""
+        ev = events.get(unit.incident) if unit.incident else None
+        return (ev.region if ev is not None else self._home.get(unit.id, CITY_CODE))[:6]
 
     def step(self, now: float, events: dict[str, Event]) -> list[Unit]:
         """Move every unit to `now` (dispatches, arrivals, returns); the reports of those that changed."""

@@ -69,6 +69,19 @@ def test_one_unit_per_incident_and_none_when_all_are_busy():
     assert all(u.incident == "SH-1" for u in fleet.step(T0 + 2, {"SH-1": a, "SH-2": b}))
 
 
+def test_a_unit_works_for_its_incidents_district_else_its_home_stations():
+    pudong = Region("310115", "浦东新区", "Pudong", "district", "310000", (31.22, 121.54))
+    fleet = Fleet(("黄浦消防救援站", "燃气抢修中心"), (SEAT, pudong), n_units=3)
+    fleet.step(T0, {})
+    at_home = {u.id: fleet.district_of(u, {}) for u in fleet.reports(T0)}
+    assert at_home == {"U0001": "310101", "U0002": "310101", "U0003": "310115"}
+    far = incident(loc=(31.22, 121.55)).evolve(region="310115007")  # a street of 浦东, for the gas station
+    (sent,) = fleet.step(T0 + 1, {"SH-1": far})
+    assert (sent.id, sent.incident) == ("U0002", "SH-1") and fleet.district_of(sent, {"SH-1": far}) == "310115"
+    (back,) = fleet.step(T0 + 2, {})  # the incident gone: it returns, 黄浦's again
+    assert back.incident is None and fleet.district_of(back, {}) == "310101"
+
+
 def test_the_server_sends_every_unit_on_subscribe_then_the_moving_ones():
     async def run():
         server = make_server(CityOptions(seed=3, incident_rate_per_min=60, history_s=60),

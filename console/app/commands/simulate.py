@@ -33,7 +33,8 @@ def publisher_options(args: argparse.Namespace):
     from console.jetstream.publisher import PublisherOptions
 
     return PublisherOptions(source=getattr(args, "source", "shanghai-city"), speed=args.speed, rate=args.rate,
-                            batch=max(args.batch, 1), checkpoint_s=getattr(args, "checkpoint_s", 5.0))
+                            batch=max(args.batch, 1), checkpoint_s=getattr(args, "checkpoint_s", 5.0),
+                            units=getattr(args, "units", 112))
 
 
 def simulate(args: argparse.Namespace, cfg: Config) -> int:
