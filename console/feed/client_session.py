@@ -75,6 +75,11 @@ class Filters:
     def wants_event(self, region: str, domain: str) -> bool:
         return self.wants_region(region) and (not self.domains or domain in self.domains)
 
+    def wants_units_of(self, district: str) -> bool:
+        """Does a client with these filters watch the dispatch units working for this district (a unit has
+        no domain; a street's filter watches its district's units)."""
+        return not self.regions or any(district.startswith(p) or p.startswith(district) for p in self.regions)
+
     def wants_area(self, area: str, domain: str) -> Literal["all", "some", ""]:
         """For readings grouped by an area code (every region in it starts with it): all of them, "some"
         (the filter names smaller regions inside the area: rows must be filtered one by one) or none."""

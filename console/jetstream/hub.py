@@ -58,11 +58,6 @@ log = logging.getLogger(__name__)
 mask_secrets_in_logs()
 
 
-def wants_units(f: Filters, district: str) -> bool:
-    """Does a console with these filters watch the units of this district (a street filter: its district's)."""
-    return not f.regions or any(district.startswith(p) or p.startswith(district) for p in f.regions)
-
-
 @dataclass
 class HubOptions:
     token: str | None = None  # consoles must present it (Authorization: Bearer, or an auth frame)
@@ -272,7 +267,7 @@ class Hub:
             s = c.session
             if s.filters not in frames:
                 frames[s.filters] = self._unit_frames(
-                    [raw for districts, raw in pending if any(wants_units(s.filters, d) for d in districts)])
+                    [raw for districts, raw in pending if any(s.filters.wants_units_of(d) for d in districts)])
             for frame in frames[s.filters]:
                 s.send_bytes(frame)
 
@@ -409,7 +404,7 @@ class Hub:
         events = [e for e in self.mirror.events.values() if f.wants_event(e["region"], e["domain"])]
         s.send_snapshot(rows, events, self.opt.frame_budget)
         # then every unit of the console's districts, as the simulator sends them after a snapshot
-        for frame in self._unit_frames([orjson.dumps(u) for d, u in self.mirror.units.values() if wants_units(f, d)]):
+        for frame in self._unit_frames([orjson.dumps(u) for d, u in self.mirror.units.values() if f.wants_units_of(d)]):
             s.send_bytes(frame)
 
     async def _forward_command(self, s: ClientSession, obj: dict) -> None:

@@ -78,6 +78,7 @@ class SimServer:
         self.commands = 0
         districts = tuple(r for r in city.regions if r.level == "district")
         self.fleet = Fleet(UNITS, districts, self.opt.units) if self.opt.units > 0 else None
+        self._unit_district: dict[str, str] = {}  # unit id -> the district of its last report
         self._next_units_mono = 0.0
 
     def sim_now(self) -> float:
@@ -166,8 +167,18 @@ class SimServer:
         if self.fleet is None:
             return
         reports = self.fleet.reports(self.sim_now()) if units is None else units
+        if s.filters is not None and s.filters.regions:
+            # a district's centre gets its district's units, and a unit's report once more as it leaves for
+            # another district's work (as the hub does: docs/deployment.md)
+            reports = [u for u in reports if any(s.filters.wants_units_of(d) for d in self._unit_districts(u, units))]
         if reports:
             s.send({"type": FrameType.UNIT, "units": [u.to_wire() for u in reports]})
+
+    def _unit_districts(self, u, moved) -> tuple[str, ...]:
+        """The district a unit works for now and, for a move, the one it worked for at its last report."""
+        now = self.fleet.district_of(u, self.city.events)
+        before = self._unit_district.get(u.id, now) if moved is not None else now
+        return (now,) if before == now else (now, before)
 
     def _mask(self, f: Filters | None) -> np.ndarray | None:
         """Per series: does a client with these filters want it (None: everything). Built once per
@@ -249,6 +260,7 @@ class SimServer:
                         moved = self.fleet.step(now, self.city.events)
                         for c in self.clients.subscribed():
                             self._send_units(c.session, moved)
+                        self._unit_district.update((u.id, self.fleet.district_of(u, self.city.events)) for u in moved)
                 self.clients.tick(mono)
             except Exception:  # the simulator must keep running whatever one tick did
                 log.exception("simulator tick failed")

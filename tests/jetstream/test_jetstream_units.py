@@ -13,7 +13,7 @@ import pytest
 from console.feed.client_session import Filters
 from console.feed.live_source import FeedConfig, LiveSource
 from console.jetstream.connect import NatsUser, connect
-from console.jetstream.hub import Hub, HubOptions, wants_units
+from console.jetstream.hub import Hub, HubOptions
 from console.jetstream.layout import (
     parse_subject,
     units_checkpoint_district,
@@ -60,11 +60,11 @@ def test_mirror_keeps_the_latest_report_per_unit_and_says_when_it_changed_distri
 
 
 def test_a_console_watches_the_units_of_its_district():
-    assert wants_units(Filters(), "310000") and wants_units(Filters(domains=("gas",)), "310101")
-    assert wants_units(Filters(regions=("310101",)), "310101")
-    assert wants_units(Filters(regions=("310101013",)), "310101")  # a street console: its district's units
-    assert not wants_units(Filters(regions=("310101",)), "310115")
-    assert not wants_units(Filters(regions=("310101",)), "310000")  # the city's own units: city consoles only
+    assert Filters().wants_units_of("310000") and Filters(domains=("gas",)).wants_units_of("310101")
+    assert Filters(regions=("310101",)).wants_units_of("310101")
+    assert Filters(regions=("310101013",)).wants_units_of("310101")  # a street console: its district's units
+    assert not Filters(regions=("310101",)).wants_units_of("310115")
+    assert not Filters(regions=("310101",)).wants_units_of("310000")  # the city's own units: city consoles only
 
 
 # ---------------------------------------------------------------------- a real nats-server

@@ -110,3 +110,38 @@ def test_the_server_sends_every_unit_on_subscribe_then_the_moving_ones():
     going = [u for f in frames[1:] for u in f.units if u.state is UnitState.EN_ROUTE]
     known = server.city.events.keys() | server.city.closed.keys()
     assert going and all(u.incident in known for u in going)  # to the simulated city's own incidents
+
+
+def test_a_district_console_gets_only_the_units_working_for_its_district():
+    """As the hub does (tests/jetstream/test_jetstream_units.py): a 黄浦 subscriber's unit frames hold
+    黄浦's units only, at subscribe and as they move, by the district each works for."""
+    async def run():
+        server = make_server(CityOptions(seed=3, incident_rate_per_min=60, history_s=60),
+                             ServerOptions(speed=120, units=60, units_every_s=0.2))
+        port = await server.start()
+        got, dec = [], Decoder()
+        try:
+            async with connect(f"ws://127.0.0.1:{port}", max_size=None, proxy=None) as ws:
+                await ws.send(orjson.dumps({"type": "subscribe", "topics": ["samples", "events"],
+                                            "regions": ["310101"]}).decode())
+
+                async def frames():
+                    while len(got) < 6:
+                        d = dec.decode(await ws.recv(decode=False))
+                        if isinstance(d.frame, UnitFrame):
+                            got.append([(u, server.fleet.district_of(u, server.city.events)) for u in d.frame.units])
+                await asyncio.wait_for(frames(), 30)
+        finally:
+            await server.stop()
+        return got, server
+
+    got, server = asyncio.run(run())
+    every = server.fleet.reports(server.sim_now())
+    assert {server.fleet.district_of(u, server.city.events) for u in every} - {"310101"}  # others exist
+    assert got[0] and all(d == "310101" for _, d in got[0])  # at subscribe: 黄浦's own
+    # then the moves: 黄浦's, or a unit's last word as it leaves 黄浦 for other work
+    seen = {u.id for u, _ in got[0]}
+    for frame in got[1:]:
+        for u, d in frame:
+            assert d == "310101" or u.id in seen, (u.id, d)
+            seen.add(u.id)
