@@ -62,7 +62,8 @@ async def publisher_main(urls: list[str], creds: Path, seconds: float) -> None:
     city = SimCity(seed=11, start_ts=now - 60, incident_rate_per_min=60, auto_handle=0.9, history_s=0,
                    sim_indicators=sim_catalog(INDICATORS))
     city.rate_samples(city.n_series, now - 1)  # every series has a latest value before the first snapshot
-    opts = PublisherOptions(source="shanghai-streets", rate=float(city.n_series), tick_s=0.25, batch=2000)
+    opts = PublisherOptions(source="shanghai-streets", rate=float(city.n_series), tick_s=0.25, batch=2000,
+                            units=0)  # readings only: the workload of the figures in docs/benchmarks.md
     pub, _, close = await start_publisher(urls, NatsUser(**users["publisher"]), NatsUser(**users["authority"]),
                                              city, opts, start_ts=time.time())
     print(json.dumps({"series": city.n_series}), flush=True)
