@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 
@@ -23,7 +24,7 @@ import numpy as np
 
 from console.feed.decoder import Decoder
 from console.feed.feed_health import FeedHealth, FeedState
-from console.feed.frames import Samples
+from console.feed.frames import Catalog, Samples
 from console.feed.source import Envelope, Source
 from console.model import keyframe
 from console.recording.store import Recording
@@ -58,6 +59,7 @@ class ReplaySource(Source):
         self._history_window: tuple[float, float] | None = None
         self._partial: tuple[int, int] | None = None  # frames (after id, through id) older_history adds
         self._keyframes: dict[float, keyframe.KeyframeBody] = {}  # the last few read, by their time
+        self._catalog: tuple[dict, Catalog] | None = None  # the last keyframe catalog read: as stored, decoded
         self._stands = False  # the sinks hold exactly the instant `position` (a seek of this replay put them there)
 
     def add_state_sink(self, sink) -> None:
@@ -131,7 +133,16 @@ class ReplaySource(Source):
         again (a 1,643-series keyframe is a few milliseconds to load and as many to decode)."""
         body = self._keyframes.get(kf.recv_ts)
         if body is None:
-            body = keyframe.decode(self.rec.keyframe_before(kf.recv_ts).body)
+            raw = self.rec.keyframe_before(kf.recv_ts).body
+            seen = self._catalog
+            if type(raw) is dict and seen is not None and raw.get("catalog") == seen[0]:
+                # the session's catalog, as every keyframe of it repeats it: decoded once (its few
+                # hundred objects made again per keyframe would also feed the collector's full passes)
+                body = dataclasses.replace(keyframe.decode(dict(raw, catalog={})), catalog=seen[1])
+            else:
+                body = keyframe.decode(raw)
+                if type(raw) is dict:
+                    self._catalog = (raw.get("catalog"), body.catalog)
             if len(self._keyframes) >= 8:
                 self._keyframes.pop(next(iter(self._keyframes)))
             self._keyframes[kf.recv_ts] = body

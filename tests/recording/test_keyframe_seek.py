@@ -125,3 +125,39 @@ def test_a_step_forward_within_a_keyframe_interval_replays_only_the_frames_betwe
     assert replay.seek(b, with_history=False) == between
     same_city(state, at(path, b, with_history=True)[0])
     replay.rec.close()
+
+
+def test_drag_steps_across_a_change_of_catalog_take_each_keyframes_own(tmp_path):
+    """The replay decodes the session's catalog once and reuses it for the keyframes that repeat it; a
+    keyframe after the feed changed its catalog has its own (here a second indicator), and the view
+    dragged across the change shows what a fresh full seek shows on either side."""
+    from tests.frames_factory import IND, IND_BELOW, REGIONS, dumps, samples
+
+    path = tmp_path / "c.cityrec"
+    live = CityState()
+    ingest, dec, health = Ingest(live), Decoder(), FeedHealth("sim", "test")
+    recorder = Recorder(path, keyframe_state=lambda: live, keyframe_s=KEYFRAME_S)
+
+    def put(t: float, raw: bytes) -> None:
+        env = Envelope("sim", t, raw, dec.decode(raw), health)
+        recorder(env)
+        ingest(env)
+
+    put(T0, dumps({"type": "catalog", "indicators": [IND], "regions": REGIONS}))
+    for i in range(1, 81):
+        t = T0 + i
+        if i == 40:
+            put(t, dumps({"type": "catalog", "indicators": [IND, IND_BELOW], "regions": REGIONS}))
+        rows = [["traffic.congestion_index", "310101", t, float(i)], ["water.pressure", "310101013", t, i / 100]]
+        put(t + 0.5, samples(i, rows))
+    recorder.close()
+    state = CityState()
+    replay = ReplaySource(Recording(path))
+    replay.add_listener(Ingest(state))
+    replay.add_state_sink(state)
+    for ts in (T0 + 70.7, T0 + 20.7, T0 + 35.7, T0 + 76.7, T0 + 50.7):
+        replay.seek(ts, with_history=False)
+        full = at(path, ts, with_history=True)[0]
+        same_city(state, full)
+        assert ("water.pressure" in state.indicators) == (ts > T0 + 40)
+    replay.rec.close()
