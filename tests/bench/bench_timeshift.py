@@ -17,7 +17,9 @@ stop is timed apart. After the drag, the last positions are checked against an i
 (its own connection, the full seek), and back at live the view against a state that took every frame
 straight from the feed. With the window
 (offscreen, without the map, which renders in Chromium's own process), a step is what the operator
-waits for: the controller's seek, the model's changes handed to the views, and the repaint.
+waits for: the controller's seek, the model's changes handed to the views, and the repaint. Beside
+each wall time, the GUI thread's own CPU time per step (`time.thread_time`: what the load of other
+processes on a shared machine does not inflate; Python's garbage collector runs inside it).
 """
 
 from __future__ import annotations
