@@ -20,7 +20,8 @@ CONFIGURATION = {"config", "rings.max_series", "rings.recent_points", "rings.buc
 def populated_state(config: StateConfig = CONFIG) -> CityState:
     """Overrides, two feeds' catalog, series of both directions in every status, statuses read and then
     due again, open, archived, vanished, stale and tombstoned incidents, a console alert, a snapshot
-    waiting for its followers, changes not yet taken, a reset pending."""
+    waiting for its followers, changes not yet taken (some from before a seek within the session), a
+    reset pending."""
     dec = Decoder()
     s = CityState(config)
 
@@ -30,6 +31,8 @@ def populated_state(config: StateConfig = CONFIG) -> CityState:
     s.clear()  # a seek: the reset is pending until the widgets take the changes
     s.set_threshold_overrides(OVERRIDES)
     feed(catalog())
+    feed(dumps({"type": "event", "seq": 1, "event": event("P1")}))  # a change not yet taken when...
+    s.reset_to(s.keyframe_body())  # ...a seek within the session moves the state (the catalog stays)
     for t in range(1, 6):
         feed(samples(t, [["traffic.congestion_index", "310101", 100.0 + 30 * t, 4.0 + t / 10],
                          ["traffic.congestion_index", "310104", 100.0 + 30 * t, 9.0],

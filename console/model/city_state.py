@@ -54,9 +54,13 @@ class Changes:
     units: set[str] = field(default_factory=set)  # dispatch units moved or changed state
     catalog: bool = False
     reset: bool = False  # the state was cleared and rebuilt (a replay seek): redraw everything
+    # the state now stands at another instant of the same city (a seek that kept the catalog): series
+    # ids stay, `series`, `events` and `units` say what differs; what depends on the instant itself
+    # (the queue's time-dependent levels) is worked out again, nothing is laid out anew
+    moved: bool = False
 
     def __bool__(self) -> bool:
-        return bool(len(self.series) or self.events or self.units or self.catalog or self.reset)
+        return bool(len(self.series) or self.events or self.units or self.catalog or self.reset or self.moved)
 
 
 @dataclass(slots=True)
@@ -99,6 +103,10 @@ class CityState:
         self._dirty_units: set[str] = set()
         self._catalog_dirty = False
         self._reset = False
+        # since the last take_changes: the incidents as they were before the first `_rewind` (None: no
+        # rewind), and the ids already changed then (reported whatever the rewind made of them)
+        self._moved_from: dict[str, Event] | None = None
+        self._changed_before_move: set[str] = set()
         self.samples_total = 0
         # region_status's last answer and what it was computed from (see there)
         self.regions_version = 0
@@ -313,6 +321,7 @@ class CityState:
         self.samples_total = 0
         self._catalog_dirty = True
         self._reset = True
+        self._moved_from, self._changed_before_move = None, set()  # the views start over anyway
 
     def copy_from(self, other: CityState) -> None:
         """Become an exact copy of `other` in place (time-shift: the live city back into the view, or the
@@ -347,15 +356,54 @@ class CityState:
         self.samples_total = other.samples_total
         self._catalog_dirty = True  # widgets redraw everything
         self._reset = True
+        self._moved_from = None if other._moved_from is None else dict(other._moved_from)
+        self._changed_before_move = set(other._changed_before_move)
 
-    def reset_to(self, body: dict | None, history=()) -> None:
+    def reset_to(self, body: dict | keyframe.KeyframeBody | None, history=()) -> None:
         """A replay's seek, first part: forget everything, take the keyframe's catalog and the readings
         from before it (`history` yields (indicator, region, ts, values) in arrival order). The frames
-        up to the keyframe are replayed next, then `restore(body)`, then the frames after it."""
-        self.clear()
-        if body:
-            self.apply_catalog(keyframe.decode(body).catalog)
+        up to the keyframe are replayed next, then `restore(body)`, then the frames after it.
+
+        When the keyframe's catalog is the one held already (a time-shift's drag between instants of
+        the same session), the catalog and every series stay, with their ids: only the readings, the
+        incidents and the units are forgotten (`_rewind`), and the views are told what differs
+        (`Changes.moved`), not to start over. A series seen at a later instant then stays a series
+        without data at an earlier one."""
+        kf = keyframe.decode(body) if body else None
+        if kf is not None and self._holds_catalog(kf.catalog):
+            self._rewind()
+        else:
+            self.clear()
+            if kf is not None:
+                self.apply_catalog(kf.catalog)
         self.load_history(history)
+
+    def _holds_catalog(self, catalog: Catalog) -> bool:
+        """Whether this catalog, as the feed describes it, is exactly the one held."""
+        return (len(catalog.indicators) == len(self._feed_indicators) and len(catalog.regions) == len(self.regions)
+                and all(self._feed_indicators.get(i.id) == i for i in catalog.indicators)
+                and all(self.regions.get(r.code) == r for r in catalog.regions))
+
+    def _rewind(self) -> None:
+        """`clear` less the catalog and the series: every series stays (same id, same thresholds) and
+        holds no reading; no incident, unit or console item is held. The incidents as the views last
+        saw them are kept aside so that `take_changes` reports only those that differ."""
+        if self._moved_from is None:
+            book = self.incidents
+            self._moved_from = {**book.archive, **book.open, **self.console_alerts}
+            self._changed_before_move = set(self._dirty_events)
+        self._dirty_events.update(self.incidents.open, self.console_alerts)
+        self._dirty_units.update(self.units.units)
+        n = len(self.series_keys)
+        self.rings.forget_readings()
+        self.incidents.clear()
+        self.units.clear()
+        self.console_alerts.clear()
+        self._status_code[:n] = 0
+        self._status_due[:n] = False
+        self._dirty[:n] = True  # every series' readings are another instant's now
+        self._snapshot_open.clear()
+        self.samples_total = 0
 
     def load_history(self, history) -> int:
         """Append past readings, (indicator, region, ts, values) per series in arrival order, all at
@@ -404,12 +452,14 @@ class CityState:
             self._dirty[sid] = self._status_due[sid] = True
         self.rings.prepend(items)
 
-    def restore(self, body: dict) -> None:
+    def restore(self, body: dict | keyframe.KeyframeBody) -> None:
         """Merge a keyframe in: its catalog, latest values and incidents (what is already newer here wins:
         rings keep newer readings, the book keeps higher versions; at the same version the keyframe says
-        whether an incident is open, vanished or closed)."""
+        whether an incident is open, vanished or closed). A catalog held already is not applied again
+        (applying it would change nothing but tell every view to lay itself out anew)."""
         kf = keyframe.decode(body)
-        self.apply_catalog(kf.catalog)
+        if not self._holds_catalog(kf.catalog):
+            self.apply_catalog(kf.catalog)
         self.apply_samples(kf.values)
         before = {eid: self.incidents.get(eid) for eid in self.incidents.open}
         self.incidents.restore(kf.events, kf.vanished, kf.closed)
@@ -420,14 +470,24 @@ class CityState:
 
     # ----------------------------------------------------------------- reading
     def take_changes(self) -> Changes:
-        ch = Changes(np.flatnonzero(self._dirty), self._dirty_events, self._dirty_units, self._catalog_dirty,
-                     self._reset)
+        events, moved_from = self._dirty_events, self._moved_from
+        if moved_from is not None and not self._reset:  # after a rewind: only the incidents that differ
+            keep = self._changed_before_move
+            events = {eid for eid in events if eid in keep or moved_from.get(eid) != self._held_event(eid)}
+        ch = Changes(np.flatnonzero(self._dirty), events, self._dirty_units, self._catalog_dirty,
+                     self._reset, moved_from is not None and not self._reset)
         if len(ch.series):
             self._dirty[ch.series] = False
         self._dirty_events = set()
         self._dirty_units = set()
         self._catalog_dirty = self._reset = False
+        self._moved_from, self._changed_before_move = None, set()
         return ch
+
+    def _held_event(self, event_id: str) -> Event | None:
+        """The incident or console item of this id, open or closed, as held (None: not known)."""
+        ev = self.incidents.get(event_id)
+        return ev if ev is not None else self.console_alerts.get(event_id)
 
     def series_id(self, indicator: str, region: str) -> int | None:
         """The series' index into the per-series arrays (`status_code`, the rings), or None."""

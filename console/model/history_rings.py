@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 _NO_BUCKET = np.int64(-(2**62))  # a series' newest bucket before its first reading: far from any gap
+_NONE_HELD = 2**62  # `_lowest` when no bucket is held
 _F32_MAX = float(np.finfo(np.float32).max)
 _Q = 65535.0  # the steps of a mean or last between its interval's min and max
 _PER_SERIES = 7 * 8  # head, count, newest bucket, its count and sum, last time and value
@@ -74,6 +75,9 @@ class HistoryRings:
         self.last_ts = np.full(n, -np.inf)
         self.last_val = np.full(n, np.nan)
         self.n_series = 0
+        # no series holds a bucket older than this number (a lower bound, kept where buckets are written):
+        # forgetting every reading then empties only the buckets from here to the newest, not the day
+        self._lowest = _NONE_HELD
 
     # ------------------------------------------------------------------ size
     @property
@@ -115,6 +119,25 @@ class HistoryRings:
         self.last_ts[sids] = -np.inf
         self.last_val[sids] = np.nan
 
+    def forget_readings(self) -> None:
+        """Every series holds nothing any more and stays a series, with its id (`_reset` of them all,
+        in slices: a time-shift's drag step does this for every series of the city). Only the buckets
+        that can hold anything are emptied: a drag step's are its last minute or two, not the day's
+        1,440 (which at 1,643 series is 19 MB to write)."""
+        n = self.n_series
+        hi = int(self._bucket[:n].max()) if n else int(_NO_BUCKET)
+        if hi != _NO_BUCKET:
+            if 0 <= hi - self._lowest < self.n_buckets:
+                self._ext[:n, np.arange(self._lowest, hi + 1) % self.n_buckets] = np.nan
+            else:
+                self._ext[:n] = np.nan
+        self._lowest = _NONE_HELD
+        for a in (self._head, self._count, self._bucket_n, self._bucket_sum):
+            a[:n] = 0
+        self._bucket[:n] = _NO_BUCKET
+        self.last_ts[:n] = -np.inf
+        self.last_val[:n] = np.nan
+
     def clear(self) -> None:
         """No series any more, as when new."""
         n = self.n_series
@@ -125,6 +148,7 @@ class HistoryRings:
         self.last_ts[:n] = -np.inf
         self.last_val[:n] = np.nan
         self.n_series = 0
+        self._lowest = _NONE_HELD
 
     def copy_from(self, other: HistoryRings) -> None:
         """Become an exact copy of `other`, in place (every array stays the same object)."""
@@ -135,6 +159,7 @@ class HistoryRings:
                      "last_ts", "last_val"):
             np.copyto(getattr(self, name)[:n], getattr(other, name)[:n])
         self.n_series = other.n_series
+        self._lowest = other._lowest
 
     def _bucket_of(self, ts: np.ndarray) -> np.ndarray:
         """The bucket number of each time (one rounding everywhere: a reading is in exactly one)."""
@@ -178,6 +203,7 @@ class HistoryRings:
         cur = self._bucket[sids]
         new = b != cur
         if new.any():
+            self._lowest = min(self._lowest, int(b[new].min()))
             moved = sids[new]
             self._seal(moved)
             self._empty(moved, cur[new] + 1, b[new] + 1)
@@ -208,6 +234,8 @@ class HistoryRings:
         b = int(t // self.bucket_s)  # Python's floor division of floats is numpy's floor_divide
         cur = int(self._bucket[sid])
         if b != cur:
+            if b < self._lowest:
+                self._lowest = b
             one = np.array([sid], dtype=np.int64)
             self._seal(one)
             self._empty(one, np.array([cur + 1]), np.array([b + 1]))
@@ -314,6 +342,8 @@ class HistoryRings:
         same as its series' newest: [min, max] (float32), count, sum and last reading of each. A series'
         first may continue its newest bucket; every one but its last is a bucket closed, written whole."""
         gstart = np.flatnonzero(_changes(r_sid))
+        if len(r_k):
+            self._lowest = min(self._lowest, int(r_k.min()))
         gsid = r_sid[gstart]
         g_lastrun = _lasts(gstart, len(r_sid))
         r_gid = np.repeat(np.arange(len(gstart)), g_lastrun + 1 - gstart)
@@ -478,6 +508,7 @@ class HistoryRings:
     def _put(self, sid: int, k: np.ndarray, e: np.ndarray) -> None:
         """Write buckets k of a series whole from rows of [min, max, mean, last]."""
         if len(k):
+            self._lowest = min(self._lowest, int(k.min()))
             flat = sid * self.n_buckets + k % self.n_buckets
             self._ext.reshape(-1, 2)[flat] = _f32(e[:, :2])
             self._write_pos(flat, e[:, 2], e[:, 3])

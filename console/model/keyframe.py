@@ -66,7 +66,10 @@ def encode(indicators: Iterable[Indicator], regions: Iterable[Region],
 
 def decode(body: Any) -> KeyframeBody:
     """Read a body as `encode` wrote it (or as recordings before the `format` key did). A malformed
-    indicator, region or event raises as the feed decoder does; malformed readings are left out."""
+    indicator, region or event raises as the feed decoder does; malformed readings are left out.
+    A body read already (a KeyframeBody: a replay keeps those it stands at) is returned as it is."""
+    if type(body) is KeyframeBody:
+        return body
     if type(body) is not dict:
         raise KeyframeError(f"a keyframe body is an object, not {type(body).__name__}")
     fmt = body.get("format", FORMAT)

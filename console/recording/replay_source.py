@@ -7,13 +7,16 @@ the open incidents are then exactly the live console's. The charts' hour before 
 recording's per-minute series blocks, which meet the replayed frames at the minute boundary; the
 window reads them off the GUI thread after the state shows (`older_history`). A time-shift's drag
 (`with_history=False`) stands at the keyframe and replays only the frames after it; the keyframe's
-minute before it then comes with the older history. Commands are never sent from a replay.
+minute before it then comes with the older history; a step forward whose keyframe is behind where the
+drag stands goes on from there instead. Frames are handed to the listeners that can hold them (the
+model's Ingest) a run at a time. Commands are never sent from a replay.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import time
 
@@ -21,8 +24,9 @@ import numpy as np
 
 from console.feed.decoder import Decoder
 from console.feed.feed_health import FeedHealth, FeedState
-from console.feed.frames import Samples
+from console.feed.frames import Catalog, Samples
 from console.feed.source import Envelope, Source
+from console.model import keyframe
 from console.recording.store import Recording
 
 log = logging.getLogger(__name__)
@@ -54,10 +58,15 @@ class ReplaySource(Source):
         self._task: asyncio.Task | None = None
         self._history_window: tuple[float, float] | None = None
         self._partial: tuple[int, int] | None = None  # frames (after id, through id) older_history adds
+        self._keyframes: dict[float, keyframe.KeyframeBody] = {}  # the last few read, by their time
+        self._catalog: tuple[dict, Catalog] | None = None  # the last keyframe catalog read: as stored, decoded
+        self._stands = False  # the sinks hold exactly the instant `position` (a seek of this replay put them there)
 
     def add_state_sink(self, sink) -> None:
         """What a seek rebuilds (CityState is one): `sink.reset_to(keyframe body or None, history)`,
-        then the frames are replayed, with `sink.restore(body)` at the keyframe's place among them."""
+        then the frames are replayed, with `sink.restore(body)` at the keyframe's place among them.
+        The body is read already (a console.model.keyframe.KeyframeBody, shared by the seeks that
+        stand at the same keyframe: never changed by a sink)."""
         self._reset_listeners.append(sink)
 
     def health(self) -> list[FeedHealth]:
@@ -91,15 +100,20 @@ class ReplaySource(Source):
         `with_history=False` leaves the older chart history to `older_history()` (read it off the
         GUI thread, then hand it to the sink's `prepend_history`): the exact state shows at once."""
         ts = min(max(ts, self.start_ts), self.end_ts)
-        kf = self.rec.keyframe_before(ts - self.history_s)
-        body = kf.body if kf else None
+        kf = self.rec.keyframe_before(ts - self.history_s, body=False)
+        body = self._read_keyframe(kf) if kf else None
         # the history blocks cover whole minutes of receive time; the frames are replayed from the
         # start of the keyframe's minute, so the two meet exactly
         minute_start = int(kf.recv_ts // 60) * 60 if kf else 0.0
         self._history_window = (ts - self.chart_history_s, minute_start - 1) if kf is not None else None
         self._partial = None
         if kf is not None and not with_history and self.history_s <= 0:
-            return self._seek_from_keyframe(ts, kf, minute_start)
+            if self._stands and self._last_ts <= ts and kf.last_frame <= self._last_id:
+                # forward, and the keyframe is behind where the sinks stand: on from there, fewer frames
+                self._partial = (self.rec.frame_before(minute_start), kf.last_frame)
+                self.position = ts
+                return self._advance_to(ts)
+            return self._seek_from_keyframe(ts, kf, body, minute_start)
         history = self.older_history() if with_history else []
         for sink in self._reset_listeners:
             sink.reset_to(body, history)
@@ -111,20 +125,42 @@ class ReplaySource(Source):
             n += self._advance_to(ts, until_id=kf.last_frame)
             for sink in self._reset_listeners:
                 sink.restore(body)  # exactly where the keyframe was taken in the stream
+        self._stands = True
         return n + self._advance_to(ts)
 
-    def _seek_from_keyframe(self, ts: float, kf, minute_start: float) -> int:
+    def _read_keyframe(self, kf) -> keyframe.KeyframeBody:
+        """The keyframe's body, read and decoded once: a drag stands at the same few keyframes again and
+        again (a 1,643-series keyframe is a few milliseconds to load and as many to decode)."""
+        body = self._keyframes.get(kf.recv_ts)
+        if body is None:
+            raw = self.rec.keyframe_before(kf.recv_ts).body
+            seen = self._catalog
+            if type(raw) is dict and seen is not None and raw.get("catalog") == seen[0]:
+                # the session's catalog, as every keyframe of it repeats it: decoded once (its few
+                # hundred objects made again per keyframe would also feed the collector's full passes)
+                body = dataclasses.replace(keyframe.decode(dict(raw, catalog={})), catalog=seen[1])
+            else:
+                body = keyframe.decode(raw)
+                if type(raw) is dict:
+                    self._catalog = (raw.get("catalog"), body.catalog)
+            if len(self._keyframes) >= 8:
+                self._keyframes.pop(next(iter(self._keyframes)))
+            self._keyframes[kf.recv_ts] = body
+        return body
+
+    def _seek_from_keyframe(self, ts: float, kf, body: keyframe.KeyframeBody, minute_start: float) -> int:
         """`seek` when the older history comes later anyway (a time-shift's drag): stand at the keyframe
         and replay only the frames after it, so a step replays at most the keyframe interval (seconds),
         not the minute the history blocks are cut in. The frames of the keyframe's minute before it
         are readings only for the charts: `older_history` adds them, off the GUI thread."""
         for sink in self._reset_listeners:
-            sink.reset_to(kf.body, [])
-            sink.restore(kf.body)
+            sink.reset_to(body, [])
+            sink.restore(body)
         self._partial = (self.rec.frame_before(minute_start), kf.last_frame)
         self._decoders.clear()
         self._last_id = kf.last_frame
         self.position = ts
+        self._stands = True
         return self._advance_to(ts)
 
     def refresh_span(self) -> None:
@@ -157,6 +193,13 @@ class ReplaySource(Source):
 
     # ---------------------------------------------------------------- playing
     def _advance_to(self, ts: float, limit: int | None = None, until_id: int | None = None) -> int:
+        with contextlib.ExitStack() as held:
+            for fn in self._listeners:  # listeners that can (the model's Ingest) take a run of samples at once
+                if hasattr(fn, "held"):
+                    held.enter_context(fn.held())
+            return self._emit_frames(ts, limit, until_id)
+
+    def _emit_frames(self, ts: float, limit: int | None, until_id: int | None) -> int:
         n = 0
         for fid, recv_ts, feed, raw in self.rec.frames(self._last_id, until_ts=ts, limit=limit, until_id=until_id):
             dec = self._decoders.get(feed)

@@ -141,7 +141,7 @@ def reseal(path: Path | str, cipher: BlobCipher) -> int:
 class Keyframe:
     recv_ts: float
     last_frame: int  # the state is the one after this frame
-    body: dict  # CityState.keyframe_body(): catalog, latest values, open incidents with their feeds
+    body: dict | None  # CityState.keyframe_body(): catalog, latest values, open incidents (None: not asked for)
 
 
 class Recorder:
@@ -415,13 +415,14 @@ class Recording:
                                (ts,)).fetchone()
         return row[0] if row else 0
 
-    def keyframe_before(self, ts: float) -> Keyframe | None:
-        """The latest keyframe at or before `ts` (None: replay from the first frame)."""
-        row = self._db.execute("SELECT recv_ts, last_frame, body FROM keyframes WHERE recv_ts <= ? "
-                               "ORDER BY recv_ts DESC LIMIT 1", (ts,)).fetchone()
+    def keyframe_before(self, ts: float, body: bool = True) -> Keyframe | None:
+        """The latest keyframe at or before `ts` (None: replay from the first frame); with `body=False`
+        its time and place only (body None), for a reader that holds the body already."""
+        row = self._db.execute(f"SELECT recv_ts, last_frame{', body' if body else ''} FROM keyframes "
+                               "WHERE recv_ts <= ? ORDER BY recv_ts DESC LIMIT 1", (ts,)).fetchone()
         if row is None:
             return None
-        return Keyframe(row[0], row[1], orjson.loads(unpack_blob(self._cipher, row[2], AAD_KEYFRAME)))
+        return Keyframe(row[0], row[1], orjson.loads(unpack_blob(self._cipher, row[2], AAD_KEYFRAME)) if body else None)
 
     def close(self) -> None:
         self._db.close()

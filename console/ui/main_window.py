@@ -135,6 +135,9 @@ class MainWindow(QMainWindow):
         self._chart_sid: int | None = None  # the series last drawn
         self._n_series_seen = 0
         self._chart_drawn = 0.0
+        self._chart_due = QTimer(self)  # a change held back by the once-a-second rule is drawn when it is up
+        self._chart_due.setSingleShot(True)
+        self._chart_due.timeout.connect(self._refresh_chart)
 
         # no map: a stand-in that takes every call, so nothing below asks whether there is one
         self.map: CityMap = map_widget if map_widget is not None else NoMap()
@@ -396,9 +399,18 @@ class MainWindow(QMainWindow):
             keys = self.board_model.tiles_touched(ch.series)
             self.board.mark_changed(keys)
             drawn = self._chart_sid is not None and bool(np.any(ch.series == self._chart_sid))
-            if (self.chart_key in keys or drawn) and time.monotonic() - self._chart_drawn >= 1.0:
-                self._refresh_chart()  # a chart of hours needs no more than one redraw a second
-        self.incident_model.apply_changes(ch)
+            if self.chart_key in keys or drawn:
+                # a chart of hours needs no more than one redraw a second (a time-shift's drag too: its
+                # redraw was most of a step), and the last change is drawn when the second is up
+                wait = 1.0 - (time.monotonic() - self._chart_drawn)
+                if wait <= 0:
+                    self._refresh_chart()
+                elif not self._chart_due.isActive():
+                    self._chart_due.start(int(wait * 1000) + 1)
+        if ch.moved and not ch.reset:  # another instant: the rows that differ move, time-dependent levels again
+            self.incident_model.reload()
+        else:
+            self.incident_model.apply_changes(ch)
         if ch.events:  # platform incidents here; console alarms count when announced (AlarmDesk.announce)
             self.desk.observe_incidents((self.state.incidents.open.get(eid) for eid in ch.events), self.clock.now())
         self.queue.refresh_selected_detail(ch.events)
@@ -494,6 +506,7 @@ class MainWindow(QMainWindow):
     def _refresh_chart(self) -> None:
         if self.chart_key is None:
             return
+        self._chart_due.stop()
         self._chart_drawn = time.monotonic()
         key = (self.chart_key[0], self.chart_region) if self.chart_region else self.chart_key
         d = self.board_model.data(key, self.clock.now())

@@ -17,7 +17,9 @@ stop is timed apart. After the drag, the last positions are checked against an i
 (its own connection, the full seek), and back at live the view against a state that took every frame
 straight from the feed. With the window
 (offscreen, without the map, which renders in Chromium's own process), a step is what the operator
-waits for: the controller's seek, the model's changes handed to the views, and the repaint.
+waits for: the controller's seek, the model's changes handed to the views, and the repaint. Beside
+each wall time, the GUI thread's own CPU time per step (`time.thread_time`: what the load of other
+processes on a shared machine does not inflate; Python's garbage collector runs inside it).
 """
 
 from __future__ import annotations
@@ -180,13 +182,14 @@ def main() -> None:
 
     positions = drag_positions(t0, feed.now, args.steps, args.jumps)
     shift.pause()
-    core = []
+    core, core_cpu = [], []
     for ts in positions:
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.thread_time()
         shift.seek(float(ts))
         core.append((time.perf_counter() - t) * 1000)
+        core_cpu.append((time.thread_time() - c) * 1000)
         feed.run(1.0)  # the live city goes on meanwhile
-    res["seek_core"] = percentiles(core)
+    res["seek_core"] = {**percentiles(core), "thread_cpu": percentiles(core_cpu)}
     res["seek_exact"] = exact_at(shift, recorder, positions[-5:])
     shift.back_to_live()
     check_live(view, feed.truth)
@@ -222,17 +225,20 @@ def drag_in_window(shift: TimeShift, feed: Feed, audit: AuditLog, positions: lis
     ctl.marks.refresh(*shift.span)
     marks = {"timeline_actions": len(bar.timeline.actions), "timeline_changes": len(bar.timeline.changes),
              "timeline_arrivals": sum(bar.timeline.density)}
-    ms, seek_ms, views_ms = [], [], []
+    ms, seek_ms, views_ms, cpu_ms, seek_cpu_ms = [], [], [], [], []
     for ts in positions:
+        c = time.thread_time()  # the GUI thread's own CPU: what the load of other processes does not inflate
         t = time.perf_counter()
         ctl.seek(float(ts))
-        t1 = time.perf_counter()
+        t1, c1 = time.perf_counter(), time.thread_time()
         win.bridge.flush()  # the changes to the views now, not at the next 5 Hz tick
         app.processEvents()  # the repaint (and whatever timers are due, the board's tile renders among them)
-        t2 = time.perf_counter()
+        t2, c2 = time.perf_counter(), time.thread_time()
         ms.append((t2 - t) * 1000)
         seek_ms.append((t1 - t) * 1000)
         views_ms.append((t2 - t1) * 1000)
+        cpu_ms.append((c2 - c) * 1000)
+        seek_cpu_ms.append((c1 - c) * 1000)
         feed.run(1.0)
         app.processEvents()
     t = time.perf_counter()
@@ -245,6 +251,7 @@ def drag_in_window(shift: TimeShift, feed: Feed, audit: AuditLog, positions: lis
     check_live(shift.view, feed.truth)
     win.close()
     return {**percentiles(ms), "controller_seek": percentiles(seek_ms), "views_and_repaint": percentiles(views_ms),
+            "gui_thread_cpu": percentiles(cpu_ms), "gui_thread_cpu_of_the_seek": percentiles(seek_cpu_ms),
             "stop_with_chart_history_ms": round(settled_ms, 1), **marks, "timeline_marks_read_ms": round(marks_ms, 1)}
 
 

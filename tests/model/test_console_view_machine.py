@@ -132,9 +132,11 @@ class FakeSocket:
 
 
 def picture(s: CityState) -> tuple:
-    """What an operator sees: latest values, open incidents with their versions, every series' status."""
+    """What an operator sees: latest values, open incidents with their versions, every series' status.
+    A series without data reads as one not there: a seek back within the session keeps the series seen
+    later (their ids stay, CityState.reset_to), with no data at the earlier instant."""
     return (s.latest_values(), {k: e.version for k, e in s.incidents.open.items()},
-            {k: s.status(*k) for k in s.series_keys})
+            {k: st for k in s.series_keys if (st := s.status(*k)) is not Status.NODATA})
 
 
 class ConsoleView(RuleBasedStateMachine):

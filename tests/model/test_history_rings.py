@@ -326,3 +326,45 @@ def test_configuration_limits():
     assert r.worst_case_bytes == 2 * r.bytes_per_series == 2 * (10 * 16 + 2 * 12 + 7 * 8)
     with pytest.raises(ValueError):
         HistoryRings(recent_points=0)
+
+
+def _fed(r: HistoryRings, sids, start_bucket: int, buckets: int, value: float) -> None:
+    """Three readings a bucket for each series, from `start_bucket` on, alternately one by one and batched."""
+    for k in range(start_bucket, start_bucket + buckets):
+        for j in range(3):
+            t = k * W + 1 + j * 10
+            if k % 2:
+                for s in sids:
+                    r.append(np.array([s]), np.array([t]), np.array([value + s + j]))
+            else:
+                r.append(np.array(sids), np.full(len(sids), float(t)), np.array([value + s + j for s in sids]))
+
+
+@pytest.mark.parametrize("held, older", [(3, 0), (12, 0), (1, 7), (3, 7), (2, 30)])
+def test_forgetting_every_reading_leaves_series_that_read_as_new_ones(held, older):
+    """A time-shift's drag step forgets what every series holds (HistoryRings.forget_readings) and
+    writes another instant's readings: what the series then read is what series that never held anything
+    read with the same readings, whether they held a few buckets, more than the window or older ones
+    put first, and whichever buckets the new readings fall in (the ring's slots come round every ten)."""
+    r = HistoryRings(4, 5, 600, W)  # ten buckets
+    for _ in range(3):
+        r.add_series()
+    _fed(r, [0, 1, 2], 200, held, 1.0)
+    if older:
+        o = r.reduce(np.arange(older, dtype=np.float64) * W + (200 - older) * W - W * 5, np.full(older, 7.0))
+        r.prepend([(0, o)])
+    r.forget_readings()
+    assert len(r) == 3 and r.last_ts[:3].tolist() == [-np.inf] * 3
+    for start in (200 + held + 3, 200 + held + 10):
+        fresh = HistoryRings(4, 5, 600, W)
+        for _ in range(3):
+            fresh.add_series()
+        _fed(fresh, [0, 2], start, 4, 50.0)
+        _fed(r, [0, 2], start, 4, 50.0)
+        for s in range(3):
+            a, b = r.series(s), fresh.series(s)
+            assert [x.tolist() for x in a] == [x.tolist() for x in b], (s, start)
+            ka, ea = r.envelopes(s)
+            kb, eb = fresh.envelopes(s)
+            assert ka.tolist() == kb.tolist() and np.array_equal(ea, eb, equal_nan=True), (s, start)
+        r.forget_readings()

@@ -14,6 +14,8 @@ from tests.frames_factory import catalog, dumps, event, samples
 REPLACEABLE = {
     "_dirty_events",  # handed to the widgets by take_changes, then a new one
     "_dirty_units",  # the same
+    "_moved_from",  # what take_changes compares with after a seek within the session, then none
+    "_changed_before_move",  # the same
     "_overrides",  # replaced whenever the console's mode changes
 }
 IMMUTABLE = (int, float, str, bool, type(None), tuple, frozenset, StateConfig)
