@@ -11,8 +11,10 @@ own uses too."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import logging
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -125,8 +127,23 @@ class ConsoleSession:
         await self.source.start()
         if self.controller is not None and hasattr(self.source, "play"):
             self.source.play()  # a replay opens playing
+        self._settling = asyncio.get_running_loop().create_task(self._settle_heap_when_loaded())
+
+    async def _settle_heap_when_loaded(self, wait_s: float = 120.0, then_s: float = 10.0) -> None:
+        """Once the city's catalog is in (or after `wait_s`), and `then_s` more for its first views, the
+        heap is settled (console/site/heap.py): the start-up objects leave the collector's full walks."""
+        from console.site.heap import settle_heap
+
+        t_end = time.monotonic() + wait_s
+        while not self.state.series_keys and time.monotonic() < t_end:
+            await asyncio.sleep(1.0)
+        await asyncio.sleep(then_s)
+        settle_heap()
 
     async def stop(self) -> None:
+        settling = getattr(self, "_settling", None)
+        if settling is not None:
+            settling.cancel()
         await self.source.stop()
 
     def close(self) -> None:
