@@ -75,7 +75,8 @@ def test_names_keep_off_discs_and_badges_and_lie_above_every_marker(qtbot):
 
     qtbot.waitUntil(moved_off, timeout=10_000)
     after = boxes(qtbot, view)
-    assert blue_in(view, before[DISC_UNDER]) > 0  # the disc is there, seen now that the name has left it
+    # the disc is there, seen now that the name has left it (once the compositor's picture has caught up)
+    qtbot.waitUntil(lambda: blue_in(view, before[DISC_UNDER]) > 0, timeout=5_000)
     badge = json.loads(js(qtbot, view, """JSON.stringify((function () { var r = document.querySelector(
         '.leaflet-cityopsUnits-pane .leaflet-marker-icon').getBoundingClientRect();
         return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; })())"""))
