@@ -82,32 +82,38 @@ def test_a_unit_works_for_its_incidents_district_else_its_home_stations():
     assert back.incident is None and fleet.district_of(back, {}) == "310101"
 
 
-def test_the_server_sends_every_unit_on_subscribe_then_the_moving_ones():
+def unit_frames(units: int, enough, **subscribe) -> tuple[list, object]:
+    """A simulator at 120x with `units` units, one subscriber (`subscribe`: its filters); the `unit` frames
+    it gets, each frame's units with the district each works for as it arrives, until `enough(frames)`."""
     async def run():
         server = make_server(CityOptions(seed=3, incident_rate_per_min=60, history_s=60),
-                             ServerOptions(speed=120, units=30, units_every_s=0.2))
+                             ServerOptions(speed=120, units=units, units_every_s=0.2))
         port = await server.start()
-        frames, dec = [], Decoder()
+        got, dec = [], Decoder()
         try:
             async with connect(f"ws://127.0.0.1:{port}", max_size=None, proxy=None) as ws:
-                await ws.send(orjson.dumps({"type": "subscribe", "topics": ["samples", "events"]}).decode())
+                await ws.send(orjson.dumps({"type": "subscribe", "topics": ["samples", "events"],
+                                            **subscribe}).decode())
 
-                async def got_moving():
-                    while True:
+                async def frames():
+                    while not enough([[u for u, _ in f] for f in got]):
                         d = dec.decode(await ws.recv(decode=False))
                         if isinstance(d.frame, UnitFrame):
                             assert d.rejects == {}
-                            frames.append(d.frame)
-                            if any(u.state is UnitState.EN_ROUTE for f in frames[1:] for u in f.units):
-                                return
-                await asyncio.wait_for(got_moving(), 30)
+                            got.append([(u, server.fleet.district_of(u, server.city.events)) for u in d.frame.units])
+                await asyncio.wait_for(frames(), 30)
         finally:
             await server.stop()
-        return frames, server
+        return got, server
 
-    frames, server = asyncio.run(run())
-    assert len(frames[0].units) == 30 and len({u.id for u in frames[0].units}) == 30  # every unit first
-    going = [u for f in frames[1:] for u in f.units if u.state is UnitState.EN_ROUTE]
+    return asyncio.run(run())
+
+
+def test_the_server_sends_every_unit_on_subscribe_then_the_moving_ones():
+    got, server = unit_frames(30, lambda fs: any(u.state is UnitState.EN_ROUTE for f in fs[1:] for u in f))
+    frames = [[u for u, _ in f] for f in got]
+    assert len(frames[0]) == 30 and len({u.id for u in frames[0]}) == 30  # every unit first
+    going = [u for f in frames[1:] for u in f if u.state is UnitState.EN_ROUTE]
     known = server.city.events.keys() | server.city.closed.keys()
     assert going and all(u.incident in known for u in going)  # to the simulated city's own incidents
 
@@ -115,27 +121,7 @@ def test_the_server_sends_every_unit_on_subscribe_then_the_moving_ones():
 def test_a_district_console_gets_only_the_units_working_for_its_district():
     """As the hub does (tests/jetstream/test_jetstream_units.py): a 黄浦 subscriber's unit frames hold
     黄浦's units only, at subscribe and as they move, by the district each works for."""
-    async def run():
-        server = make_server(CityOptions(seed=3, incident_rate_per_min=60, history_s=60),
-                             ServerOptions(speed=120, units=60, units_every_s=0.2))
-        port = await server.start()
-        got, dec = [], Decoder()
-        try:
-            async with connect(f"ws://127.0.0.1:{port}", max_size=None, proxy=None) as ws:
-                await ws.send(orjson.dumps({"type": "subscribe", "topics": ["samples", "events"],
-                                            "regions": ["310101"]}).decode())
-
-                async def frames():
-                    while len(got) < 6:
-                        d = dec.decode(await ws.recv(decode=False))
-                        if isinstance(d.frame, UnitFrame):
-                            got.append([(u, server.fleet.district_of(u, server.city.events)) for u in d.frame.units])
-                await asyncio.wait_for(frames(), 30)
-        finally:
-            await server.stop()
-        return got, server
-
-    got, server = asyncio.run(run())
+    got, server = unit_frames(60, lambda fs: len(fs) >= 6, regions=["310101"])
     every = server.fleet.reports(server.sim_now())
     assert {server.fleet.district_of(u, server.city.events) for u in every} - {"310101"}  # others exist
     assert got[0] and all(d == "310101" for _, d in got[0])  # at subscribe: 黄浦's own

@@ -11,14 +11,9 @@ from PySide6.QtTest import QTest
 
 pytest.importorskip("PySide6.QtWebEngineWidgets")
 
-from console.feed.decoder import Decoder
-from console.feed.frames import Catalog
-from console.model.city_state import CityState
-from console.model.clock import Clock
-from console.simulator.city_catalog import load_regions
-from console.ui.map_bridge import CityMapView
 from console.views.labels import SEVERITY_COLOR
-from tests.frames_factory import dumps, event
+from tests.frames_factory import event
+from tests.ui.map_world import map_world, put
 from tests.ui.page_js import js_value
 
 MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
@@ -57,21 +52,7 @@ def pixel(qtbot, view, lat, lon) -> str:
 
 @pytest.fixture
 def world(qtbot):
-    state, clock = CityState(), Clock()
-    state.apply_catalog(Catalog((), tuple(load_regions())))
-    view = CityMapView(state, clock)
-    qtbot.addWidget(view)
-    view.resize(1200, 800)
-    view.show()
-    qtbot.waitUntil(lambda: view.is_ready, timeout=30_000)
-    return state, view
-
-
-def put(state, view, *events):
-    dec = Decoder()
-    for ev in events:
-        state.apply("city", dec.decode(dumps({"type": "event", "seq": 1, "event": ev})).frame)
-    view.apply_changes(state.take_changes())
+    return map_world(qtbot, size=(1200, 800))
 
 
 def near(i, lat=SPOT[0], lon=SPOT[1]):

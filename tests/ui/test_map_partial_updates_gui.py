@@ -9,38 +9,17 @@ import pytest
 
 pytest.importorskip("PySide6.QtWebEngineWidgets")
 
-from console.feed.decoder import Decoder
-from console.feed.frames import Catalog, Unit, UnitFrame
+from console.feed.frames import Unit, UnitFrame
 from console.feed.protocol import Severity, UnitKind, UnitState
 from console.gis.layer_spec import LayerSpec
-from console.model.city_state import CityState
-from console.model.clock import Clock
-from console.simulator.city_catalog import load_regions
-from console.ui.map_bridge import INCIDENT_CHUNK, CityMapView
+from console.ui.map_bridge import INCIDENT_CHUNK
 from console.views.labels import SEVERITY_ZH, UNIT_STATE_ZH
 from console.views.map_page import MapOptions
-from tests.frames_factory import dumps, event
+from tests.frames_factory import event
+from tests.ui.map_world import map_world, put
 from tests.ui.page_js import js_value
 
 MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
-
-
-def make_view(qtbot, options=None):
-    state = CityState()
-    state.apply_catalog(Catalog((), tuple(load_regions())))
-    view = CityMapView(state, Clock(), options)
-    qtbot.addWidget(view)
-    view.resize(1280, 800)
-    view.show()
-    qtbot.waitUntil(lambda: view.is_ready, timeout=30_000)
-    return state, view
-
-
-def put(state, view, *events):
-    dec = Decoder()
-    for ev in events:
-        state.apply("city", dec.decode(dumps({"type": "event", "seq": 1, "event": ev})).frame)
-    view.apply_changes(state.take_changes())
 
 
 def spot(i):
@@ -48,7 +27,7 @@ def spot(i):
 
 
 def test_many_incidents_arrive_in_pieces_each_in_its_newest_version(qtbot):
-    state, view = make_view(qtbot)
+    state, view = map_world(qtbot)
     js_value(qtbot, view, "(function(){window.__sizes=[];var f=cityops.upsertIncidents;"
                           "cityops.upsertIncidents=function(l){__sizes.push(l.length);return f(l);};return 1;})()")
     n = 2 * INCIDENT_CHUNK + 500
@@ -87,7 +66,7 @@ def test_a_sites_street_layer_is_recoloured_street_by_street(qtbot, tmp_path):
     path.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
     spec = LayerSpec(file=path, kind="boundary", level="street", name="街镇", name_field="MC", code_field="BM",
                      style={"fill_color": "#204060", "fill_opacity": 1.0})
-    _, view = make_view(qtbot, MapOptions(layers=(spec,), gis_cache=tmp_path / "cache"))
+    _, view = map_world(qtbot, MapOptions(layers=(spec,), gis_cache=tmp_path / "cache"))
     js_value(qtbot, view, f"{MAP_VAR}.setView([31.23,121.48],14,{{animate:false}}); 1")
     # the layer is read off the GUI thread and joins the page when ready (console/gis/layer_worker.py)
     qtbot.waitUntil(lambda: [s["n"] for s in json.loads(js_value(qtbot, view, "JSON.stringify(cityopsGis.state())"))
@@ -102,7 +81,7 @@ def test_a_sites_street_layer_is_recoloured_street_by_street(qtbot, tmp_path):
 
 
 def test_a_units_tooltip_follows_its_state(qtbot):
-    state, view = make_view(qtbot)
+    state, view = map_world(qtbot)
 
     def report(ts, st):
         state.apply("city", UnitFrame((Unit("T1", "救护 7号车", UnitKind.MEDICAL, 31.2, 121.4, st, ts, "SH-1"),)))
