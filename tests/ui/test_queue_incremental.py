@@ -71,18 +71,24 @@ class Mirror:
         return not self.wrong and self.ids == [self.model.event_at(r).id for r in range(self.model.rowCount())]
 
 
-def test_rows_stay_as_a_fresh_sort_gives_them_through_updates(qapp):
-    rng = random.Random(4)
+def watched_queue(seed: int, n: int):
+    """n random incidents in a state, the queue's model over them under Qt's model tester, the resets it
+    signals, and a mirror of its rows kept by its row signals alone."""
+    rng = random.Random(seed)
     state, clock = CityState(), Clock()
     clock.set_fixed(T)
-    for i in range(300):
+    for i in range(n):
         state.apply("city", EventFrame(0, make(rng, i)))
     state.take_changes()
     model = IncidentTableModel(state, clock)
     QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
     resets = []
     model.modelReset.connect(lambda: resets.append(1))
-    mirror = Mirror(model)
+    return rng, state, model, resets, Mirror(model)
+
+
+def test_rows_stay_as_a_fresh_sort_gives_them_through_updates(qapp):
+    rng, state, model, resets, mirror = watched_queue(4, 300)
     versions = {i: 1 for i in range(300)}
     for step, column in enumerate(("severity", "title", "district", "age", "holder", "sla")):
         descending = step % 2 == 0
@@ -104,17 +110,7 @@ def test_rows_stay_as_a_fresh_sort_gives_them_through_updates(qapp):
 
 
 def test_a_reload_to_a_nearby_instant_moves_rows_without_a_reset(qapp):
-    rng = random.Random(7)
-    state, clock = CityState(), Clock()
-    clock.set_fixed(T)
-    for i in range(200):
-        state.apply("city", EventFrame(0, make(rng, i)))
-    state.take_changes()
-    model = IncidentTableModel(state, clock)
-    QAbstractItemModelTester(model, QAbstractItemModelTester.FailureReportingMode.Fatal)
-    resets = []
-    model.modelReset.connect(lambda: resets.append(1))
-    mirror = Mirror(model)
+    rng, state, model, resets, mirror = watched_queue(7, 200)
     # the state rebuilt at another instant: new objects for the same incidents, a few of them changed
     rebuilt = CityState()
     for e in list(state.incidents.open.values()):
