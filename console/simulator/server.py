@@ -162,23 +162,30 @@ class SimServer:
         s.send_snapshot(self._rows(f, sids, ts, vals),
                         [e.to_wire() for e in self.city.events.values() if f.wants_event(e.region, e.domain)])
 
-    def _send_units(self, s: ClientSession, units=None) -> None:
-        """Every unit (after subscribe and resync) or those given; unsequenced (docs/feed-protocol.md)."""
+    def _send_units(self, s: ClientSession, units=None, heard: dict[str, tuple[str, ...]] | None = None) -> None:
+        """Every unit (after subscribe and resync) or those given, with the districts each is heard in
+        (`_moves_heard`); unsequenced (docs/feed-protocol.md). A district's centre gets its district's units
+        (as the hub does: docs/deployment.md)."""
         if self.fleet is None:
             return
         reports = self.fleet.reports(self.sim_now()) if units is None else units
         if s.filters is not None and s.filters.regions:
-            # a district's centre gets its district's units, and a unit's report once more as it leaves for
-            # another district's work (as the hub does: docs/deployment.md)
-            reports = [u for u in reports if any(s.filters.wants_units_of(d) for d in self._unit_districts(u, units))]
+            if heard is None:
+                heard = {u.id: (self.fleet.district_of(u, self.city.events),) for u in reports}
+            reports = [u for u in reports if any(s.filters.wants_units_of(d) for d in heard[u.id])]
         if reports:
             s.send({"type": FrameType.UNIT, "units": [u.to_wire() for u in reports]})
 
-    def _unit_districts(self, u, moved) -> tuple[str, ...]:
-        """The district a unit works for now and, for a move, the one it worked for at its last report."""
-        now = self.fleet.district_of(u, self.city.events)
-        before = self._unit_district.get(u.id, now) if moved is not None else now
-        return (now,) if before == now else (now, before)
+    def _moves_heard(self, moved) -> dict[str, tuple[str, ...]]:
+        """Once a step, for every console: each moved unit's district now and, when it worked for another at
+        its last report, that one too (its report is told there once more as it leaves)."""
+        out = {}
+        for u in moved:
+            now = self.fleet.district_of(u, self.city.events)
+            before = self._unit_district.get(u.id, now)
+            self._unit_district[u.id] = now
+            out[u.id] = (now,) if before == now else (now, before)
+        return out
 
     def _mask(self, f: Filters | None) -> np.ndarray | None:
         """Per series: does a client with these filters want it (None: everything). Built once per
@@ -258,9 +265,9 @@ class SimServer:
                     if self.fleet is not None and mono >= self._next_units_mono:
                         self._next_units_mono = mono + self.opt.units_every_s
                         moved = self.fleet.step(now, self.city.events)
+                        heard = self._moves_heard(moved)
                         for c in self.clients.subscribed():
-                            self._send_units(c.session, moved)
-                        self._unit_district.update((u.id, self.fleet.district_of(u, self.city.events)) for u in moved)
+                            self._send_units(c.session, moved, heard)
                 self.clients.tick(mono)
             except Exception:  # the simulator must keep running whatever one tick did
                 log.exception("simulator tick failed")
