@@ -25,6 +25,7 @@ processes on a shared machine does not inflate; Python's garbage collector runs 
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -160,6 +161,8 @@ def main() -> None:
     ap.add_argument("--jumps", type=int, default=100, help="random positions after it")
     ap.add_argument("--no-gui", action="store_true")
     ap.add_argument("--code", type=Path, default=None, help="import console/ from this tree (read at start-up)")
+    ap.add_argument("--no-settle", action="store_true",
+                    help="leave the heap unsettled (the live console settles it once its city is in)")
     args = ap.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="cityops-bench-ts-"))
     t0 = 1_763_913_600.0 + 8 * 3600  # 2025-11-24 08:00 Shanghai
@@ -195,7 +198,7 @@ def main() -> None:
     check_live(view, feed.truth)
 
     if not args.no_gui:
-        res["seek_window"] = drag_in_window(shift, feed, audit, positions, folder)
+        res["seek_window"] = drag_in_window(shift, feed, audit, positions, folder, settle=not args.no_settle)
     recorder.close()
     audit.close()
     print(json.dumps(res, indent=2, ensure_ascii=False))
@@ -204,7 +207,8 @@ def main() -> None:
     folder.rmdir()
 
 
-def drag_in_window(shift: TimeShift, feed: Feed, audit: AuditLog, positions: list[float], folder: Path) -> dict:
+def drag_in_window(shift: TimeShift, feed: Feed, audit: AuditLog, positions: list[float], folder: Path,
+                   settle: bool = True) -> dict:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
     from PySide6.QtWidgets import QApplication
@@ -225,6 +229,9 @@ def drag_in_window(shift: TimeShift, feed: Feed, audit: AuditLog, positions: lis
     ctl.marks.refresh(*shift.span)
     marks = {"timeline_actions": len(bar.timeline.actions), "timeline_changes": len(bar.timeline.changes),
              "timeline_arrivals": sum(bar.timeline.density)}
+    if settle:  # what ConsoleSession does once the catalog is in (console/site/heap.py)
+        marks["heap_frozen_objects"] = _settle()
+    passes = _count_full_collections()
     ms, seek_ms, views_ms, cpu_ms, seek_cpu_ms = [], [], [], [], []
     for ts in positions:
         c = time.thread_time()  # the GUI thread's own CPU: what the load of other processes does not inflate
@@ -241,6 +248,8 @@ def drag_in_window(shift: TimeShift, feed: Feed, audit: AuditLog, positions: lis
         seek_cpu_ms.append((c1 - c) * 1000)
         feed.run(1.0)
         app.processEvents()
+    gc.callbacks.remove(passes.callback)
+    marks["full_collections"] = {"count": len(passes), **(percentiles(passes) if passes else {})}
     t = time.perf_counter()
     ctl.seek(float(positions[-1]) - 600, wait_for_history=True)  # where a drag stops: the charts' hour too
     settled_ms = (time.perf_counter() - t) * 1000
@@ -253,6 +262,29 @@ def drag_in_window(shift: TimeShift, feed: Feed, audit: AuditLog, positions: lis
     return {**percentiles(ms), "controller_seek": percentiles(seek_ms), "views_and_repaint": percentiles(views_ms),
             "gui_thread_cpu": percentiles(cpu_ms), "gui_thread_cpu_of_the_seek": percentiles(seek_cpu_ms),
             "stop_with_chart_history_ms": round(settled_ms, 1), **marks, "timeline_marks_read_ms": round(marks_ms, 1)}
+
+
+def _settle() -> int:
+    from console.site.heap import settle_heap
+    return settle_heap()
+
+
+class _Passes(list):
+    """The oldest generation's collections during the drag, each its milliseconds (gc.callbacks)."""
+
+    def callback(self, phase: str, info: dict) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self.t = time.perf_counter()
+        else:
+            self.append((time.perf_counter() - self.t) * 1000)
+
+
+def _count_full_collections() -> _Passes:
+    passes = _Passes()
+    gc.callbacks.append(passes.callback)
+    return passes
 
 
 if __name__ == "__main__":
