@@ -10,7 +10,15 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QButtonGroup, QComboBox, QHBoxLayout, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QComboBox,
+    QGraphicsItem,
+    QHBoxLayout,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
 
 from console.feed.protocol import Status
 from console.views.board_model import format_value
@@ -24,6 +32,10 @@ _TZ = dt.timezone(dt.timedelta(hours=8))
 SHANGHAI_UTC_OFFSET = -8 * 3600  # pyqtgraph counts the offset westwards, like time.timezone
 USUAL_RGB = (120, 160, 200)
 RANGES = (("15 分钟", 900), ("1 小时", 3600), ("4 小时", 4 * 3600), ("24 小时", 86400))
+# The time axis moves in steps of this many pixels, not with every reading: a moved range re-lays the
+# axis's ticks and labels and repaints every item (10 ms of the GUI thread per chart and refresh, where a
+# held range repaints only the line); the newest reading may stand up to this far left of the right edge.
+X_STEP_PX = 8
 
 
 class IndicatorChart(QWidget):
@@ -74,6 +86,14 @@ class IndicatorChart(QWidget):
         lay.addLayout(top)
 
         self.plot = pg.PlotWidget(axisItems={"bottom": pg.DateAxisItem(utcOffset=SHANGHAI_UTC_OFFSET)})
+        for axis in self.plot.getPlotItem().axes.values():
+            # an axis (its grid lines across the plot too) is painted once per range into a pixmap and
+            # copied while the range holds, where it replayed its ticks' drawing at every repaint
+            axis["item"].setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+        self._x_range: tuple[float, float] | None = None  # the time range last set (stepped, see X_STEP_PX)
+        self._shown_x: list[float] | None = None  # the view's range after it: a pan or zoom since sets it anew
+        self._y_data: tuple[float, float] | None = None  # the values' span to show (thresholds near them too)
+        self._y_band: tuple[float, float] | None = None  # the typical band's, when it is shown
         self.plot.setBackground(theme.PANEL)
         self.plot.showGrid(x=True, y=True, alpha=0.15)
         self.plot.setMenuEnabled(False)
@@ -220,14 +240,38 @@ class IndicatorChart(QWidget):
             self.forecast_curve.setData(x, v0 + fc.slope_per_min / 60.0 * (x - t_end))
         if len(ts):
             t_end = ts[-1] + (fc.eta_s if fc is not None and fc.eta_s else 0)
-            self.plot.setXRange(ts[-1] - self.range_s, max(ts[-1], t_end), padding=0.02)
+            self._set_x_range(ts[-1] - self.range_s, max(ts[-1], t_end))
             ys = [lo - span / 2, hi + span / 2]
             ys += [t for t in (warn, alarm) if t is not None and lo - 2 * span <= t <= hi + 2 * span]
-            self.plot.setYRange(min(ys), max(ys), padding=0.1)
+            self._y_data = (min(ys), max(ys))
+            self._set_y_range()
+
+    def _set_x_range(self, x0: float, x1: float) -> None:
+        """Show at least [x0, x1], both ends moved out to whole steps of X_STEP_PX pixels: while the
+        readings stay within the range set, it holds (and so do the axis's labels)."""
+        step = self.range_s / max(1, self.plot.getViewBox().width()) * X_STEP_PX
+        right, width = np.ceil(x1 / step) * step, np.ceil((x1 - x0) / step) * step
+        want = (float(right - width), float(right))  # both ends move together, at the right's step
+        if want != self._x_range or self.plot.getViewBox().viewRange()[0] != self._shown_x:
+            self.plot.setXRange(*want, padding=0.02)
+            self._x_range = want
+            self._shown_x = self.plot.getViewBox().viewRange()[0]
+
+    def _set_y_range(self) -> None:
+        """Show the values (and the typical band) with a tenth of their span spare each side; the range
+        holds while what is to be shown stays inside it and fills at least two thirds of it, so a
+        reading within the spare room repaints the line, not the axis."""
+        lo, hi = self._y_data or self._y_band or (0.0, 1.0)
+        if self._y_data and self._y_band:
+            lo, hi = min(lo, self._y_band[0]), max(hi, self._y_band[1])
+        y0, y1 = self.plot.getViewBox().viewRange()[1]
+        if not (y0 <= lo and hi <= y1 and (hi - lo) * 1.2 >= (y1 - y0) / 1.5):
+            self.plot.setYRange(lo, hi, padding=0.1)
 
     def show_usual(self, band: tuple | None, basis_text: str = "") -> None:
         """The typical band as steps, (slot edges, lo, typ, hi, basis), or None to hide it; a thin basis
         (1) draws it faded, and `basis_text` says what it rests on."""
+        self._y_band = None
         if band is None:
             for item in (self.usual_fill, self.usual_typ):
                 item.hide()
@@ -250,8 +294,8 @@ class IndicatorChart(QWidget):
         self.usual_fill.show()
         self.usual_typ.show()
         if ok.any():  # the band in view too: a value far from usual shows how far
-            y0, y1 = self.plot.getViewBox().viewRange()[1]
-            self.plot.setYRange(min(y0, float(np.nanmin(lo))), max(y1, float(np.nanmax(hi))), padding=0.02)
+            self._y_band = (float(np.nanmin(lo)), float(np.nanmax(hi)))
+            self._set_y_range()
         text = QCoreApplication.translate("IndicatorChart", "同期带 · {0}").format(basis_text)
         self.usual_label.setText(text)
         self.usual_label.setToolTip(text)  # whole, when the dock is too narrow for it

@@ -1,6 +1,8 @@
 """The indicator chart's warn and alarm bands follow each redraw: kept items are moved, never left
 behind where a threshold was (the chart keeps its bands across redraws instead of re-creating them)."""
 
+import itertools
+
 import numpy as np
 
 from console.feed.protocol import Status
@@ -31,3 +33,46 @@ def test_bands_move_disappear_and_come_back_with_the_thresholds(qtbot):
     chart.show_series("a", "", ts, v, 6.0, 8.0, "above", None)
     assert shown_bands(chart) == first
     assert len([i for i in chart.plot.getPlotItem().items if type(i).__name__ == "LinearRegionItem"]) <= 2
+
+
+def test_the_time_axis_holds_between_steps_and_the_newest_reading_is_always_in_view(qtbot):
+    """A refresh one reading later keeps the range (no re-laid axis), a reading past the edge moves it,
+    and every refresh shows the newest reading and the chosen span behind it."""
+    chart = IndicatorChart()
+    qtbot.addWidget(chart)
+    chart.resize(640, 260)
+    chart.show()
+    chart.range_buttons[3].click()  # 24 h: 8 px of a ~600 px plot are ~30 minutes
+    ts = 1_700_000_000.0 + np.arange(0, 86_400.0, 60.0)
+    v = np.full(len(ts), 5.0)
+    seen = []
+    for step in range(120):  # two hours, a minute at a time
+        now = ts[-1] + 60.0 * step
+        t = ts + 60.0 * step
+        chart.show_series("a", "", t, v, None, None, "above", None)
+        x0, x1 = chart.plot.getViewBox().viewRange()[0]
+        assert x0 <= now - 86_400 and now <= x1, f"the newest reading or the day behind it out of view at {step}"
+        assert x1 - now < 0.1 * 86_400  # and not lost in empty room on the right
+        seen.append((x0, x1))
+    moves = sum(1 for a, b in itertools.pairwise(seen) if a != b)
+    assert 1 <= moves <= 12, moves  # a move per step of pixels, not one per reading
+
+
+def test_the_value_axis_holds_within_its_spare_room_and_fits_a_value_beyond_it(qtbot):
+    chart = IndicatorChart()
+    qtbot.addWidget(chart)
+    chart.resize(640, 260)
+    chart.show()
+    ts = np.arange(100.0)
+
+    def y_range(values):
+        chart.show_series("a", "", ts, np.asarray(values, dtype=float), None, None, "above", None)
+        return tuple(chart.plot.getViewBox().viewRange()[1])
+
+    base = np.full(100, 5.0) + np.linspace(0, 1, 100)
+    first = y_range(base)
+    assert first[0] < 5.0 and first[1] > 6.0
+    assert y_range(base + 0.01) == first  # a reading inside the spare room: the axis stays
+    high = y_range(np.append(base[:-1], 40.0))
+    assert high[1] >= 40.0  # a value beyond it is shown
+    assert y_range(base)[1] < 20.0  # and when it has gone, the range fits the values again
