@@ -76,3 +76,33 @@ def test_the_value_axis_holds_within_its_spare_room_and_fits_a_value_beyond_it(q
     high = y_range(np.append(base[:-1], 40.0))
     assert high[1] >= 40.0  # a value beyond it is shown
     assert y_range(base)[1] < 20.0  # and when it has gone, the range fits the values again
+
+
+def test_refreshes_within_the_step_copy_the_axes_even_when_others_fill_qts_pixmap_cache(qtbot):
+    """The axes are painted once per range and copied after; other widgets' pixmaps in Qt's shared
+    cache (the style's, other charts') must not evict them between two refreshes."""
+    from PySide6.QtGui import QPixmap, QPixmapCache
+
+    chart = IndicatorChart()
+    qtbot.addWidget(chart)
+    chart.resize(640, 260)
+    chart.show()
+    qtbot.waitExposed(chart)
+    painted = []
+    for name, axis in chart.plot.getPlotItem().axes.items():
+        item = axis["item"]
+        item.paint = lambda *a, _paint=item.paint, _name=name: (painted.append(_name), _paint(*a))[1]
+    ts = 1_700_000_000.0 + np.arange(0, 86_400.0, 60.0)
+    v = 5.0 + np.sin(ts / 3600)
+    chart.range_buttons[3].click()
+    chart.show_series("a", "", ts, v, None, None, "above", None)
+    qtbot.waitUntil(lambda: len(painted) >= 2)  # both axes, once
+    other = QPixmap(1024, 1024)  # 4 MB
+    other.fill()
+    painted.clear()
+    for step in range(1, 31):  # 30 refreshes a second apart: a day's axis moves once at most
+        for i in range(3):  # between two refreshes, others put 12 MB in: more than Qt's default 10 MB
+            QPixmapCache.insert(f"other-{step}-{i}", other.copy())
+        chart.show_series("a", "", ts + step, v, None, None, "above", None)
+        chart.plot.viewport().repaint()
+    assert painted.count("bottom") <= 2 and painted.count("left") <= 2, painted
