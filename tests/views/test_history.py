@@ -60,3 +60,14 @@ def test_a_day_held_in_tiers_draws_as_the_days_readings_do_to_the_pixel():
     t15, v15 = display_series(*rings.series(sid, since=start15), start15, max_points=2 * width)
     keep = ts >= start15
     assert t15.tolist() == ts[keep].tolist() and v15.tolist() == v[keep].tolist()
+
+
+def test_a_gap_in_a_bin_is_passed_over_and_a_bin_of_gaps_stays_a_gap():
+    ts = np.arange(13.0)  # max_points 6: bins 4 s wide, [0-3] [4-7] [8-11], and the last reading's own
+    v = np.array([1, np.nan, 5, 2,  np.nan, np.nan, np.nan, np.nan,  7, np.nan, -3, 0,  4], dtype=float)
+    t, out = display_series(ts, v, start=0, max_points=6)
+    assert list(t) == [0, 2, 4, 6, 8, 10, 12, 14]  # each bin's start and middle
+    assert out[0] == 1 and out[1] == 5  # the first bin's min and max, its NaN passed over
+    assert np.isnan(out[2]) and np.isnan(out[3])  # a bin of gaps draws nothing
+    assert out[4] == -3 and out[5] == 7
+    assert out[6] == out[7] == 4
