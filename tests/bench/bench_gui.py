@@ -85,7 +85,7 @@ def timed_paint(cls, cpu_bucket: list) -> None:
     cls.paintEvent = timed
 
 
-def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
+def run(scenario: str, seconds: float, warmup: float, rate: int, reader_thread: bool = False) -> dict:
     import qasync
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QHBoxLayout, QVBoxLayout, QWidget
@@ -94,7 +94,7 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
         import PySide6.QtWebEngineWidgets  # noqa: F401
 
     from console.feed.decoder import Decoder
-    from console.feed.live_source import FeedConfig, LiveSource
+    from console.feed.live_source import FeedConfig, LiveOptions, LiveSource
     from console.model.city_state import CityState, StateConfig
     from console.model.clock import Clock
     from console.model.ingest import Ingest
@@ -112,7 +112,7 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
     sim = start_rate_simulator(port, rate)
     state = CityState(StateConfig())
     clock = Clock()
-    src = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "bench")])
+    src = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "bench")], LiveOptions(reader_thread=reader_thread))
     src.add_listener(Ingest(state))
     bridge = StateBridge(state, src, clock)
     win = QWidget()
@@ -256,8 +256,11 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
         for bucket in result.get("_buckets", {}).values():
             bucket.clear()  # the warm-up's calls are not counted
         h0, c0, t0 = src.health()[0].samples, time.process_time(), time.perf_counter()
+        g0 = time.thread_time()
         await asyncio.sleep(seconds)
         h1, c1, t1 = src.health()[0].samples, time.process_time(), time.perf_counter()
+        result["gui_thread_cpu_percent"] = round((time.thread_time() - g0) / (t1 - t0) * 100)
+        result["reader_thread"] = reader_thread
         timer.stop()
         if map_view is not None:
             box = []
