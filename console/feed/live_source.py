@@ -2,13 +2,20 @@
 
 Per feed: token auth, subscribe, a watchdog that declares the feed stale and then reconnects when it
 goes quiet, exponential backoff with jitter, and `seq` checking that asks for a resync on a gap.
+
+With `LiveOptions.reader_thread` the connections live on a thread of their own (its own asyncio loop):
+reading, parsing and checking every frame happen there, and the caller's loop (the GUI's, under qasync)
+only hands the checked frames to the listeners, in order, a few milliseconds at a time. A full inbox
+stops the reading (the socket's flow control then holds the server back), so nothing is dropped.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
+import threading
 import time
 from dataclasses import dataclass
 
@@ -61,6 +68,9 @@ class LiveOptions:
     close_timeout_s: float = 10.0
     stable_after_s: float = 10.0  # a connection that lived this long resets the backoff
     watchdog_s: float = 1.0  # how often rates, stale marks and silent connections are looked at
+    reader_thread: bool = False  # connections, parsing and checks on a thread of their own (see above)
+    inbox_frames: int = 2000  # with a reader thread: frames parsed and not yet handed over, at most
+    hand_over_s: float = 0.004  # with a reader thread: the caller's loop hands frames over this long a turn
 
 
 @dataclass
@@ -88,6 +98,7 @@ class LiveSource(Source):
         self._tasks: list[asyncio.Task] = []
         self._stopping = False
         self._rejects_logged: dict[str, dict[str, int]] = {}
+        self._reader: _ReaderThread | None = None
 
     def health(self) -> list[FeedHealth]:
         return list(self._health.values())
@@ -98,18 +109,33 @@ class LiveSource(Source):
 
     async def start(self) -> None:
         self._stopping = False
+        if self.opt.reader_thread:
+            self._reader = _ReaderThread(self, asyncio.get_running_loop())
+            await self._reader.run(self._start_tasks())
+        else:
+            await self._start_tasks()
+
+    async def _start_tasks(self) -> None:
         for f in self.feeds:
             self._tasks.append(asyncio.create_task(self._run_feed(f), name=f"feed:{f.label}"))
         self._tasks.append(asyncio.create_task(self._watchdog(), name="feed-watchdog"))
 
-    async def stop(self) -> None:
-        self._stopping = True
+    async def _stop_tasks(self) -> None:
         for t in self._tasks:
             t.cancel()
         for t in self._tasks:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await t
         self._tasks.clear()
+
+    async def stop(self) -> None:
+        self._stopping = True
+        if self._reader is not None:
+            await self._reader.run(self._stop_tasks())
+            self._reader.close()  # the thread ends; what it parsed is handed over now: nothing is lost
+            self._reader = None
+        else:
+            await self._stop_tasks()
         for h in self._health.values():
             self._log_rejects(h)  # what the last minute refused
             h.state = FeedState.STOPPED
@@ -118,6 +144,11 @@ class LiveSource(Source):
 
     async def send(self, feed: str, frame: dict) -> bool:
         """Send a client frame on `feed`'s connection now; False when it is not connected."""
+        if self._reader is not None:
+            return await self._reader.run(self._send_here(feed, frame))
+        return await self._send_here(feed, frame)
+
+    async def _send_here(self, feed: str, frame: dict) -> bool:
         conn = self._conns.get(feed)
         if conn is None or conn.ws is None or self._health[feed].state not in (FeedState.CONNECTED, FeedState.STALE):
             return False
@@ -207,6 +238,8 @@ class LiveSource(Source):
             while True:
                 raw = await ws.recv(decode=False)
                 await self._on_frame(feed, health, conn, decoder, raw)
+                if self._reader is not None and self._reader.full():
+                    await self._reader.room()  # the listeners are behind: stop reading until they catch up
                 # a backlog of frames is handed over without suspending; after a few ms of them, let
                 # the loop (and, under qasync, the GUI) run before taking the next
                 if time.perf_counter() - slice_start > 0.004:
@@ -260,6 +293,18 @@ class LiveSource(Source):
         elif isinstance(f, Unknown):
             health.unknown_types += 1
         self._emit(Envelope(feed.label, recv_ts, raw, d, health))
+
+    def _emit(self, env: Envelope) -> None:
+        if self._reader is not None and self._reader.is_current():
+            self._reader.post(env)
+        else:
+            super()._emit(env)
+
+    def _emit_connected(self, feed: str) -> None:
+        if self._reader is not None and self._reader.is_current():
+            self._reader.post(feed)  # in order with the frames around it
+        else:
+            super()._emit_connected(feed)
 
     @staticmethod
     def _check_seq(f, health: FeedHealth, conn: _Conn) -> tuple[bool, bool]:
@@ -318,3 +363,75 @@ class LiveSource(Source):
                         conn.ws.transport.abort()
                 elif age > self.opt.stale_after_s and h.state == FeedState.CONNECTED:
                     h.state = FeedState.STALE
+
+
+class _ReaderThread:
+    """The thread LiveSource's connections run on (with `reader_thread`), and the inbox from it to the
+    caller's loop: frames and connect marks, handed to the listeners on the caller's loop in order."""
+
+    def __init__(self, source: LiveSource, home: asyncio.AbstractEventLoop):
+        self.source, self.home = source, home
+        self.limit, self.turn_s = source.opt.inbox_frames, source.opt.hand_over_s
+        self.inbox: collections.deque[Envelope | str] = collections.deque()
+        self._handing = False  # a hand-over is scheduled on the home loop
+        self.loop = asyncio.new_event_loop()
+        self._room = asyncio.Event()  # belongs to self.loop: set when the inbox has room again
+        self._thread = threading.Thread(target=self._serve, name="feed-reader", daemon=True)
+        self._thread.start()
+
+    def _serve(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+    async def run(self, coro):
+        """Run `coro` on the reader's loop and wait for it from the home loop."""
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, self.loop))
+
+    def is_current(self) -> bool:
+        return threading.current_thread() is self._thread
+
+    def close(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(10)
+        if not self._thread.is_alive():
+            self.loop.close()
+        self._hand_over(everything=True)
+
+    # ------------------------------------------------------------ reader side
+    def post(self, item: Envelope | str) -> None:
+        self.inbox.append(item)
+        if not self._handing:
+            self._handing = True
+            self.home.call_soon_threadsafe(self._hand_over)
+
+    def full(self) -> bool:
+        return len(self.inbox) >= self.limit
+
+    async def room(self) -> None:
+        self._room.clear()
+        if self.full():
+            await self._room.wait()
+
+    # ------------------------------------------------------------ home side
+    def _hand_over(self, everything: bool = False) -> None:
+        """Hand the inbox's frames to the listeners for one turn of the home loop (or all of them)."""
+        end = None if everything else time.perf_counter() + self.turn_s
+        emit, connected = Source._emit, Source._emit_connected
+        while self.inbox and (end is None or time.perf_counter() < end):
+            item = self.inbox.popleft()
+            if isinstance(item, str):
+                connected(self.source, item)
+            else:
+                emit(self.source, item)
+        if len(self.inbox) < self.limit // 2 and not self.loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop stopped meanwhile
+                self.loop.call_soon_threadsafe(self._room.set)
+        if everything:
+            return
+        if self.inbox:
+            self.home.call_soon(self._hand_over)  # the rest on the next turn: the GUI runs between
+        else:
+            self._handing = False
+            if self.inbox:  # posted after the loop above saw it empty, before the flag was down
+                self._handing = True
+                self.home.call_soon(self._hand_over)

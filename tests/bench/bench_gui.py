@@ -85,7 +85,7 @@ def timed_paint(cls, cpu_bucket: list) -> None:
     cls.paintEvent = timed
 
 
-def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
+def run(scenario: str, seconds: float, warmup: float, rate: int, reader_thread: bool = False) -> dict:
     import qasync
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QHBoxLayout, QVBoxLayout, QWidget
@@ -94,7 +94,7 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
         import PySide6.QtWebEngineWidgets  # noqa: F401
 
     from console.feed.decoder import Decoder
-    from console.feed.live_source import FeedConfig, LiveSource
+    from console.feed.live_source import FeedConfig, LiveOptions, LiveSource
     from console.model.city_state import CityState, StateConfig
     from console.model.clock import Clock
     from console.model.ingest import Ingest
@@ -112,7 +112,7 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
     sim = start_rate_simulator(port, rate)
     state = CityState(StateConfig())
     clock = Clock()
-    src = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "bench")])
+    src = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "bench")], LiveOptions(reader_thread=reader_thread))
     src.add_listener(Ingest(state))
     bridge = StateBridge(state, src, clock)
     win = QWidget()
@@ -256,8 +256,11 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
         for bucket in result.get("_buckets", {}).values():
             bucket.clear()  # the warm-up's calls are not counted
         h0, c0, t0 = src.health()[0].samples, time.process_time(), time.perf_counter()
+        g0 = time.thread_time()
         await asyncio.sleep(seconds)
         h1, c1, t1 = src.health()[0].samples, time.process_time(), time.perf_counter()
+        result["gui_thread_cpu_percent"] = round((time.thread_time() - g0) / (t1 - t0) * 100)
+        result["reader_thread"] = reader_thread
         timer.stop()
         if map_view is not None:
             box = []
@@ -300,7 +303,7 @@ def run(scenario: str, seconds: float, warmup: float, rate: int) -> dict:
 
 
 SUMMARY = ("stall_ms_p50", "stall_ms_p99", "stall_ms_max", "time_share_beyond_16ms", "slot_lateness_ms_p99",
-           "gui_process_cpu_percent", "samples_per_s_ingested", "tile_render_tick_cpu_ms_p50",
+           "gui_process_cpu_percent", "gui_thread_cpu_percent", "samples_per_s_ingested", "tile_render_tick_cpu_ms_p50",
            "tile_render_tick_cpu_ms_p99", "chart_refresh_cpu_ms_p99", "chart_paint_cpu_ms_p50",
            "chart_paint_cpu_ms_p99", "board_paint_cpu_ms_p99", "on_changes_cpu_ms_p99")
 
@@ -312,9 +315,11 @@ def run_in_process(sc: str, args) -> dict:
         cmd = [sys.executable, str(Path(__file__).with_name("naive_board_stall.py")), "250"]
     else:
         name, _, tree = sc.partition("@")  # "board@before": this script, run on the --before tree's code
+        name, _, thread = name.partition(":")  # "board:thread": with the feed read on its own thread
         root = Path(args.before).resolve() if tree else ROOT
         cmd = [sys.executable, __file__, "--in-process", "--root", str(root), "--scenario", name,
                "--seconds", str(args.seconds), "--warmup", str(args.warmup), "--rate", str(args.rate)]
+        cmd += ["--reader-thread"] if thread else []
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     line = [x for x in out.stdout.splitlines() if x.startswith("{")]
     return json.loads(line[-1]) if line else {"scenario": sc, "error": out.stderr[-1500:]}
@@ -341,16 +346,20 @@ def main() -> None:
     ap.add_argument("--before", default=None, metavar="DIR",
                     help="also run the board on the code in DIR (e.g. `git archive REV | tar -x -C DIR`), "
                          "interleaved with this tree's and the anchor")
+    ap.add_argument("--reader-thread", action="store_true",
+                    help="also run the board with the feed read on its own thread (board@thread)")
     ap.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--root", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.in_process:  # a child: one scenario, one line of JSON
-        print(json.dumps(run(args.scenario, args.seconds, args.warmup, args.rate)))
+        print(json.dumps(run(args.scenario, args.seconds, args.warmup, args.rate, args.reader_thread)))
         return
     scenarios = {"board": ["board", "anchor"], "map": ["map"], "anchor": ["anchor"]}.get(
         args.scenario or "", ["board", "anchor", "map"])
     if args.before:
         scenarios.insert(scenarios.index("board") + 1 if "board" in scenarios else 0, "board@before")
+    if args.reader_thread:
+        scenarios.insert(scenarios.index("board") + 1 if "board" in scenarios else 0, "board:thread")
     runs: dict[str, list[dict]] = {sc: [] for sc in scenarios}
     for _ in range(args.repeat):  # alternating, so load that comes and goes falls on each alike
         for sc in scenarios:
