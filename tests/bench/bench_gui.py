@@ -112,7 +112,9 @@ def run(scenario: str, seconds: float, warmup: float, rate: int, reader_thread: 
     sim = start_rate_simulator(port, rate)
     state = CityState(StateConfig())
     clock = Clock()
-    src = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "bench")], LiveOptions(reader_thread=reader_thread))
+    # (older trees' LiveOptions has no reader_thread: only asked for when wanted)
+    src = LiveSource([FeedConfig(f"ws://127.0.0.1:{port}", "bench")],
+                     LiveOptions(reader_thread=True) if reader_thread else None)
     src.add_listener(Ingest(state))
     bridge = StateBridge(state, src, clock)
     win = QWidget()
