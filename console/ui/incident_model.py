@@ -41,13 +41,14 @@ from console.views.labels import (
     format_countdown,
 )
 from widgets.incident_queue import EVENT_ID_ROLE
+from widgets.row_cells import ROW_ROLE
 from widgets.text import plain_tooltip
 
 HEADERS = {
     "severity": "级别", "title": "标题", "district": "区域", "source": "发现渠道", "state": "状态",
     "age": "时长", "sla": "时限剩余", "holder": "处置人·已持有",
 }
-_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, EVENT_ID_ROLE, Qt.ItemDataRole.ForegroundRole,
+_ROLES = frozenset({ROW_ROLE, Qt.ItemDataRole.DisplayRole, EVENT_ID_ROLE, Qt.ItemDataRole.ForegroundRole,
                     Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole})
 _DISPLAY, _FG, _BG, _TIP = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
                                                 Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole))
@@ -61,10 +62,12 @@ BULK = 2000  # more rows moving than this in one flush: one reset instead of a s
 
 @dataclass(frozen=True)
 class _Cells:
-    """One row as painted: its item and, per data role, one value per column."""
+    """One row as painted: its item and, per data role, one value per column; `row` is the same as the
+    queue's delegate takes it, all columns at once (widgets/row_cells.py)."""
 
     ev: Event
     by_role: dict[int, tuple]
+    row: tuple
 
 
 @functools.cache
@@ -163,6 +166,8 @@ class IncidentTableModel(QAbstractTableModel):
         cells = self._cells(index.row())
         if cells is None:
             return None
+        if role == ROW_ROLE:
+            return cells.row
         if role == _TIP:
             return plain_tooltip(cells.ev.title) if COLUMNS[index.column()] == "title" else None
         if role == EVENT_ID_ROLE:
@@ -192,7 +197,8 @@ class IncidentTableModel(QAbstractTableModel):
         by_role = {_DISPLAY: tuple(self._text(ev, c) for c in COLUMNS), _FG: tuple(fg)}
         if breached:  # the whole row stands out
             by_role[_BG] = (_brush((120, 20, 24, 110)),) * len(COLUMNS)
-        return _Cells(ev, by_role)
+        fg_colors = tuple(None if b is None else b.color() for b in fg)
+        return _Cells(ev, by_role, (by_role[_DISPLAY], fg_colors, by_role.get(_BG)))
 
     def _text(self, ev: Event, col: str) -> str:
         now = self.clock.now()
