@@ -126,6 +126,9 @@ class IncidentRows:
         self._renumbered = False  # a text order was renumbered since the last `place`
         self._hay: list[str] = []  # casefolded "title id detail" (the search's haystack)
         self._hay_joined: tuple[str, np.ndarray] | None = None
+        # the last search and, per slot, whether it is found there: kept as rows change, so that other
+        # filter changes while a search stands do not scan all the text again
+        self._found: tuple[str, np.ndarray] | None = None
         self._v_sev, self._v_state, self._v_domain, self._v_region = _Vocab(), _Vocab(), _Vocab(), _Vocab()
         self._grow(capacity)
         self.orders = {c: TextOrder() for c in TEXT_COLUMNS}
@@ -165,6 +168,8 @@ class IncidentRows:
             self._text[c].extend([""] * (cap - self._cap))
             self._tkey[c] = grown(self._tkey[c])
         self._hay.extend([""] * (cap - self._cap))
+        if self._found is not None:
+            self._found = (self._found[0], grown(self._found[1], False))
         self.id_of.extend([None] * (cap - self._cap))
         self._cap = cap
 
@@ -222,6 +227,8 @@ class IncidentRows:
             if hay[s] != text:
                 hay[s] = text
                 self._hay_joined = None
+                if self._found is not None:
+                    self._found[1][s] = self._found[0] in text
         return at
 
     def drop(self, event_id: str) -> int | None:
@@ -233,7 +240,7 @@ class IncidentRows:
             self.leader[slot] = True
             self.id_of[slot] = None
             self._hay[slot] = ""
-            self._hay_joined = None
+            self._hay_joined = None  # (a standing search's answer for the slot is renewed when it is reused)
             self._dropped.append(slot)
             if self._late[slot]:
                 self._late[slot] = False
@@ -293,7 +300,11 @@ class IncidentRows:
         return m
 
     def _matches(self, needle: str) -> np.ndarray:
-        """Per slot: the needle is in its title, id or detail (casefolded). One scan of all the text."""
+        """Per slot: the needle is in its title, id or detail (casefolded). One scan of all the text for a
+        new needle; the same needle again is answered from the last scan, kept current by `put`/`drop`
+        (the needle holds no separator, so a match never spans two fields)."""
+        if self._found is not None and self._found[0] == needle:
+            return self._found[1]
         out = np.zeros(self._cap, dtype=bool)
         if self._hay_joined is None:
             lengths = np.array(list(map(len, self._hay)), dtype=np.int64) + 1
@@ -302,6 +313,7 @@ class IncidentRows:
         at = [m.start() for m in re.finditer(re.escape(needle), text)]
         if at:
             out[np.searchsorted(starts, np.array(at), side="right") - 1] = True
+        self._found = (needle, out)
         return out
 
     # ------------------------------------------------------------------ the rows in view
