@@ -313,9 +313,13 @@ class IncidentTableModel(QAbstractTableModel):
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         # a reset, not layoutChanged: with 100,000 rows the view's per-row layout bookkeeping costs more
         # than the sort; the queue re-selects its incident on modelReset
+        same_column = column == self.sort_column
         self.sort_column, self.descending = column, order == Qt.SortOrder.DescendingOrder
         self.beginResetModel()
-        self._rebuild()
+        if same_column:  # the rows kept ascending are current: the other order reads them backwards
+            self._memo.clear()
+        else:
+            self._rebuild()
         self.endResetModel()
 
     # ---------------------------------------------------------------- updates
