@@ -1,13 +1,15 @@
-"""A table delegate that paints each cell from its row's texts and colours (one data role per cell),
-with every text laid out once: elided to its column's width and kept as a QStaticText.
+"""A table delegate that paints each cell from its row's texts and colours (one data role, asked once
+per row and paint), with every text laid out once: elided to its column's width, kept as a QStaticText.
 
 Why: a QStyledItemDelegate asks the model seven roles per cell and the style lays each text out twice
 (once to elide, once to draw); on a 100,000-row queue that is most of a sort's or a filter change's
 repaint. Here the model answers ROW_ROLE with (texts, foregrounds, backgrounds), one tuple per row,
-and a text seen at a width before is drawn from its cached layout. The look is the style's: the
-style paints the cell's panel (alternate rows, selection, background) and focus frame, and the text
-sits where QCommonStyle puts it (the focus-frame margin inside, vertically centred, elided on the
-right with the view's elide mode). Text is plain: a QStaticText set to Qt.PlainText, never markup.
+and a text seen at a width before is drawn from its cached layout. The look is the style's, pixel for
+pixel (tests/ui/test_queue_cells.py): the view paints alternate rows, a background is filled as the
+style's item panel fills it, the selected and current cells get the style's own panel and focus frame,
+and the text sits where QCommonStyle puts it (the focus-frame margin inside, vertically centred,
+elided with the view's elide mode, a multi-line text's first line marked cut). Text is plain: a
+QStaticText set to Qt.PlainText, never markup.
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ class RowCellsDelegate(QStyledItemDelegate):
             p = self._pass = _Pass(option, widget.style(), widget)
             if p.font_key != self._font_key:  # another font: other widths
                 self._font_key, self._laid = p.font_key, {}
+            painter.setFont(p.font)  # the texts' font, on the one painter of this paint
         r = index.row()
         if r == p.row:  # a paint goes along each row: its cells asked once
             row = p.cells
@@ -126,7 +129,7 @@ class RowCellsDelegate(QStyledItemDelegate):
     def _lay_out(self, text: str, width: int, p: _Pass, elide) -> QStaticText:
         """The text as the cell shows it: one line (the first, as the style shows a multi-line text in a
         one-line cell), elided to the width when it does not fit."""
-        lines = text.replace("\r", "\n").split("\n", 1)
+        lines = text.split("\n", 1)
         shown = lines[0] + "\u2026" if len(lines) > 1 else text  # the style marks a cut-off line so too
         if p.metrics.horizontalAdvance(shown) > width:
             shown = p.metrics.elidedText(shown, elide, width)
