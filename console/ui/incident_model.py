@@ -1,10 +1,12 @@
 """The incident queue as one Qt table model: open platform incidents and open console-raised items,
 filtered and sorted here rather than by a QSortFilterProxyModel.
 
-Why not the proxy: with 100,000 incidents it calls back into Python for every comparison and every
-row. Here the rows are columns of numpy arrays (console/views/incident_rows.py): a sort change is one
-argsort and a filter change one mask (both a model reset; the queue re-selects by id), and incident
-updates, or a time-shift's step to a nearby instant, move only the rows that changed, each with proper
+Why not the proxy: with 100,000 incidents it calls back into Python for every comparison and every row.
+Here the rows are columns of numpy arrays (console/views/incident_rows.py): a sort change is one argsort
+(none for the other order of the same column; back to a column sorted by before, only the rows touched
+since move) and a filter change one mask (both a model reset; the queue re-selects by id); each row is
+handed to the queue's delegate as one tuple (ROW_ROLE, widgets/row_cells.py), and incident updates, or a
+time-shift's step to a nearby instant, move only the rows that changed, each with proper
 row-removed/inserted signals (a layoutChanged must never change the row count).
 
 Everything the feed says is returned as plain text: item views never interpret markup.

@@ -2,13 +2,15 @@
 kept in ascending (key, slot) order for the current sort, and the rows in view that order masked by
 the filters.
 
-Why arrays: with 100,000 incidents a sort or a filter change must not call Python per row. A sort is
-one key column (numbers; text as an order-keeping number from `TextOrder`) and one argsort; a filter
-change is a mask over the order kept (a few comparisons of small-integer columns; a search is one
-regular-expression scan over all the rows' text joined), with no sort. Incident updates re-place only
-the rows that changed (`place`), in the order kept and in the view: the caller gets the rows removed
-and inserted, in an order it can hand to Qt one row at a time. Ties (one source, a few districts:
-thousands of equal keys) are kept by slot, so that a row is found among them by a binary search.
+Why arrays: with 100,000 incidents a sort or a filter change must not call Python per row. A sort is one
+key column (numbers; text as an order-keeping number from `TextOrder`) and one argsort, and each
+column's order is kept when another is sorted by (a return to it re-places only the rows touched since);
+a filter change is a mask over the order kept (a few comparisons of small-integer columns; a new search
+is one regular-expression scan over all the rows' text joined, kept current as rows change), with no
+sort. Incident updates re-place only the rows that changed (`place`), in the order kept and in the view:
+the caller gets the rows removed and inserted, in an order it can hand to Qt one row at a time. Ties
+(one source, a few districts: thousands of equal keys) are kept by slot, so that a row is found among
+them by a binary search.
 
 Qt-free: the table model (console/ui/incident_model.py) asks and draws; what an incident's key is,
 whether it passes the console's level and its near-duplicate grouping, stays the model's to say.
