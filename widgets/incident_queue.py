@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 from console.feed.protocol import IncidentState, Severity
 from console.views.labels import SEVERITY_COLOR, SEVERITY_ZH, STATE_ZH
 from widgets import theme
+from widgets.row_cells import RowCellsDelegate
 from widgets.text import plain_label
 
 # the data role under which a queue model gives each row's incident id: the view reads it, the console's
@@ -109,6 +110,8 @@ class IncidentQueue(QWidget):
         split = QSplitter(Qt.Orientation.Vertical)
         self.table = QTableView()
         self.table.setModel(model)
+        # each cell painted from its row's texts, laid out once (a model answering ROW_ROLE; others as usual)
+        self.table.setItemDelegate(RowCellsDelegate(self.table))
         self.table.setSortingEnabled(True)
         self.table.sortByColumn(0, Qt.SortOrder.DescendingOrder)  # worst severity, then oldest
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)

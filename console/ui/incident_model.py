@@ -1,10 +1,12 @@
 """The incident queue as one Qt table model: open platform incidents and open console-raised items,
 filtered and sorted here rather than by a QSortFilterProxyModel.
 
-Why not the proxy: with 100,000 incidents it calls back into Python for every comparison and every
-row. Here the rows are columns of numpy arrays (console/views/incident_rows.py): a sort change is one
-argsort and a filter change one mask (both a model reset; the queue re-selects by id), and incident
-updates, or a time-shift's step to a nearby instant, move only the rows that changed, each with proper
+Why not the proxy: with 100,000 incidents it calls back into Python for every comparison and every row.
+Here the rows are columns of numpy arrays (console/views/incident_rows.py): a sort change is one argsort
+(none for the other order of the same column; back to a column sorted by before, only the rows touched
+since move) and a filter change one mask (both a model reset; the queue re-selects by id); each row is
+handed to the queue's delegate as one tuple (ROW_ROLE, widgets/row_cells.py), and incident updates, or a
+time-shift's step to a nearby instant, move only the rows that changed, each with proper
 row-removed/inserted signals (a layoutChanged must never change the row count).
 
 Everything the feed says is returned as plain text: item views never interpret markup.
@@ -41,13 +43,14 @@ from console.views.labels import (
     format_countdown,
 )
 from widgets.incident_queue import EVENT_ID_ROLE
+from widgets.row_cells import ROW_ROLE
 from widgets.text import plain_tooltip
 
 HEADERS = {
     "severity": "级别", "title": "标题", "district": "区域", "source": "发现渠道", "state": "状态",
     "age": "时长", "sla": "时限剩余", "holder": "处置人·已持有",
 }
-_ROLES = frozenset({Qt.ItemDataRole.DisplayRole, EVENT_ID_ROLE, Qt.ItemDataRole.ForegroundRole,
+_ROLES = frozenset({ROW_ROLE, Qt.ItemDataRole.DisplayRole, EVENT_ID_ROLE, Qt.ItemDataRole.ForegroundRole,
                     Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole})
 _DISPLAY, _FG, _BG, _TIP = (int(r) for r in (Qt.ItemDataRole.DisplayRole, Qt.ItemDataRole.ForegroundRole,
                                                 Qt.ItemDataRole.BackgroundRole, Qt.ItemDataRole.ToolTipRole))
@@ -61,10 +64,12 @@ BULK = 2000  # more rows moving than this in one flush: one reset instead of a s
 
 @dataclass(frozen=True)
 class _Cells:
-    """One row as painted: its item and, per data role, one value per column."""
+    """One row as painted: its item and, per data role, one value per column; `row` is the same as the
+    queue's delegate takes it, all columns at once (widgets/row_cells.py)."""
 
     ev: Event
     by_role: dict[int, tuple]
+    row: tuple
 
 
 @functools.cache
@@ -163,6 +168,8 @@ class IncidentTableModel(QAbstractTableModel):
         cells = self._cells(index.row())
         if cells is None:
             return None
+        if role == ROW_ROLE:
+            return cells.row
         if role == _TIP:
             return plain_tooltip(cells.ev.title) if COLUMNS[index.column()] == "title" else None
         if role == EVENT_ID_ROLE:
@@ -192,7 +199,8 @@ class IncidentTableModel(QAbstractTableModel):
         by_role = {_DISPLAY: tuple(self._text(ev, c) for c in COLUMNS), _FG: tuple(fg)}
         if breached:  # the whole row stands out
             by_role[_BG] = (_brush((120, 20, 24, 110)),) * len(COLUMNS)
-        return _Cells(ev, by_role)
+        fg_colors = tuple(None if b is None else b.color() for b in fg)
+        return _Cells(ev, by_role, (by_role[_DISPLAY], fg_colors, by_role.get(_BG)))
 
     def _text(self, ev: Event, col: str) -> str:
         now = self.clock.now()
@@ -307,9 +315,13 @@ class IncidentTableModel(QAbstractTableModel):
     def sort(self, column: int, order=Qt.SortOrder.AscendingOrder) -> None:
         # a reset, not layoutChanged: with 100,000 rows the view's per-row layout bookkeeping costs more
         # than the sort; the queue re-selects its incident on modelReset
+        same_column = column == self.sort_column
         self.sort_column, self.descending = column, order == Qt.SortOrder.DescendingOrder
         self.beginResetModel()
-        self._rebuild()
+        if same_column:  # the rows kept ascending are current: the other order reads them backwards
+            self._memo.clear()
+        else:
+            self._rebuild()
         self.endResetModel()
 
     # ---------------------------------------------------------------- updates

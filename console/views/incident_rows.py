@@ -2,13 +2,15 @@
 kept in ascending (key, slot) order for the current sort, and the rows in view that order masked by
 the filters.
 
-Why arrays: with 100,000 incidents a sort or a filter change must not call Python per row. A sort is
-one key column (numbers; text as an order-keeping number from `TextOrder`) and one argsort; a filter
-change is a mask over the order kept (a few comparisons of small-integer columns; a search is one
-regular-expression scan over all the rows' text joined), with no sort. Incident updates re-place only
-the rows that changed (`place`), in the order kept and in the view: the caller gets the rows removed
-and inserted, in an order it can hand to Qt one row at a time. Ties (one source, a few districts:
-thousands of equal keys) are kept by slot, so that a row is found among them by a binary search.
+Why arrays: with 100,000 incidents a sort or a filter change must not call Python per row. A sort is one
+key column (numbers; text as an order-keeping number from `TextOrder`) and one argsort, and each
+column's order is kept when another is sorted by (a return to it re-places only the rows touched since);
+a filter change is a mask over the order kept (a few comparisons of small-integer columns; a new search
+is one regular-expression scan over all the rows' text joined, kept current as rows change), with no
+sort. Incident updates re-place only the rows that changed (`place`), in the order kept and in the view:
+the caller gets the rows removed and inserted, in an order it can hand to Qt one row at a time. Ties
+(one source, a few districts: thousands of equal keys) are kept by slot, so that a row is found among
+them by a binary search.
 
 Qt-free: the table model (console/ui/incident_model.py) asks and draws; what an incident's key is,
 whether it passes the console's level and its near-duplicate grouping, stays the model's to say.
@@ -111,6 +113,23 @@ class _Vocab:
         return c
 
 
+_KEPT_TOUCHED_MAX = 20_000
+
+
+@dataclass
+class _Kept:
+    """A column's order of all live rows as it was when another column was sorted by, its keys, each
+    slot's key and membership then, and the slots touched since (to re-place when it is sorted by again)."""
+
+    order: np.ndarray
+    keys: np.ndarray
+    key: np.ndarray
+    in_all: np.ndarray
+    generation: int
+    touched: list[np.ndarray] = field(default_factory=list)
+    n_touched: int = 0
+
+
 class IncidentRows:
     def __init__(self, capacity: int = 1024) -> None:
         self.slot_of: dict[str, int] = {}
@@ -126,6 +145,9 @@ class IncidentRows:
         self._renumbered = False  # a text order was renumbered since the last `place`
         self._hay: list[str] = []  # casefolded "title id detail" (the search's haystack)
         self._hay_joined: tuple[str, np.ndarray] | None = None
+        # the last search and, per slot, whether it is found there: kept as rows change, so that other
+        # filter changes while a search stands do not scan all the text again
+        self._found: tuple[str, np.ndarray] | None = None
         self._v_sev, self._v_state, self._v_domain, self._v_region = _Vocab(), _Vocab(), _Vocab(), _Vocab()
         self._grow(capacity)
         self.orders = {c: TextOrder() for c in TEXT_COLUMNS}
@@ -141,6 +163,10 @@ class IncidentRows:
         self.view_keys = np.empty(0, dtype=np.float64)
         self._in_view = np.zeros(self._cap, dtype=bool)
         self._key = np.zeros(self._cap, dtype=np.float64)  # each slot's key for the current sort
+        # the column `_all` is sorted by, and the orders of columns sorted by before, kept with the slots
+        # touched since: going back to one re-places those slots instead of sorting 100,000 keys again
+        self._sorted_by: str | None = None
+        self._kept: dict[str, _Kept] = {}
         self._dropped: list[int] = []  # slots forgotten, freed once the next `place` took them out
         # red and overdue at the last `red_overdue_changes`, per slot; ids dropped since that were
         self._late = np.zeros(self._cap, dtype=bool)
@@ -165,6 +191,8 @@ class IncidentRows:
             self._text[c].extend([""] * (cap - self._cap))
             self._tkey[c] = grown(self._tkey[c])
         self._hay.extend([""] * (cap - self._cap))
+        if self._found is not None:
+            self._found = (self._found[0], grown(self._found[1], False))
         self.id_of.extend([None] * (cap - self._cap))
         self._cap = cap
 
@@ -222,6 +250,8 @@ class IncidentRows:
             if hay[s] != text:
                 hay[s] = text
                 self._hay_joined = None
+                if self._found is not None:
+                    self._found[1][s] = self._found[0] in text
         return at
 
     def drop(self, event_id: str) -> int | None:
@@ -233,7 +263,7 @@ class IncidentRows:
             self.leader[slot] = True
             self.id_of[slot] = None
             self._hay[slot] = ""
-            self._hay_joined = None
+            self._hay_joined = None  # (a standing search's answer for the slot is renewed when it is reused)
             self._dropped.append(slot)
             if self._late[slot]:
                 self._late[slot] = False
@@ -293,7 +323,11 @@ class IncidentRows:
         return m
 
     def _matches(self, needle: str) -> np.ndarray:
-        """Per slot: the needle is in its title, id or detail (casefolded). One scan of all the text."""
+        """Per slot: the needle is in its title, id or detail (casefolded). One scan of all the text for a
+        new needle; the same needle again is answered from the last scan, kept current by `put`/`drop`
+        (the needle holds no separator, so a match never spans two fields)."""
+        if self._found is not None and self._found[0] == needle:
+            return self._found[1]
         out = np.zeros(self._cap, dtype=bool)
         if self._hay_joined is None:
             lengths = np.array(list(map(len, self._hay)), dtype=np.int64) + 1
@@ -302,6 +336,7 @@ class IncidentRows:
         at = [m.start() for m in re.finditer(re.escape(needle), text)]
         if at:
             out[np.searchsorted(starts, np.array(at), side="right") - 1] = True
+        self._found = (needle, out)
         return out
 
     # ------------------------------------------------------------------ the rows in view
@@ -309,23 +344,58 @@ class IncidentRows:
         """The rows in view from scratch: one argsort of every live slot's key (`resort` False, a filter
         change: the order kept is current already) and a mask over that order."""
         if resort:
+            col = self.sort_column
+            if self._sorted_by is not None and self._sorted_by != col:
+                self._kept[self._sorted_by] = _Kept(self._all, self._all_keys, self._key, self._in_all,
+                                                    self._generation(self._sorted_by))
+            kept = self._kept.pop(col, None)
             slots = np.flatnonzero(self.alive[: self._cap])
             # number each text column once (the first fill pays, not the first sort by it), and again
             # when most of what it numbered is gone
-            for col, order in self.orders.items():
+            for c, order in self.orders.items():
                 if len(slots) and (not len(order) or len(order) > 2 * len(slots) + 1000):
-                    self._number(col, build=True)
-            keys = self._key[slots] = self._keys_of(slots)
-            order = _by_key_then_slot(slots, keys)
-            self._all, self._all_keys = slots[order], keys[order]
-            self._in_all[:] = False
-            self._in_all[self._all] = True
+                    self._number(c, build=True)
+            if kept is not None and kept.generation == self._generation(col):
+                self._restore(kept)
+            else:
+                self._key = np.zeros(self._cap, dtype=np.float64)  # new arrays: a kept order holds the old
+                self._in_all = np.zeros(self._cap, dtype=bool)
+                keys = self._key[slots] = self._keys_of(slots)
+                order = _by_key_then_slot(slots, keys)
+                self._all, self._all_keys = slots[order], keys[order]
+                self._in_all[self._all] = True
+            self._sorted_by = col
             self._renumbered = False
         self._free_dropped()
         m = self.mask(self._all) if len(self._all) else np.zeros(0, dtype=bool)
         self.view, self.view_keys = self._all[m], self._all_keys[m]
         self._in_view[:] = False
         self._in_view[self.view] = True
+
+    def _generation(self, col: str) -> int:
+        """Changes when the column's keys of untouched rows change (a text column renumbered)."""
+        order = self.orders.get(col)
+        return order.generation if order is not None else 0
+
+    def _restore(self, kept: _Kept) -> None:
+        """Take up a kept order again: the slots touched since it was left leave it and, if live, come
+        back where their keys now put them."""
+        cap = self._cap
+        key, in_all = np.zeros(cap, dtype=np.float64), np.zeros(cap, dtype=bool)
+        key[: len(kept.key)], in_all[: len(kept.in_all)] = kept.key, kept.in_all
+        order, keys = kept.order, kept.keys
+        touched = np.unique(np.concatenate(kept.touched)) if kept.touched else np.empty(0, dtype=np.int64)
+        out = touched[in_all[touched]]
+        if len(out):
+            keep = np.ones(len(order), dtype=bool)
+            keep[_find(order, keys, out, key[out])] = False
+            order, keys = order[keep], keys[keep]
+            in_all[out] = False
+        live = touched[self.alive[touched]]
+        new_keys = self._keys_of(live)
+        order, keys = _insert(order, keys, live, new_keys)
+        key[live], in_all[live] = new_keys, True
+        self._all, self._all_keys, self._key, self._in_all = order, keys, key, in_all
 
     def number_texts(self) -> None:
         """Number the text columns now if they are not yet (a first fill, rather than the first sort by
@@ -346,6 +416,11 @@ class IncidentRows:
         positions removed (in the old view) and inserted (in the new one); None when the text order had
         to be renumbered and the view was rebuilt instead."""
         slots = np.asarray(slots, dtype=np.int64)
+        for col, kept in list(self._kept.items()):  # orders kept for other columns: these slots moved
+            kept.touched.append(slots)
+            kept.n_touched += len(slots)
+            if kept.n_touched > _KEPT_TOUCHED_MAX:  # sorting afresh is cheaper than re-placing so many
+                del self._kept[col]
         if self._renumbered:  # the keys of rows not touched changed too
             self.rebuild()
             return None

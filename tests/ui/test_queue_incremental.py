@@ -13,6 +13,7 @@ from console.feed.protocol import IncidentState, Severity
 from console.model.city_state import CityState
 from console.model.clock import Clock
 from console.ui.incident_model import COLUMNS, IncidentTableModel
+from widgets.incident_queue import EVENT_ID_ROLE
 
 T = 1_763_900_000.0
 STATES = (IncidentState.NEW, IncidentState.ACKNOWLEDGED, IncidentState.DISPATCHED, IncidentState.ON_SCENE)
@@ -160,3 +161,25 @@ def test_a_clock_second_repaints_only_the_cells_that_changed(qapp):
     model.refresh_clocks()
     age = COLUMNS.index("age")
     assert sorted(seen) == sorted((r, r, age, sla) for r in (*range(10), 20))  # row 20 asked for since
+
+
+def test_the_other_order_of_the_same_column_reads_the_kept_rows_backwards(qapp):
+    """A second click on a column's header gives the other order without sorting again: the rows, what
+    each row says it holds, and the rows after later updates are those of a fresh sort."""
+    rng, state, model, _resets, mirror = watched_queue(11, 250)
+    versions = dict.fromkeys(range(250), 1)
+    for column in ("title", "sla"):
+        for descending in (False, True, False):
+            order = Qt.SortOrder.DescendingOrder if descending else Qt.SortOrder.AscendingOrder
+            for r in (0, model.rowCount() - 1):  # a paint before the click
+                model.index(r, 0).data()
+            model.sort(COLUMNS.index(column), order)
+            for r in (0, model.rowCount() // 2, model.rowCount() - 1):  # painted cells are of the row's incident
+                assert model.index(r, 0).data(EVENT_ID_ROLE) == model.event_at(r).id
+            assert shown(model, column) == expected(state, column, descending, "", set())
+            for i in rng.sample(range(270), 20):
+                versions[i] = versions.get(i, 0) + 1
+                state.apply("city", EventFrame(0, make(rng, i, versions[i])))
+            model.apply_changes(state.take_changes())
+            assert shown(model, column) == expected(state, column, descending, "", set()), (column, descending)
+            assert mirror.agrees()
