@@ -100,12 +100,16 @@ def write_status(path: Path, app, win, source, state, clock) -> None:
     """What an unattended screen is showing, for a watchdog or a soak test: freshness, banner, whether a
     dialog is up (it never should be on a wall), and the process's memory."""
     import json
+    import time
 
     from console.views.wall_model import freshness
 
     f = freshness(state, source.health() if source is not None else [], clock.now(), 60.0)
     banner = getattr(win, "banner_data", None)
-    doc = {"ts": clock.now(), "freshness": f.level, "age_s": f.age_s, "feeds_down": list(f.feeds_down),
+    # "written_ts" is this machine's time of writing (a watchdog's "is it still writing?"); "ts" is the
+    # instant shown, which runs ahead of it on a sped-up feed and stands still in a replay
+    doc = {"written_ts": time.time(), "ts": clock.now(),
+           "freshness": f.level, "age_s": f.age_s, "feeds_down": list(f.feeds_down),
            "banner": banner.label.full_text() if banner is not None and banner.isVisible() else "",
            "modal": app.activeModalWidget() is not None, "windows": len(app.topLevelWidgets()),
            "series": len(state.series_keys), "open_incidents": len(state.incidents.open),

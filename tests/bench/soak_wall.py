@@ -103,7 +103,9 @@ def main() -> int:
             with contextlib.suppress(OSError, ValueError):  # not written yet, or mid-replace
                 st = json.loads(status.read_text())
             # the file's own time: a hung wall would leave its last state there (it is written every 5 s)
-            status_age = round(time.time() - st["ts"], 1) if isinstance(st.get("ts"), int | float) else None
+            # when it was written, by this machine's clock ("ts" is the feed's instant: 10x ahead here)
+            written = st.get("written_ts", st.get("ts"))
+            status_age = round(time.time() - written, 1) if isinstance(written, int | float) else None
             row = {"t_min": round(t / 60, 2), "wall_rss_mb": round(main_kb / 1024, 1),
                    "webengine_rss_mb": round(kids_kb / 1024, 1), "freshness": st.get("freshness"),
                    "banner": st.get("banner"), "status_age_s": status_age,
@@ -140,8 +142,9 @@ def main() -> int:
         "outage_all_flagged": all(r["freshness"] in ("down", "stale") for r in during_outage),
         "outage_banner_always_shown": bool(during_outage) and all(r["banner"] for r in during_outage),
         # written within the last 15 s at every look (every 5 s when the wall's GUI thread is alive)
-        "status_file_always_current": bool(samples) and all(r["status_age_s"] is not None and r["status_age_s"] < 15
-                                                            for r in samples if r["t_min"] >= a.warmup_min),
+        "status_file_always_current": bool(samples) and all(
+            r["status_age_s"] is not None and 0 <= r["status_age_s"] < 15
+            for r in samples if r["t_min"] >= a.warmup_min),
         "status_age_s_max": max((r["status_age_s"] or 0 for r in samples), default=None),
         "outage_max_age_s": max((r["age_s"] or 0 for r in during_outage), default=None),
         "live_again_after_outage": bool(after_outage) and all(r["freshness"] == "live" for r in after_outage[1:]),
