@@ -21,7 +21,7 @@
     /* opts: {colors: {sev: css}, popupFor: fn(inc) -> element, send: fn(obj)} */
     var points = {}, count = 0;  /* id -> {inc, x, y (pixels at REF_Z), b (bucket key)} */
     var buckets = new Map();  /* bx * 4096 + by at BUCKET_Z -> Map(id -> point): Maps iterate fast */
-    var dirty = {}, dirtyAll = false, frame = null;
+    var dirty = {}, dirtyAll = false, frame = null, drawn = 0;  /* drawn: tiles drawn so far (names placed since?) */
     var PER_ROW = TILE / CELL;
     map.createPane("cityopsIncidents").style.zIndex = 430;  /* over districts and streets, under units */
 
@@ -91,11 +91,20 @@
       sprites.set(key, s);
       return s;
     }
-    function stamp(ctx, s, cx, cy) { ctx.drawImage(s.c, Math.round(cx - s.h), Math.round(cy - s.h)); }
+    /* each disc stamped is also kept as its box on the tile (canvas._cityopsDiscs, [x0, y0, x1, y1]): the
+       name placer (label_placer.js) asks these instead of reading the tile's pixels back, a readback of
+       every tile under a name at each placing (getImageData: 7% of the page's busy time at a drill) */
+    function stamp(ctx, s, cx, cy) {
+      var x = Math.round(cx - s.h), y = Math.round(cy - s.h);
+      ctx.drawImage(s.c, x, y);
+      ctx.canvas._cityopsDiscs.push([x, y, x + s.c.width, y + s.c.height]);
+    }
     function draw(canvas, coords) {
       var ctx = canvas.getContext("2d"), z = coords.z, k = Math.pow(2, REF_Z - z);
       var x0 = coords.x * TILE, y0 = coords.y * TILE;
       ctx.clearRect(0, 0, TILE, TILE);
+      canvas._cityopsDiscs = [];
+      drawn += 1;
       if (z >= CLUSTER_BELOW) {
         /* each incident at its place, red last (on top); neighbours' points near the edge drawn too */
         var pts = inRect(z, x0 - MARGIN, y0 - MARGIN, x0 + TILE + MARGIN, y0 + TILE + MARGIN);
@@ -235,6 +244,7 @@
         return true;
       },
       count: function () { return count; },
+      drawn: function () { return drawn; },
       get: function (id) { return points[id] ? points[id].inc : null; },
       redrawAll: redrawAll
     };
