@@ -129,10 +129,17 @@
       });
     }
 
+    /* a tile's canvas taken off the map is kept and drawn on again by a later tile: a drill's zoom makes ~30
+       tiles at once, and a new canvas each had its pixels allocated anew (the page's canvas resources were
+       the largest native cost of a drill in its trace) */
+    var spare = [], SPARE_MAX = 96;
     var Grid = L.GridLayer.extend({
       createTile: function (coords) {
-        var c = document.createElement("canvas");
-        c.width = c.height = TILE;
+        var c = spare.pop();
+        if (!c) {
+          c = document.createElement("canvas");
+          c.width = c.height = TILE;
+        }
         draw(c, coords);
         return c;
       },
@@ -146,6 +153,7 @@
     });
     var grid = new Grid({ pane: "cityopsIncidents", className: "cityops-incidents", tileSize: TILE,
                           updateWhenZooming: false, keepBuffer: 1, noWrap: true });
+    grid.on("tileunload", function (e) { if (spare.length < SPARE_MAX) spare.push(e.tile); });
 
     function redraw() {
       frame = null;
