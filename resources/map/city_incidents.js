@@ -21,7 +21,7 @@
     /* opts: {colors: {sev: css}, popupFor: fn(inc) -> element, send: fn(obj)} */
     var points = {}, count = 0;  /* id -> {inc, x, y (pixels at REF_Z), b (bucket key)} */
     var buckets = new Map();  /* bx * 4096 + by at BUCKET_Z -> Map(id -> point): Maps iterate fast */
-    var dirty = {}, dirtyAll = false, frame = null;
+    var dirty = {}, dirtyAll = false, frame = null, drawn = 0;  /* drawn: tiles drawn so far (names placed since?) */
     var PER_ROW = TILE / CELL;
     map.createPane("cityopsIncidents").style.zIndex = 430;  /* over districts and streets, under units */
 
@@ -91,11 +91,20 @@
       sprites.set(key, s);
       return s;
     }
-    function stamp(ctx, s, cx, cy) { ctx.drawImage(s.c, Math.round(cx - s.h), Math.round(cy - s.h)); }
+    /* each disc stamped is also kept as its box on the tile (canvas._cityopsDiscs, [x0, y0, x1, y1]): the
+       name placer (label_placer.js) asks these instead of reading the tile's pixels back, a readback of
+       every tile under a name at each placing (getImageData: 7% of the page's busy time at a drill) */
+    function stamp(ctx, s, cx, cy) {
+      var x = Math.round(cx - s.h), y = Math.round(cy - s.h);
+      ctx.drawImage(s.c, x, y);
+      ctx.canvas._cityopsDiscs.push([x, y, x + s.c.width, y + s.c.height]);
+    }
     function draw(canvas, coords) {
       var ctx = canvas.getContext("2d"), z = coords.z, k = Math.pow(2, REF_Z - z);
       var x0 = coords.x * TILE, y0 = coords.y * TILE;
       ctx.clearRect(0, 0, TILE, TILE);
+      canvas._cityopsDiscs = [];
+      drawn += 1;
       if (z >= CLUSTER_BELOW) {
         /* each incident at its place, red last (on top); neighbours' points near the edge drawn too */
         var pts = inRect(z, x0 - MARGIN, y0 - MARGIN, x0 + TILE + MARGIN, y0 + TILE + MARGIN);
@@ -120,10 +129,17 @@
       });
     }
 
+    /* a tile's canvas taken off the map is kept and drawn on again by a later tile: a drill's zoom makes ~30
+       tiles at once, and a new canvas each had its pixels allocated anew (the page's canvas resources were
+       the largest native cost of a drill in its trace) */
+    var spare = [], SPARE_MAX = 96;
     var Grid = L.GridLayer.extend({
       createTile: function (coords) {
-        var c = document.createElement("canvas");
-        c.width = c.height = TILE;
+        var c = spare.pop();
+        if (!c) {
+          c = document.createElement("canvas");
+          c.width = c.height = TILE;
+        }
         draw(c, coords);
         return c;
       },
@@ -137,6 +153,7 @@
     });
     var grid = new Grid({ pane: "cityopsIncidents", className: "cityops-incidents", tileSize: TILE,
                           updateWhenZooming: false, keepBuffer: 1, noWrap: true });
+    grid.on("tileunload", function (e) { if (spare.length < SPARE_MAX) spare.push(e.tile); });
 
     function redraw() {
       frame = null;
@@ -235,6 +252,7 @@
         return true;
       },
       count: function () { return count; },
+      drawn: function () { return drawn; },
       get: function (id) { return points[id] ? points[id].inc : null; },
       redrawAll: redrawAll
     };

@@ -9,7 +9,7 @@
   var STATUS_EDGE = { nodata: "#6b7f99", normal: "#30a46c", warn: "#ffc53d", alarm: "#ff5a5f" };
   var S = { markers: {}, districtLayers: {}, districtLabels: {}, labels: null, selected: null, control: null,
             legend: null, status: {}, focus: [], stale: false, view: { code: null, district: null, point: null },
-            streets: {}, land: {} };
+            streets: {}, streetSets: {}, land: {} };
   var STREET_ZOOM = 13;  /* a street has a seat point, not an outline: the map closes in on it */
 
   function el(tag, cls, text) {
@@ -39,7 +39,9 @@
       L.DomUtil.setPosition(c, pos.subtract(sub).add(L.point(this.options.offset)).add(this._getAnchor()));
     },
     _updateContent: function () {
-      this._size = null;
+      /* Leaflet sets the content again each time the name is added: measured again only when it changed
+         (a district's street names are kept and added back at each drill to it) */
+      if (this._sizedFor !== this._content) { this._size = null; this._sizedFor = this._content; }
       L.Tooltip.prototype._updateContent.call(this);
     },
     remeasure: function () {
@@ -51,9 +53,12 @@
   function remeasureNames() {
     if (!S.labels) return;
     S.labels.eachLayer(function (t) { if (t.remeasure) t.remeasure(); });
-    Object.keys(S.streets).forEach(function (code) {
-      var t = S.streets[code].getTooltip();
-      if (t && t.remeasure) t.remeasure();
+    Object.keys(S.streetSets).forEach(function (key) {  /* the shown district's and those kept for later */
+      var markers = S.streetSets[key].markers;
+      Object.keys(markers).forEach(function (code) {
+        var t = markers[code].getTooltip();
+        if (t && t.remeasure) t.remeasure();
+      });
     });
   }
 
@@ -114,7 +119,8 @@
      worst, then the largest on screen), then the street looked at, then streets by their worst status;
      each takes the first free place around its anchor, or is hidden (a street's point stays) */
   function declutter() {
-    if (!window.cityopsLabels || !S.map) return 0;
+    if (!window.cityopsLabels || !S.map || S.settingView) return 0;  /* setView places the names once, at its end */
+    if (S.grid) S.placedAtTiles = S.grid.drawn();
     var items = [];
     if (S.map.hasLayer(S.labels)) {
       Object.keys(S.districtLabels).forEach(function (code) {
@@ -164,7 +170,7 @@
       if (window.cityopsAreas) cityopsAreas.init(S.map);  /* warnings' areas (incident_areas.js) */
       /* streets' seat points above the district outlines, under the stale hatch (z-index 450) */
       S.map.createPane("cityopsStreets").style.zIndex = 420;
-      S.streetLayer = L.layerGroup().addTo(S.map);
+      S.streetLayer = null;  /* the view's street points: one of S.streetSets, by district */
       S.districts.eachLayer(function (layer) {
         var p = layer.feature.properties;
         S.districtLayers[p.code] = layer;
@@ -198,7 +204,7 @@
       });
       S.map.on("zoomend overlayadd", function () { declutter(); });
       /* the incidents' tiles of a new view are drawn after zoomend: the names are placed again around them */
-      if (S.grid) S.cluster.on("load", function () { declutter(); });
+      if (S.grid) S.cluster.on("load", function () { if (S.grid.drawn() !== S.placedAtTiles) declutter(); });
       window.addEventListener("resize", function () {
         S.map.invalidateSize();
         if (!S.userMoved) fit();
@@ -261,27 +267,55 @@
     },
     setView: function (v) {
       /* the drilled view {code, district, point:[lat,lon]|null, streets:[{code,name,lat,lon,st}]}: the map
-         frames it, dims the other districts and draws the district's streets by their worst status */
+         frames it, dims the other districts and draws the district's streets by their worst status.
+         A district's street points and names are made at its first drill and kept (S.streetSets): the next
+         drills to it add them back, restyled and renamed only where that changed (a new name is laid out
+         and measured, and making ~15 of them was a tenth of a drill in the page) */
       var before = S.view.district;
       S.view = { code: v.code, district: v.district || null, point: v.point || null };
-      S.streetLayer.clearLayers();
-      S.streets = {};
+      var key = S.view.district || "", set = S.streetSets[key];
+      if (!set) set = S.streetSets[key] = { group: L.layerGroup(), markers: {} };
+      if (S.streetLayer !== set.group) {
+        if (S.streetLayer) S.map.removeLayer(S.streetLayer);
+        S.streetLayer = set.group;
+      }
+      var want = {};
       (v.streets || []).forEach(function (p) {
-        var m = L.circleMarker([p.lat, p.lon], Object.assign({ pane: "cityopsStreets" }, streetStyle(p.st, p.code === v.code)));
-        m.on("click", function () { send({ area: p.code }); });
-        m.bindTooltip(new NameLabel({ permanent: true, direction: "right", offset: [6, 0],
-                                      className: "cityops-street-label", pane: "cityopsLabels" })
-          .setContent(el("span", null, p.name)));
-        m._cityopsCode = p.code;
+        var m = set.markers[p.code], style = p.st + (p.code === v.code ? "|here" : "");
+        want[p.code] = true;
+        if (!m) {
+          m = set.markers[p.code] = L.circleMarker([p.lat, p.lon], Object.assign({ pane: "cityopsStreets" }, streetStyle(p.st, p.code === v.code)));
+          m.on("click", function () { send({ area: p.code }); });
+          m.bindTooltip(new NameLabel({ permanent: true, direction: "right", offset: [6, 0],
+                                        className: "cityops-street-label", pane: "cityopsLabels" })
+            .setContent(el("span", null, p.name)));
+          m._cityopsName = p.name;
+          m._cityopsCode = p.code;
+          m._cityopsStyle = style;
+          set.group.addLayer(m);
+        } else if (m._cityopsStyle !== style) {
+          m.setStyle(streetStyle(p.st, p.code === v.code));
+          m._cityopsStyle = style;
+        }
+        if (m._cityopsName !== p.name) { m.setTooltipContent(el("span", null, p.name)); m._cityopsName = p.name; }
+        if (m.getLatLng().lat !== p.lat || m.getLatLng().lng !== p.lon) m.setLatLng([p.lat, p.lon]);
         m._cityopsSt = p.st;
-        S.streets[p.code] = m;
-        S.streetLayer.addLayer(m);
       });
-      /* the drilled district's name is in the breadcrumb; its label would sit on its streets */
-      if (before && S.districtLabels[before]) S.labels.addLayer(S.districtLabels[before]);
-      if (S.view.district && S.districtLabels[S.view.district]) S.labels.removeLayer(S.districtLabels[S.view.district]);
-      restyle();
-      api.fit();
+      Object.keys(set.markers).forEach(function (code) {  /* a street no longer sent: gone from the view */
+        if (!want[code]) { set.group.removeLayer(set.markers[code]); delete set.markers[code]; }
+      });
+      S.streets = set.markers;
+      S.settingView = true;  /* the zoom below places no names: they are placed once, below */
+      try {
+        if (!S.map.hasLayer(set.group)) set.group.addTo(S.map);
+        /* the drilled district's name is in the breadcrumb; its label would sit on its streets */
+        if (before && S.districtLabels[before]) S.labels.addLayer(S.districtLabels[before]);
+        if (S.view.district && S.districtLabels[S.view.district]) S.labels.removeLayer(S.districtLabels[S.view.district]);
+        restyle();
+        api.fit();
+      } finally {
+        S.settingView = false;
+      }
       declutter();
       return Object.keys(S.streets).length;
     },
@@ -289,7 +323,12 @@
       var n = 0;
       Object.keys(statuses).forEach(function (code) {
         var m = S.streets[code];
-        if (m) { m.setStyle(streetStyle(statuses[code], code === S.view.code)); m._cityopsSt = statuses[code]; n += 1; }
+        if (m) {
+          m.setStyle(streetStyle(statuses[code], code === S.view.code));
+          m._cityopsSt = statuses[code];
+          m._cityopsStyle = statuses[code] + (code === S.view.code ? "|here" : "");
+          n += 1;
+        }
       });
       if (n) declutter();  /* a street gone bad takes its name back */
       return n;

@@ -7,8 +7,9 @@
    Markers are obstacles too, but soft ones: a label takes the first place that meets no label, control
    or marker (a unit's badge, an incident's disc), else the first that meets no label or control, lying
    over the marker (the labels' pane is above the markers' and the names have a halo, city_map.css):
-   a crowded downtown never loses a name to a disc. The discs are painted on canvas tiles, so what is
-   read is their painted pixels, under the boxes tried only. */
+   a crowded downtown never loses a name to a disc. The discs are painted on canvas tiles: a tile that
+   kept the boxes it stamped discs in is asked those; another tile's painted pixels are read, under the
+   boxes tried only. */
 (function () {
   "use strict";
   /* the places, as fractions of the label's own width/height plus pixels: the anchor's own place first */
@@ -37,6 +38,12 @@
     }).filter(function (t) { return t.r.width && t.r.height && t.c.width && t.c.height; });
     function painted(t, box) {
       var r = t.r, sx = t.c.width / r.width, sy = t.c.height / r.height;  /* a fractional zoom scales tiles */
+      var discs = t.c._cityopsDiscs;  /* the boxes the tile's discs were stamped in (city_incidents.js) */
+      if (discs) {
+        var bx0 = (box.left - r.left) * sx, bx1 = (box.right - r.left) * sx;
+        var by0 = (box.top - r.top) * sy, by1 = (box.bottom - r.top) * sy;
+        return discs.some(function (d) { return d[0] < bx1 && bx0 < d[2] && d[1] < by1 && by0 < d[3]; });
+      }
       if (t.px === null) {
         try { t.px = t.c.getContext("2d").getImageData(0, 0, t.c.width, t.c.height).data; }
         catch (e) { t.px = false; }  /* unreadable: not counted as a disc */

@@ -253,3 +253,44 @@ def test_names_stand_where_leaflets_own_tooltips_would_at_a_drill_and_on_the_wal
         assert "天平路街道" in texts and "黄浦区" in texts, texts  # a street's name and a district's
         for text, ours, leaflets in names:
             assert all(abs(a - b) <= 1 for a, b in zip(ours, leaflets, strict=True)), (wall, text, ours, leaflets)
+
+
+def test_a_district_drilled_to_again_shows_its_streets_as_sent_then(qtbot, tmp_path, shift):
+    """A district's street points and names are kept between drills (city_map.js, S.streetSets): drilled to
+    again, each shows the status and name sent now, the street looked at is ringed, a street no longer
+    sent is gone and a new one drawn; another district's streets are not shown with them."""
+    _, _, view = make_window(qtbot, tmp_path, shift)
+
+    def set_view(code, district, streets):
+        pts = [{"code": c, "name": n, "lat": 31.17 + i * 0.01, "lon": 121.43 + i * 0.01, "st": st}
+               for i, (c, n, st) in enumerate(streets)]
+        js_value(qtbot, view, "cityops.setView(" + json.dumps({"code": code, "district": district, "point": None,
+                                                               "streets": pts}) + ")")
+
+    def labels():
+        return sorted(json.loads(js_value(qtbot, view, """JSON.stringify(Array.prototype.filter.call(
+            document.querySelectorAll('.cityops-street-label'), function (e) { return e.isConnected; })
+            .map(function (e) { return e.textContent; }))""")))
+
+    def ring(code):
+        return json.loads(js_value(qtbot, view, f"""JSON.stringify((function () {{ var m = null;
+            {MAP_VAR}.eachLayer(function (l) {{ if (l._cityopsCode === '{code}') m = l; }});
+            return m && [m.options.color, m.options.radius]; }})())"""))
+
+    def names_are(expected):  # a name taken off the map fades out for 200 ms (Leaflet) before it leaves the page
+        qtbot.waitUntil(lambda: labels() == expected, timeout=5_000)
+
+    set_view(XUHUI, XUHUI, [("310104001", "甲街道", "normal"), ("310104002", "乙街道", "alarm"),
+                            ("310104003", "丙街道", "normal")])
+    names_are(["丙街道", "乙街道", "甲街道"])
+    set_view(HUANGPU, HUANGPU, [("310101001", "丁街道", "warn")])
+    names_are(["丁街道"])
+    set_view("310104001", XUHUI, [("310104001", "Street A", "warn"), ("310104002", "乙街道", "normal"),
+                                  ("310104005", "戊街道", "alarm")])
+    ms = map_state(qtbot, view)
+    assert ms["streets"] == {"310104001": "#ffc53d", "310104002": "#30a46c", "310104005": "#ff5a5f"}
+    names_are(["Street A", "乙街道", "戊街道"])
+    assert ring("310104001") == ["#ffffff", 9] and ring("310104002") == ["#0b1a2a", 6]
+    set_view(XUHUI, XUHUI, [("310104001", "Street A", "warn"), ("310104002", "乙街道", "normal"),
+                            ("310104005", "戊街道", "alarm")])
+    assert ring("310104001") == ["#0b1a2a", 6]  # no longer the street looked at
