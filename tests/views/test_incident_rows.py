@@ -63,6 +63,26 @@ def shown(rows: IncidentRows) -> list[str]:
     return [rows.id_of[s] for s in rows.view.tolist()]
 
 
+def put_ours(rows: IncidentRows, evs: list[Event]) -> np.ndarray:
+    """Store `evs` as this console's own incidents; their slots."""
+    slots = rows.put(evs, [e.sla_due_ts for e in evs])
+    rows.ours[slots] = True
+    return slots
+
+
+def churn(rows: IncidentRows, events: dict[str, Event], batch: list[Event], gone: list[str]) -> np.ndarray:
+    """One update as the bridge makes it: `batch` stored, the incidents `gone` closed (out of `events`
+    too), and every touched slot re-placed; the batch's slots."""
+    slots = put_ours(rows, batch)
+    events.update({e.id: e for e in batch})
+    dropped = [rows.drop(eid) for eid in gone]
+    for eid in gone:
+        del events[eid]
+    rows.place(np.concatenate((slots, np.array(dropped, dtype=np.int64))),
+               np.concatenate((rows.mask(slots), np.zeros(len(dropped), dtype=bool))))
+    return slots
+
+
 @pytest.mark.parametrize("column", COLUMNS)
 def test_rows_in_view_stay_as_a_fresh_sort_gives_them(column):
     rng = random.Random(COLUMNS.index(column))
@@ -71,13 +91,8 @@ def test_rows_in_view_stay_as_a_fresh_sort_gives_them(column):
     filters = [Filters(), Filters(severities=frozenset({"red", "orange"})), Filters(district="310104"),
                Filters(text="积水", states=frozenset({"new", "dispatched"}))]
 
-    def put(evs: list[Event]) -> np.ndarray:
-        slots = rows.put(evs, [e.sla_due_ts for e in evs])
-        rows.ours[slots] = True
-        return slots
-
     events = {e.id: e for e in (make(rng, i) for i in range(400))}
-    put(list(events.values()))
+    put_ours(rows, list(events.values()))
     rows.rebuild()
     mirror = Mirror(rows)
     versions = dict.fromkeys(events, 1)
@@ -97,7 +112,7 @@ def test_rows_in_view_stay_as_a_fresh_sort_gives_them(column):
             if eid in events and rng.random() < 0.5:  # same key: a change in place
                 ev = events[eid].evolve(version=versions[eid], detail=f"v{versions[eid]}")
             batch.append(ev)
-        slots = put(batch)
+        slots = put_ours(rows, batch)
         dropped = [rows.drop(eid) for eid in gone]
         for eid in gone:
             versions.pop(eid)
@@ -148,13 +163,8 @@ def test_a_standing_search_follows_changed_new_and_dropped_rows():
     rng = random.Random(7)
     rows = IncidentRows(capacity=4)
 
-    def put(evs: list[Event]) -> np.ndarray:
-        slots = rows.put(evs, [e.sla_due_ts for e in evs])
-        rows.ours[slots] = True
-        return slots
-
     events = {e.id: e for e in (make(rng, i) for i in range(600))}
-    put(list(events.values()))
+    put_ours(rows, list(events.values()))
     rows.filters = Filters(text="积水")
     rows.rebuild()
     districts = ["310104", "", "310105", ""]
@@ -165,13 +175,7 @@ def test_a_standing_search_follows_changed_new_and_dropped_rows():
             ev = make(rng, i, events[eid].version + 1 if eid in events else 1)
             batch.append(ev.evolve(title=rng.choice(("积水 新", "噪音 新", f"路面积水{i}", "井盖"))))
         gone = rng.sample(sorted(events), 20)
-        slots = put(batch)
-        events.update({e.id: e for e in batch})
-        dropped = [rows.drop(eid) for eid in gone]
-        for eid in gone:
-            del events[eid]
-        rows.place(np.concatenate((slots, np.array(dropped, dtype=np.int64))),
-                   np.concatenate((rows.mask(slots), np.zeros(len(dropped), dtype=bool))))
+        churn(rows, events, batch, gone)
         rows.filters = Filters(text="积水", district=districts[step % 4])  # the search stands, the area moves
         rows.rebuild(resort=False)
         want = sorted(e.id for e in events.values() if passes(e, rows.filters))
@@ -185,13 +189,8 @@ def test_going_back_to_a_column_sorted_by_before_gives_what_a_fresh_sort_gives()
     rng = random.Random(5)
     rows = IncidentRows(capacity=4)
 
-    def put(evs: list[Event]) -> np.ndarray:
-        slots = rows.put(evs, [e.sla_due_ts for e in evs])
-        rows.ours[slots] = True
-        return slots
-
     events = {e.id: e for e in (make(rng, i) for i in range(500))}
-    put(list(events.values()))
+    put_ours(rows, list(events.values()))
     rows.rebuild()
     for step in range(40):
         column = rng.choice(COLUMNS)  # mostly one sorted by before, sometimes the same again
@@ -201,7 +200,7 @@ def test_going_back_to_a_column_sorted_by_before_gives_what_a_fresh_sort_gives()
             for k in range(1, 70):  # each between the last and the next title: the gap halves each time
                 eid = sorted(events)[k]
                 ev = events[eid] = events[eid].evolve(version=events[eid].version + 1, title="积水 0" + "a" * k)
-                slots = put([ev])
+                slots = put_ours(rows, [ev])
                 rows.place(slots, rows.mask(slots))
             assert rows.orders["title"].generation > generation
         rows.sort_column = column
@@ -217,10 +216,4 @@ def test_going_back_to_a_column_sorted_by_before_gives_what_a_fresh_sort_gives()
                 eid = f"E{i:04d}"
                 batch.append(make(rng, i, events[eid].version + 1 if eid in events else 1))
             gone = rng.sample(sorted(events), 10)
-            slots = put(batch)
-            events.update({e.id: e for e in batch})
-            dropped = [rows.drop(eid) for eid in gone]
-            for eid in gone:
-                del events[eid]
-            rows.place(np.concatenate((slots, np.array(dropped, dtype=np.int64))),
-                       np.concatenate((rows.mask(slots), np.zeros(len(dropped), dtype=bool))))
+            churn(rows, events, batch, gone)
