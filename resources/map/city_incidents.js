@@ -64,14 +64,25 @@
       return cells;
     }
     /* a disc (and its count) is drawn once into a small canvas and copied onto tiles from then on: a copy
-       costs far less than a path, its antialiasing and a text's layout, and a zoom draws ~50 tiles */
-    var sprites = new Map(), SPRITES_MAX = 2048;
+       costs far less than a path, its antialiasing and a text's layout, and a zoom draws ~50 tiles.
+       Counts wander without end over a shift and each canvas costs the renderer ~30 KB (measured), so the
+       cache holds at most SPRITES_MAX, most recently used last; a new disc is drawn into the canvas of the
+       least recently used one, never into a new canvas (the old cache, cleared at 2,048, made ~200 canvases
+       in a 25-minute wall soak and kept them: docs/benchmarks.md, the wall soak) */
+    var sprites = new Map(), SPRITES_MAX = 256, spritesMade = 0;
     function sprite(sev, r, text) {
-      var key = sev + "|" + r + "|" + text, s = sprites.get(key);
-      if (s) return s;
-      if (sprites.size >= SPRITES_MAX) sprites.clear();  /* counts vary without end over a shift: bounded */
-      var size = Math.ceil(2 * r + 3), c = document.createElement("canvas"), g;
-      c.width = c.height = size;
+      var key = sev + "|" + r + "|" + text, s = sprites.get(key), c, g;
+      if (s) { sprites.delete(key); sprites.set(key, s); return s; }
+      var size = Math.ceil(2 * r + 3);
+      if (sprites.size >= SPRITES_MAX) {
+        var oldest = sprites.keys().next().value;
+        c = sprites.get(oldest).c;
+        sprites.delete(oldest);
+      } else {
+        c = document.createElement("canvas");
+        spritesMade += 1;
+      }
+      c.width = c.height = size;  /* also clears it and its drawing state */
       g = c.getContext("2d");
       g.lineWidth = 1.5;
       g.strokeStyle = "#ffffff";
@@ -91,11 +102,19 @@
       sprites.set(key, s);
       return s;
     }
-    function stamp(ctx, s, cx, cy) { ctx.drawImage(s.c, Math.round(cx - s.h), Math.round(cy - s.h)); }
+    /* each disc drawn is also kept as its box on its tile's canvas (tile pixels: x, y, x + size, y + size):
+       the label placer asks these boxes whether a name lies on a disc instead of reading the tile's pixels
+       back (a 256 KB copy per tile per placing, several times a second on a wall) */
+    function stamp(ctx, s, cx, cy) {
+      var x = Math.round(cx - s.h), y = Math.round(cy - s.h);
+      ctx.drawImage(s.c, x, y);
+      ctx.canvas._cityopsDiscs.push([x, y, x + s.c.width, y + s.c.height]);
+    }
     function draw(canvas, coords) {
       var ctx = canvas.getContext("2d"), z = coords.z, k = Math.pow(2, REF_Z - z);
       var x0 = coords.x * TILE, y0 = coords.y * TILE;
       ctx.clearRect(0, 0, TILE, TILE);
+      canvas._cityopsDiscs = [];
       if (z >= CLUSTER_BELOW) {
         /* each incident at its place, red last (on top); neighbours' points near the edge drawn too */
         var pts = inRect(z, x0 - MARGIN, y0 - MARGIN, x0 + TILE + MARGIN, y0 + TILE + MARGIN);
@@ -120,10 +139,20 @@
       });
     }
 
+    /* a tile leaving the screen gives its canvas back, and the next tile drawn takes it: a view change (a
+       wall's carousel, every 20 s) draws ~50 tiles, and a new canvas each time was 256 KB more for the
+       renderer's allocator to find and free each time; the pool holds what one more screen needs */
+    var pool = [], made = 0, POOL_MAX = 96;
     var Grid = L.GridLayer.extend({
       createTile: function (coords) {
-        var c = document.createElement("canvas");
-        c.width = c.height = TILE;
+        var c = pool.pop();
+        if (!c) {
+          c = document.createElement("canvas");
+          c.width = c.height = TILE;
+          made += 1;
+        }
+        c.className = "";  /* Leaflet's classes of its last place (leaflet-tile-loaded) go; it adds its own */
+        c.style.opacity = "";
         draw(c, coords);
         return c;
       },
@@ -137,6 +166,9 @@
     });
     var grid = new Grid({ pane: "cityopsIncidents", className: "cityops-incidents", tileSize: TILE,
                           updateWhenZooming: false, keepBuffer: 1, noWrap: true });
+    grid.on("tileunload", function (e) {
+      if (pool.length < POOL_MAX && e.tile.tagName === "CANVAS") { e.tile._cityopsDiscs = []; pool.push(e.tile); }
+    });
 
     function redraw() {
       frame = null;
@@ -235,9 +267,13 @@
         return true;
       },
       count: function () { return count; },
+      /* for tests and the soak's probe: tile canvases ever made, and those waiting in the pool */
+      canvases: function () { return { made: made, pooled: pool.length, sprites: sprites.size, spritesMade: spritesMade }; },
+      spriteLimit: function (n) { SPRITES_MAX = n; sprites.clear(); return n; },  /* for tests: a smaller bound */
       get: function (id) { return points[id] ? points[id].inc : null; },
       redrawAll: redrawAll
     };
+    window.cityopsIncidentsApi = grid.cityops;  /* the page's one incident layer, for tests and the soak's probe */
     return grid;
   }
   window.cityopsIncidentLayer = layer;

@@ -24,8 +24,9 @@
     return { left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy };
   }
 
-  /* the markers under a box: unit badges (DOM boxes) and incidents' discs (any painted pixel of the
-     incidents' canvas tiles; each tile read once per placing, and only when a box reaches it) */
+  /* the markers under a box: unit badges (DOM boxes) and incidents' discs (the boxes each tile keeps of the
+     discs drawn on it, city_incidents.js; a canvas without them: any painted pixel, each tile read once
+     per placing, and only when a box reaches it) */
   var BADGES = ".leaflet-cityopsUnits-pane .leaflet-marker-icon";
   var DISC_TILES = ".leaflet-cityopsIncidents-pane canvas";
   function markers() {
@@ -37,6 +38,12 @@
     }).filter(function (t) { return t.r.width && t.r.height && t.c.width && t.c.height; });
     function painted(t, box) {
       var r = t.r, sx = t.c.width / r.width, sy = t.c.height / r.height;  /* a fractional zoom scales tiles */
+      var discs = t.c._cityopsDiscs;
+      if (discs) {
+        var b = { left: (box.left - r.left) * sx, right: (box.right - r.left) * sx,
+                  top: (box.top - r.top) * sy, bottom: (box.bottom - r.top) * sy };
+        return discs.some(function (d) { return meets(b, { left: d[0], top: d[1], right: d[2], bottom: d[3] }); });
+      }
       if (t.px === null) {
         try { t.px = t.c.getContext("2d").getImageData(0, 0, t.c.width, t.c.height).data; }
         catch (e) { t.px = false; }  /* unreadable: not counted as a disc */
