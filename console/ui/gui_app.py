@@ -15,25 +15,14 @@ from console.ui.session import ConsoleOptions, ConsoleSession, build_console
 log = logging.getLogger(__name__)
 
 
-# glibc's malloc in Qt WebEngine's processes (they inherit this environment): a block of 128 KB or more is
-# mapped on its own and given back to the system when freed. Without it glibc raises that threshold to the
-# largest block freed so far; the map's canvases (a few MB each, copied on every redraw after the
-# compositor took a snapshot) then come from the main heap, and the holes they leave between long-lived
-# small blocks are never returned: the renderer grew ~4% over a 2-hour wall soak with most of its heap
-# free (docs/benchmarks.md, the wall soak). A site may set its own value.
-MALLOC_ENV = {"MALLOC_MMAP_THRESHOLD_": "131072"}
-
-
 def prepare_env() -> None:
-    """Chromium's flags (the map) and its processes' malloc settings, before Qt WebEngine starts."""
+    """Chromium's flags (the map), before Qt WebEngine starts."""
     # Chromium refuses to run as root without these; harmless otherwise.
     flags = os.environ.get("QTWEBENGINE_CHROMIUM_FLAGS", "")
     for f in ("--no-sandbox", "--disable-gpu"):
         if f not in flags and (f != "--no-sandbox" or os.geteuid() == 0):
             flags += " " + f
     os.environ["QTWEBENGINE_CHROMIUM_FLAGS"] = flags.strip()
-    for k, v in MALLOC_ENV.items():
-        os.environ.setdefault(k, v)
 
 
 def application(with_map: bool = True):
