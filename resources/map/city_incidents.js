@@ -64,14 +64,25 @@
       return cells;
     }
     /* a disc (and its count) is drawn once into a small canvas and copied onto tiles from then on: a copy
-       costs far less than a path, its antialiasing and a text's layout, and a zoom draws ~50 tiles */
-    var sprites = new Map(), SPRITES_MAX = 2048;
+       costs far less than a path, its antialiasing and a text's layout, and a zoom draws ~50 tiles.
+       Counts wander without end over a shift and each canvas costs the renderer ~30 KB (measured), so the
+       cache holds at most SPRITES_MAX, most recently used last; a new disc is drawn into the canvas of the
+       least recently used one, never into a new canvas (the old cache, cleared only at 2,048, held 163 after
+       21 minutes of a wall soak at 30x feed speed, still rising: up to ~60 MB) */
+    var sprites = new Map(), SPRITES_MAX = 256, spritesMade = 0;
     function sprite(sev, r, text) {
-      var key = sev + "|" + r + "|" + text, s = sprites.get(key);
-      if (s) return s;
-      if (sprites.size >= SPRITES_MAX) sprites.clear();  /* counts vary without end over a shift: bounded */
-      var size = Math.ceil(2 * r + 3), c = document.createElement("canvas"), g;
-      c.width = c.height = size;
+      var key = sev + "|" + r + "|" + text, s = sprites.get(key), c, g;
+      if (s) { sprites.delete(key); sprites.set(key, s); return s; }
+      var size = Math.ceil(2 * r + 3);
+      if (sprites.size >= SPRITES_MAX) {
+        var oldest = sprites.keys().next().value;
+        c = sprites.get(oldest).c;
+        sprites.delete(oldest);
+      } else {
+        c = document.createElement("canvas");
+        spritesMade += 1;
+      }
+      c.width = c.height = size;  /* also clears it and its drawing state */
       g = c.getContext("2d");
       g.lineWidth = 1.5;
       g.strokeStyle = "#ffffff";
@@ -91,9 +102,10 @@
       sprites.set(key, s);
       return s;
     }
-    /* each disc stamped is also kept as its box on the tile (canvas._cityopsDiscs, [x0, y0, x1, y1]): the
-       name placer (label_placer.js) asks these instead of reading the tile's pixels back, a readback of
-       every tile under a name at each placing (getImageData: 7% of the page's busy time at a drill) */
+    /* each disc drawn is also kept as its box on its tile's canvas (tile pixels: x, y, x + size, y + size):
+       the label placer asks these boxes whether a name lies on a disc instead of reading the tile's pixels
+       back (a 256 KB copy per tile per placing, several times a second on a wall; getImageData was 7% of the
+       page's busy time at a drill) */
     function stamp(ctx, s, cx, cy) {
       var x = Math.round(cx - s.h), y = Math.round(cy - s.h);
       ctx.drawImage(s.c, x, y);
@@ -129,17 +141,21 @@
       });
     }
 
-    /* a tile's canvas taken off the map is kept and drawn on again by a later tile: a drill's zoom makes ~30
-       tiles at once, and a new canvas each had its pixels allocated anew (the page's canvas resources were
-       the largest native cost of a drill in its trace) */
-    var spare = [], SPARE_MAX = 96;
+    /* a tile leaving the screen gives its canvas back, and the next tile drawn takes it: a view change (a
+       wall's carousel, every 20 s) draws ~50 tiles, and a new canvas each time was 256 KB more for the
+       renderer's allocator to find and free each time (and a drill's ~30 new tiles the largest native cost
+       of a drill in its trace); the pool holds what one more screen needs */
+    var pool = [], made = 0, POOL_MAX = 96;
     var Grid = L.GridLayer.extend({
       createTile: function (coords) {
-        var c = spare.pop();
+        var c = pool.pop();
         if (!c) {
           c = document.createElement("canvas");
           c.width = c.height = TILE;
+          made += 1;
         }
+        c.className = "";  /* Leaflet's classes of its last place (leaflet-tile-loaded) go; it adds its own */
+        c.style.opacity = "";
         draw(c, coords);
         return c;
       },
@@ -153,7 +169,9 @@
     });
     var grid = new Grid({ pane: "cityopsIncidents", className: "cityops-incidents", tileSize: TILE,
                           updateWhenZooming: false, keepBuffer: 1, noWrap: true });
-    grid.on("tileunload", function (e) { if (spare.length < SPARE_MAX) spare.push(e.tile); });
+    grid.on("tileunload", function (e) {
+      if (pool.length < POOL_MAX && e.tile.tagName === "CANVAS") { e.tile._cityopsDiscs = []; pool.push(e.tile); }
+    });
 
     function redraw() {
       frame = null;
@@ -253,9 +271,15 @@
       },
       count: function () { return count; },
       drawn: function () { return drawn; },
+      /* for tests and the soak's probe: tile canvases ever made, and those waiting in the pool */
+      canvases: function () {
+        return { made: made, pooled: pool.length, sprites: sprites.size, spritesMade: spritesMade };
+      },
+      spriteLimit: function (n) { SPRITES_MAX = n; sprites.clear(); return n; },  /* for tests: a smaller bound */
       get: function (id) { return points[id] ? points[id].inc : null; },
       redrawAll: redrawAll
     };
+    window.cityopsIncidentsApi = grid.cityops;  /* the page's one incident layer, for tests and the soak's probe */
     return grid;
   }
   window.cityopsIncidentLayer = layer;

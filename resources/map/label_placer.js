@@ -25,8 +25,9 @@
     return { left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy };
   }
 
-  /* the markers under a box: unit badges (DOM boxes) and incidents' discs (any painted pixel of the
-     incidents' canvas tiles; each tile read once per placing, and only when a box reaches it) */
+  /* the markers under a box: unit badges (DOM boxes) and incidents' discs (the boxes each tile keeps of the
+     discs drawn on it, city_incidents.js; a canvas without them: any painted pixel, each tile read once
+     per placing, and only when a box reaches it) */
   var BADGES = ".leaflet-cityopsUnits-pane .leaflet-marker-icon";
   var DISC_TILES = ".leaflet-cityopsIncidents-pane canvas";
   function markers() {
@@ -40,9 +41,9 @@
       var r = t.r, sx = t.c.width / r.width, sy = t.c.height / r.height;  /* a fractional zoom scales tiles */
       var discs = t.c._cityopsDiscs;  /* the boxes the tile's discs were stamped in (city_incidents.js) */
       if (discs) {
-        var bx0 = (box.left - r.left) * sx, bx1 = (box.right - r.left) * sx;
-        var by0 = (box.top - r.top) * sy, by1 = (box.bottom - r.top) * sy;
-        return discs.some(function (d) { return d[0] < bx1 && bx0 < d[2] && d[1] < by1 && by0 < d[3]; });
+        var b = { left: (box.left - r.left) * sx, right: (box.right - r.left) * sx,
+                  top: (box.top - r.top) * sy, bottom: (box.bottom - r.top) * sy };
+        return discs.some(function (d) { return meets(b, { left: d[0], top: d[1], right: d[2], bottom: d[3] }); });
       }
       if (t.px === null) {
         try { t.px = t.c.getContext("2d").getImageData(0, 0, t.c.width, t.c.height).data; }

@@ -16,6 +16,7 @@ import contextlib
 import json
 import os
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -39,6 +40,21 @@ def rss_kb(pid: int) -> int:
     return 0
 
 
+def anon_shmem_kb(pid: int) -> tuple[int, int]:
+    """(private anonymous, shared memory) RSS: the compositor's bitmaps are shared memory, mapped by the wall
+    and its renderer both, and their size follows the view on screen (±5 MB as the carousel turns)"""
+    anon = shm = 0
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("RssAnon:"):
+                anon = int(line.split()[1])
+            elif line.startswith("RssShmem:"):
+                shm = int(line.split()[1])
+    except OSError:
+        pass
+    return anon, shm
+
+
 def descendants(pid: int) -> list[int]:
     kids: dict[int, list[int]] = {}
     for d in Path("/proc").iterdir():
@@ -54,6 +70,24 @@ def descendants(pid: int) -> list[int]:
             out.append(k)
             todo.append(k)
     return out
+
+
+def growth(samples: list[dict], key: str, warmup_min: float) -> dict:
+    warm = [r[key] for r in samples if r["t_min"] >= warmup_min and r[key]]
+    if len(warm) < 2:
+        return {}
+    base = sum(warm[:3]) / len(warm[:3])
+    end = sum(warm[-3:]) / len(warm[-3:])
+    # also the medians of the first and last 10 minutes after warm-up: 30 carousel turns each, so which
+    # view happened to be on screen at three samples does not decide the figure
+    t_warm = [r["t_min"] for r in samples if r["t_min"] >= warmup_min and r.get(key)]
+    first = [v for t, v in zip(t_warm, warm, strict=True) if t < t_warm[0] + 10]
+    last = [v for t, v in zip(t_warm, warm, strict=True) if t > t_warm[-1] - 10]
+    m0, m1 = statistics.median(first), statistics.median(last)
+    return {"after_warmup_mb": round(base, 1), "end_mb": round(end, 1), "max_mb": max(warm),
+            "growth_pct": round(100 * (end - base) / base, 2),
+            "median_first_10min_mb": round(m0, 1), "median_last_10min_mb": round(m1, 1),
+            "median_growth_pct": round(100 * (m1 - m0) / m0, 2)}
 
 
 def start_sim(port: int, speed: float, log) -> subprocess.Popen:
@@ -98,7 +132,9 @@ def main() -> int:
                 sim = start_sim(port, a.speed, sim_log)
                 sim_down = False
             main_kb = rss_kb(wall.pid)
-            kids_kb = sum(rss_kb(p) for p in descendants(wall.pid))
+            kids = descendants(wall.pid)
+            kids_kb = sum(rss_kb(p) for p in kids)
+            kids_parts = [anon_shmem_kb(p) for p in kids]
             st = {}
             with contextlib.suppress(OSError, ValueError):  # not written yet, or mid-replace
                 st = json.loads(status.read_text())
@@ -107,7 +143,11 @@ def main() -> int:
             written = st.get("written_ts", st.get("ts"))
             status_age = round(time.time() - written, 1) if isinstance(written, int | float) else None
             row = {"t_min": round(t / 60, 2), "wall_rss_mb": round(main_kb / 1024, 1),
-                   "webengine_rss_mb": round(kids_kb / 1024, 1), "freshness": st.get("freshness"),
+                   "webengine_rss_mb": round(kids_kb / 1024, 1),
+                   "wall_anon_mb": round(anon_shmem_kb(wall.pid)[0] / 1024, 1),
+                   "webengine_anon_mb": round(sum(a for a, _ in kids_parts) / 1024, 1),
+                   "webengine_shmem_mb": round(sum(m for _, m in kids_parts) / 1024, 1),
+                   "freshness": st.get("freshness"),
                    "banner": st.get("banner"), "status_age_s": status_age,
                    "age_s": st.get("age_s"), "modal": st.get("modal"), "series": st.get("series"),
                    "open_incidents": st.get("open_incidents"), "sim_down": sim_down}
@@ -125,19 +165,13 @@ def main() -> int:
             sim.terminate()
             sim.wait()
 
-    def growth(key: str) -> dict:
-        warm = [r[key] for r in samples if r["t_min"] >= a.warmup_min and r[key]]
-        if len(warm) < 2:
-            return {}
-        base = sum(warm[:3]) / len(warm[:3])
-        end = sum(warm[-3:]) / len(warm[-3:])
-        return {"after_warmup_mb": round(base, 1), "end_mb": round(end, 1), "max_mb": max(warm),
-                "growth_pct": round(100 * (end - base) / base, 2)}
-
     summary = {
         "minutes": a.minutes, "speed": a.speed, "outage_min": [a.outage_at, a.outage_at + a.outage_min],
         "wall_exit_code": wall.returncode,
-        "wall_process": growth("wall_rss_mb"), "webengine_processes": growth("webengine_rss_mb"),
+        "wall_process": growth(samples, "wall_rss_mb", a.warmup_min),
+        "webengine_processes": growth(samples, "webengine_rss_mb", a.warmup_min),
+        "wall_process_anon": growth(samples, "wall_anon_mb", a.warmup_min),
+        "webengine_processes_anon": growth(samples, "webengine_anon_mb", a.warmup_min),
         "outage_samples": len(during_outage),
         "outage_all_flagged": all(r["freshness"] in ("down", "stale") for r in during_outage),
         "outage_banner_always_shown": bool(during_outage) and all(r["banner"] for r in during_outage),
