@@ -29,7 +29,7 @@ from console.feed.frames import (
 )
 from console.feed.protocol import Status
 from console.model import keyframe
-from console.model.history_rings import HistoryRings, SeriesLimitError
+from console.model.history_rings import SCALAR_MAX, HistoryRings, SeriesLimitError
 from console.model.incident_book import IncidentBook
 from console.model.unit_book import UnitBook
 
@@ -224,29 +224,22 @@ class CityState:
         n = len(batch)
         if n == 0:
             return out
-        if n == 1:  # a frame of one reading: Python scalars, no arrays made
-            sid = self._index.get((batch.indicators[0], batch.regions[0]))
-            if sid is not None:
-                if self.rings.append_one(sid, float(batch.ts[0]), float(batch.values[0])):
-                    out.samples = 1
-                    self.samples_total += 1
-                    self._dirty[sid] = self._status_due[sid] = True
-                else:
-                    out.old_samples = 1
-                return out
         sids = list(map(self._index.get, zip(batch.indicators, batch.regions, strict=True)))
         ts, vals = batch.ts, batch.values
-        if None in sids:
-            keep = self._resolve(batch, sids, out.rejects)
-            sid_a = np.array(sids, dtype=np.int64)
-            if not keep.all():
-                sid_a, ts, vals = sid_a[keep], ts[keep], vals[keep]
+        keep = self._resolve(batch, sids, out.rejects) if None in sids else None  # unknown ones: -1
+        if n <= SCALAR_MAX:  # a small frame: reading by reading in Python scalars, no arrays made
+            one = self.rings.append_one
+            known = [(s, t, v) for s, t, v in zip(sids, ts.tolist(), vals.tolist(), strict=True) if s >= 0]
+            written = [s for s, t, v in known if one(s, t, v)]
+            out.samples, out.old_samples = len(written), len(known) - len(written)
         else:
             sid_a = np.array(sids, dtype=np.int64)
-        kept = self.rings.append(sid_a, ts, vals)
-        written = sid_a if kept is None else sid_a[kept]
-        out.samples = len(written)
-        out.old_samples = len(sid_a) - out.samples
+            if keep is not None and not keep.all():
+                sid_a, ts, vals = sid_a[keep], ts[keep], vals[keep]
+            kept = self.rings.append(sid_a, ts, vals)
+            written = sid_a if kept is None else sid_a[kept]
+            out.samples = len(written)
+            out.old_samples = len(sid_a) - out.samples
         self.samples_total += out.samples
         if out.samples:
             self._dirty[written] = True  # statuses are brought up to date when read, not per frame
