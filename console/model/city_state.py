@@ -96,6 +96,9 @@ class CityState:
         self._status_code = np.zeros(n, dtype=np.int8)  # index into _STATUS_OF_CODE
         self._status_due = np.zeros(n, dtype=bool)  # series whose status awaits a refresh
         self._dirty = np.zeros(n, dtype=bool)
+        # the two as memoryviews, for small frames (an element set there is a fraction of numpy's); both
+        # arrays are only ever written in place
+        self._dirty_mv, self._due_mv = memoryview(self._dirty), memoryview(self._status_due)
         self._dirty_events: set[str] = set()
         # feed -> (ids a snapshot listed so far, event frames still to come): a snapshot whose open
         # incidents did not fit one frame is whole only when its followers have arrived
@@ -232,14 +235,18 @@ class CityState:
             known = [(s, t, v) for s, t, v in zip(sids, ts.tolist(), vals.tolist(), strict=True) if s >= 0]
             written = [s for s, t, v in known if one(s, t, v)]
             out.samples, out.old_samples = len(written), len(known) - len(written)
-        else:
-            sid_a = np.array(sids, dtype=np.int64)
-            if keep is not None and not keep.all():
-                sid_a, ts, vals = sid_a[keep], ts[keep], vals[keep]
-            kept = self.rings.append(sid_a, ts, vals)
-            written = sid_a if kept is None else sid_a[kept]
-            out.samples = len(written)
-            out.old_samples = len(sid_a) - out.samples
+            dirty, due = self._dirty_mv, self._due_mv
+            for s in written:  # statuses are brought up to date when read, not per frame
+                dirty[s] = due[s] = True
+            self.samples_total += out.samples
+            return out
+        sid_a = np.array(sids, dtype=np.int64)
+        if keep is not None and not keep.all():
+            sid_a, ts, vals = sid_a[keep], ts[keep], vals[keep]
+        kept = self.rings.append(sid_a, ts, vals)
+        written = sid_a if kept is None else sid_a[kept]
+        out.samples = len(written)
+        out.old_samples = len(sid_a) - out.samples
         self.samples_total += out.samples
         if out.samples:
             self._dirty[written] = True  # statuses are brought up to date when read, not per frame
