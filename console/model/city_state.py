@@ -227,8 +227,16 @@ class CityState:
         n = len(batch)
         if n == 0:
             return out
-        sids = list(map(self._index.get, zip(batch.indicators, batch.regions, strict=True)))
+        keys = zip(batch.indicators, batch.regions, strict=True)
         ts, vals = batch.ts, batch.values
+        if n > SCALAR_MAX:  # straight into an id array; a name not seen yet (None) stops it: the long way
+            try:
+                sid_a = np.fromiter(map(self._index.get, keys), np.int64, n)
+            except TypeError:
+                keys = zip(batch.indicators, batch.regions, strict=True)
+            else:
+                return self._append_known(sid_a, ts, vals, out)
+        sids = list(map(self._index.get, keys))
         keep = self._resolve(batch, sids, out.rejects) if None in sids else None  # unknown ones: -1
         if n <= SCALAR_MAX:  # a small frame: reading by reading in Python scalars, no arrays made
             one = self.rings.append_one
@@ -243,6 +251,10 @@ class CityState:
         sid_a = np.array(sids, dtype=np.int64)
         if keep is not None and not keep.all():
             sid_a, ts, vals = sid_a[keep], ts[keep], vals[keep]
+        return self._append_known(sid_a, ts, vals, out)
+
+    def _append_known(self, sid_a: np.ndarray, ts: np.ndarray, vals: np.ndarray, out: Applied) -> Applied:
+        """`apply_samples` of readings whose series are all known, in numpy."""
         kept = self.rings.append(sid_a, ts, vals)
         written = sid_a if kept is None else sid_a[kept]
         out.samples = len(written)

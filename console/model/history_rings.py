@@ -191,7 +191,7 @@ class HistoryRings:
 
     def _append_arrays(self, sids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> np.ndarray | None:
         """`append` in a fixed number of numpy operations, whatever the batch's size."""
-        if not _unique(sids, self.max_series):  # a series twice in the batch (a catch-up, a backfill)
+        if not _unique(sids, self._mv.seen):  # a series twice in the batch (a catch-up, a backfill)
             return self._append_grouped(sids, ts, values)
         # The hot path: every series at most once. Few numpy calls: at ~100 readings a batch the
         # per-call overhead, not the arithmetic, is what costs.
@@ -351,7 +351,7 @@ class HistoryRings:
         """Append past readings, (sid, ts, values) per series in arrival order (a replay's history):
         the same as `append` of them all, without sorting what already comes grouped. Returns those kept."""
         sids = [int(s) for s, t, _ in items if len(t)]
-        if not _unique(np.array(sids, dtype=np.int64), self.max_series):
+        if not _unique(np.array(sids, dtype=np.int64), self._mv.seen):
             ts = [t for _, t, _ in items]
             kept = self.append(np.concatenate([np.full(len(t), s) for s, t, _ in items]), np.concatenate(ts),
                                np.concatenate([v for _, _, v in items]))
@@ -638,16 +638,20 @@ class HistoryRings:
 
 class _Views:
     """Flat memoryviews of the rings' arrays, for `append_one`: the same memory, element access in a
-    third of numpy's time. The arrays are only ever written in place, so these stay theirs."""
+    third of numpy's time (the arrays are only ever written in place, so these stay theirs); and scratch
+    space. Nothing here is state: a copy of the rings copies the arrays, not this."""
 
     _ARRAYS = ("bucket", "bucket_n", "bucket_sum", "count", "ext", "head", "last_ts", "last_val", "pos", "ts", "val")
-    __slots__ = (*_ARRAYS, "nan")
+    __slots__ = (*_ARRAYS, "nan", "seen")
 
     def __init__(self, r: HistoryRings):
         for name in self._ARRAYS:
             a = getattr(r, name if name.startswith("last_") else "_" + name)
             setattr(self, name, memoryview(a.reshape(-1)))
         self.nan = memoryview(np.full(2 * r.n_buckets, np.nan, dtype=np.float32))  # a day of empty buckets
+        # for `_unique`, kept: made per batch, its 256 kB went back to the system each time (above malloc's
+        # mmap threshold) and came back as fresh pages, a fault on each one touched
+        self.seen = np.empty(r.max_series, dtype=np.int64)
 
 
 def _newer_than(latest: float, ts: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -657,12 +661,11 @@ def _newer_than(latest: float, ts: np.ndarray, vals: np.ndarray) -> tuple[np.nda
     return (ts, vals) if keep.all() else (ts[keep], vals[keep])
 
 
-def _unique(sids: np.ndarray, size: int) -> bool:
-    """No series twice among `sids` (each below `size`)."""
+def _unique(sids: np.ndarray, seen: np.ndarray) -> bool:
+    """No series twice among `sids` (each below len(seen); `seen` is scratch space, left dirty)."""
     if len(sids) <= 32:
         return len(set(sids.tolist())) == len(sids)
-    seen = np.empty(size, dtype=np.int64)  # each series' last place in the batch (only those are read)
-    order = np.arange(len(sids))
+    order = np.arange(len(sids))  # each series' last place in the batch goes to `seen` (only those are read)
     seen[sids] = order
     return bool((seen[sids] == order).all())
 
