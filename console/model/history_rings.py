@@ -37,6 +37,9 @@ _PER_SERIES = 7 * 8  # head, count, newest bucket, its count and sum, last time 
 # a reading there costs about what three numpy calls do, and the numpy path makes ~40-70 calls a batch
 # whatever its size (measured: tests/bench/bench_ingest_cpu.py)
 SCALAR_MAX = 24
+# in a larger batch, at most this many buckets closing are closed one by one in scalars (`_seal_one`, ~2 us
+# each), more in numpy (~25 calls)
+SEAL_SCALAR_MAX = 8
 
 
 class SeriesLimitError(Exception):
@@ -219,8 +222,15 @@ class HistoryRings:
             b_new, cur_new = b[new], cur[new]
             self._lowest = min(self._lowest, int(b_new.min()))
             moved = sids[new]
-            self._seal(moved, cur_new)
-            self._empty(moved, cur_new + 1, b_new)  # the buckets skipped; the new one is written whole below
+            if len(moved) <= SEAL_SCALAR_MAX:  # a few buckets close (the usual case): in scalars
+                for sid, c, k in zip(moved.tolist(), cur_new.tolist(), b_new.tolist(), strict=True):
+                    if c != _NO_BUCKET:
+                        self._seal_one(sid, c)
+                        if k > c + 1:
+                            self._empty_one(sid, c + 1, k)
+            else:
+                self._seal(moved, cur_new)
+                self._empty(moved, cur_new + 1, b_new)  # the buckets skipped; the new one is written whole below
             old[new] = np.nan  # a new bucket holds nothing yet: fmin and fmax take the reading
         v32 = _f32(values)
         np.fmin(old[:, 0], v32, out=old[:, 0])  # `old` is a copy (fancy indexing): updated in place

@@ -391,7 +391,8 @@ def _assert_same_rings(a: HistoryRings, b: HistoryRings) -> int:
 @pytest.mark.parametrize("seed", [0, 1])
 def test_small_batches_in_python_scalars_leave_every_array_as_the_numpy_path_does(seed, monkeypatch):
     """`append` writes a batch of up to SCALAR_MAX readings reading by reading (`append_one`), larger ones
-    in numpy: the same batches through each leave the same bytes and masks, batch after batch. The
+    in numpy (closing up to SEAL_SCALAR_MAX buckets in scalars): the same batches all in scalars, all in
+    numpy, and in numpy closing buckets in scalars leave the same bytes and masks, batch after batch. The
     readings have what each branch handles: stragglers, gaps within and beyond the history (the bucket
     ring wraps), values beyond float32, one value per bucket, -0.0. Each series is at most once a batch:
     numpy adds a series' several readings of one batch up in another order than one by one (the last
@@ -399,9 +400,12 @@ def test_small_batches_in_python_scalars_leave_every_array_as_the_numpy_path_doe
     from console.model import history_rings
 
     rng = np.random.default_rng(seed)
-    scalars, arrays = HistoryRings(12, 8, 600, W), HistoryRings(12, 8, 600, W)  # both rings wrap often
-    for _ in range(12):
-        scalars.add_series(), arrays.add_series()
+    rings = {(10**9, 10**9): HistoryRings(12, 8, 600, W), (0, 0): HistoryRings(12, 8, 600, W),  # rings wrap often
+             (0, 10**9): HistoryRings(12, 8, 600, W)}  # (SCALAR_MAX, SEAL_SCALAR_MAX) -> rings written so
+    for r in rings.values():
+        for _ in range(12):
+            r.add_series()
+    scalars, arrays, mixed = rings.values()
     t = np.full(12, 1_763_900_000.0)
     compared = 0
     for _ in range(300):
@@ -413,13 +417,16 @@ def test_small_batches_in_python_scalars_leave_every_array_as_the_numpy_path_doe
             ts[i] = t[s] - (100.0 if rng.random() < 0.1 else 0.0)  # some not newer: dropped
         vals = rng.choice([rng.normal(50, 5), 1e39, -1e39, -0.0, 7.0], n)
         masks = []
-        for r, limit in ((scalars, 10**9), (arrays, 0)):
+        for (limit, seal_limit), r in rings.items():
             monkeypatch.setattr(history_rings, "SCALAR_MAX", limit)
+            monkeypatch.setattr(history_rings, "SEAL_SCALAR_MAX", seal_limit)
             m = r.append(sids, ts, vals)
             masks.append(np.ones(n, dtype=bool).tolist() if m is None else m.tolist())
-        assert masks[0] == masks[1]
+        assert masks[0] == masks[1] == masks[2]
         compared += _assert_same_rings(scalars, arrays)
+        _assert_same_rings(scalars, mixed)
     assert compared > 1000
     for s in range(12):  # and what a chart reads
-        x, y = scalars.series(s), arrays.series(s)
-        assert x[0].tobytes() == y[0].tobytes() and x[1].tobytes() == y[1].tobytes()
+        x = scalars.series(s)
+        for y in (arrays.series(s), mixed.series(s)):
+            assert x[0].tobytes() == y[0].tobytes() and x[1].tobytes() == y[1].tobytes()
