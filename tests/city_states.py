@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from console.feed.decoder import Decoder, decode_event
 from console.model.city_state import CityState, StateConfig
-from console.model.history_rings import HistoryRings
+from console.model.history_rings import HistoryRings, _Views
 from console.model.incident_book import IncidentBook
 from console.model.unit_book import UnitBook
 from tests.frames_factory import catalog, dumps, event, samples
@@ -63,6 +63,8 @@ def fields(obj, prefix: str = "") -> dict[str, object]:
     """Every attribute of a state, its rings' and its incident book's, by dotted name."""
     out: dict[str, object] = {}
     for name, value in vars(obj).items():
+        if isinstance(value, (memoryview, _Views)):  # views of the arrays here (the same memory): seen through them
+            continue
         if isinstance(value, (HistoryRings, IncidentBook, UnitBook)):
             out.update(fields(value, f"{prefix}{name}."))
         else:

@@ -29,7 +29,7 @@ from console.feed.frames import (
 )
 from console.feed.protocol import Status
 from console.model import keyframe
-from console.model.history_rings import HistoryRings, SeriesLimitError
+from console.model.history_rings import SCALAR_MAX, HistoryRings, SeriesLimitError
 from console.model.incident_book import IncidentBook
 from console.model.unit_book import UnitBook
 
@@ -96,6 +96,9 @@ class CityState:
         self._status_code = np.zeros(n, dtype=np.int8)  # index into _STATUS_OF_CODE
         self._status_due = np.zeros(n, dtype=bool)  # series whose status awaits a refresh
         self._dirty = np.zeros(n, dtype=bool)
+        # the two as memoryviews, for small frames (an element set there is a fraction of numpy's); both
+        # arrays are only ever written in place
+        self._dirty_mv, self._due_mv = memoryview(self._dirty), memoryview(self._status_due)
         self._dirty_events: set[str] = set()
         # feed -> (ids a snapshot listed so far, event frames still to come): a snapshot whose open
         # incidents did not fit one frame is whole only when its followers have arrived
@@ -224,25 +227,34 @@ class CityState:
         n = len(batch)
         if n == 0:
             return out
-        if n == 1:  # a frame of one reading: Python scalars, no arrays made
-            sid = self._index.get((batch.indicators[0], batch.regions[0]))
-            if sid is not None:
-                if self.rings.append_one(sid, float(batch.ts[0]), float(batch.values[0])):
-                    out.samples = 1
-                    self.samples_total += 1
-                    self._dirty[sid] = self._status_due[sid] = True
-                else:
-                    out.old_samples = 1
-                return out
-        sids = list(map(self._index.get, zip(batch.indicators, batch.regions, strict=True)))
+        keys = zip(batch.indicators, batch.regions, strict=True)
         ts, vals = batch.ts, batch.values
-        if None in sids:
-            keep = self._resolve(batch, sids, out.rejects)
-            sid_a = np.array(sids, dtype=np.int64)
-            if not keep.all():
-                sid_a, ts, vals = sid_a[keep], ts[keep], vals[keep]
-        else:
-            sid_a = np.array(sids, dtype=np.int64)
+        if n > SCALAR_MAX:  # straight into an id array; a name not seen yet (None) stops it: the long way
+            try:
+                sid_a = np.fromiter(map(self._index.get, keys), np.int64, n)
+            except TypeError:
+                keys = zip(batch.indicators, batch.regions, strict=True)
+            else:
+                return self._append_known(sid_a, ts, vals, out)
+        sids = list(map(self._index.get, keys))
+        keep = self._resolve(batch, sids, out.rejects) if None in sids else None  # unknown ones: -1
+        if n <= SCALAR_MAX:  # a small frame: reading by reading in Python scalars, no arrays made
+            one = self.rings.append_one
+            known = [(s, t, v) for s, t, v in zip(sids, ts.tolist(), vals.tolist(), strict=True) if s >= 0]
+            written = [s for s, t, v in known if one(s, t, v)]
+            out.samples, out.old_samples = len(written), len(known) - len(written)
+            dirty, due = self._dirty_mv, self._due_mv
+            for s in written:  # statuses are brought up to date when read, not per frame
+                dirty[s] = due[s] = True
+            self.samples_total += out.samples
+            return out
+        sid_a = np.array(sids, dtype=np.int64)
+        if keep is not None and not keep.all():
+            sid_a, ts, vals = sid_a[keep], ts[keep], vals[keep]
+        return self._append_known(sid_a, ts, vals, out)
+
+    def _append_known(self, sid_a: np.ndarray, ts: np.ndarray, vals: np.ndarray, out: Applied) -> Applied:
+        """`apply_samples` of readings whose series are all known, in numpy."""
         kept = self.rings.append(sid_a, ts, vals)
         written = sid_a if kept is None else sid_a[kept]
         out.samples = len(written)

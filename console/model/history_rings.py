@@ -33,6 +33,13 @@ _NONE_HELD = 2**62  # `_lowest` when no bucket is held
 _F32_MAX = float(np.finfo(np.float32).max)
 _Q = 65535.0  # the steps of a mean or last between its interval's min and max
 _PER_SERIES = 7 * 8  # head, count, newest bucket, its count and sum, last time and value
+# a batch of at most this many readings is written reading by reading in Python scalars (`append_one`):
+# a reading there costs about what three numpy calls do, and the numpy path makes ~40-70 calls a batch
+# whatever its size (measured: tests/bench/bench_ingest_cpu.py)
+SCALAR_MAX = 24
+# in a larger batch, at most this many buckets closing are closed one by one in scalars (`_seal_one`, ~2 us
+# each), more in numpy (~25 calls)
+SEAL_SCALAR_MAX = 8
 
 
 class SeriesLimitError(Exception):
@@ -74,6 +81,7 @@ class HistoryRings:
         self._bucket_sum = np.zeros(n, dtype=np.float64)
         self.last_ts = np.full(n, -np.inf)
         self.last_val = np.full(n, np.nan)
+        self._mv = _Views(self)
         self.n_series = 0
         # no series holds a bucket older than this number (a lower bound, kept where buckets are written):
         # forgetting every reading then empties only the buckets from here to the newest, not the day
@@ -175,13 +183,18 @@ class HistoryRings:
         n = len(sids)
         if n == 0:
             return None
-        if n == 1:  # a frame of one reading: in Python scalars, a tenth of the numpy path's fixed cost
-            kept = self.append_one(int(sids[0]), float(ts[0]), float(values[0]))
-            return None if kept else np.zeros(1, dtype=bool)
-        sids = np.asarray(sids, dtype=np.int64)
-        ts = np.asarray(ts, dtype=np.float64)
-        values = np.asarray(values, dtype=np.float64)
-        if not _unique(sids, self.max_series):  # a series twice in the batch (a catch-up, a backfill)
+        if n <= SCALAR_MAX:  # a small batch: reading by reading in Python scalars (see SCALAR_MAX)
+            one = self.append_one
+            kept = [one(s, t, v) for s, t, v in zip(np.asarray(sids, dtype=np.int64).tolist(),
+                                                    np.asarray(ts, dtype=np.float64).tolist(),
+                                                    np.asarray(values, dtype=np.float64).tolist(), strict=True)]
+            return None if all(kept) else np.array(kept, dtype=bool)
+        return self._append_arrays(np.asarray(sids, dtype=np.int64), np.asarray(ts, dtype=np.float64),
+                                   np.asarray(values, dtype=np.float64))
+
+    def _append_arrays(self, sids: np.ndarray, ts: np.ndarray, values: np.ndarray) -> np.ndarray | None:
+        """`append` in a fixed number of numpy operations, whatever the batch's size."""
+        if not _unique(sids, self._mv.seen):  # a series twice in the batch (a catch-up, a backfill)
             return self._append_grouped(sids, ts, values)
         # The hot path: every series at most once. Few numpy calls: at ~100 readings a batch the
         # per-call overhead, not the arithmetic, is what costs.
@@ -202,19 +215,27 @@ class HistoryRings:
         b = self._bucket_of(ts)
         cur = self._bucket[sids]
         new = b != cur
-        if new.any():
-            self._lowest = min(self._lowest, int(b[new].min()))
-            moved = sids[new]
-            self._seal(moved)
-            self._empty(moved, cur[new] + 1, b[new] + 1)
         flat = sids * self.n_buckets + b % self.n_buckets
         ext = self._ext.reshape(-1, 2)
         old = ext[flat]
+        if new.any():
+            b_new, cur_new = b[new], cur[new]
+            self._lowest = min(self._lowest, int(b_new.min()))
+            moved = sids[new]
+            if len(moved) <= SEAL_SCALAR_MAX:  # a few buckets close (the usual case): in scalars
+                for sid, c, k in zip(moved.tolist(), cur_new.tolist(), b_new.tolist(), strict=True):
+                    if c != _NO_BUCKET:
+                        self._seal_one(sid, c)
+                        if k > c + 1:
+                            self._empty_one(sid, c + 1, k)
+            else:
+                self._seal(moved, cur_new)
+                self._empty(moved, cur_new + 1, b_new)  # the buckets skipped; the new one is written whole below
+            old[new] = np.nan  # a new bucket holds nothing yet: fmin and fmax take the reading
         v32 = _f32(values)
-        upd = np.empty_like(old)
-        upd[:, 0] = np.fmin(old[:, 0], v32)  # a new bucket is empty (NaN): fmin and fmax take the reading
-        upd[:, 1] = np.fmax(old[:, 1], v32)
-        ext[flat] = upd
+        np.fmin(old[:, 0], v32, out=old[:, 0])  # `old` is a copy (fancy indexing): updated in place
+        np.fmax(old[:, 1], v32, out=old[:, 1])
+        ext[flat] = old
         self._bucket_n[sids] = np.where(new, 0, self._bucket_n[sids]) + 1
         self._bucket_sum[sids] = np.where(new, 0.0, self._bucket_sum[sids]) + values
         self._bucket[sids] = b
@@ -223,39 +244,83 @@ class HistoryRings:
         return None if all_kept else keep
 
     def append_one(self, sid: int, t: float, v: float) -> bool:
-        """`append`'s hot path for one reading, step for step (tests hold the two to the same result)."""
-        if not t > self.last_ts[sid]:
+        """`append` of one reading in Python scalars, step for step the same result as the numpy path
+        (tests hold the two to the same bytes). Through memoryviews of the arrays (`_mv`): an element
+        read or written there costs a third of a numpy element access, a numpy call on an array a few
+        microseconds."""
+        m = self._mv
+        if not t > m.last_ts[sid]:
             return False
-        h = int(self._head[sid])
-        self._ts[sid, h], self._val[sid, h] = t, v
-        self._head[sid] = h + 1 if h + 1 < self.recent_points else 0
-        if self._count[sid] < self.recent_points:
-            self._count[sid] += 1
+        p = self.recent_points
+        h = m.head[sid]
+        i = sid * p + h
+        m.ts[i] = t
+        m.val[i] = v
+        m.head[sid] = h + 1 if h + 1 < p else 0
+        c = m.count[sid]
+        if c < p:
+            m.count[sid] = c + 1
         b = int(t // self.bucket_s)  # Python's floor division of floats is numpy's floor_divide
-        cur = int(self._bucket[sid])
+        cur = m.bucket[sid]
+        nb = self.n_buckets
+        e = 2 * (sid * nb + b % nb)  # the bucket's min; its max follows
+        ext = m.ext
+        vc = min(max(v, -_F32_MAX), _F32_MAX)  # written into float32: rounded as _f32 rounds
         if b != cur:
             if b < self._lowest:
                 self._lowest = b
-            one = np.array([sid], dtype=np.int64)
-            self._seal(one)
-            self._empty(one, np.array([cur + 1]), np.array([b + 1]))
-            self._bucket_n[sid], self._bucket_sum[sid] = 0, 0.0
-        ext = self._ext[sid, b % self.n_buckets]
-        v32 = np.float32(min(max(v, -_F32_MAX), _F32_MAX))
-        if not ext[0] <= v32:  # also when empty (NaN)
-            ext[0] = v32
-        if not ext[1] >= v32:
-            ext[1] = v32
-        self._bucket_n[sid] += 1
-        self._bucket_sum[sid] += v
-        self._bucket[sid] = b
-        self.last_ts[sid], self.last_val[sid] = t, v
+            if cur != _NO_BUCKET:
+                self._seal_one(sid, cur)
+                if b > cur + 1:
+                    self._empty_one(sid, cur + 1, b)  # the buckets skipped; the new one is written whole
+            m.bucket[sid] = b
+            m.bucket_n[sid] = 1
+            m.bucket_sum[sid] = 0.0 + v  # as the numpy path's sum from 0.0 (-0.0 becomes 0.0)
+            ext[e] = ext[e + 1] = vc
+        else:
+            m.bucket_n[sid] += 1
+            m.bucket_sum[sid] += v
+            # compared in float64, stored as float32: rounding keeps order, so "its float32 is below the
+            # minimum" is "v is below it" unless both round to one value (no change then)
+            if not ext[e] <= vc:
+                ext[e] = vc
+            if not ext[e + 1] >= vc:
+                ext[e + 1] = vc
+        m.last_ts[sid] = t
+        m.last_val[sid] = v
         return True
 
-    def _seal(self, sids: np.ndarray) -> None:
-        """These series' newest buckets are closing: write their mean and last down."""
-        cur = self._bucket[sids]
-        sids, cur = sids[cur != _NO_BUCKET], cur[cur != _NO_BUCKET]
+    def _seal_one(self, sid: int, cur: int) -> None:
+        """`_seal` of one series, in scalars: its newest bucket `cur` (it has one) closes."""
+        m = self._mv
+        e = 2 * (sid * self.n_buckets + cur % self.n_buckets)
+        lo = m.ext[e]
+        span = m.ext[e + 1] - lo
+        m.pos[e] = _encode_one(m.bucket_sum[sid] / m.bucket_n[sid], lo, span)
+        m.pos[e + 1] = _encode_one(m.last_val[sid], lo, span)
+
+    def _empty_one(self, sid: int, first: int, stop: int) -> None:
+        """`_empty` of one series that has a bucket: buckets first..stop-1 (the last n_buckets of them),
+        copied over from a row of NaN (a memoryview slice assignment is one memcpy)."""
+        nb = self.n_buckets
+        first = max(first, stop - nb)
+        if stop <= first:
+            return
+        ext, nan, row = self._mv.ext, self._mv.nan, 2 * sid * nb
+        a, end = first % nb, first % nb + (stop - first)
+        if end <= nb:
+            ext[row + 2 * a: row + 2 * end] = nan[: 2 * (end - a)]
+        else:  # round the ring's end
+            ext[row + 2 * a: row + 2 * nb] = nan[: 2 * (nb - a)]
+            ext[row: row + 2 * (end - nb)] = nan[: 2 * (end - nb)]
+
+    def _seal(self, sids: np.ndarray, cur: np.ndarray | None = None) -> None:
+        """These series' newest buckets (`cur`, when the caller has them) are closing: write their mean
+        and last down."""
+        if cur is None:
+            cur = self._bucket[sids]
+        if len(cur) and cur.min() == _NO_BUCKET:  # series without a bucket yet: nothing to close
+            sids, cur = sids[cur != _NO_BUCKET], cur[cur != _NO_BUCKET]
         if len(sids):
             self._write_pos(sids * self.n_buckets + cur % self.n_buckets,
                             self._bucket_sum[sids] / self._bucket_n[sids], self.last_val[sids])
@@ -263,9 +328,9 @@ class HistoryRings:
     def _write_pos(self, flat: np.ndarray, mean: np.ndarray, last: np.ndarray) -> None:
         """Mean and last of buckets (flat slot numbers) whose extremes are written."""
         lo, span = _span(self._ext.reshape(-1, 2)[flat])
-        pos = np.empty((len(flat), 2), dtype=np.uint16)
-        pos[:, 0], pos[:, 1] = _encode(mean, lo, span), _encode(last, lo, span)
-        self._pos.reshape(-1, 2)[flat] = pos
+        x = np.empty((len(flat), 2))
+        x[:, 0], x[:, 1] = mean, last
+        self._pos.reshape(-1, 2)[flat] = _encode(x, lo[:, None], span[:, None])  # both in one pass
 
     def _empty(self, sids: np.ndarray, first: np.ndarray, stop: np.ndarray) -> None:
         """Empty buckets first..stop-1 of each series (only the last n_buckets of them can be held). A
@@ -296,7 +361,7 @@ class HistoryRings:
         """Append past readings, (sid, ts, values) per series in arrival order (a replay's history):
         the same as `append` of them all, without sorting what already comes grouped. Returns those kept."""
         sids = [int(s) for s, t, _ in items if len(t)]
-        if not _unique(np.array(sids, dtype=np.int64), self.max_series):
+        if not _unique(np.array(sids, dtype=np.int64), self._mv.seen):
             ts = [t for _, t, _ in items]
             kept = self.append(np.concatenate([np.full(len(t), s) for s, t, _ in items]), np.concatenate(ts),
                                np.concatenate([v for _, _, v in items]))
@@ -581,6 +646,24 @@ class HistoryRings:
         return np.concatenate((et, t[keep])), np.concatenate((ev, v[keep]))
 
 
+class _Views:
+    """Flat memoryviews of the rings' arrays, for `append_one`: the same memory, element access in a
+    third of numpy's time (the arrays are only ever written in place, so these stay theirs); and scratch
+    space. Nothing here is state: a copy of the rings copies the arrays, not this."""
+
+    _ARRAYS = ("bucket", "bucket_n", "bucket_sum", "count", "ext", "head", "last_ts", "last_val", "pos", "ts", "val")
+    __slots__ = (*_ARRAYS, "nan", "seen")
+
+    def __init__(self, r: HistoryRings):
+        for name in self._ARRAYS:
+            a = getattr(r, name if name.startswith("last_") else "_" + name)
+            setattr(self, name, memoryview(a.reshape(-1)))
+        self.nan = memoryview(np.full(2 * r.n_buckets, np.nan, dtype=np.float32))  # a day of empty buckets
+        # for `_unique`, kept: made per batch, its 256 kB went back to the system each time (above malloc's
+        # mmap threshold) and came back as fresh pages, a fault on each one touched
+        self.seen = np.empty(r.max_series, dtype=np.int64)
+
+
 def _newer_than(latest: float, ts: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """One series' readings in arrival order, less those not newer than `latest` or than one before them."""
     prev = np.maximum.accumulate(np.concatenate(([latest], ts[:-1])))
@@ -588,12 +671,11 @@ def _newer_than(latest: float, ts: np.ndarray, vals: np.ndarray) -> tuple[np.nda
     return (ts, vals) if keep.all() else (ts[keep], vals[keep])
 
 
-def _unique(sids: np.ndarray, size: int) -> bool:
-    """No series twice among `sids` (each below `size`)."""
+def _unique(sids: np.ndarray, seen: np.ndarray) -> bool:
+    """No series twice among `sids` (each below len(seen); `seen` is scratch space, left dirty)."""
     if len(sids) <= 32:
         return len(set(sids.tolist())) == len(sids)
-    seen = np.empty(size, dtype=np.int64)  # each series' last place in the batch (only those are read)
-    order = np.arange(len(sids))
+    order = np.arange(len(sids))  # each series' last place in the batch goes to `seen` (only those are read)
     seen[sids] = order
     return bool((seen[sids] == order).all())
 
@@ -607,6 +689,14 @@ def _span(ext: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """An interval's min and its max - min, in float64 (exact for float32 extremes)."""
     lo = ext[:, 0].astype(np.float64)
     return lo, ext[:, 1] - lo
+
+
+def _encode_one(x: float, lo: float, span: float) -> int:
+    """`_encode` of one value, in Python floats: the same steps (round() is numpy's rint, half to even)."""
+    f = (x - lo) / span if span > 0 else 0.0  # numpy divides by inf: 0 for any finite x - lo
+    if f != f:  # NaN: numpy's cast to uint16 gives 0
+        return 0
+    return round(min(max(f, 0.0), 1.0) * _Q)
 
 
 def _encode(x: np.ndarray, lo: np.ndarray, span: np.ndarray) -> np.ndarray:

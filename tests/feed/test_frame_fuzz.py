@@ -132,6 +132,10 @@ def test_the_compiled_samples_schema_accepts_only_what_the_general_way_accepts_a
     b'{"type":"samples","seq":-1,"samples":[]}',
     b'{"type":"samples","seq":1,"samples":[["a","b",0,2]]}',  # ts must be positive
     b'{"type":"samples","seq":1,"samples":[["a","b",1e308,2],["a","c",1e308,2]]}',
+    # the same over the size where numpy's min and sums take over from Python's
+    b'{"type":"samples","seq":1,"samples":[' + b",".join(b'["a","b",1e308,2]' for _ in range(60)) + b"]}",
+    b'{"type":"samples","seq":1,"samples":[' + b",".join(b'["a","b",5,1e308]' for _ in range(60)) + b"]}",
+    b'{"type":"samples","seq":1,"samples":[' + b",".join(b'["a","b",5,1]' for _ in range(60)) + b',["a","b",0,1]]}',
     b'{"type":"samples","seq":1,"samples":[["a","b",true,2]]}',
     b'{"type":"samples","seq":1.0,"samples":[]}',
     b'{"type":"samples","seq":1,"samples":[["a","b",1,2,3]]}',

@@ -215,3 +215,47 @@ def test_catalog_update_changes_thresholds_of_existing_series():
     feed(s, dumps({"type": "catalog", "indicators": [ind], "regions": []}))
     assert s.status("traffic.congestion_index", "310101") is Status.NORMAL
     assert np.isfinite(s.rings.last_val[0])
+
+
+def test_small_frames_applied_in_python_scalars_end_where_large_frames_in_numpy_do():
+    """A frame of up to SCALAR_MAX readings is applied reading by reading, a larger one in numpy: the same
+    readings in frames of either kind give the same counts (kept, old, rejected by reason), latest values,
+    statuses, changes and history. Values are whole numbers, so that adding them up in another order
+    (numpy sums a series' readings of one frame first) gives the same sums."""
+    from console.model.history_rings import SCALAR_MAX
+
+    rng = np.random.default_rng(5)
+    names = [(i, r) for i in ("traffic.congestion_index", "water.pressure")
+             for r in ("310000", "310101", "310104", "310101013")]
+    names += [("no.such_indicator", "310101"), ("traffic.congestion_index", "999999")]
+    t = {k: 1_763_900_000.0 for k in names}
+    rows = []
+    for _ in range(400):
+        k = names[int(rng.integers(0, len(names)))]
+        t[k] += float(rng.choice([1.0, 20.0, 70.0, 400.0]))
+        late = rng.random() < 0.1  # not newer than the series' latest: dropped as old
+        rows.append([*k, t[k] - (500.0 if late else 0.0), float(rng.integers(-5, 12))])
+    small, large = state_with_catalog(), state_with_catalog()
+    totals = {}
+    for s, lo, hi in ((small, 1, SCALAR_MAX + 1), (large, SCALAR_MAX + 1, 3 * SCALAR_MAX)):
+        kept = old = 0
+        rejects: dict[str, int] = {}
+        i = seq = 0
+        while i < len(rows):
+            n = int(rng.integers(lo, hi))
+            seq += 1
+            out = feed(s, samples(seq, rows[i:i + n]))
+            kept, old, i = kept + out.samples, old + out.old_samples, i + n
+            for r, c in out.rejects.items():
+                rejects[r] = rejects.get(r, 0) + c
+        totals[id(s)] = (kept, old, rejects)
+    assert totals[id(small)] == totals[id(large)]
+    kept, old, rejects = totals[id(small)]
+    assert kept > 200 and old > 10 and set(rejects) == {"unknown_indicator", "unknown_region"}
+    assert small.latest_values() == large.latest_values()
+    assert small.samples_total == large.samples_total == kept
+    assert small.take_changes().series.tolist() == large.take_changes().series.tolist()
+    for k in names[:8]:
+        assert small.status(*k) is large.status(*k)
+        a, b = small.history(*k), large.history(*k)
+        assert a[0].tolist() == b[0].tolist() and a[1].tolist() == b[1].tolist()

@@ -368,3 +368,65 @@ def test_forgetting_every_reading_leaves_series_that_read_as_new_ones(held, olde
             kb, eb = fresh.envelopes(s)
             assert ka.tolist() == kb.tolist() and np.array_equal(ea, eb, equal_nan=True), (s, start)
         r.forget_readings()
+
+
+_STATE = ("_ts", "_val", "_ext", "_pos", "_head", "_count", "_bucket", "_bucket_n", "_bucket_sum", "last_ts",
+          "last_val")
+
+
+def _assert_same_rings(a: HistoryRings, b: HistoryRings) -> int:
+    """Every array byte for byte, but means and lasts only where a closed bucket holds readings (under
+    an emptied one, and under the open one, whose mean and last live in the running sum, they are
+    whatever was there: read by nothing). Returns how many such buckets were compared."""
+    assert a._lowest == b._lowest
+    for name in _STATE:
+        if name != "_pos":
+            assert getattr(a, name).tobytes() == getattr(b, name).tobytes(), name
+    held = ~np.isnan(a._ext[:, :, 0])
+    held[np.arange(a.n_series), a._bucket[: a.n_series] % a.n_buckets] = False
+    assert a._pos[held].tobytes() == b._pos[held].tobytes()
+    return int(held.sum())
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_small_batches_in_python_scalars_leave_every_array_as_the_numpy_path_does(seed, monkeypatch):
+    """`append` writes a batch of up to SCALAR_MAX readings reading by reading (`append_one`), larger ones
+    in numpy (closing up to SEAL_SCALAR_MAX buckets in scalars): the same batches all in scalars, all in
+    numpy, and in numpy closing buckets in scalars leave the same bytes and masks, batch after batch. The
+    readings have what each branch handles: stragglers, gaps within and beyond the history (the bucket
+    ring wraps), values beyond float32, one value per bucket, -0.0. Each series is at most once a batch:
+    numpy adds a series' several readings of one batch up in another order than one by one (the last
+    bit of a sum may differ; test_a_batch_of_many_series_equals_the_same_readings_one_by_one has those)."""
+    from console.model import history_rings
+
+    rng = np.random.default_rng(seed)
+    rings = {(10**9, 10**9): HistoryRings(12, 8, 600, W), (0, 0): HistoryRings(12, 8, 600, W),  # rings wrap often
+             (0, 10**9): HistoryRings(12, 8, 600, W)}  # (SCALAR_MAX, SEAL_SCALAR_MAX) -> rings written so
+    for r in rings.values():
+        for _ in range(12):
+            r.add_series()
+    scalars, arrays, mixed = rings.values()
+    t = np.full(12, 1_763_900_000.0)
+    compared = 0
+    for _ in range(300):
+        n = int(rng.integers(1, 13))
+        sids = rng.choice(12, n, replace=False)
+        ts = np.empty(n)
+        for i, s in enumerate(sids):
+            t[s] += rng.choice([0.5, 7.0, 45.0, 130.0, 900.0])  # within a bucket ... past the history
+            ts[i] = t[s] - (100.0 if rng.random() < 0.1 else 0.0)  # some not newer: dropped
+        vals = rng.choice([rng.normal(50, 5), 1e39, -1e39, -0.0, 7.0], n)
+        masks = []
+        for (limit, seal_limit), r in rings.items():
+            monkeypatch.setattr(history_rings, "SCALAR_MAX", limit)
+            monkeypatch.setattr(history_rings, "SEAL_SCALAR_MAX", seal_limit)
+            m = r.append(sids, ts, vals)
+            masks.append(np.ones(n, dtype=bool).tolist() if m is None else m.tolist())
+        assert masks[0] == masks[1] == masks[2]
+        compared += _assert_same_rings(scalars, arrays)
+        _assert_same_rings(scalars, mixed)
+    assert compared > 1000
+    for s in range(12):  # and what a chart reads
+        x = scalars.series(s)
+        for y in (arrays.series(s), mixed.series(s)):
+            assert x[0].tobytes() == y[0].tobytes() and x[1].tobytes() == y[1].tobytes()
