@@ -43,6 +43,7 @@ def scaled_font(base: QFont, k: float) -> QFont:
 class VitalBoard(QWidget):
     tileActivated = Signal(object)  # the tile's key
     tileDrilled = Signal(object)  # the tile's key, double-clicked: drill to the region it shows
+    viewDrawn = Signal()  # render_soon's tiles in sight are all rendered
 
     def __init__(self, parent=None, tile_size: QSize | None = None, budget: int = 10, min_interval_s: float = 1.0,
                  time_budget_s: float = 0.006):
@@ -156,6 +157,7 @@ class VitalBoard(QWidget):
     def _render_slice(self) -> None:
         if not self.render_pending(budget=len(self._specs) or 1, time_budget_s=self._slice_s):
             self._slicer.stop()
+            self.viewDrawn.emit()
 
     def drawn(self) -> bool:
         """Every tile in sight has been rendered since it was laid out (a drill's view is drawn)."""

@@ -99,9 +99,36 @@ class LiveSource(Source):
         self._stopping = False
         self._rejects_logged: dict[str, dict[str, int]] = {}
         self._reader: _ReaderThread | None = None
+        self._held_until = 0.0  # monotonic time a hold ends (see Source.hold)
+        self._released: asyncio.Event | None = None  # without a reader thread: set when a hold ends
 
     def health(self) -> list[FeedHealth]:
         return list(self._health.values())
+
+    def hold(self, max_s: float) -> None:
+        """Frames wait for up to `max_s`: in the reader's inbox with a reader thread (it reads on, up to
+        its bound), else in the socket (the read loop pauses)."""
+        self._held_until = time.monotonic() + max_s
+
+    def release(self) -> None:
+        self._held_until = 0.0
+        if self._released is not None:
+            self._released.set()
+        if self._reader is not None:
+            self._reader.resume()
+
+    def held_for(self) -> float:
+        """Seconds left of a hold; 0 when none."""
+        return max(0.0, self._held_until - time.monotonic())
+
+    async def _wait_while_held(self) -> None:
+        left = self.held_for()
+        if left > 0:
+            self._released = asyncio.Event()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._released.wait(), left)
+        if self.held_for() <= 0:
+            self._held_until = 0.0
 
     @property
     def can_send(self) -> bool:
@@ -238,8 +265,11 @@ class LiveSource(Source):
             while True:
                 raw = await ws.recv(decode=False)
                 await self._on_frame(feed, health, conn, decoder, raw)
-                if self._reader is not None and self._reader.full():
-                    await self._reader.room()  # the listeners are behind: stop reading until they catch up
+                if self._reader is not None:
+                    if self._reader.full():
+                        await self._reader.room()  # the listeners are behind: stop reading until they catch up
+                elif self._held_until:
+                    await self._wait_while_held()
                 # a backlog of frames is handed over without suspending; after a few ms of them, let
                 # the loop (and, under qasync, the GUI) run before taking the next
                 if time.perf_counter() - slice_start > 0.004:
@@ -413,8 +443,18 @@ class _ReaderThread:
             await self._room.wait()
 
     # ------------------------------------------------------------ home side
+    def resume(self) -> None:
+        """A hold ended early: hand over now what waited."""
+        if self.inbox:
+            self._handing = True
+            self.home.call_soon(self._hand_over)
+
     def _hand_over(self, everything: bool = False) -> None:
         """Hand the inbox's frames to the listeners for one turn of the home loop (or all of them)."""
+        held = self.source.held_for()
+        if held > 0 and not everything:  # the GUI draws first; what waits is handed over after
+            self.home.call_later(held, self._hand_over)
+            return
         end = None if everything else time.perf_counter() + self.turn_s
         emit, connected = Source._emit, Source._emit_connected
         while self.inbox and (end is None or time.perf_counter() < end):

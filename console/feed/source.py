@@ -64,6 +64,16 @@ class Source(abc.ABC):
     @abc.abstractmethod
     def health(self) -> list[FeedHealth]: ...
 
+    def hold(self, max_s: float) -> None:
+        """Hand no frame to the listeners for up to `max_s` (or until `release`): the GUI draws something
+        the operator waits for first (a drill's view). Frames wait, none is dropped. A source whose
+        frames cost nothing to hold back (a recording) may ignore it."""
+        return
+
+    def release(self) -> None:
+        """End a `hold` early."""
+        return
+
     @property
     def can_send(self) -> bool:
         """Whether operator commands can go out through this source (never in replay)."""

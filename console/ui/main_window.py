@@ -86,6 +86,12 @@ def _action_label(op) -> str:
     return QCoreApplication.translate("IncidentActions", OP_ZH[op])
 
 
+# A drill's view (its ~20 tiles, a slice at a time) is drawn before the feed's next frames are handed on,
+# for at most this long: at street level the GUI's other work between the slices, the feed's among it,
+# was half of a drill's ~200 ms.
+DRILL_HOLD_S = 0.2
+
+
 class MainWindow(QMainWindow):
     closed = Signal()
     def __init__(self, state: CityState, source: Source | None, clock: Clock, settings: QSettings,
@@ -201,6 +207,8 @@ class MainWindow(QMainWindow):
         self.bridge.second.connect(self._on_second)
         self.board.tileActivated.connect(self.show_indicator)
         self.board.tileDrilled.connect(self._drill_to_tile)
+        if self.source is not None:
+            self.board.viewDrawn.connect(self.source.release)
         self.board.tooltip_for = self._tile_tip
         self.map.areaClicked.connect(self.drill_to)
         self.drill_bar.areaChosen.connect(self.drill_to)
@@ -350,6 +358,8 @@ class MainWindow(QMainWindow):
 
     def _show_view(self) -> None:
         view = self.drill.current
+        if self.source is not None:  # the feed waits (nothing dropped) while the new view is drawn
+            self.source.hold(DRILL_HOLD_S)
         self.map.set_view(view)
         self._rebuild_board()
         # the tiles in sight drawn over the next few frames, a slice at a time (widgets/vital_board.py)

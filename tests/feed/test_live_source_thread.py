@@ -111,3 +111,44 @@ def test_stopping_hands_over_every_frame_already_read():
 
 def test_options_default_to_the_callers_loop():
     assert LiveOptions().reader_thread is False
+
+
+def _held_and_released(live):
+    """Frames flow; a hold stops them reaching the listeners while the server goes on sending; a release
+    hands every one over, in order; a hold not released ends by itself."""
+    async def frames(ws):
+        for i in range(1, 100_000):
+            await ws.send(samples(i, [["traffic.congestion_index", "310101", float(i), float(i)]]).decode())
+            await asyncio.sleep(0.002)
+
+    seen = []
+
+    async def body(src, state, h):
+        src.add_listener(lambda env: seen.append(env.decoded.frame.seq)
+                         if type(env.decoded.frame).__name__ == "Samples" else None)
+        await until(lambda: len(seen) > 20, what="frames flowing")
+        src.hold(30.0)
+        await asyncio.sleep(0.05)  # what was already being handed over finishes
+        during = len(seen)
+        sent_before = h.frames
+        await asyncio.sleep(0.4)
+        assert len(seen) == during  # nothing handed on while held
+        src.release()
+        await until(lambda: len(seen) > during + 20, what="frames after the release")
+        if live.reader_thread:
+            assert h.frames > sent_before  # the reader read on meanwhile, into its inbox
+        src.hold(0.2)  # not released: it ends by itself
+        await asyncio.sleep(0.05)
+        n = len(seen)
+        await until(lambda: len(seen) > n + 10, what="frames after a hold ran out")
+        assert seen == list(range(1, len(seen) + 1))  # none lost, none out of order
+
+    asyncio.run(with_raw_server(frames, body, live=live))
+
+
+def test_a_hold_keeps_frames_from_the_listeners_until_released_without_a_reader_thread():
+    _held_and_released(FAST)
+
+
+def test_a_hold_keeps_frames_from_the_listeners_until_released_with_a_reader_thread():
+    _held_and_released(THREADED)

@@ -294,3 +294,44 @@ def test_a_district_drilled_to_again_shows_its_streets_as_sent_then(qtbot, tmp_p
     set_view(XUHUI, XUHUI, [("310104001", "Street A", "warn"), ("310104002", "乙街道", "normal"),
                             ("310104005", "戊街道", "alarm")])
     assert ring("310104001") == ["#0b1a2a", 6]  # no longer the street looked at
+
+
+def test_a_drill_holds_the_feed_until_its_view_is_drawn(qtbot, tmp_path, shift):
+    """The feed's frames wait while a drill's tiles are drawn, and are let go once they are: the hold is
+    asked for at the drill, and released when (not before) the board's tiles in sight are rendered."""
+    from console.feed.source import Source
+
+    class Feed(Source):  # a source that only notes what the window asks of it
+        def __init__(self):
+            super().__init__()
+            self.calls = []
+
+        async def start(self):
+            pass
+
+        async def stop(self):
+            pass
+
+        def health(self):
+            return []
+
+        def hold(self, max_s):
+            self.calls.append(("hold", max_s))
+
+        def release(self):
+            self.calls.append(("release", win.board.drawn()))
+
+    state, _, end = shift
+    clock = Clock()
+    clock.set_fixed(end)
+    feed = Feed()
+    win = MainWindow(state, feed, clock, QSettings(str(tmp_path / "l.ini"), QSettings.Format.IniFormat),
+                     map_widget=CityMapView(state, clock))
+    qtbot.addWidget(win)
+    win.show()
+    qtbot.waitUntil(lambda: win.map.is_ready, timeout=30_000)
+    feed.calls.clear()
+    assert win.drill_to(XUHUI)
+    assert feed.calls[0][0] == "hold" and 0 < feed.calls[0][1] <= 0.5
+    qtbot.waitUntil(lambda: ("release", True) in feed.calls, timeout=5_000)
+    assert ("release", False) not in feed.calls  # never let go before the view was drawn
