@@ -1,9 +1,11 @@
 """A CityState with every field away from its initial value, for the tests of copying, clearing and
-keyframes; and a flat view of a state's fields, to compare two states field by field."""
+keyframes; a flat view of a state's fields, to compare two states field by field; and what an operator
+sees of a state, to compare a seek's picture with an independent rebuild."""
 
 from __future__ import annotations
 
 from console.feed.decoder import Decoder, decode_event
+from console.feed.protocol import Status
 from console.model.city_state import CityState, StateConfig
 from console.model.history_rings import HistoryRings, _Views
 from console.model.incident_book import IncidentBook
@@ -70,3 +72,11 @@ def fields(obj, prefix: str = "") -> dict[str, object]:
         else:
             out[prefix + name] = value
     return out
+
+
+def picture(s: CityState) -> tuple:
+    """What an operator sees: latest values, open incidents with their versions, every series' status.
+    A series without data reads as one not there: a seek back within the session keeps the series seen
+    later (their ids stay, CityState.reset_to), with no data at the earlier instant."""
+    return (s.latest_values(), {k: e.version for k, e in s.incidents.open.items()},
+            {k: st for k in s.series_keys if (st := s.status(*k)) is not Status.NODATA})

@@ -52,6 +52,7 @@ from console.feed.protocol import IncidentState, Status
 from console.model.city_state import CityState
 from console.recording.store import Recorder
 from console.recording.time_shift import TimeShift
+from tests.city_states import picture
 from tests.frames_factory import IND, IND_BELOW, REGIONS, event
 from tests.hypothesis_profiles import PROFILE, budget
 
@@ -129,14 +130,6 @@ class FakeSocket:
 
     async def send(self, data, text: bool = False) -> None:
         self.sent.append(orjson.loads(data))
-
-
-def picture(s: CityState) -> tuple:
-    """What an operator sees: latest values, open incidents with their versions, every series' status.
-    A series without data reads as one not there: a seek back within the session keeps the series seen
-    later (their ids stay, CityState.reset_to), with no data at the earlier instant."""
-    return (s.latest_values(), {k: e.version for k, e in s.incidents.open.items()},
-            {k: st for k in s.series_keys if (st := s.status(*k)) is not Status.NODATA})
 
 
 class ConsoleView(RuleBasedStateMachine):
