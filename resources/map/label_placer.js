@@ -107,7 +107,8 @@
   function shown() {
     var out = [];
     document.querySelectorAll(".cityops-label, .cityops-street-label, .cityops-site-label").forEach(function (e) {
-      if (e.style.visibility === "hidden" || !e.isConnected) return;
+      /* a name taken off is faded out by Leaflet: at opacity 0 for its last 200 ms in the page, not shown */
+      if (e.style.visibility === "hidden" || !e.isConnected || e.style.opacity === "0") return;
       var r = e.getBoundingClientRect();
       if (r.width && r.height) out.push({ text: e.textContent, left: r.left, top: r.top, right: r.right, bottom: r.bottom });
     });
