@@ -25,6 +25,7 @@ Repeat a run three times and give the median and spread (tests/bench/runs.py).
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -213,12 +214,24 @@ def run(n: int, seconds: float, warmup: float, sort_rounds: int = 19, filter_rou
         time.sleep(0.001)
     ticks.clear()
     apply_ms.clear()
+    full = []  # the garbage collector's oldest-generation passes meanwhile, each its ms (a stall's suspect)
+
+    def on_gc(phase, info):
+        if info.get("generation") == 2:
+            if phase == "start":
+                on_gc.t = time.perf_counter()
+            else:
+                full.append(round((time.perf_counter() - on_gc.t) * 1000, 1))
+
+    gc.callbacks.append(on_gc)
     s0, t0, c0 = sent[0], time.perf_counter(), time.process_time()
     while time.perf_counter() < t0 + seconds:
         app.processEvents()
         time.sleep(0.001)
     dt = time.perf_counter() - t0
+    gc.callbacks.remove(on_gc)
     result.update({
+        "full_collections_ms": full,
         "updates_per_s": round((sent[0] - s0) / dt),
         **stall_figures(ticks, dt),
         "apply_changes_ms_p99": round(float(np.percentile(apply_ms, 99)), 1) if apply_ms else None,
