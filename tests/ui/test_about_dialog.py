@@ -7,6 +7,7 @@ from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QGuiApplication
 
 from console.feed.feed_health import FeedHealth, FeedState
+from console.feed.source import Source
 from console.model.city_state import CityState
 from console.model.clock import Clock
 from console.privacy.scrub import SCRUB
@@ -15,18 +16,21 @@ from console.site.about import version_line
 from console.ui.main_window import MainWindow
 
 
-class FakeSource:
+class FakeSource(Source):
+    """A source whose feeds' health is given: the window's whole Source interface, no connection."""
+
     def __init__(self, health):
+        super().__init__()
         self._health = health
+
+    async def start(self):
+        pass
+
+    async def stop(self):
+        pass
 
     def health(self):
         return self._health
-
-    def add_listener(self, fn):
-        pass
-
-    def add_connect_listener(self, fn):
-        pass
 
 
 def test_about_dialog_from_the_help_menu_copies_the_diagnostics(qtbot, tmp_path, monkeypatch):
