@@ -125,8 +125,11 @@ class LiveSource(Source):
         left = self.held_for()
         if left > 0:
             self._released = asyncio.Event()
+            # asyncio.timeout, not wait_for: on 3.11 wait_for returned a wait released in the same turn
+            # as a cancel and swallowed the cancel (a stop right after a drill then never ended)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._released.wait(), left)
+                async with asyncio.timeout(left):
+                    await self._released.wait()
         if self.held_for() <= 0:
             self._held_until = 0.0
 

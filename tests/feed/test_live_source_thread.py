@@ -152,3 +152,30 @@ def test_a_hold_keeps_frames_from_the_listeners_until_released_without_a_reader_
 
 def test_a_hold_keeps_frames_from_the_listeners_until_released_with_a_reader_thread():
     _held_and_released(THREADED)
+
+
+def test_stopping_while_a_hold_is_released_stops():
+    """A drill's hold released in the same turn of the loop as the console stops (the last drill before
+    closing): the stop ends. Python 3.11's asyncio.wait_for returned the released wait's result and
+    swallowed the cancel, so the read loop read on and `stop()` waited for it forever."""
+    async def frames(ws):
+        for i in range(1, 100_000):
+            await ws.send(samples(i, [["traffic.congestion_index", "310101", float(i), float(i)]]).decode())
+            await asyncio.sleep(0.002)
+
+    seen = []
+
+    async def body(src, state, h):
+        src.add_listener(lambda env: seen.append(1))
+        await until(lambda: len(seen) > 20, what="frames flowing")
+        src.hold(30.0)
+        await asyncio.sleep(0.1)  # the read loop is waiting for the release
+        src.release()
+        stopping = asyncio.ensure_future(src.stop())
+        done, _ = await asyncio.wait({stopping}, timeout=10)  # not a timing: it ends, or never does
+        assert stopping in done, "stop() never ended"
+        n = len(seen)
+        await asyncio.sleep(0.3)
+        assert len(seen) == n  # and nothing is read after it
+
+    asyncio.run(with_raw_server(frames, body, live=FAST))
