@@ -5,6 +5,7 @@ unconditionally instead of asking what it can do."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Protocol
 
 from PySide6.QtCore import Signal, SignalInstance
@@ -38,8 +39,9 @@ class CityMap(Protocol):
     def set_freshness(self, marked: bool, text: str) -> None:
         """Mark the map as not live (greyed, with the age said), or live again."""
 
-    def set_view(self, code: str) -> None:
-        """Frame this region, the drilled view (a district shows its streets' points)."""
+    def set_view(self, code: str, shown: Callable[[], None] | None = None) -> None:
+        """Frame this region, the drilled view (a district shows its streets' points); `shown` is called
+        once the map has framed it (at once when there is nothing to frame it yet)."""
 
     def focus_districts(self, codes: list[str]) -> None:
         """Zoom to these districts (an emergency's area) over the view; empty: back to the view."""
@@ -77,8 +79,9 @@ class NoMap(QWidget):
     def set_freshness(self, marked: bool, text: str) -> None:
         pass
 
-    def set_view(self, code: str) -> None:
-        pass
+    def set_view(self, code: str, shown: Callable[[], None] | None = None) -> None:
+        if shown is not None:
+            shown()
 
     def focus_districts(self, codes: list[str]) -> None:
         pass

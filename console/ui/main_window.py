@@ -43,6 +43,7 @@ from console.model.clock import Clock
 from console.ui.alarm_panel import AlarmPanel
 from console.ui.alert_sound import AlertSound
 from console.ui.city_map import CityMap, NoMap
+from console.ui.draw_pause import DrawPause
 from console.ui.emergency_controller import EmergencyController
 from console.ui.emergency_view import EmergencyView
 from console.ui.freshness_view import FreshnessView
@@ -86,9 +87,9 @@ def _action_label(op) -> str:
     return QCoreApplication.translate("IncidentActions", OP_ZH[op])
 
 
-# A drill's view (its ~20 tiles, a slice at a time) is drawn before the feed's next frames are handed on,
-# for at most this long: at street level the GUI's other work between the slices, the feed's among it,
-# was half of a drill's ~200 ms.
+# A drill's view (its ~20 tiles, a slice at a time, and the map's frame) is drawn before the feed's next
+# frames are handed on and before the window's own periodic work, for at most this long: at street level
+# the GUI's other work between the slices was half of a drill's ~200 ms (console/ui/draw_pause.py).
 DRILL_HOLD_S = 0.2
 
 
@@ -124,13 +125,14 @@ class MainWindow(QMainWindow):
         self.sound = AlertSound(self)
         self._rules_timer = QTimer(self)
         self._rules_timer.setInterval(5000)
-        self._rules_timer.timeout.connect(self.evaluate_rules)
+        self._rules_timer.timeout.connect(self._rules_due)
         if rules is not None:
             self._rules_timer.start()
         self.queue = IncidentQueue(self.incident_model, self._describe, self._district_choices,
                                    self._domain_choices)
 
         self.board = VitalBoard()
+        self.draw_pause = DrawPause(self.source, DRILL_HOLD_S, self)
         self.board_scroll = QScrollArea()
         self.board_scroll.setWidget(self.board)
         self.board_scroll.setWidgetResizable(True)
@@ -207,8 +209,7 @@ class MainWindow(QMainWindow):
         self.bridge.second.connect(self._on_second)
         self.board.tileActivated.connect(self.show_indicator)
         self.board.tileDrilled.connect(self._drill_to_tile)
-        if self.source is not None:
-            self.board.viewDrawn.connect(self.source.release)
+        self.board.viewDrawn.connect(lambda: self.draw_pause.drawn("board"))
         self.board.tooltip_for = self._tile_tip
         self.map.areaClicked.connect(self.drill_to)
         self.drill_bar.areaChosen.connect(self.drill_to)
@@ -358,9 +359,9 @@ class MainWindow(QMainWindow):
 
     def _show_view(self) -> None:
         view = self.drill.current
-        if self.source is not None:  # the feed waits (nothing dropped) while the new view is drawn
-            self.source.hold(DRILL_HOLD_S)
-        self.map.set_view(view)
+        # the feed (nothing dropped) and the periodic work wait while the new view is drawn
+        self.draw_pause.begin({"board", "map"})
+        self.map.set_view(view, lambda: self.draw_pause.drawn("map"))
         self._rebuild_board()
         # the tiles in sight drawn over the next few frames, a slice at a time (widgets/vital_board.py)
         self.board.render_soon()
@@ -433,6 +434,8 @@ class MainWindow(QMainWindow):
         self.unit_view.apply_changes(ch)
 
     def _on_second(self) -> None:
+        if self.draw_pause.defer("second", self._on_second):
+            return
         health = self.source.health() if self.source is not None else []
         self.incident_model.refresh_clocks()
         self.status.show_health(health, self.clock.now(), self.english)
@@ -445,6 +448,10 @@ class MainWindow(QMainWindow):
         self.unit_view.tick()
 
     # ---------------------------------------------------------------- alarms (the desk decides, the panel shows)
+    def _rules_due(self) -> None:
+        if not self.draw_pause.defer("rules", self.evaluate_rules):
+            self.evaluate_rules()
+
     def evaluate_rules(self) -> set[str]:
         """Run the console's discovery rules over the live city; returns the queue items changed."""
         if self.rules is None:

@@ -10,6 +10,7 @@ import json
 import logging
 import tempfile
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTimer, QUrl, Signal
@@ -264,7 +265,7 @@ class CityMapView(QWebEngineView):
         self._page.runJavaScript(f"window.cityopsGis && cityopsGis.ready && "
                                  f"cityopsGis.{call}({json.dumps(payload, ensure_ascii=False)})")
 
-    def _send_view(self) -> None:
+    def _send_view(self, answered: Callable[[object], None] | None = None) -> None:
         code = self._view
         level = level_of(code)
         region = self.state.regions.get(code)
@@ -272,7 +273,7 @@ class CityMapView(QWebEngineView):
         self._street_status = {p["code"]: p["st"] for p in pts}
         point = list(region.centroid) if level is Level.STREET and region and region.centroid else None
         self.js("setView", {"code": code, "district": None if level is Level.CITY else code[:6], "point": point,
-                            "streets": pts})
+                            "streets": pts}, answered)
 
     def _view_streets_changed(self) -> bool:
         pts = street_points(self.state, self._view, {}, is_english())
@@ -383,12 +384,15 @@ class CityMapView(QWebEngineView):
         twin.set_area(self._area)
         return twin
 
-    def set_view(self, code: str) -> None:
+    def set_view(self, code: str, shown: Callable[[], None] | None = None) -> None:
         """Frame this region (the drilled view): the city, a district with its streets' points, or a
-        street's seat among its neighbours; kept across a page reload."""
+        street's seat among its neighbours; kept across a page reload. `shown` is called when the page
+        has framed it (its answer), or at once before the page is ready (it frames the view when it is)."""
         self._view = code
         if self.is_ready:
-            self._send_view()
+            self._send_view(None if shown is None else lambda _answer: shown())
+        elif shown is not None:
+            shown()
 
     def set_area(self, code: str) -> None:
         """Show only the incidents inside `code` (the console's scope); markers outside it are removed."""

@@ -1,0 +1,69 @@
+"""DrawPause: while a drilled view is drawn, the feed is held and the window's periodic work waits; both
+go on once every part has drawn the view, or when the cap runs out if a part never says so."""
+
+import time
+
+from console.feed.source import Source
+from console.ui.draw_pause import DrawPause
+
+
+class Feed(Source):  # notes what it is asked
+    def __init__(self):
+        super().__init__()
+        self.calls = []
+
+    async def start(self):
+        pass
+
+    async def stop(self):
+        pass
+
+    def health(self):
+        return []
+
+    def hold(self, max_s):
+        self.calls.append("hold")
+
+    def release(self):
+        self.calls.append("release")
+
+
+def test_work_put_off_runs_once_after_every_part_has_drawn(qtbot):
+    feed, ran = Feed(), []
+    pause = DrawPause(feed, 5.0)
+    assert not pause.defer("second", lambda: ran.append("second"))  # no view being drawn: run it now
+    pause.begin({"board", "map"})
+    assert feed.calls == ["hold"]
+    for _ in range(3):  # due three times while drawing: runs once
+        assert pause.defer("second", lambda: ran.append("second"))
+    assert pause.defer("rules", lambda: ran.append("rules"))
+    pause.drawn("board")
+    qtbot.wait(100)
+    assert ran == [] and feed.calls == ["hold"]  # the map has not drawn it yet
+    pause.drawn("map")
+    assert feed.calls == ["hold", "release"]
+    qtbot.waitUntil(lambda: len(ran) == 2, timeout=2_000)
+    qtbot.wait(50)
+    assert sorted(ran) == ["rules", "second"]
+    assert not pause.active and not pause.defer("second", lambda: None)
+
+
+def test_a_part_that_never_answers_holds_nothing_past_the_cap(qtbot):
+    feed, ran = Feed(), []
+    pause = DrawPause(feed, 0.3)
+    t0 = time.monotonic()
+    pause.begin({"board", "map"})
+    pause.defer("rules", lambda: ran.append(time.monotonic() - t0))
+    pause.drawn("board")  # the map never answers
+    qtbot.waitUntil(lambda: bool(ran), timeout=3_000)
+    assert ran[0] >= 0.3 and feed.calls == ["hold", "release"]
+
+
+def test_a_part_not_waited_for_is_ignored(qtbot):
+    feed = Feed()
+    pause = DrawPause(feed, 5.0)
+    pause.drawn("board")  # a board's slices finishing outside a drill
+    assert feed.calls == [] and not pause.active
+    pause.begin({"map"})
+    pause.drawn("board")
+    assert pause.active and feed.calls == ["hold"]
