@@ -75,6 +75,7 @@ class VitalBoard(QWidget):
         self._slicer.setInterval(0)
         self._slicer.timeout.connect(self._render_slice)
         self._slice_s = 0.008
+        self._slice_dirty = QRect()  # what the slices so far rendered, painted when they are done
 
     # ---------------------------------------------------------------- content
     def set_tiles(self, specs: list[TileSpec], provider, domain_title=None, keep: bool = True) -> None:
@@ -141,7 +142,9 @@ class VitalBoard(QWidget):
             self.renders += 1
             dirty = dirty.united(rect)
         self._pending = [k for k in self._pending if k not in done]
-        if not dirty.isNull():
+        if self._slicer.isActive():  # a view drawn in slices is painted once, when the last is rendered
+            self._slice_dirty = self._slice_dirty.united(dirty)
+        elif not dirty.isNull():
             self.update(dirty)
         return len(done)
 
@@ -152,11 +155,14 @@ class VitalBoard(QWidget):
         answers) waits more than a slice."""
         self._slice_s = slice_s
         if not self._slicer.isActive():
+            self._slice_dirty = QRect()
             self._slicer.start()
 
     def _render_slice(self) -> None:
         if not self.render_pending(budget=len(self._specs) or 1, time_budget_s=self._slice_s):
             self._slicer.stop()
+            if not self._slice_dirty.isNull():
+                self.update(self._slice_dirty)
             self.viewDrawn.emit()
 
     def drawn(self) -> bool:

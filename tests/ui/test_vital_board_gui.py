@@ -112,6 +112,24 @@ def test_a_new_view_is_rendered_a_slice_at_a_time_while_the_loop_turns(qtbot):
     qtbot.waitUntil(lambda: not board._slicer.isActive(), timeout=2_000)  # and then it stops
 
 
+def test_a_view_drawn_in_slices_is_painted_once_when_its_last_slice_is_rendered(qtbot):
+    """A drill's slices do not each repaint the board (a paint between every slice was GUI work in the
+    drill's gaps): it is painted once, after the last slice, and then shows every tile."""
+    asked: list = []
+    scroll, board = board_in_scroll(qtbot, asked)
+    scroll.show()
+    qtbot.waitExposed(scroll)
+    qtbot.wait(50)
+    paints: list[int] = []  # tiles rendered by the time of each paint
+    paint = board.paintEvent
+    board.paintEvent = lambda ev: (paints.append(len(asked)), paint(ev))
+    with qtbot.waitSignal(board.viewDrawn, timeout=5_000):
+        board.render_soon(slice_s=0.0)  # one tile a slice
+    qtbot.wait(100)
+    assert len(asked) >= 4
+    assert paints == [len(asked)]
+
+
 def test_a_new_view_shows_no_picture_of_the_last_one_under_the_same_key(qtbot):
     """The worst district's tile at the city and the worst street's in a district share a key: a drill
     (keep=False) starts blank rather than show the city's picture; the same view re-laid keeps its own."""
