@@ -33,7 +33,7 @@ from typing import Any
 import nats.errors
 import orjson
 from nats.js.api import ConsumerConfig, DeliverPolicy
-from nats.js.errors import KeyNotFoundError, NoKeysError
+from nats.js.errors import KeyDeletedError, KeyNotFoundError
 
 from console.feed.client_session import ClientSession, Filters, SessionOptions
 from console.feed.decoder import Reason, decode_units
@@ -56,6 +56,16 @@ from console.privacy.websocket_logs import install as mask_secrets_in_logs
 
 log = logging.getLogger(__name__)
 mask_secrets_in_logs()
+
+
+async def bucket_keys(js, bucket: str) -> list[str]:
+    """Every key the bucket holds, as the server counts its stream's subjects. Not nats-py's `kv.keys()`:
+    its watcher can end its first listing early while keys are being written (nats-io/nats.py#842,
+    #995), and the publishers rewrite their checkpoints every few seconds; a hub that listed only some
+    would replay from the wrong place and never load the groups it missed."""
+    prefix = f"$KV.{bucket}."
+    info = await js.stream_info(f"KV_{bucket}", subjects_filter=prefix + ">")
+    return sorted(subj[len(prefix):] for subj in (info.state.subjects or {}))
 
 
 @dataclass
@@ -140,17 +150,16 @@ class Hub:
                     waited = True
                 await asyncio.sleep(1.0)
         self.catalog = orjson.loads(entry.value)
-        try:
-            keys = await kv.keys()
-        except NoKeysError:
-            keys = []
         uptos = []
-        for key in keys:
+        for key in await bucket_keys(self.js, BUCKET):
             group = checkpoint_group(key)  # the main publisher's and each bridge's
             units_district = units_checkpoint_district(key)
             if group is None and units_district is None:
                 continue
-            body = orjson.loads((await kv.get(key)).value)
+            try:
+                body = orjson.loads((await kv.get(key)).value)
+            except (KeyNotFoundError, KeyDeletedError):  # deleted (a retired bridge's): nothing to load
+                continue
             if group is not None:
                 self.mirror.load_group(group, body["values"], body["events"])
             else:

@@ -284,3 +284,44 @@ def test_a_stream_made_before_units_gets_their_subject_from_the_admin_only(caplo
         asyncio.run(main())
     finally:
         cluster.stop()
+
+
+@pytest.mark.slow
+def test_a_hub_lists_every_checkpoint_while_they_are_being_rewritten(stack):
+    """The hub's listing of the bucket is whole while publishers rewrite their checkpoints: nats-py's
+    kv.keys() could end early under such writes (nats-io/nats.py#842, #995; seen here as a hub that
+    loaded no checkpoint and replayed from sequence 1), and a hub that listed some would never load the
+    groups it missed."""
+    from console.jetstream.hub import bucket_keys
+    from console.jetstream.layout import BUCKET
+
+    wanted = {f"probe.k{i:03d}" for i in range(100)}
+
+    async def main():
+        pub = await connect(stack.urls, NatsUser(**stack.users["publisher"]), "test-probe-writer")
+        hub = await connect(stack.urls, NatsUser(**stack.users["hub"]), "test-probe-hub")
+        kv = await pub.jetstream().key_value(BUCKET)
+        for k in sorted(wanted):
+            await kv.put(k, b"0")
+        stop_writing = asyncio.Event()
+
+        async def rewrite():
+            n = 0
+            while not stop_writing.is_set():
+                n += 1
+                await asyncio.gather(*(kv.put(k, str(n).encode()) for k in sorted(wanted)))
+
+        writer = asyncio.ensure_future(rewrite())
+        try:
+            for _ in range(30):
+                got = set(await bucket_keys(hub.jetstream(), BUCKET))
+                assert wanted <= got, f"{len(wanted - got)} keys missing"
+        finally:
+            stop_writing.set()
+            await writer
+            for k in sorted(wanted):
+                await kv.purge(k)
+            await pub.close()
+            await hub.close()
+
+    asyncio.run(main())
