@@ -113,14 +113,16 @@ def test_options_default_to_the_callers_loop():
     assert LiveOptions().reader_thread is False
 
 
+async def _steady_frames(ws):
+    """A frame every 2 ms, numbered from 1, for as long as a test runs."""
+    for i in range(1, 100_000):
+        await ws.send(samples(i, [["traffic.congestion_index", "310101", float(i), float(i)]]).decode())
+        await asyncio.sleep(0.002)
+
+
 def _held_and_released(live):
     """Frames flow; a hold stops them reaching the listeners while the server goes on sending; a release
     hands every one over, in order; a hold not released ends by itself."""
-    async def frames(ws):
-        for i in range(1, 100_000):
-            await ws.send(samples(i, [["traffic.congestion_index", "310101", float(i), float(i)]]).decode())
-            await asyncio.sleep(0.002)
-
     seen = []
 
     async def body(src, state, h):
@@ -143,7 +145,7 @@ def _held_and_released(live):
         await until(lambda: len(seen) > n + 10, what="frames after a hold ran out")
         assert seen == list(range(1, len(seen) + 1))  # none lost, none out of order
 
-    asyncio.run(with_raw_server(frames, body, live=live))
+    asyncio.run(with_raw_server(_steady_frames, body, live=live))
 
 
 def test_a_hold_keeps_frames_from_the_listeners_until_released_without_a_reader_thread():
@@ -158,11 +160,6 @@ def test_stopping_while_a_hold_is_released_stops():
     """A drill's hold released in the same turn of the loop as the console stops (the last drill before
     closing): the stop ends. Python 3.11's asyncio.wait_for returned the released wait's result and
     swallowed the cancel, so the read loop read on and `stop()` waited for it forever."""
-    async def frames(ws):
-        for i in range(1, 100_000):
-            await ws.send(samples(i, [["traffic.congestion_index", "310101", float(i), float(i)]]).decode())
-            await asyncio.sleep(0.002)
-
     seen = []
 
     async def body(src, state, h):
@@ -178,4 +175,4 @@ def test_stopping_while_a_hold_is_released_stops():
         await asyncio.sleep(0.3)
         assert len(seen) == n  # and nothing is read after it
 
-    asyncio.run(with_raw_server(frames, body, live=FAST))
+    asyncio.run(with_raw_server(_steady_frames, body, live=FAST))

@@ -3,29 +3,8 @@ go on once every part has drawn the view, or when the cap runs out if a part nev
 
 import time
 
-from console.feed.source import Source
 from console.ui.draw_pause import DrawPause
-
-
-class Feed(Source):  # notes what it is asked
-    def __init__(self):
-        super().__init__()
-        self.calls = []
-
-    async def start(self):
-        pass
-
-    async def stop(self):
-        pass
-
-    def health(self):
-        return []
-
-    def hold(self, max_s):
-        self.calls.append("hold")
-
-    def release(self):
-        self.calls.append("release")
+from tests.ui.noting_feed import NotingFeed as Feed
 
 
 def test_work_put_off_runs_once_after_every_part_has_drawn(qtbot):
@@ -33,15 +12,15 @@ def test_work_put_off_runs_once_after_every_part_has_drawn(qtbot):
     pause = DrawPause(feed, 5.0)
     assert not pause.defer("second", lambda: ran.append("second"))  # no view being drawn: run it now
     pause.begin({"board", "map"})
-    assert feed.calls == ["hold"]
+    assert feed.calls == [("hold", 5.0)]
     for _ in range(3):  # due three times while drawing: runs once
         assert pause.defer("second", lambda: ran.append("second"))
     assert pause.defer("rules", lambda: ran.append("rules"))
     pause.drawn("board")
     qtbot.wait(100)
-    assert ran == [] and feed.calls == ["hold"]  # the map has not drawn it yet
+    assert ran == [] and feed.calls == [("hold", 5.0)]  # the map has not drawn it yet
     pause.drawn("map")
-    assert feed.calls == ["hold", "release"]
+    assert [c[0] for c in feed.calls] == ["hold", "release"]
     qtbot.waitUntil(lambda: len(ran) == 2, timeout=2_000)
     qtbot.wait(50)
     assert sorted(ran) == ["rules", "second"]
@@ -56,7 +35,7 @@ def test_a_part_that_never_answers_holds_nothing_past_the_cap(qtbot):
     pause.defer("rules", lambda: ran.append(time.monotonic() - t0))
     pause.drawn("board")  # the map never answers
     qtbot.waitUntil(lambda: bool(ran), timeout=3_000)
-    assert ran[0] >= 0.3 and feed.calls == ["hold", "release"]
+    assert ran[0] >= 0.3 and [c[0] for c in feed.calls] == ["hold", "release"]
 
 
 def test_a_part_not_waited_for_is_ignored(qtbot):
@@ -66,4 +45,4 @@ def test_a_part_not_waited_for_is_ignored(qtbot):
     assert feed.calls == [] and not pause.active
     pause.begin({"map"})
     pause.drawn("board")
-    assert pause.active and feed.calls == ["hold"]
+    assert pause.active and feed.calls == [("hold", 5.0)]

@@ -19,6 +19,7 @@ from console.ui.incident_model import EVENT_ID_ROLE
 from console.ui.main_window import MainWindow
 from console.ui.map_bridge import CityMapView
 from console.views.board_model import WORST
+from tests.ui.noting_feed import NotingFeed
 from tests.ui.page_js import js_value
 
 XUHUI, HUANGPU, XUJIAHUI = "310104", "310101", "310104014"
@@ -299,32 +300,10 @@ def test_a_district_drilled_to_again_shows_its_streets_as_sent_then(qtbot, tmp_p
 def test_a_drill_holds_the_feed_until_its_view_is_drawn(qtbot, tmp_path, shift):
     """The feed's frames wait while a drill's tiles are drawn, and are let go once they are: the hold is
     asked for at the drill, and released when (not before) the board's tiles in sight are rendered."""
-    from console.feed.source import Source
-
-    class Feed(Source):  # a source that only notes what the window asks of it
-        def __init__(self):
-            super().__init__()
-            self.calls = []
-
-        async def start(self):
-            pass
-
-        async def stop(self):
-            pass
-
-        def health(self):
-            return []
-
-        def hold(self, max_s):
-            self.calls.append(("hold", max_s))
-
-        def release(self):
-            self.calls.append(("release", win.board.drawn()))
-
     state, _, end = shift
     clock = Clock()
     clock.set_fixed(end)
-    feed = Feed()
+    feed = NotingFeed(at_release=lambda: win.board.drawn())
     win = MainWindow(state, feed, clock, QSettings(str(tmp_path / "l.ini"), QSettings.Format.IniFormat),
                      map_widget=CityMapView(state, clock))
     qtbot.addWidget(win)
