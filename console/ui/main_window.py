@@ -88,8 +88,8 @@ def _action_label(op) -> str:
 
 
 # A drill's view (its ~20 tiles, a slice at a time, and the map's frame) is drawn before the feed's next
-# frames are handed on and before the window's own periodic work, for at most this long: at street level
-# the GUI's other work between the slices was half of a drill's ~200 ms (console/ui/draw_pause.py).
+# frames are handed on and before the window's own periodic work, for at most this long
+# (console/ui/draw_pause.py).
 DRILL_HOLD_S = 0.2
 
 
@@ -360,8 +360,8 @@ class MainWindow(QMainWindow):
     def _show_view(self) -> None:
         view = self.drill.current
         # the feed (nothing dropped) and the periodic work wait while the new view is drawn
-        self.draw_pause.begin({"board", "map"})
-        self.map.set_view(view, lambda: self.draw_pause.drawn("map"))
+        shown = self.draw_pause.begin({"board", "map"})
+        self.map.set_view(view, lambda: self.draw_pause.drawn("map", shown))
         self._rebuild_board()
         # the tiles in sight drawn over the next few frames, a slice at a time (widgets/vital_board.py)
         self.board.render_soon()

@@ -46,3 +46,16 @@ def test_a_part_not_waited_for_is_ignored(qtbot):
     pause.begin({"map"})
     pause.drawn("board")
     assert pause.active and feed.calls == [("hold", 5.0)]
+
+
+def test_an_answer_about_an_earlier_view_does_not_end_the_next(qtbot):
+    """The map answers each setView in turn: a drill made while the last was drawing must not take the
+    last one's answer for its own."""
+    feed = Feed()
+    pause = DrawPause(feed, 5.0)
+    first = pause.begin({"map"})
+    second = pause.begin({"map"})
+    pause.drawn("map", first)
+    assert pause.active
+    pause.drawn("map", second)
+    assert not pause.active
