@@ -67,7 +67,9 @@ class DrillBar(QWidget):
         lay.addWidget(self.follow)
         # one height whatever the crumbs: the map below must not resize (and re-frame) on a drill
         self.setFixedHeight(self.up.sizeHint().height() + 4)
-        self.crumbs: list[QToolButton] = []
+        self.crumbs: list[QToolButton] = []  # the path's crumbs shown, from the scope down
+        self._crumb_pool: list[tuple[QWidget, QToolButton]] = []  # (separator before, button), reused
+        self._crumb_codes: list[str] = []
         self._shown: list[tuple[str, str]] = []
         self._below_shown: list[tuple[str, str, str]] = []
         self._parent: str | None = None
@@ -82,29 +84,39 @@ class DrillBar(QWidget):
         self.follow.setToolTip(_t("事件队列的区域筛选跟随当前查看的区域"))
 
     def _crumb_buttons(self, crumbs: list[tuple[str, str]]) -> None:
-        while self._crumb_row.count():
-            w = self._crumb_row.takeAt(0).widget()
-            if w is not None:  # hidden now (it may be the crumb being clicked), deleted once that is over
-                w.hide()
-                w.deleteLater()
-        self.crumbs = []
-        for i, (code, name) in enumerate(crumbs):
-            if i:
-                sep = plain_label("›")
-                sep.setStyleSheet(f"color: {theme.TEXT_DIM}; background: transparent; padding: 0 2px;")
-                self._crumb_row.addWidget(sep)
+        """The crumbs as buttons, those made for an earlier path reused (a drill made them anew: a styled
+        button made and polished is a millisecond of a drill's frame)."""
+        self._crumb_codes = [code for code, _ in crumbs]
+        while len(self._crumb_pool) < len(crumbs):
+            i = len(self._crumb_pool)
+            sep = plain_label("›")
+            sep.setStyleSheet(f"color: {theme.TEXT_DIM}; background: transparent; padding: 0 2px;")
             b = QToolButton()
             b.setProperty("crumb", True)
-            b.setText(name)  # a QToolButton's text is never rich text
-            last = i == len(crumbs) - 1
-            f = b.font()
-            f.setBold(last)
-            b.setFont(f)
-            if not last:
-                b.setCursor(Qt.CursorShape.PointingHandCursor)
-                b.clicked.connect(lambda _c=False, c=code: self.areaChosen.emit(c))
+            b.clicked.connect(lambda _c=False, i=i: self._crumb_clicked(i))
+            self._crumb_row.addWidget(sep)
             self._crumb_row.addWidget(b)
+            self._crumb_pool.append((sep, b))
+        self.crumbs = []
+        for i, (sep, b) in enumerate(self._crumb_pool):
+            shown = i < len(crumbs)
+            sep.setVisible(shown and i > 0)
+            b.setVisible(shown)
+            if not shown:
+                continue
+            b.setText(crumbs[i][1])  # a QToolButton's text is never rich text
+            last = i == len(crumbs) - 1
+            if b.font().bold() != last:
+                f = b.font()
+                f.setBold(last)
+                b.setFont(f)
+            b.setCursor(Qt.CursorShape.ArrowCursor if last else Qt.CursorShape.PointingHandCursor)
             self.crumbs.append(b)
+
+    def _crumb_clicked(self, i: int) -> None:
+        """A crumb above the view goes back to it; the view's own crumb does nothing."""
+        if i < len(self._crumb_codes) - 1:
+            self.areaChosen.emit(self._crumb_codes[i])
 
     def show_path(self, crumbs: list[tuple[str, str]], below: list[tuple[str, str, str]]) -> None:
         """crumbs: (code, name) from the scope down to the view; below: (code, name, status colour) of
