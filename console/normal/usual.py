@@ -97,8 +97,10 @@ class Usual:
 
     def band_one(self, series_keys: list[tuple[str, str]], sid: int, ts: float):
         """(lo, typ, hi, basis) of one series at `ts`."""
+        if self.profiles is None:  # asked per tile: not a row per series made just to say "none"
+            return np.nan, np.nan, np.nan, 0
         rows = self.rows(series_keys)
-        if self.profiles is None or sid >= len(rows) or rows[sid] < 0:
+        if sid >= len(rows) or rows[sid] < 0:
             return np.nan, np.nan, np.nan, 0
         lo, typ, hi, basis = band_at(self.profiles, rows[sid:sid + 1], ts, self.calendar)
         return float(lo[0]), float(typ[0]), float(hi[0]), int(basis[0])
