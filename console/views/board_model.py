@@ -225,7 +225,10 @@ class BoardModel:
             return TileData("—", "", Status.NODATA, 0, np.empty(0), None, None, "", True, None)
         sid = self._shown_series(cands)
         region = st.series_keys[sid][1]
-        ts, vals = st.rings.series(sid, since=now - self.spark_window_s)
+        # the ring's readings alone: the spark draws the last 240 and the forecast the last 15 minutes, which
+        # the ring holds at 1 Hz and slower (960 readings); the older minutes' min/max, which series() adds
+        # for a chart, were computed for every tile of a drill and never drawn
+        ts, vals = st.rings.recent(sid, since=now - self.spark_window_s)
         last_ts, last_v = float(st.rings.last_ts[sid]), float(st.rings.last_val[sid])
         status = _STATUS[int(st.status_code[sid])]
         fresh = judge(last_ts, stale_bound(ind.cadence_s), now, self.feeds_down)
