@@ -73,6 +73,30 @@ def test_envelopes_and_recent_ring_match_references_computed_from_the_readings()
         assert r.last_ts[sid] == ts[-1] and r.last_val[sid] == vals[-1]  # the latest exactly as received
 
 
+@pytest.mark.parametrize("fill", [0, 1, 37, 100, 101, 163, 250])
+def test_recent_since_is_the_received_readings_from_then_on_wherever_the_ring_wraps(fill):
+    """Reference: the last 100 readings as received, those at or after `since`; every `since` from before
+    the oldest to after the newest, the ring empty, partly full, exactly full and wrapped at any point."""
+    rng = np.random.default_rng(fill)
+    r = HistoryRings(max_series=2, recent_points=100, history_s=3600, bucket_s=W)
+    sid = r.add_series()
+    ts = 1_763_900_000.0 + np.cumsum(rng.uniform(0.5, 1.5, fill))
+    vals = rng.normal(50, 5, fill)
+    feed_in_batches(r, [sid], [(ts, vals)], rng, max_batch=7)
+    held_t, held_v = ts[-100:], vals[-100:]
+    probes = [None, 0.0, 1e12, *(held_t[[0, len(held_t) // 2, -1]] if fill else []),
+              *(held_t[:-1] + np.diff(held_t) / 2)[::9]]
+    for since in probes:
+        t, v = r.recent(sid, since)
+        keep = np.ones(len(held_t), bool) if since is None else held_t >= since
+        np.testing.assert_array_equal(t, held_t[keep])
+        np.testing.assert_array_equal(v, held_v[keep])
+    t, v = r.recent(sid)  # copies: the ring written on afterwards does not change what was handed out
+    r.append(np.full(100, sid), 1_763_990_000.0 + np.arange(100.0), np.zeros(100))
+    np.testing.assert_array_equal(t, held_t)
+    np.testing.assert_array_equal(v, held_v)
+
+
 def test_the_chart_line_holds_every_bucket_extreme_and_the_recent_readings_as_received():
     rng = np.random.default_rng(2)
     r = HistoryRings(max_series=2, recent_points=300, history_s=4 * 3600, bucket_s=W)
