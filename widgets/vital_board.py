@@ -3,11 +3,11 @@
 Measured (shared/design/measured.md): 200 pyqtgraph PlotItems repainted together stall the GUI for
 ~100 ms. So every tile is rendered into its own cached pixmap; a tile whose data changed is only
 marked; each tick re-renders at most `budget` marked tiles that are on screen and stops once it has
-spent `time_budget_s` (a tile costs 1-2 ms; ten in one tick were a lost frame), none more often than
-`min_interval_s`, asking the provider for their data just then; a paint only copies pixmaps. A tile
-scrolled out of sight stays marked and is rendered when it comes into view (at street level the city
-board has ~200 tiles changing every second, of which a dock shows ~20: rendering the unseen ones took
-a third of the GUI thread).
+spent `time_budget_s` (a tile cost 1-2 ms with its data, ~1 ms since 2026-11-30; ten in one tick
+were a lost frame), none more often than `min_interval_s`, asking the provider for their data just
+then; a paint only copies pixmaps. A tile scrolled out of sight stays marked and is rendered when it
+comes into view (at street level the city board has ~200 tiles changing every second, of which a
+dock shows ~20: rendering the unseen ones took a third of the GUI thread).
 """
 
 from __future__ import annotations
@@ -163,7 +163,7 @@ class VitalBoard(QWidget):
 
     def render_soon(self, slice_s: float = 0.008) -> None:
         """Render every changed tile in sight over the next turns of the event loop, `slice_s` of work at
-        a time. A drill's ~20 new tiles (2-3 ms each) rendered in one go held the GUI thread for 60-90 ms:
+        a time. A drill's ~20 new tiles (2-3 ms each then) rendered in one go held the GUI thread for 60-90 ms:
         sliced, the view is drawn a few frames later and nothing else (input, the feed, the map's
         answers) waits more than a slice."""
         self._slice_s = slice_s

@@ -2,12 +2,13 @@
 are drawn, the feed waits (Source.hold: frames wait, none is dropped) and so does the window's own
 periodic work (the second's tick, the discovery rules), for at most a short, fixed time.
 
-Why: at street level (23,000 readings a second) a drill's own GUI work is ~55 ms, drawn in slices of
-8 ms, and whatever else was due ran between the slices: the feed's frames, the discovery rules (16-24 ms
-every 5 s), the second's tick (10 ms). The work put off here runs one frame after the view is drawn,
-never lost and never more than `cap_s` late. Measured over the issue's hour (docs/benchmarks.md,
-2026-11-30) the drill's tail did not shorten measurably: what sets it is mostly the GUI thread waiting
-for a core while the page's renderer redraws the map, and the drill's own work."""
+Why: at street level (23,000 readings a second) a drill's own GUI work was ~55 ms (~33 ms since the
+tiles got cheaper), drawn in slices of 8 ms, and whatever else was due ran between the slices: the
+feed's frames, the discovery rules (16-24 ms every 5 s), the second's tick (10 ms). The work put off
+here runs one frame after the view is drawn, never lost and never more than `cap_s` late. Measured over
+the issue's hour (docs/benchmarks.md, 2026-11-30) the drill's tail did not shorten measurably: what sets
+it is mostly the GUI thread waiting for a core while the page's renderer redraws the map, and the
+drill's own work."""
 
 from __future__ import annotations
 
