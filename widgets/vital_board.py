@@ -154,7 +154,7 @@ class VitalBoard(QWidget):
 
     def _keys_in(self, visible: QRect) -> set:
         """The keys laid out inside `visible`, kept until the layout or the rect changes: a drill's slices
-        and every tick ask with the same rect, and testing each pending tile's rect cost a tenth of a
+        and every tick ask with the same rect, and testing each pending tile's rect cost a twentieth of a
         drill."""
         at = (visible.x(), visible.y(), visible.width(), visible.height())
         if self._in_sight[0] != at:
