@@ -44,6 +44,7 @@ from console.jetstream.cluster import LocalCluster, prepare  # noqa: E402
 from console.jetstream.connect import NatsUser  # noqa: E402
 from console.simulator.city_catalog import sim_catalog  # noqa: E402
 from console.site.process import free_ports  # noqa: E402
+from tests.bench.soak_wall import cpu_seconds  # noqa: E402
 
 INDICATORS = 100  # per street, as `--street-indicators 100`
 LATENCY_EVERY = 50  # every 50th reading of a timed frame is timed
@@ -128,10 +129,6 @@ async def consumers_main(url: str, n: int, warmup: float, seconds: float) -> Non
 
 
 # ---------------------------------------------------------------------------------------- driver
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
 
 def run(levels: list[int], seconds: float, warmup: float) -> dict:
     me = [sys.executable, str(Path(__file__).resolve())]

@@ -44,6 +44,7 @@ from console.model.city_state import CityState  # noqa: E402
 from console.model.ingest import Ingest  # noqa: E402
 from console.simulator.city_catalog import load_indicators, load_regions  # noqa: E402
 from console.site.process import free_ports, stop_processes  # noqa: E402
+from tests.bench.soak_wall import cpu_seconds  # noqa: E402
 
 INDICATOR = "water.pump_sump_level"
 DEVICES = 1000
@@ -69,10 +70,6 @@ async def _port_open(port: int, timeout: float) -> None:
                 raise
             await asyncio.sleep(0.1)
 
-
-def _cpu_s(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 # ---------------------------------------------------------------------- the devices (own process)
@@ -167,8 +164,8 @@ async def measure(args) -> dict:
 
         host, port = cluster.mqtt_endpoints[0]
         sensor = cluster.users["sensor"]
-        cpu0 = {p.pid: _cpu_s(p.pid) for p in procs}
-        nats_cpu0 = sum(_cpu_s(p.pid) for p in cluster.procs if p)
+        cpu0 = {p.pid: cpu_seconds(p.pid) for p in procs}
+        nats_cpu0 = sum(cpu_seconds(p.pid) for p in cluster.procs if p)
         t_start[0] = time.time() * 1000.0
         wall0 = time.monotonic()
         outs = [logs / f"devices{k}.json" for k in range(args.device_procs)]
@@ -185,9 +182,9 @@ async def measure(args) -> dict:
         wall = time.monotonic() - wall0
         await asyncio.sleep(1.5)  # the bridge's stats file catches up
         bridge = json.loads(stats.read_text())
-        cpu = {name: round((_cpu_s(p.pid) - cpu0[p.pid]) / wall, 3) for name, p in zip(("bridge", "hub"), procs,
+        cpu = {name: round((cpu_seconds(p.pid) - cpu0[p.pid]) / wall, 3) for name, p in zip(("bridge", "hub"), procs,
                                                                                        strict=True)}
-        cpu["nats_server"] = round((sum(_cpu_s(p.pid) for p in cluster.procs if p) - nats_cpu0) / wall, 3)
+        cpu["nats_server"] = round((sum(cpu_seconds(p.pid) for p in cluster.procs if p) - nats_cpu0) / wall, 3)
         await src.stop()
         await anchor_nc.close()
         lc = np.concatenate(lat_console) if lat_console else np.empty(0)

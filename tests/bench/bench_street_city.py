@@ -47,7 +47,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from console.site.process import free_ports  # noqa: E402
-from tests.bench.soak_wall import descendants, rss_kb  # noqa: E402
+from tests.bench.soak_wall import cpu_seconds, descendants, rss_kb  # noqa: E402
 from tests.bench.stall import stall_figures  # noqa: E402
 
 
@@ -62,16 +62,6 @@ def start_simulator(port: int, per_street: int, nice: int = 0) -> subprocess.Pop
         preexec_fn=(lambda: os.nice(nice)) if nice else None)
     assert "listening" in proc.stdout.readline()
     return proc
-
-
-def process_cpu_s(pid: int) -> float:
-    """User + system CPU seconds a process has used (Linux /proc; NaN elsewhere)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            fields = f.read().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-    except (OSError, IndexError, ValueError):
-        return float("nan")
 
 
 def runqueue_wait_s() -> float:
@@ -244,7 +234,7 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
         timer = QTimer(win)
         timer.setInterval(16)
         timer.timeout.connect(tick)
-        ing0, cpu0, pub0 = ingest_s[0], time.process_time(), process_cpu_s(sim.pid)
+        ing0, cpu0, pub0 = ingest_s[0], time.process_time(), cpu_seconds(sim.pid)
         for calls in cpu_calls.values():
             calls.clear()  # the warm-up's calls are not counted
         ru0 = rlimit.getrusage(rlimit.RUSAGE_SELF)
@@ -271,7 +261,7 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
             "ingest_model_core_share": round((ingest_s[0] - ing0) / (t1 - t0), 3),
             "gui_process_cpu_share": round((time.process_time() - cpu0) / (t1 - t0), 3),
             # the feed server's own share of a core, and its priority: what it takes from the console here
-            "publisher_cpu_share": round((process_cpu_s(sim.pid) - pub0) / (t1 - t0), 3),
+            "publisher_cpu_share": round((cpu_seconds(sim.pid) - pub0) / (t1 - t0), 3),
             "publisher_nice": publisher_nice,
             "max_rss_mb_self": round(ru1.ru_maxrss / 1024),
             "ru_maxrss_before_mb": round(ru0.ru_maxrss / 1024),
