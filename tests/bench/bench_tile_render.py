@@ -1,6 +1,10 @@
-"""What one board tile costs to render (`VitalBoard._render`), beside the bare QPainter loop that is its
-dearest part: one sparkline path of 240 readings stroked at 1.4 px (the old line) and at 1 px (the
-line now). A drill renders the ~20 tiles in sight, so a tile's cost is a drill's.
+"""What a drill's board tile and chart cost to draw, each beside the bare QPainter loop behind it:
+
+- one tile (`VitalBoard._render`) beside its dearest part, one sparkline path of 240 readings stroked at
+  1.4 px (the old line) and at 1 px (the line now). A drill renders the ~20 tiles in sight;
+- the chart repainted after a new value range (its axes laid out anew, as at every drill), with
+  pyqtgraph's own axes (translucent grid lines) and with widgets/chart_axes.py's (the same lines opaque),
+  beside the bare loop: 43 grid-long lines drawn translucent and opaque.
 
     ./dev bench-tile [--tiles 2000] [--repeats 5]
 
@@ -20,6 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 import numpy as np
 import pyqtgraph.functions as pgfn
+from PySide6.QtCore import QPointF
 from PySide6.QtGui import QColor, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QApplication
 
@@ -59,6 +64,50 @@ def per_path_ms(width: float, n: int) -> float:
     return (time.perf_counter() - t) / n * 1e3
 
 
+def per_lines_ms(alpha: int, n: int) -> float:
+    """The bare loop: 43 one-pixel lines across a chart-sized pixmap, as a grid's levels draw them."""
+    pix = QPixmap(760, 300)
+    pen = QPen(QColor(200, 200, 200, alpha), 1)
+    pen.setCosmetic(True)
+    t = time.perf_counter()
+    for _ in range(n):
+        p = QPainter(pix)
+        p.setPen(pen)
+        for i in range(43):
+            p.drawLine(QPointF(0, i * 6.3 + 0.37), QPointF(700.4, i * 6.3 + 0.37))
+        p.end()
+    return (time.perf_counter() - t) / n * 1e3
+
+
+def chart(axes: bool):
+    """A chart as IndicatorChart's plot is (grid at 0.15, a 1 h series), with or without chart_axes'."""
+    import pyqtgraph as pg
+
+    from widgets import theme
+    from widgets.chart_axes import GridAxis, GridDateAxis
+
+    items = {"bottom": GridDateAxis(theme.PANEL), "left": GridAxis("left", theme.PANEL)} if axes else \
+        {"bottom": pg.DateAxisItem()}
+    w = pg.PlotWidget(axisItems=items)
+    w.setBackground(theme.PANEL)
+    w.showGrid(x=True, y=True, alpha=0.15)
+    w.resize(760, 300)
+    w.plot(1.7e9 + np.arange(3600.0), np.random.default_rng(3).normal(size=3600).cumsum())
+    w.show()
+    QApplication.processEvents()
+    return w
+
+
+def per_chart_ms(w, n: int) -> float:
+    """The chart repainted after its value range moved (a drill's new series): the axes laid out anew."""
+    rng = np.random.default_rng(4)
+    t = time.perf_counter()
+    for _ in range(n):
+        w.setYRange(rng.random(), 2 + rng.random(), padding=0)
+        w.viewport().repaint()
+    return (time.perf_counter() - t) / n * 1e3
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--tiles", type=int, default=2000)
@@ -71,14 +120,22 @@ def main() -> None:
     board.resize(900, 600)
     specs, data = tiles(40)
     per_tile_ms(board, specs, data, 200)  # warm: fonts, glyph caches
-    runs = {"tile_ms": [], "path_1.4px_ms": [], "path_1px_ms": []}
+    stock, ours = chart(False), chart(True)
+    runs = {"tile_ms": [], "path_1.4px_ms": [], "path_1px_ms": [], "chart_new_range_stock_axes_ms": [],
+            "chart_new_range_opaque_grid_ms": [], "grid_43_lines_translucent_ms": [], "grid_43_lines_opaque_ms": []}
+    n_chart = max(20, a.tiles // 20)
     for _ in range(a.repeats):
         runs["tile_ms"].append(per_tile_ms(board, specs, data, a.tiles))
         runs["path_1.4px_ms"].append(per_path_ms(1.4, a.tiles))
         runs["path_1px_ms"].append(per_path_ms(1.0, a.tiles))
+        runs["chart_new_range_stock_axes_ms"].append(per_chart_ms(stock, n_chart))
+        runs["chart_new_range_opaque_grid_ms"].append(per_chart_ms(ours, n_chart))
+        runs["grid_43_lines_translucent_ms"].append(per_lines_ms(38, n_chart))
+        runs["grid_43_lines_opaque_ms"].append(per_lines_ms(255, n_chart))
     out = {k: {"median": round(float(np.median(v)), 3), "spread": [round(min(v), 3), round(max(v), 3)]}
            for k, v in runs.items()}
     out["tiles_per_repeat"] = a.tiles
+    out["charts_per_repeat"] = n_chart
     print(json.dumps(out, indent=1))
     del app
 
