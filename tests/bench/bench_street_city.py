@@ -21,7 +21,11 @@ real one, built by `build_console` with the map, at 1920x1080 offscreen, on the 
   slice at a time while the loop runs) and chart repainted and the map page's answer that it frames the
   region (p50/p99 over >= 300 drills in an hour; the max beside), and the GUI thread's CPU time for the
   drill's own work (drill, its slices, board and chart repainted), which a loaded machine's waiting
-  does not inflate.
+  does not inflate;
+- with `--cpu-by-thread`: the CPU every thread of the console, its WebEngine processes and the publisher
+  used per drill, from just before the call to just after the page's answer (read from /proc around each
+  drill, outside the timed part, in 10 ms ticks: a mean over many drills), the wall time of the same
+  span beside it. On 2 cores, what the drill costs the whole machine.
 Prints JSON; the anchor is the bare websockets + orjson loop of `./dev bench` (same machine, same day).
 """
 
@@ -47,7 +51,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from console.site.process import free_ports  # noqa: E402
-from tests.bench.soak_wall import cpu_seconds, descendants, rss_kb  # noqa: E402
+from tests.bench.soak_wall import cpu_seconds, descendants, rss_kb, thread_cpu_seconds  # noqa: E402
 from tests.bench.stall import stall_figures  # noqa: E402
 
 
@@ -110,7 +114,8 @@ def time_handlers() -> dict[str, list[float]]:
 
 
 def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series: int,
-        drill_every_s: float, reader_thread: bool = False, publisher_nice: int = 0) -> dict:
+        drill_every_s: float, reader_thread: bool = False, publisher_nice: int = 0,
+        cpu_by_thread: bool = False) -> dict:
     import qasync
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -160,6 +165,8 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
     drill_cpu: list[float] = []
     drill_board: list[float] = []
     drill_queued: list[float] = []  # the GUI thread ready to run but waiting for a core, until drawn
+    by_thread: dict[tuple[str, str], float] = {}  # --cpu-by-thread: CPU seconds summed over the drills
+    by_thread_wall = [0.0]
 
     # the board says when a view's last slice is rendered (viewDrawn): waited for, not polled, since
     # polling `drawn()` every millisecond was GUI-thread work of the benchmark's own inside every drill
@@ -172,6 +179,18 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
         win.board.viewDrawn.connect(on_drawn)
 
     async def drill_once(code: str) -> float:
+        if cpu_by_thread:
+            pids = {p: "" for p in descendants(os.getpid())} | {os.getpid(): "console", sim.pid: "publisher"}
+            before, w0 = thread_cpu_seconds(pids), time.perf_counter()
+        dt = await drill_timed(code)
+        if cpu_by_thread:
+            for key, s in thread_cpu_seconds(pids).items():
+                by_thread[key] = by_thread.get(key, 0.0) + s - before.get(key, 0.0)
+            by_thread_wall[0] += time.perf_counter() - w0
+        win.drill_up()
+        return dt
+
+    async def drill_timed(code: str) -> float:
         t0, c0, q0 = time.perf_counter(), time.thread_time(), runqueue_wait_s()
         slices = cpu_calls.get("VitalBoard._render_slice", [])
         n_slices = len(slices)
@@ -199,7 +218,10 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
             cpu += time.thread_time() - c1
         c1 = time.thread_time()
         win.board.repaint()
-        win.chart.repaint()
+        # the plot is a QGraphicsView: its viewport paints the chart (the chart widget's repaint() does
+        # not reach it; runs before 2026-11-30 08:30 UTC counted the chart's paint in the drill's wall
+        # time only, where the loop ran it between the board's slices)
+        win.chart.plot.viewport().repaint()
         # the GUI thread's own work for the drill (the drill, its slices, the repaints), whatever the load
         drill_cpu.append(cpu + time.thread_time() - c1)
         # which side of the drill sets its time: the board drawn (this thread) or the page's answer
@@ -211,7 +233,6 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
         got = await asyncio.wait_for(answered, 10)
         dt = time.perf_counter() - t0
         assert got == code, (got, code)
-        win.drill_up()
         return dt
 
     async def main() -> None:
@@ -285,6 +306,11 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
         "drill_gui_waiting_for_cpu_ms_p50": pct(np.array(drill_queued) * 1000, 50),
         "drill_gui_waiting_for_cpu_ms_p99": pct(np.array(drill_queued) * 1000, 99),
         "load_average": [round(x, 1) for x in os.getloadavg()],
+        **({"drill_cpu_ms_by_thread": {f"{k} / {t}": round(v / len(drills) * 1000, 1)
+                                       for (k, t), v in sorted(by_thread.items(), key=lambda kv: -kv[1])[:12]},
+            "drill_cpu_ms_all_threads": round(sum(by_thread.values()) / len(drills) * 1000, 1),
+            "drill_span_wall_ms": round(by_thread_wall[0] / len(drills) * 1000, 1)}
+           if cpu_by_thread and drills else {}),
         # CPU ms per call (p50 / p99 / calls); _on_changes includes the map's apply_changes, _on_second the
         # freshness check and the roll-up line, drill_to the tiles in sight rendered (this code)
         "gui_cpu_ms_per_call": {k: [pct(np.array(v) * 1000, 50), pct(np.array(v) * 1000, 99), len(v)]
@@ -313,10 +339,13 @@ def main() -> None:
     ap.add_argument("--publisher-nice", type=int, default=10,
                     help="the simulator's nice value (a workstation does not host the feed servers; 0: at the "
                          "console's own priority, as runs before 2026-11-30 05:00 UTC were)")
+    ap.add_argument("--cpu-by-thread", action="store_true",
+                    help="report the CPU each thread of the console, its WebEngine processes and the publisher "
+                         "used per drill")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     res = run(args.minutes, args.warmup, args.scope, args.street_indicators, args.max_series, args.drill_every,
-              args.reader_thread, args.publisher_nice)
+              args.reader_thread, args.publisher_nice, args.cpu_by_thread)
     res["reader_thread"] = args.reader_thread
     doc = {"benchmark": "street_city", "python": platform.python_version(),
            "machine": f"{platform.machine()}, {os.cpu_count()} cpus",

@@ -78,6 +78,54 @@ def descendants(pid: int) -> list[int]:
     return out
 
 
+def process_kind(pid: int) -> str:
+    """What a process of ours is: a Qt WebEngine helper's `--type` (gpu-process, utility, zygote; a
+    process the zygote forked keeps the zygote's command line: it is the page's renderer) or its
+    program's name."""
+    def kind_of(p: int) -> str:
+        try:
+            args = Path(f"/proc/{p}/cmdline").read_bytes().split(b"\0")
+        except OSError:
+            return "gone"
+        kind = next((a.split(b"=", 1)[1] for a in args if a.startswith(b"--type=")), None)
+        return (kind or Path(args[0].decode(errors="replace")).name.encode()).decode(errors="replace")
+
+    kind = kind_of(pid)
+    if kind == "zygote":
+        try:
+            ppid = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            return kind
+        if kind_of(ppid) == "zygote":
+            return "renderer"
+    return kind
+
+
+def thread_cpu_seconds(pids: dict[int, str]) -> dict[tuple[str, str], float]:
+    """User + system CPU seconds per (process label, thread name) over the threads of `pids` (pid ->
+    label; "" for its `process_kind`). Linux /proc, in clock ticks: 10 ms steps, so sum many intervals
+    before reading one."""
+    out: dict[tuple[str, str], float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for pid, label in pids.items():
+        kind = label or process_kind(pid)
+        try:
+            tasks = list(Path(f"/proc/{pid}/task").iterdir())
+        except OSError:
+            continue
+        for t in tasks:
+            try:
+                raw = (t / "stat").read_text()
+            except OSError:
+                continue
+            name, rest = raw.split("(", 1)[1].rsplit(")", 1)
+            f = rest.split()
+            # Python names no thread for the system: the main (the GUI) thread told from the others
+            key = (kind, f"{name} (main)" if t.name == str(pid) else name)
+            out[key] = out.get(key, 0.0) + (int(f[11]) + int(f[12])) / tick
+    return out
+
+
 def growth(samples: list[dict], key: str, warmup_min: float) -> dict:
     warm = [r[key] for r in samples if r["t_min"] >= warmup_min and r[key]]
     if len(warm) < 2:
