@@ -66,6 +66,9 @@ class WallHeadline(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self._px = (11, 13, 28, 8)
+        # the line against the typical day takes its room only once the site has typical days: kept
+        # empty until then, it took a line from the map at every size (at 4K the map lost a third)
+        self._usual_line = False
 
     def set_px(self, small: int, body: int, value: int, pad: int) -> None:
         self._px = (small, body, value, pad)
@@ -79,14 +82,23 @@ class WallHeadline(QWidget):
             return 0
         t = self.tiles[0]
         m = t.layout().contentsMargins()
-        return (t.title.height() + t.value.height() + t.sub.height() + t.place.height() + t.usual.height()
-                + 4 * t.layout().spacing()
-                + m.top() + m.bottom())
+        lines = [t.title, t.value, t.sub, t.place] + ([t.usual] if self._usual_line else [])
+        return sum(w.height() for w in lines) + (len(lines) - 1) * t.layout().spacing() + m.top() + m.bottom()
+
+    def set_usual_line(self, on: bool) -> None:
+        """Give every tile its line against the typical day (the site has typical days), or none: held
+        whatever one tile's data says, so the wall's layout does not move when a value goes stale."""
+        if on != self._usual_line:
+            self._usual_line = on
+            for t in self.tiles:
+                t.usual.setVisible(on)
+            self.setFixedHeight(self._height())
 
     def set_count(self, n: int) -> None:
         while len(self.tiles) < n:
             t = HeadlineTile()
             t.set_px(*self._px)
+            t.usual.setVisible(self._usual_line)
             self.tiles.append(t)
             self.layout().addWidget(t, 1)
         for i, t in enumerate(self.tiles):

@@ -270,6 +270,8 @@ class WallWindow(QWidget):
     def refresh_headline(self) -> None:
         now = self.clock.now()
         fresh = self._freshness(now)
+        usual = self.board.usual  # a session always has one; its profiles come once typical days exist
+        self.headline.set_usual_line(usual is not None and usual.profiles is not None)
         for spec, tile in zip(self._specs, self.headline.tiles, strict=False):
             d = self.board.data(spec.key, now)
             stale = d.stale or fresh.loud

@@ -5,7 +5,7 @@ import numpy as np
 
 from console.feed.protocol import Status
 from widgets.indicator_chart import IndicatorChart
-from widgets.wall_headline import HeadlineTile
+from widgets.wall_headline import HeadlineTile, WallHeadline
 
 T = 1_700_000_000.0
 
@@ -36,3 +36,23 @@ def test_wall_headline_says_vs_usual_on_its_own_line_but_not_on_stale_data(qtbot
     assert t.usual.text() == "高于同期 18%" and "同期" not in t.sub.text()
     t.show_data("全市用电负荷", "MW", "28,562", "上海市", Status.NORMAL, 0, True, "数据停滞", "高于同期 18%")
     assert t.usual.text() == ""
+
+
+def test_the_headline_keeps_a_line_for_the_typical_day_only_once_there_are_typical_days(qtbot):
+    """Before a site has typical days the line is not kept empty (it took a line from the wall's map);
+    once there are, every tile has it, whatever one value says, so the wall does not move."""
+    h = WallHeadline()
+    qtbot.addWidget(h)
+    h.set_px(22, 26, 60, 16)
+    h.set_count(4)
+    h.show()
+    without = h.height()
+    assert not any(t.usual.isVisible() for t in h.tiles)
+    h.set_usual_line(True)
+    line = h.tiles[0].usual.height() + h.tiles[0].layout().spacing()
+    assert h.height() == without + line and line >= 22
+    assert all(t.usual.isVisible() for t in h.tiles)
+    h.tiles[0].show_data("全市用电负荷", "MW", "28,562", "上海市", Status.NORMAL, 0, True, "数据停滞", "")
+    assert h.height() == without + line  # a stale value empties its line, never the layout
+    h.set_count(5)
+    assert h.tiles[4].usual.isVisible() and h.height() == without + line

@@ -244,3 +244,19 @@ def test_the_wall_map_frames_shanghai_in_its_middle(qtbot, shift, size):
     left, right = g["west"][0], w - g["east"][0]
     assert abs(left - right) <= 0.02 * w, g  # in the middle: as much room left of it as right of it
     wall.screenshot(OUT / f"wall-city-{size[0]}x{size[1]}.png")
+
+
+def test_the_headline_keeps_no_empty_typical_day_line_while_the_site_has_no_typical_days(qtbot, shift):
+    """A session always hands the wall a `Usual`; until it has profiles, no tile keeps a line for them
+    (an empty line took room from the map)."""
+    from console.normal.usual import Usual
+
+    wall, _, _, _ = make_wall(qtbot, shift, (3840, 2160), with_map=False)
+    wall.board.usual = Usual()  # as a session without typical days hands it over
+    wall.refresh_headline()
+    tiles = [t for t in wall.headline.tiles if not t.isHidden()]
+    assert tiles and not any(t.usual.isVisible() for t in tiles)
+    m = tiles[0].layout().contentsMargins()
+    lines = tiles[0].title, tiles[0].value, tiles[0].sub, tiles[0].place
+    four = sum(w.height() for w in lines) + 3 * tiles[0].layout().spacing() + m.top() + m.bottom()
+    assert wall.headline.height() == four
