@@ -67,7 +67,7 @@ class WallHeadline(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         self._px = (11, 13, 28, 8)
         # the line against the typical day takes its room only once the site has typical days: kept
-        # empty until then, it took a line from the map at every size (at 4K the map lost a third)
+        # empty until then, it took a line from the map at every size (at 4K, a sixth of the map's height)
         self._usual_line = False
 
     def set_px(self, small: int, body: int, value: int, pad: int) -> None:
