@@ -316,6 +316,11 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
         "gui_cpu_ms_per_call": {k: [pct(np.array(v) * 1000, 50), pct(np.array(v) * 1000, 99), len(v)]
                                 for k, v in cpu_calls.items()},
         "drill_ms_p50": pct(np.array(drills) * 1000, 50), "drill_ms_p99": pct(np.array(drills) * 1000, 99),
+        # the run in six consecutive parts (p50, max of each): a drill that slows as the hour goes on shows
+        # here, where the whole run's p99 cannot tell a drift from scattered bad luck
+        "drill_ms_p50_max_by_sixth": [[pct(np.array(part) * 1000, 50), round(float(np.max(part)) * 1000, 1)]
+                                      for part in np.array_split(np.array(drills), 6) if len(part)],
+        "open_incidents_end": len(state.incidents.open),
         "rss_mb_console_end": round(rss_main[-1] / 1024) if rss_main else None,
         "rss_mb_console_max": round(max(rss_main) / 1024) if rss_main else None,
         "rss_mb_webengine_max": round(max(rss_web) / 1024) if rss_web else None,
