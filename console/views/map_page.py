@@ -58,6 +58,9 @@ def asset_paths() -> dict[str, Path]:
         "heat_js": Path(folium.__file__).parent / "templates" / "leaflet_heat.min.js",
         "page_js": resource("map", "city_map.js"),
         "areas_js": resource("map", "incident_areas.js"),
+        # Leaflet's canvas and Leaflet.heat made cheaper at a zoom: loaded before the map is made (see each)
+        "zoom_once_js": resource("map", "canvas_zoom_once.js"),
+        "heat_scale_js": resource("map", "heat_half_scale.js"),
         "page_css": resource("map", "city_map.css"),
         "units_js": resource("map", "city_units.js"),
         "incidents_js": resource("map", "city_incidents.js"),
@@ -170,6 +173,7 @@ def build_page(out_dir: Path, options: MapOptions | None = None,
     m.get_root().header.add_child(folium.Element(f'<link rel="stylesheet" href="{_uri(a["page_css"])}"/>'))
     m.get_root().header.add_child(folium.Element(f'<link rel="stylesheet" href="{_uri(a["units_css"])}"/>'))
     m.get_root().html.add_child(folium.Element(
+        f'<script src="{_uri(a["zoom_once_js"])}"></script><script src="{_uri(a["heat_scale_js"])}"></script>'
         f'<script src="{_uri(a["areas_js"])}"></script>'
         f'<script src="{_uri(a["page_js"])}"></script>'
         f'<script src="{_uri(a["incidents_js"])}"></script>'
