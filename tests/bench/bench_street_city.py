@@ -25,7 +25,10 @@ real one, built by `build_console` with the map, at 1920x1080 offscreen, on the 
 - with `--cpu-by-thread`: the CPU every thread of the console, its WebEngine processes and the publisher
   used per drill, from just before the call to just after the page's answer (read from /proc around each
   drill, outside the timed part, in 10 ms ticks: a mean over many drills), the wall time of the same
-  span beside it. On 2 cores, what the drill costs the whole machine.
+  span beside it. On 2 cores, what the drill costs the whole machine;
+- with `--page-listeners`: the map page's own script time per drill (down and back) by Leaflet event
+  listener (tests/bench/page_listener_timing.js: which layer's redraw at the new zoom costs what), and its
+  `cityops.setView` call; timed in the page with performance.now(), inclusive of what a listener fires.
 Prints JSON; the anchor is the bare websockets + orjson loop of `./dev bench` (same machine, same day).
 """
 
@@ -115,7 +118,7 @@ def time_handlers() -> dict[str, list[float]]:
 
 def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series: int,
         drill_every_s: float, reader_thread: bool = False, publisher_nice: int = 0,
-        cpu_by_thread: bool = False) -> dict:
+        cpu_by_thread: bool = False, page_listeners: bool = False) -> dict:
     import qasync
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication
@@ -235,6 +238,11 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
         assert got == code, (got, code)
         return dt
 
+    async def page_js(code: str):
+        answered = asyncio.get_running_loop().create_future()
+        win.map.page().runJavaScript(code, lambda v: answered.done() or answered.set_result(v))
+        return await asyncio.wait_for(answered, 10)
+
     async def main() -> None:
         session.show()
         await session.start()
@@ -260,6 +268,9 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
             calls.clear()  # the warm-up's calls are not counted
         ru0 = rlimit.getrusage(rlimit.RUSAGE_SELF)
         samples0 = state.samples_total
+        if page_listeners:
+            timing = (ROOT / "tests" / "bench" / "page_listener_timing.js").read_text(encoding="utf-8")
+            assert await page_js(timing + "; window.__cityopsTiming.on = true; 1") == 1
         t0 = time.monotonic()
         timer.start()
         k = 0
@@ -275,6 +286,14 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
                 k += 1
         timer.stop()
         t1 = time.monotonic()
+        if page_listeners and drills:
+            t = json.loads(await page_js("window.__cityopsTiming.on = false; JSON.stringify(window.__cityopsTiming)"))
+            top = sorted(t["ms"].items(), key=lambda kv: -kv[1])[:20]
+            n = len(drills)  # a drill: down and back up
+            result["page_ms_per_drill_by_listener"] = {k: [round(v / n, 2), round(t["calls"][k] / n, 1)]
+                                                       for k, v in top}
+            # each setView call, the drill's and the way back's
+            result["page_setview_ms_p50_p90"] = [pct(np.array(t["setView"]), 50), pct(np.array(t["setView"]), 90)]
         ru1 = rlimit.getrusage(rlimit.RUSAGE_SELF)
         result.update({
             "seconds": round(t1 - t0, 1),
@@ -347,10 +366,12 @@ def main() -> None:
     ap.add_argument("--cpu-by-thread", action="store_true",
                     help="report the CPU each thread of the console, its WebEngine processes and the publisher "
                          "used per drill")
+    ap.add_argument("--page-listeners", action="store_true",
+                    help="report the map page's script time per drill by Leaflet event listener")
     ap.add_argument("--out", type=Path, default=None)
     args = ap.parse_args()
     res = run(args.minutes, args.warmup, args.scope, args.street_indicators, args.max_series, args.drill_every,
-              args.reader_thread, args.publisher_nice, args.cpu_by_thread)
+              args.reader_thread, args.publisher_nice, args.cpu_by_thread, args.page_listeners)
     res["reader_thread"] = args.reader_thread
     doc = {"benchmark": "street_city", "python": platform.python_version(),
            "machine": f"{platform.machine()}, {os.cpu_count()} cpus",
