@@ -51,9 +51,9 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from tests.bench.soak_wall import descendants, rss_kb  # noqa: E402
+from tests.ui.page_js import MAP_VAR  # noqa: E402
 
 PUDONG = "310115"
-MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
 
 # the page side: rAF deltas to Python over QWebChannel; schematic street hexagons; timed zooms
 PAGE_JS = """

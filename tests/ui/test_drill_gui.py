@@ -20,10 +20,9 @@ from console.ui.main_window import DRILL_HOLD_S, MainWindow
 from console.ui.map_bridge import CityMapView
 from console.views.board_model import WORST
 from tests.ui.noting_feed import NotingFeed
-from tests.ui.page_js import js_value
+from tests.ui.page_js import MAP_VAR, js_value
 
 XUHUI, HUANGPU, XUJIAHUI = "310104", "310101", "310104014"
-MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
 
 
 @pytest.fixture(scope="module")

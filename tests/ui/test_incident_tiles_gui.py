@@ -14,9 +14,8 @@ pytest.importorskip("PySide6.QtWebEngineWidgets")
 from console.views.labels import SEVERITY_COLOR
 from tests.frames_factory import event
 from tests.ui.map_world import map_world, put
-from tests.ui.page_js import js_value
+from tests.ui.page_js import MAP_VAR, js_value
 
-MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
 SPOT = (31.1500, 121.6500)  # 浦东, away from every district's label
 
 

@@ -13,9 +13,9 @@ from PySide6.QtGui import QColor
 from console.model.city_state import CityState
 from console.model.clock import Clock
 from console.ui.map_bridge import CityMapView
+from tests.ui.page_js import MAP_VAR
 from tests.ui.page_js import js_value as js
 
-MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
 BLUE = QColor("#3e8cf7")  # a blue incident's disc (city_map.js SEV_COLOR): nothing else on this map is that blue
 DISC_UNDER, BADGE_UNDER = "崇明区", "金山区"  # outer districts, with room around their names
 

@@ -18,9 +18,9 @@ from console.model.clock import Clock
 from console.simulator.sample_shift import simulate_shift
 from console.ui.map_bridge import CityMapView
 from console.views.map_page import MapOptions
+from tests.ui.page_js import MAP_VAR
 from tests.ui.page_js import js_value as js
 
-MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
 SIDE = 90  # SIDE x SIDE grid cells of 48 vertices each: the read's length grows with the file's size
 BOW_TIE = 17  # this cell is a self-intersecting bow tie (repaired and kept), the next one a line (skipped)
 

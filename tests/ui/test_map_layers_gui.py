@@ -14,10 +14,10 @@ from console.model.clock import Clock
 from console.simulator.sample_shift import simulate_shift
 from console.ui.map_bridge import CityMapView
 from console.views.map_page import MapOptions
+from tests.ui.page_js import MAP_VAR
 from tests.ui.page_js import js_value as js
 
 XUHUI = "310104"
-MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
 HOSTILE = '<img src=x onerror="document.title=\'pwned\'"><script>document.title="pwned"</script>&amp;'
 
 

@@ -17,9 +17,7 @@ from console.views.labels import SEVERITY_ZH, UNIT_STATE_ZH
 from console.views.map_page import MapOptions
 from tests.frames_factory import event
 from tests.ui.map_world import map_world, put
-from tests.ui.page_js import js_value
-
-MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
+from tests.ui.page_js import MAP_VAR, js_value
 
 
 def spot(i):

@@ -3,14 +3,14 @@
   the picture a full re-projection and redraw makes;
 - the crowd heat, drawn at half resolution, spans the whole map and its heat sits where its points are."""
 
+import json
+
 import pytest
 
 pytest.importorskip("PySide6.QtWebEngineWidgets")
 
 from tests.ui.map_world import map_world
-from tests.ui.page_js import js_value
-
-MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
+from tests.ui.page_js import MAP_VAR, js_value
 
 # every canvas of a Leaflet renderer (the vector layers' panes), as a hash of its pixels
 CANVAS_HASHES = f"""(function(){{var m={MAP_VAR}, out=[];
@@ -22,14 +22,14 @@ CANVAS_HASHES = f"""(function(){{var m={MAP_VAR}, out=[];
 
 
 def test_a_jump_to_a_new_zoom_projects_each_canvas_path_once_and_draws_the_same_picture(qtbot):
-    # a zoom under 11, where the city view shows no street cells: none joins the map during the jump
-    # (a path added is projected as it joins, besides)
     _, view = map_world(qtbot)
     before = js_value(qtbot, view, CANVAS_HASHES)
     projected = js_value(qtbot, view, f"""(function(){{var m={MAP_VAR}, n=0, paths=0;
       var poly=L.Polyline.prototype._project, dot=L.CircleMarker.prototype._project;
       L.Polyline.prototype._project=function(){{n++; return poly.apply(this, arguments);}};
       L.CircleMarker.prototype._project=function(){{n++; return dot.apply(this, arguments);}};
+      /* a zoom under 11, where the city's view shows no street cells: no path joins the map in the jump
+         (one that joins is projected as it joins, besides) */
       try {{ m.setView([31.20, 121.45], m.getZoom() === 10 ? 9.5 : 10, {{animate: false}}); }}
       finally {{ L.Polyline.prototype._project=poly; L.CircleMarker.prototype._project=dot; }}
       m.eachLayer(function(l){{ if (l instanceof L.Canvas) paths += Object.keys(l._layers).length; }});
@@ -59,8 +59,6 @@ HEAT = f"""(function(){{var m={MAP_VAR}, c=document.querySelector('canvas.leafle
 
 
 def test_the_heat_is_drawn_at_half_resolution_over_the_whole_map_where_its_points_are(qtbot):
-    import json
-
     _, view = map_world(qtbot)
     # a crowd in the south-east of the city (right and low on the map), nothing in the north-west
     assert js_value(qtbot, view, "cityops.setHeat(" + json.dumps([[31.10, 121.70, 1.0]] * 20) + ")") == 20

@@ -18,9 +18,8 @@ from console.simulator.sample_shift import simulate_shift
 from console.ui.main_window import MainWindow
 from console.ui.map_bridge import CityMapView
 from console.views.labels import UNIT_GLYPH_ZH, UNIT_STATE_COLOR
-from tests.ui.page_js import js_value
+from tests.ui.page_js import MAP_VAR, js_value
 
-MAP_VAR = "window[Object.keys(window).find(function(k){return k.indexOf('map_')===0 && window[k].getZoom;})]"
 HOSTILE = '<img src=x onerror="document.title=\'pwned\'">救援车'
 
 
