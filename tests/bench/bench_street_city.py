@@ -230,10 +230,7 @@ def run(minutes: float, warmup_s: float, scope: str, per_street: int, max_series
         # which side of the drill sets its time: the board drawn (this thread) or the page's answer
         drill_board.append(time.perf_counter() - t0)
         drill_queued.append(runqueue_wait_s() - q0)
-        answered = asyncio.get_running_loop().create_future()
-        win.map.page().runJavaScript("cityops.viewState().code",
-                                     lambda v: answered.done() or answered.set_result(v))
-        got = await asyncio.wait_for(answered, 10)
+        got = await page_js("cityops.viewState().code")
         dt = time.perf_counter() - t0
         assert got == code, (got, code)
         return dt
