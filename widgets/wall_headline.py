@@ -1,9 +1,10 @@
-"""The wall's headline row: a few of the city's vital signs, each a big number in its status colour,
-its name, and where it comes from. Old data is never shown as if live: the number greys and says so."""
+"""The wall's headline: a few of the city's vital signs, each a big number in its status colour, its
+name, and where it comes from, in a grid of tiles (two rows beside the map on the wall). Old data is never
+shown as if live: the number greys and says so."""
 
 from __future__ import annotations
 
-from PySide6.QtWidgets import QFrame, QHBoxLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QFrame, QGridLayout, QVBoxLayout, QWidget
 
 from console.feed.protocol import Status
 from console.views.labels import STATUS_COLOR
@@ -63,27 +64,37 @@ class WallHeadline(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.tiles: list[HeadlineTile] = []
-        lay = QHBoxLayout(self)
+        lay = QGridLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self._px = (11, 13, 28, 8)
+        self._cols = 1
         # the line against the typical day takes its room only once the site has typical days: kept
         # empty until then, it took a line from the map at every size (at 4K, a sixth of the map's height)
         self._usual_line = False
 
     def set_px(self, small: int, body: int, value: int, pad: int) -> None:
         self._px = (small, body, value, pad)
-        self.layout().setSpacing(pad)
+        self.layout().setHorizontalSpacing(pad)
+        self.layout().setVerticalSpacing(pad)
         for t in self.tiles:
             t.set_px(*self._px)
         self.setFixedHeight(self._height())
 
-    def _height(self) -> int:
-        if not self.tiles:
+    def height_for(self, rows: int) -> int:
+        """How high `rows` rows of tiles are at the sizes set, each as high as one tile's lines."""
+        if rows <= 0:
             return 0
-        t = self.tiles[0]
+        t = self.tiles[0] if self.tiles else HeadlineTile()
+        if not self.tiles:
+            t.set_px(*self._px)
         m = t.layout().contentsMargins()
         lines = [t.title, t.value, t.sub, t.place] + ([t.usual] if self._usual_line else [])
-        return sum(w.height() for w in lines) + (len(lines) - 1) * t.layout().spacing() + m.top() + m.bottom()
+        tile = sum(w.height() for w in lines) + (len(lines) - 1) * t.layout().spacing() + m.top() + m.bottom()
+        return rows * tile + (rows - 1) * self.layout().verticalSpacing()
+
+    def _height(self) -> int:
+        shown = sum(1 for t in self.tiles if not t.isHidden())
+        return self.height_for(-(-shown // self._cols))
 
     def set_usual_line(self, on: bool) -> None:
         """Give every tile its line against the typical day (the site has typical days), or none: held
@@ -94,14 +105,20 @@ class WallHeadline(QWidget):
                 t.usual.setVisible(on)
             self.setFixedHeight(self._height())
 
-    def set_count(self, n: int) -> None:
+    def set_count(self, n: int, cols: int | None = None) -> None:
+        """Show `n` tiles, `cols` to a row (all in one row when not given), filled row by row."""
+        self._cols = max(1, cols if cols else n)
+        lay = self.layout()
         while len(self.tiles) < n:
             t = HeadlineTile()
             t.set_px(*self._px)
             t.usual.setVisible(self._usual_line)
             self.tiles.append(t)
-            self.layout().addWidget(t, 1)
         for i, t in enumerate(self.tiles):
+            lay.removeWidget(t)
+            if i < n:
+                lay.addWidget(t, i // self._cols, i % self._cols)
             t.setVisible(i < n)
+        for c in range(max(lay.columnCount(), self._cols)):
+            lay.setColumnStretch(c, 1 if c < self._cols else 0)  # equal tiles; a column left over takes no room
         self.setFixedHeight(self._height())
-

@@ -78,6 +78,11 @@ class WallIncidentList(QWidget):
         free = self.height() - self.header.height() - spacing
         return max(1, free // (self._row_h + spacing))
 
+    def min_height(self, rows: int) -> int:
+        """The height that holds the header and `rows` rows."""
+        spacing = self.layout().spacing()
+        return self.header.height() + spacing + rows * (self._row_h + spacing)
+
     def show_rows(self, header: str, rows: list[WallRow], empty_text: str) -> None:
         self.header.setText(header)
         rows = rows[:self.capacity()]

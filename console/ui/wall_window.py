@@ -49,6 +49,8 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 # body-text lines stacked top to bottom (line height included by wall_scale): two banners, the top
 # line, the headline (caption, number, place), the list's header and three incidents of two lines
 ROWS_NEEDED = 14.0
+MAP_SHARE = 42  # percent of the width: the map's column; the headline and the list share the rest
+LIST_ROWS_MIN = 2  # the incident list keeps room for this many rows before the headline takes a second row
 DEFAULT_DIAGONAL_IN = 55.0  # when the panel does not say how big it is
 
 
@@ -94,6 +96,7 @@ class WallWindow(QWidget):
         self.emergency_text = ""
         self.emergency_regions: tuple[str, ...] = ()
         self._specs = []
+        self._headline_rows = 2
         self.scale: WallScale | None = None
 
         # its own colours: a wall may run in a process without the workstation's style sheet
@@ -114,17 +117,25 @@ class WallWindow(QWidget):
             map_widget.setMinimumSize(0, 0)
         self.rollup_line = FitLabel(12, TEXT, bold=True)
         self.rollup_line.setObjectName("wallRollup")
+        # the map first: it takes the whole height below the top bar, beside the headline's two rows of
+        # tiles and the incident list. Below a headline row across the screen it was a short, wide box
+        # (1760x660 at 4K) where the city, taller than wide, filled a third and the names outgrew it
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.rollup_line)
         left.addWidget(map_widget if map_widget is not None else QWidget(), 1)
         self._left = left
+        right = QVBoxLayout()
+        right.setContentsMargins(0, 0, 0, 0)
+        right.addWidget(self.headline)
+        right.addWidget(self.incidents, 1)
+        self._right = right
         body = QHBoxLayout()
-        body.addLayout(left, 62)
-        body.addWidget(self.incidents, 38)
+        body.addLayout(left, MAP_SHARE)
+        body.addLayout(right, 100 - MAP_SHARE)
         self._body = body
         lay = QVBoxLayout(self)
-        for w in (self.banner_emergency, self.banner_data, self.top, self.headline):
+        for w in (self.banner_emergency, self.banner_data, self.top):
             lay.addWidget(w)
         lay.addLayout(body, 1)
         if map_widget is not None:
@@ -198,6 +209,7 @@ class WallWindow(QWidget):
         self.incidents.set_px(s.small_px, s.body_px, s.pad_px)
         self.rollup_line.set_px(s.small_px)
         self._left.setSpacing(max(2, s.pad_px // 2))
+        self._right.setSpacing(s.pad_px)
         self.layout().setContentsMargins(s.pad_px, s.pad_px, s.pad_px, s.pad_px)
         self.layout().setSpacing(s.pad_px)
         self._body.setSpacing(s.pad_px)
@@ -217,15 +229,31 @@ class WallWindow(QWidget):
     def view(self) -> WallView:
         return self.config.emergency_view if self.emergency_text else self.carousel.current
 
-    def headline_capacity(self) -> int:
-        """Tiles that fit across: a caption of about eight characters each at the caption size."""
+    def headline_columns(self) -> int:
+        """Tiles that fit across the headline's column: a caption of about eight characters each."""
         if self.scale is None:
-            return 6
-        return max(3, int((self.width() - 2 * self.scale.pad_px) / (8.5 * self.scale.small_px)))
+            return 3
+        column = (self.width() - 3 * self.scale.pad_px) * (100 - MAP_SHARE) / 100
+        return max(1, int(column / (8.5 * self.scale.small_px)))
+
+    def headline_rows(self) -> int:
+        """Two rows of tiles where the right column then still holds the list's first rows, else one:
+        a banner up, or each tile's line against the typical day, can take the second row's room."""
+        if self.scale is None:
+            return 2
+        pad = self.scale.pad_px
+        above = [w for w in (self.banner_emergency, self.banner_data, self.top) if not w.isHidden()]
+        room = self.height() - 2 * pad - sum(w.height() for w in above) - len(above) * pad
+        return 2 if self.headline.height_for(2) + pad + self.incidents.min_height(LIST_ROWS_MIN) <= room else 1
+
+    def headline_capacity(self) -> int:
+        return self.headline_rows() * self.headline_columns()
 
     def show_view(self, view: WallView) -> None:
-        self._specs = headline_specs(self.board, self.state, view, self.scope)[:self.headline_capacity()]
-        self.headline.set_count(len(self._specs))
+        self._headline_rows = rows = self.headline_rows()
+        self._specs = headline_specs(self.board, self.state, view, self.scope)[:rows * self.headline_columns()]
+        n = len(self._specs)
+        self.headline.set_count(n, min(self.headline_columns(), -(-n // rows)))
         if self.map is not None and hasattr(self.map, "set_view"):
             self.map.set_view(view.region or self.scope)  # a district's outline with its streets' points
             self.map.focus_districts(list(self.emergency_regions) if self.emergency_text else [])
@@ -272,6 +300,9 @@ class WallWindow(QWidget):
         fresh = self._freshness(now)
         usual = self.board.usual  # a session always has one; its profiles come once typical days exist
         self.headline.set_usual_line(usual is not None and usual.profiles is not None)
+        if self.headline_rows() != self._headline_rows:
+            self.show_view(self.view)  # the tiles' new line leaves the list too little room, or more
+            return
         for spec, tile in zip(self._specs, self.headline.tiles, strict=False):
             d = self.board.data(spec.key, now)
             stale = d.stale or fresh.loud
@@ -323,6 +354,9 @@ class WallWindow(QWidget):
             else:
                 text = _t("数据已 {0} 未更新（最后 {1}）· 画面不是实时").format(age or "—", _hhmmss(f.newest_ts))
             self.banner_data.show_message(f.level, text)
+        if self.headline_rows() != self._headline_rows:
+            self.show_view(self.view)  # a banner came or went: the headline's second row follows the room
+            return
         self.refresh_incidents()  # ages tick; the list is tens of rows, cheap once a second
 
     # ---------------------------------------------------------------- checks and pictures
