@@ -1,6 +1,7 @@
 """The map's pictures in docs/, written by the console itself (`--screenshot`) on the built-in simulated
 city: the city and a district (浦东新区: its streets' cells and the Huangpu) on the workstation at
-1920×1080, and both on the wall at 3840×2160.
+1920×1080, both on the wall at 3840×2160, and the whole wall at 1920×1080 (README's wall picture), the walls
+as on a 65-inch panel (an offscreen screen reports no real size).
 
     QT_QPA_PLATFORM=offscreen .venv/bin/python tools/shot_map.py [--seconds 25] [--out docs]
 """
@@ -18,8 +19,9 @@ ROOT = Path(__file__).resolve().parent.parent
 SHOTS = {  # file -> the cityops command line that writes it
     "map-city.png": ["demo"],
     "map-district.png": ["demo", "--scope", "310115"],
-    "map-wall-4k.png": ["wall", "--wall-size", "3840x2160"],
-    "map-district-wall-4k.png": ["wall", "--scope", "310115", "--wall-size", "3840x2160"],
+    "map-wall-4k.png": ["wall", "--wall-size", "3840x2160", "--wall-diagonal", "65"],
+    "map-district-wall-4k.png": ["wall", "--scope", "310115", "--wall-size", "3840x2160", "--wall-diagonal", "65"],
+    "wall.png": ["wall", "--wall-size", "1920x1080", "--wall-diagonal", "65"],
 }
 
 
