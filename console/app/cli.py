@@ -119,6 +119,8 @@ def _add_view_args(p: argparse.ArgumentParser) -> None:
                    help="views the carousel shows, from resources/config/wall.json (default: all)")
     w.add_argument("--wall-dwell", type=float, default=None, metavar="S", help="seconds per view")
     w.add_argument("--no-carousel", action="store_true", help="stay on the first view")
+    w.add_argument("--wall-renew-min", type=float, default=30.0, metavar="M",
+                   help="a new map page, in a new page process, every M minutes (0: never); default 30")
     w.add_argument("--wall-size", default=None, metavar="WxH", help="a window of this size instead of full screen")
 
 

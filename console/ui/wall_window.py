@@ -14,7 +14,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication
-from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QSizePolicy, QStackedLayout, QVBoxLayout, QWidget
 
 from console.feed.protocol import Level, Severity, Status
 from console.feed.source import Source
@@ -50,6 +50,8 @@ SHANGHAI = dt.timezone(dt.timedelta(hours=8))
 # line, the headline (caption, number, place), the list's header and three incidents of two lines
 ROWS_NEEDED = 14.0
 MAP_SHARE = 42  # percent of the width: the map's column; the headline and the list share the rest
+RENEW_SETTLE_MS = 3000  # a renewed map page draws this long after it is ready before it is shown
+RENEW_GIVE_UP_MS = 120_000  # ... and is dropped if it is not ready in this long
 LIST_ROWS_MIN = 2  # the incident list keeps room for this many rows before the headline takes a second row
 DEFAULT_DIAGONAL_IN = 55.0  # when the panel does not say how big it is
 
@@ -72,6 +74,7 @@ class WallOptions:
     rotate: bool = True
     windowed: bool = False  # tests and screenshots: a plain window ...
     size: tuple[int, int] | None = None  # ... of this size
+    renew_map_min: float = 30.0  # a new map page (and page process) this often; 0: never
 
 
 def _hhmmss(ts: float | None) -> str:
@@ -112,9 +115,13 @@ class WallWindow(QWidget):
         self.map = map_widget
         # the list and the map take what height is left (never pushing the window past the screen)
         self.incidents.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
-        if map_widget is not None:
-            map_widget.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
-            map_widget.setMinimumSize(0, 0)
+        # the map's place holds the map on show and, while a renewed page loads, the new one under it
+        self._map_slot = QWidget()
+        self._map_slot.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        self._map_slot.setMinimumSize(0, 0)
+        self._map_stack = QStackedLayout(self._map_slot)
+        self._map_stack.setStackingMode(QStackedLayout.StackingMode.StackAll)
+        self._renewing: QWidget | None = None
         self.rollup_line = FitLabel(12, TEXT, bold=True)
         self.rollup_line.setObjectName("wallRollup")
         # the map first: it takes the whole height below the top bar, beside the headline's two rows of
@@ -123,7 +130,7 @@ class WallWindow(QWidget):
         left = QVBoxLayout()
         left.setContentsMargins(0, 0, 0, 0)
         left.addWidget(self.rollup_line)
-        left.addWidget(map_widget if map_widget is not None else QWidget(), 1)
+        left.addWidget(self._map_slot, 1)
         self._left = left
         right = QVBoxLayout()
         right.setContentsMargins(0, 0, 0, 0)
@@ -139,12 +146,7 @@ class WallWindow(QWidget):
             lay.addWidget(w)
         lay.addLayout(body, 1)
         if map_widget is not None:
-            if hasattr(map_widget, "set_wall_mode"):
-                map_widget.set_wall_mode(True)
-            if hasattr(map_widget, "set_area"):
-                map_widget.set_area(scope)  # the wall's area's incidents only
-            map_widget.setCursor(Qt.CursorShape.BlankCursor)
-            map_widget.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+            self._adopt_map(map_widget)
 
         bridge.changed.connect(self._on_changes)
         bridge.second.connect(self.refresh_status)
@@ -154,7 +156,68 @@ class WallWindow(QWidget):
         self._tick.setInterval(250)
         self._tick.timeout.connect(self._advance)
         self._tick.start()
+        # Chromium's page process grows over hours of markers coming and going (docs/benchmarks.md, the
+        # soak), in its own native memory, not in anything the page holds: a wall left for days is given
+        # a new page, in a new process, swapped in when it has drawn, with no blank between
+        self._renew_timer = QTimer(self)
+        self._renew_timer.timeout.connect(self.renew_map)
+        if self.options.renew_map_min > 0 and map_widget is not None and hasattr(map_widget, "twin"):
+            self._renew_timer.start(int(self.options.renew_map_min * 60_000))
         self.show_view(self.carousel.current)
+
+    # ---------------------------------------------------------------- the map's page, renewed
+    def _adopt_map(self, m: QWidget) -> None:
+        """Make `m` the wall's kind of map (no controls, the wall's area, no cursor) in the map's place."""
+        m.setSizePolicy(QSizePolicy.Policy.Preferred, QSizePolicy.Policy.Ignored)
+        m.setMinimumSize(0, 0)
+        if hasattr(m, "set_wall_mode"):
+            m.set_wall_mode(True)
+        if hasattr(m, "set_area"):
+            m.set_area(self.scope)  # the wall's area's incidents only
+        m.setCursor(Qt.CursorShape.BlankCursor)
+        m.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        self._map_stack.addWidget(m)
+
+    def _maps(self) -> list[QWidget]:
+        """The map on show and a renewed page loading under it: both kept current."""
+        return [m for m in (self.map, self._renewing) if m is not None]
+
+    def renew_map(self) -> None:
+        """Build the map's page again in a new page process, under the one on show; it takes its place
+        once it has drawn the whole picture (`_swap_map`), and the old page and its process go."""
+        if self.map is None or not hasattr(self.map, "twin") or self._renewing is not None:
+            return
+        new = self.map.twin()
+        self._renewing = new
+        self._adopt_map(new)
+        self._map_stack.setCurrentWidget(self.map)  # the old page stays on top while the new one loads
+        new.setZoomFactor(self.map.zoomFactor())
+        new.set_view(self.view.region or self.scope)
+        new.focus_districts(list(self.emergency_regions) if self.emergency_text else [])
+        # ready: the page has its picture sent; a few seconds more for its markers, names and heat to draw
+        new.ready.connect(lambda: QTimer.singleShot(RENEW_SETTLE_MS, lambda: self._swap_map(new)))
+        QTimer.singleShot(RENEW_GIVE_UP_MS, lambda: self._give_up_renewal(new))
+
+    def _swap_map(self, new: QWidget) -> None:
+        if self._renewing is not new:
+            return
+        old, self.map, self._renewing = self.map, new, None
+        self._map_stack.setCurrentWidget(new)
+        self._map_stack.removeWidget(old)
+        old.hide()
+        old.deleteLater()  # the page and its profile with it: Chromium ends the page's process
+        log.info("wall map renewed: a new page process")
+
+    def _give_up_renewal(self, new: QWidget) -> None:
+        """A new page that never became ready (its process failed to start): dropped, the map kept."""
+        if self._renewing is not new:
+            return
+        self._renewing = None
+        self._map_stack.removeWidget(new)
+        new.hide()
+        new.deleteLater()
+        log.warning("wall map: a renewed page was not ready in %d s; the map on show is kept",
+                    RENEW_GIVE_UP_MS // 1000)
 
     # ---------------------------------------------------------------- placement and scale
     def target_geometry(self):
@@ -213,9 +276,10 @@ class WallWindow(QWidget):
         self.layout().setContentsMargins(s.pad_px, s.pad_px, s.pad_px, s.pad_px)
         self.layout().setSpacing(s.pad_px)
         self._body.setSpacing(s.pad_px)
-        if self.map is not None and hasattr(self.map, "setZoomFactor"):
-            # the map's labels and markers grow with the wall's text (Chromium allows 0.25–5)
-            self.map.setZoomFactor(max(1.0, min(5.0, s.body_px / 22.0)))
+        for m in self._maps():
+            if hasattr(m, "setZoomFactor"):
+                # the map's labels and markers grow with the wall's text (Chromium allows 0.25–5)
+                m.setZoomFactor(max(1.0, min(5.0, s.body_px / 22.0)))
         self._specs = self._specs[:self.headline_capacity()]
         self.show_view(self.view)
 
@@ -254,9 +318,10 @@ class WallWindow(QWidget):
         self._specs = headline_specs(self.board, self.state, view, self.scope)[:rows * self.headline_columns()]
         n = len(self._specs)
         self.headline.set_count(n, min(self.headline_columns(), -(-n // rows)))
-        if self.map is not None and hasattr(self.map, "set_view"):
-            self.map.set_view(view.region or self.scope)  # a district's outline with its streets' points
-            self.map.focus_districts(list(self.emergency_regions) if self.emergency_text else [])
+        for m in self._maps():
+            if hasattr(m, "set_view"):
+                m.set_view(view.region or self.scope)  # a district's outline with its streets' points
+                m.focus_districts(list(self.emergency_regions) if self.emergency_text else [])
         self.refresh_all()
 
     def _advance(self) -> None:
@@ -278,10 +343,11 @@ class WallWindow(QWidget):
 
     # ---------------------------------------------------------------- data
     def _on_changes(self, ch: Changes) -> None:
-        if self.map is not None and hasattr(self.map, "apply_changes"):
-            if ch.reset:
-                self.map.reload()
-            self.map.apply_changes(ch)
+        for m in self._maps():  # a renewed page loading under the map is kept as current as the map
+            if hasattr(m, "apply_changes"):
+                if ch.reset:
+                    m.reload()
+                m.apply_changes(ch)
         if ch.catalog or ch.reset or (len(ch.series) and not self._specs):
             self.show_view(self.view)  # new series: the headline may have more to show
             return

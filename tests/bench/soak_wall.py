@@ -237,6 +237,8 @@ def main() -> int:
         "outage_max_age_s": max((r["age_s"] or 0 for r in during_outage), default=None),
         "live_again_after_outage": bool(after_outage) and all(r["freshness"] == "live" for r in after_outage[1:]),
         "modal_dialogs_seen": any(r["modal"] for r in samples),
+        # the wall gives its map a new page (and page process) every --wall-renew-min minutes: how many
+        "map_renewals": (a.out / "wall.log").read_text(errors="replace").count("wall map renewed"),
         "screenshot": str(a.out / "wall-end.png"),
     }
     (a.out / "summary.json").write_text(json.dumps({"summary": summary, "samples": samples}, indent=1))

@@ -280,3 +280,34 @@ def test_the_city_fills_the_wall_map_beside_the_headline(qtbot, shift, size):
     assert north_south >= 0.6 * wall.height(), (north_south, wall.height(), g)
     tiles = [t for t in wall.headline.tiles if not t.isHidden()]
     assert len(tiles) >= 3 and wall.incidents.capacity() >= 2  # the vital signs and the list keep their room
+
+
+def test_the_wall_renews_its_map_page_in_a_new_process_with_no_gap(qtbot, shift):
+    """A wall left for days is given a new map page in a new page process (Chromium's page process grows
+    in its own memory over hours of markers coming and going): the old page stays on show until the new
+    one has drawn the same incidents, then the old page and its process are gone."""
+    state, _, _ = shift
+    wall, _, _, _ = make_wall(qtbot, shift, (1920, 1080))
+    old = wall.map
+    shown = sum(1 for e in state.incidents.open.values() if e.location is not None)
+    qtbot.waitUntil(lambda: js_value(qtbot, old, "cityops.count()") == shown, timeout=10_000)
+    old_pid = old.page().renderProcessPid()
+    assert shown and old_pid > 0
+    wall.renew_map()
+    new = wall._renewing
+    assert new is not None and wall.map is old  # the old page is on show while the new one loads
+    qtbot.waitUntil(lambda: new.is_ready, timeout=30_000)
+    assert wall.map is old and wall._map_stack.currentWidget() is old
+    qtbot.waitUntil(lambda: wall.map is new, timeout=10_000)
+    assert wall._map_stack.currentWidget() is new and new.isVisible()
+    assert new.page().renderProcessPid() not in (0, old_pid)  # a process of its own
+    assert js_value(qtbot, new, "cityops.count()") == shown
+    assert js_value(qtbot, new, "!!document.querySelector('.cityops-wall')")  # the wall's page: no controls
+
+    def gone(pid: int) -> bool:
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            return True
+        return stat.rsplit(")", 1)[1].split()[0] == "Z"  # ended, not yet reaped
+    qtbot.waitUntil(lambda: gone(old_pid), timeout=15_000)

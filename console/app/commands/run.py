@@ -135,7 +135,7 @@ def wall_options(args: argparse.Namespace):
             raise SystemExit(f"cityops: --wall-size wants WIDTHxHEIGHT (3840x2160), not {args.wall_size!r}") from None
     return WallOptions(screen=args.wall_screen, span=args.wall_span, width_mm=args.wall_width_mm,
                        diagonal_in=args.wall_diagonal, distance_m=args.wall_distance, rotate=not args.no_carousel,
-                       size=size)
+                       size=size, renew_map_min=args.wall_renew_min)
 
 
 def console(args: argparse.Namespace, cfg: Config, feeds: list[FeedConfig]) -> int:
