@@ -234,7 +234,9 @@ def run(n: int, seconds: float, warmup: float, sort_rounds: int = 19, filter_rou
         "full_collections_ms": full,
         "updates_per_s": round((sent[0] - s0) / dt),
         **stall_figures(ticks, dt),
+        "apply_changes_ms_p50": round(float(np.percentile(apply_ms, 50)), 2) if apply_ms else None,
         "apply_changes_ms_p99": round(float(np.percentile(apply_ms, 99)), 1) if apply_ms else None,
+        "apply_changes_calls": len(apply_ms),
         "cpu_percent": round((time.process_time() - c0) / dt * 100),
         "rows_after": model.rowCount(),
     })
