@@ -31,7 +31,7 @@ from console.ui.i18n import is_english
 from console.ui.map_units import MapUnits
 from console.views.area_rollup import street_points
 from console.views.labels import SEVERITY_ZH, STATE_ZH, STATUS_COLOR, STATUS_ZH
-from console.views.map_page import MapOptions, build_page, layer_json, log_problems, start_site_layers
+from console.views.map_page import MapOptions, build_page, js_literal, layer_json, log_problems, start_site_layers
 
 log = logging.getLogger(__name__)
 CROWD_INDICATOR = "crowd.density"
@@ -182,7 +182,7 @@ class CityMapView(QWebEngineView):
     # ---------------------------------------------------------------- console -> page
     def js(self, call: str, payload, callback=None) -> None:
         """Call `cityops.<call>(payload)`; payload goes as JSON, which is also a safe JS literal."""
-        script = f"window.cityops && cityops.ready && cityops.{call}({json.dumps(payload, ensure_ascii=False)})"
+        script = f"window.cityops && cityops.ready && cityops.{call}({js_literal(payload)})"
         self.diffs_sent += 1
         if callback is None:
             self._page.runJavaScript(script)
@@ -263,7 +263,7 @@ class CityMapView(QWebEngineView):
         """Call `cityopsGis.<call>(payload)` (resources/map/gis_layers.js), as js() calls cityops."""
         self.diffs_sent += 1
         self._page.runJavaScript(f"window.cityopsGis && cityopsGis.ready && "
-                                 f"cityopsGis.{call}({json.dumps(payload, ensure_ascii=False)})")
+                                 f"cityopsGis.{call}({js_literal(payload)})")
 
     def _send_view(self, answered: Callable[[object], None] | None = None) -> None:
         code = self._view

@@ -4,7 +4,7 @@ when configured."""
 import json
 
 from console.resources import resource
-from console.views.map_page import MapOptions, build_page, check_offline
+from console.views.map_page import MapOptions, build_page, check_offline, js_literal
 
 
 def test_page_references_only_local_files(tmp_path):
@@ -43,3 +43,19 @@ def test_boundaries_are_the_sixteen_real_districts():
         c = districts[code]["centroid"]
         assert min(lat) - 0.1 < c[0] < max(lat) + 0.1 and min(lon) - 0.1 < c[1] < max(lon) + 0.1, code
     assert (resource("shanghai", "LICENSE-boundaries.md")).exists()
+
+
+def test_what_the_console_sends_the_page_reads_back_as_sent_whatever_the_text():
+    """Every call into the page carries its payload as a JS literal: hostile titles (quotes, backslashes,
+    a closing script tag, the two line separators JS once refused in strings, control characters, CJK
+    and emoji) come back as the same text; numbers as numbers, keys as strings, NaN as null."""
+    hostile = "引号\" 反斜杠\\ </script><img src=x onerror=alert(1)> \u2028\u2029 \x00\x1f\t 🚒 ${x} `tpl`"
+    payload = {"id": "E1", "title": hostile, "lat": 31.2304, "lon": 121.4737, "n": 3, "ok": True, "none": None,
+               "list": [hostile, 1.5, -0.0], "nested": {"t": hostile}, 7: "int key", "nan": float("nan")}
+    text = js_literal(payload)
+    assert "\n" not in text and "\u2028" not in text  # one line of script, whatever the title
+    back = json.loads(text)
+    assert back["title"] == back["list"][0] == back["nested"]["t"] == hostile
+    assert back["lat"] == 31.2304 and back["n"] == 3 and back["ok"] is True and back["none"] is None
+    assert back["7"] == "int key" and back["nan"] is None
+
