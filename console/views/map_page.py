@@ -202,10 +202,9 @@ def check_offline(page: Path, allowed_prefixes: tuple[str, ...] = ()) -> list[st
 
 
 def js_literal(payload) -> str:
-    """`payload` as JSON, which is also a safe JS literal (non-finite numbers become null). orjson: in the
-    map benchmark's calls (the first 10,000 markers in pieces of 1,000, then 200 changed a second, titles
-    in Chinese) the json module took 5.8 ms of the GUI thread a call (ensure_ascii=False is its slow path),
-    orjson 1.3 ms."""
+    """`payload` as JSON, which is also a safe JS literal (non-finite numbers become null). orjson: the map
+    scenario's incident markers (62 KB a call, titles in Chinese) took the json module 2.7–3.3 ms of the
+    GUI thread a call (ensure_ascii=False is its slow path), orjson 0.8–1.0 (tests/bench/probe_map_turn.py)."""
     text = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
     # JSON leaves U+2028/U+2029 raw; a JS engine before ES2019 ended the line there: said as escapes
     return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
