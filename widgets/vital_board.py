@@ -17,7 +17,7 @@ import time
 import numpy as np
 import pyqtgraph.functions as pgfn
 from PySide6.QtCore import QEvent, QPointF, QRect, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPixmap
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPen, QPixmap, QRegion
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
 from console.feed.protocol import Status
@@ -77,7 +77,7 @@ class VitalBoard(QWidget):
         self._slicer.setInterval(0)
         self._slicer.timeout.connect(self._render_slice)
         self._slice_s = 0.008
-        self._slice_dirty = QRect()  # what the slices so far rendered, painted when they are done
+        self._slice_dirty = QRegion()  # what the slices so far rendered, painted when they are done
 
     # ---------------------------------------------------------------- content
     def set_tiles(self, specs: list[TileSpec], provider, domain_title=None, keep: bool = True) -> None:
@@ -130,7 +130,7 @@ class VitalBoard(QWidget):
         if not todo:
             return 0
         t0, limit = time.perf_counter(), self.time_budget_s if time_budget_s is None else time_budget_s
-        dirty, done = QRect(), set()
+        dirty, done = QRegion(), set()  # the tiles' own rects: their bounding box was most of the board
         for key in todo:
             if done and time.perf_counter() - t0 > limit:
                 break  # the rest on the next tick
@@ -143,12 +143,12 @@ class VitalBoard(QWidget):
             self._cache[key] = self._render(spec, data)
             self._rendered_at[key] = now
             self.renders += 1
-            dirty = dirty.united(rect)
+            dirty += rect
         for k in done:
             del self._pending[k]
         if self._slicer.isActive():  # a view drawn in slices is painted once, when the last is rendered
-            self._slice_dirty = self._slice_dirty.united(dirty)
-        elif not dirty.isNull():
+            self._slice_dirty += dirty
+        elif not dirty.isEmpty():
             self.update(dirty)
         return len(done)
 
@@ -168,13 +168,13 @@ class VitalBoard(QWidget):
         answers) waits more than a slice."""
         self._slice_s = slice_s
         if not self._slicer.isActive():
-            self._slice_dirty = QRect()
+            self._slice_dirty = QRegion()
             self._slicer.start()
 
     def _render_slice(self) -> None:
         if not self.render_pending(budget=len(self._specs) or 1, time_budget_s=self._slice_s):
             self._slicer.stop()
-            if not self._slice_dirty.isNull():
+            if not self._slice_dirty.isEmpty():
                 self.update(self._slice_dirty)
             self.viewDrawn.emit()
 
@@ -227,17 +227,19 @@ class VitalBoard(QWidget):
     # ---------------------------------------------------------------- painting
     def paintEvent(self, ev) -> None:
         p = QPainter(self)
-        area = ev.rect()
-        p.fillRect(area, QColor(theme.BG))
+        area = ev.region()  # a few tiles' rects: filled and drawn alone, not the box around them
+        bg = QColor(theme.BG)
+        for r in area:
+            p.fillRect(r, bg)
         p.setPen(QColor(theme.TEXT_DIM))
         f = QFont(self.font())
         f.setBold(True)
         p.setFont(f)
         for rect, title in self._headers:
-            if rect.intersects(area):
+            if area.intersects(rect):
                 p.drawText(rect.adjusted(2, 0, 0, 0), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, title)
         for key, rect in self._rects.items():
-            if not rect.intersects(area):
+            if not area.intersects(rect):
                 continue
             pix = self._cache.get(key)
             if pix is not None:
