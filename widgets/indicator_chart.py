@@ -26,6 +26,7 @@ from console.views.forecast import Forecast
 from console.views.labels import STATUS_COLOR
 from widgets import theme
 from widgets.chart_axes import GridAxis, GridDateAxis, under_the_data
+from widgets.chart_bands import ThresholdBand
 from widgets.fit_label import FitLabel
 from widgets.text import plain_label
 
@@ -121,8 +122,9 @@ class IndicatorChart(QWidget):
             item.setZValue(z)
             self.plot.addItem(item)
         self.usual_fill.hide()
-        self._bands: list[pg.LinearRegionItem] = []  # the bands shown now, taken from the pool in order
-        self._band_pool: list[pg.LinearRegionItem] = []  # kept across redraws: creating them was most of one
+        self._bands: list[ThresholdBand] = []  # the bands shown now, taken from the pool in order
+        self._band_pool: list[ThresholdBand] = []  # kept across redraws: creating them was most of one
+        self.plot.getViewBox().sigXRangeChanged.connect(self._bands_follow_x)
         self._lines: list[pg.InfiniteLine] = []
         self._ts, self._values = np.empty(0), np.empty(0)
         self.marked = False
@@ -314,19 +316,17 @@ class IndicatorChart(QWidget):
         """The next band of this redraw: the pool's next one moved there (a new one when its colour differs)."""
         i = len(self._bands)
         band = self._band_pool[i] if i < len(self._band_pool) else None
-        if band is not None and band.property("bandColor") == color:
-            band.setRegion((min(a, b), max(a, b)))
-            band.show()
-        else:
+        if band is None or band.color != color:
             if band is not None:
                 self.plot.removeItem(band)
-            c = pg.mkColor(color)
-            c.setAlpha(38)
-            band = pg.LinearRegionItem(values=(min(a, b), max(a, b)), orientation="horizontal", movable=False,
-                                       brush=c)
-            band.setProperty("bandColor", color)
-            for line in band.lines:
-                line.setPen(pg.mkPen(color, width=1, style=Qt.PenStyle.DashLine))
-            self.plot.addItem(band)
+            band = ThresholdBand(color)
+            band.set_x_span(*self.plot.getViewBox().viewRange()[0])
+            self.plot.addItem(band, ignoreBounds=True)
             self._band_pool[i:i + 1] = [band]
+        band.set_region(a, b)
+        band.show()
         self._bands.append(band)
+
+    def _bands_follow_x(self, _vb, x_range) -> None:
+        for band in self._band_pool:
+            band.set_x_span(*x_range)

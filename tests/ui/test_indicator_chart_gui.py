@@ -7,15 +7,14 @@ import numpy as np
 
 from console.feed.protocol import Status
 from console.views.labels import STATUS_COLOR
+from widgets.chart_bands import ThresholdBand
 from widgets.indicator_chart import IndicatorChart
 
 
 def shown_bands(chart) -> list[tuple[tuple[float, float], str]]:
     """(region, colour) of every band item drawn on the plot and visible."""
-    import pyqtgraph as pg
-
-    items = [i for i in chart.plot.getPlotItem().items if isinstance(i, pg.LinearRegionItem) and i.isVisible()]
-    return sorted((tuple(round(x, 3) for x in i.getRegion()), i.brush.color().name()) for i in items)
+    items = [i for i in chart.plot.getPlotItem().items if isinstance(i, ThresholdBand) and i.isVisible()]
+    return sorted((tuple(round(x, 3) for x in i.region()), i.brush().color().name()) for i in items)
 
 
 def test_bands_move_disappear_and_come_back_with_the_thresholds(qtbot):
@@ -32,7 +31,7 @@ def test_bands_move_disappear_and_come_back_with_the_thresholds(qtbot):
     assert [(r[1], c) for r, c in shown_bands(chart)] == [(2.0, alarm)]
     chart.show_series("a", "", ts, v, 6.0, 8.0, "above", None)
     assert shown_bands(chart) == first
-    assert len([i for i in chart.plot.getPlotItem().items if type(i).__name__ == "LinearRegionItem"]) <= 2
+    assert len([i for i in chart.plot.getPlotItem().items if isinstance(i, ThresholdBand)]) <= 2
 
 
 def test_the_time_axis_holds_between_steps_and_the_newest_reading_is_always_in_view(qtbot):
@@ -106,3 +105,20 @@ def test_refreshes_within_the_step_copy_the_axes_even_when_others_fill_qts_pixma
         chart.show_series("a", "", ts + step, v, None, None, "above", None)
         chart.plot.viewport().repaint()
     assert painted.count("bottom") <= 2 and painted.count("left") <= 2, painted
+
+
+def test_a_band_spans_the_view_after_the_view_moves(qtbot):
+    """A band is a rect with ends (not pyqtgraph's region, which works out its bounds at every paint):
+    it must still reach across the view after a refresh moves the time range, or a pan or zoom."""
+    chart = IndicatorChart()
+    qtbot.addWidget(chart)
+    ts, v = np.arange(0.0, 3600.0, 10.0), np.full(360, 5.0)
+    chart.show_series("a", "", ts, v, 6.0, 8.0, "above", None)
+    vb = chart.plot.getViewBox()
+    for x0, x1 in ((0.0, 3600.0), (86_400.0, 90_000.0), (-5e5, 5e5)):  # far to the right, then zoomed out
+        vb.setXRange(x0, x1, padding=0)
+        shown = vb.viewRange()[0]
+        for band in (i for i in chart.plot.getPlotItem().items if isinstance(i, ThresholdBand)):
+            r = band.rect()
+            assert r.left() <= shown[0] and r.right() >= shown[1], (band.color, r, shown)
+            assert all(e.line().x1() <= shown[0] and e.line().x2() >= shown[1] for e in band.edges)
