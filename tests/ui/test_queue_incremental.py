@@ -197,7 +197,7 @@ def test_rows_changed_in_place_are_signalled_where_painted_and_read_new_everywhe
     for r in painted:  # what a view showing the first ten rows asks for
         for c in range(len(COLUMNS)):
             model.index(r, c).data()
-    rows = sorted(rng.sample(range(300), 40) + [2, 7])
+    rows = sorted({*rng.sample(range(300), 40), 2, 7})
     ids = {r: model.event_at(r).id for r in rows}
     seen = []
     model.dataChanged.connect(lambda a, b, _roles=(): seen.extend(range(a.row(), b.row() + 1)))
