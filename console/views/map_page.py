@@ -140,8 +140,9 @@ def build_page(out_dir: Path, options: MapOptions | None = None,
     if missing:
         raise FileNotFoundError(f"map assets missing: {missing}")
     # maxZoom on the map itself: folium only gives max_zoom to tile layers, and we may have none. minZoom 6:
-    # a wall's map, zoomed for text read from metres away, has ~450x140 CSS pixels, where the whole city
-    # needs a zoom under 7 (at 7 it was clamped and cut top and bottom)
+    # a wall's map, zoomed for text read from metres away, has few CSS pixels (~450x140 when it sat below the
+    # headline; some 430x470 beside it since), where the whole city may need a zoom under 7 (at 7 it was
+    # clamped and cut top and bottom)
     m = folium.Map(location=SHANGHAI_CENTER, zoom_start=opt.zoom, tiles=None, prefer_canvas=True, maxZoom=18, minZoom=6,
                    zoomSnap=0.25,
                    control_scale=True, zoom_control=True, attribution_control=bool(opt.tile_url))

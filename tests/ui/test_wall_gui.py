@@ -232,9 +232,9 @@ def land_on_map(qtbot, wall) -> dict:
 
 @pytest.mark.parametrize("size", [(3840, 2160), (1920, 1080)], ids=["4k", "1080p"])
 def test_the_wall_map_frames_shanghai_in_its_middle(qtbot, shift, size):
-    """All of the city's land in view and in the middle, on the short map a 50-inch wall has with a banner up
-    (its text, big to be read from 5 m, zooms the page to some 450x140 CSS pixels: too few for the zoom a
-    workstation's map stops at)."""
+    """All of the city's land in view and in the middle, on the map a 50-inch wall has with a banner up (its
+    text, big to be read from 5 m, zooms the page to few CSS pixels: too few for the zoom a workstation's map
+    stops at)."""
     wall, source, _, _ = make_wall(qtbot, shift, size, diagonal=50)
     source.feeds[0].state = FeedState.RECONNECTING  # the data banner: the map is shorter still
     wall.refresh_status()
