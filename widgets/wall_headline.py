@@ -84,9 +84,9 @@ class WallHeadline(QWidget):
         """How high `rows` rows of tiles are at the sizes set, each as high as one tile's lines."""
         if rows <= 0:
             return 0
-        t = self.tiles[0] if self.tiles else HeadlineTile()
         if not self.tiles:
-            t.set_px(*self._px)
+            self._add_tile().hide()  # measured before any is shown: kept for the first one shown
+        t = self.tiles[0]
         m = t.layout().contentsMargins()
         lines = [t.title, t.value, t.sub, t.place] + ([t.usual] if self._usual_line else [])
         tile = sum(w.height() for w in lines) + (len(lines) - 1) * t.layout().spacing() + m.top() + m.bottom()
@@ -105,15 +105,19 @@ class WallHeadline(QWidget):
                 t.usual.setVisible(on)
             self.setFixedHeight(self._height())
 
+    def _add_tile(self) -> HeadlineTile:
+        t = HeadlineTile(self)
+        t.set_px(*self._px)
+        t.usual.setVisible(self._usual_line)
+        self.tiles.append(t)
+        return t
+
     def set_count(self, n: int, cols: int | None = None) -> None:
         """Show `n` tiles, `cols` to a row (all in one row when not given), filled row by row."""
         self._cols = max(1, cols if cols else n)
         lay = self.layout()
         while len(self.tiles) < n:
-            t = HeadlineTile()
-            t.set_px(*self._px)
-            t.usual.setVisible(self._usual_line)
-            self.tiles.append(t)
+            self._add_tile()
         for i, t in enumerate(self.tiles):
             lay.removeWidget(t)
             if i < n:
