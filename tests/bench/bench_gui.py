@@ -257,10 +257,13 @@ def run(scenario: str, seconds: float, warmup: float, rate: int, reader_thread: 
         ticks.clear()
         for bucket in result.get("_buckets", {}).values():
             bucket.clear()  # the warm-up's calls are not counted
+        r0 = board.renders if board is not None else 0  # tiles rendered: the board keeping up, beside its stall
         h0, c0, t0 = src.health()[0].samples, time.process_time(), time.perf_counter()
         g0 = time.thread_time()
         await asyncio.sleep(seconds)
         h1, c1, t1 = src.health()[0].samples, time.process_time(), time.perf_counter()
+        if board is not None:
+            result["tile_renders_per_s"] = round((board.renders - r0) / (t1 - t0), 1)
         result["gui_thread_cpu_percent"] = round((time.thread_time() - g0) / (t1 - t0) * 100)
         result["reader_thread"] = reader_thread
         timer.stop()
@@ -307,7 +310,7 @@ def run(scenario: str, seconds: float, warmup: float, rate: int, reader_thread: 
 SUMMARY = ("stall_ms_p50", "stall_ms_p99", "stall_ms_max", "time_share_beyond_16ms", "slot_lateness_ms_p99",
            "gui_process_cpu_percent", "gui_thread_cpu_percent", "samples_per_s_ingested", "tile_render_tick_cpu_ms_p50",
            "tile_render_tick_cpu_ms_p99", "chart_refresh_cpu_ms_p99", "chart_paint_cpu_ms_p50",
-           "chart_paint_cpu_ms_p99", "board_paint_cpu_ms_p99", "on_changes_cpu_ms_p99")
+           "chart_paint_cpu_ms_p99", "board_paint_cpu_ms_p99", "on_changes_cpu_ms_p99", "tile_renders_per_s")
 
 
 def run_in_process(sc: str, args) -> dict:
