@@ -280,8 +280,7 @@ class WallWindow(QWidget):
             if hasattr(m, "setZoomFactor"):
                 # the map's labels and markers grow with the wall's text (Chromium allows 0.25–5)
                 m.setZoomFactor(max(1.0, min(5.0, s.body_px / 22.0)))
-        self._specs = self._specs[:self.headline_capacity()]
-        self.show_view(self.view)
+        self.show_view(self.view)  # the headline's tiles chosen again for the new room
 
     def resizeEvent(self, ev) -> None:
         super().resizeEvent(ev)
@@ -310,14 +309,12 @@ class WallWindow(QWidget):
         room = self.height() - 2 * pad - sum(w.height() for w in above) - len(above) * pad
         return 2 if self.headline.height_for(2) + pad + self.incidents.min_height(LIST_ROWS_MIN) <= room else 1
 
-    def headline_capacity(self) -> int:
-        return self.headline_rows() * self.headline_columns()
-
     def show_view(self, view: WallView) -> None:
         self._headline_rows = rows = self.headline_rows()
-        self._specs = headline_specs(self.board, self.state, view, self.scope)[:rows * self.headline_columns()]
+        cols = self.headline_columns()
+        self._specs = headline_specs(self.board, self.state, view, self.scope)[:rows * cols]
         n = len(self._specs)
-        self.headline.set_count(n, min(self.headline_columns(), -(-n // rows)))
+        self.headline.set_count(n, min(cols, -(-n // rows)))
         for m in self._maps():
             if hasattr(m, "set_view"):
                 m.set_view(view.region or self.scope)  # a district's outline with its streets' points
