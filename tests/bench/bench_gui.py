@@ -349,8 +349,8 @@ def main() -> None:
     ap.add_argument("--rate", type=int, default=100_000)
     ap.add_argument("--repeat", type=int, default=1, help="runs of each scenario (alternating)")
     ap.add_argument("--before", default=None, metavar="DIR",
-                    help="also run the board on the code in DIR (e.g. `git archive REV | tar -x -C DIR`), "
-                         "interleaved with this tree's and the anchor")
+                    help="also run the board and the map on the code in DIR (e.g. `git archive REV | tar -x "
+                         "-C DIR`), interleaved with this tree's and the anchor")
     ap.add_argument("--reader-thread", action="store_true",
                     help="also run the board with the feed read on its own thread (board@thread)")
     ap.add_argument("--in-process", action="store_true", help=argparse.SUPPRESS)
@@ -361,8 +361,9 @@ def main() -> None:
         return
     scenarios = {"board": ["board", "anchor"], "map": ["map"], "anchor": ["anchor"]}.get(
         args.scenario or "", ["board", "anchor", "map"])
-    if args.before:
-        scenarios.insert(scenarios.index("board") + 1 if "board" in scenarios else 0, "board@before")
+    if args.before:  # each scenario's run on the older code right after this tree's
+        for name in [sc for sc in scenarios if sc in ("board", "map")]:
+            scenarios.insert(scenarios.index(name) + 1, f"{name}@before")
     if args.reader_thread:
         scenarios.insert(scenarios.index("board") + 1 if "board" in scenarios else 0, "board:thread")
     runs: dict[str, list[dict]] = {sc: [] for sc in scenarios}
