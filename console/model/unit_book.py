@@ -17,16 +17,21 @@ from console.feed.frames import Unit
 TRAIL_S = 15 * 60.0
 TRAIL_STEP_S = 5.0
 MAX_UNITS = 5000
+FORGET_S = 12 * 3600.0
 
 
 class UnitBook:
-    def __init__(self, trail_s: float = TRAIL_S, trail_step_s: float = TRAIL_STEP_S, max_units: int = MAX_UNITS):
+    def __init__(self, trail_s: float = TRAIL_S, trail_step_s: float = TRAIL_STEP_S, max_units: int = MAX_UNITS,
+                 forget_s: float = FORGET_S):
         self.trail_s = trail_s
         self.trail_step_s = trail_step_s
         self.max_units = max_units
-        self.units: dict[str, Unit] = {}
+        self.forget_s = forget_s
+        self.units: dict[str, Unit] = {}  # in the order their latest reports arrived: the longest silent first
         self.feed_of: dict[str, str] = {}
         self._trails: dict[str, deque[tuple[float, float, float]]] = {}  # id -> (ts, lat, lon), oldest first
+        self._newest_ts = 0.0  # the feed's time: the newest report's
+        self._gone: set[str] = set()  # forgotten since `upsert_all` last said so
 
     def __len__(self) -> int:
         return len(self.units)
@@ -38,14 +43,17 @@ class UnitBook:
         """Take one report; True when it changed the book (new unit, or newer than its latest)."""
         old = self.units.get(unit.id)
         if old is None:
-            if len(self.units) >= self.max_units:
+            if len(self.units) >= self.max_units and not self._make_room(unit.ts):
                 return False
             trail = self._trails[unit.id] = deque()
         else:
             if unit.ts <= old.ts:
                 return False
             trail = self._trails[unit.id]
+            del self.units[unit.id]  # to the end: the order of the latest reports
         self.units[unit.id] = unit
+        self._gone.discard(unit.id)
+        self._newest_ts = max(self._newest_ts, unit.ts)
         self.feed_of[unit.id] = feed
         # the newest point follows the unit until it is a step past the one before; then it stays and a new one
         # follows: points a step apart, and the trail always ends where the unit is
@@ -59,8 +67,34 @@ class UnitBook:
         return True
 
     def upsert_all(self, units: Iterable[Unit], feed: str = "") -> set[str]:
-        """The ids of the units the reports changed."""
-        return {u.id for u in units if self.upsert(u, feed)}
+        """The ids of the units the reports changed, and of those forgotten meanwhile (gone from the book)."""
+        changed = {u.id for u in units if self.upsert(u, feed)}
+        self._forget_silent()
+        changed |= self._gone
+        self._gone = set()
+        return changed
+
+    def _forget_silent(self) -> None:
+        horizon = self._newest_ts - self.forget_s
+        while self.units:
+            uid, first = next(iter(self.units.items()))
+            if first.ts >= horizon:
+                return
+            self._drop(uid)
+
+    def _make_room(self, ts: float) -> bool:
+        """A full book: the longest-silent unit goes if it has been silent longer than a trail."""
+        uid, first = next(iter(self.units.items()))
+        if first.ts >= ts - self.trail_s:
+            return False
+        self._drop(uid)
+        return True
+
+    def _drop(self, uid: str) -> None:
+        del self.units[uid]
+        self.feed_of.pop(uid, None)
+        self._trails.pop(uid, None)
+        self._gone.add(uid)
 
     def trail(self, uid: str) -> list[tuple[float, float, float]]:
         """(ts, lat, lon) of the last `trail_s` seconds, oldest first, ending at the latest report."""
@@ -80,12 +114,16 @@ class UnitBook:
         self.units.clear()
         self.feed_of.clear()
         self._trails.clear()
+        self._newest_ts = 0.0
+        self._gone = set()
 
     def copy_from(self, other: UnitBook) -> None:
         self.clear()
         self.units.update(other.units)
         self.feed_of.update(other.feed_of)
         self._trails.update({k: deque(v) for k, v in other._trails.items()})
+        self._newest_ts = other._newest_ts
+        self._gone = set(other._gone)
 
     def restore(self, units: Iterable[tuple[str, Unit, list[tuple[float, float, float]]]]) -> set[str]:
         """Merge a keyframe's units (feed, latest, trail): a unit already newer here keeps its own."""
@@ -96,7 +134,9 @@ class UnitBook:
                 continue
             if old is None and len(self.units) >= self.max_units:
                 continue
+            self.units.pop(unit.id, None)  # to the end: the order of the latest reports
             self.units[unit.id] = unit
+            self._newest_ts = max(self._newest_ts, unit.ts)
             self.feed_of[unit.id] = feed
             horizon = unit.ts - self.trail_s
             self._trails[unit.id] = deque(p for p in trail if horizon <= p[0] <= unit.ts)

@@ -96,3 +96,30 @@ def test_clear_and_copy_carry_the_units():
     assert view.units.get("U1").lat == 31.2  # a copy, not the same trail
     s.clear()
     assert len(s.units) == 0 and s.units.trail("U1") == []
+
+
+def test_a_unit_silent_for_twelve_hours_is_forgotten_and_the_views_are_told():
+    """Units come and go over days: one not heard from for 12 hours of the feed's time leaves the book, and
+    the change names it (the map removes a badge whose unit the book no longer has)."""
+    s = CityState()
+    s.apply("city", UnitFrame((rep("U1", ts=T0), rep("U2", ts=T0))))
+    s.take_changes()
+    s.apply("city", UnitFrame((rep("U2", ts=T0 + 12 * 3600 - 1),)))  # U1 silent a second short of 12 h
+    assert s.take_changes().units == {"U2"} and s.units.get("U1") is not None
+    s.apply("city", UnitFrame((rep("U2", ts=T0 + 12 * 3600 + 1),)))
+    assert s.take_changes().units == {"U1", "U2"}
+    assert s.units.get("U1") is None and s.units.trail("U1") == [] and "U1" not in s.units.feed_of
+    assert s.units.get("U2").ts == T0 + 12 * 3600 + 1
+
+
+def test_a_full_book_makes_room_only_from_a_unit_silent_longer_than_a_trail():
+    b = UnitBook(max_units=3)
+    for i in range(3):
+        b.upsert(rep(f"U{i}", ts=T0 + i))
+    assert not b.upsert(rep("N1", ts=T0 + 600))  # all three reported within 15 minutes: refused
+    b.upsert(rep("U0", ts=T0 + 950))  # U0 reports again: no longer the longest silent
+    assert b.upsert_all([rep("N1", ts=T0 + 1000)]) == {"N1", "U1"}  # U1, silent 999 s, makes room
+    assert sorted(b.units) == ["N1", "U0", "U2"]
+    assert b.upsert_all([rep("N2", ts=T0 + 1000)]) == {"N2", "U2"}  # then U2 (998 s)
+    assert not b.upsert(rep("N3", ts=T0 + 1000))  # U0 reported 50 s ago: stays
+    assert sorted(b.units) == ["N1", "N2", "U0"]
