@@ -14,7 +14,7 @@ from collections import OrderedDict
 from typing import Any
 
 from console.jetstream.layout import district_of
-from console.model.unit_book import MAX_UNITS
+from console.model.unit_book import FORGET_S, MAX_UNITS, TRAIL_S
 
 Row = list  # [indicator, region, ts, value], as on the wire
 
@@ -27,8 +27,10 @@ class CityMirror:
         self._closed: OrderedDict[str, int] = OrderedDict()  # id -> version, so a late update cannot reopen
         self._max_closed = max_closed
         self.samples_applied = 0
-        self.units: dict[str, tuple[str, dict[str, Any]]] = {}  # id -> (district, latest report as a wire dict)
+        # id -> (district, latest report as a wire dict), in the order the latest reports came: the longest silent first
+        self.units: dict[str, tuple[str, dict[str, Any]]] = {}
         self._max_units = max_units
+        self._newest_unit_ts = 0.0
 
     def apply_rows(self, district: str, domain: str, rows: list[Row]) -> None:
         group = self.values.setdefault((district, domain), {})
@@ -60,16 +62,32 @@ class CityMirror:
         return True
 
     def apply_unit(self, district: str, unit: dict[str, Any]) -> tuple[bool, str | None]:
-        """Upsert by id, the newer `ts` wins (as in the consoles' unit book); (news, the district the unit
-        was under before if it moved to another one). A unit beyond `max_units` is refused: a feed
-        inventing ids cannot grow the mirror without bound."""
-        old = self.units.get(unit["id"])
+        """Upsert by id, the newer `ts` wins; (news, the district the unit was under before if it moved to
+        another one). Bounded and forgetting as the consoles' unit book (console/model/unit_book.py): a unit
+        silent for 12 hours of the feed's time leaves the mirror (and so the checkpoints); beyond
+        `max_units` a new unit takes the place of the longest silent one only if that one has been silent
+        for over 15 minutes, else it is refused, so a feed inventing ids cannot grow the mirror without
+        bound, and a hub running for months still passes new units on."""
+        uid, ts = unit["id"], unit["ts"]
+        old = self.units.get(uid)
         if old is None:
             if len(self.units) >= self._max_units:
-                return False, None
-        elif old[1]["ts"] >= unit["ts"]:
+                first, (_, rep) = next(iter(self.units.items()))
+                if rep["ts"] >= ts - TRAIL_S:
+                    return False, None
+                del self.units[first]
+        elif old[1]["ts"] >= ts:
             return False, None
-        self.units[unit["id"]] = (district, unit)
+        else:
+            del self.units[uid]  # to the end: the order of the latest reports
+        self.units[uid] = (district, unit)
+        self._newest_unit_ts = max(self._newest_unit_ts, ts)
+        horizon = self._newest_unit_ts - FORGET_S
+        while True:
+            first, (_, rep) = next(iter(self.units.items()))
+            if rep["ts"] >= horizon:
+                break
+            del self.units[first]
         return True, old[0] if old is not None and old[0] != district else None
 
     def unit_districts(self) -> set[str]:

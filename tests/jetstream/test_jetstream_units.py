@@ -59,6 +59,21 @@ def test_mirror_keeps_the_latest_report_per_unit_and_says_when_it_changed_distri
     assert m.unit_districts() == {"310115", "310104"} and [u["id"] for u in m.units_of("310104")] == ["U2"]
 
 
+
+def test_the_mirror_forgets_silent_units_and_makes_room_for_new_ones():
+    """A hub runs for months: units come and go. One silent for 12 hours leaves the mirror, and a full
+    mirror takes a new unit in place of one silent for over 15 minutes (before, past max_units ids in a
+    hub's life every new unit was refused, and so never reached a console)."""
+    m = CityMirror(max_units=2)
+    m.apply_unit("310101", _unit("U1", 0.0))
+    m.apply_unit("310101", _unit("U2", 0.0))
+    assert m.apply_unit("310101", _unit("U3", 600.0)) == (False, None)  # both heard within 15 minutes
+    assert m.apply_unit("310101", _unit("U1", 950.0))[0]  # U1 again: U2 is now the longest silent
+    assert m.apply_unit("310104", _unit("U3", 1000.0)) == (True, None)  # U2, silent 1,000 s, makes room
+    assert sorted(m.units) == ["U1", "U3"]
+    assert m.apply_unit("310104", _unit("U3", 950.0 + 12 * 3600 + 1))[0]  # 12 hours on: U1 forgotten
+    assert sorted(m.units) == ["U3"] and m.units_of("310101") == []
+
 def test_a_console_watches_the_units_of_its_district():
     assert Filters().wants_units_of("310000") and Filters(domains=("gas",)).wants_units_of("310101")
     assert Filters(regions=("310101",)).wants_units_of("310101")
