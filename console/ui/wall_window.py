@@ -8,9 +8,7 @@ map rolls up the level below ("12 街镇均正常 · 1 处预警"). The window o
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import logging
-import time
 import weakref
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +23,7 @@ from console.incidents.levels import LevelView
 from console.model.areas import CITY_CODE, level_of
 from console.model.city_state import Changes, CityState
 from console.model.clock import Clock
-from console.site.heap import give_back_freed, resident_anon_mb
+from console.site.heap import collect_and_give_back
 from console.ui.i18n import is_english
 from console.views.area_rollup import place_name, rollup, rollup_text
 from console.views.board_model import BoardModel
@@ -230,21 +228,11 @@ class WallWindow(QWidget):
     @staticmethod
     def _give_back_memory() -> None:
         """The memory the replaced page's teardown freed goes back to the system: without this the wall's
-        own process kept the peak of two views (+11 MB at each of the first renewals, console/site/heap.py).
-        A collection first: the old view's Python side is held in reference cycles (its page's signals call
-        its methods), which only the collector frees; on the settled heap it walks only what was made since
-        start-up (console/site/heap.py)."""
-        before = resident_anon_mb()
-        t = time.perf_counter()
-        gc.collect()
-        collect_ms = (time.perf_counter() - t) * 1000
-        trim_ms = give_back_freed()
-        after = resident_anon_mb()
-        if trim_ms is not None and before is not None and after is not None:
+        own process kept the peak of two views (+11 MB at each of the first renewals, console/site/heap.py)."""
+        done = collect_and_give_back()
+        if done is not None:
             log.info("wall map renewal: %.1f MB freed memory given back (collection %.0f ms, trim %.1f ms)",
-                     before - after, collect_ms, trim_ms,
-                     extra={"event": "memory_given_back", "mb": round(before - after, 1),
-                            "collect_ms": round(collect_ms, 1), "trim_ms": round(trim_ms, 1)})
+                     done["mb"], done["collect_ms"], done["trim_ms"], extra={"event": "memory_given_back", **done})
 
     # ---------------------------------------------------------------- placement and scale
     def target_geometry(self):

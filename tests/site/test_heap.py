@@ -33,21 +33,12 @@ def test_garbage_first_then_frozen_then_later_garbage_still_collected():
         gc.enable()
 
 
-def _anon_mb() -> float:
-    from pathlib import Path
-
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("RssAnon:"):
-            return int(line.split()[1]) / 1024
-    raise AssertionError("no RssAnon")
-
-
 def test_memory_freed_under_a_live_allocation_goes_back_to_the_system():
     """What a teardown frees below something still alive stays in the process (glibc returns only the
     heap's top by itself); give_back_freed returns it."""
     import sys
 
-    from console.site.heap import give_back_freed
+    from console.site.heap import give_back_freed, resident_anon_mb
 
     if not sys.platform.startswith("linux") or give_back_freed() is None:
         import pytest
@@ -56,8 +47,8 @@ def test_memory_freed_under_a_live_allocation_goes_back_to_the_system():
     blocks = [bytes(1024) + bytes([i % 256]) for i in range(150_000)]  # ~150 MB of malloc'd 1 KB blocks
     pin = [bytes(1024) + b"pin" for _ in range(100)]  # allocated after them: the heap's top stays in use
     del blocks
-    held = _anon_mb()
+    held = resident_anon_mb()
     give_back_freed()
-    given = held - _anon_mb()
+    given = held - resident_anon_mb()
     assert given > 100, f"only {given:.0f} MB of ~150 MB freed went back"
     assert pin[0].endswith(b"pin")
