@@ -72,6 +72,7 @@ class SimServer:
         self._series_region = np.array(city.series_region)
         self._wanted: dict[Filters, np.ndarray] = {}
         self._burst_frames: list[bytes] | None = None
+        self._burst_snapshot: tuple | None = None  # the city just before the burst (see _render_burst)
         if self.opt.storm:
             city.schedule_storm(self._t0_sim + self.opt.storm_at_s, self.opt.storm, self.opt.storm_over_s)
         self.port: int | None = None
@@ -123,7 +124,9 @@ class SimServer:
                 "regions": [r.to_wire() for r in self.city.regions]})
         if not self.opt.burst and not self.opt.rate:
             self._send_backfill(s)
-        self._send_snapshot(s)
+        if self.opt.burst:
+            self._render_burst()
+        self._send_snapshot(s, self._burst_snapshot)
         self._send_units(s)
         if self.opt.burst:
             self._send_burst(client)
@@ -156,8 +159,8 @@ class SimServer:
         for i in range(0, len(rows), self.opt.batch):
             s.send({"type": FrameType.SAMPLES, "samples": rows[i : i + self.opt.batch]}, sequenced=True)
 
-    def _send_snapshot(self, s: ClientSession) -> None:
-        sids, ts, vals = self.city.snapshot_rows()
+    def _send_snapshot(self, s: ClientSession, rows: tuple | None = None) -> None:
+        sids, ts, vals = self.city.snapshot_rows() if rows is None else rows
         f = s.filters or Filters()
         s.send_snapshot(self._rows(f, sids, ts, vals),
                         [e.to_wire() for e in self.city.events.values() if f.wants_event(e.region, e.domain)])
@@ -212,9 +215,13 @@ class SimServer:
         ind, reg = self.city.series_indicator, self.city.series_region
         return [[ind[i], reg[i], t, v] for i, t, v in zip(sids.tolist(), ts.tolist(), vals.tolist(), strict=True)]
 
-    def _send_burst(self, client: Client) -> None:
-        """The same pre-rendered frames for every client, so a benchmark compares like with like."""
+    def _render_burst(self) -> None:
+        """The burst's frames, rendered once, and the snapshot from just before them: every client gets
+        that snapshot and then the frames, so each reading is newer than what the client was told (the
+        city's own state has moved on to the burst's end, and a snapshot of it made every reading of the
+        burst old: a console dropped them all unread)."""
         if self._burst_frames is None:
+            self._burst_snapshot = self.city.snapshot_rows()
             frames, left, now = [], self.opt.burst, self.sim_now()
             seq = 1  # the snapshot was seq 1 on a fresh connection
             while left > 0:
@@ -226,6 +233,9 @@ class SimServer:
                 left -= n
                 now += 1.0
             self._burst_frames = frames
+
+    def _send_burst(self, client: Client) -> None:
+        """The same pre-rendered frames for every client, so a benchmark compares like with like."""
         client.session.claim_seqs(len(self._burst_frames))
         client.spawn(client.put_all(self._burst_frames))  # waits for the writer: a burst is never dropped
 

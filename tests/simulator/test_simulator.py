@@ -225,3 +225,39 @@ def test_with_auto_handle_zero_nobody_but_the_console_acts():
         city.new_incidents(T0 + k * 3600)
         assert city.auto_progress(T0 + k * 3600) == []
     assert len(city.events) == city._n_events
+
+
+def test_a_burst_is_new_to_every_client_even_after_the_first():
+    """The ingest benchmark's stream (`--burst`): rendered once for all clients, it moves the city to the
+    burst's end, so a snapshot of the city then made every burst reading old for the next client, and a
+    console dropped them all unread (the benchmark measured the drop, not the ingest). Each client is
+    told the city as it was before the burst, so every reading of it is news, for the second as for the
+    first."""
+    from console.model.city_state import CityState
+
+    burst = 3000
+
+    async def client(port: int) -> CityState:
+        dec, state = Decoder(), CityState()
+        got = 0
+        async with connect(f"ws://127.0.0.1:{port}") as ws:
+            await ws.send(orjson.dumps({"type": "subscribe", "topics": ["samples"]}).decode())
+            while got < burst:
+                f = dec.decode(await asyncio.wait_for(ws.recv(), 5)).frame
+                applied = state.apply("sim", f)
+                if isinstance(f, Samples):
+                    got += len(f.batch)
+                    assert applied.old_samples == 0, f"seq {f.seq}: {applied.old_samples} readings already old"
+        return state
+
+    async def run() -> list[int]:
+        server = make_server(CityOptions(seed=4, incident_rate_per_min=0, auto_handle=0.0, history_s=300),
+                             ServerOptions(burst=burst, batch=100))
+        port = await server.start()
+        try:
+            return [(await client(port)).samples_total for _ in range(2)]
+        finally:
+            await server.stop()
+
+    first, second = asyncio.run(run())
+    assert first == second > burst  # the snapshot's readings and all of the burst's, for both
