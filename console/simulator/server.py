@@ -231,7 +231,11 @@ class SimServer:
                 frames.append(orjson.dumps({"type": FrameType.SAMPLES, "seq": seq,
                                             "samples": self._rows(None, sids, ts, vals)}))
                 left -= n
-                now += 1.0
+                # the clock of a feed whose every series reports once a second (a reading per series per
+                # second, whatever the frame's size): a second a frame made each series of a one-reading
+                # stream report every 27 minutes, every reading opening a new minute and emptying the
+                # skipped ones, a cost no live feed has
+                now += n / self.city.n_series
             self._burst_frames = frames
 
     def _send_burst(self, client: Client) -> None:

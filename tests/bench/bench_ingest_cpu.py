@@ -35,12 +35,12 @@ def frames_of(batch: int, total: int) -> tuple[bytes, list[bytes]]:
                         "regions": [r.to_wire() for r in city.regions]})
     ind, reg = city.series_indicator, city.series_region
     out, now, seq, left = [], 1.7e9 + 10, 2, total
-    while left > 0:  # as the simulator's --burst: a second of its clock per frame
+    while left > 0:  # as the simulator's --burst
         n = min(batch, left)
         sids, ts, vals = city.rate_samples(n, now)
         rows = [[ind[i], reg[i], t, v] for i, t, v in zip(sids.tolist(), ts.tolist(), vals.tolist(), strict=True)]
         out.append(orjson.dumps({"type": "samples", "seq": seq, "samples": rows}))
-        seq, left, now = seq + 1, left - n, now + 1.0
+        seq, left, now = seq + 1, left - n, now + n / city.n_series  # every series once a second
     return cat, out
 
 
