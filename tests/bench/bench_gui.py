@@ -259,9 +259,11 @@ def run(scenario: str, seconds: float, warmup: float, rate: int, reader_thread: 
             bucket.clear()  # the warm-up's calls are not counted
         r0 = board.renders if board is not None else 0  # tiles rendered: the board keeping up, beside its stall
         h0, c0, t0 = src.health()[0].samples, time.process_time(), time.perf_counter()
+        a0 = state.samples_total
         g0 = time.thread_time()
         await asyncio.sleep(seconds)
         h1, c1, t1 = src.health()[0].samples, time.process_time(), time.perf_counter()
+        a1 = state.samples_total
         if board is not None:
             result["tile_renders_per_s"] = round((board.renders - r0) / (t1 - t0), 1)
         result["gui_thread_cpu_percent"] = round((time.thread_time() - g0) / (t1 - t0) * 100)
@@ -292,6 +294,7 @@ def run(scenario: str, seconds: float, warmup: float, rate: int, reader_thread: 
             "seconds": round(t1 - t0, 1),
             "load_average": [round(x, 1) for x in os.getloadavg()],
             "samples_per_s_ingested": round((h1 - h0) / (t1 - t0)),
+            "samples_per_s_applied": round((a1 - a0) / (t1 - t0)),  # received and new: written to the rings
             "gui_process_cpu_percent": round((c1 - c0) / (t1 - t0) * 100),
             "series": len(state.series_keys),
             "rejects": src.health()[0].reject_total,
