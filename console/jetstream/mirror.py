@@ -69,6 +69,8 @@ class CityMirror:
         for over 15 minutes, else it is refused, so a feed inventing ids cannot grow the mirror without
         bound, and a hub running for months still passes new units on."""
         uid, ts = unit["id"], unit["ts"]
+        if ts < self._newest_unit_ts - FORGET_S:  # it would be forgotten as it came
+            return False, None
         old = self.units.get(uid)
         if old is None:
             if len(self.units) >= self._max_units:
@@ -83,7 +85,7 @@ class CityMirror:
         self.units[uid] = (district, unit)
         self._newest_unit_ts = max(self._newest_unit_ts, ts)
         horizon = self._newest_unit_ts - FORGET_S
-        while True:
+        while self.units:
             first, (_, rep) = next(iter(self.units.items()))
             if rep["ts"] >= horizon:
                 break

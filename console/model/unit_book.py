@@ -40,7 +40,10 @@ class UnitBook:
         return self.units.get(uid)
 
     def upsert(self, unit: Unit, feed: str = "") -> bool:
-        """Take one report; True when it changed the book (new unit, or newer than its latest)."""
+        """Take one report; True when it changed the book (new unit, or newer than its latest). A report
+        older than the forgetting horizon is refused: it would be forgotten as it came."""
+        if unit.ts < self._newest_ts - self.forget_s:
+            return False
         old = self.units.get(unit.id)
         if old is None:
             if len(self.units) >= self.max_units and not self._make_room(unit.ts):

@@ -73,6 +73,8 @@ def test_the_mirror_forgets_silent_units_and_makes_room_for_new_ones():
     assert sorted(m.units) == ["U1", "U3"]
     assert m.apply_unit("310104", _unit("U3", 950.0 + 12 * 3600 + 1))[0]  # 12 hours on: U1 forgotten
     assert sorted(m.units) == ["U3"] and m.units_of("310101") == []
+    assert m.apply_unit("310101", _unit("U4", 100.0)) == (False, None)  # a report from before the horizon
+    assert sorted(m.units) == ["U3"]
 
 def test_a_console_watches_the_units_of_its_district():
     assert Filters().wants_units_of("310000") and Filters(domains=("gas",)).wants_units_of("310101")

@@ -110,6 +110,8 @@ def test_a_unit_silent_for_twelve_hours_is_forgotten_and_the_views_are_told():
     assert s.take_changes().units == {"U1", "U2"}
     assert s.units.get("U1") is None and s.units.trail("U1") == [] and "U1" not in s.units.feed_of
     assert s.units.get("U2").ts == T0 + 12 * 3600 + 1
+    s.apply("city", UnitFrame((rep("U3", ts=T0),)))  # a report older than the horizon: refused, not flashed
+    assert s.take_changes().units == set() and s.units.get("U3") is None
 
 
 def test_a_full_book_makes_room_only_from_a_unit_silent_longer_than_a_trail():
