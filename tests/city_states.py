@@ -16,7 +16,8 @@ CONFIG = StateConfig(history_s=600, recent_points=4, max_series=16, max_archive=
 OVERRIDES = {"traffic.congestion_index": (5.0, 7.5)}  # an emergency mode's tighter thresholds
 # the configuration every state of a test shares: it stays as it was made
 CONFIGURATION = {"config", "rings.max_series", "rings.recent_points", "rings.bucket_s", "rings.n_buckets",
-                 "incidents.max_archive", "units.trail_s", "units.trail_step_s", "units.max_units"}
+                 "incidents.max_archive", "units.trail_s", "units.trail_step_s", "units.max_units",
+                 "units.forget_s"}
 
 
 def populated_state(config: StateConfig = CONFIG) -> CityState:

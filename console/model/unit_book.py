@@ -31,7 +31,6 @@ class UnitBook:
         self.feed_of: dict[str, str] = {}
         self._trails: dict[str, deque[tuple[float, float, float]]] = {}  # id -> (ts, lat, lon), oldest first
         self._newest_ts = 0.0  # the feed's time: the newest report's
-        self._gone: set[str] = set()  # forgotten since `upsert_all` last said so
 
     def __len__(self) -> int:
         return len(self.units)
@@ -39,14 +38,15 @@ class UnitBook:
     def get(self, uid: str) -> Unit | None:
         return self.units.get(uid)
 
-    def upsert(self, unit: Unit, feed: str = "") -> bool:
+    def upsert(self, unit: Unit, feed: str = "", gone: set[str] | None = None) -> bool:
         """Take one report; True when it changed the book (new unit, or newer than its latest). A report
-        older than the forgetting horizon is refused: it would be forgotten as it came."""
+        older than the forgetting horizon is refused: it would be forgotten as it came. A unit that makes
+        room for it goes into `gone`."""
         if unit.ts < self._newest_ts - self.forget_s:
             return False
         old = self.units.get(unit.id)
         if old is None:
-            if len(self.units) >= self.max_units and not self._make_room(unit.ts):
+            if len(self.units) >= self.max_units and not self._make_room(unit.ts, gone):
                 return False
             trail = self._trails[unit.id] = deque()
         else:
@@ -55,7 +55,6 @@ class UnitBook:
             trail = self._trails[unit.id]
             del self.units[unit.id]  # to the end: the order of the latest reports
         self.units[unit.id] = unit
-        self._gone.discard(unit.id)
         self._newest_ts = max(self._newest_ts, unit.ts)
         self.feed_of[unit.id] = feed
         # the newest point follows the unit until it is a step past the one before; then it stays and a new one
@@ -71,33 +70,30 @@ class UnitBook:
 
     def upsert_all(self, units: Iterable[Unit], feed: str = "") -> set[str]:
         """The ids of the units the reports changed, and of those forgotten meanwhile (gone from the book)."""
-        changed = {u.id for u in units if self.upsert(u, feed)}
-        self._forget_silent()
-        changed |= self._gone
-        self._gone = set()
-        return changed
-
-    def _forget_silent(self) -> None:
+        gone: set[str] = set()
+        changed = {u.id for u in units if self.upsert(u, feed, gone)}
         horizon = self._newest_ts - self.forget_s
-        while self.units:
+        while self.units:  # the longest silent first: forgotten while silent for `forget_s`
             uid, first = next(iter(self.units.items()))
             if first.ts >= horizon:
-                return
-            self._drop(uid)
+                break
+            self._drop(uid, gone)
+        return changed | gone
 
-    def _make_room(self, ts: float) -> bool:
+    def _make_room(self, ts: float, gone: set[str] | None) -> bool:
         """A full book: the longest-silent unit goes if it has been silent longer than a trail."""
         uid, first = next(iter(self.units.items()))
         if first.ts >= ts - self.trail_s:
             return False
-        self._drop(uid)
+        self._drop(uid, gone)
         return True
 
-    def _drop(self, uid: str) -> None:
+    def _drop(self, uid: str, gone: set[str] | None) -> None:
         del self.units[uid]
         self.feed_of.pop(uid, None)
         self._trails.pop(uid, None)
-        self._gone.add(uid)
+        if gone is not None:
+            gone.add(uid)
 
     def trail(self, uid: str) -> list[tuple[float, float, float]]:
         """(ts, lat, lon) of the last `trail_s` seconds, oldest first, ending at the latest report."""
@@ -118,7 +114,6 @@ class UnitBook:
         self.feed_of.clear()
         self._trails.clear()
         self._newest_ts = 0.0
-        self._gone = set()
 
     def copy_from(self, other: UnitBook) -> None:
         self.clear()
@@ -126,7 +121,6 @@ class UnitBook:
         self.feed_of.update(other.feed_of)
         self._trails.update({k: deque(v) for k, v in other._trails.items()})
         self._newest_ts = other._newest_ts
-        self._gone = set(other._gone)
 
     def restore(self, units: Iterable[tuple[str, Unit, list[tuple[float, float, float]]]]) -> set[str]:
         """Merge a keyframe's units (feed, latest, trail): a unit already newer here keeps its own."""
