@@ -14,7 +14,7 @@ from collections import OrderedDict
 from typing import Any
 
 from console.jetstream.layout import district_of
-from console.model.unit_book import FORGET_S, MAX_UNITS, TRAIL_S
+from console.model.unit_book import FORGET_S, MAX_UNITS, TRAIL_S, silent_before
 
 Row = list  # [indicator, region, ts, value], as on the wire
 
@@ -74,8 +74,8 @@ class CityMirror:
         old = self.units.get(uid)
         if old is None:
             if len(self.units) >= self._max_units:
-                first, (_, rep) = next(iter(self.units.items()))
-                if rep["ts"] >= ts - TRAIL_S:
+                first = next(silent_before(self.units, _report_ts, ts - TRAIL_S), None)
+                if first is None:
                     return False, None
                 del self.units[first]
         elif old[1]["ts"] >= ts:
@@ -84,12 +84,8 @@ class CityMirror:
             del self.units[uid]  # to the end: the order of the latest reports
         self.units[uid] = (district, unit)
         self._newest_unit_ts = max(self._newest_unit_ts, ts)
-        horizon = self._newest_unit_ts - FORGET_S
-        while self.units:
-            first, (_, rep) = next(iter(self.units.items()))
-            if rep["ts"] >= horizon:
-                break
-            del self.units[first]
+        for gone in list(silent_before(self.units, _report_ts, self._newest_unit_ts - FORGET_S)):
+            del self.units[gone]
         return True, old[0] if old is not None and old[0] != district else None
 
     def unit_districts(self) -> set[str]:
@@ -123,3 +119,7 @@ class CityMirror:
 
     def open_versions(self) -> dict[str, int]:
         return {eid: e["version"] for eid, e in self.events.items()}
+
+
+def _report_ts(held: tuple[str, dict[str, Any]]) -> float:
+    return held[1]["ts"]

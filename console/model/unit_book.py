@@ -10,7 +10,8 @@ naming more is refused unit by unit, so a hostile feed cannot grow it without bo
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
+from typing import TypeVar
 
 from console.feed.frames import Unit
 
@@ -18,6 +19,21 @@ TRAIL_S = 15 * 60.0
 TRAIL_STEP_S = 5.0
 MAX_UNITS = 5000
 FORGET_S = 12 * 3600.0
+V = TypeVar("V")
+
+
+def silent_before(latest: dict[str, V], ts_of: Callable[[V], float], before: float) -> Iterator[str]:
+    """The ids of the units last heard before `before`, the longest silent first: `latest` holds units in
+    the order their latest reports arrived (a report moves its unit to the end). The hub's mirror keeps
+    its units so too (console/jetstream/mirror.py)."""
+    for uid, v in latest.items():
+        if ts_of(v) >= before:
+            return
+        yield uid
+
+
+def _ts(u: Unit) -> float:
+    return u.ts
 
 
 class UnitBook:
@@ -72,18 +88,14 @@ class UnitBook:
         """The ids of the units the reports changed, and of those forgotten meanwhile (gone from the book)."""
         gone: set[str] = set()
         changed = {u.id for u in units if self.upsert(u, feed, gone)}
-        horizon = self._newest_ts - self.forget_s
-        while self.units:  # the longest silent first: forgotten while silent for `forget_s`
-            uid, first = next(iter(self.units.items()))
-            if first.ts >= horizon:
-                break
+        for uid in list(silent_before(self.units, _ts, self._newest_ts - self.forget_s)):
             self._drop(uid, gone)
         return changed | gone
 
     def _make_room(self, ts: float, gone: set[str] | None) -> bool:
         """A full book: the longest-silent unit goes if it has been silent longer than a trail."""
-        uid, first = next(iter(self.units.items()))
-        if first.ts >= ts - self.trail_s:
+        uid = next(silent_before(self.units, _ts, ts - self.trail_s), None)
+        if uid is None:
             return False
         self._drop(uid, gone)
         return True
