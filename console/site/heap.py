@@ -61,16 +61,22 @@ def give_back_freed() -> float | None:
     return (time.perf_counter() - t) * 1000
 
 
-def resident_anon_mb() -> float | None:
-    """The process's private resident memory (Linux's RssAnon), or None where there is no /proc."""
+def status_kb(field: str) -> int | None:
+    """A kB figure of this process from Linux's /proc/self/status (`VmRSS`, `RssAnon`, ...), or None."""
     try:
         with open("/proc/self/status", encoding="ascii") as f:
             for line in f:
-                if line.startswith("RssAnon:"):
-                    return int(line.split()[1]) / 1024
+                if line.startswith(field + ":"):
+                    return int(line.split()[1])
     except OSError:
         pass
     return None
+
+
+def resident_anon_mb() -> float | None:
+    """The process's private resident memory (Linux's RssAnon), or None where there is no /proc."""
+    kb = status_kb("RssAnon")
+    return None if kb is None else kb / 1024
 
 
 def collect_and_give_back() -> dict | None:

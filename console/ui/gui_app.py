@@ -121,12 +121,11 @@ def write_status(path: Path, app, win, source, state, clock) -> None:
 
 def rss_kb() -> int:
     """This process's resident memory now (Linux), else its peak."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    except OSError:
-        pass
+    from console.site.heap import status_kb
+
+    kb = status_kb("VmRSS")
+    if kb is not None:
+        return kb
     import resource
 
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
