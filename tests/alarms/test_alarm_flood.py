@@ -78,12 +78,15 @@ def test_a_simulated_storm_drives_a_consoles_alarm_desk_into_flood_and_out(tmp_p
             start = server.sim_now() + 30
             server.city.schedule_storm(start, 20, over_s=60)
             await until(look, timeout=30, what="flood mode")
+            # counted once the whole storm is in: the flood may start at its 10th arrival with an
+            # ordinary one beside it (more than 10 in the window), before the rest of the storm came
+            await until(lambda: (look(), server.sim_now() > start + 90)[1], timeout=30, what="the whole storm")
             every = [*state.incidents.open.values(), *state.incidents.archive.values()]
             # the storm's window in simulated time, not "the last N seconds": on a loaded machine the
             # look can come many simulated minutes after the storm (at high speed)
             storm = [e for e in every if e.category == "road_waterlogging" and start <= e.created_ts <= start + 60]
             by_district = Counter(e.region[:6] for e in storm).most_common()
-            assert by_district and by_district[0][1] >= 11  # one cause, one district: the flood is the storm
+            assert by_district and by_district[0][1] >= 20  # the 20 of one cause in one district: the storm
             assert sum(n for _, n in by_district[1:]) <= 1  # an ordinary arrival may share the minute
             await until(lambda: not look(), timeout=60, what="the flood to end by itself")
         finally:
