@@ -110,11 +110,15 @@ async def main() -> int:
     ap.add_argument("--minutes", type=float, default=20)
     ap.add_argument("--every", type=float, default=60)
     ap.add_argument("--snapshot-at", type=float, nargs="*", default=[])
+    ap.add_argument("--pressure-at", type=float, nargs="*", default=[],
+                    help="minutes at which every page is told of critical memory pressure (what Chromium then "
+                         "gives back is cache, not a leak)")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "probe")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
     t0 = time.monotonic()
     snaps = sorted(a.snapshot_at)
+    pressures = sorted(a.pressure_at)
     while time.monotonic() - t0 < a.minutes * 60:
         tick = time.monotonic()
         row: dict = {"t_min": round((tick - t0) / 60, 2), "ts": time.time()}
@@ -153,7 +157,12 @@ async def main() -> int:
                     path = a.out / f"heap-{tg['id'][:8]}-{row['t_min']:.0f}.json"
                     path.write_text(json.dumps(await snapshot_counts(t)))
                     page["snapshot"] = str(path)
+                if pressures and row["t_min"] >= pressures[0]:
+                    await t.call("Memory.simulatePressureNotification", {"level": "critical"})
+                    page["pressure"] = "critical"
                 row["pages"].append(page)
+        if pressures and row["t_min"] >= pressures[0]:
+            pressures.pop(0)
         print(json.dumps(row), flush=True)
         await asyncio.sleep(max(0.0, a.every - (time.monotonic() - tick)))
     return 0

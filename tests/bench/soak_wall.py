@@ -157,6 +157,8 @@ def main() -> int:
     ap.add_argument("--outage-at", type=float, default=30.0, help="minute the feed server is killed")
     ap.add_argument("--outage-min", type=float, default=60.0, help="minutes it stays away")
     ap.add_argument("--warmup-min", type=float, default=10.0, help="growth is measured from here")
+    ap.add_argument("--renew-min", type=float, default=None,
+                    help="the wall's --wall-renew-min (its map page renewed this often); the wall's default if not given")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "soak")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
@@ -169,7 +171,8 @@ def main() -> int:
     status = a.out / "status.json"
     wall = subprocess.Popen([*CITYOPS, "wall", "--feed", f"ws://127.0.0.1:{port}", "--wall-size", "1920x1080",
                              "--wall-diagonal", "65", "--wall-dwell", "20", "--status-file", str(status),
-                             "--screenshot", str(a.out / "wall-end.png"), "--quit-after", str(a.minutes * 60)],
+                             "--screenshot", str(a.out / "wall-end.png"), "--quit-after", str(a.minutes * 60),
+                             *(["--wall-renew-min", str(a.renew_min)] if a.renew_min is not None else [])],
                             cwd=ROOT, env=env, stdout=open(a.out / "wall.log", "w"), stderr=subprocess.STDOUT)  # noqa: SIM115
     t0 = time.monotonic()
     samples, during_outage, after_outage = [], [], []
