@@ -1,6 +1,6 @@
 """The city map in Qt WebEngine: the page is built once; CityState changes reach it as small JSON diffs
-(district colours, a drilled district's street points, incident markers, crowd heat) through
-runJavaScript. Clicks (an incident, a district, a street) come back as console messages. Requests to
+(district colours, a drilled district's street points, incident markers, crowd heat) as messages on a
+QWebChannel (PageFeed). Clicks (an incident, a district, a street) come back as console messages. Requests to
 anything but local files (and a configured tile server) are blocked. CityMapView is the CityMap a
 window talks to (console/ui/city_map.py)."""
 
@@ -13,13 +13,14 @@ from collections import deque
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QTimer, QUrl, Signal
+from PySide6.QtCore import QCoreApplication, QObject, QTimer, QUrl, Signal, Slot
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
     QWebEngineProfile,
     QWebEngineSettings,
     QWebEngineUrlRequestInterceptor,
 )
+from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from console.feed.frames import Event
@@ -81,6 +82,42 @@ class MapPage(QWebEnginePage):
             log.warning("map page: %s (%s:%d)", text[:300], source[-60:], line)
 
 
+class PageFeed(QObject):
+    """The console's calls into the page, as messages on a QWebChannel (resources/map/page_feed.js):
+    [target, call, payload, answer id]. One handler in the page, compiled once; a script per call (as
+    runJavaScript had it) left the page's process native memory for every script it ran."""
+
+    deliver = Signal(str)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self._answers: dict[int, Callable[[object], None]] = {}
+        self._next = 0
+
+    def send(self, target: str, call: str, payload, callback: Callable[[object], None] | None = None) -> None:
+        ident = -1
+        if callback is not None:
+            ident = self._next = self._next + 1
+            self._answers[ident] = callback
+        self.deliver.emit(f'["{target}","{call}",{js_literal(payload)},{ident}]')
+
+    def drop_answers(self) -> list[Callable[[object], None]]:
+        """The callbacks still waiting (a page reloaded or replaced answers none of them)."""
+        waiting, self._answers = list(self._answers.values()), {}
+        return waiting
+
+    @Slot(int, str)
+    def answer(self, ident: int, text: str) -> None:
+        callback = self._answers.pop(ident, None)
+        if callback is None:
+            return
+        try:
+            value = json.loads(text)
+        except ValueError:
+            value = None
+        callback(value)
+
+
 class CityMapView(QWebEngineView):
     incidentClicked = Signal(str)
     areaClicked = Signal(str)  # a district's outline or a street's point: the window drills to it
@@ -107,6 +144,10 @@ class CityMapView(QWebEngineView):
         s.setAttribute(QWebEngineSettings.WebAttribute.LocalContentCanAccessRemoteUrls, bool(tile_prefix))
         self.setPage(self._page)
         self._page.message.connect(self._on_message)
+        self._feed = PageFeed(self)
+        self._channel = QWebChannel(self._page)
+        self._channel.registerObject("cityopsFeed", self._feed)
+        self._page.setWebChannel(self._channel)
         self._dir = tempfile.TemporaryDirectory(prefix="cityops-map-")
         # the site's layers: those the cache has are drawn from the start; a file read for the first time
         # (seconds for a big one) is read in a child process and joins the map when it is ready
@@ -143,6 +184,8 @@ class CityMapView(QWebEngineView):
     def _on_message(self, obj: dict) -> None:
         if obj.get("ready"):
             self.is_ready = True
+            for waiting in self._feed.drop_answers():  # asked of the page before it (re)loaded: never answered
+                waiting(None)
             self.retranslate()
             self._send_all()
             if self._focus:
@@ -182,12 +225,8 @@ class CityMapView(QWebEngineView):
     # ---------------------------------------------------------------- console -> page
     def js(self, call: str, payload, callback=None) -> None:
         """Call `cityops.<call>(payload)`; payload goes as JSON, which is also a safe JS literal."""
-        script = f"window.cityops && cityops.ready && cityops.{call}({js_literal(payload)})"
         self.diffs_sent += 1
-        if callback is None:
-            self._page.runJavaScript(script)
-        else:
-            self._page.runJavaScript(script, 0, callback)
+        self._feed.send("map", call, payload, callback)
 
     def retranslate(self) -> None:
         if not self.is_ready:
@@ -262,8 +301,7 @@ class CityMapView(QWebEngineView):
     def gis_js(self, call: str, payload) -> None:
         """Call `cityopsGis.<call>(payload)` (resources/map/gis_layers.js), as js() calls cityops."""
         self.diffs_sent += 1
-        self._page.runJavaScript(f"window.cityopsGis && cityopsGis.ready && "
-                                 f"cityopsGis.{call}({js_literal(payload)})")
+        self._feed.send("gis", call, payload)
 
     def _send_view(self, answered: Callable[[object], None] | None = None) -> None:
         code = self._view

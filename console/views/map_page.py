@@ -58,6 +58,7 @@ def asset_paths() -> dict[str, Path]:
         "cluster_default_css": cluster / "MarkerCluster.Default.css",
         "heat_js": Path(folium.__file__).parent / "templates" / "leaflet_heat.min.js",
         "page_js": resource("map", "city_map.js"),
+        "feed_js": resource("map", "page_feed.js"),
         "areas_js": resource("map", "incident_areas.js"),
         # Leaflet's canvas and Leaflet.heat made cheaper at a zoom: loaded before the map is made (see each)
         "zoom_once_js": resource("map", "canvas_zoom_once.js"),
@@ -177,6 +178,8 @@ def build_page(out_dir: Path, options: MapOptions | None = None,
     m.get_root().html.add_child(folium.Element(
         f'<script src="{_uri(a["zoom_once_js"])}"></script><script src="{_uri(a["heat_scale_js"])}"></script>'
         f'<script src="{_uri(a["areas_js"])}"></script>'
+        # the console's calls arrive on a QWebChannel (page_feed.js); Qt serves its client script itself
+        f'<script src="{QWEBCHANNEL_JS}"></script><script src="{_uri(a["feed_js"])}"></script>'
         f'<script src="{_uri(a["page_js"])}"></script>'
         f'<script src="{_uri(a["incidents_js"])}"></script>'
         f'<script src="{_uri(a["units_js"])}"></script>'
@@ -191,15 +194,18 @@ def build_page(out_dir: Path, options: MapOptions | None = None,
     return page
 
 
+# Qt WebChannel's client script, a resource inside Qt's own library (served by Qt WebEngine, never fetched)
+QWEBCHANNEL_JS = "qrc:///qtwebchannel/qwebchannel.js"
 _REF = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)["']""", re.I)
 _URL_IN_CODE = re.compile(r"""["'(]((?:https?:)?//[^"')\s]+)""")
 
 
 def check_offline(page: Path, allowed_prefixes: tuple[str, ...] = ()) -> list[str]:
-    """Every reference in the page that is not a local file (empty when the page is air-gap safe)."""
+    """Every reference in the page that is not a local file or Qt's own resource (empty when the page is
+    air-gap safe)."""
     text = page.read_text(encoding="utf-8")
     refs = _REF.findall(text) + _URL_IN_CODE.findall(text)
-    return [r for r in refs if not r.startswith("file://") and not r.startswith(allowed_prefixes)]
+    return [r for r in refs if not r.startswith(("file://", QWEBCHANNEL_JS)) and not r.startswith(allowed_prefixes)]
 
 
 def js_literal(payload) -> str:

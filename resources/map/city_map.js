@@ -226,8 +226,11 @@
         return api.fit();
       };
       api.ready = true;
-      document.title = "cityops-ready";
-      send({ ready: true });
+      /* said once the console's calls can arrive (page_feed.js) */
+      (window.cityopsWhenFeed || function (fn) { fn(); })(function () {
+        document.title = "cityops-ready";
+        send({ ready: true });
+      });
     },
     setLabels: function (t) {
       /* layer names and legend in the operator's language: {districts, incidents, heat, labels, lang, legend:[...]} */
