@@ -1,6 +1,6 @@
-/* CityOps city map: receives small JSON diffs from the console (runJavaScript) and reports clicks back
-   through console messages prefixed "cityops:". Everything the feed says is set with textContent:
-   a title full of markup shows literally and runs nothing. */
+/* CityOps city map: receives small JSON diffs from the console (messages on a QWebChannel, page_feed.js)
+   and reports clicks back through console messages prefixed "cityops:". Everything the feed says is set
+   with textContent: a title full of markup shows literally and runs nothing. */
 (function () {
   "use strict";
   var SEV_COLOR = { red: "#e5484d", orange: "#f76b15", yellow: "#ffc53d", blue: "#3e8cf7" };
