@@ -14,13 +14,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QObject, QTimer, QUrl, Signal, Slot
+from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineCore import (
     QWebEnginePage,
     QWebEngineProfile,
     QWebEngineSettings,
     QWebEngineUrlRequestInterceptor,
 )
-from PySide6.QtWebChannel import QWebChannel
 from PySide6.QtWebEngineWidgets import QWebEngineView
 
 from console.feed.frames import Event
@@ -100,6 +100,10 @@ class PageFeed(QObject):
             ident = self._next = self._next + 1
             self._answers[ident] = callback
         self.deliver.emit(f'["{target}","{call}",{js_literal(payload)},{ident}]')
+
+    def mark(self, callback: Callable[[object], None]) -> None:
+        """`callback` is called once the page has handled every call sent before this."""
+        self.send("map", "", None, callback)
 
     def drop_answers(self) -> list[Callable[[object], None]]:
         """The callbacks still waiting (a page reloaded or replaced answers none of them)."""
@@ -297,6 +301,11 @@ class CityMapView(QWebEngineView):
         if cells:
             self._cell_status.update(cells)
             self.gis_js("setCellStatus", cells)
+
+    def when_handled(self, callback: Callable[[object], None]) -> None:
+        """`callback` runs once the page has handled every call made so far (they travel on the page's
+        channel, apart from runJavaScript: a test or benchmark reading the page waits for this first)."""
+        self._feed.mark(callback)
 
     def gis_js(self, call: str, payload) -> None:
         """Call `cityopsGis.<call>(payload)` (resources/map/gis_layers.js), as js() calls cityops."""

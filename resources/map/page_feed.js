@@ -14,7 +14,8 @@
     try {
       m = JSON.parse(text);
       t = target(m[0]);
-      if (t && t.ready && typeof t[m[1]] === "function") result = t[m[1]](m[2]);
+      if (m[1] === "") result = true;  /* a mark: every call sent before it has been handled */
+      else if (t && t.ready && typeof t[m[1]] === "function") result = t[m[1]](m[2]);
     } catch (e) {
       console.error("cityops feed: " + (m ? m[1] : "?") + ": " + e);  /* the console logs page errors */
     }

@@ -38,7 +38,7 @@ def test_updates_reach_the_page_without_a_script_per_call(qtbot, monkeypatch):
 
 
 def test_an_answered_call_is_answered_and_hostile_text_stays_data(qtbot):
-    state, view = map_world(qtbot)
+    _, view = map_world(qtbot)
     hostile = '</script><img src=x onerror="document.title=\'pwned\'">"]);alert(1);//\u2028井盖'
     answers = []
     view.js("upsertIncidents", [{"id": "H1", "lat": 31.2, "lon": 121.45, "sev": "red", "title": hostile,
