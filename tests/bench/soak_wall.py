@@ -158,7 +158,7 @@ def main() -> int:
     ap.add_argument("--outage-min", type=float, default=60.0, help="minutes it stays away")
     ap.add_argument("--warmup-min", type=float, default=10.0, help="growth is measured from here")
     ap.add_argument("--renew-min", type=float, default=None,
-                    help="the wall's --wall-renew-min (its map page renewed this often); the wall's default if not given")
+                    help="the wall's --wall-renew-min (its map page renewed this often); else its default")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "soak")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
