@@ -1,7 +1,8 @@
 """The map page's process memory under a flood of the console's calls: through the QWebChannel as the console
 sends them (one message a call, and the same calls 20 to a message), beside the anchor, the old way, a
 script a call (runJavaScript). One map page per way, each in its own process, all three at once (the same
-machine's load on each); every 30 s the page process's private memory (RssAnon). Prints JSON.
+machine's load on each); the page process's private memory (RssAnon) when the page is ready, before its
+first call (`idle`), then every 30 s. Prints JSON.
 
     ./dev bench-page-feed                      # 5 minutes, 1,000 calls a second of ~1.6 KB each
     ./dev bench-page-feed --minutes 10 --rate 200
@@ -69,8 +70,10 @@ def page_process(way: str, minutes: float, rate: int) -> None:
     def tick() -> None:
         if not view.is_ready:
             return
-        if sent["t0"] is None:
+        if sent["t0"] is None:  # the page ready, before its first call
             sent["t0"] = time.monotonic()
+            print(json.dumps({"way": way, "t_min": 0.0, "calls": 0, "messages": 0,
+                              "renderer_anon_mb": renderer_anon_mb()}), flush=True)
         n = sent["calls"]
         if way == "script":
             for k in range(n, n + per_tick):
@@ -126,7 +129,7 @@ def main() -> int:
             out["ways"][w] = {"error": "no sample (the page never became ready?)"}
             continue
         out["ways"][w] = {"calls": rs[-1]["calls"], "messages": rs[-1]["messages"],
-                          "renderer_anon_mb_first": mem[0], "renderer_anon_mb_last": mem[-1],
+                          "renderer_anon_mb_idle": mem[0], "renderer_anon_mb_last": mem[-1],
                           "renderer_anon_mb_median": statistics.median(mem), "renderer_anon_mb_max": max(mem),
                           "samples": [[r["t_min"], r["renderer_anon_mb"]] for r in rs]}
     print(json.dumps(out, indent=1))
