@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import math
 from enum import StrEnum
-from typing import Any
+from typing import Any, Literal
 
 import msgspec
 import numpy as np
@@ -407,11 +407,14 @@ def _bad_json_reason(err: orjson.JSONDecodeError, text: bytes | str) -> Reason:
     return Reason.BAD_JSON
 
 
-class _SamplesFrame(msgspec.Struct, tag="samples", tag_field="type", forbid_unknown_fields=True):
+class _SamplesFrame(msgspec.Struct, forbid_unknown_fields=True):
     """The schema of a clean `samples` frame, compiled by msgspec: it parses and type-checks in one C
     pass. Anything it refuses (another type, an extra field, a wrong type, bad JSON) goes the general
-    way, which names the reason; so this only ever accepts what the general way accepts."""
+    way, which names the reason; so this only ever accepts what the general way accepts. `type` is a
+    field, not msgspec's tag: a lone tagged struct takes a frame with no tag at all, which the general
+    way refuses (missing_type)."""
 
+    type: Literal["samples"]
     seq: int
     samples: list[tuple[str, str, float, float]]
 

@@ -139,6 +139,8 @@ def test_the_compiled_samples_schema_accepts_only_what_the_general_way_accepts_a
     b'{"type":"samples","seq":1,"samples":[["a","b",true,2]]}',
     b'{"type":"samples","seq":1.0,"samples":[]}',
     b'{"type":"samples","seq":1,"samples":[["a","b",1,2,3]]}',
+    b'{"samples":[["a","b",1,2]],"seq":1}',  # no type: a frame the general way refuses (found by the fuzz)
+    b'{"type":"Samples","seq":1,"samples":[["a","b",1,2]]}',
 ])
 def test_frames_the_compiled_schema_must_leave_to_the_general_way(raw):
     from console.feed.decoder import Decoder, _fast_samples
