@@ -228,7 +228,8 @@ class CityMapView(QWebEngineView):
 
     # ---------------------------------------------------------------- console -> page
     def js(self, call: str, payload, callback=None) -> None:
-        """Call `cityops.<call>(payload)`; payload goes as JSON, which is also a safe JS literal."""
+        """Call `cityops.<call>(payload)` with `payload` as JSON, a message on the page's channel (PageFeed);
+        `callback` gets the call's answer."""
         self.diffs_sent += 1
         self._feed.send("map", call, payload, callback)
 

@@ -227,7 +227,7 @@
       };
       api.ready = true;
       /* said once the console's calls can arrive (page_feed.js) */
-      (window.cityopsWhenFeed || function (fn) { fn(); })(function () {
+      window.cityopsWhenFeed(function () {
         document.title = "cityops-ready";
         send({ ready: true });
       });

@@ -42,7 +42,7 @@ def page_process(way: str, minutes: float, rate: int) -> None:
 
     app = application()
     from PySide6.QtCore import QTimer
-    from soak_wall import descendants, process_kind
+    from soak_wall import anon_shmem_kb, descendants, process_kind
 
     from console.feed.frames import Catalog
     from console.model.city_state import CityState
@@ -62,9 +62,7 @@ def page_process(way: str, minutes: float, rate: int) -> None:
     def renderer_anon_mb() -> float | None:
         for p in descendants(os.getpid()):
             if process_kind(p) == "renderer":
-                for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                    if line.startswith("RssAnon:"):
-                        return round(int(line.split()[1]) / 1024, 1)
+                return round(anon_shmem_kb(p)[0] / 1024, 1)
         return None
 
     def tick() -> None:
