@@ -1,5 +1,6 @@
 """Ingest without sockets, in CPU time: the simulator's pre-rendered `samples` frames through Decoder and
-CityState.apply, beside `orjson.loads` of the same frames (the bare loop's parse), per frame.
+CityState.apply, beside `orjson.loads` of the same frames (the bare loop's parse), per frame; and what
+websockets' frame parser spends taking the same frames off the wire.
 
     python tests/bench/bench_ingest_cpu.py                    # batches of 1, 10, 100, 1000; prints JSON
     python tests/bench/bench_ingest_cpu.py --code /tmp/before # the console of another tree (git archive)
@@ -61,7 +62,26 @@ def run(batch: int, total: int) -> dict:
         state.apply("bench", dec.decode(f).frame)
     ours = (time.process_time() - c) / len(rest)
     return {"batch": batch, "frames": len(rest), "orjson_us_per_frame": round(bare * 1e6, 1),
-            "console_us_per_frame": round(ours * 1e6, 1), "ratio": round(bare / ours, 3)}
+            "console_us_per_frame": round(ours * 1e6, 1), "ratio": round(bare / ours, 3),
+            "websocket_frames_us_per_frame": round(wire_parse(rest) * 1e6, 1)}
+
+
+def wire_parse(frames: list[bytes]) -> float:
+    """CPU seconds a frame for websockets' own frame parser (its Sans-I/O layer, as every websockets client
+    runs it) to take the frames off the wire in 64 KB reads: the part of the bare loop's receive that is
+    not the asyncio connection's handing over of each message (`./dev bench` measures the whole loop)."""
+    from websockets.frames import Frame, Opcode
+    from websockets.protocol import Protocol, Side, State
+
+    wire = b"".join(Frame(Opcode.TEXT, f).serialize(mask=False, extensions=[]) for f in frames)
+    proto, got = Protocol(Side.CLIENT, state=State.OPEN, max_size=None), 0
+    c = time.process_time()
+    for i in range(0, len(wire), 65536):
+        proto.receive_data(wire[i : i + 65536])
+        got += len(proto.events_received())
+    spent = time.process_time() - c
+    assert got == len(frames), (got, len(frames))
+    return spent / len(frames)
 
 
 def main() -> None:

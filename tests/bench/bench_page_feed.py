@@ -35,35 +35,45 @@ def payload(k: int) -> dict:
     return {f"3101{i:02d}": ("normal", "warn", "alarm")[(i + k) % 3] for i in range(16)} | {"pad": "x" * 1400 + str(k)}
 
 
-def page_process(way: str, minutes: float, rate: int) -> None:
-    """One map page flooded `way`; a JSON line every 30 s."""
+def map_page(width: int = 1280, height: int = 800):
+    """The console's map page on the city (its districts, no data), shown offscreen: (app, view)."""
     os.environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
     from console.ui.gui_app import application
 
     app = application()
-    from PySide6.QtCore import QTimer
-    from soak_wall import anon_shmem_kb, descendants, process_kind
-
     from console.feed.frames import Catalog
     from console.model.city_state import CityState
     from console.model.clock import Clock
     from console.simulator.city_catalog import load_regions
     from console.ui.map_bridge import CityMapView
-    from console.views.map_page import js_literal
 
     state = CityState()
     state.apply_catalog(Catalog((), tuple(load_regions())))
     view = CityMapView(state, Clock())
-    view.resize(1280, 800)
+    view.resize(width, height)
     view.show()
+    return app, view
+
+
+def renderer_anon_mb() -> float | None:
+    """This process's page process's private memory (RssAnon), MB."""
+    from soak_wall import anon_shmem_kb, descendants, process_kind
+
+    for p in descendants(os.getpid()):
+        if process_kind(p) == "renderer":
+            return round(anon_shmem_kb(p)[0] / 1024, 1)
+    return None
+
+
+def page_process(way: str, minutes: float, rate: int) -> None:
+    """One map page flooded `way`; a JSON line every 30 s."""
+    app, view = map_page()
+    from PySide6.QtCore import QTimer
+
+    from console.views.map_page import js_literal
+
     per_tick = max(1, rate * TICK_MS // 1000)
     sent = {"calls": 0, "messages": 0, "t0": None}
-
-    def renderer_anon_mb() -> float | None:
-        for p in descendants(os.getpid()):
-            if process_kind(p) == "renderer":
-                return round(anon_shmem_kb(p)[0] / 1024, 1)
-        return None
 
     def tick() -> None:
         if not view.is_ready:
