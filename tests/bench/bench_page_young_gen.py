@@ -9,7 +9,8 @@ the page is ready, before its first call (`idle`), then every 30 s. Prints JSON.
 The calls are the console's own `upsertUnits` (resources/map/city_units.js) through the page's channel, as
 the map sends them: `move` moves every unit a little at every call (the page moves 200 badges), `still`
 sends the same positions (the page parses and handles the calls, nothing on it changes). 10 calls a second
-of 200 units is ten times what a wall with the simulator's fleet sends, so a page settles in minutes.
+of 200 units is about twenty times what a wall gets from the simulator's fleet (112 units, the changes sent
+once a second), so a page settles in minutes where a wall's takes most of an hour.
 """
 
 from __future__ import annotations
