@@ -10,7 +10,7 @@ The calls are the console's own `upsertUnits` (resources/map/city_units.js) thro
 the map sends them: `move` moves every unit a little at every call (the page moves 200 badges), `still`
 sends the same positions (the page parses and handles the calls, nothing on it changes). 10 calls a second
 of 200 units is about twenty times what a wall gets from the simulator's fleet (112 units, the changes sent
-once a second), so a page settles in minutes where a wall's takes most of an hour.
+once a second), so a page settles within minutes.
 """
 
 from __future__ import annotations
