@@ -4,7 +4,8 @@ must run with QTWEBENGINE_REMOTE_DEBUGGING=<port>. Every --every seconds, for ea
 JSEventListeners, Documents), what the page's map holds (Leaflet layers, canvases and their pixels,
 tooltips, unit badges, trail points, incident tiles, sprite cache), and the RSS of every process under
 --pid. Prints one JSON line per sample; with --snapshot-at minutes, writes heap snapshots' constructor
-counts to --out (a diff of two says what grows in the JS heap).
+counts to --out (a diff of two says what grows in the JS heap); with --allocators, each sample also has
+what each of Chromium's allocators holds in each process (its memory-infra dump).
 
     QTWEBENGINE_REMOTE_DEBUGGING=9333 python tests/bench/soak_wall.py --minutes 25 ... &
     python tests/bench/page_probe.py --port 9333 --pid <wall pid> --minutes 25
@@ -103,6 +104,46 @@ async def snapshot_counts(t: Target) -> dict:
     return {"count": dict(count), "size": dict(size)}
 
 
+ALLOCATORS = ("malloc", "partition_alloc", "blink_gc", "v8", "canvas", "cc", "skia", "shared_memory", "web_cache",
+              "parkable_strings", "discardable", "font_caches", "gpu")
+
+
+async def allocator_dump(port: int) -> dict:
+    """One Chromium memory-infra dump through the browser's DevTools endpoint (Tracing.requestMemoryDump):
+    per process (its OS pid), the size each of Chromium's allocators reports, MB. What an allocator holds
+    against what the process's private memory grows by says whether the growth is the page's objects or
+    the allocator's own keeping (freed memory not given back to the system)."""
+    ver = json.loads(urllib.request.urlopen(f"http://127.0.0.1:{port}/json/version", timeout=5).read())
+    events: list[dict] = []
+    async with websockets.connect(ver["webSocketDebuggerUrl"], max_size=2**31) as ws:
+        t = Target(ws)
+        await t.call("Tracing.start", {"traceConfig": {"includedCategories": ["disabled-by-default-memory-infra"],
+                                                       "excludedCategories": ["*"],
+                                                       "memoryDumpConfig": {"triggers": []}},
+                                       "transferMode": "ReportEvents"})
+        await t.call("Tracing.requestMemoryDump", {"deterministic": True, "levelOfDetail": "detailed"})
+        await t.call("Tracing.end")
+        while True:
+            msg = json.loads(await asyncio.wait_for(ws.recv(), 60))
+            if msg.get("method") == "Tracing.dataCollected":
+                events += msg["params"]["value"]
+            elif msg.get("method") == "Tracing.tracingComplete":
+                break
+    out: dict = {}
+    for e in events:
+        dumps = e.get("args", {}).get("dumps") if e.get("ph") == "v" else None
+        if not dumps:
+            continue
+        sizes = {}
+        for name, body in dumps.get("allocators", {}).items():
+            size = body.get("attrs", {}).get("size", {}).get("value")
+            if name in ALLOCATORS and size:
+                sizes[name] = round(int(size, 16) / 2**20, 1)
+        if sizes:
+            out[str(e["pid"])] = sizes
+    return out
+
+
 async def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--port", type=int, default=9333)
@@ -113,6 +154,8 @@ async def main() -> int:
     ap.add_argument("--pressure-at", type=float, nargs="*", default=[],
                     help="minutes at which every page is told of critical memory pressure (what Chromium then "
                          "gives back is cache, not a leak)")
+    ap.add_argument("--allocators", action="store_true",
+                    help="with each sample, Chromium's memory-infra dump: each process's allocators' sizes")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "probe")
     a = ap.parse_args()
     a.out.mkdir(parents=True, exist_ok=True)
@@ -163,6 +206,11 @@ async def main() -> int:
                 row["pages"].append(page)
         if pressures and row["t_min"] >= pressures[0]:
             pressures.pop(0)
+        if a.allocators:
+            try:
+                row["allocators_mb"] = await allocator_dump(a.port)
+            except (OSError, TimeoutError, websockets.WebSocketException) as e:
+                row["allocators_error"] = str(e)[:200]
         print(json.dumps(row), flush=True)
         await asyncio.sleep(max(0.0, a.every - (time.monotonic() - tick)))
     return 0
