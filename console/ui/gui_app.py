@@ -15,10 +15,10 @@ from console.ui.session import ConsoleOptions, ConsoleSession, build_console
 log = logging.getLogger(__name__)
 
 
-# The map page's young JavaScript generation capped at 1 MB a semi-space (V8's own default grows it to 16 MB
-# under a steady stream of calls): a page that moves 200 units ten times a second settled at 128 MB of private
-# memory with it, 154 MB without, and one that gets the same calls without change at 109 against 123 MB
-# (docs/benchmarks.md, the wall's soak). A site's own --js-flags replace it.
+# The map page's young JavaScript generation capped at 1 MB a semi-space (V8 grows it up to 16 MB under a
+# steady stream of calls, and keeps it): a page that moves 200 units ten times a second settled at 116 MB of
+# private memory with it, 138 MB without; one given the same calls with nothing moving at 108 against 137 MB
+# (./dev bench-page-young-gen, docs/benchmarks.md). A site's own --js-flags replace it.
 JS_FLAGS = "--js-flags=--max-semi-space-size=1"
 
 
