@@ -65,11 +65,32 @@ def renderer_anon_mb() -> float | None:
     return None
 
 
+def drive(app, tick, tick_ms: int, minutes: float, started, row) -> None:
+    """Run the page's event loop: `tick` every `tick_ms`; every 30 s once the page has had its first call
+    (`started()`: its monotonic time, else None), a JSON line of `row(t_min)` and the page process's private
+    memory; quit after `minutes`."""
+    from PySide6.QtCore import QTimer
+
+    def sample() -> None:
+        t0 = started()
+        if t0 is None:
+            return
+        t = time.monotonic() - t0
+        print(json.dumps({**row(round(t / 60, 2)), "renderer_anon_mb": renderer_anon_mb()}), flush=True)
+        if t > minutes * 60:
+            app.quit()
+
+    calls, look = QTimer(), QTimer()
+    calls.timeout.connect(tick)
+    calls.start(tick_ms)
+    look.timeout.connect(sample)
+    look.start(30_000)
+    app.exec()
+
+
 def page_process(way: str, minutes: float, rate: int) -> None:
     """One map page flooded `way`; a JSON line every 30 s."""
     app, view = map_page()
-    from PySide6.QtCore import QTimer
-
     from console.views.map_page import js_literal
 
     per_tick = max(1, rate * TICK_MS // 1000)
@@ -96,21 +117,8 @@ def page_process(way: str, minutes: float, rate: int) -> None:
             sent["messages"] += 1
         sent["calls"] += per_tick
 
-    def sample() -> None:
-        if sent["t0"] is None:
-            return
-        t = time.monotonic() - sent["t0"]
-        print(json.dumps({"way": way, "t_min": round(t / 60, 2), "calls": sent["calls"], "messages": sent["messages"],
-                          "renderer_anon_mb": renderer_anon_mb()}), flush=True)
-        if t > minutes * 60:
-            app.quit()
-
-    flood, look = QTimer(), QTimer()
-    flood.timeout.connect(tick)
-    flood.start(TICK_MS)
-    look.timeout.connect(sample)
-    look.start(30_000)
-    app.exec()
+    drive(app, tick, TICK_MS, minutes, lambda: sent["t0"],
+          lambda t_min: {"way": way, "t_min": t_min, "calls": sent["calls"], "messages": sent["messages"]})
 
 
 def main() -> int:

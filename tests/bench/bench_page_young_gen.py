@@ -46,11 +46,9 @@ def units(n: int, load: str, full: bool) -> list[dict]:
 
 def page_process(way: str, load: str, minutes: float) -> None:
     """One map page given the units' calls; a JSON line every 30 s."""
-    from bench_page_feed import map_page, renderer_anon_mb
+    from bench_page_feed import drive, map_page, renderer_anon_mb
 
     app, view = map_page(1920, 1080)
-    from PySide6.QtCore import QTimer
-
     sent = {"calls": 0, "t0": None}
 
     def tick() -> None:
@@ -62,21 +60,7 @@ def page_process(way: str, load: str, minutes: float) -> None:
         view.js("upsertUnits", units(sent["calls"], load, sent["calls"] == 0))  # as the map calls the page
         sent["calls"] += 1
 
-    def sample() -> None:
-        if sent["t0"] is None:
-            return
-        t = time.monotonic() - sent["t0"]
-        print(json.dumps({"t_min": round(t / 60, 2), "calls": sent["calls"], "renderer_anon_mb": renderer_anon_mb()}),
-              flush=True)
-        if t > minutes * 60:
-            app.quit()
-
-    calls, look = QTimer(), QTimer()
-    calls.timeout.connect(tick)
-    calls.start(TICK_MS)
-    look.timeout.connect(sample)
-    look.start(30_000)
-    app.exec()
+    drive(app, tick, TICK_MS, minutes, lambda: sent["t0"], lambda t_min: {"t_min": t_min, "calls": sent["calls"]})
 
 
 def main() -> int:
