@@ -66,7 +66,6 @@ def asset_paths() -> dict[str, Path]:
         "page_css": resource("map", "city_map.css"),
         "units_js": resource("map", "city_units.js"),
         "incidents_js": resource("map", "city_incidents.js"),
-        "units_css": resource("map", "city_units.css"),
         "districts": resource("shanghai", "districts.geojson"),
         "regions": resource("shanghai", "regions.json"),
         "water": resource("shanghai", "water.geojson"),
@@ -174,7 +173,6 @@ def build_page(out_dir: Path, options: MapOptions | None = None,
     out_dir.mkdir(parents=True, exist_ok=True)
     gis = {"map": m.get_name(), **_gis_boot(a, layers or {}, out_dir)}
     m.get_root().header.add_child(folium.Element(f'<link rel="stylesheet" href="{_uri(a["page_css"])}"/>'))
-    m.get_root().header.add_child(folium.Element(f'<link rel="stylesheet" href="{_uri(a["units_css"])}"/>'))
     m.get_root().html.add_child(folium.Element(
         f'<script src="{_uri(a["zoom_once_js"])}"></script><script src="{_uri(a["heat_scale_js"])}"></script>'
         f'<script src="{_uri(a["areas_js"])}"></script>'

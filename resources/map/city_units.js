@@ -1,19 +1,28 @@
-/* CityOps city map, dispatch units: each unit one marker (its kind's glyph on its state's colour) and all
-   the units' 15-minute trails one canvas polyline. Both are changed in place, never added again: a
-   unit that moves has its marker moved and its trail's tail replaced, so the page does not grow over a
-   shift. Names are set with textContent (plain text). Loaded after city_map.js; hooks its init.
+/* CityOps city map, dispatch units: every unit's badge (its kind's glyph on its state's colour) drawn on one
+   canvas, and all the units' 15-minute trails on another. Both are changed in place, never added again: a
+   unit that moves has its point moved and its trail's tail replaced, so the page does not grow over a
+   shift. Names are set with textContent (plain text), in the one tooltip the layer keeps. Loaded after
+   city_map.js; hooks its init.
 
-   Cost per second (tests/bench/bench_map.py: 200 units moving): the trails are drawn by a small layer of
-   our own on a canvas of their own (a Leaflet polyline re-projected, clipped and simplified every point of
-   every trail at each change); each point is projected once, when it arrives, and a redraw only scales
-   and shifts it. A badge keeps its z-index as it moves (Leaflet restacks a marker by its y at each move,
-   which restacks the page's layers); a tooltip is made again only when its text changes. */
+   Why canvases and not a marker per unit (issue 17): 200 units moving, 10 calls a second, were the largest
+   share of what the wall's page grew by in a life (the soak's calls switched off one kind at a time,
+   docs/benchmarks.md). A DOM badge moved is a style and a compositor layer changed per unit per call; a
+   canvas redrawn once per frame is the same few objects whatever the count. Each point is projected once,
+   when it arrives, and a redraw only scales and shifts it.
+
+   At the city's zooms a badge is a small dot (its state's colour, no glyph): ~100 units downtown would
+   otherwise cover the districts' names. From UNIT_GLYPH_FROM on, and for the one selected, the full badge. */
 (function () {
   "use strict";
   var api = window.cityops;
-  var U = { map: null, layer: null, trailLayer: null, markers: {}, trails: {}, selected: null, keys: {}, tips: {} };
-  var REF_Z = 18;  /* trail points are kept in pixels at this zoom: [ts, lat, lon, x, y] */
+  var U = { map: null, badgeLayer: null, trailLayer: null, units: {}, trails: {}, selected: null,
+            hover: null, tip: null, tipFor: null, drawn: [] };
+  var REF_Z = 18;  /* points are kept in pixels at this zoom: trails [ts, lat, lon, x, y], units {x, y} */
   var TRAIL = { color: "#7fd4ff", width: 2, alpha: 0.55, dash: [3, 4] };
+  var UNIT_GLYPH_FROM = 11;  /* below this zoom, a dot */
+  var SIZE = { dot: 9, badge: 20, selected: 26 };  /* diameters, CSS pixels */
+  var BORDER = { dot: "#0b1a2a", badge: "#0b1a2a", en_route: "#ffffff", ring: "#00b3ff" };
+  var FONT = 'bold 11px "Noto Sans CJK SC", "Microsoft YaHei", sans-serif';
 
   function el(tag, cls, text) {  /* as city_map.js's: that one is private to its closure */
     var e = document.createElement(tag);
@@ -23,16 +32,10 @@
   }
   function send(obj) { console.log("cityops:" + JSON.stringify(obj)); }
 
-  function icon(u, selected) {
-    var d = el("div", "cityops-unit cityops-unit-" + u.state + (selected ? " cityops-unit-selected" : ""), u.glyph);
-    d.style.background = u.color;
-    var size = selected ? 26 : 20;
-    return L.divIcon({ html: d, className: "", iconSize: [size, size], iconAnchor: [size / 2, size / 2] });
-  }
-
-  /* every unit's trail on one canvas the size of the view, in the trails' pane: one layer whatever the count */
-  var Trails = L.Layer.extend({
-    options: { pane: "cityopsTrails" },
+  /* a canvas the size of the view in a pane of its own, redrawn at most once a frame by `draw(ctx, at)`
+     (at(x, y): a point kept at REF_Z to the canvas's pixels); one layer whatever it draws */
+  var ViewCanvas = L.Layer.extend({
+    initialize: function (pane, draw) { this.options = { pane: pane }; this._paint = draw; },
     onAdd: function (map) {
       this._c = L.DomUtil.create("canvas", "leaflet-zoom-animated");
       this.getPane().appendChild(this._c);
@@ -61,83 +64,156 @@
       return this;
     },
     _draw: function () {
+      if (this._frame) L.Util.cancelAnimFrame(this._frame);
       this._frame = null;
       var map = this._map, ctx = this._c.getContext("2d"), k = Math.pow(2, REF_Z - map.getZoom());
       var o = map.getPixelBounds().min;
       ctx.clearRect(0, 0, this._c.width, this._c.height);
-      ctx.beginPath();
-      Object.keys(U.trails).forEach(function (id) {
-        var t = U.trails[id], lx = null, ly = null;
-        if (t.length < 2) return;
-        for (var i = 0; i < t.length; i++) {
-          var x = t[i][3] / k - o.x, y = t[i][4] / k - o.y;
-          if (lx === null) ctx.moveTo(x, y);
-          else if (Math.abs(x - lx) + Math.abs(y - ly) >= 1 || i === t.length - 1) ctx.lineTo(x, y);
-          else continue;  /* under a pixel from the last drawn: nothing to see */
-          lx = x; ly = y;
-        }
-      });
-      ctx.setLineDash(TRAIL.dash);
-      ctx.lineWidth = TRAIL.width;
-      ctx.lineJoin = ctx.lineCap = "round";
-      ctx.strokeStyle = TRAIL.color;
-      ctx.globalAlpha = TRAIL.alpha;
-      ctx.stroke();
+      this._paint(ctx, function (x, y) { return [x / k - o.x, y / k - o.y]; }, this._c.width, this._c.height);
     }
   });
-  function project(t) {
-    /* the points not projected yet (those just arrived) get their pixels at REF_Z */
-    for (var i = t.length - 1; i >= 0 && t[i].length < 5; i--) {
-      var q = U.map.project([t[i][1], t[i][2]], REF_Z);
-      t[i].push(q.x, q.y);
-    }
-  }
-  function drawTrails() { U.trailLayer.redraw(); }
-  var Badge = L.Marker.extend({
-    _resetZIndex: function () {  /* its own z-index only (the selected one is raised), not its y's */
-      if (this._icon && this._zSet !== this.options.zIndexOffset) {
-        this._zSet = this.options.zIndexOffset;
-        this._icon.style.zIndex = this._zSet;
+
+  function paintTrails(ctx, at) {
+    ctx.beginPath();
+    Object.keys(U.trails).forEach(function (id) {
+      var t = U.trails[id], lx = null, ly = null;
+      if (t.length < 2) return;
+      for (var i = 0; i < t.length; i++) {
+        var p = at(t[i][3], t[i][4]), x = p[0], y = p[1];
+        if (lx === null) ctx.moveTo(x, y);
+        else if (Math.abs(x - lx) + Math.abs(y - ly) >= 1 || i === t.length - 1) ctx.lineTo(x, y);
+        else continue;  /* under a pixel from the last drawn: nothing to see */
+        lx = x; ly = y;
       }
-    },
-    _initIcon: function () { this._zSet = null; return L.Marker.prototype._initIcon.call(this); }
-  });
+    });
+    ctx.setLineDash(TRAIL.dash);
+    ctx.lineWidth = TRAIL.width;
+    ctx.lineJoin = ctx.lineCap = "round";
+    ctx.strokeStyle = TRAIL.color;
+    ctx.globalAlpha = TRAIL.alpha;
+    ctx.stroke();
+  }
+
+  /* each look (size, colour, border, glyph) drawn once into a small canvas of its own, then stamped; the
+     looks are few (kinds × states × three sizes), a bound keeps them so whatever the feed sends */
+  var sprites = new Map(), SPRITES_MAX = 128;
+  function sprite(u, kind) {
+    var key = kind + "|" + u.glyph + "|" + u.color + "|" + u.state;
+    var s = sprites.get(key);
+    if (s) return s;
+    var d = SIZE[kind], pad = kind === "selected" ? 8 : 2, n = d + 2 * pad, c = document.createElement("canvas");
+    c.width = c.height = n;
+    var g = c.getContext("2d"), r = d / 2;
+    g.beginPath();
+    g.arc(n / 2, n / 2, r - 1, 0, 2 * Math.PI);
+    g.fillStyle = u.color;
+    if (kind === "selected") { g.shadowColor = BORDER.ring; g.shadowBlur = 8; }
+    g.fill();
+    g.shadowBlur = 0;
+    g.globalAlpha = u.state === "offline" ? 0.5 : 1;
+    if (kind === "selected") {
+      g.lineWidth = 3; g.strokeStyle = BORDER.ring;
+      g.beginPath(); g.arc(n / 2, n / 2, r + 2, 0, 2 * Math.PI); g.stroke();
+      g.strokeStyle = "#ffffff";
+    } else {
+      g.lineWidth = kind === "dot" ? 1.5 : 2;
+      g.strokeStyle = u.state === "en_route" ? BORDER.en_route : BORDER[kind];
+    }
+    g.beginPath(); g.arc(n / 2, n / 2, r - 1, 0, 2 * Math.PI); g.stroke();
+    if (kind !== "dot" && u.glyph) {
+      g.fillStyle = "#ffffff"; g.font = FONT; g.textAlign = "center"; g.textBaseline = "middle";
+      g.fillText(String(u.glyph), n / 2, n / 2 + 0.5);
+    }
+    if (sprites.size >= SPRITES_MAX) sprites.delete(sprites.keys().next().value);
+    sprites.set(key, c);
+    return c;
+  }
+  function kindOf(id) {
+    if (id === U.selected) return "selected";
+    return U.map.getZoom() >= UNIT_GLYPH_FROM ? "badge" : "dot";
+  }
+  function paintBadges(ctx, at, w, h) {
+    /* the selected one last: on top of the rest */
+    var ids = Object.keys(U.units).filter(function (id) { return id !== U.selected; });
+    if (U.selected && U.units[U.selected]) ids.push(U.selected);
+    U.drawn = [];
+    ids.forEach(function (id) {
+      var u = U.units[id], kind = kindOf(id), s = sprite(u, kind), p = at(u.x, u.y);
+      if (p[0] < -s.width || p[1] < -s.height || p[0] > w + s.width || p[1] > h + s.height) return;
+      ctx.drawImage(s, Math.round(p[0] - s.width / 2), Math.round(p[1] - s.height / 2));
+      U.drawn.push({ id: id, x: p[0], y: p[1], r: SIZE[kind] / 2 });
+    });
+    if (U.tipFor && U.units[U.tipFor]) U.tip.setLatLng([U.units[U.tipFor].lat, U.units[U.tipFor].lon]);
+  }
+
+  function hit(ev) {
+    /* the unit whose badge is under a pointer event (the topmost: drawn last), else null */
+    var pt = U.map.mouseEventToContainerPoint(ev);
+    for (var i = U.drawn.length - 1; i >= 0; i--) {
+      var d = U.drawn[i], reach = Math.max(d.r, 6) + 1;
+      if (Math.pow(d.x - pt.x, 2) + Math.pow(d.y - pt.y, 2) <= reach * reach) return d.id;
+    }
+    return null;
+  }
+  function tipText(u) {
+    var t = el("span", null, u.name);
+    t.appendChild(document.createElement("br"));
+    t.appendChild(document.createTextNode(u.label));
+    return t;
+  }
+  function showTip(id) {
+    /* one tooltip for all the units: the one hovered or selected */
+    if (U.tipFor === id) return;
+    U.tipFor = id;
+    if (!id || !U.units[id]) { U.tipFor = null; U.map.closeTooltip(U.tip); return; }
+    var u = U.units[id];
+    U.tip.setContent(tipText(u)).setLatLng([u.lat, u.lon]);
+    if (!U.map.hasLayer(U.tip)) U.map.openTooltip(U.tip);
+  }
+  function outside(ev) {
+    return !U.map.getContainer().contains(ev.target) ||
+      ev.target.closest(".leaflet-control, .leaflet-popup, .leaflet-tooltip");
+  }
 
   function attach(map) {
     U.map = map;
-    map.createPane("cityopsUnits").style.zIndex = 640;  /* above incident clusters, under tooltips */
+    map.createPane("cityopsUnits").style.zIndex = 640;  /* above incident discs, under names and tooltips */
+    map.getPane("cityopsUnits").style.pointerEvents = "none";  /* hit-tested below, not by the DOM */
     var trails = map.createPane("cityopsTrails");  /* just over the districts (overlay pane, 400) */
     trails.style.zIndex = 401;
     trails.style.pointerEvents = "none";
-    U.layer = L.layerGroup().addTo(map);
-    U.trailLayer = new Trails().addTo(map);
+    U.trailLayer = new ViewCanvas("cityopsTrails", paintTrails).addTo(map);
+    U.badgeLayer = new ViewCanvas("cityopsUnits", paintBadges).addTo(map);
+    U.tip = L.tooltip({ direction: "top", offset: [0, -10] });
+    /* a click on a badge is the unit's, before the incidents' own capture handler on the map's container
+       and Leaflet's (this one is on the document, whose capture comes first) */
+    document.addEventListener("click", function (ev) {
+      if (outside(ev) || (map.dragging && map.dragging.moved())) return;
+      var id = hit(ev);
+      if (!id) return;
+      ev.stopPropagation();
+      send({ unit: id });
+    }, true);
+    map.getContainer().addEventListener("mousemove", function (ev) {
+      var id = outside(ev) ? null : hit(ev);
+      if (id === U.hover) return;
+      U.hover = id;
+      map.getContainer().style.cursor = id ? "pointer" : "";
+      showTip(id || U.selected);
+    });
   }
 
   api.upsertUnits = function (list) {
-    /* [{id, name, glyph, color, label, lat, lon, ts, trail:[[ts,lat,lon]…], full}]: `full` trails replace
-       the unit's own; otherwise the points at or after the first one sent replace the tail */
+    /* [{id, name, glyph, color, state, label, lat, lon, ts, trail:[[ts,lat,lon]…], full}]: `full` trails
+       replace the unit's own; otherwise the points at or after the first one sent replace the tail */
     var horizon = 15 * 60;
     list.forEach(function (u) {
-      var m = U.markers[u.id];
-      var key = u.glyph + "|" + u.color + "|" + u.state;
-      if (!m) {
-        m = new Badge([u.lat, u.lon], { icon: icon(u, U.selected === u.id), pane: "cityopsUnits", keyboard: false,
-                                        zIndexOffset: U.selected === u.id ? 1000 : 0 });
-        m.on("click", function () { send({ unit: u.id }); });
-        U.markers[u.id] = m;
-        U.layer.addLayer(m);
-      } else {
-        m.setLatLng([u.lat, u.lon]);
-        if (U.keys[u.id] !== key) m.setIcon(icon(u, U.selected === u.id));
-      }
-      U.keys[u.id] = key;
-      m._cityopsUnit = u;
-      if (U.tips[u.id] !== u.name + "\n" + u.label) {
-        U.tips[u.id] = u.name + "\n" + u.label;
-        var tip = el("span", null, u.name);
-        tip.appendChild(document.createElement("br"));
-        tip.appendChild(document.createTextNode(u.label));
-        if (m.getTooltip()) m.setTooltipContent(tip); else m.bindTooltip(tip, { direction: "top", offset: [0, -10] });
+      var q = U.map.project([u.lat, u.lon], REF_Z);
+      u.x = q.x; u.y = q.y;
+      var old = U.units[u.id];
+      U.units[u.id] = u;
+      if (U.tipFor === u.id && (!old || old.name !== u.name || old.label !== u.label)) {
+        U.tip.setContent(tipText(u));
       }
       var t = u.full ? [] : (U.trails[u.id] || []);
       var first = u.trail.length ? u.trail[0][0] : Infinity;
@@ -145,55 +221,67 @@
       t = t.concat(u.trail);
       var last = t.length ? t[t.length - 1][0] : 0;
       while (t.length && t[0][0] < last - horizon) t.shift();
-      project(t);
+      for (var i = t.length - 1; i >= 0 && t[i].length < 5; i--) {  /* the points just arrived */
+        var p = U.map.project([t[i][1], t[i][2]], REF_Z);
+        t[i].push(p.x, p.y);
+      }
       U.trails[u.id] = t;
+      delete u.trail;  /* kept once, in U.trails */
     });
-    drawTrails();
-    return Object.keys(U.markers).length;
+    U.trailLayer.redraw();
+    U.badgeLayer.redraw();
+    return Object.keys(U.units).length;
   };
 
   api.removeUnits = function (ids) {
     ids.forEach(function (id) {
-      if (U.markers[id]) { U.layer.removeLayer(U.markers[id]); delete U.markers[id]; }
+      delete U.units[id];
       delete U.trails[id];
-      delete U.keys[id];
-      delete U.tips[id];
       if (U.selected === id) U.selected = null;
+      if (U.hover === id) U.hover = null;
+      if (U.tipFor === id) showTip(null);
     });
-    drawTrails();
-    return Object.keys(U.markers).length;
+    U.trailLayer.redraw();
+    U.badgeLayer.redraw();
+    return Object.keys(U.units).length;
   };
 
   api.selectUnit = function (id) {
     /* the resources dock picked it: ring it and bring it into view (the zoom kept unless it is far out) */
-    var before = U.selected;
     U.selected = id;
-    [before, id].forEach(function (k) {
-      var m = k && U.markers[k];
-      if (m) m.setZIndexOffset(U.selected === k ? 1000 : 0).setIcon(icon(m._cityopsUnit, U.selected === k));
-    });
-    var m = U.markers[id];
-    if (!m) return false;
-    U.map.setView(m.getLatLng(), Math.max(U.map.getZoom(), 12), { animate: false });
+    var u = U.units[id];
+    if (!u) { U.badgeLayer.redraw(); return false; }
+    U.map.setView([u.lat, u.lon], Math.max(U.map.getZoom(), 12), { animate: false });
     api.hold();
-    m.openTooltip();
+    U.badgeLayer._draw();
+    U.tipFor = null;
+    showTip(id);
     return true;
   };
 
+  api.unitBoxes = function () {
+    /* the badges drawn, as boxes in the page's pixels: for the names' placer to keep off them */
+    var r = U.map.getContainer().getBoundingClientRect();
+    return U.drawn.map(function (d) {
+      return { left: r.left + d.x - d.r, right: r.left + d.x + d.r, top: r.top + d.y - d.r, bottom: r.top + d.y + d.r };
+    });
+  };
+
   api.unitState = function () {
-    /* what the page holds, for tests: markers (and layers: never more than the units), trails, selection */
+    /* what the page holds, for tests: units (and the layers they take: two, whatever their count), trails,
+       selection */
     var pos = {}, pts = 0;
-    Object.keys(U.markers).forEach(function (id) {
-      var ll = U.markers[id].getLatLng();
-      var p = U.map.latLngToContainerPoint(ll);
-      pos[id] = { lat: ll.lat, lon: ll.lng, x: p.x, y: p.y, glyph: U.markers[id]._cityopsUnit.glyph,
-                  color: U.markers[id]._cityopsUnit.color, trail: (U.trails[id] || []).length };
+    Object.keys(U.units).forEach(function (id) {
+      var u = U.units[id], p = U.map.latLngToContainerPoint([u.lat, u.lon]);
+      pos[id] = { lat: u.lat, lon: u.lon, x: p.x, y: p.y, glyph: u.glyph, color: u.color,
+                  trail: (U.trails[id] || []).length };
     });
     Object.keys(U.trails).forEach(function (id) { pts += U.trails[id].length; });
-    return { units: pos, layers: U.layer.getLayers().length, trailPoints: pts,
+    var layers = 0;
+    U.map.eachLayer(function (l) { if (l === U.badgeLayer || l === U.trailLayer || l === U.tip) layers += 1; });
+    return { units: pos, layers: layers, trailPoints: pts, sprites: sprites.size,
              trailLines: Object.keys(U.trails).filter(function (id) { return U.trails[id].length > 1; }).length,
-             selected: U.selected,
-             selectedDom: document.querySelectorAll(".cityops-unit-selected").length };
+             selected: U.selected, tipFor: U.tipFor };
   };
 
   var init = api.init;

@@ -25,15 +25,12 @@
     return { left: r.left + dx, right: r.right + dx, top: r.top + dy, bottom: r.bottom + dy };
   }
 
-  /* the markers under a box: unit badges (DOM boxes) and incidents' discs (the boxes each tile keeps of the
-     discs drawn on it, city_incidents.js; a canvas without them: any painted pixel, each tile read once
-     per placing, and only when a box reaches it) */
-  var BADGES = ".leaflet-cityopsUnits-pane .leaflet-marker-icon";
+  /* the markers under a box: unit badges (the boxes of those drawn, city_units.js) and incidents' discs
+     (the boxes each tile keeps of the discs drawn on it, city_incidents.js; a canvas without them: any
+     painted pixel, each tile read once per placing, and only when a box reaches it) */
   var DISC_TILES = ".leaflet-cityopsIncidents-pane canvas";
   function markers() {
-    var badges = Array.prototype.map.call(document.querySelectorAll(BADGES), function (e) {
-      return e.getBoundingClientRect();
-    }).filter(function (r) { return r.width && r.height; });
+    var badges = window.cityops && cityops.unitBoxes ? cityops.unitBoxes() : [];
     var tiles = Array.prototype.map.call(document.querySelectorAll(DISC_TILES), function (c) {
       return { c: c, r: c.getBoundingClientRect(), px: null };
     }).filter(function (t) { return t.r.width && t.r.height && t.c.width && t.c.height; });

@@ -51,12 +51,12 @@ PAGE_JS = r"""(function () {
   out.canvases = cs.length;
   for (var i = 0; i < cs.length; i++) out.canvas_px += cs[i].width * cs[i].height;
   out.tooltips = document.querySelectorAll('.leaflet-tooltip').length;
-  out.units = document.querySelectorAll('.cityops-unit').length;
   out.paths = document.querySelectorAll('path').length;
   out.tiles = document.querySelectorAll('.leaflet-tile').length;
   out.popups = document.querySelectorAll('.leaflet-popup').length;
   if (window.cityops && cityops.unitState) {
-    var u = cityops.unitState(); out.trail_points = u.trailPoints; out.unit_layers = u.layers; }
+    var u = cityops.unitState(); out.units = Object.keys(u.units).length;
+    out.trail_points = u.trailPoints; out.unit_layers = u.layers; }
   if (window.cityops && cityops.count) out.incidents = cityops.count();
   if (window.cityopsAreas) out.areas = cityopsAreas.count();
   if (window.cityopsIncidentsApi && cityopsIncidentsApi.canvases) Object.assign(out, cityopsIncidentsApi.canvases());

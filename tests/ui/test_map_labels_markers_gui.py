@@ -77,9 +77,7 @@ def test_names_keep_off_discs_and_badges_and_lie_above_every_marker(qtbot):
     after = boxes(qtbot, view)
     # the disc is there, seen now that the name has left it (once the compositor's picture has caught up)
     qtbot.waitUntil(lambda: blue_in(view, before[DISC_UNDER]) > 0, timeout=5_000)
-    badge = json.loads(js(qtbot, view, """JSON.stringify((function () { var r = document.querySelector(
-        '.leaflet-cityopsUnits-pane .leaflet-marker-icon').getBoundingClientRect();
-        return {left: r.left, top: r.top, right: r.right, bottom: r.bottom}; })())"""))
+    badge = json.loads(js(qtbot, view, "JSON.stringify(cityops.unitBoxes()[0])"))
     assert meets(badge, before[BADGE_UNDER]) and not meets(badge, after[BADGE_UNDER])
     assert len(after) >= len(before)  # moved, not hidden
     # every name shown is the topmost thing at its middle: with every pane taking the pointer, what is hit

@@ -1,12 +1,14 @@
 """Dispatch units on the real map page (offscreen): a unit moves on the map with its 15-minute trail, its
-badge and trail changed in place (the page holds one layer per unit and one trail line, however long the
-shift); its name shows literally; a click on its badge selects its row in the resources dock, and a row
-picked there rings the unit and brings it into view."""
+badge and trail changed in place (the page holds the same two layers, the badges' canvas and the trails',
+however many units and however long the shift); its name shows literally; a click on its badge selects
+its row in the resources dock, and a row picked there rings the unit (its ring's colour read from the
+screen) and brings it into view."""
 
 import json
 
 import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
+from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
 
 pytest.importorskip("PySide6.QtWebEngineWidgets")
@@ -45,6 +47,20 @@ def units_on_page(qtbot, view) -> dict:
     return json.loads(js_value(qtbot, view, "JSON.stringify(cityops.unitState())"))
 
 
+RING = QColor("#00b3ff")  # the selected badge's ring (city_units.js); en route's fill #0090ff is 35 away
+
+
+def ring_pixels(view, x, y) -> int:
+    """How many pixels of the ring's colour the screen shows within 20 px of (x, y)."""
+    img = view.grab().toImage()
+    n = 0
+    for py in range(max(0, int(y) - 20), min(img.height(), int(y) + 21)):
+        for px in range(max(0, int(x) - 20), min(img.width(), int(x) + 21)):
+            c = img.pixelColor(px, py)
+            n += abs(c.red() - RING.red()) + abs(c.green() - RING.green()) + abs(c.blue() - RING.blue()) < 12
+    return n
+
+
 def report(uid, ts, lat, lon, state=UnitState.EN_ROUTE, name="消防 1号车", kind=UnitKind.FIRE):
     return Unit(uid, name, kind, lat, lon, state, ts, "SH-1")
 
@@ -66,7 +82,7 @@ def test_a_unit_moves_with_its_trail_in_place_and_its_name_shows_literally(qtbot
     page = units_on_page(qtbot, view)
     u1 = page["units"]["U1"]
     assert abs(u1["lon"] - lon) < 1e-9
-    assert page["layers"] == 2 and page["trailLines"] == 1  # one badge per unit, one line for the trails
+    assert page["layers"] == 2 and page["trailLines"] == 1  # the badges' canvas and the trails', for all
     # the page's trail is the book's: its last 15 minutes (91 reports 10 s apart), no more
     assert u1["trail"] == len(state.units.trail("U1")) == 91
     assert u1["glyph"] == UNIT_GLYPH_ZH[UnitKind.FIRE] and u1["color"] == UNIT_STATE_COLOR[UnitState.EN_ROUTE]
@@ -107,8 +123,10 @@ def test_the_map_and_the_resources_dock_select_each_other(qtbot, tmp_path, shift
                and win.unit_table.item(i, 0).data(Qt.ItemDataRole.UserRole) == "V1")
     win.unit_table.selectRow(row)
     qtbot.waitUntil(lambda: units_on_page(qtbot, view)["selected"] == "V1", timeout=10_000)
-    page = units_on_page(qtbot, view)
-    assert page["selectedDom"] == 1
+    v1 = units_on_page(qtbot, view)["units"]["V1"]
+    qtbot.waitUntil(lambda: ring_pixels(view, v1["x"], v1["y"]) > 20, timeout=10_000)  # ringed on screen
+    v2 = units_on_page(qtbot, view)["units"]["V2"]
+    assert ring_pixels(view, v2["x"], v2["y"]) == 0  # only the one picked
     # in view, closer than the city's frame (the dock shown beside the map may have moved it off centre)
     seen = json.loads(js_value(qtbot, view, "(function(){var m=" + MAP_VAR + ";return JSON.stringify("
                                             "[m.getBounds().contains([31.05,121.25]),m.getZoom()]);})()"))
