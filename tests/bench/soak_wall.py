@@ -144,6 +144,37 @@ def growth(samples: list[dict], key: str, warmup_min: float) -> dict:
             "median_growth_pct": round(100 * (m1 - m0) / m0, 2)}
 
 
+def same_minutes_of_each_life(samples: list[dict], key: str, warmup_min: float) -> dict:
+    """The median of `key` over the same 10 minutes of each map page's life as the warm-up window of the
+    first (minutes warmup..warmup+10 after the page was made), the last complete one against the first.
+
+    Why beside `growth`: the wall renews its page every --wall-renew-min minutes, and a page grows through
+    its life (docs/benchmarks.md). Unless the renewal period divides the time between the two windows
+    `growth` compares, they fall at different ages of a page, and `growth` adds one life's growth to any
+    accumulation across lives. This compares pages at the same age: what the wall keeps, not when."""
+    starts, seen = [0.0], 0
+    for r in samples:
+        if r.get("renewals", 0) > seen:
+            seen = r["renewals"]
+            starts.append(r["t_min"])
+    lives = []
+    for i, t0 in enumerate(starts):
+        w = [r for r in samples if t0 + warmup_min <= r["t_min"] < t0 + warmup_min + 10 and r.get(key)]
+        # read from this page only (renewed after the window), and the window run through (to its last
+        # minute: the run's last sample is a little before its end)
+        ended = i + 1 < len(starts) and starts[i + 1] < t0 + warmup_min + 10
+        through = samples[-1]["t_min"] >= t0 + warmup_min + 9
+        if len(w) >= 10 and through and not ended:
+            lives.append({"life": i + 1, "from_min": round(t0 + warmup_min, 1),
+                          "median_mb": round(statistics.median(r[key] for r in w), 1),
+                          "feed_up": not any(r["sim_down"] for r in w)})
+    fed = [x for x in lives if x["feed_up"]]
+    out: dict = {"lives": lives}
+    if len(fed) >= 2:
+        out["growth_pct"] = round(100 * (fed[-1]["median_mb"] - fed[0]["median_mb"]) / fed[0]["median_mb"], 2)
+    return out
+
+
 def start_sim(port: int, speed: float, log) -> subprocess.Popen:
     return subprocess.Popen([*CITYOPS, "--log-level", "WARNING", "simulate", "--port", str(port), "--speed",
                              str(speed), "--emergency-at", "600", "--emergency-for", "3600"],
@@ -207,7 +238,8 @@ def main() -> int:
                    "freshness": st.get("freshness"),
                    "banner": st.get("banner"), "status_age_s": status_age,
                    "age_s": st.get("age_s"), "modal": st.get("modal"), "series": st.get("series"),
-                   "open_incidents": st.get("open_incidents"), "sim_down": sim_down}
+                   "open_incidents": st.get("open_incidents"), "sim_down": sim_down,
+                   "renewals": (a.out / "wall.log").read_text(errors="replace").count("wall map renewed")}
             samples.append(row)
             if sim_down and t > outage[0] + 60:
                 during_outage.append(row)
@@ -229,6 +261,9 @@ def main() -> int:
         "webengine_processes": growth(samples, "webengine_rss_mb", a.warmup_min),
         "wall_process_anon": growth(samples, "wall_anon_mb", a.warmup_min),
         "webengine_processes_anon": growth(samples, "webengine_anon_mb", a.warmup_min),
+        # the same age of each page, lives with the feed up only (an idle page is not a fed one)
+        "webengine_same_age": same_minutes_of_each_life(samples, "webengine_rss_mb", a.warmup_min),
+        "webengine_anon_same_age": same_minutes_of_each_life(samples, "webengine_anon_mb", a.warmup_min),
         "outage_samples": len(during_outage),
         "outage_all_flagged": all(r["freshness"] in ("down", "stale") for r in during_outage),
         "outage_banner_always_shown": bool(during_outage) and all(r["banner"] for r in during_outage),
