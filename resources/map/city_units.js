@@ -33,19 +33,22 @@
   function send(obj) { console.log("cityops:" + JSON.stringify(obj)); }
 
   /* a canvas the size of the view in a pane of its own, redrawn at most once a frame by `draw(ctx, at)`
-     (at(x, y): a point kept at REF_Z to the canvas's pixels); one layer whatever it draws */
+     (at(x, y): a point kept at REF_Z to the canvas's pixels); one layer whatever it draws. A new view is
+     drawn once, at its "moveend": Leaflet ends every change of view (a jump, an animated zoom, a pan)
+     with one, in the same task as its "viewreset" and "zoomend", so no frame shows the old drawing at the
+     new place (drawing at all three drew each canvas three times a zoom: issue 19's map benchmark). */
   var ViewCanvas = L.Layer.extend({
     initialize: function (pane, draw) { this.options = { pane: pane }; this._paint = draw; },
     onAdd: function (map) {
       this._c = L.DomUtil.create("canvas", "leaflet-zoom-animated");
       this.getPane().appendChild(this._c);
-      map.on("viewreset zoomend moveend resize", this._reset, this);
+      map.on("moveend resize", this._reset, this);
       if (map._zoomAnimated) map.on("zoomanim", this._animate, this);
       this._reset();
     },
     onRemove: function (map) {
       L.DomUtil.remove(this._c);
-      map.off("viewreset zoomend moveend resize", this._reset, this);
+      map.off("moveend resize", this._reset, this);
       map.off("zoomanim", this._animate, this);
     },
     _animate: function (e) {  /* during a zoom's animation the drawn canvas is scaled, as Leaflet's own are */
@@ -132,16 +135,23 @@
     if (id === U.selected) return "selected";
     return U.map.getZoom() >= UNIT_GLYPH_FROM ? "badge" : "dot";
   }
-  function paintBadges(ctx, at, w, h) {
-    /* the selected one last: on top of the rest */
+  function placed(at, w, h) {
+    /* the badges in view, where and how big, the selected one last (on top of the rest) */
     var ids = Object.keys(U.units).filter(function (id) { return id !== U.selected; });
     if (U.selected && U.units[U.selected]) ids.push(U.selected);
-    U.drawn = [];
+    var out = [];
     ids.forEach(function (id) {
-      var u = U.units[id], kind = kindOf(id), s = sprite(u, kind), p = at(u.x, u.y);
-      if (p[0] < -s.width || p[1] < -s.height || p[0] > w + s.width || p[1] > h + s.height) return;
-      ctx.drawImage(s, Math.round(p[0] - s.width / 2), Math.round(p[1] - s.height / 2));
-      U.drawn.push({ id: id, x: p[0], y: p[1], r: SIZE[kind] / 2 });
+      var u = U.units[id], kind = kindOf(id), r = SIZE[kind] / 2 + 8, p = at(u.x, u.y);
+      if (p[0] < -r || p[1] < -r || p[0] > w + r || p[1] > h + r) return;
+      out.push({ id: id, x: p[0], y: p[1], r: SIZE[kind] / 2, kind: kind });
+    });
+    return out;
+  }
+  function paintBadges(ctx, at, w, h) {
+    U.drawn = placed(at, w, h);
+    U.drawn.forEach(function (d) {
+      var s = sprite(U.units[d.id], d.kind);
+      ctx.drawImage(s, Math.round(d.x - s.width / 2), Math.round(d.y - s.height / 2));
     });
     if (U.tipFor && U.units[U.tipFor]) U.tip.setLatLng([U.units[U.tipFor].lat, U.units[U.tipFor].lon]);
   }
@@ -260,9 +270,12 @@
   };
 
   api.unitBoxes = function () {
-    /* the badges drawn, as boxes in the page's pixels: for the names' placer to keep off them */
-    var r = U.map.getContainer().getBoundingClientRect();
-    return U.drawn.map(function (d) {
+    /* the badges in the view as it is now (drawn at its "moveend", which may not have come yet: the names
+       are placed at "zoomend"), as boxes in the page's pixels, for the names' placer to keep off them */
+    var r = U.map.getContainer().getBoundingClientRect(), size = U.map.getSize();
+    var k = Math.pow(2, REF_Z - U.map.getZoom()), o = U.map.getPixelBounds().min;
+    var at = function (x, y) { return [x / k - o.x, y / k - o.y]; };
+    return placed(at, size.x, size.y).map(function (d) {
       return { left: r.left + d.x - d.r, right: r.left + d.x + d.r, top: r.top + d.y - d.r, bottom: r.top + d.y + d.r };
     });
   };
@@ -283,6 +296,8 @@
              trailLines: Object.keys(U.trails).filter(function (id) { return U.trails[id].length > 1; }).length,
              selected: U.selected, tipFor: U.tipFor };
   };
+
+  window.cityopsUnitsCanvas = ViewCanvas;  /* for the map benchmark: what the units' canvases cost to draw */
 
   var init = api.init;
   api.init = function (names) {

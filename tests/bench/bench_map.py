@@ -117,6 +117,7 @@ PAGE_JS = """
   meter("vector_reproject", L.Canvas.prototype, "_update");  /* a canvas resized and moved (zoom, pan) */
   meter("tile_add", L.GridLayer.prototype, "_addTile");      /* an incidents tile made and drawn */
   meter("units", window.cityops, "upsertUnits");
+  if (window.cityopsUnitsCanvas) meter("units_draw", cityopsUnitsCanvas.prototype, "_draw");  /* badges, trails */
   meter("incidents", window.cityops, "upsertIncidents");
   meter("cells", window.cityopsGis, "setCellStatus");
   window.__bench.long = [0, 0];

@@ -50,15 +50,19 @@ def units_on_page(qtbot, view) -> dict:
 RING = QColor("#00b3ff")  # the selected badge's ring (city_units.js); en route's fill #0090ff is 35 away
 
 
-def ring_pixels(view, x, y) -> int:
-    """How many pixels of the ring's colour the screen shows within 20 px of (x, y)."""
+def pixels_of(view, x, y, colour: QColor) -> int:
+    """How many pixels of `colour` the screen shows within 20 px of (x, y)."""
     img = view.grab().toImage()
     n = 0
     for py in range(max(0, int(y) - 20), min(img.height(), int(y) + 21)):
         for px in range(max(0, int(x) - 20), min(img.width(), int(x) + 21)):
             c = img.pixelColor(px, py)
-            n += abs(c.red() - RING.red()) + abs(c.green() - RING.green()) + abs(c.blue() - RING.blue()) < 12
+            n += abs(c.red() - colour.red()) + abs(c.green() - colour.green()) + abs(c.blue() - colour.blue()) < 12
     return n
+
+
+def ring_pixels(view, x, y) -> int:
+    return pixels_of(view, x, y, RING)
 
 
 def report(uid, ts, lat, lon, state=UnitState.EN_ROUTE, name="消防 1号车", kind=UnitKind.FIRE):
@@ -131,3 +135,21 @@ def test_the_map_and_the_resources_dock_select_each_other(qtbot, tmp_path, shift
     seen = json.loads(js_value(qtbot, view, "(function(){var m=" + MAP_VAR + ";return JSON.stringify("
                                             "[m.getBounds().contains([31.05,121.25]),m.getZoom()]);})()"))
     assert seen == [True, 12]
+
+
+def test_a_badge_is_drawn_where_its_unit_is_after_the_view_changes(qtbot, tmp_path, shift):
+    state, win, view, end = make_window(qtbot, tmp_path, shift)
+    purple = QColor(UNIT_STATE_COLOR[UnitState.ON_SCENE])  # on scene: no district, street or incident has it
+    feed(state, win, report("W1", end, 31.20, 121.45, UnitState.ON_SCENE))
+    qtbot.waitUntil(lambda: "W1" in units_on_page(qtbot, view)["units"], timeout=10_000)
+
+    def jump(lat, lon, zoom):  # clear of the map's notes and legend at the lower left
+        js_value(qtbot, view, f"(function(){{{MAP_VAR}.setView([{lat},{lon}],{zoom},{{animate:false}});return 1;}})()")
+        return units_on_page(qtbot, view)["units"]["W1"]
+
+    before = jump(31.195, 121.455, 13)  # at a district's zoom: a full badge
+    qtbot.waitUntil(lambda: pixels_of(view, before["x"], before["y"], purple) > 20, timeout=10_000)
+    after = jump(31.207, 121.458, 14)  # a street's zoom elsewhere, the unit still in view
+    assert abs(after["x"] - before["x"]) + abs(after["y"] - before["y"]) > 100
+    qtbot.waitUntil(lambda: pixels_of(view, after["x"], after["y"], purple) > 20, timeout=10_000)
+    assert pixels_of(view, before["x"], before["y"], purple) == 0  # not left behind
