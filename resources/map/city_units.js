@@ -107,13 +107,13 @@
     var d = SIZE[kind], pad = kind === "selected" ? 8 : 2, n = d + 2 * pad, c = document.createElement("canvas");
     c.width = c.height = n;
     var g = c.getContext("2d"), r = d / 2;
+    g.globalAlpha = u.state === "offline" ? 0.5 : 1;  /* an offline unit: the whole badge faded */
     g.beginPath();
     g.arc(n / 2, n / 2, r - 1, 0, 2 * Math.PI);
     g.fillStyle = u.color;
     if (kind === "selected") { g.shadowColor = BORDER.ring; g.shadowBlur = 8; }
     g.fill();
     g.shadowBlur = 0;
-    g.globalAlpha = u.state === "offline" ? 0.5 : 1;
     if (kind === "selected") {
       g.lineWidth = 3; g.strokeStyle = BORDER.ring;
       g.beginPath(); g.arc(n / 2, n / 2, r + 2, 0, 2 * Math.PI); g.stroke();
