@@ -10,7 +10,7 @@
    canvas redrawn once per frame is the same few objects whatever the count. Each point is projected once,
    when it arrives, and a redraw only scales and shifts it.
 
-   At the city's zooms a badge is a small dot (its state's colour, no glyph): ~100 units downtown would
+   At the city's zooms a badge is a small diamond (its state's colour, no glyph): ~100 units downtown would
    otherwise cover the districts' names. From UNIT_GLYPH_FROM on, and for the one selected, the full badge. */
 (function () {
   "use strict";
@@ -19,8 +19,8 @@
             hover: null, tip: null, tipFor: null, drawn: [] };
   var REF_Z = 18;  /* points are kept in pixels at this zoom: trails [ts, lat, lon, x, y], units {x, y} */
   var TRAIL = { color: "#7fd4ff", width: 2, alpha: 0.55, dash: [3, 4] };
-  var UNIT_GLYPH_FROM = 11;  /* below this zoom, a dot */
-  var SIZE = { dot: 9, badge: 20, selected: 26 };  /* diameters, CSS pixels */
+  var UNIT_GLYPH_FROM = 11;  /* below this zoom, a small diamond ("dot") */
+  var SIZE = { dot: 11, badge: 20, selected: 26 };  /* diameters (a diamond's diagonal), CSS pixels */
   var BORDER = { dot: "#0b1a2a", badge: "#0b1a2a", en_route: "#ffffff", ring: "#00b3ff" };
   var FONT = 'bold 11px "Noto Sans CJK SC", "Microsoft YaHei", sans-serif';
 
@@ -108,8 +108,12 @@
     c.width = c.height = n;
     var g = c.getContext("2d"), r = d / 2;
     g.globalAlpha = u.state === "offline" ? 0.5 : 1;  /* an offline unit: the whole badge faded */
-    g.beginPath();
-    g.arc(n / 2, n / 2, r - 1, 0, 2 * Math.PI);
+    /* a dot is a diamond: the streets' seats and the incidents' discs are round, of the same colours */
+    var shape = kind === "dot" ? function () {
+      g.beginPath(); g.moveTo(n / 2, n / 2 - r); g.lineTo(n / 2 + r, n / 2); g.lineTo(n / 2, n / 2 + r);
+      g.lineTo(n / 2 - r, n / 2); g.closePath();
+    } : function () { g.beginPath(); g.arc(n / 2, n / 2, r - 1, 0, 2 * Math.PI); };
+    shape();
     g.fillStyle = u.color;
     if (kind === "selected") { g.shadowColor = BORDER.ring; g.shadowBlur = 8; }
     g.fill();
@@ -122,7 +126,7 @@
       g.lineWidth = kind === "dot" ? 1.5 : 2;
       g.strokeStyle = u.state === "en_route" ? BORDER.en_route : BORDER[kind];
     }
-    g.beginPath(); g.arc(n / 2, n / 2, r - 1, 0, 2 * Math.PI); g.stroke();
+    shape(); g.stroke();
     if (kind !== "dot" && u.glyph) {
       g.fillStyle = "#ffffff"; g.font = FONT; g.textAlign = "center"; g.textBaseline = "middle";
       g.fillText(String(u.glyph), n / 2, n / 2 + 0.5);
