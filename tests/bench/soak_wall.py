@@ -175,6 +175,11 @@ def same_minutes_of_each_life(samples: list[dict], key: str, warmup_min: float) 
     return out
 
 
+def renewals(wall_log: Path) -> int:
+    """How many times the wall has given its map a new page so far (its log says so each time)."""
+    return wall_log.read_text(errors="replace").count("wall map renewed")
+
+
 def start_sim(port: int, speed: float, log) -> subprocess.Popen:
     return subprocess.Popen([*CITYOPS, "--log-level", "WARNING", "simulate", "--port", str(port), "--speed",
                              str(speed), "--emergency-at", "600", "--emergency-for", "3600"],
@@ -239,7 +244,7 @@ def main() -> int:
                    "banner": st.get("banner"), "status_age_s": status_age,
                    "age_s": st.get("age_s"), "modal": st.get("modal"), "series": st.get("series"),
                    "open_incidents": st.get("open_incidents"), "sim_down": sim_down,
-                   "renewals": (a.out / "wall.log").read_text(errors="replace").count("wall map renewed")}
+                   "renewals": renewals(a.out / "wall.log")}
             samples.append(row)
             if sim_down and t > outage[0] + 60:
                 during_outage.append(row)
@@ -276,7 +281,7 @@ def main() -> int:
         "live_again_after_outage": bool(after_outage) and all(r["freshness"] == "live" for r in after_outage[1:]),
         "modal_dialogs_seen": any(r["modal"] for r in samples),
         # the wall gives its map a new page (and page process) every --wall-renew-min minutes: how many
-        "map_renewals": (a.out / "wall.log").read_text(errors="replace").count("wall map renewed"),
+        "map_renewals": renewals(a.out / "wall.log"),
         "screenshot": str(a.out / "wall-end.png"),
     }
     (a.out / "summary.json").write_text(json.dumps({"summary": summary, "samples": samples}, indent=1))
