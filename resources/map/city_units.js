@@ -32,8 +32,10 @@
   }
   function send(obj) { console.log("cityops:" + JSON.stringify(obj)); }
 
-  /* a canvas the size of the view in a pane of its own, redrawn at most once a frame by `draw(ctx, at)`
-     (at(x, y): a point kept at REF_Z to the canvas's pixels); one layer whatever it draws. A new view is
+  /* a canvas the size of the view in a pane of its own, redrawn at most once a frame by
+     `draw(ctx, k, o, w, h)` (a point kept at REF_Z is at x / k - o.x, y / k - o.y on the canvas, computed
+     in place: a closure returning a pair made an array per trail point per frame); one layer whatever it
+     draws. A new view is
      drawn once, at its "moveend": Leaflet ends every change of view (a jump, an animated zoom, a pan)
      with one, in the same task as its "viewreset" and "zoomend", so no frame shows the old drawing at the
      new place (drawing at all three drew each canvas three times a zoom: issue 19's map benchmark). */
@@ -72,17 +74,17 @@
       var map = this._map, ctx = this._c.getContext("2d"), k = Math.pow(2, REF_Z - map.getZoom());
       var o = map.getPixelBounds().min;
       ctx.clearRect(0, 0, this._c.width, this._c.height);
-      this._paint(ctx, function (x, y) { return [x / k - o.x, y / k - o.y]; }, this._c.width, this._c.height);
+      this._paint(ctx, k, o, this._c.width, this._c.height);
     }
   });
 
-  function paintTrails(ctx, at) {
+  function paintTrails(ctx, k, o) {
     ctx.beginPath();
     Object.keys(U.trails).forEach(function (id) {
       var t = U.trails[id], lx = null, ly = null;
       if (t.length < 2) return;
       for (var i = 0; i < t.length; i++) {
-        var p = at(t[i][3], t[i][4]), x = p[0], y = p[1];
+        var x = t[i][3] / k - o.x, y = t[i][4] / k - o.y;
         if (lx === null) ctx.moveTo(x, y);
         else if (Math.abs(x - lx) + Math.abs(y - ly) >= 1 || i === t.length - 1) ctx.lineTo(x, y);
         else continue;  /* under a pixel from the last drawn: nothing to see */
@@ -139,20 +141,20 @@
     if (id === U.selected) return "selected";
     return U.map.getZoom() >= UNIT_GLYPH_FROM ? "badge" : "dot";
   }
-  function placed(at, w, h) {
+  function placed(k, o, w, h) {
     /* the badges in view, where and how big, the selected one last (on top of the rest) */
     var ids = Object.keys(U.units).filter(function (id) { return id !== U.selected; });
     if (U.selected && U.units[U.selected]) ids.push(U.selected);
     var out = [];
     ids.forEach(function (id) {
-      var u = U.units[id], kind = kindOf(id), r = SIZE[kind] / 2 + 8, p = at(u.x, u.y);
-      if (p[0] < -r || p[1] < -r || p[0] > w + r || p[1] > h + r) return;
-      out.push({ id: id, x: p[0], y: p[1], r: SIZE[kind] / 2, kind: kind });
+      var u = U.units[id], kind = kindOf(id), r = SIZE[kind] / 2 + 8, x = u.x / k - o.x, y = u.y / k - o.y;
+      if (x < -r || y < -r || x > w + r || y > h + r) return;
+      out.push({ id: id, x: x, y: y, r: SIZE[kind] / 2, kind: kind });
     });
     return out;
   }
-  function paintBadges(ctx, at, w, h) {
-    U.drawn = placed(at, w, h);
+  function paintBadges(ctx, k, o, w, h) {
+    U.drawn = placed(k, o, w, h);
     U.drawn.forEach(function (d) {
       var s = sprite(U.units[d.id], d.kind);
       ctx.drawImage(s, Math.round(d.x - s.width / 2), Math.round(d.y - s.height / 2));
@@ -277,9 +279,8 @@
     /* the badges in the view as it is now (drawn at its "moveend", which may not have come yet: the names
        are placed at "zoomend"), as boxes in the page's pixels, for the names' placer to keep off them */
     var r = U.map.getContainer().getBoundingClientRect(), size = U.map.getSize();
-    var k = Math.pow(2, REF_Z - U.map.getZoom()), o = U.map.getPixelBounds().min;
-    var at = function (x, y) { return [x / k - o.x, y / k - o.y]; };
-    return placed(at, size.x, size.y).map(function (d) {
+    var k = Math.pow(2, REF_Z - U.map.getZoom());
+    return placed(k, U.map.getPixelBounds().min, size.x, size.y).map(function (d) {
       return { left: r.left + d.x - d.r, right: r.left + d.x + d.r, top: r.top + d.y - d.r, bottom: r.top + d.y + d.r };
     });
   };
