@@ -15,6 +15,7 @@ from console.model.clock import Clock
 from console.ui.map_bridge import CityMapView
 from tests.ui.page_js import MAP_VAR
 from tests.ui.page_js import js_value as js
+from tests.ui.screen_colour import colour_in
 
 BLUE = QColor("#3e8cf7")  # a blue incident's disc (city_map.js SEV_COLOR): nothing else on this map is that blue
 DISC_UNDER, BADGE_UNDER = "崇明区", "金山区"  # outer districts, with room around their names
@@ -35,13 +36,7 @@ def latlng_at(qtbot, view, box):
 
 def blue_in(view, box) -> int:
     """Pixels of the disc's blue inside the box, in the picture the page rendered."""
-    img = view.grab().toImage()
-    n = 0
-    for y in range(int(box["top"]), int(box["bottom"])):
-        for x in range(int(box["left"]), int(box["right"])):
-            c = img.pixelColor(x, y)
-            n += abs(c.red() - BLUE.red()) + abs(c.green() - BLUE.green()) + abs(c.blue() - BLUE.blue()) < 60
-    return n
+    return colour_in(view, box, BLUE, 60)
 
 
 def meets(a, b):

@@ -21,6 +21,7 @@ from console.ui.main_window import MainWindow
 from console.ui.map_bridge import CityMapView
 from console.views.labels import UNIT_GLYPH_ZH, UNIT_STATE_COLOR
 from tests.ui.page_js import MAP_VAR, js_value
+from tests.ui.screen_colour import colour_in
 
 HOSTILE = '<img src=x onerror="document.title=\'pwned\'">救援车'
 
@@ -52,13 +53,7 @@ RING = QColor("#00b3ff")  # the selected badge's ring (city_units.js); en route'
 
 def pixels_of(view, x, y, colour: QColor) -> int:
     """How many pixels of `colour` the screen shows within 20 px of (x, y)."""
-    img = view.grab().toImage()
-    n = 0
-    for py in range(max(0, int(y) - 20), min(img.height(), int(y) + 21)):
-        for px in range(max(0, int(x) - 20), min(img.width(), int(x) + 21)):
-            c = img.pixelColor(px, py)
-            n += abs(c.red() - colour.red()) + abs(c.green() - colour.green()) + abs(c.blue() - colour.blue()) < 12
-    return n
+    return colour_in(view, {"left": x - 20, "top": y - 20, "right": x + 21, "bottom": y + 21}, colour, 12)
 
 
 def ring_pixels(view, x, y) -> int:
@@ -87,6 +82,10 @@ def test_a_unit_moves_with_its_trail_in_place_and_its_name_shows_literally(qtbot
     u1 = page["units"]["U1"]
     assert abs(u1["lon"] - lon) < 1e-9
     assert page["layers"] == 2 and page["trailLines"] == 1  # the badges' canvas and the trails', for all
+    # and in the DOM: one canvas in each of the two panes, no element per unit
+    dom = js_value(qtbot, view, "JSON.stringify(['cityopsUnits','cityopsTrails'].map(function(p){"
+                                "return document.querySelector('.leaflet-'+p+'-pane').children.length;}))")
+    assert json.loads(dom) == [1, 1]
     # the page's trail is the book's: its last 15 minutes (91 reports 10 s apart), no more
     assert u1["trail"] == len(state.units.trail("U1")) == 91
     assert u1["glyph"] == UNIT_GLYPH_ZH[UnitKind.FIRE] and u1["color"] == UNIT_STATE_COLOR[UnitState.EN_ROUTE]
