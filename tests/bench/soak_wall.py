@@ -224,6 +224,9 @@ def main() -> int:
             elif sim_down and t >= outage[1]:
                 sim = start_sim(port, a.speed, sim_log)
                 sim_down = False
+            if t >= a.minutes * 60:  # the wall is quitting (--quit-after): its page processes are going
+                time.sleep(1)
+                continue
             main_kb = rss_kb(wall.pid)
             kids = descendants(wall.pid)
             kids_kb = sum(rss_kb(p) for p in kids)
