@@ -267,9 +267,10 @@
     U.selected = id;
     var u = U.units[id];
     if (!u) { U.badgeLayer.redraw(); return false; }
+    /* a jump without animation always ends in "moveend", even to the view already shown: the badges are
+       drawn there, ringed */
     U.map.setView([u.lat, u.lon], Math.max(U.map.getZoom(), 12), { animate: false });
     api.hold();
-    U.badgeLayer._draw();
     U.tipFor = null;
     showTip(id);
     return true;

@@ -56,10 +56,6 @@ def pixels_of(view, x, y, colour: QColor) -> int:
     return colour_in(view, {"left": x - 20, "top": y - 20, "right": x + 21, "bottom": y + 21}, colour, 12)
 
 
-def ring_pixels(view, x, y) -> int:
-    return pixels_of(view, x, y, RING)
-
-
 def report(uid, ts, lat, lon, state=UnitState.EN_ROUTE, name="消防 1号车", kind=UnitKind.FIRE):
     return Unit(uid, name, kind, lat, lon, state, ts, "SH-1")
 
@@ -127,9 +123,9 @@ def test_the_map_and_the_resources_dock_select_each_other(qtbot, tmp_path, shift
     win.unit_table.selectRow(row)
     qtbot.waitUntil(lambda: units_on_page(qtbot, view)["selected"] == "V1", timeout=10_000)
     v1 = units_on_page(qtbot, view)["units"]["V1"]
-    qtbot.waitUntil(lambda: ring_pixels(view, v1["x"], v1["y"]) > 20, timeout=10_000)  # ringed on screen
+    qtbot.waitUntil(lambda: pixels_of(view, v1["x"], v1["y"], RING) > 20, timeout=10_000)  # ringed on screen
     v2 = units_on_page(qtbot, view)["units"]["V2"]
-    assert ring_pixels(view, v2["x"], v2["y"]) == 0  # only the one picked
+    assert pixels_of(view, v2["x"], v2["y"], RING) == 0  # only the one picked
     # in view, closer than the city's frame (the dock shown beside the map may have moved it off centre)
     seen = json.loads(js_value(qtbot, view, "(function(){var m=" + MAP_VAR + ";return JSON.stringify("
                                             "[m.getBounds().contains([31.05,121.25]),m.getZoom()]);})()"))
