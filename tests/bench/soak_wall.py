@@ -5,8 +5,15 @@ in its freshness and in a banner, never show a dialog) and after the server came
 and at every look, that the status file was written lately (its own `ts`): a hung wall would keep
 reporting its last state.
 
-    ./dev soak                                # 120 min, feed at 10x, server gone from minute 30 to 90
+    ./dev soak                                # 120 min, server gone from minute 30 to 90
     ./dev soak --minutes 20 --outage-at 5 --outage-min 5 --speed 20
+    ./dev soak --outage-at 1 --outage-min 4 --renew-min 25   # growth: one feed from before the warm-up
+
+The feed runs by default at the pace that makes the first and the last measured windows fall at the same
+hour of the simulated day (24 simulated hours between them): the city's load follows its day, and a
+window at 04:00 against one at 18:00 compares two cities. For a growth figure, the outage goes before the
+warm-up: a simulator started again is a new city (its clock, its incidents), so one killed in the middle
+leaves the end drawing a different city from the start.
 """
 
 from __future__ import annotations
@@ -44,6 +51,16 @@ def rss_kb(pid: int) -> int:
     except OSError:
         pass
     return 0
+
+
+def anon_by_kind(pids: list[int]) -> dict[str, float]:
+    """Private anonymous memory in MB per kind of page process (renderer, gpu-process, utility, zygote): which
+    of them holds any growth"""
+    out: dict[str, float] = {}
+    for p in pids:
+        kind = process_kind(p)
+        out[kind] = round(out.get(kind, 0.0) + anon_shmem_kb(p)[0] / 1024, 1)
+    return out
 
 
 def anon_shmem_kb(pid: int) -> tuple[int, int]:
@@ -175,6 +192,16 @@ def same_minutes_of_each_life(samples: list[dict], key: str, warmup_min: float) 
     return out
 
 
+def day_pace(minutes: float, warmup_min: float) -> float:
+    """Simulated seconds per real second that put 24 simulated hours between the first measured window's
+    start (the warm-up's end) and the last's (ten minutes before the end), so both see the same hour of
+    the city's day"""
+    span = minutes - 10 - warmup_min
+    if span <= 0:
+        return 10.0  # a run too short for two windows: the old pace
+    return round(24 * 60 / span, 2)
+
+
 def renewals(wall_log: Path) -> int:
     """How many times the wall has given its map a new page so far (its log says so each time)."""
     return wall_log.read_text(errors="replace").count("wall map renewed")
@@ -189,7 +216,9 @@ def start_sim(port: int, speed: float, log) -> subprocess.Popen:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--minutes", type=float, default=120.0)
-    ap.add_argument("--speed", type=float, default=10.0, help="simulated seconds per real second")
+    ap.add_argument("--speed", type=float, default=None,
+                    help="simulated seconds per real second; default: 24 simulated hours between the starts of "
+                         "the first and the last measured windows (14.4 for 120 minutes)")
     ap.add_argument("--outage-at", type=float, default=30.0, help="minute the feed server is killed")
     ap.add_argument("--outage-min", type=float, default=60.0, help="minutes it stays away")
     ap.add_argument("--warmup-min", type=float, default=10.0, help="growth is measured from here")
@@ -197,6 +226,8 @@ def main() -> int:
                     help="the wall's --wall-renew-min (its map page renewed this often); else its default")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "soak")
     a = ap.parse_args()
+    if a.speed is None:
+        a.speed = day_pace(a.minutes, a.warmup_min)
     a.out.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", CITYOPS_DATA_DIR=tempfile.mkdtemp(prefix="cityops-soak-"))
     env.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
@@ -243,6 +274,7 @@ def main() -> int:
                    "wall_anon_mb": round(anon_shmem_kb(wall.pid)[0] / 1024, 1),
                    "webengine_anon_mb": round(sum(a for a, _ in kids_parts) / 1024, 1),
                    "webengine_shmem_mb": round(sum(m for _, m in kids_parts) / 1024, 1),
+                   "webengine_anon_by_kind_mb": anon_by_kind(kids),
                    "freshness": st.get("freshness"),
                    "banner": st.get("banner"), "status_age_s": status_age,
                    "age_s": st.get("age_s"), "modal": st.get("modal"), "series": st.get("series"),
@@ -272,6 +304,11 @@ def main() -> int:
         # the same age of each page, lives with the feed up only (an idle page is not a fed one)
         "webengine_same_age": same_minutes_of_each_life(samples, "webengine_rss_mb", a.warmup_min),
         "webengine_anon_same_age": same_minutes_of_each_life(samples, "webengine_anon_mb", a.warmup_min),
+        # the same, per kind of page process: the renderer is new with each page, the others are not
+        "webengine_anon_same_age_by_kind": {
+            kind: same_minutes_of_each_life(
+                [{**r, kind: r["webengine_anon_by_kind_mb"].get(kind)} for r in samples], kind, a.warmup_min)
+            for kind in sorted({k for r in samples for k in r["webengine_anon_by_kind_mb"]})},
         "outage_samples": len(during_outage),
         "outage_all_flagged": all(r["freshness"] in ("down", "stale") for r in during_outage),
         "outage_banner_always_shown": bool(during_outage) and all(r["banner"] for r in during_outage),

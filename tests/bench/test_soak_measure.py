@@ -1,7 +1,7 @@
 """The soak's growth at the same age of each map page: a page that grows through its life and is renewed
 reads flat; one that keeps what its forerunner held reads as growth; the lives without a feed are left out."""
 
-from tests.bench.soak_wall import growth, same_minutes_of_each_life
+from tests.bench.soak_wall import day_pace, growth, same_minutes_of_each_life
 
 
 def soak(per_life_start, per_min, renew=25.0, minutes=120.0, down=(30.0, 90.0)):
@@ -37,3 +37,10 @@ def test_pages_renewed_before_the_window_ends_give_no_figure():
     # renewed every 15 minutes: minutes 10-20 of a page's life would be read from the next page
     same = same_minutes_of_each_life(soak(lambda _life: 100.0, 1.0, renew=15.0), "mb", 10.0)
     assert same == {"lives": []}
+
+
+def test_the_default_pace_puts_a_simulated_day_between_the_first_and_last_windows():
+    # 120 minutes, warm-up 10: windows start at minutes 10 and 110, 100 real minutes = 6,000 s apart;
+    # 24 h = 86,400 simulated seconds, so 14.4 simulated seconds a real second
+    assert day_pace(120.0, 10.0) == 14.4
+    assert day_pace(60.0, 10.0) == 36.0  # windows at 10 and 50: 2,400 s for a day
