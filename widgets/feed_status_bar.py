@@ -9,7 +9,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
 from console.feed.feed_health import FEED_STATE_LABELS_ZH, FeedHealth, FeedState
-from console.views.labels import format_age
+from console.views.labels import format_age, format_rate
 from widgets.text import plain_label, plain_tooltip
 
 STATE_COLOR = {
@@ -52,7 +52,7 @@ class FeedStatusBar(QWidget):
             parts = [h.name, state]
             if age is not None:
                 parts.append(QCoreApplication.translate("FeedStatusBar", "{0}前").format(format_age(age, english)))
-            parts.append(f"{h.sample_rate:,.0f}/s")
+            parts.append(format_rate(h.sample_rate, english))
             if h.reject_total:
                 parts.append(QCoreApplication.translate("FeedStatusBar", "拒收 {0}").format(h.reject_total))
             if h.gaps:

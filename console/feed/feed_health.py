@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -28,6 +29,9 @@ FEED_STATE_LABELS_ZH = {
 }
 
 
+RATE_WINDOW_S = 10.0
+
+
 @dataclass
 class FeedHealth:
     name: str
@@ -51,10 +55,11 @@ class FeedHealth:
     last_error: str = ""
     clock_offset: float | None = None  # the server's time minus ours, from hello and heartbeats
     last_frame_mono: float | None = None
-    _rate_t: float = field(default_factory=time.monotonic)
-    _rate_frames: int = 0
-    _rate_samples: int = 0
-    frame_rate: float = 0.0  # frames/s over the last few seconds
+    # (monotonic time, frames, samples) at each rate update over the last RATE_WINDOW_S: a feed that sends
+    # a series at its own cadence (a street console hears a few readings a minute) reads 0 one second
+    # and 3 the next over a one-second window, and "0/s" beside a live feed reads as a dead one
+    _rate_marks: deque = field(default_factory=lambda: deque([(time.monotonic(), 0, 0)]))
+    frame_rate: float = 0.0  # frames/s over the last RATE_WINDOW_S
     sample_rate: float = 0.0
 
     def count_rejects(self, rejects: dict[str, int]) -> None:
@@ -71,14 +76,17 @@ class FeedHealth:
         return (now_mono or time.monotonic()) - self.last_frame_mono
 
     def update_rates(self, now_mono: float | None = None) -> None:
-        """Refresh frame_rate/sample_rate; call about once a second."""
+        """Refresh frame_rate/sample_rate over the last RATE_WINDOW_S; call about once a second."""
         now = now_mono or time.monotonic()
-        dt = now - self._rate_t
-        if dt < 0.5:
+        marks = self._rate_marks
+        if now - marks[-1][0] < 0.5:
             return
-        self.frame_rate = (self.frames - self._rate_frames) / dt
-        self.sample_rate = (self.samples - self._rate_samples) / dt
-        self._rate_t, self._rate_frames, self._rate_samples = now, self.frames, self.samples
+        marks.append((now, self.frames, self.samples))
+        while len(marks) > 2 and now - marks[1][0] >= RATE_WINDOW_S:
+            marks.popleft()  # the oldest kept is the last one at least a window old
+        t0, frames0, samples0 = marks[0]
+        self.frame_rate = (self.frames - frames0) / (now - t0)
+        self.sample_rate = (self.samples - samples0) / (now - t0)
 
     def to_dict(self) -> dict:
         age = self.last_frame_age()

@@ -83,6 +83,19 @@ def format_age(seconds: float, english: bool = False) -> str:
     return f"{s // 86400} d" if english else f"{s // 86400} 天"
 
 
+def format_rate(per_s: float, english: bool = False) -> str:
+    """A feed's readings a second as an officer reads it: '1,234/s', '3.4/s', and below one a second per
+    minute ('12/分', '12/min'): a street's feed is live at a few readings a minute, and '0/s' says dead."""
+    if per_s >= 10:
+        return f"{per_s:,.0f}/s"
+    if per_s >= 1:
+        return f"{per_s:.1f}/s"
+    if per_s <= 0:
+        return "0/s"
+    per_min = f"{per_s * 60:.0f}" if per_s * 60 >= 1 else "<1"
+    return f"{per_min}/min" if english else f"{per_min}/分"
+
+
 def format_countdown(seconds: float, english: bool = False) -> str:
     """SLA time left: '12:05' / '1:02:05'; overdue as '超时 12:05' ('overdue 12:05')."""
     neg = seconds < 0
