@@ -253,7 +253,9 @@ class IndicatorChart(QWidget):
         if len(ts):
             t_end = ts[-1] + (fc.eta_s if fc is not None and fc.eta_s else 0)
             self._set_x_range(ts[-1] - self.range_s, max(ts[-1], t_end))
-            ys = [lo - span / 2, hi + span / 2]
+            # a series with no value below zero (a depth, a count, a rate) keeps its axis at zero or above:
+            # spare room below reads as negative water depth
+            ys = [max(lo - span / 2, 0.0) if lo >= 0 else lo - span / 2, hi + span / 2]
             ys += [t for t in (warn, alarm) if t is not None and lo - 2 * span <= t <= hi + 2 * span]
             self._y_data = (min(ys), max(ys))
             self._set_y_range()
@@ -278,7 +280,8 @@ class IndicatorChart(QWidget):
             lo, hi = min(lo, self._y_band[0]), max(hi, self._y_band[1])
         y0, y1 = self.plot.getViewBox().viewRange()[1]
         if not (y0 <= lo and hi <= y1 and (hi - lo) * 1.2 >= (y1 - y0) / 1.5):
-            self.plot.setYRange(lo, hi, padding=0.1)
+            spare = 0.1 * (hi - lo)
+            self.plot.setYRange(lo - spare if lo < 0 else max(lo - spare, 0.0), hi + spare, padding=0)
 
     def show_usual(self, band: tuple | None, basis_text: str = "") -> None:
         """The typical band as steps, (slot edges, lo, typ, hi, basis), or None to hide it; a thin basis

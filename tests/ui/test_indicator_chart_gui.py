@@ -77,6 +77,23 @@ def test_the_value_axis_holds_within_its_spare_room_and_fits_a_value_beyond_it(q
     assert y_range(base)[1] < 20.0  # and when it has gone, the range fits the values again
 
 
+def test_a_series_never_below_zero_keeps_its_axis_at_zero_or_above(qtbot):
+    """A water depth of 0–0.5 cm drew an axis down to −0.5: spare room below zero reads as a negative
+    depth. A series with a value below zero still gets room below its lowest value."""
+    chart = IndicatorChart()
+    qtbot.addWidget(chart)
+    chart.resize(640, 260)
+    chart.show()
+    ts = np.arange(100.0)
+    depth = np.abs(np.sin(ts / 10)) * 0.5  # 0 … 0.5, zero at the start
+    chart.show_series("a", "", ts, depth, None, None, "above", None)
+    y0, y1 = chart.plot.getViewBox().viewRange()[1]
+    assert y0 == 0.0 and y1 > 0.5
+    temperature = depth * 10 - 3  # −3 … 2 °C
+    chart.show_series("b", "", ts, temperature, None, None, "above", None)
+    assert chart.plot.getViewBox().viewRange()[1][0] < -3.0
+
+
 def test_refreshes_within_the_step_copy_the_axes_even_when_others_fill_qts_pixmap_cache(qtbot):
     """The axes are painted once per range and copied after; other widgets' pixmaps in Qt's shared
     cache (the style's, other charts') must not evict them between two refreshes."""
