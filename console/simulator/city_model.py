@@ -21,6 +21,7 @@ from console.incidents.lifecycle import Command, CommandRejected, apply_command
 from console.model.areas import level_of
 from console.normal.day_class import Calendar
 from console.simulator.city_catalog import SimIndicator, load_indicators, load_regions, regions_for_scope
+from console.simulator.fleet import station_of
 
 _TZ_OFFSET_S = 8 * 3600  # Shanghai local time drives the daily rhythms
 _RELATIVE_UNITS = {"%", "MPa", "kPa", "Hz", "°C", "km/h", "", "‰", "m", "NTU", "m/s", "dB(A)", "µg/m³",
@@ -142,7 +143,8 @@ HOSTILE_TITLES = (
 # A surge: this many incidents of one cause in one district within the window is more than the streets'
 # and the district's own centres handle; their officers hand each further one up, to the city.
 SURGE_COUNT, SURGE_WINDOW_S = 5, 600.0
-UNITS = ("黄浦消防救援站", "城管执法中队", "供电抢修一班", "燃气抢修中心", "水务应急队", "交警支队", "网格工作站")
+# the services each district has a station of (fleet.station_of names it: 徐汇消防救援站)
+UNITS = ("消防救援站", "城管执法中队", "供电抢修班", "燃气抢修中心", "水务应急队", "交警支队", "网格工作站")
 
 
 @dataclass(slots=True)
@@ -543,9 +545,14 @@ class SimCity:
         for op, lo, hi in ((CommandOp.DISPATCH, 30, 600), (CommandOp.ARRIVE, 300, 1800),
                            (CommandOp.RESOLVE, 600, 3600), (CommandOp.CLOSE, 300, 1800)):
             t += rng.uniform(lo, hi) * scale
-            args = {"assignee": str(rng.choice(UNITS))} if op is CommandOp.DISPATCH else {}
+            args = {"assignee": self._station_for(ev, str(rng.choice(UNITS)))} if op is CommandOp.DISPATCH else {}
             steps.append(_Plan(t, op, args))
         return steps
+
+    def _station_for(self, ev: Event, service: str) -> str:
+        """The station of `service` in the incident's district (the city's own for a city-wide one)."""
+        district = self.region_by_code.get(ev.region[:6])
+        return station_of(district.name_zh if district is not None else "市", service)
 
     def operator_for(self, ev: Event) -> str:
         region = self.region_by_code.get(ev.region)

@@ -1,10 +1,12 @@
 """The simulated city's dispatch units (处置力量): vehicles of the stations incidents are dispatched to.
 
-Each unit has a base (a district's seat, round-robin) and a kind by its station. When an incident is
-dispatched to a station, its nearest free vehicle of that station (else the nearest free one of any)
-drives there, then stays on scene until the incident is resolved or closed, then drives back. Driving
-is road-ish: north-south then east-west (a city grid, not the crow's flight), at a unit's own speed
-of 25-45 km/h, so a 5 km call takes 7-12 minutes. Qt-free; the server turns `reports` into `unit` frames.
+Each unit has a base (a district's seat, round-robin) and belongs to that district's station of its
+service (徐汇消防救援站), its kind by the service. When an incident is dispatched to a station, its nearest
+free vehicle of that station (else the nearest free one of the same kind: another district's, in support;
+else the nearest free one of any) drives there, then stays on scene until the incident is resolved or
+closed, then drives back. Driving is road-ish: north-south then east-west (a city grid, not the crow's
+flight), at a unit's own speed of 25-45 km/h, so a 5 km call takes 7-12 minutes. Qt-free; the server
+turns `reports` into `unit` frames.
 """
 
 from __future__ import annotations
@@ -29,6 +31,15 @@ _KIND_WORDS = (("消防", UnitKind.FIRE), ("交警", UnitKind.POLICE), ("急救"
 
 def kind_of(station: str) -> UnitKind:
     return next((k for word, k in _KIND_WORDS if word in station), UnitKind.OTHER)
+
+
+def station_of(district_zh: str, service: str) -> str:
+    """A district's station of a service: ("徐汇区", "消防救援站") -> "徐汇消防救援站". Each district has its
+    own; an incident in 徐汇 handled by 黄浦's fire station read wrong to the district's officers."""
+    for suffix in ("新区", "区"):
+        if district_zh.endswith(suffix) and len(district_zh) > len(suffix) + 1:
+            return district_zh[: -len(suffix)] + service
+    return district_zh + service
 
 
 @dataclass(slots=True)
@@ -57,18 +68,18 @@ def _metres(a: tuple[float, float], b: tuple[float, float]) -> tuple[float, floa
 
 
 class Fleet:
-    def __init__(self, stations: tuple[str, ...], districts: tuple[Region, ...], n_units: int, seed: int = 7):
+    def __init__(self, services: tuple[str, ...], districts: tuple[Region, ...], n_units: int, seed: int = 7):
         rng = np.random.default_rng([seed, 2])
         seats = [r for r in districts if r.centroid is not None] or [
             Region(CITY_CODE, "上海", "Shanghai", "city", None, (31.23, 121.47))]
         self.vehicles: list[_Vehicle] = []
         for i in range(n_units):
-            station = stations[i % len(stations)]
-            seat = seats[(i // len(stations)) % len(seats)]
+            seat = seats[(i // len(services)) % len(seats)]
+            station = station_of(seat.name_zh, services[i % len(services)])
             # bases spread a little around the seat: two stations never stand on one point
             base = (seat.centroid[0] + float(rng.normal(0, 0.006)), seat.centroid[1] + float(rng.normal(0, 0.006)))
             self.vehicles.append(_Vehicle(
-                id=f"U{i + 1:04d}", name=f"{station}·{seat.name_zh} {i // (len(stations) * len(seats)) + 1}号车",
+                id=f"U{i + 1:04d}", name=f"{station} {i // (len(services) * len(seats)) + 1}号车",
                 station=station, kind=kind_of(station), base=base, lat=base[0], lon=base[1],
                 speed_ms=float(rng.uniform(25, 45)) / 3.6, home=seat.code))
         self.now: float | None = None
@@ -109,7 +120,9 @@ class Fleet:
 
     def _nearest_free(self, ev: Event) -> _Vehicle | None:
         free = [v for v in self.vehicles if v.incident is None]
-        own = [v for v in free if v.station == ev.assignee] or free
+        kind = kind_of(ev.assignee or "")
+        own = ([v for v in free if v.station == ev.assignee]
+               or [v for v in free if kind is not UnitKind.OTHER and v.kind is kind] or free)
         if not own:
             return None
         return min(own, key=lambda v: sum(abs(x) for x in _metres((v.lat, v.lon), ev.location)))

@@ -11,7 +11,7 @@ from websockets.asyncio.client import connect
 from console.feed.decoder import Decoder
 from console.feed.frames import Event, Region, UnitFrame
 from console.feed.protocol import IncidentState, Severity, UnitKind, UnitState
-from console.simulator.fleet import M_PER_DEG_LAT, Fleet, kind_of
+from console.simulator.fleet import M_PER_DEG_LAT, Fleet, kind_of, station_of
 from console.simulator.run import CityOptions, make_server
 from console.simulator.server import ServerOptions
 
@@ -19,7 +19,7 @@ T0 = 1_763_856_000.0
 SEAT = Region("310101", "黄浦区", "Huangpu", "district", "310000", (31.23, 121.48))
 
 
-def incident(state=IncidentState.DISPATCHED, assignee="燃气抢修中心", loc=(31.25, 121.50)) -> Event:
+def incident(state=IncidentState.DISPATCHED, assignee="黄浦燃气抢修中心", loc=(31.25, 121.50)) -> Event:
     return Event("SH-1", 3, "燃气泄漏", "gas_leak", "gas", Severity.ORANGE, "sensor", "310101", loc, state,
                  T0, T0, assignee=assignee)
 
@@ -29,9 +29,18 @@ def test_kinds_follow_the_stations():
     assert kind_of("交警支队") is UnitKind.POLICE and kind_of("无名队") is UnitKind.OTHER
 
 
+def test_each_district_has_its_own_station_of_each_service():
+    assert station_of("徐汇区", "消防救援站") == "徐汇消防救援站"
+    assert station_of("浦东新区", "燃气抢修中心") == "浦东燃气抢修中心"
+    pudong = Region("310115", "浦东新区", "Pudong", "district", "310000", (31.22, 121.54))
+    fleet = Fleet(("消防救援站", "燃气抢修中心"), (SEAT, pudong), n_units=4)
+    assert [v.name for v in fleet.vehicles] == ["黄浦消防救援站 1号车", "黄浦燃气抢修中心 1号车",
+                                              "浦东消防救援站 1号车", "浦东燃气抢修中心 1号车"]
+
+
 def test_the_stations_nearest_free_unit_drives_there_in_an_l_stays_and_returns():
-    fleet = Fleet(("黄浦消防救援站", "燃气抢修中心"), (SEAT,), n_units=4)
-    gas = [v for v in fleet.vehicles if v.station == "燃气抢修中心"]
+    fleet = Fleet(("消防救援站", "燃气抢修中心"), (SEAT,), n_units=4)
+    gas = [v for v in fleet.vehicles if v.station == "黄浦燃气抢修中心"]
     fleet.step(T0, {})
     moved = fleet.step(T0 + 1, {"SH-1": incident()})
     assert len(moved) == 1 and moved[0].state is UnitState.EN_ROUTE and moved[0].incident == "SH-1"
@@ -71,11 +80,13 @@ def test_one_unit_per_incident_and_none_when_all_are_busy():
 
 def test_a_unit_works_for_its_incidents_district_else_its_home_stations():
     pudong = Region("310115", "浦东新区", "Pudong", "district", "310000", (31.22, 121.54))
-    fleet = Fleet(("黄浦消防救援站", "燃气抢修中心"), (SEAT, pudong), n_units=3)
+    fleet = Fleet(("消防救援站", "燃气抢修中心"), (SEAT, pudong), n_units=3)
     fleet.step(T0, {})
     at_home = {u.id: fleet.district_of(u, {}) for u in fleet.reports(T0)}
     assert at_home == {"U0001": "310101", "U0002": "310101", "U0003": "310115"}
-    far = incident(loc=(31.22, 121.55)).evolve(region="310115007")  # a street of 浦东, for the gas station
+    # a street of 浦东, for 浦东's gas station, which has no vehicle here: 黄浦's gas unit comes in support,
+    # not 浦东's fire engine standing nearer
+    far = incident(loc=(31.22, 121.55), assignee="浦东燃气抢修中心").evolve(region="310115007")
     (sent,) = fleet.step(T0 + 1, {"SH-1": far})
     assert (sent.id, sent.incident) == ("U0002", "SH-1") and fleet.district_of(sent, {"SH-1": far}) == "310115"
     (back,) = fleet.step(T0 + 2, {})  # the incident gone: it returns, 黄浦's again
