@@ -182,9 +182,12 @@ def same_minutes_of_each_life(samples: list[dict], key: str, warmup_min: float) 
         ended = i + 1 < len(starts) and starts[i + 1] < t0 + warmup_min + 10
         through = samples[-1]["t_min"] >= t0 + warmup_min + 9
         if len(w) >= 10 and through and not ended:
+            opened = [r["open_incidents"] for r in w if r.get("open_incidents") is not None]
             lives.append({"life": i + 1, "from_min": round(t0 + warmup_min, 1),
                           "median_mb": round(statistics.median(r[key] for r in w), 1),
-                          "feed_up": not any(r["sim_down"] for r in w)})
+                          "feed_up": not any(r["sim_down"] for r in w),
+                          # what the page drew: two lives compare only if they drew alike cities
+                          "open_incidents": statistics.median(opened) if opened else None})
     fed = [x for x in lives if x["feed_up"]]
     out: dict = {"lives": lives}
     if len(fed) >= 2:
