@@ -18,10 +18,10 @@ from console.feed.frames import Event, HistoryEntry, Indicator, Region
 from console.feed.protocol import CommandOp, DiscoverySource, IncidentState, Level, Severity
 from console.incidents.levels import handling_level, level_above
 from console.incidents.lifecycle import Command, CommandRejected, apply_command
+from console.incidents.stations import DISTRICT_SERVICES, station_of
 from console.model.areas import level_of
 from console.normal.day_class import Calendar
 from console.simulator.city_catalog import SimIndicator, load_indicators, load_regions, regions_for_scope
-from console.simulator.fleet import station_of
 
 _TZ_OFFSET_S = 8 * 3600  # Shanghai local time drives the daily rhythms
 _RELATIVE_UNITS = {"%", "MPa", "kPa", "Hz", "°C", "km/h", "", "‰", "m", "NTU", "m/s", "dB(A)", "µg/m³",
@@ -143,8 +143,7 @@ HOSTILE_TITLES = (
 # A surge: this many incidents of one cause in one district within the window is more than the streets'
 # and the district's own centres handle; their officers hand each further one up, to the city.
 SURGE_COUNT, SURGE_WINDOW_S = 5, 600.0
-# the services each district has a station of (fleet.station_of names it: 徐汇消防救援站)
-UNITS = ("消防救援站", "城管执法中队", "供电抢修班", "燃气抢修中心", "水务应急队", "交警支队", "网格工作站")
+UNITS = DISTRICT_SERVICES  # each district has a station of each (徐汇消防救援站)
 
 
 @dataclass(slots=True)

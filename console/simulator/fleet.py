@@ -18,6 +18,7 @@ import numpy as np
 
 from console.feed.frames import Event, Region, Unit
 from console.feed.protocol import IncidentState, UnitKind, UnitState
+from console.incidents.stations import station_of
 from console.model.areas import CITY_CODE
 
 M_PER_DEG_LAT = 111_320.0
@@ -31,15 +32,6 @@ _KIND_WORDS = (("消防", UnitKind.FIRE), ("交警", UnitKind.POLICE), ("急救"
 
 def kind_of(station: str) -> UnitKind:
     return next((k for word, k in _KIND_WORDS if word in station), UnitKind.OTHER)
-
-
-def station_of(district_zh: str, service: str) -> str:
-    """A district's station of a service: ("徐汇区", "消防救援站") -> "徐汇消防救援站". Each district has its
-    own; an incident in 徐汇 handled by 黄浦's fire station read wrong to the district's officers."""
-    for suffix in ("新区", "区"):
-        if district_zh.endswith(suffix) and len(district_zh) > len(suffix) + 1:
-            return district_zh[: -len(suffix)] + service
-    return district_zh + service
 
 
 @dataclass(slots=True)

@@ -78,5 +78,8 @@ class EmergencyView:
 
     def refresh_resources(self) -> None:
         if self.resources_dock.isVisible():
-            self.resources.show_rows([(u.unit, u.open_incidents, u.worst)
-                                      for u in unit_loads(self.state, dispatch_units())])
+            # the stations of the districts under the emergency (each with what it holds), the site's own
+            # units, and whoever else holds an incident
+            names = [self.state.regions[c].name_zh for c in self.emergency.mode.regions if c in self.state.regions]
+            units = list(dict.fromkeys(u for name in names or [None] for u in dispatch_units(name)))
+            self.resources.show_rows([(u.unit, u.open_incidents, u.worst) for u in unit_loads(self.state, units)])

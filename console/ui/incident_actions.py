@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
 from console.feed.protocol import CommandOp
 from console.incidents.command_sender import CommandNotAllowed, CommandSender, Outcome
 from console.incidents.lifecycle import allowed_ops
+from console.incidents.stations import DISTRICT_SERVICES, dispatch_choices
 from console.model.city_state import CityState
 from console.resources import resource
 from widgets.incident_queue import IncidentQueue
@@ -52,10 +53,14 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("IncidentActions", text)
 
 
-def dispatch_units() -> list[str]:
+def dispatch_units(district_zh: str | None = None) -> list[str]:
+    """What an incident in `district_zh` may be dispatched to: that district's stations, then the site's
+    own units (resources/config/dispatch_units.json); the site's units alone for no district."""
     try:
-        return list(json.loads(resource("config", "dispatch_units.json").read_text(encoding="utf-8"))["units"])
-    except (OSError, ValueError, KeyError):
+        doc = json.loads(resource("config", "dispatch_units.json").read_text(encoding="utf-8"))
+        services, units = doc.get("district_services", list(DISTRICT_SERVICES)), doc["units"]
+        return dispatch_choices(district_zh, [str(s) for s in services], [str(u) for u in units])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         log.warning("no dispatch unit list; the officer types the unit")
         return []
 
@@ -157,7 +162,8 @@ class IncidentActions(QObject):
         w = self._window
         label = QCoreApplication.translate("IncidentActions", OP_ZH[op])
         if op is CommandOp.DISPATCH:
-            dlg = DispatchDialog(dispatch_units(), w)
+            district = self.state.regions.get(ev.region[:6])
+            dlg = DispatchDialog(dispatch_units(district.name_zh if district is not None else None), w)
             if dlg.exec() != QDialog.DialogCode.Accepted or not dlg.unit.currentText().strip():
                 return None
             return {"assignee": dlg.unit.currentText().strip(), "note": dlg.note.text().strip()}

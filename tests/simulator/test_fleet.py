@@ -11,7 +11,8 @@ from websockets.asyncio.client import connect
 from console.feed.decoder import Decoder
 from console.feed.frames import Event, Region, UnitFrame
 from console.feed.protocol import IncidentState, Severity, UnitKind, UnitState
-from console.simulator.fleet import M_PER_DEG_LAT, Fleet, kind_of, station_of
+from console.incidents.stations import station_of
+from console.simulator.fleet import M_PER_DEG_LAT, Fleet, kind_of
 from console.simulator.run import CityOptions, make_server
 from console.simulator.server import ServerOptions
 

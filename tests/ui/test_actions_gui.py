@@ -173,3 +173,29 @@ def test_the_window_escalates_an_unacknowledged_incident_by_itself(qapp, tmp_pat
         win.escalator = None  # the closed window outlives its journal in this process: let it rest
 
     run_with_window(qapp, tmp_path, body)
+
+
+def test_the_dispatch_dialog_offers_the_incidents_district_stations_first(qapp, tmp_path, monkeypatch):
+    """An incident in 黄浦 is dispatched to 黄浦's stations (the simulated city's units belong to them),
+    the site's own units after; before, every district was offered 黄浦消防救援站 and bare service names."""
+    from PySide6.QtWidgets import QDialog
+
+    from console.ui import incident_actions
+
+    offered = []
+
+    def look(dlg):
+        offered.extend(dlg.unit.itemText(i) for i in range(dlg.unit.count()))
+        return QDialog.DialogCode.Rejected  # the officer backs out: nothing is sent
+
+    monkeypatch.setattr(incident_actions.DispatchDialog, "exec", look)
+
+    async def body(win, state, server, journal):
+        ev = new_in_queue(win, state)[0]
+        assert ev.region.startswith(DISTRICT)
+        assert win.actions._ask(CommandOp.DISPATCH, ev) is None
+        assert offered[:3] == ["黄浦消防救援站", "黄浦城管执法中队", "黄浦供电抢修班"]
+        assert offered[-3:] == ["120急救分站", "环境监测站", "街道应急小分队"]
+        assert journal.pending() == []
+
+    run_with_window(qapp, tmp_path, body)
