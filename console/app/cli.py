@@ -59,6 +59,9 @@ def _add_sim_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--emergency-level", type=int, default=2, choices=[1, 2, 3, 4], help="1–4 = Ⅳ…Ⅰ级")
     g.add_argument("--emergency-district", action="append", default=[], metavar="CODE",
                    help="a district under it (repeat; default 310101 黄浦区)")
+    g.add_argument("--settle-hours", type=float, default=0.0, metavar="H",
+                   help="start on a city whose incidents have run for H simulated hours (26: the open incidents "
+                        "have levelled off, where a fresh city fills for its first day)")
     g.add_argument("--storm", type=int, default=0, metavar="N",
                    help="alarm-flood drill: N incidents of one cause in one district within 2 simulated minutes")
     g.add_argument("--storm-at", type=float, default=60.0, metavar="S",

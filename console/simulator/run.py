@@ -31,6 +31,10 @@ class CityOptions:
     rest_days: bool = False  # weekends follow rest-day rhythms (as `cityops simulate-history` writes them)
     # (seconds after start, duration s, level 1–4, district codes): a declared emergency response
     emergency: tuple[float, float, int, tuple[str, ...]] | None = None
+    # simulated seconds of incidents only (no readings) before the history: a blue incident left to the
+    # console waits a day for the district's officers, so the open incidents fill for ~26 h before they
+    # level off; a city settled that long starts as it will go on (0: the history's hour only)
+    settle_s: float = 0.0
 
 
 def _history_budget(city_opt: CityOptions, server_opt: ServerOptions) -> int:
@@ -44,7 +48,7 @@ def make_server(city_opt: CityOptions, server_opt: ServerOptions, start_ts: floa
     t0 = time.time() if start_ts is None else start_ts
     # An hour of simulated past, so a console that connects sees trends and incidents in progress
     # at once (and every series, whatever its cadence, has a latest value for the first snapshot) ...
-    start = t0 - max(city_opt.history_s, 300.0)
+    start = t0 - max(city_opt.history_s, 300.0, city_opt.settle_s)
     city = SimCity(seed=city_opt.seed, start_ts=start, incident_rate_per_min=city_opt.incident_rate_per_min,
                    auto_handle=city_opt.auto_handle, hostile=city_opt.hostile,
                    episode_rate_per_hour=city_opt.episode_rate_per_hour, history_s=city_opt.history_s,
@@ -57,6 +61,11 @@ def make_server(city_opt: CityOptions, server_opt: ServerOptions, start_ts: floa
         at, dur, level, districts = city_opt.emergency
         city.schedule_emergency(t0 + at, dur, level, districts)
     t = t0 - max(city.history_s, 300.0)
+    settle = start
+    while settle < t:  # the incidents' own past, a minute at a time: no readings, so no sensor incidents
+        settle = min(t, settle + 60.0)
+        city.new_incidents(settle)
+        city.auto_progress(settle)
     if t > start:
         city.skip_to(t)
     step = min(30.0, max(1.0, city.history_s / 4))  # a step's readings must fit in the history

@@ -22,7 +22,8 @@ def city_server(args: argparse.Namespace, token: str | None = None, burst: int =
                      tuple(args.emergency_district or ["310101"]))
     city = CityOptions(seed=args.seed, incident_rate_per_min=args.incident_rate, auto_handle=args.auto_handle,
                        hostile=args.hostile, emergency=emergency, street_indicators=args.street_indicators,
-                       rest_days=getattr(args, "rest_days", False))
+                       rest_days=getattr(args, "rest_days", False),
+                       settle_s=3600.0 * getattr(args, "settle_hours", 0.0))
     opts = ServerOptions(speed=args.speed, rate=args.rate, batch=args.batch, burst=burst, token=token,
                          skip_seq_every=skip, source=getattr(args, "source", "shanghai-city"),
                          storm=args.storm, storm_at_s=args.storm_at, units=getattr(args, "units", 112))
