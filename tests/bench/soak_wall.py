@@ -210,9 +210,10 @@ def renewals(wall_log: Path) -> int:
     return wall_log.read_text(errors="replace").count("wall map renewed")
 
 
-def start_sim(port: int, speed: float, log) -> subprocess.Popen:
+def start_sim(port: int, speed: float, settle_hours: float, log) -> subprocess.Popen:
     return subprocess.Popen([*CITYOPS, "--log-level", "WARNING", "simulate", "--port", str(port), "--speed",
-                             str(speed), "--emergency-at", "600", "--emergency-for", "3600"],
+                             str(speed), "--emergency-at", "600", "--emergency-for", "3600",
+                             "--settle-hours", str(settle_hours)],
                             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
 
 
@@ -225,6 +226,10 @@ def main() -> int:
     ap.add_argument("--outage-at", type=float, default=30.0, help="minute the feed server is killed")
     ap.add_argument("--outage-min", type=float, default=60.0, help="minutes it stays away")
     ap.add_argument("--warmup-min", type=float, default=10.0, help="growth is measured from here")
+    ap.add_argument("--settle-hours", type=float, default=26.0,
+                    help="the simulated city's incidents run this long before the feed starts (`cityops simulate "
+                         "--settle-hours`): a fresh city's open incidents fill for a day, 2.2x from the first "
+                         "window to the last of a 2-hour soak; settled, they hold")
     ap.add_argument("--renew-min", type=float, default=None,
                     help="the wall's --wall-renew-min (its map page renewed this often); else its default")
     ap.add_argument("--out", type=Path, default=ROOT / "out" / "soak")
@@ -236,7 +241,7 @@ def main() -> int:
     env.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox --disable-gpu")
     port = free_ports(1)[0]
     sim_log = open(a.out / "simulator.log", "w")  # noqa: SIM115 - open for the whole run
-    sim = start_sim(port, a.speed, sim_log)
+    sim = start_sim(port, a.speed, a.settle_hours, sim_log)
     time.sleep(3)
     status = a.out / "status.json"
     wall = subprocess.Popen([*CITYOPS, "wall", "--feed", f"ws://127.0.0.1:{port}", "--wall-size", "1920x1080",
@@ -256,7 +261,7 @@ def main() -> int:
                 sim.wait()
                 sim_down = True
             elif sim_down and t >= outage[1]:
-                sim = start_sim(port, a.speed, sim_log)
+                sim = start_sim(port, a.speed, a.settle_hours, sim_log)
                 sim_down = False
             if t >= a.minutes * 60:  # the wall is quitting (--quit-after): its page processes are going
                 time.sleep(1)
@@ -298,7 +303,8 @@ def main() -> int:
             sim.wait()
 
     summary = {
-        "minutes": a.minutes, "speed": a.speed, "outage_min": [a.outage_at, a.outage_at + a.outage_min],
+        "minutes": a.minutes, "speed": a.speed, "settle_hours": a.settle_hours,
+        "outage_min": [a.outage_at, a.outage_at + a.outage_min],
         "wall_exit_code": wall.returncode,
         "wall_process": growth(samples, "wall_rss_mb", a.warmup_min),
         "webengine_processes": growth(samples, "webengine_rss_mb", a.warmup_min),
