@@ -38,6 +38,9 @@ def _count(text: str) -> int:
     return n
 
 
+SETTLED_DEMO_HOURS = 26.0  # a blue incident waits a day for the district's officers: a day and two hours on, level
+
+
 def _add_sim_args(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("simulated city")
     g.add_argument("--seed", type=int, default=7, help="random seed (same seed, same city)")
@@ -60,8 +63,8 @@ def _add_sim_args(p: argparse.ArgumentParser) -> None:
     g.add_argument("--emergency-district", action="append", default=[], metavar="CODE",
                    help="a district under it (repeat; default 310101 黄浦区)")
     g.add_argument("--settle-hours", type=float, default=0.0, metavar="H",
-                   help="start on a city whose incidents have run for H simulated hours (26: the open incidents "
-                        "have levelled off, where a fresh city fills for its first day)")
+                   help="start on a city whose incidents have run for H simulated hours (26, the default of demo "
+                        "and wall: the open incidents have levelled off, where a fresh city fills for its first day)")
     g.add_argument("--storm", type=int, default=0, metavar="N",
                    help="alarm-flood drill: N incidents of one cause in one district within 2 simulated minutes")
     g.add_argument("--storm-at", type=float, default=60.0, metavar="S",
@@ -147,6 +150,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="the console on the built-in simulated Shanghai")
     _add_sim_args(demo)
+    # the built-in city as a console meets a real one: its backlog levelled off, the city's queue holding
+    # what was handed up to it (a fresh city opens with an empty city queue, filling for a day)
+    demo.set_defaults(settle_hours=SETTLED_DEMO_HOURS)
     _add_scope_arg(demo)
     _add_view_args(demo)
     _add_place_args(demo)
@@ -173,6 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("--token-env", metavar="VAR", help="read the feed token from this environment variable")
     wl.add_argument("--token-file", metavar="FILE", help="read the feed token from this file")
     _add_sim_args(wl)
+    wl.set_defaults(settle_hours=SETTLED_DEMO_HOURS)
     _add_scope_arg(wl)
     _add_view_args(wl)
     _add_place_args(wl)

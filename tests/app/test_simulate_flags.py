@@ -20,3 +20,13 @@ def test_street_indicators_is_a_count(cmd):
     assert build_parser().parse_args([cmd, "--street-indicators", "100"]).street_indicators == 100
     with pytest.raises(SystemExit):
         build_parser().parse_args([cmd, "--street-indicators", "-1"])
+
+
+def test_the_demo_and_the_wall_start_on_a_settled_city_and_simulate_on_a_fresh_one():
+    """The built-in city a console is shown first has its backlog (a fresh one opens with the city's queue
+    empty); `simulate` stays fresh for tests and benchmarks that count from zero."""
+    fresh = len(city_server(build_parser().parse_args(["simulate"])).city.events)
+    for cmd in ("demo", "wall"):
+        settled = len(city_server(build_parser().parse_args([cmd])).city.events)
+        assert settled > 3 * fresh, (cmd, settled, fresh)
+    assert build_parser().parse_args(["demo", "--settle-hours", "0"]).settle_hours == 0.0
