@@ -56,6 +56,8 @@ RENEW_SETTLE_MS = 3000  # a renewed map page draws this long after it is ready b
 RENEW_GIVE_UP_MS = 120_000  # ... and is dropped if it is not ready in this long
 RENEW_GIVE_BACK_MS = 5000  # after the old page went: what its teardown freed is handed back to the system
 LIST_ROWS_MIN = 2  # the incident list keeps room for this many rows before the headline takes a second row
+# ... or for as many as it has to list, one at least (its "none" line): with no red or orange incident the
+# list's empty room left two thirds of a 4K wall's right column blank under a single row of tiles
 DEFAULT_DIAGONAL_IN = 55.0  # when the panel does not say how big it is
 
 
@@ -103,6 +105,7 @@ class WallWindow(QWidget):
         self.emergency_regions: tuple[str, ...] = ()
         self._specs = []
         self._headline_rows = 2
+        self._listed = 0  # incidents the list has to show (before it is cut to what fits)
         self.scale: WallScale | None = None
 
         # its own colours: a wall may run in a process without the workstation's style sheet
@@ -322,19 +325,33 @@ class WallWindow(QWidget):
         pad = self.scale.pad_px
         above = [w for w in (self.banner_emergency, self.banner_data, self.top) if not w.isHidden()]
         room = self.height() - 2 * pad - sum(w.height() for w in above) - len(above) * pad
-        return 2 if self.headline.height_for(2) + pad + self.incidents.min_height(LIST_ROWS_MIN) <= room else 1
+        keep = self.incidents.min_height(max(1, min(LIST_ROWS_MIN, self._listed)))
+        return 2 if self.headline.height_for(2) + pad + keep <= room else 1
 
     def show_view(self, view: WallView) -> None:
-        self._headline_rows = rows = self.headline_rows()
-        cols = self.headline_columns()
-        self._specs = headline_specs(self.board, self.state, view, self.scope)[:rows * cols]
-        n = len(self._specs)
-        self.headline.set_count(n, min(cols, -(-n // rows)))
+        self._lay_headline(view)
         for m in self._maps():
             if hasattr(m, "set_view"):
                 m.set_view(view.region or self.scope)  # a district's outline with its streets' points
                 m.focus_districts(list(self.emergency_regions) if self.emergency_text else [])
         self.refresh_all()
+
+    def _lay_headline(self, view: WallView) -> None:
+        """The view's tiles in the rows the room allows now."""
+        self._headline_rows = rows = self.headline_rows()
+        cols = self.headline_columns()
+        self._specs = headline_specs(self.board, self.state, view, self.scope)[:rows * cols]
+        n = len(self._specs)
+        self.headline.set_count(n, min(cols, -(-n // rows)))
+
+    def _relay_if_room_changed(self) -> bool:
+        """Lay the headline again when its rows no longer match the room (a banner, the tiles' typical-day
+        line, the list's rows came or went); the map keeps its view. True when it did."""
+        if self.headline_rows() == self._headline_rows:
+            return False
+        self._lay_headline(self.view)
+        self.refresh_all()
+        return True
 
     def _advance(self) -> None:
         dt_s = self._elapsed.restart() / 1000.0
@@ -378,8 +395,7 @@ class WallWindow(QWidget):
         fresh = self._freshness(now)
         usual = self.board.usual  # a session always has one; its profiles come once typical days exist
         self.headline.set_usual_line(usual is not None and usual.profiles is not None)
-        if self.headline_rows() != self._headline_rows:
-            self.show_view(self.view)  # the tiles' new line leaves the list too little room, or more
+        if self._relay_if_room_changed():  # the tiles' new line leaves the list too little room, or more
             return
         for spec, tile in zip(self._specs, self.headline.tiles, strict=False):
             d = self.board.data(spec.key, now)
@@ -397,6 +413,9 @@ class WallWindow(QWidget):
                         e.title, SEVERITY_COLOR[e.severity]) for e in events]
         n = count_open(self.state, view, handles)
         header = _t("未结 红色 {0} · 橙色 {1}").format(n[Severity.RED], n[Severity.ORANGE])
+        self._listed = len(rows)
+        if self._relay_if_room_changed():  # the list's rows came or went: the headline's second row follows
+            return
         self.incidents.show_rows(header, rows, _t("暂无红色、橙色事件"))
 
     def _place(self, code: str, english: bool) -> str:
@@ -432,8 +451,7 @@ class WallWindow(QWidget):
             else:
                 text = _t("数据已 {0} 未更新（最后 {1}）· 画面不是实时").format(age or "—", _hhmmss(f.newest_ts))
             self.banner_data.show_message(f.level, text)
-        if self.headline_rows() != self._headline_rows:
-            self.show_view(self.view)  # a banner came or went: the headline's second row follows the room
+        if self._relay_if_room_changed():  # a banner came or went: the headline's second row follows the room
             return
         self.refresh_incidents()  # ages tick; the list is tens of rows, cheap once a second
 

@@ -321,3 +321,34 @@ def test_the_wall_renews_its_map_page_in_a_new_process_with_no_gap(qtbot, shift,
     wall.renew_map()  # again: the page renewed before goes in its turn, its give-up timer (2 min) not holding it
     qtbot.waitUntil(lambda: wall._renewing is None and wall.map is not renewed(), timeout=40_000)
     qtbot.waitUntil(lambda: renewed() is None, timeout=5_000)
+
+
+def test_an_empty_incident_list_gives_its_room_to_a_second_row_of_tiles(qtbot):
+    """A 4K wall with typical days (each tile a line longer): with no red or orange incident the list needs
+    one line ("none"), and the headline takes two rows of tiles, where a single row left two thirds of the
+    right column blank. Two incidents to list take the room back: one row of tiles, both incidents shown."""
+    import numpy as np
+
+    from console.feed.frames import Event, EventFrame
+    from console.feed.protocol import IncidentState, Severity
+    from console.normal.profiles import Profiles
+    from console.normal.usual import Usual
+
+    quiet = simulate_shift(0.5, incident_rate_per_min=0.0)
+    wall, _, clock, bridge = make_wall(qtbot, quiet, (3840, 2160), views=["overview"], with_map=False)
+    shape = (1, 2, 96)  # the site has typical days: every tile keeps a line for them
+    wall.board.usual = Usual(Profiles(["traffic.congestion_index@310000"], *(np.full(shape, v, np.float32)
+                                                                            for v in (2.0, 3.0, 4.0)),
+                                      np.array([(20, 8)], np.int16), np.array([0.5], np.float32), 0, 27, 0.0))
+    wall.refresh_all()
+    shown = lambda: [t for t in wall.headline.tiles if not t.isHidden()]  # noqa: E731
+    assert not any(r.isVisible() for r in wall.incidents.rows)
+    assert len(shown()) == 6 and len({t.y() for t in shown()}) == 2
+    now = clock.now()
+    for i, sev in enumerate((Severity.RED, Severity.ORANGE)):
+        ev = Event(f"WALL-{i}", 1, f"测试事件{i}", "test", "safety", sev, "hotline", "310000", (31.23, 121.47),
+                   IncidentState.NEW, now - 60, now - 60)
+        wall.state.apply("city", EventFrame(i, ev))
+    bridge.flush()
+    qtbot.waitUntil(lambda: len({t.y() for t in shown()}) == 1)
+    assert len([r for r in wall.incidents.rows if r.isVisible()]) == 2
