@@ -107,6 +107,19 @@ def _num(obj: dict, key: str, *, required: bool = True, default: float | None = 
     return f
 
 
+# a time on the wire is seconds since 1970 before 2100: 1.5e308 is a finite double, and a reading stamped
+# with it reached the model, whose minute buckets (ts // 60 as int64) overflowed (found by the fuzzer)
+MAX_TS = 4_102_444_800.0  # 2100-01-01 00:00 UTC
+
+
+def _time(obj: dict, key: str, *, required: bool = True, default: float | None = None) -> float | None:
+    """A number that is a time: finite, and between 1970 (a negative one: a broken clock) and 2100."""
+    t = _num(obj, key, required=required, default=default)
+    if t is not None and not 0 <= t < MAX_TS:
+        raise _Bad(Reason.BAD_VALUE, f"{key} is not a time between 1970 and 2100: {t!r}")
+    return t
+
+
 def _str(obj: dict, key: str, *, required: bool = True, default: str | None = None) -> str | None:
     v = obj.get(key)
     if v is None:
@@ -269,13 +282,13 @@ def decode_event(d: Any) -> Event:
             raise _Bad(Reason.WRONG_TYPE, "event.history entries must be objects")
         history.append(
             HistoryEntry(
-                ts=_num(h, "ts"),
+                ts=_time(h, "ts"),
                 state=_str(h, "state", required=False, default=""),
                 operator=_str(h, "operator", required=False, default=""),
                 note=_str(h, "note", required=False, default=""),
             )
         )
-    created = _num(d, "created_ts")
+    created = _time(d, "created_ts")
     return Event(
         id=_str(d, "id"),
         version=version,
@@ -288,8 +301,8 @@ def decode_event(d: Any) -> Event:
         location=location,
         state=_enum(IncidentState, d, "state"),
         created_ts=created,
-        updated_ts=_num(d, "updated_ts", required=False, default=created),
-        sla_due_ts=_num(d, "sla_due_ts", required=False),
+        updated_ts=_time(d, "updated_ts", required=False, default=created),
+        sla_due_ts=_time(d, "sla_due_ts", required=False),
         assignee=_str(d, "assignee", required=False),
         detail=_str(d, "detail", required=False, default=""),
         history=tuple(history),
@@ -314,7 +327,7 @@ def decode_unit(d: Any) -> Unit:
     lat, lon = _num(d, "lat"), _num(d, "lon")
     if not (-90 <= lat <= 90 and -180 <= lon <= 180):
         raise _Bad(Reason.BAD_VALUE, "a unit's lat/lon is off the globe")
-    ts = _num(d, "ts")
+    ts = _time(d, "ts")
     if ts <= 0:
         raise _Bad(Reason.BAD_VALUE, "unit.ts must be positive")
     kind_text = _str(d, "kind", required=False, default=UnitKind.OTHER.value)[:MAX_UNIT_ID]
@@ -354,7 +367,7 @@ def _decode_rows_slow(rows: list, rejects: dict[str, int]) -> SampleBatch:
         if not (math.isfinite(t) and math.isfinite(v)):
             rejects[Reason.NON_FINITE] = rejects.get(Reason.NON_FINITE, 0) + 1
             continue
-        if t <= 0:
+        if not 0 < t < MAX_TS:
             rejects[Reason.BAD_SAMPLE] = rejects.get(Reason.BAD_SAMPLE, 0) + 1
             continue
         inds.append(i)
@@ -386,7 +399,7 @@ def decode_rows(rows: Any, rejects: dict[str, int]) -> SampleBatch:
     ):
         ts_a = np.array(ts, dtype=np.float64)
         # no isfinite() pass: orjson refuses NaN, Infinity and out-of-range numbers while parsing
-        if ts_a.min() > 0:
+        if ts_a.min() > 0 and ts_a.max() < MAX_TS:
             return SampleBatch(list(inds), list(regs), ts_a, np.array(vals, dtype=np.float64))
     return _decode_rows_slow(rows, rejects)
 
@@ -440,9 +453,9 @@ def _fast_samples(raw: bytes | str) -> Decoded | None:
     # few dozen readings numpy's min and sums are the cheaper, below them Python's
     if len(rows) > 48:
         with np.errstate(over="ignore"):  # an overflow is an answer here, not a warning
-            if not (ts_a.min() > 0 and math.isfinite(ts_a.sum()) and math.isfinite(vals_a.sum())):
+            if not (ts_a.min() > 0 and ts_a.max() < MAX_TS and math.isfinite(vals_a.sum())):
                 return None
-    elif not (min(ts) > 0 and math.isfinite(sum(ts)) and math.isfinite(sum(vals))):
+    elif not (min(ts) > 0 and max(ts) < MAX_TS and math.isfinite(sum(vals))):
         return None
     return Decoded(Samples(f.seq, SampleBatch(list(inds), list(regs), ts_a, vals_a)))
 
@@ -497,7 +510,7 @@ class Decoder:
         if t == FrameType.SAMPLES:
             return Samples(_seq(obj), decode_rows(obj.get("samples"), rejects))
         if t == FrameType.HEARTBEAT:
-            return Heartbeat(_num(obj, "server_time", required=False, default=0.0))
+            return Heartbeat(_time(obj, "server_time", required=False, default=0.0))
         if t == FrameType.EVENT:
             return EventFrame(_seq(obj), decode_event(obj.get("event")))
         if t == FrameType.SNAPSHOT:
@@ -519,7 +532,7 @@ class Decoder:
                 protocol=_str(obj, "protocol"),
                 source=_str(obj, "source"),
                 level=_str(obj, "level", required=False, default="city"),
-                server_time=_num(obj, "server_time", required=False, default=0.0),
+                server_time=_time(obj, "server_time", required=False, default=0.0),
             )
         if t == FrameType.REPLY:
             ok = obj.get("ok")
