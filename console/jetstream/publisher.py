@@ -22,6 +22,7 @@ import numpy as np
 import orjson
 
 from console.feed.frames import Event, Unit
+from console.incidents.stations import DISTRICT_SERVICES
 from console.jetstream.layout import (
     CATALOG_KEY,
     checkpoint_key,
@@ -32,7 +33,7 @@ from console.jetstream.layout import (
     units_subject,
 )
 from console.jetstream.mirror import CityMirror
-from console.simulator.city_model import UNITS, SimCity
+from console.simulator.city_model import SimCity
 from console.simulator.fleet import Fleet
 from console.simulator.pacing import SamplePacer
 
@@ -95,7 +96,7 @@ class CityPublisher:
         self._checkpointed: set[tuple[str, str]] = set()
         self._units_checkpointed: set[str] = set()
         districts = tuple(r for r in city.regions if r.level == "district")
-        self.fleet = Fleet(UNITS, districts, self.opt.units) if self.opt.units > 0 else None
+        self.fleet = Fleet(DISTRICT_SERVICES, districts, self.opt.units) if self.opt.units > 0 else None
         self._tasks: list[asyncio.Task] = []
         self._running = False
         self.messages = 0

@@ -143,7 +143,6 @@ HOSTILE_TITLES = (
 # A surge: this many incidents of one cause in one district within the window is more than the streets'
 # and the district's own centres handle; their officers hand each further one up, to the city.
 SURGE_COUNT, SURGE_WINDOW_S = 5, 600.0
-UNITS = DISTRICT_SERVICES  # each district has a station of each (徐汇消防救援站)
 
 
 @dataclass(slots=True)
@@ -544,7 +543,9 @@ class SimCity:
         for op, lo, hi in ((CommandOp.DISPATCH, 30, 600), (CommandOp.ARRIVE, 300, 1800),
                            (CommandOp.RESOLVE, 600, 3600), (CommandOp.CLOSE, 300, 1800)):
             t += rng.uniform(lo, hi) * scale
-            args = {"assignee": self._station_for(ev, str(rng.choice(UNITS)))} if op is CommandOp.DISPATCH else {}
+            args = {}
+            if op is CommandOp.DISPATCH:
+                args = {"assignee": self._station_for(ev, str(rng.choice(DISTRICT_SERVICES)))}
             steps.append(_Plan(t, op, args))
         return steps
 

@@ -24,7 +24,7 @@ from console.model.areas import CITY_CODE
 M_PER_DEG_LAT = 111_320.0
 _ASSIGNED = (IncidentState.DISPATCHED, IncidentState.ON_SCENE)
 
-# a station's kind, by a word in its name; the simulator's own stations (city_model.UNITS) all match one
+# a station's kind, by a word in its name; the simulator's own stations (of stations.DISTRICT_SERVICES) all match one
 _KIND_WORDS = (("消防", UnitKind.FIRE), ("交警", UnitKind.POLICE), ("急救", UnitKind.MEDICAL),
                ("供电", UnitKind.UTILITY), ("燃气", UnitKind.UTILITY), ("水务", UnitKind.UTILITY),
                ("城管", UnitKind.CITY_MGMT), ("网格", UnitKind.GRID))

@@ -22,7 +22,8 @@ import orjson
 from console.feed.client_session import ClientSession, Filters, SessionOptions
 from console.feed.protocol import DEFAULT_MAX_FRAME_BYTES, FrameType
 from console.feed.session_server import Client, SessionServer
-from console.simulator.city_model import UNITS, SimCity
+from console.incidents.stations import DISTRICT_SERVICES
+from console.simulator.city_model import SimCity
 from console.simulator.command_desk import BadCommand, CommandDesk
 from console.simulator.fleet import Fleet
 from console.simulator.pacing import SamplePacer
@@ -78,7 +79,7 @@ class SimServer:
         self.port: int | None = None
         self.commands = 0
         districts = tuple(r for r in city.regions if r.level == "district")
-        self.fleet = Fleet(UNITS, districts, self.opt.units) if self.opt.units > 0 else None
+        self.fleet = Fleet(DISTRICT_SERVICES, districts, self.opt.units) if self.opt.units > 0 else None
         self._unit_district: dict[str, str] = {}  # unit id -> the district of its last report
         self._next_units_mono = 0.0
 
