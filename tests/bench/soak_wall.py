@@ -34,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CITYOPS = [sys.executable, "-m", "console.app.cli"]
 sys.path.insert(0, str(ROOT))
 
+from console.app.cli import SETTLED_DEMO_HOURS  # noqa: E402
 from console.site.process import free_ports  # noqa: E402
 
 
@@ -65,7 +66,8 @@ def anon_by_kind(pids: list[int]) -> dict[str, float]:
 
 def anon_shmem_kb(pid: int) -> tuple[int, int]:
     """(private anonymous, shared memory) RSS: the compositor's bitmaps are shared memory, mapped by the wall
-    and its renderer both, and their size follows the view on screen (±5 MB as the carousel turns)"""
+    and its renderer both, and their size follows the view on screen (58 or 77 MB in a wall's page processes
+    as the carousel turns, docs/benchmarks.md)"""
     anon = shm = 0
     try:
         for line in Path(f"/proc/{pid}/status").read_text().splitlines():
@@ -226,7 +228,7 @@ def main() -> int:
     ap.add_argument("--outage-at", type=float, default=30.0, help="minute the feed server is killed")
     ap.add_argument("--outage-min", type=float, default=60.0, help="minutes it stays away")
     ap.add_argument("--warmup-min", type=float, default=10.0, help="growth is measured from here")
-    ap.add_argument("--settle-hours", type=float, default=26.0,
+    ap.add_argument("--settle-hours", type=float, default=SETTLED_DEMO_HOURS,
                     help="the simulated city's incidents run this long before the feed starts (`cityops simulate "
                          "--settle-hours`): a fresh city's open incidents fill for a day, 2.2x from the first "
                          "window to the last of a 2-hour soak; settled, they hold")
