@@ -12,12 +12,12 @@ from console.model.incident_book import IncidentBook
 from console.model.unit_book import UnitBook
 from tests.frames_factory import catalog, dumps, event, samples
 
-CONFIG = StateConfig(history_s=600, recent_points=4, max_series=16, max_archive=3)  # rings that wrap
+CONFIG = StateConfig(history_s=600, recent_points=4, max_series=16, max_archive=3, max_tombstones=8)  # rings that wrap
 OVERRIDES = {"traffic.congestion_index": (5.0, 7.5)}  # an emergency mode's tighter thresholds
 # the configuration every state of a test shares: it stays as it was made
 CONFIGURATION = {"config", "rings.max_series", "rings.recent_points", "rings.bucket_s", "rings.n_buckets",
-                 "incidents.max_archive", "units.trail_s", "units.trail_step_s", "units.max_units",
-                 "units.forget_s"}
+                 "incidents.max_archive", "incidents.max_tombstones", "units.trail_s", "units.trail_step_s",
+                 "units.max_units", "units.forget_s"}
 
 
 def populated_state(config: StateConfig = CONFIG) -> CityState:

@@ -179,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
     wl.add_argument("--token-env", metavar="VAR", help="read the feed token from this environment variable")
     wl.add_argument("--token-file", metavar="FILE", help="read the feed token from this file")
     _add_sim_args(wl)
-    wl.set_defaults(settle_hours=SETTLED_DEMO_HOURS)
+    wl.set_defaults(settle_hours=SETTLED_DEMO_HOURS, wall=True)
     _add_scope_arg(wl)
     _add_view_args(wl)
     _add_place_args(wl)

@@ -42,7 +42,8 @@ class StateConfig:
     bucket_s: float = 60.0  # the envelopes' interval (the recording's history blocks are minutes too)
     recent_points: int = 960  # readings kept as received per series: 16 min at 1 Hz, whatever the cadence
     max_series: int = 32_768  # the whole city at street level (215 x 100 + roll-ups) fits
-    max_archive: int = 5000  # closed incidents kept for lookups
+    max_archive: int = 5000  # closed incidents kept for lookups (the handover, the alarm figures, a seek)
+    max_tombstones: int = 50_000  # versions of closed incidents beyond it, so a late copy cannot reopen them
 
 
 @dataclass(slots=True)
@@ -83,7 +84,7 @@ class CityState:
         self._overrides: dict[str, tuple[float | None, float | None]] = {}
         self.regions: dict[str, Region] = {}
         self.rings = HistoryRings(cfg.max_series, cfg.recent_points, cfg.history_s, cfg.bucket_s)
-        self.incidents = IncidentBook(cfg.max_archive)
+        self.incidents = IncidentBook(cfg.max_archive, cfg.max_tombstones)
         self.units = UnitBook()  # dispatch units: latest report and a 15-minute trail each
         # items the console's own rules raised (id "C:…"): never in the platform's book, never commanded
         self.console_alerts: dict[str, Event] = {}
@@ -617,6 +618,7 @@ class CityState:
             "samples_stored": self.samples_total,
             "open_incidents": len(self.incidents.open),
             "archived_incidents": len(self.incidents.archive),
+            "closed_known_by_version": len(self.incidents.tombstones),
             "status_counts": {s.value: c for s, c in self.status_counts().items()},
             "history_bytes_allocated": self.rings.bytes_allocated,
             "history_bytes_worst_case": self.rings.worst_case_bytes,

@@ -12,7 +12,10 @@ statement about the past and does not bring it back.
 
 A replay stands at an instant by merging a keyframe (console/model/keyframe.py) into its book; the
 keyframe names closed incidents by version only, so the book also keeps "tombstones": the version a
-closed incident had, without the incident, which is all the version rule needs.
+closed incident had, without the incident, which is all the version rule needs. A closed incident
+pushed out of the archive leaves its tombstone too (~0.2 KB instead of ~2.8 KB), so a small archive
+(the wall's, which shows no closed incident) does not let a late, older copy reopen it. A vanished
+incident pushed out leaves none: it was only presumed closed, and a snapshot listing it brings it back.
 """
 
 from __future__ import annotations
@@ -31,11 +34,12 @@ class Upsert:
 
 
 class IncidentBook:
-    def __init__(self, max_archive: int = 5000):
+    def __init__(self, max_archive: int = 5000, max_tombstones: int = 50_000):
         self.open: dict[str, Event] = {}
         self.archive: OrderedDict[str, Event] = OrderedDict()  # closed/cancelled, oldest first
         self.feed_of: dict[str, str] = {}  # event id -> the feed that delivered it (commands go there)
         self.max_archive = max_archive
+        self.max_tombstones = max_tombstones
         self.vanished: set[str] = set()  # archived open (not closed) because a snapshot left them out
         self.tombstones: OrderedDict[str, int] = OrderedDict()  # closed, known by version only (a keyframe's)
         self.stale_updates = 0
@@ -58,6 +62,7 @@ class IncidentBook:
         self.vanished.clear()
         self.vanished.update(other.vanished)
         self.max_archive = other.max_archive
+        self.max_tombstones = other.max_tombstones
         self.stale_updates = other.stale_updates
 
     def get(self, event_id: str) -> Event | None:
@@ -100,10 +105,20 @@ class IncidentBook:
         self.archive[event.id] = event
         self.archive.move_to_end(event.id)
         while len(self.archive) > self.max_archive:
-            old_id, _ = self.archive.popitem(last=False)
-            self.vanished.discard(old_id)
-            if old_id not in self.open:
+            old_id, old = self.archive.popitem(last=False)
+            if old_id in self.vanished:
+                self.vanished.discard(old_id)
                 self.feed_of.pop(old_id, None)
+            else:
+                self._bury(old_id, old.version)  # keeps its feed: a keyframe names it with its feed
+
+    def _bury(self, event_id: str, version: int) -> None:
+        self.tombstones[event_id] = version
+        self.tombstones.move_to_end(event_id)
+        while len(self.tombstones) > self.max_tombstones:
+            gone, _ = self.tombstones.popitem(last=False)
+            if gone not in self.open and gone not in self.archive:
+                self.feed_of.pop(gone, None)
 
     def retain_only(self, feed: str, open_ids: set[str]) -> list[str]:
         """After a resync snapshot from `feed`: its open incidents the snapshot no longer lists were
@@ -153,9 +168,9 @@ class IncidentBook:
                 if feed:
                     self.feed_of[eid] = feed
             else:
-                self.tombstones[eid] = version
-                while len(self.tombstones) > self.max_archive:
-                    self.tombstones.popitem(last=False)
+                self._bury(eid, version)
+                if feed:
+                    self.feed_of[eid] = feed
 
     def _newer_here(self, event_id: str, version: int) -> bool:
         held = self.version_of(event_id)

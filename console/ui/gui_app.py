@@ -122,7 +122,8 @@ def write_status(path: Path, app, win, source, state, clock) -> None:
            "banner": banner.label.full_text() if banner is not None and banner.isVisible() else "",
            "modal": app.activeModalWidget() is not None, "windows": len(app.topLevelWidgets()),
            "series": len(state.series_keys), "open_incidents": len(state.incidents.open),
-           "rss_kb": rss_kb()}
+           "archived_incidents": len(state.incidents.archive),
+           "closed_known_by_version": len(state.incidents.tombstones), "rss_kb": rss_kb()}
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(doc), encoding="utf-8")
     tmp.replace(path)

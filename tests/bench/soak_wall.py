@@ -288,7 +288,8 @@ def main() -> int:
                    "freshness": st.get("freshness"),
                    "banner": st.get("banner"), "status_age_s": status_age,
                    "age_s": st.get("age_s"), "modal": st.get("modal"), "series": st.get("series"),
-                   "open_incidents": st.get("open_incidents"), "sim_down": sim_down,
+                   "open_incidents": st.get("open_incidents"), "archived_incidents": st.get("archived_incidents"),
+                   "closed_known_by_version": st.get("closed_known_by_version"), "sim_down": sim_down,
                    "renewals": renewals(a.out / "wall.log")}
             samples.append(row)
             if sim_down and t > outage[0] + 60:
