@@ -61,7 +61,7 @@ from console.views.drill import Drill
 from console.views.forecast import forecast
 from console.views.history import display_series
 from console.views.incident_text import describe
-from console.views.labels import DOMAIN_ZH, STATUS_COLOR
+from console.views.labels import DOMAIN_ZH, STATUS_COLOR, unit_text
 from widgets.banner import Banner
 from widgets.drill_bar import DrillBar
 from widgets.feed_status_bar import FeedStatusBar
@@ -537,7 +537,8 @@ class MainWindow(QMainWindow):
         t, v = display_series(ts, vals, start, max_points=2 * max(400, self.chart.width()))
         fc = forecast(ts, vals, ind.warn, ind.alarm, ind.direction) if len(ts) >= 5 else None
         title = f"{ind.name_en if self.english else ind.name_zh} · {d.subtitle}"
-        self.chart.show_series(title, ind.unit, t, v, ind.warn, ind.alarm, ind.direction, fc, d.forecast_text)
+        self.chart.show_series(title, unit_text(ind.unit, self.english), t, v, ind.warn, ind.alarm, ind.direction,
+                               fc, d.forecast_text)
         usual = self.board_model.usual
         self.chart.show_usual(self.board_model.usual_band(d.sid, start, start + self.chart.range_s),
                               usual.basis_text(self.english) if usual is not None else "")

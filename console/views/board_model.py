@@ -23,7 +23,7 @@ from console.normal.usual import Usual
 from console.views.area_rollup import place_name
 from console.views.forecast import forecast
 from console.views.freshness import Fresh, judge, stale_bound
-from console.views.labels import DOMAIN_ZH, STATUS_ZH
+from console.views.labels import DOMAIN_ZH, STATUS_ZH, unit_text
 
 CITY = "310000"
 WORST = "*"  # a tile that follows the worst region of its indicator
@@ -143,7 +143,8 @@ class BoardModel:
                 keys.append(((ind_id, WORST), worst))
             for key, cands in keys:
                 candidates[key] = cands
-                out.append(TileSpec(key, ind.name_en if self.english else ind.name_zh, ind.unit, ind.domain))
+                out.append(TileSpec(key, ind.name_en if self.english else ind.name_zh,
+                                    unit_text(ind.unit, self.english), ind.domain))
         rank = {d: i for i, d in enumerate(DOMAIN_ORDER)}
         out.sort(key=lambda t: (rank.get(t.domain, 99), t.key[0], t.key[1] == WORST))
         return out, candidates, sid_of, {ind_id: sorted(regs) for ind_id, regs in by_ind.items()}
@@ -174,7 +175,8 @@ class BoardModel:
             ind_id, reg = self.state.series_keys[sid]
             ind = self.state.indicators[ind_id]
             self._candidates[(ind_id, reg)] = [sid]
-            out.append(TileSpec((ind_id, reg), ind.name_en if self.english else ind.name_zh, ind.unit, ind.domain))
+            out.append(TileSpec((ind_id, reg), ind.name_en if self.english else ind.name_zh,
+                                unit_text(ind.unit, self.english), ind.domain))
         return out
 
     def use_candidates(self, candidates: dict[tuple[str, str], list[int]]) -> None:

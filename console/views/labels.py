@@ -96,6 +96,23 @@ def format_rate(per_s: float, english: bool = False) -> str:
     return f"{per_min}/min" if english else f"{per_min}/分"
 
 
+# the Chinese words of the feed's indicator units, in English, in this order ("车次" before "次"; "人次"
+# is "people" by "人" and a count's "次" read as nothing); a unit made of other words passes through as
+# the feed wrote it (it is the feed's text, not ours)
+_UNIT_WORDS_EN = (("车次", "trips"), ("万", "10k "), ("小时", "h"), ("分钟", "min"), ("件", "cases"),
+                  ("起", "cases"), ("次", ""), ("户", "households"), ("人", "people"), ("级", "level"))
+
+
+def unit_text(unit: str, english: bool = False) -> str:
+    """An indicator's unit as shown: the feed's own (Chinese) text, or its words in English
+    ('件/小时' -> 'cases/h', '人/m²' -> 'people/m²', '万m³/小时' -> '10k m³/h', a count '次/小时' -> '/h')."""
+    if not english:
+        return unit
+    for zh, en in _UNIT_WORDS_EN:
+        unit = unit.replace(zh, en)
+    return unit
+
+
 def format_countdown(seconds: float, english: bool = False) -> str:
     """SLA time left: '12:05' / '1:02:05'; overdue as '超时 12:05' ('overdue 12:05')."""
     neg = seconds < 0
