@@ -27,7 +27,7 @@ from console.site.heap import collect_and_give_back
 from console.ui.i18n import is_english
 from console.views.area_rollup import place_name, rollup, rollup_text
 from console.views.board_model import BoardModel
-from console.views.labels import SEVERITY_COLOR, SEVERITY_ZH, STATUS_COLOR, format_age
+from console.views.labels import DOMAIN_ZH, SEVERITY_COLOR, SEVERITY_ZH, STATUS_COLOR, format_age
 from console.views.wall_model import (
     Carousel,
     WallConfig,
@@ -412,7 +412,13 @@ class WallWindow(QWidget):
                                     self._place(e.region, english))),
                         e.title, SEVERITY_COLOR[e.severity]) for e in events]
         n = count_open(self.state, view, handles)
-        header = _t("未结 红色 {0} · 橙色 {1}").format(n[Severity.RED], n[Severity.ORANGE])
+        # the map shows every incident of the area; the header says which of them the list counts: this
+        # level's (a city wall lists what the city handles) and the view's domains
+        counted = _t("本级未结 红色 {0} · 橙色 {1}") if handles is not None else _t("未结 红色 {0} · 橙色 {1}")
+        header = counted.format(n[Severity.RED], n[Severity.ORANGE])
+        if view.domains:
+            names = (_label(DOMAIN_ZH.get(d, d)) for d in view.domains)
+            header = f"{(', ' if english else '、').join(names)} · {header}"
         self._listed = len(rows)
         if self._relay_if_room_changed():  # the list's rows came or went: the headline's second row follows
             return

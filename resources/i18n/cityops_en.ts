@@ -1022,5 +1022,9 @@
       <source>未结 红色 {0} · 橙色 {1}</source>
       <translation>Open: red {0} · orange {1}</translation>
     </message>
+    <message>
+      <source>本级未结 红色 {0} · 橙色 {1}</source>
+      <translation>Open here: red {0} · orange {1}</translation>
+    </message>
   </context>
 </TS>

@@ -352,3 +352,22 @@ def test_an_empty_incident_list_gives_its_room_to_a_second_row_of_tiles(qtbot):
     bridge.flush()
     qtbot.waitUntil(lambda: len({t.y() for t in shown()}) == 1)
     assert len([r for r in wall.incidents.rows if r.isVisible()]) == 2
+
+
+def test_the_list_header_says_which_incidents_it_counts(qtbot, shift):
+    """The map shows every incident of the wall's area; the list beside it counts fewer (the view's
+    domains, the console's level), and its header says so, or a leader reads "red 0 · orange 0" beside
+    orange markers. Counted here from the shift's incidents, not by the wall's own count."""
+    from console.feed.protocol import Severity
+    from console.incidents.levels import LevelView, load_level_rules
+
+    wall, *_ = make_wall(qtbot, shift, (1920, 1080), views=["traffic"], with_map=False)
+    state = shift[0]
+    traffic = [e for e in state.incidents.open.values() if e.domain in ("traffic", "metro")]
+    red, orange = (sum(e.severity is s for e in traffic) for s in (Severity.RED, Severity.ORANGE))
+    assert red + orange < sum(e.severity in (Severity.RED, Severity.ORANGE) for e in state.incidents.open.values())
+    wall.refresh_incidents()
+    assert wall.incidents.header.full_text() == f"交通、轨交 · 未结 红色 {red} · 橙色 {orange}"
+    wall.levels = LevelView(load_level_rules(resource("config", "levels.json")), "310000")
+    wall.refresh_incidents()
+    assert wall.incidents.header.full_text().startswith("交通、轨交 · 本级未结 红色 ")
