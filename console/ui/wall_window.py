@@ -340,6 +340,7 @@ class WallWindow(QWidget):
         """The view's tiles in the rows the room allows now."""
         self._headline_rows = rows = self.headline_rows()
         cols = self.headline_columns()
+        self.board.english = is_english()  # the tiles' names, units and place lines in the wall's language
         self._specs = headline_specs(self.board, self.state, view, self.scope)[:rows * cols]
         n = len(self._specs)
         self.headline.set_count(n, min(cols, -(-n // rows)))

@@ -371,3 +371,23 @@ def test_the_list_header_says_which_incidents_it_counts(qtbot, shift):
     wall.levels = LevelView(load_level_rules(resource("config", "levels.json")), "310000")
     wall.refresh_incidents()
     assert wall.incidents.header.full_text().startswith("交通、轨交 · 本级未结 红色 ")
+
+
+def test_an_english_wall_names_its_tiles_in_english(qtbot, shift, qapp):
+    """The wall's tiles follow the interface language like the workstation's board: the indicator's
+    English name from the catalog, its unit's words in English, the place line in English."""
+    import re
+
+    from console.ui.i18n import Language
+
+    lang = Language(qapp)
+    assert lang.switch("en")
+    try:
+        wall, *_ = make_wall(qtbot, shift, (3840, 2160), views=["traffic"], with_map=False)
+        tiles = [t for t in wall.headline.tiles if not t.isHidden()]
+        names = {shift[0].indicators[s.key[0]].name_en for s in wall._specs}
+        assert tiles and {t.title.full_text() for t in tiles} == names
+        shown = [t.sub.full_text() + t.place.full_text() for t in tiles]
+        assert not [s for s in shown if re.search(r"[\u4e00-\u9fff]", s)]
+    finally:
+        lang.switch("zh")
