@@ -13,7 +13,7 @@ statement about the past and does not bring it back.
 A replay stands at an instant by merging a keyframe (console/model/keyframe.py) into its book; the
 keyframe names closed incidents by version only, so the book also keeps "tombstones": the version a
 closed incident had, without the incident, which is all the version rule needs. A closed incident
-pushed out of the archive leaves its tombstone too (~0.2 KB instead of ~2.8 KB), so a small archive
+pushed out of the archive leaves its tombstone too (~0.15 KB instead of ~2.8 KB), so a small archive
 (the wall's, which shows no closed incident) does not let a late, older copy reopen it. A vanished
 incident pushed out leaves none: it was only presumed closed, and a snapshot listing it brings it back.
 """
