@@ -82,6 +82,7 @@ class Config:
     map_layers: tuple[LayerSpec, ...] = ()  # [[map.layers]]: the site's own GIS files, drawn over the shipped ones
     sla_file: Path | None = None  # None: the shipped resources/config/sla.json
     rules_file: Path | None = None  # None: the shipped resources/config/rules.json
+    dispatch_file: Path | None = None  # None: the shipped resources/config/dispatch_units.json
     record: bool = True
     retention_days: float = 30.0
     retention_gb: float = 50.0
@@ -236,7 +237,8 @@ def _toml_type(v: Any) -> str:
 
 
 # ---------------------------------------------------------------------------------------------- loading
-TOP_LEVEL = ("operator", "roles", "feeds", "map", "sla", "rules", "recording", "logging", "paths", "ui", "scope")
+TOP_LEVEL = ("operator", "roles", "feeds", "map", "sla", "rules", "dispatch", "recording", "logging", "paths", "ui",
+             "scope")
 
 
 def _map_layers(r: _Reader) -> tuple[LayerSpec, ...]:
@@ -331,6 +333,15 @@ def parse_config(text: str, path: Path | None = None, env: dict[str, str] | None
     r.table(("rules",), ("file",))
     sla_file, rules_file = r.file(("sla", "file")), r.file(("rules", "file"))
     _check_sla_and_rules(r, sla_file, rules_file)
+    r.table(("dispatch",), ("file",))
+    dispatch_file = r.file(("dispatch", "file"))
+    if dispatch_file is not None:
+        from console.incidents.stations import DispatchConfigError, load_dispatch_list
+
+        try:
+            load_dispatch_list(dispatch_file)  # now: a bad list stops the start, never a dialog with none
+        except DispatchConfigError as exc:
+            raise r.fail(("dispatch", "file"), str(exc)) from None
 
     r.table(("recording",), ("enabled", "retention_days", "retention_gb"))
     r.table(("logging",), ("level", "max_mb", "backups"))
@@ -352,7 +363,7 @@ def parse_config(text: str, path: Path | None = None, env: dict[str, str] | None
         path=path, operator_name=name.strip() if name else None, role=role, roles=roles, feeds=feeds,
         language=r.choice(("ui", "language"), LANGUAGES, "zh"),
         tile_url=tile_url, tile_attribution=r.value(("map", "tile_attribution"), str, ""), map_layers=map_layers,
-        sla_file=sla_file, rules_file=rules_file,
+        sla_file=sla_file, rules_file=rules_file, dispatch_file=dispatch_file,
         record=r.value(("recording", "enabled"), bool, True),
         retention_days=r.number(("recording", "retention_days"), 30.0, 0.01),
         retention_gb=r.number(("recording", "retention_gb"), 50.0, 0.001),

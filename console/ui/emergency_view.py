@@ -12,10 +12,10 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QDockWidget, QInputDialog, QMessageBox, QToolBar, QWidget
 
 from console.alarms.emergency import unit_loads
+from console.incidents.stations import DispatchList
 from console.model.city_state import CityState
 from console.ui.city_map import CityMap
 from console.ui.emergency_controller import EmergencyController
-from console.ui.incident_actions import dispatch_units
 from console.ui.layout_controller import LayoutController
 from widgets.banner import Banner
 from widgets.resource_panel import ResourcePanel
@@ -31,8 +31,9 @@ class EmergencyView:
     def __init__(self, emergency: EmergencyController, window: QWidget, state: CityState, layouts: LayoutController,
                  switch: QAction, banner_bar: QToolBar, banner: Banner, resources_dock: QDockWidget,
                  resources: ResourcePanel, city_map: CityMap, show_indicator: Callable[[tuple[str, str]], None],
-                 tell: Callable[[str, str], None]):
+                 tell: Callable[[str, str], None], dispatch: DispatchList):
         self.emergency, self.window, self.state, self.layouts = emergency, window, state, layouts
+        self.dispatch = dispatch
         self.switch, self.banner_bar, self.banner = switch, banner_bar, banner
         self.resources_dock, self.resources, self.map = resources_dock, resources, city_map
         self.show_indicator, self.tell = show_indicator, tell
@@ -81,5 +82,5 @@ class EmergencyView:
             # the stations of the districts under the emergency (each with what it holds), the site's own
             # units, and whoever else holds an incident
             names = [self.state.regions[c].name_zh for c in self.emergency.mode.regions if c in self.state.regions]
-            units = list(dict.fromkeys(u for name in names or [None] for u in dispatch_units(name)))
+            units = list(dict.fromkeys(u for name in names or [None] for u in self.dispatch.choices(name)))
             self.resources.show_rows([(u.unit, u.open_incidents, u.worst) for u in unit_loads(self.state, units)])

@@ -6,7 +6,6 @@ authority's event arrives."""
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable
 
@@ -27,9 +26,8 @@ from PySide6.QtWidgets import (
 from console.feed.protocol import CommandOp
 from console.incidents.command_sender import CommandNotAllowed, CommandSender, Outcome
 from console.incidents.lifecycle import allowed_ops
-from console.incidents.stations import DISTRICT_SERVICES, dispatch_choices
+from console.incidents.stations import DispatchList, shipped_dispatch_list
 from console.model.city_state import CityState
-from console.resources import resource
 from widgets.incident_queue import IncidentQueue
 
 log = logging.getLogger(__name__)
@@ -53,18 +51,6 @@ def _t(text: str) -> str:
     return QCoreApplication.translate("IncidentActions", text)
 
 
-def dispatch_units(district_zh: str | None = None) -> list[str]:
-    """What an incident in `district_zh` may be dispatched to: that district's stations, then the site's
-    own units (resources/config/dispatch_units.json); the site's units alone for no district."""
-    try:
-        doc = json.loads(resource("config", "dispatch_units.json").read_text(encoding="utf-8"))
-        services, units = doc.get("district_services", list(DISTRICT_SERVICES)), doc["units"]
-        return dispatch_choices(district_zh, [str(s) for s in services], [str(u) for u in units])
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        log.warning("no dispatch unit list; the officer types the unit")
-        return []
-
-
 class DispatchDialog(QDialog):
     def __init__(self, units: list[str], parent=None):
         super().__init__(parent)
@@ -84,9 +70,10 @@ class DispatchDialog(QDialog):
 
 class IncidentActions(QObject):
     def __init__(self, queue: IncidentQueue, state: CityState, sender: CommandSender | None,
-                 on_pending_changed: Callable[[], None], parent: QWidget):
+                 on_pending_changed: Callable[[], None], parent: QWidget, dispatch: DispatchList | None = None):
         super().__init__(parent)
         self.queue, self.state, self.sender = queue, state, sender
+        self.dispatch = dispatch or shipped_dispatch_list()  # whom an incident may be dispatched to
         self._window = parent
         self._on_pending_changed = on_pending_changed
         self._tasks: set[asyncio.Future] = set()
@@ -163,7 +150,7 @@ class IncidentActions(QObject):
         label = QCoreApplication.translate("IncidentActions", OP_ZH[op])
         if op is CommandOp.DISPATCH:
             district = self.state.regions.get(ev.region[:6])
-            dlg = DispatchDialog(dispatch_units(district.name_zh if district is not None else None), w)
+            dlg = DispatchDialog(self.dispatch.choices(district.name_zh if district is not None else None), w)
             if dlg.exec() != QDialog.DialogCode.Accepted or not dlg.unit.currentText().strip():
                 return None
             return {"assignee": dlg.unit.currentText().strip(), "note": dlg.note.text().strip()}

@@ -37,6 +37,7 @@ from console.incidents.escalation import AutoEscalator
 from console.incidents.levels import LevelView
 from console.incidents.operator import Operator, Role
 from console.incidents.sla import SlaBook
+from console.incidents.stations import DispatchList
 from console.model.areas import CITY_CODE, level_of
 from console.model.city_state import Changes, CityState
 from console.model.clock import Clock
@@ -100,7 +101,7 @@ class MainWindow(QMainWindow):
                  sla: SlaBook | None = None, audit: AuditLog | None = None, rules: RuleEngine | None = None,
                  bridge: StateBridge | None = None, operator: Operator | None = None,
                  emergency: EmergencyController | None = None, escalator: AutoEscalator | None = None,
-                 scope: str = CITY_CODE, levels: LevelView | None = None):
+                 scope: str = CITY_CODE, levels: LevelView | None = None, dispatch: DispatchList | None = None):
         super().__init__()
         self.setObjectName("CityOpsMainWindow")
         self.state, self.source, self.clock, self.settings = state, source, clock, settings
@@ -200,7 +201,7 @@ class MainWindow(QMainWindow):
                                           self._back_to_live, self.desk.record, scope, levels)
         self.walls: list[QWidget] = self.wall_launcher.walls
         setup_menus(self)
-        self.actions = IncidentActions(self.queue, state, sender, self.refresh_pending, self)
+        self.actions = IncidentActions(self.queue, state, sender, self.refresh_pending, self, dispatch)
         self.alarm_panel = AlarmPanel(self.desk, state, clock, self.queue, self.incident_model, self.actions,
                                       self.sound, sender, self, self.refresh_pending)
         self.freshness_view = FreshnessView(self)
@@ -232,7 +233,8 @@ class MainWindow(QMainWindow):
         self.unit_view = UnitView(state, self.map, self.unit_table, self.dock_resources)
         self.emergency_view = None if emergency is None else EmergencyView(
             emergency, self, state, self.layouts, self.act_emergency, self.banner_bar, self.banner,
-            self.dock_resources, self.resources, self.map, self.show_indicator, self.queue.show_message)
+            self.dock_resources, self.resources, self.map, self.show_indicator, self.queue.show_message,
+            self.actions.dispatch)
 
     # what the desk holds, under the window's names (tests and the app set a rule set, an audit log
     # or an escalator after construction)

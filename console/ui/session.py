@@ -177,6 +177,7 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
     from console.incidents.levels import LevelView, load_level_rules
     from console.incidents.operator import Operator
     from console.incidents.sla import SlaBook
+    from console.incidents.stations import load_dispatch_list
     from console.model.clock import Clock
     from console.model.ingest import Ingest
     from console.recording.store import Recorder, Recording
@@ -195,6 +196,7 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
     # configuration first: a bad file stops the start with its reason, never a half-built console
     config = opt.config or Config()
     sla = SlaBook.load(config.sla_file or resource("config", "sla.json"))
+    dispatch = load_dispatch_list(config.dispatch_file or resource("config", "dispatch_units.json"))
     rules = RuleEngine(load_rules(config.rules_file or resource("config", "rules.json")))
     emergency_config = load_emergency_config(resource("config", "emergency.json"))
     emergency_rules = load_rules(resource("config", emergency_config.rules_file))
@@ -280,7 +282,7 @@ def build_console(options: ConsoleOptions) -> ConsoleSession:
     escalator = AutoEscalator(escalation, sender) if sender is not None else None
     win = MainWindow(state, source, clock, settings, map_widget=map_widget, language=lang, sender=sender, sla=sla,
                      audit=audit, rules=rules, bridge=bridge, operator=operator, emergency=emergency,
-                     escalator=escalator, scope=opt.scope, levels=levels)
+                     escalator=escalator, scope=opt.scope, levels=levels, dispatch=dispatch)
     win.board_model.usual = usual
     if opt.layout_file is not None:
         win.import_layout(opt.layout_file)  # a control room's standard layout for this role

@@ -132,6 +132,17 @@ def test_a_bad_sla_file_stops_the_start_naming_the_key(tmp_path):
     assert load_config(cfg_file).sla_file == tmp_path / "sla.json"
 
 
+def test_a_bad_dispatch_list_stops_the_start_naming_the_key(tmp_path):
+    (tmp_path / "units.json").write_text('{"units": ["外滩派出所", ""]}', encoding="utf-8")
+    cfg_file = tmp_path / "cityops.toml"
+    cfg_file.write_text('[ui]\nlanguage = "zh"\n[dispatch]\nfile = "units.json"\n', encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"units\[1\]: a name") as exc:
+        load_config(cfg_file)
+    assert (exc.value.line, exc.value.key) == (4, "dispatch.file")
+    (tmp_path / "units.json").write_text('{"units": ["外滩派出所"]}', encoding="utf-8")
+    assert load_config(cfg_file).dispatch_file == tmp_path / "units.json"
+
+
 def test_key_lines_follow_tables_arrays_and_dotted_keys():
     text = ('a = 1\n[t]\nb.c = 2\n"q" = 3\n[[arr]]\nx = 1\ns = """\nfake = 1\n"""\n[[arr]]\nx = 2\n'
             '[t.sub] # c\ny = 1\n')

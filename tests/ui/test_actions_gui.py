@@ -33,7 +33,7 @@ def new_in_queue(win, state):
     return [e for e in state.incidents.open.values() if e.state is IncidentState.NEW and win.levels.handles(e, now)]
 
 
-def run_with_window(qapp, tmp_path, body, operator=None):
+def run_with_window(qapp, tmp_path, body, operator=None, config=None):
     async def main():
         pumping = asyncio.create_task(pump_qt(qapp))
         server = make_server(CityOptions(seed=3, incident_rate_per_min=20, auto_handle=0.0), ServerOptions(speed=5))
@@ -41,7 +41,7 @@ def run_with_window(qapp, tmp_path, body, operator=None):
         session = build_console(ConsoleOptions(
             feeds=[FeedConfig(f"ws://127.0.0.1:{port}", "city", regions=(DISTRICT,))], live_options=FAST,
             journal_dir=tmp_path, settings_path=tmp_path / "l.ini", with_map=False,
-            operator=operator or Operator("值班员甲"), scope=DISTRICT))
+            operator=operator or Operator("值班员甲"), scope=DISTRICT, config=config))
         win, state = session.window, session.state
         # the keys are under test here: the window's own escalation of the simulator's old unacknowledged
         # incidents would journal commands meanwhile (the last test turns it back on)
@@ -199,3 +199,33 @@ def test_the_dispatch_dialog_offers_the_incidents_district_stations_first(qapp, 
         assert journal.pending() == []
 
     run_with_window(qapp, tmp_path, body)
+
+
+def test_a_sites_dispatch_list_named_in_its_config_is_what_the_dialog_offers(qapp, tmp_path, monkeypatch):
+    """A district centre lists its own units: the file its configuration names ([dispatch] file) is what
+    the dialog offers, its services named by the incident's district, in place of the shipped list."""
+    import json
+
+    from PySide6.QtWidgets import QDialog
+
+    from console.site.config import load_config
+    from console.ui import incident_actions
+
+    (tmp_path / "units.json").write_text(json.dumps(
+        {"district_services": ["特勤消防站"], "units": ["区应急管理局值班车", "外滩派出所"]}), encoding="utf-8")
+    (tmp_path / "cityops.toml").write_text('[dispatch]\nfile = "units.json"\n', encoding="utf-8")
+    cfg = load_config(tmp_path / "cityops.toml")
+    offered = []
+
+    def look(dlg):
+        offered.extend(dlg.unit.itemText(i) for i in range(dlg.unit.count()))
+        return QDialog.DialogCode.Rejected
+
+    monkeypatch.setattr(incident_actions.DispatchDialog, "exec", look)
+
+    async def body(win, state, server, journal):
+        ev = new_in_queue(win, state)[0]
+        assert win.actions._ask(CommandOp.DISPATCH, ev) is None
+        assert offered == ["黄浦特勤消防站", "区应急管理局值班车", "外滩派出所"]
+
+    run_with_window(qapp, tmp_path, body, config=cfg)

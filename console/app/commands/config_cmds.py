@@ -35,6 +35,7 @@ def check_config(args: argparse.Namespace, cfg: Config) -> int:
     print(f"  map tiles {cfg.tile_url or '(none: boundaries only)'}")
     print(f"  sla       {cfg.sla_file or '(shipped)'}")
     print(f"  rules     {cfg.rules_file or '(shipped)'}")
+    print(f"  dispatch  {cfg.dispatch_file or '(shipped)'}")
     print(f"  recording {'on' if cfg.record else 'off'}, keep {cfg.retention_days:g} days / {cfg.retention_gb:g} GB")
     print(f"  logging   {cfg.log_level}, {cfg.log_max_mb:g} MB x {cfg.log_backups + 1} files")
     return 0
