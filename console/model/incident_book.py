@@ -20,10 +20,16 @@ incident pushed out leaves none: it was only presumed closed, and a snapshot lis
 
 from __future__ import annotations
 
+import itertools
 from collections import OrderedDict
 from dataclasses import dataclass
 
 from console.feed.frames import Event
+
+# how many closed incidents a keyframe names, the newest: as many as a book held before an incident pushed
+# out of the archive left a tombstone (5,000 archived + 5,000 tombstones), so keyframes do not grow with
+# the 50,000 tombstones a workstation may now hold
+KEYFRAME_CLOSED = 10_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,12 +136,14 @@ class IncidentBook:
         return gone
 
     # ----------------------------------------------------------------- keyframes
-    def closed_versions(self) -> list[tuple[str, str, int]]:
-        """(feed, id, version) of every closed incident held (archived ones and tombstones), oldest first."""
-        out = [(self.feed_of.get(eid, ""), eid, v) for eid, v in self.tombstones.items()]
-        out += [(self.feed_of.get(eid, ""), eid, e.version) for eid, e in self.archive.items()
-                if eid not in self.vanished]
-        return out
+    def closed_versions(self, newest: int = KEYFRAME_CLOSED) -> list[tuple[str, str, int]]:
+        """(feed, id, version) of the `newest` closed incidents held (archived ones and tombstones), oldest
+        first: what a keyframe carries of them, so that keyframes do not grow with the tombstones."""
+        archived = [(self.feed_of.get(eid, ""), eid, e.version) for eid, e in self.archive.items()
+                    if eid not in self.vanished]
+        room = max(0, newest - len(archived))
+        buried = list(itertools.islice(reversed(self.tombstones.items()), room))[::-1]
+        return [(self.feed_of.get(eid, ""), eid, v) for eid, v in buried] + archived[-newest:]
 
     def vanished_events(self) -> list[tuple[str, Event]]:
         return [(self.feed_of.get(eid, ""), self.archive[eid]) for eid in self.archive if eid in self.vanished]

@@ -58,6 +58,17 @@ def test_the_tombstones_are_bounded_oldest_first_and_take_their_feed_along():
     assert set(s.incidents.feed_of) == {"E6", "E7", "E8", "E9"}  # the forgotten ones' feeds go too
 
 
+def test_a_keyframe_names_the_newest_closed_incidents_only():
+    """Tombstones may reach 50,000 on a workstation: a keyframe written every minute carries only the
+    newest closed versions, oldest first, archived ones after the tombstones."""
+    s = state(max_archive=2, max_tombstones=100)
+    close_many(s, [f"E{k}" for k in range(10)])
+    book = s.incidents
+    assert [eid for _, eid, _ in book.closed_versions(newest=5)] == ["E5", "E6", "E7", "E8", "E9"]
+    assert [eid for _, eid, _ in book.closed_versions(newest=1)] == ["E9"]  # the archive's own
+    assert len(book.closed_versions()) == 10 and {f for f, _, _ in book.closed_versions()} == {"city"}
+
+
 def test_the_wall_keeps_a_small_archive_and_a_workstation_the_default():
     p = build_parser()
     for wall in (["wall"], ["demo", "--wall"]):
