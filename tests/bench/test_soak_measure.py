@@ -1,7 +1,7 @@
 """The soak's growth at the same age of each map page: a page that grows through its life and is renewed
 reads flat; one that keeps what its forerunner held reads as growth; the lives without a feed are left out."""
 
-from tests.bench.soak_wall import day_pace, growth, same_minutes_of_each_life
+from tests.bench.soak_wall import day_pace, from_second_page, growth, same_minutes_of_each_life
 
 
 def soak(per_life_start, per_min, renew=25.0, minutes=120.0, down=(30.0, 90.0)):
@@ -44,3 +44,17 @@ def test_the_default_pace_puts_a_simulated_day_between_the_first_and_last_window
     # 24 h = 86,400 simulated seconds, so 14.4 simulated seconds a real second
     assert day_pace(120.0, 10.0) == 14.4
     assert day_pace(60.0, 10.0) == 36.0  # windows at 10 and 50: 2,400 s for a day
+
+
+def test_growth_from_the_second_page_is_not_hidden_by_what_the_first_page_held():
+    """The wall's process: 11 MB more while the first page lives, then 0.1 MB a minute throughout. From
+    the first window the run reads about flat; from the second page's window it reads the growth."""
+    rows = [{"t_min": i / 2, "renewals": min(4, int(i / 2 // 25)), "sim_down": False,
+             "mb": 230.0 + (11.0 if i / 2 < 25 else 0.0) + 0.1 * i / 2} for i in range(240)]
+    assert abs(growth(rows, "mb", 10.0)["median_growth_pct"]) < 1.5  # 11 MB gone hides 10 MB grown
+    got = from_second_page(rows, "mb", 10.0)
+    assert got["from_min"] == 35.0
+    # minutes 35-45 against 110-120: 75 minutes at 0.1 MB, over 230 + 4 (the median at minute ~40)
+    assert got["median_last_10min_mb"] - got["median_mb"] == 7.5
+    assert got["growth_pct"] == round(100 * 7.5 / got["median_mb"], 2)
+    assert from_second_page([{**r, "renewals": 0} for r in rows], "mb", 10.0) == {}  # never renewed
