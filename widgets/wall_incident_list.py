@@ -49,7 +49,7 @@ class _Row(QFrame):
 class WallIncidentList(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.header = FitLabel(13, TEXT, bold=True)
+        self.header = FitLabel(13, TEXT, bold=True, shrink=True)  # counts: shrunk to fit, never cut short
         self.empty = FitLabel(13, TEXT_DIM)
         self.rows: list[_Row] = []
         lay = QVBoxLayout(self)

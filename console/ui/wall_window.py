@@ -27,7 +27,7 @@ from console.site.heap import collect_and_give_back
 from console.ui.i18n import is_english
 from console.views.area_rollup import place_name, rollup, rollup_text
 from console.views.board_model import BoardModel
-from console.views.labels import DOMAIN_ZH, SEVERITY_COLOR, SEVERITY_ZH, STATUS_COLOR, format_age
+from console.views.labels import SEVERITY_COLOR, SEVERITY_ZH, STATUS_COLOR, format_age
 from console.views.wall_model import (
     Carousel,
     WallConfig,
@@ -128,7 +128,7 @@ class WallWindow(QWidget):
         self._map_stack = QStackedLayout(self._map_slot)
         self._map_stack.setStackingMode(QStackedLayout.StackingMode.StackAll)
         self._renewing: QWidget | None = None
-        self.rollup_line = FitLabel(12, TEXT, bold=True)
+        self.rollup_line = FitLabel(12, TEXT, bold=True, shrink=True)  # its counts are never cut short
         self.rollup_line.setObjectName("wallRollup")
         # the map first: it takes the whole height below the top bar, beside the headline's two rows of
         # tiles and the incident list. Below a headline row across the screen it was a short, wide box
@@ -417,9 +417,8 @@ class WallWindow(QWidget):
         # level's (a city wall lists what the city handles) and the view's domains
         counted = _t("本级未结 红色 {0} · 橙色 {1}") if handles is not None else _t("未结 红色 {0} · 橙色 {1}")
         header = counted.format(n[Severity.RED], n[Severity.ORANGE])
-        if view.domains:
-            names = (_label(DOMAIN_ZH.get(d, d)) for d in view.domains)
-            header = f"{(', ' if english else '、').join(names)} · {header}"
+        if view.domains:  # the view's name, as on the top bar: shorter than its domains listed
+            header = f"{view.title(english)} · {header}"
         self._listed = len(rows)
         if self._relay_if_room_changed():  # the list's rows came or went: the headline's second row follows
             return

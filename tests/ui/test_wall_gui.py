@@ -367,15 +367,16 @@ def test_the_list_header_says_which_incidents_it_counts(qtbot, shift):
     red, orange = (sum(e.severity is s for e in traffic) for s in (Severity.RED, Severity.ORANGE))
     assert red + orange < sum(e.severity in (Severity.RED, Severity.ORANGE) for e in state.incidents.open.values())
     wall.refresh_incidents()
-    assert wall.incidents.header.full_text() == f"交通、轨交 · 未结 红色 {red} · 橙色 {orange}"
+    assert wall.incidents.header.full_text() == f"城市交通 · 未结 红色 {red} · 橙色 {orange}"  # the view's name
     wall.levels = LevelView(load_level_rules(resource("config", "levels.json")), "310000")
     wall.refresh_incidents()
-    assert wall.incidents.header.full_text().startswith("交通、轨交 · 本级未结 红色 ")
+    assert wall.incidents.header.full_text().startswith("城市交通 · 本级未结 红色 ")
 
 
 def test_an_english_wall_names_its_tiles_in_english(qtbot, shift, qapp):
     """The wall's tiles follow the interface language like the workstation's board: the indicator's
-    English name from the catalog, its unit's words in English, the place line in English."""
+    English name from the catalog, its unit's words in English, the place line in English; the longer
+    English lines with counts are still shown whole."""
     import re
 
     from console.ui.i18n import Language
@@ -389,5 +390,10 @@ def test_an_english_wall_names_its_tiles_in_english(qtbot, shift, qapp):
         assert tiles and {t.title.full_text() for t in tiles} == names
         shown = [t.sub.full_text() + t.place.full_text() for t in tiles]
         assert not [s for s in shown if re.search(r"[\u4e00-\u9fff]", s)]
+        # the lines that carry counts shrink to fit, never cut short ("1 in …" hid how many were warning)
+        small, *_ = make_wall(qtbot, shift, (1920, 1080), views=["safety"], with_map=False)
+        small.refresh_all()
+        for line in (small.rollup_line, small.incidents.header):
+            assert line.full_text() and line.text() == line.full_text(), line.text()
     finally:
         lang.switch("zh")
