@@ -31,7 +31,16 @@ class LayoutController:
         self.docks, self.emergency_dock, self.beside = docks, emergency_dock, beside
         self.record, self.tell = record, tell
         self.in_emergency = False
+        # called after every arrangement taken (a saved one may put a tool bar where the window must not
+        # have it: the emergency banner squeezed beside the time-shift bar)
+        self.after_restore: Callable[[], None] | None = None
         self._default = window.saveState(LAYOUT_VERSION)
+
+    def _take(self, state) -> bool:
+        ok = self.window.restoreState(state, LAYOUT_VERSION)
+        if self.after_restore is not None:
+            self.after_restore()
+        return ok
 
     @property
     def slot(self) -> str:
@@ -50,10 +59,10 @@ class LayoutController:
         st = role_layouts.load(self.settings, self.role, "state")
         if geo is not None:
             self.window.restoreGeometry(geo)
-        return st is not None and self.window.restoreState(st, LAYOUT_VERSION)
+        return st is not None and self._take(st)
 
     def reset(self) -> None:
-        self.window.restoreState(self._default, LAYOUT_VERSION)
+        self._take(self._default)
         for d in self.docks:
             d.show()
         self.emergency_dock.setVisible(self.in_emergency)
@@ -66,7 +75,7 @@ class LayoutController:
         self.in_emergency = emergency
         saved = role_layouts.load(self.settings, self.role, self.slot)
         if saved is not None:
-            self.window.restoreState(saved, LAYOUT_VERSION)
+            self._take(saved)
         else:  # first time for this role: the emergency dock under its neighbour
             self.emergency_dock.setVisible(emergency)
             if emergency:
@@ -88,7 +97,7 @@ class LayoutController:
             self.window.restoreGeometry(parts["geometry"])
         st = parts.get(self.slot) or parts.get("state")
         if st is not None:
-            self.window.restoreState(st, LAYOUT_VERSION)
+            self._take(st)
         self.settings.sync()
         self.record("layout_import", str(path), {"parts": sorted(parts)})
 

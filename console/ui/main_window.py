@@ -197,6 +197,7 @@ class MainWindow(QMainWindow):
         self.layouts = LayoutController(self, settings, self.operator.role.value,
                                         [self.dock_board, self.dock_chart, self.dock_queue], self.dock_resources,
                                         self.dock_queue, self.desk.record, self.queue.show_message)
+        self.layouts.after_restore = self.banner_on_its_own_row
         self.wall_launcher = WallLauncher(state, source, clock, self.bridge, self.map, emergency,
                                           self._back_to_live, self.desk.record, scope, levels)
         self.walls: list[QWidget] = self.wall_launcher.walls
@@ -235,6 +236,16 @@ class MainWindow(QMainWindow):
             emergency, self, state, self.layouts, self.act_emergency, self.banner_bar, self.banner,
             self.dock_resources, self.resources, self.map, self.show_indicator, self.queue.show_message,
             self.actions.dispatch)
+
+    def banner_on_its_own_row(self) -> None:
+        """The emergency banner spans the window on a row of its own, under any other tool bar: a saved
+        arrangement (or a bar added later, the time-shift's) would put it beside another on one row,
+        squeezed to a red sliver with its text gone."""
+        shown = not self.banner_bar.isHidden()
+        self.removeToolBar(self.banner_bar)
+        self.addToolBarBreak(Qt.ToolBarArea.TopToolBarArea)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, self.banner_bar)
+        self.banner_bar.setVisible(shown)
 
     # what the desk holds, under the window's names (tests and the app set a rule set, an audit log
     # or an escalator after construction)

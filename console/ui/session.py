@@ -326,6 +326,7 @@ def _bar_toolbar(win, name: str):
     tb.setObjectName(name)  # the window's saved layout keys tool bars by object name
     tb.addWidget(bar)
     win.addToolBar(tb)
+    win.banner_on_its_own_row()  # not beside the bar just added
     return bar
 
 

@@ -121,3 +121,35 @@ def test_the_role_policy_decides_whether_personal_data_is_unmasked(console, qtbo
     assert "138****5678" in win._describe(ev.id) and "13812345678" not in win._describe(ev.id)
     win.operator = Operator("值班长", Role.DUTY_OFFICER, RolePolicy(actions=True, unmask_personal=True))
     assert "13812345678" in win._describe(ev.id)
+
+
+def test_the_banner_spans_the_window_beside_the_time_shift_bar_and_after_a_saved_layout(console, qtbot):
+    """The time-shift bar came after the banner in the window's top tool bars and took its row: the
+    banner was a red sliver 10 px wide, its text gone. It keeps a row of its own: when a bar is added,
+    and when an arrangement saved with both on one row is taken again (the emergency layout's)."""
+    from PySide6.QtCore import Qt
+
+    from console.ui import session
+
+    state, rules, audit, make = console
+    win, em = make()
+    win.resize(1920, 1080)
+    session._bar_toolbar(win, "timeShiftToolbar")  # as the live console adds its time-shift bar
+    bar = win.findChild(type(win.banner_bar), "timeShiftToolbar")
+    bar.show()  # the live console adds it before the window is shown; here the window is up already
+
+    def banner_whole() -> bool:
+        return win.banner_bar.width() > 0.9 * win.width() and win.banner.label.text() == win.banner.label.full_text()
+
+    assert em.declare("台风“梅花”登陆")
+    qtbot.waitUntil(banner_whole)
+    assert win.toolBarArea(bar) == win.toolBarArea(win.banner_bar) == Qt.ToolBarArea.TopToolBarArea
+    assert bar.geometry().bottom() < win.banner_bar.geometry().top()  # rows apart: the banner under it
+    # an emergency arrangement saved with both on one row, as the window kept them before
+    win.removeToolBar(win.banner_bar)
+    win.addToolBar(Qt.ToolBarArea.TopToolBarArea, win.banner_bar)
+    win.banner_bar.show()
+    qtbot.waitUntil(lambda: not banner_whole())  # the sliver, as it was
+    assert em.lift("已解除")
+    assert em.declare("台风“梅花”再次登陆")  # the emergency arrangement saved above is taken again
+    qtbot.waitUntil(banner_whole)
