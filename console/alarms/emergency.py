@@ -148,8 +148,10 @@ class UnitLoad:
 
 
 def unit_loads(state: CityState, units: list[str]) -> list[UnitLoad]:
-    """What each dispatchable unit is holding now (from the incidents' assignee), busiest first:
-    the emergency layout's resources panel."""
+    """What each unit is holding now (from the incidents' assignee): `units` (the stations of the
+    districts under the emergency and the site's own) first, idle ones too, each busiest first, then
+    whoever else holds an incident: the emergency layout's resources panel, where a leader looks first
+    for the emergency's own stations and which of them are free."""
     held: dict[str, list] = {u: [] for u in units}
     for e in state.incidents.open.values():
         if e.assignee:
@@ -159,5 +161,6 @@ def unit_loads(state: CityState, units: list[str]) -> list[UnitLoad]:
         evs.sort(key=lambda e: (-e.severity.rank, e.created_ts))
         out.append(UnitLoad(unit, len(evs), evs[0].title if evs else "",
                             tuple(dict.fromkeys(e.region[:6] for e in evs))))
-    out.sort(key=lambda u: (-u.open_incidents, u.unit))
+    listed = set(units)
+    out.sort(key=lambda u: (u.unit not in listed, -u.open_incidents, u.unit))
     return out

@@ -131,7 +131,7 @@ def test_the_banner_spans_the_window_beside_the_time_shift_bar_and_after_a_saved
 
     from console.ui import session
 
-    state, rules, audit, make = console
+    *_, make = console
     win, em = make()
     win.resize(1920, 1080)
     session._bar_toolbar(win, "timeShiftToolbar")  # as the live console adds its time-shift bar

@@ -220,8 +220,13 @@ def test_unit_loads_count_what_each_unit_holds(shift):
     held = [e for e in state.incidents.open.values() if e.assignee]
     loads = unit_loads(state, ["一个空闲单位"])
     assert sum(u.open_incidents for u in loads) == len(held)
-    assert loads[-1].unit == "一个空闲单位" and loads[-1].open_incidents == 0
-    assert [u.open_incidents for u in loads] == sorted((u.open_incidents for u in loads), reverse=True)
+    # the units asked for first, idle too (an emergency's own stations), then the others busiest first
+    assert loads[0].unit == "一个空闲单位" and loads[0].open_incidents == 0
+    others = [u.open_incidents for u in loads[1:]]
+    assert others and others == sorted(others, reverse=True)
+    busiest = max(held, key=lambda e: sum(x.assignee == e.assignee for x in held)).assignee
+    loads = unit_loads(state, ["一个空闲单位", busiest])
+    assert [u.unit for u in loads[:2]] == [busiest, "一个空闲单位"]  # asked for: busiest first among them
 
 
 def test_role_policies_decide_actions_export_and_unmasking(tmp_path):
