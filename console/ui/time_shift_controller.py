@@ -128,8 +128,9 @@ class TimeShiftController(QObject):
     def _show(self) -> None:
         s = self.shift
         if s.shifted:
-            # the clock shows the recorded instant in the feed's time, as live shows the feed's now
-            self.clock.set_fixed(s.position + self.clock.offset)
+            # the clock shows the recorded instant in the feed's time, as the live clock read it then (not
+            # with today's offset: a sped-up feed's grows, and the picture would look minutes stale)
+            self.clock.set_fixed(s.position + self.clock.offset_at(s.position))
         start, end = s.span
         self.bar.show_position(s.position, start, end, s.playing, "shifted" if s.shifted else "live")
         self.bar.show_new_since_pause(len(s.new_since_pause))
