@@ -332,16 +332,9 @@ def parse_config(text: str, path: Path | None = None, env: dict[str, str] | None
     r.table(("sla",), ("file",))
     r.table(("rules",), ("file",))
     sla_file, rules_file = r.file(("sla", "file")), r.file(("rules", "file"))
-    _check_sla_and_rules(r, sla_file, rules_file)
     r.table(("dispatch",), ("file",))
     dispatch_file = r.file(("dispatch", "file"))
-    if dispatch_file is not None:
-        from console.incidents.stations import DispatchConfigError, load_dispatch_list
-
-        try:
-            load_dispatch_list(dispatch_file)  # now: a bad list stops the start, never a dialog with none
-        except DispatchConfigError as exc:
-            raise r.fail(("dispatch", "file"), str(exc)) from None
+    _check_site_files(r, sla_file, rules_file, dispatch_file)
 
     r.table(("recording",), ("enabled", "retention_days", "retention_gb"))
     r.table(("logging",), ("level", "max_mb", "backups"))
@@ -435,10 +428,13 @@ def _read_token(r: _Reader, key: tuple, path: Path) -> str:
     return token
 
 
-def _check_sla_and_rules(r: _Reader, sla_file: Path | None, rules_file: Path | None) -> None:
-    """Load them now, so a bad SLA or rules file stops the start too, with the key that named it."""
+def _check_site_files(r: _Reader, sla_file: Path | None, rules_file: Path | None,
+                      dispatch_file: Path | None) -> None:
+    """Load them now, so a bad SLA, rules or dispatch file stops the start too, with the key that named
+    it (never a console that finds out at the first dispatch)."""
     from console.alarms.discovery_rules import RulesConfigError, load_rules
     from console.incidents.sla import SlaBook, SlaConfigError
+    from console.incidents.stations import DispatchConfigError, load_dispatch_list
 
     if sla_file is not None:
         try:
@@ -450,3 +446,8 @@ def _check_sla_and_rules(r: _Reader, sla_file: Path | None, rules_file: Path | N
             load_rules(rules_file)
         except RulesConfigError as exc:
             raise r.fail(("rules", "file"), str(exc)) from None
+    if dispatch_file is not None:
+        try:
+            load_dispatch_list(dispatch_file)
+        except DispatchConfigError as exc:
+            raise r.fail(("dispatch", "file"), str(exc)) from None
