@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from console.feed.frames import Indicator
 from console.feed.protocol import Level, Status
 from console.model.areas import child_level, in_area, level_of, parent_of
 from console.model.city_state import CityState
@@ -38,6 +39,11 @@ class TileSpec:
     title: str
     unit: str
     domain: str
+
+    @classmethod
+    def of(cls, key: tuple[str, str], ind: Indicator, english: bool) -> TileSpec:
+        """The tile of `ind` at `key`, its name and unit in the interface's language."""
+        return cls(key, ind.name_en if english else ind.name_zh, unit_text(ind.unit, english), ind.domain)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +149,7 @@ class BoardModel:
                 keys.append(((ind_id, WORST), worst))
             for key, cands in keys:
                 candidates[key] = cands
-                out.append(TileSpec(key, ind.name_en if self.english else ind.name_zh,
-                                    unit_text(ind.unit, self.english), ind.domain))
+                out.append(TileSpec.of(key, ind, self.english))
         rank = {d: i for i, d in enumerate(DOMAIN_ORDER)}
         out.sort(key=lambda t: (rank.get(t.domain, 99), t.key[0], t.key[1] == WORST))
         return out, candidates, sid_of, {ind_id: sorted(regs) for ind_id, regs in by_ind.items()}
@@ -175,8 +180,7 @@ class BoardModel:
             ind_id, reg = self.state.series_keys[sid]
             ind = self.state.indicators[ind_id]
             self._candidates[(ind_id, reg)] = [sid]
-            out.append(TileSpec((ind_id, reg), ind.name_en if self.english else ind.name_zh,
-                                unit_text(ind.unit, self.english), ind.domain))
+            out.append(TileSpec.of((ind_id, reg), ind, self.english))
         return out
 
     def use_candidates(self, candidates: dict[tuple[str, str], list[int]]) -> None:

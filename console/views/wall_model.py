@@ -17,7 +17,6 @@ from console.feed.protocol import Severity
 from console.model.areas import in_area
 from console.model.city_state import CityState
 from console.views.board_model import CITY, WORST, BoardModel, TileSpec
-from console.views.labels import unit_text
 
 
 class WallConfigError(ValueError):
@@ -163,8 +162,7 @@ def headline_specs(board: BoardModel, state: CityState, view: WallView, scope: s
         else:
             key, c = (ind_id, WORST), list(regs.values())
         cands[key] = c
-        specs.append(TileSpec(key, ind.name_en if board.english else ind.name_zh, unit_text(ind.unit, board.english),
-                              ind.domain))
+        specs.append(TileSpec.of(key, ind, board.english))
     board.use_candidates(cands)
     return specs
 
